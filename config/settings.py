@@ -1,0 +1,265 @@
+"""Rapport settings: one file, every value read from the environment.
+
+Each variable is documented with its default in docs/configuration.md and .env.example.
+The helpers below fail loudly on a malformed value instead of guessing.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+VAR_DIR = Path(env_str("RAPPORT_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("RAPPORT_DEBUG", False)
+
+
+def _secret_key() -> str:
+    """RAPPORT_SECRET_KEY, or a random key generated once and kept under var/."""
+    key = os.environ.get("RAPPORT_SECRET_KEY")
+    if key:
+        return key
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        import secrets
+
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("RAPPORT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("RAPPORT_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "huey.contrib.djhuey",
+    "ninja",
+    "rapport.core",
+    "rapport.accounts",
+    "rapport.customers",
+    "rapport.activities",
+    "rapport.sales",
+    "rapport.dataio",
+    "rapport.api",
+    "rapport.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rapport.accounts.middleware.UserLanguageMiddleware",
+    # After the user's language is known, so that its 400 page speaks it.
+    "rapport.web.middleware.RefuseNulCharactersMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "rapport.activities.context_processors.notifications",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+# SQLite under var/ by default; PostgreSQL (or anything dj-database-url reads) via DATABASE_URL.
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("RAPPORT_SQLITE_PATH", str(VAR_DIR / "rapport.sqlite3")),
+            "OPTIONS": {
+                # WAL lets the web server read while the job worker writes; IMMEDIATE avoids
+                # "database is locked" on lock upgrades inside write transactions.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA cache_size=-64000; PRAGMA temp_store=MEMORY;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Jobs --------------------------------------------------------------------------------------
+# Huey: a SQLite-backed queue by default, Redis when REDIS_URL is set.
+REDIS_URL = env_str("REDIS_URL", "")
+HUEY_IMMEDIATE = env_bool("RAPPORT_HUEY_IMMEDIATE", False)
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": env_str("RAPPORT_HUEY_NAME", "rapport"),
+        "url": REDIS_URL,
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": env_int("RAPPORT_WORKERS", 2), "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": env_str("RAPPORT_HUEY_NAME", "rapport"),
+        "filename": env_str("RAPPORT_HUEY_PATH", str(VAR_DIR / "huey.sqlite3")),
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": env_int("RAPPORT_WORKERS", 2), "worker_type": "thread"},
+    }
+
+# --- E-mail ------------------------------------------------------------------------------------
+# Through EMAIL_HOST when it is set; otherwise every message is written as a file under
+# var/mail/, so a fresh install never tries to reach a mail server and nothing is lost.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Rapport <rapport@localhost>")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+# Links in e-mails point here (no trailing slash needed).
+RAPPORT_BASE_URL = env_str("RAPPORT_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Accounts ----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# --- Internationalisation -----------------------------------------------------------------------
+LANGUAGE_CODE = env_str("RAPPORT_LANGUAGE", "zh-hans")
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("RAPPORT_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+PHONE_DEFAULT_REGION = env_str("RAPPORT_PHONE_REGION", "CN")
+
+# --- Static files ------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Front-end libraries come from npm at setup time (package.json); only the files we use are
+# exposed, under vendor/<name>/.
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/alpinejs", NODE_MODULES / "alpinejs" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    ("vendor/sortablejs", NODE_MODULES / "sortablejs" / "modular"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": env_str(
+            "RAPPORT_STATICFILES_STORAGE",
+            "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        )
+    },
+}
+
+# --- Security ----------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("RAPPORT_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("RAPPORT_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
+
+# --- Pagination --------------------------------------------------------------------------------
+RAPPORT_PAGE_SIZE = env_int("RAPPORT_PAGE_SIZE", 25)
+RAPPORT_API_MAX_PAGE_SIZE = env_int("RAPPORT_API_MAX_PAGE_SIZE", 200)
+
+# --- Sales: leads ------------------------------------------------------------------------------
+# A new lead's owner gets a follow-up task this many days after the first inquiry (0: none).
+RAPPORT_LEAD_FOLLOW_UP_DAYS = env_int("RAPPORT_LEAD_FOLLOW_UP_DAYS", 2)
+# An order placed without a payment plan is due in one instalment after this many days.
+RAPPORT_PAYMENT_TERMS_DAYS = env_int("RAPPORT_PAYMENT_TERMS_DAYS", 30)
+# Public web-to-lead submissions accepted per minute from one IP address (0: no limit).
+RAPPORT_LEAD_FORM_RATE_LIMIT = env_int("RAPPORT_LEAD_FORM_RATE_LIMIT", 10)
+# Reverse proxies in front of Rapport that append to X-Forwarded-For; the client's address is
+# read that many entries from the right. 0: REMOTE_ADDR, for a server facing the internet.
+RAPPORT_PROXY_COUNT = env_int("RAPPORT_PROXY_COUNT", 0)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("RAPPORT_LOG_LEVEL", "WARNING")},
+}

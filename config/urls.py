@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from rapport.api.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("rapport.accounts.urls")),
+    path("", include("rapport.customers.urls")),
+    path("", include("rapport.activities.urls")),
+    path("sales/", include("rapport.sales.urls")),
+    path("", include("rapport.web.urls")),
+]

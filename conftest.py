@@ -1,0 +1,84 @@
+"""Fixtures shared by every test: a small company with two teams.
+
+- alice and bob are sales representatives in the East team; alice owns records, bob is her
+  colleague (he sees the team's records);
+- charlie is a representative in the West team and must never see East's records;
+- diana manages East; admin administers everything.
+"""
+
+import pytest
+from django.utils import translation
+
+from rapport.accounts.models import Role
+from rapport.accounts.services import team_create, user_create
+
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Templates use {% static %}; tests should not depend on a collectstatic manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 costs about half a second per hash by design; with five users per test it was most
+    # of the suite's time. The same algorithm at its cheapest parameters keeps tests realistic;
+    # test_passwords_are_hashed_with_argon2 checks the real setting.
+    settings.PASSWORD_HASHERS = ["rapport.accounts.tests.hashers.FastArgon2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise():
+    # Every test starts in English, the language of the fixture users below. A request made
+    # with Django's test client activates its user's language in the test's own thread; the
+    # override is undone afterwards, so no test inherits the language of the one before it.
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def east(db):
+    return team_create(name="East")
+
+
+@pytest.fixture
+def west(db):
+    return team_create(name="West")
+
+
+@pytest.fixture
+def alice(east):
+    return user_create(
+        username="alice", password=PASSWORD, role=Role.SALES_REP, team=east, language="en"
+    )
+
+
+@pytest.fixture
+def bob(east):
+    return user_create(
+        username="bob", password=PASSWORD, role=Role.SALES_REP, team=east, language="en"
+    )
+
+
+@pytest.fixture
+def charlie(west):
+    return user_create(
+        username="charlie", password=PASSWORD, role=Role.SALES_REP, team=west, language="en"
+    )
+
+
+@pytest.fixture
+def diana(east):
+    return user_create(
+        username="diana", password=PASSWORD, role=Role.SALES_MANAGER, team=east, language="en"
+    )
+
+
+@pytest.fixture
+def admin_user(db):
+    return user_create(username="admin", password=PASSWORD, role=Role.ADMINISTRATOR, language="en")
