@@ -1,0 +1,48 @@
+"""Who may see which customer record: the one rule every selector applies.
+
+- administrators see everything;
+- everyone else sees the records they own and the records of their team
+  (a sales manager leads a team, so this is the team's whole book; a representative sees
+  their own plus their colleagues' so that the team can cover for each other).
+
+Selectors in each app build their querysets with `visible_records_q`; nothing else decides.
+"""
+
+import functools
+import operator
+
+from django.db.models import Q
+
+from rapport.accounts.models import User
+
+
+def visible_records_q(user: User, *, owner_field: str = "owner", team_field: str = "team") -> Q:
+    parts = visible_records_parts(user, owner_field=owner_field, team_field=team_field)
+    if not parts:
+        return Q(pk__in=[])
+    # Not a fold starting from an empty Q: `Q() | x` is `x`, which would narrow the admin's Q().
+    return functools.reduce(operator.or_, parts[1:], parts[0])
+
+
+def visible_records_parts(
+    user: User, *, owner_field: str = "owner", team_field: str = "team"
+) -> list[Q]:
+    """The same rule as `visible_records_q`, as the parts whose union it is.
+
+    Each part is a single indexed condition (own records, team records), so a list page can read
+    each part in index order and merge them (see `rapport.core.pagination.keyset_page`) instead
+    of asking the database to sort everything the OR matches.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_administrator:
+        return [Q()]
+    parts = [Q(**{f"{owner_field}_id": user.pk})]
+    if user.team_id:
+        parts.append(Q(**{f"{team_field}_id": user.team_id}))
+    return parts
+
+
+def can_manage_settings(user: User) -> bool:
+    """Custom field definitions, tags' colours, users and teams are administrators' work."""
+    return user.is_authenticated and user.is_administrator

@@ -1,0 +1,98 @@
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.accounts.models import ApiKey, Role, Team, User
+from rapport.core.errors import NotFound, ValidationFailed
+
+API_KEY_PREFIX = "rpk_"
+
+
+def hash_api_key(secret: str) -> str:
+    # API keys are 256-bit random tokens, so a fast hash is enough (no password stretching).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def team_create(*, name: str) -> Team:
+    team, _created = Team.objects.get_or_create(name=name)
+    return team
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str = Role.SALES_REP,
+    team: Team | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    language: str = "zh-hans",
+    is_superuser: bool = False,
+) -> User:
+    user = User(
+        username=username,
+        role=role,
+        team=team,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        language=language,
+        is_staff=is_superuser or role == Role.ADMINISTRATOR,
+        is_superuser=is_superuser,
+    )
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    from django.conf import settings
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed(_("Unknown language."), {"language": [_("Unknown language.")]})
+    user.language = language
+    user.save(update_fields=["language"])
+
+
+@transaction.atomic
+def api_key_create(*, user: User, name: str) -> tuple[ApiKey, str]:
+    """Create a key and return it with its secret, which is never shown again."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(_("Give the key a name."), {"name": [_("This field is required.")]})
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        user=user, name=name[:100], prefix=secret[:12], key_hash=hash_api_key(secret)
+    )
+    return key, secret
+
+
+def api_key_revoke(*, user: User, key_id: int) -> ApiKey:
+    key = ApiKey.objects.filter(user=user, pk=key_id).first()
+    if key is None:
+        raise NotFound(_("API key not found."))
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at", "updated_at"])
+    return key
+
+
+def api_key_authenticate(secret: str) -> User | None:
+    key = (
+        ApiKey.objects.select_related("user", "user__team")
+        .filter(key_hash=hash_api_key(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if key is None:
+        return None
+    now = timezone.now()
+    # Record use at most once a minute so that a busy integration does not write on every call.
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key.user

@@ -1,0 +1,92 @@
+"""Sign-in, password, language and API key pages. Django's auth views do the sign-in work."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rapport.accounts.forms import ApiKeyForm, LanguageForm
+from rapport.accounts.services import api_key_create, api_key_revoke, user_set_language
+from rapport.core.errors import ApplicationError, ValidationFailed
+from rapport.web.htmx import found_or_404
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "registration/password_change_done.html"
+
+
+def _safe_next(request, target: str | None) -> str:
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("accounts:profile")
+
+
+@login_required
+def profile(request):
+    form = LanguageForm(initial={"language": request.user.language})
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@require_POST
+def set_language(request):
+    """Save the chosen language on the user; UserLanguageMiddleware applies it from now on."""
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        try:
+            user_set_language(user=request.user, language=form.cleaned_data["language"])
+        except ValidationFailed as exc:
+            messages.error(request, exc.message)
+        else:
+            translation.activate(request.user.language)
+    else:
+        messages.error(request, _("Unknown language."))
+    return redirect(_safe_next(request, request.POST.get("next")))
+
+
+@login_required
+def api_keys(request):
+    form = ApiKeyForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _key, new_secret = api_key_create(user=request.user, name=form.cleaned_data["name"])
+        except ApplicationError as exc:
+            for field, errors in exc.details.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            form = ApiKeyForm()
+    keys = request.user.api_keys.all()
+    return render(
+        request, "accounts/api_keys.html", {"form": form, "keys": keys, "new_secret": new_secret}
+    )
+
+
+@login_required
+@require_POST
+def api_key_revoke_view(request, pk: int):
+    found_or_404(api_key_revoke, user=request.user, key_id=pk)
+    messages.success(request, _("API key revoked."))
+    return redirect("accounts:api_keys")
