@@ -1,0 +1,542 @@
+"""REST endpoints for persons, companies, tags and custom field definitions.
+
+Each endpoint reads through `selectors` (so another team's record is a 404) and writes through
+`services` (which validate everything and raise `ApplicationError`s the API turns into JSON).
+"""
+
+import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from rapport.api.schemas import (
+    InputSchema,
+    Listing,
+    Page,
+    TagRef,
+    TeamRef,
+    UserRef,
+    checked_sort,
+    error_responses,
+    paginate,
+)
+from rapport.customers import selectors, services
+from rapport.customers.models import (
+    ContactLabel,
+    CustomFieldType,
+    Gender,
+    LifecycleStage,
+    RecordType,
+    SourceChannel,
+)
+
+persons_router = Router(tags=["persons"])
+companies_router = Router(tags=["companies"])
+tags_router = Router(tags=["tags"])
+custom_fields_router = Router(tags=["custom fields"])
+
+CUSTOM_FILTER_PREFIX = "cf_"
+LIST_DESCRIPTION = (
+    "Filters: `q` (name, pinyin, phone digits, e-mail), `owner_id`, `team_id`, `tag_id`, "
+    "`lifecycle_stage`, `region`, `source`, and custom fields as `cf_<key>=<value>`. "
+    "Pages hold `limit` records (default 25); pass `next_cursor` back as `cursor`."
+)
+
+
+# --- Schemas: shared pieces ----------------------------------------------------------------------
+
+
+class PhoneOut(Schema):
+    number: str
+    label: str
+    is_primary: bool
+
+
+class EmailOut(Schema):
+    email: str
+    label: str
+    is_primary: bool
+
+
+class AddressOut(Schema):
+    label: str
+    country: str
+    province: str
+    city: str
+    district: str
+    street: str
+    postcode: str
+
+
+class EmploymentOut(Schema):
+    company_id: int
+    company_name: str
+    job_title: str
+    is_primary: bool
+
+    @staticmethod
+    def resolve_company_name(obj) -> str:
+        return obj.company.name
+
+
+class PhoneIn(InputSchema):
+    number: str
+    label: ContactLabel | None = None
+    is_primary: bool = False
+
+
+class EmailIn(InputSchema):
+    email: str
+    label: ContactLabel | None = None
+    is_primary: bool = False
+
+
+class AddressIn(InputSchema):
+    label: ContactLabel | None = None
+    country: str | None = None
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    street: str | None = None
+    postcode: str | None = None
+
+
+class EmploymentIn(InputSchema):
+    company_id: int
+    job_title: str | None = None
+    is_primary: bool = False
+
+
+class CustomerListQuery(Listing):
+    q: str = ""
+    owner_id: int | None = None
+    team_id: int | None = None
+    tag_id: int | None = None
+    lifecycle_stage: LifecycleStage | None = None
+    region: str = ""
+    source: SourceChannel | None = None
+
+
+def _filters(request: HttpRequest, query: CustomerListQuery) -> selectors.CustomerFilters:
+    custom = {
+        key.removeprefix(CUSTOM_FILTER_PREFIX): value
+        for key, value in request.GET.items()
+        if key.startswith(CUSTOM_FILTER_PREFIX)
+    }
+    return selectors.CustomerFilters(
+        q=query.q.strip(),
+        owner_id=query.owner_id,
+        team_id=query.team_id,
+        tag_id=query.tag_id,
+        lifecycle_stage=query.lifecycle_stage or "",
+        region=query.region.strip(),
+        source=query.source or "",
+        custom=custom,
+    )
+
+
+def _input(payload: Schema) -> dict[str, Any]:
+    """The fields the client sent, as the plain values services take."""
+    return payload.model_dump(mode="json", exclude_unset=True)
+
+
+# --- Persons -------------------------------------------------------------------------------------
+
+
+class PersonListItem(Schema):
+    id: int
+    full_name: str
+    given_name: str
+    family_name: str
+    gender: str
+    birthday: datetime.date | None
+    industry: str
+    region: str
+    source: str
+    lifecycle_stage: str
+    primary_phone: str
+    primary_email: str
+    company: EmploymentOut | None
+    tags: list[TagRef]
+    custom: dict[str, Any]
+    owner: UserRef
+    team: TeamRef | None
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_company(obj):
+        # persons_list prefetches the primary employment into `primary_employments`.
+        employments = getattr(obj, "primary_employments", None) or []
+        return employments[0] if employments else None
+
+
+class PersonOut(Schema):
+    id: int
+    full_name: str
+    given_name: str
+    family_name: str
+    gender: str
+    birthday: datetime.date | None
+    industry: str
+    region: str
+    source: str
+    lifecycle_stage: str
+    preferences: str
+    notes: str
+    primary_phone: str
+    primary_email: str
+    phones: list[PhoneOut]
+    emails: list[EmailOut]
+    addresses: list[AddressOut]
+    employments: list[EmploymentOut]
+    tags: list[TagRef]
+    custom: dict[str, Any]
+    owner: UserRef
+    team: TeamRef | None
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class PersonIn(InputSchema):
+    full_name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    gender: Gender | None = None
+    birthday: datetime.date | None = None
+    industry: str | None = None
+    region: str | None = None
+    source: SourceChannel | None = None
+    lifecycle_stage: LifecycleStage | None = None
+    preferences: str | None = None
+    notes: str | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    tag_ids: list[int] | None = None
+    phones: list[PhoneIn] | None = None
+    emails: list[EmailIn] | None = None
+    addresses: list[AddressIn] | None = None
+    employments: list[EmploymentIn] | None = None
+    custom: dict[str, Any] | None = None
+
+
+class PersonPatch(PersonIn):
+    version: int | None = None
+
+
+@persons_router.get(
+    "/persons",
+    response={200: Page[PersonListItem], **error_responses(400, 422)},
+    description=LIST_DESCRIPTION,
+)
+def persons_list(request: HttpRequest, query: Query[CustomerListQuery]):
+    sort = checked_sort(query.sort, selectors.PERSON_SORTS, "-updated_at")
+    filters = _filters(request, query)
+    qs = selectors.persons_list(request.auth, filters)
+    return paginate(
+        qs,
+        sort=sort,
+        cursor=query.cursor,
+        limit=query.limit,
+        partitions=selectors.list_partitions(request.auth, filters),
+    )
+
+
+@persons_router.post("/persons", response={201: PersonOut, **error_responses(400, 422)})
+def person_create(request: HttpRequest, payload: PersonIn):
+    person = services.person_create(actor=request.auth, data=_input(payload))
+    return Status(201, selectors.person_detail(request.auth, person.pk))
+
+
+@persons_router.get("/persons/{int:person_id}", response={200: PersonOut, **error_responses(404)})
+def person_detail(request: HttpRequest, person_id: int):
+    return selectors.person_detail(request.auth, person_id)
+
+
+@persons_router.patch(
+    "/persons/{int:person_id}",
+    response={200: PersonOut, **error_responses(400, 404, 409, 422)},
+    description="Changes only the fields sent. Send the `version` you loaded to be told "
+    "(409 `conflict`) if someone changed the person since.",
+)
+def person_update(request: HttpRequest, person_id: int, payload: PersonPatch):
+    person = selectors.get_person_for_user(request.auth, person_id)
+    data = _input(payload)
+    version = data.pop("version", None)
+    services.person_update(actor=request.auth, person=person, data=data, version=version)
+    return selectors.person_detail(request.auth, person_id)
+
+
+@persons_router.delete("/persons/{int:person_id}", response={204: None, **error_responses(404)})
+def person_delete(request: HttpRequest, person_id: int):
+    person = selectors.get_person_for_user(request.auth, person_id)
+    services.person_delete(actor=request.auth, person=person)
+    return Status(204, None)
+
+
+# --- Companies -----------------------------------------------------------------------------------
+
+
+class CompanyListItem(Schema):
+    id: int
+    name: str
+    english_name: str
+    website: str
+    phone: str
+    email: str
+    industry: str
+    region: str
+    source: str
+    lifecycle_stage: str
+    tags: list[TagRef]
+    custom: dict[str, Any]
+    owner: UserRef
+    team: TeamRef | None
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class CompanyOut(CompanyListItem):
+    notes: str
+    addresses: list[AddressOut]
+
+
+class CompanyIn(InputSchema):
+    name: str | None = None
+    english_name: str | None = None
+    website: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    industry: str | None = None
+    region: str | None = None
+    source: SourceChannel | None = None
+    lifecycle_stage: LifecycleStage | None = None
+    notes: str | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    tag_ids: list[int] | None = None
+    addresses: list[AddressIn] | None = None
+    custom: dict[str, Any] | None = None
+
+
+class CompanyPatch(CompanyIn):
+    version: int | None = None
+
+
+@companies_router.get(
+    "/companies",
+    response={200: Page[CompanyListItem], **error_responses(400, 422)},
+    description=LIST_DESCRIPTION,
+)
+def companies_list(request: HttpRequest, query: Query[CustomerListQuery]):
+    sort = checked_sort(query.sort, selectors.COMPANY_SORTS, "-updated_at")
+    filters = _filters(request, query)
+    qs = selectors.companies_list(request.auth, filters)
+    return paginate(
+        qs,
+        sort=sort,
+        cursor=query.cursor,
+        limit=query.limit,
+        partitions=selectors.list_partitions(request.auth, filters),
+    )
+
+
+@companies_router.post("/companies", response={201: CompanyOut, **error_responses(400, 422)})
+def company_create(request: HttpRequest, payload: CompanyIn):
+    company = services.company_create(actor=request.auth, data=_input(payload))
+    return Status(201, selectors.company_detail(request.auth, company.pk))
+
+
+@companies_router.get(
+    "/companies/{int:company_id}", response={200: CompanyOut, **error_responses(404)}
+)
+def company_detail(request: HttpRequest, company_id: int):
+    return selectors.company_detail(request.auth, company_id)
+
+
+@companies_router.patch(
+    "/companies/{int:company_id}",
+    response={200: CompanyOut, **error_responses(400, 404, 409, 422)},
+    description="Changes only the fields sent; `version` as for persons.",
+)
+def company_update(request: HttpRequest, company_id: int, payload: CompanyPatch):
+    company = selectors.get_company_for_user(request.auth, company_id)
+    data = _input(payload)
+    version = data.pop("version", None)
+    services.company_update(actor=request.auth, company=company, data=data, version=version)
+    return selectors.company_detail(request.auth, company_id)
+
+
+@companies_router.delete(
+    "/companies/{int:company_id}", response={204: None, **error_responses(404)}
+)
+def company_delete(request: HttpRequest, company_id: int):
+    company = selectors.get_company_for_user(request.auth, company_id)
+    services.company_delete(actor=request.auth, company=company)
+    return Status(204, None)
+
+
+# --- Tags ----------------------------------------------------------------------------------------
+
+
+class TagIn(InputSchema):
+    name: str
+    color: str | None = None
+
+
+class TagPatch(InputSchema):
+    name: str | None = None
+    color: str | None = None
+
+
+@tags_router.get("/tags", response={200: Page[TagRef], **error_responses(400, 422)})
+def tags_list(request: HttpRequest, query: Query[Listing]):
+    sort = checked_sort(query.sort, ("name", "-name"), "name")
+    return paginate(selectors.tags_all(), sort=sort, cursor=query.cursor, limit=query.limit)
+
+
+@tags_router.post("/tags", response={201: TagRef, **error_responses(400, 422)})
+def tag_create(request: HttpRequest, payload: TagIn):
+    data = _input(payload)
+    if data.get("color") is None:
+        data.pop("color", None)
+    return Status(201, services.tag_create(actor=request.auth, data=data))
+
+
+@tags_router.get("/tags/{int:tag_id}", response={200: TagRef, **error_responses(404)})
+def tag_detail(request: HttpRequest, tag_id: int):
+    return selectors.get_tag(tag_id)
+
+
+@tags_router.patch(
+    "/tags/{int:tag_id}",
+    response={200: TagRef, **error_responses(400, 403, 404, 422)},
+    description="Administrators only.",
+)
+def tag_update(request: HttpRequest, tag_id: int, payload: TagPatch):
+    tag = selectors.get_tag(tag_id)
+    return services.tag_update(actor=request.auth, tag=tag, data=_input(payload))
+
+
+@tags_router.delete(
+    "/tags/{int:tag_id}",
+    response={204: None, **error_responses(403, 404)},
+    description="Administrators only.",
+)
+def tag_delete(request: HttpRequest, tag_id: int):
+    tag = selectors.get_tag(tag_id)
+    services.tag_delete(actor=request.auth, tag=tag)
+    return Status(204, None)
+
+
+# --- Custom field definitions --------------------------------------------------------------------
+
+
+class CustomFieldOut(Schema):
+    id: int
+    record_type: str
+    key: str
+    label: str
+    field_type: str
+    choices: list[str]
+    required: bool
+    position: int
+    is_active: bool
+
+
+class CustomFieldIn(InputSchema):
+    record_type: RecordType
+    key: str
+    label: str
+    field_type: CustomFieldType
+    choices: list[str] | None = None
+    required: bool | None = None
+    position: int | None = None
+    is_active: bool | None = None
+
+
+class CustomFieldPatch(InputSchema):
+    # record_type, key and field_type are fixed once a field exists; the service says so.
+    record_type: RecordType | None = None
+    key: str | None = None
+    field_type: CustomFieldType | None = None
+    label: str | None = None
+    choices: list[str] | None = None
+    required: bool | None = None
+    position: int | None = None
+    is_active: bool | None = None
+
+
+class CustomFieldQuery(Schema):
+    record_type: RecordType | None = None
+    include_inactive: bool = False
+
+
+class CustomFieldPage(Schema):
+    items: list[CustomFieldOut]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+@custom_fields_router.get(
+    "/custom-fields",
+    response={200: CustomFieldPage, **error_responses(422)},
+    description="Every definition on one page (an administrator defines a handful), so the "
+    "cursors are always null.",
+)
+def custom_fields_list(request: HttpRequest, query: Query[CustomFieldQuery]):
+    record_types = [query.record_type] if query.record_type else list(RecordType)
+    items = [
+        definition
+        for record_type in record_types
+        for definition in selectors.custom_fields_for(
+            record_type, active_only=not query.include_inactive
+        )
+    ]
+    return {"items": items, "next_cursor": None, "prev_cursor": None}
+
+
+@custom_fields_router.post(
+    "/custom-fields",
+    response={201: CustomFieldOut, **error_responses(400, 403, 422)},
+    description="Administrators only.",
+)
+def custom_field_create(request: HttpRequest, payload: CustomFieldIn):
+    definition = services.custom_field_create(actor=request.auth, data=_input(payload))
+    return Status(201, definition)
+
+
+@custom_fields_router.get(
+    "/custom-fields/{int:definition_id}",
+    response={200: CustomFieldOut, **error_responses(404)},
+)
+def custom_field_detail(request: HttpRequest, definition_id: int):
+    return selectors.get_custom_field(definition_id)
+
+
+@custom_fields_router.patch(
+    "/custom-fields/{int:definition_id}",
+    response={200: CustomFieldOut, **error_responses(400, 403, 404, 422)},
+    description="Administrators only.",
+)
+def custom_field_update(request: HttpRequest, definition_id: int, payload: CustomFieldPatch):
+    definition = selectors.get_custom_field(definition_id)
+    return services.custom_field_update(
+        actor=request.auth, definition=definition, data=_input(payload)
+    )
+
+
+@custom_fields_router.delete(
+    "/custom-fields/{int:definition_id}",
+    response={204: None, **error_responses(403, 404)},
+    description="Administrators only. Values already stored on records are kept but no longer "
+    "shown.",
+)
+def custom_field_delete(request: HttpRequest, definition_id: int):
+    definition = selectors.get_custom_field(definition_id)
+    services.custom_field_delete(actor=request.auth, definition=definition)
+    return Status(204, None)

@@ -1,0 +1,698 @@
+"""Writes to persons, companies, tags and custom field definitions.
+
+Every service validates the whole input first and raises `ValidationFailed` with a message per
+field, so nothing is saved unless everything is valid. Updates take the version the editor saw;
+a stale version raises `Conflict` instead of overwriting someone else's change.
+"""
+
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from rapport.accounts.access import can_manage_settings
+from rapport.accounts.models import Team, User
+from rapport.core.cleaning import (
+    DATE_FORMATS,
+    FieldError,
+    FieldErrors,
+    clean_choice,
+    clean_date,
+    clean_flag,
+    clean_text,
+    invalid,
+    reject_unknown,
+)
+from rapport.core.errors import Conflict, PermissionDenied
+from rapport.core.events import publish
+from rapport.customers import search
+from rapport.customers.events import CompanyCreated, CompanyUpdated, PersonCreated, PersonUpdated
+from rapport.customers.models import (
+    Address,
+    Company,
+    CompanySearchTerm,
+    ContactLabel,
+    CustomFieldDefinition,
+    CustomFieldType,
+    Employment,
+    Gender,
+    LifecycleStage,
+    Person,
+    PersonEmail,
+    PersonPhone,
+    PersonSearchTerm,
+    RecordType,
+    SourceChannel,
+    Tag,
+)
+from rapport.customers.validation import (
+    clean_custom_values,
+    normalize_contact,
+    normalize_email,
+    normalize_phone,
+)
+
+# Plain columns a caller may set, per record type. Anything else in the input is an error.
+PERSON_FIELDS = (
+    "full_name",
+    "given_name",
+    "family_name",
+    "gender",
+    "birthday",
+    "industry",
+    "region",
+    "source",
+    "lifecycle_stage",
+    "preferences",
+    "notes",
+)
+COMPANY_FIELDS = (
+    "name",
+    "english_name",
+    "website",
+    "phone",
+    "email",
+    "industry",
+    "region",
+    "source",
+    "lifecycle_stage",
+    "notes",
+)
+RELATED_FIELDS = ("owner_id", "team_id", "tag_ids", "addresses", "custom")
+PERSON_RELATED_FIELDS = (*RELATED_FIELDS, "phones", "emails", "employments")
+CHOICES = {"gender": Gender, "source": SourceChannel, "lifecycle_stage": LifecycleStage}
+ADDRESS_FIELDS = ("label", "country", "province", "city", "district", "street", "postcode")
+
+
+def _max_length(model, field: str) -> int | None:
+    return getattr(model._meta.get_field(field), "max_length", None)
+
+
+def _clean_columns(model, allowed, data: dict, errors: FieldErrors) -> dict[str, Any]:
+    """The plain columns present in `data`; a column with an error is left out."""
+    cleaned: dict[str, Any] = {}
+    for field in allowed:
+        if field not in data:
+            continue
+        value = data[field]
+        if field == "birthday":
+            value = clean_date(value, field, errors, formats=DATE_FORMATS)
+        elif field in CHOICES:
+            value = clean_text(value, field, errors)
+            if field not in errors:
+                default = Gender.UNKNOWN if field == "gender" else None
+                value = clean_choice(
+                    value, field, errors, choices=CHOICES[field].values, default=default
+                )
+        else:
+            value = clean_text(value, field, errors, limit=_max_length(model, field))
+            value = normalize_contact(value, field, errors)
+        if field not in errors:
+            cleaned[field] = value
+    return cleaned
+
+
+def _clean_owner(actor: User, data: dict, errors: FieldErrors, current: Any = None):
+    """Owner and team for a record; defaults to the actor and the owner's team."""
+    owner = current.owner if current is not None else actor
+    if data.get("owner_id") is not None:
+        owner = User.objects.filter(pk=data["owner_id"], is_active=True).first()
+        if owner is None:
+            errors.add("owner_id", _("There is no such active user."))
+            return None, None
+        if (
+            not actor.is_administrator
+            and owner.pk != actor.pk
+            and (actor.team_id is None or owner.team_id != actor.team_id)
+        ):
+            errors.add("owner_id", _("You can only give records to members of your team."))
+            return None, None
+    team = owner.team if owner else None
+    if current is not None and "owner_id" not in data:
+        team = current.team
+    if data.get("team_id") is not None:
+        team = Team.objects.filter(pk=data["team_id"]).first()
+        if team is None:
+            errors.add("team_id", _("There is no such team."))
+        elif not actor.is_administrator and team.pk != actor.team_id:
+            errors.add("team_id", _("You can only assign records to your own team."))
+    return owner, team
+
+
+def _clean_tags(data: dict, errors: FieldErrors) -> list[int] | None:
+    if "tag_ids" not in data:
+        return None
+    raw = data["tag_ids"] or []
+    if not isinstance(raw, list | tuple) or not all(
+        isinstance(t, int) and not isinstance(t, bool) for t in raw
+    ):
+        errors.add("tag_ids", _("Give a list of tag ids."))
+        return None
+    ids = set(raw)
+    found = set(Tag.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    if ids - found:
+        errors.add("tag_ids", _("Unknown tags: %(ids)s") % {"ids": sorted(ids - found)})
+    return sorted(found)
+
+
+def _label(value, errors: FieldErrors, field: str, default: str) -> str | None:
+    return clean_choice(value, field, errors, choices=ContactLabel.values, default=default)
+
+
+def _clean_list(data: dict, key: str, errors: FieldErrors) -> list[dict] | None:
+    if key not in data:
+        return None
+    raw = data[key] or []
+    if not isinstance(raw, list | tuple) or not all(isinstance(item, dict) for item in raw):
+        errors.add(key, _("Give a list of objects."))
+        return None
+    if len(raw) > 20:
+        errors.add(key, _("At most 20 entries."))
+        return None
+    return list(raw)
+
+
+def _clean_phones(data: dict, errors: FieldErrors) -> list[dict] | None:
+    items = _clean_list(data, "phones", errors)
+    if items is None:
+        return None
+    cleaned, seen = [], set()
+    for i, item in enumerate(items):
+        try:
+            number = normalize_phone(str(item.get("number") or ""))
+        except FieldError as exc:
+            errors.add(f"phones.{i}.number", str(exc))
+            continue
+        if number in seen:
+            continue
+        seen.add(number)
+        cleaned.append(
+            {
+                "number": number,
+                "label": _label(item.get("label"), errors, f"phones.{i}.label", "mobile"),
+                "is_primary": bool(item.get("is_primary")),
+            }
+        )
+    return _with_one_primary(cleaned)
+
+
+def _clean_emails(data: dict, errors: FieldErrors) -> list[dict] | None:
+    items = _clean_list(data, "emails", errors)
+    if items is None:
+        return None
+    cleaned, seen = [], set()
+    for i, item in enumerate(items):
+        try:
+            email = normalize_email(str(item.get("email") or ""))
+        except FieldError as exc:
+            errors.add(f"emails.{i}.email", str(exc))
+            continue
+        if email in seen:
+            continue
+        seen.add(email)
+        cleaned.append(
+            {
+                "email": email,
+                "label": _label(item.get("label"), errors, f"emails.{i}.label", "work"),
+                "is_primary": bool(item.get("is_primary")),
+            }
+        )
+    return _with_one_primary(cleaned)
+
+
+def _with_one_primary(items: list[dict]) -> list[dict]:
+    if items and not any(item["is_primary"] for item in items):
+        items[0]["is_primary"] = True
+    seen_primary = False
+    for item in items:
+        item["is_primary"] = item["is_primary"] and not seen_primary
+        seen_primary = seen_primary or item["is_primary"]
+    # Primary first, so the first row is what lists show.
+    return sorted(items, key=lambda item: not item["is_primary"])
+
+
+def _clean_addresses(data: dict, errors: FieldErrors) -> list[dict] | None:
+    items = _clean_list(data, "addresses", errors)
+    if items is None:
+        return None
+    cleaned = []
+    for i, item in enumerate(items):
+        address = {}
+        reject_unknown(item, ADDRESS_FIELDS, errors, prefix=f"addresses.{i}.")
+        for key in ADDRESS_FIELDS:
+            address[key] = clean_text(
+                item.get(key) or "",
+                f"addresses.{i}.{key}",
+                errors,
+                limit=_max_length(Address, key),
+            )
+        address["country"] = (address.get("country") or "CN").upper()
+        if not re.fullmatch(r"[A-Z]{2}", address["country"]):
+            errors.add(f"addresses.{i}.country", _("Use a two-letter country code, e.g. CN."))
+        address["label"] = _label(address.get("label"), errors, f"addresses.{i}.label", "work")
+        if any(address[k] for k in ("province", "city", "district", "street", "postcode")):
+            cleaned.append(address)
+    return cleaned
+
+
+def _clean_employments(actor: User, data: dict, errors: FieldErrors) -> list[dict] | None:
+    from rapport.customers.selectors import companies_visible_to
+
+    items = _clean_list(data, "employments", errors)
+    if items is None:
+        return None
+    ids = [item.get("company_id") for item in items]
+    visible = set(
+        companies_visible_to(actor)
+        .filter(pk__in=[i for i in ids if isinstance(i, int)])
+        .values_list("pk", flat=True)
+    )
+    cleaned, seen = [], set()
+    for i, item in enumerate(items):
+        company_id = item.get("company_id")
+        if company_id not in visible:
+            errors.add(f"employments.{i}.company_id", _("There is no such company."))
+            continue
+        title = clean_text(
+            item.get("job_title"),
+            f"employments.{i}.job_title",
+            errors,
+            limit=100,
+            coerce=True,
+            count=False,
+        )
+        if f"employments.{i}.job_title" in errors:
+            continue
+        if company_id in seen:
+            continue
+        seen.add(company_id)
+        cleaned.append(
+            {
+                "company_id": company_id,
+                "job_title": title,
+                "is_primary": bool(item.get("is_primary")),
+            }
+        )
+    return _with_one_primary(cleaned)
+
+
+def _check_version(instance, version: int | None) -> None:
+    if version is not None and version != instance.version:
+        raise Conflict(
+            _(
+                "Someone else changed this record while you were editing it. Reload it to see "
+                "their changes, then make yours again."
+            ),
+            {"current_version": instance.version, "your_version": version},
+        )
+
+
+def _replace_addresses(*, person=None, company=None, addresses: list[dict]) -> None:
+    owner = {"person": person} if person is not None else {"company": company}
+    Address.objects.filter(**owner).delete()
+    Address.objects.bulk_create([Address(**owner, **a) for a in addresses])
+
+
+def _default_region(record, addresses: list[dict] | None) -> None:
+    if not record.region and addresses:
+        record.region = addresses[0].get("province", "")[:64]
+
+
+def person_rebuild_search_terms(person: Person) -> None:
+    phones = list(person.phones.values_list("number", flat=True))
+    emails = list(person.emails.values_list("email", flat=True))
+    terms = search.person_terms(
+        full_name=person.full_name,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        phones=phones,
+        emails=emails,
+    )
+    PersonSearchTerm.objects.filter(person=person).delete()
+    PersonSearchTerm.objects.bulk_create(PersonSearchTerm(person=person, term=t) for t in terms)
+
+
+def company_rebuild_search_terms(company: Company) -> None:
+    terms = search.company_terms(name=company.name, english_name=company.english_name)
+    CompanySearchTerm.objects.filter(company=company).delete()
+    CompanySearchTerm.objects.bulk_create(CompanySearchTerm(company=company, term=t) for t in terms)
+
+
+def _clean_person(actor: User, data: dict, *, instance: Person | None) -> dict:
+    errors = FieldErrors()
+    reject_unknown(data, PERSON_FIELDS + PERSON_RELATED_FIELDS, errors)
+    columns = _clean_columns(Person, PERSON_FIELDS, data, errors)
+    if instance is None or "full_name" in columns:
+        name = columns.get("full_name", "")
+        if not name:
+            given = columns.get("given_name", instance.given_name if instance else "")
+            family = columns.get("family_name", instance.family_name if instance else "")
+            name = f"{given} {family}".strip()
+            if name:
+                columns["full_name"] = name
+            else:
+                errors.add("full_name", _("Enter a name."))
+    owner, team = _clean_owner(actor, data, errors, current=instance)
+    existing = instance.custom if instance else {}
+    custom, custom_errors = (
+        clean_custom_values(RecordType.PERSON, data.get("custom"), existing=existing)
+        if ("custom" in data or instance is None)
+        else (existing, {})
+    )
+    for key, messages in custom_errors.items():
+        for message in messages:
+            errors.add(key, message)
+    cleaned = {
+        "columns": columns,
+        "owner": owner,
+        "team": team,
+        "custom": custom,
+        "tag_ids": _clean_tags(data, errors),
+        "phones": _clean_phones(data, errors),
+        "emails": _clean_emails(data, errors),
+        "addresses": _clean_addresses(data, errors),
+        "employments": _clean_employments(actor, data, errors),
+    }
+    errors.raise_if_any()
+    return cleaned
+
+
+def _save_person_relations(person: Person, cleaned: dict) -> None:
+    if cleaned["tag_ids"] is not None:
+        person.tags.set(cleaned["tag_ids"])
+    if cleaned["phones"] is not None:
+        PersonPhone.objects.filter(person=person).delete()
+        PersonPhone.objects.bulk_create(PersonPhone(person=person, **p) for p in cleaned["phones"])
+    if cleaned["emails"] is not None:
+        PersonEmail.objects.filter(person=person).delete()
+        PersonEmail.objects.bulk_create(PersonEmail(person=person, **e) for e in cleaned["emails"])
+    if cleaned["addresses"] is not None:
+        _replace_addresses(person=person, addresses=cleaned["addresses"])
+    if cleaned["employments"] is not None:
+        Employment.objects.filter(person=person).delete()
+        Employment.objects.bulk_create(
+            Employment(person=person, **e) for e in cleaned["employments"]
+        )
+
+
+@transaction.atomic
+def person_create(*, actor: User, data: dict) -> Person:
+    """Create a person from `data` (the keys of PERSON_FIELDS and PERSON_RELATED_FIELDS)."""
+    cleaned = _clean_person(actor, data, instance=None)
+    person = Person(
+        **cleaned["columns"], owner=cleaned["owner"], team=cleaned["team"], custom=cleaned["custom"]
+    )
+    if cleaned["phones"]:
+        person.primary_phone = cleaned["phones"][0]["number"]
+    if cleaned["emails"]:
+        person.primary_email = cleaned["emails"][0]["email"]
+    _default_region(person, cleaned["addresses"])
+    person.save()
+    _save_person_relations(person, cleaned)
+    person_rebuild_search_terms(person)
+    publish(PersonCreated(person_id=person.pk, actor_id=actor.pk))
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: User, person: Person, data: dict, version: int | None) -> Person:
+    """Apply the keys present in `data`; keys left out keep their value.
+
+    `version` is the version the editor loaded; None skips the check (API callers may omit it).
+    """
+    # Re-read under a row lock so two concurrent saves cannot both pass the version check.
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    _check_version(person, version)
+    cleaned = _clean_person(actor, data, instance=person)
+    changed = [f for f, v in cleaned["columns"].items() if getattr(person, f) != v]
+    for field, value in cleaned["columns"].items():
+        setattr(person, field, value)
+    if "owner_id" in data or "team_id" in data:
+        if person.owner_id != cleaned["owner"].pk:
+            changed.append("owner")
+        if person.team_id != (cleaned["team"].pk if cleaned["team"] else None):
+            changed.append("team")
+        person.owner, person.team = cleaned["owner"], cleaned["team"]
+    if "custom" in data and person.custom != cleaned["custom"]:
+        person.custom = cleaned["custom"]
+        changed.append("custom")
+    if cleaned["phones"] is not None:
+        person.primary_phone = cleaned["phones"][0]["number"] if cleaned["phones"] else ""
+        changed.append("phones")
+    if cleaned["emails"] is not None:
+        person.primary_email = cleaned["emails"][0]["email"] if cleaned["emails"] else ""
+        changed.append("emails")
+    _default_region(person, cleaned["addresses"])
+    for key in ("tag_ids", "addresses", "employments"):
+        if cleaned[key] is not None:
+            changed.append(key.removesuffix("_ids") + ("s" if key == "tag_ids" else ""))
+    person.version += 1
+    person.save()
+    _save_person_relations(person, cleaned)
+    if {"full_name", "given_name", "family_name", "phones", "emails"} & set(changed):
+        person_rebuild_search_terms(person)
+    publish(PersonUpdated(person_id=person.pk, actor_id=actor.pk, changed_fields=tuple(changed)))
+    return person
+
+
+@transaction.atomic
+def person_delete(*, actor: User, person: Person) -> None:
+    person.delete()
+
+
+def _clean_company(actor: User, data: dict, *, instance: Company | None) -> dict:
+    errors = FieldErrors()
+    reject_unknown(data, COMPANY_FIELDS + RELATED_FIELDS, errors)
+    columns = _clean_columns(Company, COMPANY_FIELDS, data, errors)
+    if (instance is None or "name" in columns) and not columns.get("name"):
+        errors.add("name", _("Enter a name."))
+    owner, team = _clean_owner(actor, data, errors, current=instance)
+    existing = instance.custom if instance else {}
+    custom, custom_errors = (
+        clean_custom_values(RecordType.COMPANY, data.get("custom"), existing=existing)
+        if ("custom" in data or instance is None)
+        else (existing, {})
+    )
+    for key, messages in custom_errors.items():
+        for message in messages:
+            errors.add(key, message)
+    cleaned = {
+        "columns": columns,
+        "owner": owner,
+        "team": team,
+        "custom": custom,
+        "tag_ids": _clean_tags(data, errors),
+        "addresses": _clean_addresses(data, errors),
+    }
+    errors.raise_if_any()
+    return cleaned
+
+
+@transaction.atomic
+def company_create(*, actor: User, data: dict) -> Company:
+    cleaned = _clean_company(actor, data, instance=None)
+    company = Company(
+        **cleaned["columns"], owner=cleaned["owner"], team=cleaned["team"], custom=cleaned["custom"]
+    )
+    _default_region(company, cleaned["addresses"])
+    company.save()
+    if cleaned["tag_ids"] is not None:
+        company.tags.set(cleaned["tag_ids"])
+    if cleaned["addresses"] is not None:
+        _replace_addresses(company=company, addresses=cleaned["addresses"])
+    company_rebuild_search_terms(company)
+    publish(CompanyCreated(company_id=company.pk, actor_id=actor.pk))
+    return company
+
+
+@transaction.atomic
+def company_update(*, actor: User, company: Company, data: dict, version: int | None) -> Company:
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    _check_version(company, version)
+    cleaned = _clean_company(actor, data, instance=company)
+    changed = [f for f, v in cleaned["columns"].items() if getattr(company, f) != v]
+    for field, value in cleaned["columns"].items():
+        setattr(company, field, value)
+    if "owner_id" in data or "team_id" in data:
+        if company.owner_id != cleaned["owner"].pk:
+            changed.append("owner")
+        company.owner, company.team = cleaned["owner"], cleaned["team"]
+    if "custom" in data and company.custom != cleaned["custom"]:
+        company.custom = cleaned["custom"]
+        changed.append("custom")
+    _default_region(company, cleaned["addresses"])
+    company.version += 1
+    company.save()
+    if cleaned["tag_ids"] is not None:
+        company.tags.set(cleaned["tag_ids"])
+        changed.append("tags")
+    if cleaned["addresses"] is not None:
+        _replace_addresses(company=company, addresses=cleaned["addresses"])
+        changed.append("addresses")
+    if {"name", "english_name"} & set(changed):
+        company_rebuild_search_terms(company)
+    publish(CompanyUpdated(company_id=company.pk, actor_id=actor.pk, changed_fields=tuple(changed)))
+    return company
+
+
+@transaction.atomic
+def company_delete(*, actor: User, company: Company) -> None:
+    company.delete()
+
+
+# --- Tags ------------------------------------------------------------------------------------
+
+
+def _clean_tag(data: dict) -> dict:
+    errors = FieldErrors()
+    reject_unknown(data, ("name", "color"), errors)
+    cleaned = {}
+    if "name" in data:
+        cleaned["name"] = clean_text(
+            data["name"],
+            "name",
+            errors,
+            limit=50,
+            count=False,
+            required=True,
+            required_message=_("Enter a name."),
+            coerce=True,
+        )
+    if "color" in data:
+        color = str(data.get("color") or "").strip()
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+            errors.add("color", _("Use a colour like #3b82f6."))
+        cleaned["color"] = color.lower()
+    errors.raise_if_any()
+    return cleaned
+
+
+def _require_settings_manager(actor: User) -> None:
+    if not can_manage_settings(actor):
+        raise PermissionDenied(_("Only administrators can change this."))
+
+
+@transaction.atomic
+def tag_create(*, actor: User, data: dict) -> Tag:
+    cleaned = _clean_tag({"color": "#64748b", **data})
+    if "name" not in cleaned:
+        raise invalid("name", _("Enter a name."))
+    if Tag.objects.filter(name=cleaned["name"]).exists():
+        raise invalid("name", _("A tag with this name exists."))
+    return Tag.objects.create(**cleaned)
+
+
+@transaction.atomic
+def tag_update(*, actor: User, tag: Tag, data: dict) -> Tag:
+    _require_settings_manager(actor)
+    cleaned = _clean_tag(data)
+    if cleaned.get("name") and Tag.objects.filter(name=cleaned["name"]).exclude(pk=tag.pk).exists():
+        raise invalid("name", _("A tag with this name exists."))
+    for field, value in cleaned.items():
+        setattr(tag, field, value)
+    tag.save()
+    return tag
+
+
+@transaction.atomic
+def tag_delete(*, actor: User, tag: Tag) -> None:
+    _require_settings_manager(actor)
+    tag.delete()
+
+
+# --- Custom field definitions -------------------------------------------------------------------
+
+CUSTOM_FIELD_KEYS = (
+    "record_type",
+    "key",
+    "label",
+    "field_type",
+    "choices",
+    "required",
+    "position",
+    "is_active",
+)
+
+
+def _clean_custom_field(data: dict, *, instance: CustomFieldDefinition | None) -> dict:
+    errors = FieldErrors()
+    reject_unknown(data, CUSTOM_FIELD_KEYS, errors)
+    cleaned: dict[str, Any] = {}
+    if instance is None:
+        record_type = data.get("record_type")
+        if record_type not in RecordType.values:
+            errors.add("record_type", _("Choose person or company."))
+        cleaned["record_type"] = record_type
+        key = str(data.get("key") or "").strip().lower()
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", key):
+            errors.add("key", _("Use lower-case letters, digits and _, starting with a letter."))
+        elif CustomFieldDefinition.objects.filter(record_type=record_type, key=key).exists():
+            errors.add("key", _("A field with this key exists."))
+        cleaned["key"] = key
+        cleaned["field_type"] = clean_choice(
+            data.get("field_type"), "field_type", errors, choices=CustomFieldType.values
+        )
+    else:
+        for frozen in ("record_type", "key", "field_type"):
+            if frozen in data and data[frozen] != getattr(instance, frozen):
+                errors.add(frozen, _("This cannot be changed once the field exists."))
+    field_type = cleaned.get("field_type") or (instance.field_type if instance else None)
+    if "label" in data or instance is None:
+        cleaned["label"] = clean_text(
+            data.get("label"),
+            "label",
+            errors,
+            limit=100,
+            count=False,
+            required=True,
+            required_message=_("Enter a label."),
+            coerce=True,
+        )
+    if "choices" in data or instance is None:
+        choices = data.get("choices") or []
+        if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+            errors.add("choices", _("Give a list of choices."))
+            choices = []
+        choices = [c.strip() for c in choices if c.strip()]
+        if field_type in (CustomFieldType.CHOICE, CustomFieldType.MULTI_CHOICE) and not choices:
+            errors.add("choices", _("A choice field needs at least one choice."))
+        if len(choices) != len(set(choices)):
+            errors.add("choices", _("Each choice must appear once."))
+        if any(len(c) > 100 for c in choices):
+            errors.add("choices", _("Use at most 100 characters per choice."))
+        cleaned["choices"] = choices
+    for flag in ("required", "is_active"):
+        if flag in data:
+            cleaned[flag] = clean_flag(data[flag], flag, errors)
+    if "position" in data:
+        position = data["position"]
+        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+            errors.add("position", _("Enter a whole number of zero or more."))
+        cleaned["position"] = position
+    errors.raise_if_any()
+    return cleaned
+
+
+@transaction.atomic
+def custom_field_create(*, actor: User, data: dict) -> CustomFieldDefinition:
+    _require_settings_manager(actor)
+    return CustomFieldDefinition.objects.create(**_clean_custom_field(data, instance=None))
+
+
+@transaction.atomic
+def custom_field_update(
+    *, actor: User, definition: CustomFieldDefinition, data: dict
+) -> CustomFieldDefinition:
+    _require_settings_manager(actor)
+    for field, value in _clean_custom_field(data, instance=definition).items():
+        setattr(definition, field, value)
+    definition.save()
+    return definition
+
+
+@transaction.atomic
+def custom_field_delete(*, actor: User, definition: CustomFieldDefinition) -> None:
+    """Remove the definition; stored values stay in the records' JSON but are no longer shown."""
+    _require_settings_manager(actor)
+    definition.delete()

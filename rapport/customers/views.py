@@ -1,0 +1,389 @@
+"""HTML pages for persons, companies, and the administrators' tag and custom field settings.
+
+Views stay thin: read input, check access through the selectors, call one service, render. The
+timeline and the log-interaction form on the 360° pages belong to `activities` and are loaded
+from its URLs with htmx, so this app does not import the one above it.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from rapport.accounts.models import Team, User
+from rapport.core.errors import ApplicationError, Conflict, ValidationFailed
+from rapport.customers import services
+from rapport.customers.forms import (
+    LABEL_CHOICES,
+    CompanyForm,
+    CustomFieldForm,
+    PersonForm,
+    TagForm,
+)
+from rapport.customers.models import LifecycleStage, RecordType, SourceChannel
+from rapport.customers.selectors import (
+    COMPANY_SORTS,
+    PERSON_SORTS,
+    CustomerFilters,
+    companies_list,
+    company_detail,
+    company_people,
+    custom_fields_for,
+    get_custom_field,
+    get_tag,
+    list_partitions,
+    person_detail,
+    persons_list,
+    tags_all,
+)
+from rapport.web.htmx import found_or_404, int_or_none, page_or_first, require_settings_manager
+
+COMPANY_PEOPLE_SHOWN = 50
+COMPANY_OPTIONS_SHOWN = 20
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+
+
+def _filters(request) -> CustomerFilters:
+    get = request.GET
+    return CustomerFilters(
+        q=get.get("q", "").strip(),
+        owner_id=int_or_none(get.get("owner_id")),
+        team_id=int_or_none(get.get("team_id")),
+        tag_id=int_or_none(get.get("tag_id")),
+        lifecycle_stage=get.get("lifecycle_stage", ""),
+        region=get.get("region", "").strip(),
+        source=get.get("source", ""),
+        custom={k[3:]: v for k, v in get.items() if k.startswith("cf_") and v},
+    )
+
+
+def _filter_choices(user, record_type: str, filters: CustomerFilters) -> dict:
+    """What the filter bar offers: bounded lists only (active users of the team, all teams)."""
+    owners = User.objects.filter(is_active=True).order_by("username")
+    if not user.is_administrator:
+        owners = owners.filter(team_id=user.team_id) if user.team_id else owners.filter(pk=user.pk)
+    return {
+        "filters": filters,
+        "owners": owners,
+        "teams": Team.objects.all() if user.is_administrator else [],
+        "tags": tags_all(),
+        "stages": LifecycleStage.choices,
+        "sources": SourceChannel.choices,
+        "custom_definitions": custom_fields_for(record_type),
+    }
+
+
+def _sort_choices(name_field: str) -> list[tuple[str, str]]:
+    return [
+        ("-updated_at", _("Recently updated")),
+        ("updated_at", _("Least recently updated")),
+        ("-created_at", _("Newest")),
+        ("created_at", _("Oldest")),
+        (name_field, _("Name (A–Z)")),
+        (f"-{name_field}", _("Name (Z–A)")),
+    ]
+
+
+def _list_page(request, *, queryset, sorts, record_type, template, default_sort="-updated_at"):
+    sort = request.GET.get("sort")
+    if sort not in sorts:
+        sort = default_sort
+    filters = _filters(request)
+    page = page_or_first(
+        queryset,
+        sort=sort,
+        cursor=request.GET.get("cursor"),
+        size=settings.RAPPORT_PAGE_SIZE,
+        partitions=list_partitions(request.user, filters),
+    )
+    name_field = "full_name" if record_type == RecordType.PERSON else "name"
+    context = {
+        "page": page,
+        "sort": sort,
+        "sort_choices": [c for c in _sort_choices(name_field) if c[0] in sorts],
+        **_filter_choices(request.user, record_type, filters),
+    }
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def person_list(request):
+    return _list_page(
+        request,
+        queryset=persons_list(request.user, _filters(request)),
+        sorts=PERSON_SORTS,
+        record_type=RecordType.PERSON,
+        template="customers/person_list.html",
+    )
+
+
+@login_required
+@require_GET
+def company_list(request):
+    return _list_page(
+        request,
+        queryset=companies_list(request.user, _filters(request)),
+        sorts=COMPANY_SORTS,
+        record_type=RecordType.COMPANY,
+        template="customers/company_list.html",
+    )
+
+
+@login_required
+@require_GET
+def company_options(request):
+    """`<option>`s for a company picker: the first visible matches of `company_search`."""
+    q = request.GET.get("company_search", "").strip()
+    companies = companies_list(request.user, CustomerFilters(q=q)).order_by("-updated_at")
+    return render(
+        request,
+        "customers/_company_options.html",
+        {"companies": companies[:COMPANY_OPTIONS_SHOWN], "q": q},
+    )
+
+
+# --- 360° pages ----------------------------------------------------------------------------------
+
+
+def _custom_rows(record_type: str, values: dict) -> list[tuple]:
+    return [
+        (d.label, values.get(d.key))
+        for d in custom_fields_for(record_type)
+        if values.get(d.key) not in (None, "", [])
+    ]
+
+
+@login_required
+@require_GET
+def person_detail_page(request, pk: int):
+    person = found_or_404(person_detail, request.user, pk)
+    return render(
+        request,
+        "customers/person_detail.html",
+        {"person": person, "custom_rows": _custom_rows(RecordType.PERSON, person.custom)},
+    )
+
+
+@login_required
+@require_GET
+def company_detail_page(request, pk: int):
+    company = found_or_404(company_detail, request.user, pk)
+    people = list(company_people(request.user, company)[: COMPANY_PEOPLE_SHOWN + 1])
+    return render(
+        request,
+        "customers/company_detail.html",
+        {
+            "company": company,
+            "people": people[:COMPANY_PEOPLE_SHOWN],
+            "more_people": len(people) > COMPANY_PEOPLE_SHOWN,
+            "custom_rows": _custom_rows(RecordType.COMPANY, company.custom),
+        },
+    )
+
+
+# --- Create and edit -----------------------------------------------------------------------------
+
+
+def _save(form, save) -> object | None:
+    """Run the service with the form's data; on refusal, put its messages on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return save(form.to_data())
+    except Conflict as exc:
+        form.add_error(
+            None,
+            _("%(message)s Your changes are kept below: save again to replace theirs.")
+            % {"message": exc.message},
+        )
+        form.keep_input_with_version(exc.details.get("current_version"))
+    except ValidationFailed as exc:
+        form.apply_service_errors(exc.details)
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+    return None
+
+
+def _form_context(form, **extra) -> dict:
+    return {"form": form, "label_choices": LABEL_CHOICES, **extra}
+
+
+@login_required
+def person_create(request):
+    actor = request.user
+    form = PersonForm(request.POST or None, actor=actor)
+    if request.method == "POST":
+        person = _save(form, lambda data: services.person_create(actor=actor, data=data))
+        if person is not None:
+            messages.success(request, _("Person created."))
+            return redirect("customers:person_detail", pk=person.pk)
+    return render(request, "customers/person_form.html", _form_context(form))
+
+
+@login_required
+def person_edit(request, pk: int):
+    actor = request.user
+    person = found_or_404(person_detail, actor, pk)
+    form = PersonForm(request.POST or None, actor=actor, instance=person)
+    if request.method == "POST":
+        saved = _save(
+            form,
+            lambda data: services.person_update(
+                actor=actor, person=person, data=data, version=form.cleaned_data.get("version")
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect("customers:person_detail", pk=person.pk)
+    return render(request, "customers/person_form.html", _form_context(form, person=person))
+
+
+@login_required
+@require_POST
+def person_delete(request, pk: int):
+    person = found_or_404(person_detail, request.user, pk)
+    services.person_delete(actor=request.user, person=person)
+    messages.success(request, _("Person deleted."))
+    return redirect("customers:person_list")
+
+
+@login_required
+def company_create(request):
+    actor = request.user
+    form = CompanyForm(request.POST or None, actor=actor)
+    if request.method == "POST":
+        company = _save(form, lambda data: services.company_create(actor=actor, data=data))
+        if company is not None:
+            messages.success(request, _("Company created."))
+            return redirect("customers:company_detail", pk=company.pk)
+    return render(request, "customers/company_form.html", _form_context(form))
+
+
+@login_required
+def company_edit(request, pk: int):
+    actor = request.user
+    company = found_or_404(company_detail, actor, pk)
+    form = CompanyForm(request.POST or None, actor=actor, instance=company)
+    if request.method == "POST":
+        saved = _save(
+            form,
+            lambda data: services.company_update(
+                actor=actor, company=company, data=data, version=form.cleaned_data.get("version")
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect("customers:company_detail", pk=company.pk)
+    return render(request, "customers/company_form.html", _form_context(form, company=company))
+
+
+@login_required
+@require_POST
+def company_delete(request, pk: int):
+    company = found_or_404(company_detail, request.user, pk)
+    services.company_delete(actor=request.user, company=company)
+    messages.success(request, _("Company deleted."))
+    return redirect("customers:company_list")
+
+
+# --- Settings: tags and custom fields (administrators) -------------------------------------------
+
+
+@login_required
+def tag_list(request):
+    require_settings_manager(request.user)
+    form = TagForm(request.POST or None)
+    if request.method == "POST":
+        tag = _save(form, lambda data: services.tag_create(actor=request.user, data=data))
+        if tag is not None:
+            messages.success(request, _("Tag created."))
+            return redirect("customers:tag_list")
+    return render(request, "customers/tag_list.html", {"form": form, "tags": tags_all()})
+
+
+@login_required
+def tag_edit(request, pk: int):
+    require_settings_manager(request.user)
+    tag = found_or_404(get_tag, pk)
+    form = TagForm(request.POST or None, initial={"name": tag.name, "color": tag.color})
+    if request.method == "POST":
+        saved = _save(
+            form, lambda data: services.tag_update(actor=request.user, tag=tag, data=data)
+        )
+        if saved is not None:
+            messages.success(request, _("Tag saved."))
+            return redirect("customers:tag_list")
+    return render(request, "customers/tag_form.html", {"form": form, "tag": tag})
+
+
+@login_required
+@require_POST
+def tag_delete(request, pk: int):
+    require_settings_manager(request.user)
+    tag = found_or_404(get_tag, pk)
+    services.tag_delete(actor=request.user, tag=tag)
+    messages.success(request, _("Tag deleted."))
+    return redirect("customers:tag_list")
+
+
+@login_required
+@require_GET
+def custom_field_list(request):
+    require_settings_manager(request.user)
+    return render(
+        request,
+        "customers/custom_field_list.html",
+        {
+            "person_fields": custom_fields_for(RecordType.PERSON, active_only=False),
+            "company_fields": custom_fields_for(RecordType.COMPANY, active_only=False),
+        },
+    )
+
+
+@login_required
+def custom_field_create(request):
+    require_settings_manager(request.user)
+    form = CustomFieldForm(request.POST or None)
+    if request.method == "POST":
+        saved = _save(
+            form, lambda data: services.custom_field_create(actor=request.user, data=data)
+        )
+        if saved is not None:
+            messages.success(request, _("Custom field created."))
+            return redirect("customers:custom_field_list")
+    return render(request, "customers/custom_field_form.html", {"form": form})
+
+
+@login_required
+def custom_field_edit(request, pk: int):
+    require_settings_manager(request.user)
+    definition = found_or_404(get_custom_field, pk)
+    form = CustomFieldForm(request.POST or None, instance=definition)
+    if request.method == "POST":
+        saved = _save(
+            form,
+            lambda data: services.custom_field_update(
+                actor=request.user, definition=definition, data=data
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Custom field saved."))
+            return redirect("customers:custom_field_list")
+    return render(
+        request, "customers/custom_field_form.html", {"form": form, "definition": definition}
+    )
+
+
+@login_required
+@require_POST
+def custom_field_delete(request, pk: int):
+    require_settings_manager(request.user)
+    definition = found_or_404(get_custom_field, pk)
+    services.custom_field_delete(actor=request.user, definition=definition)
+    messages.success(request, _("Custom field deleted."))
+    return redirect("customers:custom_field_list")
