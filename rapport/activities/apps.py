@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivitiesConfig(AppConfig):
+    name = "rapport.activities"
+    label = "activities"
+    verbose_name = _("Activities")
+
+    def ready(self):
+        # Subscribe the timeline to the customers app's events.
+        from rapport.activities import handlers  # noqa: F401

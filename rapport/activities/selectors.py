@@ -1,0 +1,110 @@
+"""Reads of interactions, timelines and notifications (tasks: `task_selectors`).
+
+Interactions and timelines are scoped through the customers' visibility rule; notifications
+are only ever their recipient's.
+"""
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from rapport.accounts.access import visible_records_q
+from rapport.accounts.models import User
+from rapport.activities.models import Interaction, Notification, TimelineEntry
+from rapport.core.errors import NotFound
+from rapport.core.pagination import Page, keyset_page
+from rapport.customers.models import Company, Person
+
+
+def interactions_visible_to(user: User) -> QuerySet[Interaction]:
+    """Interactions with a person or company the user may see (the same rule, joined)."""
+    if user.is_authenticated and user.is_administrator:
+        return Interaction.objects.all()
+    return Interaction.objects.filter(
+        visible_records_q(user, owner_field="person__owner", team_field="person__team")
+        | visible_records_q(user, owner_field="company__owner", team_field="company__team")
+    )
+
+
+def get_interaction_for_user(user: User, interaction_id: int) -> Interaction:
+    interaction = (
+        interactions_visible_to(user)
+        .select_related("person", "company", "logged_by")
+        .filter(pk=interaction_id)
+        .first()
+    )
+    if interaction is None:
+        raise NotFound(_("Interaction not found."))
+    return interaction
+
+
+def interactions_list(
+    user: User,
+    *,
+    person_id: int | None = None,
+    company_id: int | None = None,
+    channel: str = "",
+    direction: str = "",
+    logged_by_id: int | None = None,
+    q: str = "",
+) -> QuerySet[Interaction]:
+    qs = interactions_visible_to(user)
+    if person_id:
+        qs = qs.filter(person_id=person_id)
+    if company_id:
+        qs = qs.filter(company_id=company_id)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if direction:
+        qs = qs.filter(direction=direction)
+    if logged_by_id:
+        qs = qs.filter(logged_by_id=logged_by_id)
+    if q:
+        qs = qs.filter(Q(subject__icontains=q))
+    return qs.select_related("person", "company", "logged_by")
+
+
+def timeline_for_person(person: Person, *, cursor: str | None = None, size: int = 20) -> Page:
+    """The person's timeline, newest first; the caller has already checked visibility."""
+    qs = TimelineEntry.objects.filter(person=person).select_related("actor")
+    return keyset_page(qs, sort="-occurred_at", cursor=cursor, size=size)
+
+
+def timeline_for_company(
+    company: Company, *, viewer: User, cursor: str | None = None, size: int = 20
+) -> Page:
+    """The company's timeline, newest first; the caller has already checked the company.
+
+    Entries about one of the company's people (an interaction logged on the person) show only
+    if `viewer` may see that person: a visible company does not reveal another team's contacts.
+    """
+    qs = TimelineEntry.objects.filter(company=company).select_related("actor", "person")
+    if not viewer.is_administrator:
+        qs = qs.filter(
+            Q(person__isnull=True)
+            | visible_records_q(viewer, owner_field="person__owner", team_field="person__team")
+        )
+    return keyset_page(qs, sort="-occurred_at", cursor=cursor, size=size)
+
+
+def timeline_entry_for_source(source_type: str, source_id: int) -> TimelineEntry | None:
+    """The entry a module wrote for one of its records, e.g. ("interaction", 42)."""
+    return (
+        TimelineEntry.objects.filter(source_type=source_type, source_id=source_id)
+        .select_related("actor", "person")
+        .first()
+    )
+
+
+def notifications_for(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """The user's own notifications; the caller orders and pages them (newest first)."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    qs = Notification.objects.filter(recipient=user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs
+
+
+def unread_notification_count(user: User) -> int:
+    """One indexed COUNT over (recipient, read_at): the number on the bell."""
+    return notifications_for(user, unread_only=True).count()

@@ -1,0 +1,233 @@
+"""Writes to interactions, the timeline and notifications (tasks: `task_services`)."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.accounts.models import User
+from rapport.activities.models import (
+    Channel,
+    Direction,
+    Interaction,
+    Notification,
+    TimelineEntry,
+)
+from rapport.core.errors import ValidationFailed
+from rapport.customers.models import Company, Employment, Person
+
+INTERACTION_FIELDS = ("channel", "direction", "occurred_at", "subject", "content", "outcome")
+
+
+def timeline_add(
+    *,
+    kind: str,
+    title: str,
+    person_id: int | None = None,
+    company_id: int | None = None,
+    occurred_at: datetime.datetime | None = None,
+    body: str = "",
+    actor_id: int | None = None,
+    source_type: str = "",
+    source_id: int | None = None,
+    data: dict | None = None,
+) -> TimelineEntry:
+    """Add one entry to a customer's timeline: the one door every module uses.
+
+    `kind` is a stable machine name ("interaction.call", "order.paid", …) that templates use to
+    choose an icon. `title` and `body` are what people read: user text as typed, or empty for
+    kinds whose wording `TimelineEntry.display_title` supplies in the reader's language.
+    Takes ids, not objects, so an event handler can call it without loading the records.
+    """
+    if person_id is None and company_id is None:
+        raise ValueError("A timeline entry belongs to a person or a company.")
+    return TimelineEntry.objects.create(
+        person_id=person_id,
+        company_id=company_id,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        occurred_at=occurred_at or timezone.now(),
+        actor_id=actor_id,
+        source_type=source_type,
+        source_id=source_id,
+        data=data or {},
+    )
+
+
+def _parse_when(value, errors: dict) -> datetime.datetime | None:
+    if value in (None, ""):
+        return timezone.now()
+    if isinstance(value, datetime.datetime):
+        when = value
+    else:
+        try:
+            when = datetime.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            errors["occurred_at"] = [_("Enter a date and time, e.g. 2026-05-01 14:30.")]
+            return None
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    if when > timezone.now() + datetime.timedelta(days=366):
+        errors["occurred_at"] = [_("This is too far in the future.")]
+    return when
+
+
+def _clean_interaction(data: dict, *, partial: bool) -> dict:
+    errors: dict[str, list[str]] = {}
+    for key in data:
+        if key not in INTERACTION_FIELDS:
+            errors[key] = [_("Unknown field.")]
+    cleaned = {}
+    if "channel" in data or not partial:
+        if data.get("channel") not in Channel.values:
+            errors["channel"] = [
+                _("“%(value)s” is not a valid choice.") % {"value": data.get("channel")}
+            ]
+        cleaned["channel"] = data.get("channel")
+    if "direction" in data or not partial:
+        direction = data.get("direction") or Direction.OUTBOUND
+        if direction not in Direction.values:
+            errors["direction"] = [_("“%(value)s” is not a valid choice.") % {"value": direction}]
+        cleaned["direction"] = direction
+    if "occurred_at" in data or not partial:
+        cleaned["occurred_at"] = _parse_when(data.get("occurred_at"), errors)
+    for key, limit, required in (
+        ("subject", 200, True),
+        ("content", 20000, False),
+        ("outcome", 200, False),
+    ):
+        if key not in data and partial:
+            continue
+        value = data.get(key) or ""
+        if not isinstance(value, str):
+            errors[key] = [_("Enter text.")]
+            continue
+        value = value.strip()
+        if required and not value:
+            errors[key] = [_("This field is required.")]
+        elif len(value) > limit:
+            errors[key] = [
+                _("Use at most %(limit)d characters (it has %(count)d).")
+                % {"limit": limit, "count": len(value)}
+            ]
+        cleaned[key] = value
+    if errors:
+        raise ValidationFailed(_("Please correct the errors below."), errors)
+    return cleaned
+
+
+def _primary_company(person: Person) -> Company | None:
+    employment = (
+        Employment.objects.filter(person=person, is_primary=True).select_related("company").first()
+    )
+    return employment.company if employment else None
+
+
+@transaction.atomic
+def interaction_create(
+    *, actor: User, data: dict, person: Person | None = None, company: Company | None = None
+) -> Interaction:
+    """Log an interaction with a person (and their primary company) or a company.
+
+    The caller has already checked that `actor` may see the customer.
+    """
+    if person is None and company is None:
+        raise ValidationFailed(
+            _("Please correct the errors below."),
+            {"person_id": [_("Choose a person or a company.")]},
+        )
+    cleaned = _clean_interaction(data, partial=False)
+    if person is not None and company is None:
+        company = _primary_company(person)
+    interaction = Interaction.objects.create(
+        person=person, company=company, logged_by=actor, **cleaned
+    )
+    timeline_add(
+        kind=f"interaction.{interaction.channel}",
+        title=interaction.subject,
+        body=interaction.content,
+        person_id=person.pk if person else None,
+        company_id=company.pk if company else None,
+        occurred_at=interaction.occurred_at,
+        actor_id=actor.pk,
+        source_type="interaction",
+        source_id=interaction.pk,
+        data={
+            "channel": interaction.channel,
+            "direction": interaction.direction,
+            "outcome": interaction.outcome,
+        },
+    )
+    return interaction
+
+
+@transaction.atomic
+def interaction_update(*, actor: User, interaction: Interaction, data: dict) -> Interaction:
+    cleaned = _clean_interaction(data, partial=True)
+    for field, value in cleaned.items():
+        setattr(interaction, field, value)
+    interaction.save()
+    TimelineEntry.objects.filter(source_type="interaction", source_id=interaction.pk).update(
+        kind=f"interaction.{interaction.channel}",
+        title=interaction.subject[:200],
+        body=interaction.content,
+        occurred_at=interaction.occurred_at,
+        data={
+            "channel": interaction.channel,
+            "direction": interaction.direction,
+            "outcome": interaction.outcome,
+        },
+    )
+    return interaction
+
+
+@transaction.atomic
+def interaction_delete(*, actor: User, interaction: Interaction) -> None:
+    TimelineEntry.objects.filter(source_type="interaction", source_id=interaction.pk).delete()
+    interaction.delete()
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+def notification_create(
+    *,
+    recipient: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    actor_id: int | None = None,
+    target_type: str = "",
+    target_id: int | None = None,
+) -> Notification:
+    """Put one message in `recipient`'s in-app inbox (the bell in the top bar).
+
+    `kind` is a stable machine name ("task.assigned", "deal.won", …). `title` is the record's
+    own text (a task's title); `Notification.display_title` words known kinds around it in the
+    reader's language. Any app may call this; it checks nothing about who may see what, so the
+    caller must only notify people about records they may see.
+    """
+    return Notification.objects.create(
+        recipient=recipient,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        url=url[:500],
+        actor_id=actor_id,
+        target_type=target_type,
+        target_id=target_id,
+    )
+
+
+def notifications_mark_read(*, actor: User, ids: list[int] | None = None) -> int:
+    """Mark the actor's unread notifications read: those in `ids`, or all when `ids` is None.
+
+    Ids of other users' notifications are ignored. Returns how many were marked.
+    """
+    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
