@@ -1,0 +1,5 @@
+"""The sales routers, mounted under /api/v1 by rapport.api.api."""
+
+from rapport.sales.api import catalog, deals, lead_settings, leads, orders
+
+routers = [leads.router, lead_settings.router, deals.router, catalog.router, orders.router]

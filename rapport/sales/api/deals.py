@@ -1,0 +1,705 @@
+"""REST endpoints for deals, pipelines, stages, lost reasons, quotas and the sales reports.
+
+Deals are read through `selectors.deals` (another team's deal answers 404 on every endpoint) and
+written through `services.deals` (which validate everything and raise `ApplicationError`s).
+Pipelines, stages and lost reasons are settings everyone reads and administrators change.
+Amounts are decimal strings in answers ("12800.00"); requests may send strings or numbers.
+"""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from rapport.api.schemas import (
+    InputSchema,
+    Listing,
+    Page,
+    RecordRef,
+    TeamRef,
+    UserRef,
+    checked_sort,
+    error_responses,
+    paginate,
+)
+from rapport.sales.models import DealStatus, Priority, QuotaPeriod, StageKind
+from rapport.sales.selectors import deals as selectors
+from rapport.sales.selectors import forecast as reports
+from rapport.sales.services import deals as services
+from rapport.sales.services import quotas as quota_services
+
+router = Router(tags=["deals"])
+
+LIST_DESCRIPTION = (
+    "Filters: `q` (in the title), `pipeline_id`, `stage_id`, `status` (open, won, lost), "
+    "`owner_id`, `team_id`, `person_id`, `company_id`, `priority`, and the expected close date "
+    "from `close_from` to `close_to`. Pages hold `limit` deals (default 25); pass `next_cursor` "
+    "back as `cursor`."
+)
+VERSION_HELP = "The `version` you loaded; if someone changed the deal since, the answer is 409."
+
+
+def _input(payload: Schema) -> dict[str, Any]:
+    return payload.model_dump(mode="json", exclude_unset=True)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+# --- Schemas -------------------------------------------------------------------------------------
+
+
+class PipelineRef(Schema):
+    id: int
+    name: str
+
+
+class StageRef(Schema):
+    id: int
+    name: str
+    kind: StageKind
+
+
+class StageOut(Schema):
+    id: int
+    name: str
+    position: int
+    kind: StageKind
+    probability: int
+    stale_after_days: int | None
+
+
+class PipelineOut(Schema):
+    id: int
+    name: str
+    position: int
+    is_default: bool
+    is_active: bool
+    stages: list[StageOut]
+
+    @staticmethod
+    def resolve_stages(obj) -> list:
+        return sorted(obj.stages.all(), key=lambda s: (s.position, s.pk))
+
+
+class LostReasonOut(Schema):
+    id: int
+    name: str
+    position: int
+    is_active: bool
+
+
+class DealListItem(Schema):
+    id: int
+    title: str
+    pipeline: PipelineRef
+    stage: StageRef
+    status: DealStatus
+    amount: str = Field(description="Decimal string, e.g. 12800.00")
+    currency: str
+    probability: int
+    expected_close_date: datetime.date | None
+    priority: Priority
+    person: RecordRef | None
+    company: RecordRef | None
+    owner: UserRef
+    team: TeamRef | None
+    stage_entered_at: datetime.datetime
+    closed_at: datetime.datetime | None
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+    @staticmethod
+    def resolve_amount(obj) -> str:
+        return _money(obj.amount)
+
+
+class DealLineOut(Schema):
+    id: int
+    product_id: int
+    product_name: str
+    quantity: int
+    unit_price: str
+    discount: str
+    line_total: str
+
+    @staticmethod
+    def resolve_product_name(obj) -> str:
+        return obj.product.name
+
+    @staticmethod
+    def resolve_unit_price(obj) -> str:
+        return _money(obj.unit_price)
+
+    @staticmethod
+    def resolve_discount(obj) -> str:
+        return _money(obj.discount)
+
+    @staticmethod
+    def resolve_line_total(obj) -> str:
+        return _money(obj.unit_price * obj.quantity - obj.discount)
+
+
+class StageChangeOut(Schema):
+    from_stage: StageRef | None
+    to_stage: StageRef
+    changed_by: UserRef | None
+    changed_at: datetime.datetime
+    seconds_in_previous_stage: int | None
+
+
+class DealOut(DealListItem):
+    purchase_intent: Priority
+    budget_status: Priority
+    urgency: Priority
+    lead_id: int | None
+    lost_reason: LostReasonOut | None
+    close_note: str
+    notes: str
+    lines: list[DealLineOut]
+    stage_changes: list[StageChangeOut] = Field(description="Newest first.")
+
+    @staticmethod
+    def resolve_lines(obj) -> list:
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_stage_changes(obj) -> list:
+        return list(obj.stage_changes.all())
+
+
+class DealLineIn(InputSchema):
+    product_id: int
+    quantity: int = 1
+    unit_price: Decimal | None = None
+    discount: Decimal | None = None
+
+
+class DealFields(InputSchema):
+    amount: Decimal | None = Field(None, description="At least 0, at most two decimals.")
+    currency: str | None = Field(None, description="Three letters; default CNY.")
+    expected_close_date: datetime.date | None = None
+    probability: int | None = Field(None, description="0–100; default the stage's.")
+    purchase_intent: Priority | None = None
+    budget_status: Priority | None = None
+    urgency: Priority | None = None
+    person_id: int | None = None
+    company_id: int | None = None
+    lead_id: int | None = None
+    owner_id: int | None = None
+    notes: str | None = None
+    lines: list[DealLineIn] | None = Field(
+        None, description="Products; without an `amount`, the amount is their total."
+    )
+
+
+class DealIn(DealFields):
+    title: str
+    pipeline_id: int | None = Field(None, description="Default: the default pipeline.")
+    stage_id: int | None = Field(None, description="An open stage; default the first.")
+
+
+class DealPatch(DealFields):
+    title: str | None = None
+    version: int | None = Field(None, description=VERSION_HELP)
+
+
+class DealMoveIn(InputSchema):
+    stage_id: int
+    version: int | None = Field(None, description=VERSION_HELP)
+    lost_reason_id: int | None = Field(None, description="Required when moving to a lost stage.")
+    note: str | None = None
+
+
+class DealWinIn(InputSchema):
+    note: str | None = None
+    version: int | None = Field(None, description=VERSION_HELP)
+
+
+class DealLoseIn(InputSchema):
+    lost_reason_id: int
+    note: str | None = None
+    version: int | None = Field(None, description=VERSION_HELP)
+
+
+class DealReopenIn(InputSchema):
+    stage_id: int | None = Field(
+        None, description="An open stage; default the one the deal was closed from."
+    )
+    version: int | None = Field(None, description=VERSION_HELP)
+
+
+class DealListQuery(Listing):
+    q: str = ""
+    pipeline_id: int | None = None
+    stage_id: int | None = None
+    status: DealStatus | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    person_id: int | None = None
+    company_id: int | None = None
+    priority: Priority | None = None
+    close_from: datetime.date | None = None
+    close_to: datetime.date | None = None
+
+
+class StageIn(InputSchema):
+    name: str
+    probability: int = Field(0, ge=0, le=100)
+    kind: StageKind = StageKind.OPEN
+    stale_after_days: int | None = None
+    position: int | None = None
+
+
+class StagePatch(InputSchema):
+    name: str | None = None
+    probability: int | None = Field(None, ge=0, le=100)
+    kind: StageKind | None = None
+    stale_after_days: int | None = None
+
+
+class StageSpecIn(InputSchema):
+    name: str
+    probability: int = Field(0, ge=0, le=100)
+    kind: StageKind = StageKind.OPEN
+    stale_after_days: int | None = None
+
+
+class PipelineIn(InputSchema):
+    name: str
+    position: int | None = None
+    is_default: bool | None = None
+    is_active: bool | None = None
+    stages: list[StageSpecIn] | None = Field(
+        None,
+        description="Ordered; exactly one `won` and one `lost` stage. Default: the standard six.",
+    )
+
+
+class PipelinePatch(InputSchema):
+    name: str | None = None
+    position: int | None = None
+    is_default: bool | None = None
+    is_active: bool | None = None
+
+
+class StageOrderIn(InputSchema):
+    stage_ids: list[int] = Field(description="Every stage of the pipeline, once, in order.")
+
+
+class LostReasonIn(InputSchema):
+    name: str
+    position: int | None = None
+    is_active: bool | None = None
+
+
+class LostReasonPatch(InputSchema):
+    name: str | None = None
+    position: int | None = None
+    is_active: bool | None = None
+
+
+def _deal_filters(query: DealListQuery) -> selectors.DealFilters:
+    return selectors.DealFilters(
+        q=query.q.strip(),
+        pipeline_id=query.pipeline_id,
+        stage_id=query.stage_id,
+        status=query.status or "",
+        owner_id=query.owner_id,
+        team_id=query.team_id,
+        person_id=query.person_id,
+        company_id=query.company_id,
+        priority=query.priority or "",
+        close_from=query.close_from,
+        close_to=query.close_to,
+    )
+
+
+# --- Deals ---------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/deals",
+    response={200: Page[DealListItem], **error_responses(400, 422)},
+    description=LIST_DESCRIPTION,
+)
+def deals_list(request: HttpRequest, query: Query[DealListQuery]):
+    sort = checked_sort(query.sort, selectors.DEAL_SORTS, "-updated_at")
+    qs = selectors.deals_list(request.auth, _deal_filters(query))
+    return paginate(qs, sort=sort, cursor=query.cursor, limit=query.limit)
+
+
+@router.post(
+    "/deals",
+    response={201: DealOut, **error_responses(400, 404, 422)},
+    description="Only `title` is required. A person, company or lead the caller cannot see "
+    "answers 404.",
+)
+def deal_create(request: HttpRequest, payload: DealIn):
+    deal = services.deal_create(actor=request.auth, data=_input(payload))
+    return Status(201, selectors.deal_detail(request.auth, deal.pk))
+
+
+@router.get("/deals/{int:deal_id}", response={200: DealOut, **error_responses(404)})
+def deal_detail(request: HttpRequest, deal_id: int):
+    return selectors.deal_detail(request.auth, deal_id)
+
+
+@router.patch(
+    "/deals/{int:deal_id}",
+    response={200: DealOut, **error_responses(400, 404, 409, 422)},
+    description="Changes only the fields sent; the stage changes with the move action.",
+)
+def deal_update(request: HttpRequest, deal_id: int, payload: DealPatch):
+    deal = selectors.get_deal_for_user(request.auth, deal_id)
+    data = _input(payload)
+    version = data.pop("version", None)
+    services.deal_update(actor=request.auth, deal=deal, data=data, version=version)
+    return selectors.deal_detail(request.auth, deal_id)
+
+
+@router.delete("/deals/{int:deal_id}", response={204: None, **error_responses(404)})
+def deal_delete(request: HttpRequest, deal_id: int):
+    deal = selectors.get_deal_for_user(request.auth, deal_id)
+    services.deal_delete(actor=request.auth, deal=deal)
+    return Status(204, None)
+
+
+@router.post(
+    "/deals/{int:deal_id}/move",
+    response={200: DealOut, **error_responses(400, 404, 409, 422)},
+    description="Move an open deal to another stage of its pipeline. A won stage wins it, a "
+    "lost stage loses it (`lost_reason_id` required). A closed deal answers 409 `deal_closed`.",
+)
+def deal_move(request: HttpRequest, deal_id: int, payload: DealMoveIn):
+    deal = selectors.get_deal_for_user(request.auth, deal_id)
+    stage = selectors.get_stage(payload.stage_id)
+    services.deal_move_stage(
+        actor=request.auth,
+        deal=deal,
+        stage=stage,
+        version=payload.version,
+        lost_reason_id=payload.lost_reason_id,
+        note=payload.note or "",
+    )
+    return selectors.deal_detail(request.auth, deal_id)
+
+
+@router.post(
+    "/deals/{int:deal_id}/win",
+    response={200: DealOut, **error_responses(400, 404, 409, 422)},
+)
+def deal_win(request: HttpRequest, deal_id: int, payload: DealWinIn):
+    deal = selectors.get_deal_for_user(request.auth, deal_id)
+    services.deal_win(
+        actor=request.auth, deal=deal, note=payload.note or "", version=payload.version
+    )
+    return selectors.deal_detail(request.auth, deal_id)
+
+
+@router.post(
+    "/deals/{int:deal_id}/lose",
+    response={200: DealOut, **error_responses(400, 404, 409, 422)},
+)
+def deal_lose(request: HttpRequest, deal_id: int, payload: DealLoseIn):
+    deal = selectors.get_deal_for_user(request.auth, deal_id)
+    services.deal_lose(
+        actor=request.auth,
+        deal=deal,
+        reason_id=payload.lost_reason_id,
+        note=payload.note or "",
+        version=payload.version,
+    )
+    return selectors.deal_detail(request.auth, deal_id)
+
+
+@router.post(
+    "/deals/{int:deal_id}/reopen",
+    response={200: DealOut, **error_responses(400, 404, 409, 422)},
+)
+def deal_reopen(request: HttpRequest, deal_id: int, payload: DealReopenIn):
+    deal = selectors.get_deal_for_user(request.auth, deal_id)
+    stage = selectors.get_stage(payload.stage_id) if payload.stage_id else None
+    services.deal_reopen(actor=request.auth, deal=deal, stage=stage, version=payload.version)
+    return selectors.deal_detail(request.auth, deal_id)
+
+
+# --- Pipelines and stages ------------------------------------------------------------------------
+
+settings_router = Router(tags=["pipelines"])
+
+
+@settings_router.get("/pipelines", response={200: Page[PipelineOut], **error_responses(400, 422)})
+def pipelines_list(request: HttpRequest, query: Query[Listing]):
+    sort = checked_sort(query.sort, ("position", "name", "-name"), "position")
+    return paginate(selectors.pipelines_all(), sort=sort, cursor=query.cursor, limit=query.limit)
+
+
+@settings_router.post("/pipelines", response={201: PipelineOut, **error_responses(400, 403, 422)})
+def pipeline_create(request: HttpRequest, payload: PipelineIn):
+    pipeline = services.pipeline_create(actor=request.auth, data=_input(payload))
+    return Status(201, selectors.get_pipeline(pipeline.pk))
+
+
+@settings_router.get(
+    "/pipelines/{int:pipeline_id}", response={200: PipelineOut, **error_responses(404)}
+)
+def pipeline_detail(request: HttpRequest, pipeline_id: int):
+    return selectors.get_pipeline(pipeline_id)
+
+
+@settings_router.patch(
+    "/pipelines/{int:pipeline_id}",
+    response={200: PipelineOut, **error_responses(400, 403, 404, 422)},
+)
+def pipeline_update(request: HttpRequest, pipeline_id: int, payload: PipelinePatch):
+    pipeline = selectors.get_pipeline(pipeline_id)
+    services.pipeline_update(actor=request.auth, pipeline=pipeline, data=_input(payload))
+    return selectors.get_pipeline(pipeline_id)
+
+
+@settings_router.delete(
+    "/pipelines/{int:pipeline_id}",
+    response={204: None, **error_responses(403, 404, 409)},
+    description="A pipeline that deals use answers 409 `in_use`: deactivate it instead.",
+)
+def pipeline_delete(request: HttpRequest, pipeline_id: int):
+    pipeline = selectors.get_pipeline(pipeline_id)
+    services.pipeline_delete(actor=request.auth, pipeline=pipeline)
+    return Status(204, None)
+
+
+@settings_router.post(
+    "/pipelines/{int:pipeline_id}/stages",
+    response={201: StageOut, **error_responses(400, 403, 404, 422)},
+)
+def stage_create(request: HttpRequest, pipeline_id: int, payload: StageIn):
+    pipeline = selectors.get_pipeline(pipeline_id)
+    stage = services.stage_create(actor=request.auth, pipeline=pipeline, data=_input(payload))
+    return Status(201, stage)
+
+
+@settings_router.put(
+    "/pipelines/{int:pipeline_id}/stage-order",
+    response={200: PipelineOut, **error_responses(400, 403, 404, 422)},
+)
+def stage_reorder(request: HttpRequest, pipeline_id: int, payload: StageOrderIn):
+    pipeline = selectors.get_pipeline(pipeline_id)
+    services.stage_reorder(actor=request.auth, pipeline=pipeline, stage_ids=payload.stage_ids)
+    return selectors.get_pipeline(pipeline_id)
+
+
+@settings_router.patch(
+    "/stages/{int:stage_id}", response={200: StageOut, **error_responses(400, 403, 404, 422)}
+)
+def stage_update(request: HttpRequest, stage_id: int, payload: StagePatch):
+    stage = selectors.get_stage(stage_id)
+    return services.stage_update(actor=request.auth, stage=stage, data=_input(payload))
+
+
+@settings_router.delete(
+    "/stages/{int:stage_id}",
+    response={204: None, **error_responses(403, 404, 409)},
+    description="A stage deals are in or have passed through answers 409 `in_use`.",
+)
+def stage_delete(request: HttpRequest, stage_id: int):
+    stage = selectors.get_stage(stage_id)
+    services.stage_delete(actor=request.auth, stage=stage)
+    return Status(204, None)
+
+
+# --- Lost reasons --------------------------------------------------------------------------------
+
+
+@settings_router.get(
+    "/lost-reasons", response={200: Page[LostReasonOut], **error_responses(400, 422)}
+)
+def lost_reasons_list(request: HttpRequest, query: Query[Listing]):
+    sort = checked_sort(query.sort, ("position", "name", "-name"), "position")
+    return paginate(selectors.lost_reasons_all(), sort=sort, cursor=query.cursor, limit=query.limit)
+
+
+@settings_router.post(
+    "/lost-reasons", response={201: LostReasonOut, **error_responses(400, 403, 422)}
+)
+def lost_reason_create(request: HttpRequest, payload: LostReasonIn):
+    return Status(201, services.lost_reason_create(actor=request.auth, data=_input(payload)))
+
+
+@settings_router.patch(
+    "/lost-reasons/{int:reason_id}",
+    response={200: LostReasonOut, **error_responses(400, 403, 404, 422)},
+)
+def lost_reason_update(request: HttpRequest, reason_id: int, payload: LostReasonPatch):
+    reason = selectors.get_lost_reason(reason_id)
+    return services.lost_reason_update(actor=request.auth, reason=reason, data=_input(payload))
+
+
+@settings_router.delete(
+    "/lost-reasons/{int:reason_id}", response={204: None, **error_responses(403, 404, 409)}
+)
+def lost_reason_delete(request: HttpRequest, reason_id: int):
+    reason = selectors.get_lost_reason(reason_id)
+    services.lost_reason_delete(actor=request.auth, reason=reason)
+    return Status(204, None)
+
+
+# --- Quotas --------------------------------------------------------------------------------------
+
+quotas_router = Router(tags=["quotas"])
+
+
+class QuotaOut(Schema):
+    id: int
+    user: UserRef | None
+    team: TeamRef | None
+    period: QuotaPeriod
+    period_start: datetime.date
+    amount: str
+    won_count: int
+
+    @staticmethod
+    def resolve_amount(obj) -> str:
+        return _money(obj.amount)
+
+
+class QuotaIn(InputSchema):
+    user_id: int | None = Field(None, description="A user or a team, not both.")
+    team_id: int | None = None
+    period: QuotaPeriod
+    period_start: datetime.date = Field(description="Any day of the month or quarter.")
+    amount: Decimal = Field(description="Target of won amount (CNY).")
+    won_count: int = Field(0, ge=0, description="Target number of won deals.")
+
+
+class QuotaListQuery(Listing):
+    period: QuotaPeriod | None = None
+    user_id: int | None = None
+    team_id: int | None = None
+
+
+@quotas_router.get("/quotas", response={200: Page[QuotaOut], **error_responses(400, 422)})
+def quotas_list(request: HttpRequest, query: Query[QuotaListQuery]):
+    sort = checked_sort(query.sort, ("period_start", "-period_start"), "-period_start")
+    qs = reports.quotas_visible_to(request.auth)
+    if query.period:
+        qs = qs.filter(period=query.period)
+    if query.user_id:
+        qs = qs.filter(user_id=query.user_id)
+    if query.team_id:
+        qs = qs.filter(team_id=query.team_id)
+    return paginate(qs, sort=sort, cursor=query.cursor, limit=query.limit)
+
+
+@quotas_router.put(
+    "/quotas",
+    response={200: QuotaOut, **error_responses(400, 403, 422)},
+    description="Set (create or replace) the quota of a user or team for a month or quarter. "
+    "Administrators set any; sales managers their team's and its members'.",
+)
+def quota_set(request: HttpRequest, payload: QuotaIn):
+    return quota_services.quota_set(actor=request.auth, data=_input(payload))
+
+
+@quotas_router.delete("/quotas/{int:quota_id}", response={204: None, **error_responses(403, 404)})
+def quota_delete(request: HttpRequest, quota_id: int):
+    quota = reports.get_quota_for_user(request.auth, quota_id)
+    quota_services.quota_delete(actor=request.auth, quota=quota)
+    return Status(204, None)
+
+
+# --- Reports -------------------------------------------------------------------------------------
+
+reports_router = Router(tags=["sales reports"])
+
+
+class QuarterOut(Schema):
+    label: str
+    start: datetime.date
+    end: datetime.date = Field(description="The first day after the quarter.")
+    weighted: str
+    committed: str
+    best_case: str
+    won_amount: str
+    won_count: int
+    quota_amount: str
+    quota_count: int
+    attainment_pct: int | None
+
+
+class ForecastRowOut(Schema):
+    id: int | None
+    name: str
+    quarters: list[QuarterOut]
+
+
+class ForecastOut(Schema):
+    currency: str
+    commit_probability: int
+    total: list[QuarterOut]
+    by_owner: list[ForecastRowOut]
+    by_team: list[ForecastRowOut]
+
+
+class ForecastQuery(Schema):
+    pipeline_id: int | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+
+
+def _quarters_out(forecast, numbers) -> list[dict]:
+    return [
+        {
+            "label": label,
+            "start": start,
+            "end": end,
+            "weighted": _money(n.weighted),
+            "committed": _money(n.committed),
+            "best_case": _money(n.best_case),
+            "won_amount": _money(n.won_amount),
+            "won_count": n.won_count,
+            "quota_amount": _money(n.target.amount),
+            "quota_count": n.target.count,
+            "attainment_pct": n.amount_pct,
+        }
+        for (label, start, end), n in zip(forecast.quarters, numbers, strict=True)
+    ]
+
+
+@reports_router.get(
+    "/reports/forecast",
+    response={200: ForecastOut, **error_responses(422)},
+    description="This and next quarter: weighted (Σ amount × probability), committed "
+    "(probability ≥ 75 %), best case (all open deals expected to close in the quarter), won, "
+    "and the quota; in total, by owner and by team. Deals in CNY.",
+)
+def forecast_report(request: HttpRequest, query: Query[ForecastQuery]):
+    result = reports.forecast(
+        request.auth,
+        pipeline_id=query.pipeline_id,
+        owner_id=query.owner_id,
+        team_id=query.team_id,
+    )
+    return {
+        "currency": result.currency,
+        "commit_probability": reports.COMMIT_PROBABILITY,
+        "total": _quarters_out(result, result.total),
+        "by_owner": [
+            {"id": r.key, "name": r.label, "quarters": _quarters_out(result, r.quarters)}
+            for r in result.by_owner
+        ],
+        "by_team": [
+            {"id": r.key, "name": r.label, "quarters": _quarters_out(result, r.quarters)}
+            for r in result.by_team
+        ],
+    }
+
+
+# rapport.sales.api mounts `router`; the settings, quota and report routes ride along with it.
+router.add_router("", settings_router)
+router.add_router("", quotas_router)
+router.add_router("", reports_router)

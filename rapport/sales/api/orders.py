@@ -1,0 +1,455 @@
+"""REST endpoints for orders, payments and receivables, and turning a won deal into an order.
+
+An order is visible exactly when its customer is (another team's order answers 404 on every
+endpoint); placing an order for a customer the caller cannot see is a 404 too. Money is sent and
+answered as decimal strings ("1280.50"), never as binary floats.
+"""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from rapport.api.schemas import (
+    InputSchema,
+    Listing,
+    Page,
+    RecordRef,
+    TeamRef,
+    UserRef,
+    checked_sort,
+    error_responses,
+    paginate,
+)
+from rapport.customers.selectors import get_company_for_user, get_person_for_user
+from rapport.sales.models import OrderStatus, PaymentMethod
+from rapport.sales.selectors import orders as selectors
+from rapport.sales.selectors.deals import get_deal_for_user
+from rapport.sales.services import orders as services
+
+router = Router(tags=["orders"])
+
+MONEY_NOTE = 'Amounts are decimal strings with two places, e.g. `"1280.50"`.'
+
+
+def _input(payload: Schema) -> dict[str, Any]:
+    return payload.model_dump(mode="json", exclude_unset=True)
+
+
+# --- Schemas -------------------------------------------------------------------------------------
+
+
+class OrderLineOut(Schema):
+    id: int
+    product_id: int | None
+    description: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal
+    line_total: Decimal
+
+
+class InstalmentOut(Schema):
+    id: int
+    sequence: int
+    due_date: datetime.date
+    amount: Decimal
+    paid_amount: Decimal
+    outstanding: Decimal
+
+
+class PaymentOut(Schema):
+    id: int
+    order_id: int
+    order_number: str
+    amount: Decimal
+    paid_at: datetime.datetime
+    method: str
+    reference: str
+    notes: str
+    recorded_by: UserRef
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_order_number(obj) -> str:
+        return obj.order.number
+
+
+class OrderListItem(Schema):
+    id: int
+    number: str
+    status: str
+    person: RecordRef | None
+    company: RecordRef | None
+    deal_id: int | None
+    owner: UserRef
+    team: TeamRef | None
+    currency: str
+    placed_at: datetime.datetime
+    paid_at: datetime.datetime | None
+    shipped_at: datetime.datetime | None
+    received_at: datetime.datetime | None
+    cancelled_at: datetime.datetime | None
+    returned_at: datetime.datetime | None
+    subtotal: Decimal
+    discount_total: Decimal
+    total: Decimal
+    paid_amount: Decimal
+    outstanding: Decimal
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class OrderOut(OrderListItem):
+    price_list_id: int | None
+    notes: str
+    lines: list[OrderLineOut]
+    instalments: list[InstalmentOut]
+    payments: list[PaymentOut]
+    allowed_statuses: list[str] = Field(
+        description="The statuses the order may move to now (POST …/status)."
+    )
+
+    @staticmethod
+    def resolve_allowed_statuses(obj) -> list[str]:
+        return services.allowed_statuses(obj)
+
+
+class OrderLineIn(InputSchema):
+    product_id: int | None = None
+    description: str | None = None
+    quantity: int
+    unit_price: Decimal | None = Field(
+        None, description="Default: the price list's price, else the product's."
+    )
+    discount: Decimal | None = Field(None, description="An amount off the line, not a percentage.")
+
+
+class InstalmentIn(InputSchema):
+    due_date: datetime.date
+    amount: Decimal
+
+
+class OrderIn(InputSchema):
+    person_id: int | None = None
+    company_id: int | None = None
+    price_list_id: int | None = Field(
+        None, description="Default: the default price list in force on the order date."
+    )
+    currency: str | None = None
+    placed_at: datetime.datetime | None = Field(None, description="Default: now.")
+    notes: str | None = None
+    lines: list[OrderLineIn]
+    instalments: list[InstalmentIn] | None = Field(
+        None,
+        description="Must add up to the total exactly. Default: the whole total due after "
+        "RAPPORT_PAYMENT_TERMS_DAYS days.",
+    )
+
+
+class OrderPatch(InputSchema):
+    notes: str | None = None
+    price_list_id: int | None = None
+    currency: str | None = None
+    lines: list[OrderLineIn] | None = None
+    instalments: list[InstalmentIn] | None = None
+    version: int | None = None
+
+
+class StatusIn(InputSchema):
+    status: OrderStatus
+    note: str | None = Field(None, description="Required when cancelling an order with payments.")
+    at: datetime.datetime | None = Field(None, description="When it happened; default now.")
+
+
+class PaymentIn(InputSchema):
+    amount: Decimal
+    paid_at: datetime.datetime | None = None
+    method: PaymentMethod | None = None
+    reference: str | None = None
+    notes: str | None = None
+
+
+class OrderListQuery(Listing):
+    status: OrderStatus | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    person_id: int | None = None
+    company_id: int | None = None
+    deal_id: int | None = None
+    placed_from: datetime.date | None = None
+    placed_until: datetime.date | None = None
+    number: str = ""
+    open_only: bool = False
+
+
+class PaymentListQuery(Listing):
+    order_id: int | None = None
+    person_id: int | None = None
+    company_id: int | None = None
+    method: PaymentMethod | None = None
+    paid_from: datetime.date | None = None
+    paid_until: datetime.date | None = None
+
+
+class ReceivablesOut(Schema):
+    outstanding: Decimal
+    overdue: Decimal
+    open_orders: int
+
+
+class AgingBucketOut(Schema):
+    first_day: int
+    last_day: int | None
+    amount: Decimal
+
+
+class OwnerReceivablesOut(Schema):
+    owner: UserRef | None
+    outstanding: Decimal
+    overdue: Decimal
+    open_orders: int
+
+
+class DebtorOut(Schema):
+    kind: str
+    id: int | None
+    name: str
+    outstanding: Decimal
+    overdue: Decimal
+    open_orders: int
+
+    @staticmethod
+    def resolve_id(obj) -> int | None:
+        return obj.customer.pk if obj.customer else None
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return str(obj.customer) if obj.customer else ""
+
+
+class ReceivablesReportOut(Schema):
+    outstanding: Decimal
+    overdue: Decimal
+    not_yet_due: Decimal
+    open_orders: int
+    aging: list[AgingBucketOut]
+    by_owner: list[OwnerReceivablesOut]
+    debtors: list[DebtorOut]
+
+
+class ReceivablesQuery(Schema):
+    owner_id: int | None = None
+    team_id: int | None = None
+
+
+# --- Orders --------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/orders",
+    response={200: Page[OrderListItem], **error_responses(400, 422)},
+    description="Filters: `status`, `owner_id`, `team_id`, `person_id`, `company_id`, `deal_id`, "
+    "`placed_from`/`placed_until` (dates, inclusive), `number` (prefix), `open_only` (still "
+    "owing money). Sorts: " + ", ".join(selectors.ORDER_SORTS) + ". A customer's history is "
+    "`?person_id=…` (or `company_id`), newest first. " + MONEY_NOTE,
+)
+def orders_list(request: HttpRequest, query: Query[OrderListQuery]):
+    sort = checked_sort(query.sort, selectors.ORDER_SORTS, "-placed_at")
+    filters = selectors.OrderFilters(
+        status=query.status or "",
+        owner_id=query.owner_id,
+        team_id=query.team_id,
+        person_id=query.person_id,
+        company_id=query.company_id,
+        deal_id=query.deal_id,
+        placed_from=query.placed_from,
+        placed_until=query.placed_until,
+        number=query.number,
+        open_only=query.open_only,
+    )
+    qs = selectors.orders_list(request.auth, filters)
+    return paginate(qs, sort=sort, cursor=query.cursor, limit=query.limit)
+
+
+@router.post(
+    "/orders",
+    response={201: OrderOut, **error_responses(400, 404, 422)},
+    description="Place an order for a person and/or company you can see (else 404). The order "
+    "takes the customer's owner and team. " + MONEY_NOTE,
+)
+def order_create(request: HttpRequest, payload: OrderIn):
+    order = services.order_create(actor=request.auth, data=_input(payload))
+    return Status(201, selectors.order_detail(request.auth, order.pk))
+
+
+@router.get("/orders/{int:order_id}", response={200: OrderOut, **error_responses(404)})
+def order_detail(request: HttpRequest, order_id: int):
+    return selectors.order_detail(request.auth, order_id)
+
+
+@router.patch(
+    "/orders/{int:order_id}",
+    response={200: OrderOut, **error_responses(400, 404, 409, 422)},
+    description="`notes` always; `lines`, `price_list_id`, `currency` and `instalments` only "
+    "while the order is placed and nothing is paid (else 409 `order_locked`). New lines "
+    "without `instalments` get the default plan. Orders are never deleted: cancel them.",
+)
+def order_update(request: HttpRequest, order_id: int, payload: OrderPatch):
+    order = selectors.get_order_for_user(request.auth, order_id)
+    data = _input(payload)
+    version = data.pop("version", None)
+    services.order_update(actor=request.auth, order=order, data=data, version=version)
+    return selectors.order_detail(request.auth, order_id)
+
+
+@router.post(
+    "/orders/{int:order_id}/status",
+    response={200: OrderOut, **error_responses(400, 404, 409, 422)},
+    description="placed → paid (only when fully paid) / shipped / cancelled; paid → shipped / "
+    "cancelled (with a `note` on the refund); shipped → received / returned; received → "
+    "returned. Anything else is 409 `invalid_transition` with `details.allowed`.",
+)
+def order_change_status(request: HttpRequest, order_id: int, payload: StatusIn):
+    order = selectors.get_order_for_user(request.auth, order_id)
+    data = _input(payload)
+    services.order_change_status(
+        actor=request.auth,
+        order=order,
+        status=data["status"],
+        note=data.get("note") or "",
+        at=data.get("at"),
+    )
+    return selectors.order_detail(request.auth, order_id)
+
+
+@router.post(
+    "/deals/{int:deal_id}/order",
+    response={201: OrderOut, **error_responses(400, 404, 409, 422)},
+    description="Turn a won deal into an order: its products become the lines. 409 "
+    "`deal_not_won`, or `deal_already_ordered` with the existing order's id in `details`.",
+)
+def order_create_from_deal(request: HttpRequest, deal_id: int):
+    deal = get_deal_for_user(request.auth, deal_id)
+    order = services.order_create_from_deal(actor=request.auth, deal=deal)
+    return Status(201, selectors.order_detail(request.auth, order.pk))
+
+
+# --- Payments ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/orders/{int:order_id}/payments",
+    response={200: Page[PaymentOut], **error_responses(400, 404, 422)},
+    tags=["payments"],
+)
+def order_payments(request: HttpRequest, order_id: int, query: Query[Listing]):
+    order = selectors.get_order_for_user(request.auth, order_id)
+    sort = checked_sort(query.sort, selectors.PAYMENT_SORTS, "-paid_at")
+    qs = selectors.payments_list(request.auth, order_id=order.pk)
+    return paginate(qs, sort=sort, cursor=query.cursor, limit=query.limit)
+
+
+@router.post(
+    "/orders/{int:order_id}/payments",
+    response={201: PaymentOut, **error_responses(400, 404, 409, 422)},
+    tags=["payments"],
+    description="Record money received. It fills the instalments oldest due first; the payment "
+    "that completes a placed order makes it paid. More than is outstanding is 422 (`amount`); "
+    "a cancelled or returned order is 409 `order_closed`. Payments cannot be changed or "
+    "deleted. " + MONEY_NOTE,
+)
+def payment_record(request: HttpRequest, order_id: int, payload: PaymentIn):
+    order = selectors.get_order_for_user(request.auth, order_id)
+    data = _input(payload)
+    payment = services.payment_record(
+        actor=request.auth,
+        order=order,
+        amount=data["amount"],
+        paid_at=data.get("paid_at"),
+        method=data.get("method") or PaymentMethod.BANK_TRANSFER,
+        reference=data.get("reference") or "",
+        notes=data.get("notes") or "",
+    )
+    return Status(201, selectors.get_payment_for_user(request.auth, payment.pk))
+
+
+@router.get(
+    "/payments",
+    response={200: Page[PaymentOut], **error_responses(400, 422)},
+    tags=["payments"],
+    description="Filters: `order_id`, `person_id`, `company_id`, `method`, `paid_from`/"
+    "`paid_until` (dates, inclusive). Sorts: -paid_at (default), paid_at.",
+)
+def payments_list(request: HttpRequest, query: Query[PaymentListQuery]):
+    sort = checked_sort(query.sort, selectors.PAYMENT_SORTS, "-paid_at")
+    qs = selectors.payments_list(
+        request.auth,
+        order_id=query.order_id,
+        person_id=query.person_id,
+        company_id=query.company_id,
+        method=query.method or "",
+        paid_from=query.paid_from,
+        paid_until=query.paid_until,
+    )
+    return paginate(qs, sort=sort, cursor=query.cursor, limit=query.limit)
+
+
+@router.get(
+    "/payments/{int:payment_id}",
+    response={200: PaymentOut, **error_responses(404)},
+    tags=["payments"],
+)
+def payment_detail(request: HttpRequest, payment_id: int):
+    return selectors.get_payment_for_user(request.auth, payment_id)
+
+
+# --- Receivables ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/receivables",
+    response={200: ReceivablesReportOut, **error_responses(422)},
+    tags=["receivables"],
+    description="How much is owed on the orders you can see, optionally one owner's or team's: "
+    "outstanding, overdue (instalments past their due date), aging of the overdue part in "
+    'days (1–30, 31–60, 61–90, 91+; `last_day` null means "and more"), per owner, and the '
+    "20 customers who owe most.",
+)
+def receivables(request: HttpRequest, query: Query[ReceivablesQuery]):
+    report = selectors.receivables_report(
+        request.auth, owner_id=query.owner_id, team_id=query.team_id
+    )
+    return {
+        "outstanding": report.totals.outstanding,
+        "overdue": report.totals.overdue,
+        "not_yet_due": report.not_yet_due,
+        "open_orders": report.totals.open_orders,
+        "aging": report.buckets,
+        "by_owner": report.by_owner,
+        "debtors": report.debtors,
+    }
+
+
+@router.get(
+    "/persons/{int:person_id}/receivables",
+    response={200: ReceivablesOut, **error_responses(404)},
+    tags=["receivables"],
+)
+def person_receivables(request: HttpRequest, person_id: int):
+    person = get_person_for_user(request.auth, person_id)
+    return selectors.customer_receivables(request.auth, person=person)
+
+
+@router.get(
+    "/companies/{int:company_id}/receivables",
+    response={200: ReceivablesOut, **error_responses(404)},
+    tags=["receivables"],
+)
+def company_receivables(request: HttpRequest, company_id: int):
+    company = get_company_for_user(request.auth, company_id)
+    return selectors.customer_receivables(request.auth, company=company)

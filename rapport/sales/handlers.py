@@ -1,0 +1,142 @@
+"""Timeline wording and event subscriptions of the sales app, one function per part."""
+
+
+def register_leads() -> None:
+    from django.utils.translation import gettext as _
+
+    from rapport.activities.timeline_kinds import register_title
+    from rapport.sales.models.leads import LeadEventKind, lead_event_title
+
+    # A converted lead's history lands on the customer's timeline as "lead.<event kind>"
+    # entries; each is worded like on the lead's page, with the lead's name in front.
+    def wording(kind: str):
+        return lambda entry: (
+            _("Lead %(name)s: %(event)s")
+            % {
+                "name": entry.data.get("lead_name", ""),
+                "event": lead_event_title(kind, entry.data),
+            }
+        )
+
+    for kind in LeadEventKind.values:
+        register_title(f"lead.{kind}", wording(kind))
+
+
+def register_deals() -> None:
+    from decimal import Decimal, InvalidOperation
+
+    from django.utils.translation import gettext as _
+
+    from rapport.activities.timeline_kinds import register_title
+
+    def amount(entry) -> str:
+        try:
+            return f"{Decimal(entry.data.get('amount', '')):,.2f}"
+        except (InvalidOperation, ValueError):
+            return str(entry.data.get("amount", ""))
+
+    # Entries keep the deal's title in `title` and the rest in `data`; the words are the reader's.
+    register_title("deal.created", lambda e: _("Deal created: %(title)s") % {"title": e.title})
+    register_title(
+        "deal.stage_changed",
+        lambda e: (
+            _("Deal “%(title)s” moved from %(from)s to %(to)s")
+            % {"title": e.title, "from": e.data.get("from", ""), "to": e.data.get("to", "")}
+        ),
+    )
+    register_title(
+        "deal.won",
+        lambda e: (
+            _("Deal won: %(title)s (%(amount)s %(currency)s)")
+            % {"title": e.title, "amount": amount(e), "currency": e.data.get("currency", "")}
+        ),
+    )
+    register_title(
+        "deal.lost",
+        lambda e: (
+            _("Deal lost: %(title)s (%(reason)s)")
+            % {"title": e.title, "reason": e.data.get("reason", "")}
+        ),
+    )
+
+
+def register_orders() -> None:
+    from decimal import Decimal, InvalidOperation
+
+    from django.utils.translation import gettext as _
+
+    from rapport.activities.timeline_kinds import register_title
+    from rapport.core.events import subscribe
+    from rapport.customers.events import CompanyUpdated, PersonUpdated
+    from rapport.sales.models import PaymentMethod
+    from rapport.sales.services.orders import orders_follow_customer
+
+    def money(entry, key: str) -> str:
+        try:
+            amount = f"{Decimal(entry.data.get(key, '')):,.2f}"
+        except (InvalidOperation, ValueError):
+            amount = str(entry.data.get(key, ""))
+        return f"{amount} {entry.data.get('currency', '')}".strip()
+
+    def number(entry) -> str:
+        return entry.data.get("number") or entry.title
+
+    # Order entries keep the order number in `title` and amounts in `data`; worded when read.
+    register_title(
+        "order.placed",
+        lambda e: (
+            _("Order %(number)s placed: %(total)s")
+            % {"number": number(e), "total": money(e, "total")}
+        ),
+    )
+    register_title(
+        "order.updated",
+        lambda e: (
+            _("Order %(number)s changed: the total is now %(total)s")
+            % {"number": number(e), "total": money(e, "total")}
+        ),
+    )
+    register_title(
+        "order.paid", lambda e: _("Order %(number)s paid in full") % {"number": number(e)}
+    )
+    register_title("order.shipped", lambda e: _("Order %(number)s shipped") % {"number": number(e)})
+    register_title(
+        "order.received",
+        lambda e: _("Order %(number)s received by the customer") % {"number": number(e)},
+    )
+    register_title(
+        "order.cancelled", lambda e: _("Order %(number)s cancelled") % {"number": number(e)}
+    )
+    register_title(
+        "order.returned", lambda e: _("Order %(number)s returned") % {"number": number(e)}
+    )
+    methods = dict(PaymentMethod.choices)
+    register_title(
+        "payment.recorded",
+        lambda e: (
+            _("Payment of %(amount)s received for order %(number)s (%(method)s)")
+            % {
+                "amount": money(e, "amount"),
+                "number": number(e),
+                "method": methods.get(e.data.get("method"), e.data.get("method", "")),
+            }
+        ),
+    )
+
+    # Orders are visible by the owner and team copied from their customer; keep them in step
+    # when the customer is given to someone else.
+    @subscribe(PersonUpdated)
+    def person_reassigned(event: PersonUpdated) -> None:
+        if {"owner", "team"} & set(event.changed_fields):
+            orders_follow_customer(person_id=event.person_id)
+
+    @subscribe(CompanyUpdated)
+    def company_reassigned(event: CompanyUpdated) -> None:
+        if {"owner", "team"} & set(event.changed_fields):
+            orders_follow_customer(company_id=event.company_id)
+
+
+def register() -> None:
+    register_leads()
+    register_deals()
+    register_orders()

@@ -1,0 +1,226 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rapport.core.models import TimeStampedModel
+from rapport.sales.models.catalog import MONEY
+
+
+class OrderStatus(models.TextChoices):
+    PLACED = "placed", _("Placed")
+    PAID = "paid", _("Paid")
+    SHIPPED = "shipped", _("Shipped")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+    RETURNED = "returned", _("Returned")
+
+
+class Order(TimeStampedModel):
+    """A customer's order. Its dates and amounts are the ground truth for RFM and lifetime value.
+
+    `total` and `paid_amount` are kept by the services (lines and payments are the source);
+    receivables are `total - paid_amount` over orders that are neither cancelled nor returned.
+    """
+
+    number = models.CharField(_("order number"), max_length=32, unique=True)
+    person = models.ForeignKey(
+        "customers.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    company = models.ForeignKey(
+        "customers.Company",
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    deal = models.ForeignKey(
+        "sales.Deal",
+        verbose_name=_("deal"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    price_list = models.ForeignKey(
+        "sales.PriceList",
+        verbose_name=_("price list"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=OrderStatus, default=OrderStatus.PLACED
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    subtotal = models.DecimalField(_("subtotal"), **MONEY, default=Decimal("0"))
+    discount_total = models.DecimalField(_("discount"), **MONEY, default=Decimal("0"))
+    total = models.DecimalField(_("total"), **MONEY, default=Decimal("0"))
+    paid_amount = models.DecimalField(_("paid"), **MONEY, default=Decimal("0"))
+    notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(company__isnull=False),
+                name="order_has_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(total__gte=0) & Q(paid_amount__gte=0) & Q(paid_amount__lte=F("total")),
+                name="order_paid_within_total",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person", "placed_at", "id"], name="order_person_idx"),
+            models.Index(fields=["company", "placed_at", "id"], name="order_company_idx"),
+            models.Index(fields=["placed_at", "id"], name="order_placed_idx"),
+            models.Index(fields=["owner", "placed_at"], name="order_owner_idx"),
+            models.Index(fields=["team", "placed_at"], name="order_team_idx"),
+            models.Index(fields=["status", "placed_at"], name="order_status_idx"),
+            models.Index(fields=["deal"], name="order_deal_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.total - self.paid_amount
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "sales.Product",
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    # An amount off the line (not a percentage), so totals are exact.
+    discount = models.DecimalField(_("discount"), **MONEY, default=Decimal("0"))
+    line_total = models.DecimalField(_("line total"), **MONEY)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0) & Q(discount__gte=0) & Q(line_total__gte=0),
+                name="order_line_money_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.description}"
+
+
+class Instalment(models.Model):
+    """One due amount of an order's payment plan; payments fill instalments oldest due first."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="instalments")
+    sequence = models.PositiveSmallIntegerField(_("number"))
+    due_date = models.DateField(_("due date"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    paid_amount = models.DecimalField(_("paid"), **MONEY, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["order", "sequence"]
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "sequence"], name="instalment_unique"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(paid_amount__gte=0) & Q(paid_amount__lte=F("amount")),
+                name="instalment_paid_within_amount",
+            ),
+        ]
+        indexes = [models.Index(fields=["due_date"], name="instalment_due_idx")]
+
+    def __str__(self):
+        return f"{self.order} #{self.sequence}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.paid_amount
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    ALIPAY = "alipay", _("Alipay")
+    WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+    CARD = "card", _("Card")
+    CASH = "cash", _("Cash")
+    OTHER = "other", _("Other")
+
+
+class Payment(TimeStampedModel):
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    paid_at = models.DateTimeField(_("paid at"), default=timezone.now)
+    method = models.CharField(
+        _("method"), max_length=20, choices=PaymentMethod, default=PaymentMethod.BANK_TRANSFER
+    )
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["paid_at", "id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")
+        ]
+        indexes = [
+            models.Index(fields=["order", "paid_at"], name="payment_order_idx"),
+            models.Index(fields=["paid_at", "id"], name="payment_paid_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.order}: {self.amount}"

@@ -1,0 +1,7 @@
+"""HTML routes of the sales app, one module per part of the flow."""
+
+from rapport.sales.urls import deals, leads, orders
+
+app_name = "sales"
+
+urlpatterns = [*leads.urlpatterns, *deals.urlpatterns, *orders.urlpatterns]
