@@ -1,0 +1,99 @@
+"""The REST API at /api/v1: one NinjaAPI mounting each app's router.
+
+OpenAPI 3.1 is served at /api/v1/openapi.json and the interactive docs at /api/v1/docs, from
+the swagger-ui files django-ninja ships (collected as static files; nothing from a CDN).
+"""
+
+import functools
+
+from django.http import Http404, HttpResponseNotAllowed
+from django.urls import URLPattern, re_path
+from ninja import NinjaAPI, Swagger
+
+from rapport.activities.api import (
+    interactions_router,
+    notifications_router,
+    tasks_router,
+    timeline_router,
+)
+from rapport.api.auth import api_auth
+from rapport.api.errors import (
+    install_error_handlers,
+    method_not_allowed_response,
+    not_found_response,
+)
+from rapport.customers.api import (
+    companies_router,
+    custom_fields_router,
+    persons_router,
+    tags_router,
+)
+from rapport.sales.api import routers as sales_routers
+
+
+def _json_errors_outside_operations(view):
+    """ninja answers a wrong method with a plain-text 405; ours is JSON like every other error."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            # ninja's root view (/api/v1/) raises it outside the API's error handlers.
+            return not_found_response()
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+            return method_not_allowed_response(allowed)
+        return response
+
+    return wrapper
+
+
+def _unknown_endpoint(request, *args, **kwargs):
+    return not_found_response()
+
+
+_unknown_endpoint.csrf_exempt = True
+
+
+class RapportAPI(NinjaAPI):
+    def _get_urls(self):
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_errors_outside_operations(pattern.callback)
+        # Last, so that any other path under /api/v1/ answers a JSON 404, not an HTML page.
+        urls.append(re_path(r"^.*$", _unknown_endpoint, name="unknown-endpoint"))
+        return urls
+
+
+api = RapportAPI(
+    title="Rapport API",
+    version="1",
+    description=(
+        "Persons, companies, interactions, tags and custom fields of a Rapport CRM. "
+        "Authenticate with an API key (`Authorization: Bearer rpk_…` or `X-API-Key: rpk_…`), "
+        "created under Account → API keys; a key acts with its user's permissions. "
+        "Errors are `{code, message, details}`. Lists are keyset-paginated: follow "
+        "`next_cursor` with `?cursor=`."
+    ),
+    urls_namespace="api",
+    auth=api_auth,
+    # Swagger UI would otherwise send the schema to validator.swagger.io for its badge.
+    docs=Swagger(settings={"validatorUrl": None}),
+)
+install_error_handlers(api)
+
+for router in (
+    persons_router,
+    companies_router,
+    interactions_router,
+    timeline_router,
+    tasks_router,
+    notifications_router,
+    tags_router,
+    custom_fields_router,
+):
+    api.add_router("", router)
+for router in sales_routers:
+    api.add_router("", router)
