@@ -1,0 +1,44 @@
+"""Helpers every HTML view uses: htmx detection, service errors to 404/403, safe pagination."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from rapport.accounts.access import can_manage_settings
+from rapport.core import errors
+from rapport.core.pagination import Page, keyset_page
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def found_or_404(getter, *args, **kwargs):
+    """Call a `get_<thing>_for_user` selector; a NotFound becomes Django's 404 page."""
+    try:
+        return getter(*args, **kwargs)
+    except errors.NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def require_settings_manager(user) -> None:
+    if not can_manage_settings(user):
+        raise PermissionDenied
+
+
+def page_or_first(
+    queryset, *, sort: str, cursor: str | None, size: int, partitions: list | None = None
+) -> Page:
+    """A keyset page; a tampered or outdated cursor shows the first page instead of an error."""
+    try:
+        return keyset_page(
+            queryset, sort=sort, cursor=cursor or None, size=size, partitions=partitions
+        )
+    except errors.ApplicationError:
+        return keyset_page(queryset, sort=sort, cursor=None, size=size, partitions=partitions)
+
+
+def int_or_none(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,52 @@
+"""Template filters shared by every page: phone formatting, chips, small helpers."""
+
+from django import template
+from django.utils.html import format_html
+
+from rapport.customers.validation import format_phone as _format_phone
+
+register = template.Library()
+
+
+@register.filter
+def startswith(value, prefix) -> bool:
+    return bool(prefix) and str(value).startswith(str(prefix))
+
+
+@register.filter
+def phone(value) -> str:
+    """An E.164 number as people read it (national format for local numbers)."""
+    return _format_phone(value) if value else ""
+
+
+@register.filter
+def get_item(mapping, key):
+    if not mapping:
+        return None
+    return mapping.get(key)
+
+
+@register.simple_tag
+def tag_chip(tag):
+    # The colour is validated as #rrggbb by the tag service; format_html escapes the name.
+    return format_html(
+        '<span class="chip" style="--chip: {}" data-testid="tag-chip">{}</span>',
+        tag.color,
+        tag.name,
+    )
+
+
+@register.filter
+def custom_value(value):
+    """A stored custom field value as text: lists joined, booleans worded."""
+    from django.utils.translation import gettext as _
+
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if value is None:
+        return ""
+    return str(value)
