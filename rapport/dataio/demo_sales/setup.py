@@ -1,0 +1,193 @@
+"""The sales settings of the demo: catalogue and price list, pipeline and lost reasons, the web
+form with scoring and assignment rules, and quotas.
+"""
+
+from decimal import Decimal
+
+from django.utils import timezone, translation
+
+from rapport.customers.models import SourceChannel
+from rapport.dataio.demo_sales.context import DemoContext, money
+from rapport.dataio.sales_names import (
+    DISTRIBUTOR_DISCOUNT,
+    LOST_REASONS,
+    OFFICE,
+    PRODUCTS,
+    SCORING_RULES,
+    SOFTWARE,
+    TEA_SETS,
+)
+from rapport.sales.models import (
+    LeadAssignmentRule,
+    LeadForm,
+    LeadScoringRule,
+    LostReason,
+    PriceList,
+    Product,
+    QuotaPeriod,
+    Stage,
+    StageKind,
+)
+from rapport.sales.selectors.forecast import period_end, quarter_start
+from rapport.sales.services.catalog import price_list_create, price_list_set_price, product_create
+from rapport.sales.services.deals import lost_reason_create, pipeline_get_default
+from rapport.sales.services.leads import (
+    lead_assignment_rule_create,
+    lead_form_create,
+    lead_scoring_rule_create,
+)
+from rapport.sales.services.quotas import quota_set
+
+
+def load_catalogue(ctx: DemoContext) -> None:
+    """The products (those already there by SKU are kept) and a distributors' price list."""
+    admin = ctx.admin
+    for sku, name, category, price in PRODUCTS:
+        product = Product.objects.filter(sku=sku).first() or product_create(
+            actor=admin,
+            data={"sku": sku, "name": name, "category": category, "unit_price": price},
+        )
+        ctx.products.append(product)
+        ctx.by_category.setdefault(product.category, []).append(product)
+    name = "经销商价格表 Distributor prices"
+    price_list = PriceList.objects.filter(name=name).first() or price_list_create(
+        actor=admin, data={"name": name, "currency": "CNY", "is_active": True}
+    )
+    for product in ctx.products:
+        if product.category in (OFFICE, SOFTWARE, TEA_SETS):
+            price_list_set_price(
+                actor=admin,
+                price_list=price_list,
+                product=product,
+                unit_price=money(product.unit_price * DISTRIBUTOR_DISCOUNT),
+            )
+    ctx.price_list_id = price_list.pk
+
+
+def load_pipeline(ctx: DemoContext) -> list[Stage]:
+    """The default pipeline's open stages, in order; and the lost reasons.
+
+    Stage names are data, stored in the language active when the pipeline is made; the demo
+    speaks Chinese first, like its teams and tags.
+    """
+    with translation.override("zh-hans"):
+        pipeline = pipeline_get_default()
+    for name in LOST_REASONS:
+        reason = LostReason.objects.filter(name=name).first() or lost_reason_create(
+            actor=ctx.admin, data={"name": name}
+        )
+        ctx.lost_reason_ids.append(reason.pk)
+    open_stages = list(pipeline.stages.filter(kind=StageKind.OPEN).order_by("position", "id"))
+    return open_stages
+
+
+def load_lead_settings(ctx: DemoContext) -> LeadForm:
+    """The website's lead form, and the scoring and assignment rules unless there are some."""
+    admin, teams = ctx.admin, ctx.teams
+    name = "官网咨询表单 Website enquiry form"
+    form = LeadForm.objects.filter(name=name).first() or lead_form_create(
+        actor=admin,
+        data={
+            "name": name,
+            "source": SourceChannel.WEB,
+            "campaign": "2026 春季官网推广",
+            "team_id": teams[0].pk,
+            "thank_you_text": "感谢您的咨询，我们的顾问会在一个工作日内与您联系。",
+            "fields": [
+                {"key": "full_name", "label": "姓名 Name", "type": "text", "required": True},
+                {"key": "phone", "label": "手机 Mobile", "type": "tel", "required": True},
+                {"key": "email", "label": "邮箱 Email", "type": "email"},
+                {"key": "company_name", "label": "公司 Company", "type": "text"},
+                {"key": "city", "label": "城市 City", "type": "text"},
+                {"key": "budget", "label": "预算（元）Budget (CNY)", "type": "number"},
+                {
+                    "key": "interest",
+                    "label": "感兴趣的产品 Interested in",
+                    "type": "select",
+                    "options": ["茶具礼品", "办公设备", "软件", "实施服务"],
+                },
+                {"key": "message", "label": "留言 Message", "type": "textarea"},
+            ],
+        },
+    )
+    if not LeadScoringRule.objects.exists():
+        _scoring_rules(ctx)
+    if not LeadAssignmentRule.objects.exists():
+        _assignment_rules(ctx)
+    return form
+
+
+def _scoring_rules(ctx: DemoContext) -> None:
+    for position, (label, kind, field_name, value, points) in enumerate(SCORING_RULES):
+        lead_scoring_rule_create(
+            actor=ctx.admin,
+            data={
+                "label": label,
+                "kind": kind,
+                "field": field_name,
+                "value": value,
+                "points": points,
+                "position": position,
+            },
+        )
+
+
+def _assignment_rules(ctx: DemoContext) -> None:
+    admin, teams = ctx.admin, ctx.teams
+    lead_assignment_rule_create(
+        actor=admin,
+        data={
+            "name": "官网线索 → 华东 Website leads → East",
+            "source": SourceChannel.WEB,
+            "team_id": teams[0].pk,
+            "method": "round_robin",
+            "position": 0,
+        },
+    )
+    lead_assignment_rule_create(
+        actor=admin,
+        data={
+            "name": "广东线索 → 华南 Guangdong leads → South",
+            "region": "广东",
+            "team_id": teams[1].pk,
+            "method": "least_loaded",
+            "position": 1,
+        },
+    )
+
+
+def load_quotas(ctx: DemoContext) -> int:
+    """Quarter quotas of every seller and team, this quarter and the next; returns how many."""
+    rng, today = ctx.rng, timezone.localdate()
+    this_quarter = quarter_start(today)
+    count = 0
+    for start in (this_quarter, period_end(QuotaPeriod.QUARTER, this_quarter)):
+        for team in ctx.teams:
+            members = [u for u in ctx.sellers if u.team_id == team.pk]
+            team_amount = Decimal("0")
+            for user in members:
+                amount = Decimal(rng.randrange(30, 80) * 10_000)
+                team_amount += amount
+                quota_set(
+                    actor=ctx.admin,
+                    data={
+                        "user_id": user.pk,
+                        "period": QuotaPeriod.QUARTER,
+                        "period_start": start.isoformat(),
+                        "amount": money(amount),
+                        "won_count": rng.randint(3, 8),
+                    },
+                )
+                count += 1
+            quota_set(
+                actor=ctx.admin,
+                data={
+                    "team_id": team.pk,
+                    "period": QuotaPeriod.QUARTER,
+                    "period_start": start.isoformat(),
+                    "amount": money(team_amount),
+                    "won_count": 5 * len(members),
+                },
+            )
+            count += 1
+    return count

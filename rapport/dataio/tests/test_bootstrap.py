@@ -1,0 +1,95 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from rapport.accounts.models import Role, User
+from rapport.activities.models import Interaction
+from rapport.customers.models import Company, Person
+from rapport.sales.models import Deal, Lead, Order, Payment
+
+
+@pytest.fixture
+def var_dir(settings, tmp_path, monkeypatch):
+    settings.VAR_DIR = tmp_path
+    monkeypatch.delenv("RAPPORT_ADMIN_PASSWORD", raising=False)
+    monkeypatch.delenv("RAPPORT_DEMO_DATA", raising=False)
+    return tmp_path
+
+
+def _bootstrap() -> str:
+    out = io.StringIO()
+    call_command("bootstrap", stdout=out)
+    return out.getvalue()
+
+
+def _counts() -> tuple[int, ...]:
+    return (
+        User.objects.count(),
+        Person.objects.count(),
+        Company.objects.count(),
+        Interaction.objects.count(),
+        Lead.objects.count(),
+        Deal.objects.count(),
+        Order.objects.count(),
+        Payment.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_bootstrap_creates_admin_with_stored_password_and_loads_demo(var_dir):
+    output = _bootstrap()
+
+    password = (var_dir / "admin_password").read_text().strip()
+    admin = User.objects.get(username="admin")
+    assert admin.role == Role.ADMINISTRATOR
+    assert admin.check_password(password)
+    assert User.objects.get(username="wang.fang").check_password(password)
+    assert Person.objects.count() >= 300
+    assert Lead.objects.exists() and Deal.objects.exists()
+    assert Order.objects.exists() and Payment.objects.exists()
+    assert "http://127.0.0.1:8000/" in output
+    assert password in output
+
+
+@pytest.mark.django_db
+def test_second_bootstrap_creates_nothing_new(var_dir):
+    _bootstrap()
+    before = _counts()
+
+    output = _bootstrap()
+
+    assert _counts() == before
+    assert "Loading the demo data" not in output
+
+
+@pytest.mark.django_db
+def test_bootstrap_uses_admin_password_from_environment(var_dir, monkeypatch):
+    monkeypatch.setenv("RAPPORT_ADMIN_PASSWORD", "from-the-environment-42")
+    monkeypatch.setenv("RAPPORT_DEMO_DATA", "false")
+
+    _bootstrap()
+
+    assert User.objects.get(username="admin").check_password("from-the-environment-42")
+    assert not (var_dir / "admin_password").exists()
+
+
+@pytest.mark.django_db
+def test_bootstrap_skips_demo_data_when_disabled(var_dir, monkeypatch):
+    monkeypatch.setenv("RAPPORT_DEMO_DATA", "false")
+
+    _bootstrap()
+
+    assert User.objects.filter(username="admin").exists()
+    assert not Person.objects.exists()
+    assert not Order.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bootstrap_keeps_an_existing_administrator(var_dir, admin_user, monkeypatch):
+    # The demo data has no bearing on this, and costs seconds to load.
+    monkeypatch.setenv("RAPPORT_DEMO_DATA", "false")
+
+    _bootstrap()
+
+    assert list(User.objects.filter(role=Role.ADMINISTRATOR)) == [admin_user]

@@ -1,0 +1,111 @@
+"""The demo set (`seed_demo` without sizes), loaded once for the module: every test only reads it.
+
+Loading it takes a while (it goes through the services), so it is loaded in a transaction that
+stays open around the module's tests and is rolled back at the end, as `setUpTestData` does.
+"""
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from rapport.accounts.models import User
+from rapport.activities.models import Interaction, Task, TaskStatus
+from rapport.customers.models import Person
+from rapport.customers.selectors import CustomerFilters, persons_list
+from rapport.dataio.tests.checks import (
+    interactions_without_one_timeline_entry,
+    money_mismatches,
+    status_contradictions,
+)
+from rapport.sales.models import (
+    Deal,
+    DealStageChange,
+    Instalment,
+    Lead,
+    LeadAssignmentRule,
+    LeadForm,
+    LeadScoringRule,
+    Order,
+    Payment,
+    Product,
+    Quota,
+)
+from rapport.sales.selectors.forecast import period_end, quarter_start
+
+PASSWORD = "demo-password-123"
+
+
+@pytest.fixture(scope="module")
+def demo_set(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", password=PASSWORD)
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_demo_set_has_bilingual_persons_with_repeated_names_and_timelines(demo_set):
+    assert Person.objects.count() >= 300
+    assert Person.objects.filter(full_name="张伟").count() > 1
+    assert Person.objects.exclude(given_name="").exists()
+    assert Interaction.objects.count() >= 1000
+    assert interactions_without_one_timeline_entry() == 0
+    assert User.objects.get(username="wang.fang").check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_demo_set_has_a_sales_history_with_exact_money(demo_set):
+    today = timezone.localdate()
+    statuses = dict(Lead.objects.values_list("status").annotate(n=Count("id")).order_by())
+    open_stages = Deal.objects.filter(status="open").values("stage").distinct().count()
+    assert Product.objects.filter(is_active=True).count() >= 20
+    assert LeadForm.objects.exists() and LeadAssignmentRule.objects.exists()
+    assert LeadScoringRule.objects.count() >= 3
+    assert Lead.objects.count() >= 60
+    assert {"new", "contacted", "qualified", "converted", "disqualified"} <= set(statuses)
+    assert Lead.objects.filter(status="converted", converted_deal__isnull=False).exists()
+    assert Lead.objects.filter(score__gt=0).exists()
+    assert Deal.objects.count() >= 100
+    assert open_stages >= 4
+    assert Deal.objects.filter(status="won").exists()
+    assert Deal.objects.filter(status="lost", lost_reason__isnull=False).exists()
+    assert not Deal.objects.filter(status="lost", lost_reason__isnull=True).exists()
+    assert DealStageChange.objects.filter(seconds_in_previous_stage__gt=86400).exists()
+    assert Deal.objects.filter(
+        created_at__gte=timezone.now() - timezone.timedelta(days=90)
+    ).exists()
+    assert Order.objects.count() >= 250
+    assert Order.objects.filter(deal__isnull=False).exists()
+    assert Order.objects.filter(company__isnull=False).exists()
+    assert set(Order.objects.values_list("status", flat=True)) >= {
+        "placed",
+        "paid",
+        "shipped",
+        "received",
+        "cancelled",
+    }
+    assert Payment.objects.count() >= 200
+    assert Order.objects.annotate(n=Count("instalments")).filter(n__gt=1).exists()
+    assert Order.objects.filter(paid_amount__gt=0, paid_amount__lt=F("total")).exists()
+    assert Instalment.objects.filter(due_date__lt=today, paid_amount__lt=F("amount")).exists()
+    assert money_mismatches() == []
+    assert status_contradictions() == 0
+    this_quarter = quarter_start(today)
+    assert Quota.objects.filter(period_start=this_quarter).exists()
+    assert Quota.objects.filter(period_start=period_end("quarter", this_quarter)).exists()
+    assert Task.objects.filter(status=TaskStatus.OPEN).exists()
+
+
+@pytest.mark.django_db
+def test_demo_set_persons_are_found_by_pinyin_and_phone_tail(demo_set, admin_user):
+    someone = Person.objects.filter(full_name="张伟").first()
+
+    by_pinyin = persons_list(admin_user, CustomerFilters(q="zhangwei"))
+    by_initials = persons_list(admin_user, CustomerFilters(q="zw"))
+    by_phone = persons_list(admin_user, CustomerFilters(q=someone.primary_phone[-4:]))
+
+    assert someone in by_pinyin
+    assert someone in by_initials
+    assert someone in by_phone
