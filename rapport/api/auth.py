@@ -33,7 +33,10 @@ def _key_user(request: HttpRequest, secret: str | None):
 def use_key_user_language(request: HttpRequest) -> None:
     """Answer in the language of the key's user, for a reply given before the API's own sign-in."""
     header = request.headers.get("Authorization", "")
-    secret = header[7:] if header.lower().startswith("bearer ") else request.headers.get("X-API-Key")
+    if header.lower().startswith("bearer "):
+        secret = header[7:]
+    else:
+        secret = request.headers.get("X-API-Key")
     _key_user(request, secret)
 
 
