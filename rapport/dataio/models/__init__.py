@@ -1,0 +1,8 @@
+"""The tables of dataio: export log, imports, duplicate candidates and merges, backups.
+
+One module per part; each is imported here so that Django finds its models.
+"""
+
+from rapport.dataio.models.dedup import *  # noqa: F403
+from rapport.dataio.models.exports import *  # noqa: F403
+from rapport.dataio.models.imports import *  # noqa: F403
