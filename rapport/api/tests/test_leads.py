@@ -131,6 +131,37 @@ def test_keyset_pages_walk_every_lead_once(as_alice, alice):
     assert len(seen) == 7
 
 
+def test_own_and_team_leads_merge_in_score_order_across_pages(
+    as_alice, admin_user, alice, bob, west
+):
+    # Alice's own leads, some still on another team (she owns them, so she sees them), and her
+    # team's leads owned by bob: the list reads each part in index order and merges them.
+    services.lead_scoring_rule_create(
+        actor=admin_user,
+        data={"label": "referral", "kind": "source_is", "value": "referral", "points": 30},
+    )
+    for i in range(4):
+        source = "referral" if i % 2 else "web"
+        services.lead_create(actor=alice, data={"full_name": f"A{i}", "source": source})
+        services.lead_create(actor=bob, data={"full_name": f"B{i}", "source": source})
+    Lead.objects.filter(full_name="A0").update(team=west)
+    Lead.objects.filter(owner=bob, full_name="B3").update(team=west)  # not hers, not her team's
+
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 3, "sort": "-score"} | ({"cursor": cursor} if cursor else {})
+        page = as_alice.get("/leads", params).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+
+    expected = list(
+        Lead.objects.exclude(full_name="B3").order_by("-score", "-id").values_list("pk", flat=True)
+    )
+    assert seen == expected
+
+
 def test_list_queries_do_not_grow_with_rows(as_alice, alice, django_assert_max_num_queries):
     for i in range(3):
         services.lead_create(actor=alice, data={"full_name": f"线索{i}"})

@@ -213,8 +213,10 @@ def _filters(query: LeadListQuery) -> selectors.LeadFilters:
 )
 def leads_list(request: HttpRequest, query: Query[LeadListQuery]):
     sort = checked_sort(query.sort, selectors.LEAD_SORTS, "-score")
-    qs = selectors.leads_list(request.auth, _filters(query))
-    return paginate(qs, sort=sort, cursor=query.cursor, limit=query.limit)
+    filters = _filters(query)
+    qs = selectors.leads_list(request.auth, filters)
+    partitions = selectors.lead_list_partitions(request.auth, filters)
+    return paginate(qs, sort=sort, cursor=query.cursor, limit=query.limit, partitions=partitions)
 
 
 @router.post(

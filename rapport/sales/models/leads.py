@@ -148,8 +148,12 @@ class Lead(TimeStampedModel):
             models.Index(fields=["updated_at", "id"], name="lead_updated_idx"),
             models.Index(fields=["score", "id"], name="lead_score_idx"),
             models.Index(fields=["status", "score", "id"], name="lead_status_score_idx"),
-            models.Index(fields=["owner", "status", "score"], name="lead_owner_idx"),
-            models.Index(fields=["team", "status", "score"], name="lead_team_idx"),
+            # The list reads "my leads" and "my team's leads" each in sort order (see
+            # `lead_list_partitions`); a status filter is applied while walking them.
+            models.Index(fields=["owner", "score", "id"], name="lead_owner_score_idx"),
+            models.Index(fields=["team", "score", "id"], name="lead_team_score_idx"),
+            models.Index(fields=["owner", "created_at", "id"], name="lead_owner_created_idx"),
+            models.Index(fields=["team", "created_at", "id"], name="lead_team_created_idx"),
             models.Index(fields=["source", "created_at"], name="lead_source_idx"),
             models.Index(fields=["phone"], name="lead_phone_idx"),
             models.Index(fields=["email"], name="lead_email_idx"),

@@ -12,7 +12,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from rapport.accounts.access import can_manage_settings, visible_records_q
+from rapport.accounts.access import (
+    can_manage_settings,
+    visible_records_parts,
+    visible_records_q,
+)
 from rapport.accounts.models import User
 from rapport.activities.models import Task
 from rapport.core.errors import NotFound, PermissionDenied
@@ -98,6 +102,18 @@ def leads_list(user: User, filters: LeadFilters) -> QuerySet[Lead]:
             | Q(phone__contains=q.replace(" ", ""))
         )
     return qs.select_related(*LEAD_LIST_RELATED)
+
+
+def lead_list_partitions(user: User, filters: LeadFilters) -> list[Q] | None:
+    """The parts of the visibility rule for the lead list to page through: the user's own leads
+    and their team's, each read in index order (see `rapport.core.pagination.keyset_page`).
+
+    None when a search or an owner, team or queue filter already narrows the list to one indexed
+    condition; reading the parts separately would only add queries.
+    """
+    if filters.q or filters.owner_id or filters.team_id or filters.unassigned:
+        return None
+    return visible_records_parts(user)
 
 
 def lead_matching_person(user: User, lead: Lead) -> Person | None:

@@ -94,6 +94,7 @@ def lead_list(request):
         sort=sort,
         cursor=request.GET.get("cursor"),
         size=settings.RAPPORT_PAGE_SIZE,
+        partitions=selectors.lead_list_partitions(user, filters),
     )
     owners = User.objects.filter(is_active=True).order_by("username")
     if not user.is_administrator:
