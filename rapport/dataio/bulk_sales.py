@@ -71,7 +71,7 @@ from rapport.sales.models import (
     StageKind,
 )
 from rapport.sales.models.leads import LeadEvent
-from rapport.sales.services.deals import derive_priority, pipeline_get_default
+from rapport.sales.services.deals import derive_priority, pipeline_get_default, stage_stays_rebuild
 from rapport.sales.services.leads import lead_score_compute
 
 LOADED_MODELS = (Lead, LeadEvent, Deal, DealStageChange, Order, OrderLine, Instalment, Payment)
@@ -151,6 +151,7 @@ DEAL_COLUMNS = (
     "notes",
     "stale_task_created_at",
     "version",
+    "furthest_position",
 )
 STAGE_CHANGE_COLUMNS = (
     "deal_id",
@@ -616,6 +617,7 @@ class _Deals:
         stages = list(pipeline.stages.order_by("position", "id"))
         self.pipeline_id = pipeline.pk
         self.open = [(s.pk, s.probability) for s in stages if s.kind == StageKind.OPEN]
+        self.open_positions = [s.position for s in stages if s.kind == StageKind.OPEN]
         self.won = next(s.pk for s in stages if s.kind == StageKind.WON)
         self.lost = next(s.pk for s in stages if s.kind == StageKind.LOST)
         weights = (
@@ -666,6 +668,7 @@ class _Deals:
                     created = now - rng.randrange(DAY, 150 * DAY)
                 end = created + int((now - created) * rng.uniform(0.2, 0.98))
                 path = [s for s, _p in self.open[: target + 1]]
+                furthest = self.open_positions[target]
                 outcome = None
             else:
                 won = rng.random() < WON_SHARE
@@ -674,6 +677,7 @@ class _Deals:
                     created = now - rng.randrange(3 * DAY, 730 * DAY)
                 end = max(created, min(now - 3600, created + rng.randrange(2 * DAY, 90 * DAY)))
                 path = [s for s, _p in self.open[: reached + 1]]
+                furthest = self.open_positions[reached]
                 outcome = self.won if won else self.lost
                 path.append(outcome)
             moves = sorted(rng.randint(created, end) for _ in range(len(path) - 1))
@@ -735,6 +739,7 @@ class _Deals:
                     "",
                     None,
                     len(path),
+                    furthest,
                 )
             )
             index += 1
@@ -1081,5 +1086,9 @@ def bulk_sales_load(
                     result.payments += len(paid)
                     total = orders
             progress(f"{done:,} / {total:,} {kind} ({time.monotonic() - started:.0f}s)")
+    if deals:
+        # The funnel's per-day sums of stage stays, which the services keep on every move.
+        written = stage_stays_rebuild()
+        progress(f"{written:,} stage-stay sums ({time.monotonic() - started:.0f}s)")
     result.seconds = time.monotonic() - started
     return result

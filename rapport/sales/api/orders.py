@@ -273,7 +273,8 @@ def orders_list(request: HttpRequest, query: Query[OrderListQuery]):
         open_only=query.open_only,
     )
     qs = selectors.orders_list(request.auth, filters)
-    return paginate(qs, sort=sort, cursor=query.cursor, limit=query.limit)
+    partitions = selectors.orders_list_partitions(request.auth, filters)
+    return paginate(qs, sort=sort, cursor=query.cursor, limit=query.limit, partitions=partitions)
 
 
 @router.post(

@@ -11,6 +11,7 @@ from rapport.sales.models.deals import (
     Priority,
     Stage,
     StageKind,
+    StageStay,
 )
 from rapport.sales.models.leads import (
     AssignmentMethod,
@@ -59,4 +60,5 @@ __all__ = [
     "ScoringRuleKind",
     "Stage",
     "StageKind",
+    "StageStay",
 ]

@@ -169,6 +169,9 @@ class Deal(TimeStampedModel):
     notes = models.TextField(_("notes"), blank=True)
     # Set when the stale-deal follow-up task was created for the current stay in the stage.
     stale_task_created_at = models.DateTimeField(null=True, blank=True)
+    # The position of the furthest open stage the deal ever entered: the funnel counts a deal
+    # as having reached every open stage up to it without reading the stage history.
+    furthest_position = models.PositiveIntegerField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -188,6 +191,20 @@ class Deal(TimeStampedModel):
             models.Index(fields=["team", "status", "expected_close_date"], name="deal_team_idx"),
             models.Index(fields=["status", "closed_at"], name="deal_closed_idx"),
             models.Index(fields=["updated_at", "id"], name="deal_updated_idx"),
+            # The funnel: a pipeline's deals created in a period, counted by status and how far
+            # they got, for everyone, a team or an owner (index-only scans).
+            models.Index(
+                fields=["pipeline", "created_at", "status", "furthest_position"],
+                name="deal_funnel_idx",
+            ),
+            models.Index(
+                fields=["team", "pipeline", "created_at", "status", "furthest_position"],
+                name="deal_team_funnel_idx",
+            ),
+            models.Index(
+                fields=["owner", "pipeline", "created_at", "status", "furthest_position"],
+                name="deal_owner_funnel_idx",
+            ),
             models.Index(fields=["person", "created_at"], name="deal_person_idx"),
             models.Index(fields=["company", "created_at"], name="deal_company_idx"),
         ]
@@ -249,3 +266,29 @@ class DealStageChange(models.Model):
 
     def __str__(self):
         return f"{self.deal}: {self.from_stage} → {self.to_stage}"
+
+
+class StageStay(models.Model):
+    """How many deals left a stage on a day, and the seconds they had spent in it, per owner.
+
+    Kept up to date by every move (see `rapport.sales.services.deals`), so that the funnel's
+    "average days in stage" sums a few hundred rows instead of joining the stage history of
+    every deal in the period. A stay counts for the deal's owner and team when it ended.
+    """
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, related_name="+")
+    exits = models.PositiveIntegerField(default=0)
+    seconds = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("stage stay")
+        verbose_name_plural = _("stage stays")
+        indexes = [models.Index(fields=["stage", "day"], name="stage_stay_day_idx")]
+
+    def __str__(self):
+        return f"{self.stage_id} {self.day}: {self.exits}"

@@ -110,6 +110,11 @@ class Order(TimeStampedModel):
             models.Index(fields=["owner", "placed_at"], name="order_owner_idx"),
             models.Index(fields=["team", "placed_at"], name="order_team_idx"),
             models.Index(fields=["status", "placed_at"], name="order_status_idx"),
+            # "Largest orders first": the administrator's list, and "mine" and "my team's" each
+            # in order for a representative's (see `orders_list_partitions`).
+            models.Index(fields=["total", "id"], name="order_total_idx"),
+            models.Index(fields=["owner", "total", "id"], name="order_owner_total_idx"),
+            models.Index(fields=["team", "total", "id"], name="order_team_total_idx"),
             models.Index(fields=["deal"], name="order_deal_idx"),
         ]
 

@@ -1,7 +1,8 @@
 """Sales reports: funnel, forecast, quota attainment, leaderboard and lost reasons.
 
-Every report starts from `deals_visible_to(user)` (a representative's numbers are their team's,
-an administrator's everyone's) and aggregates in the database: a report is a few GROUP BY
+Every report counts the deals of the one visibility rule (`deals_visible_to(user)`, or the same
+rule in disjoint parts: a representative's numbers are their team's, an administrator's
+everyone's) and aggregates in the database: a report is a few GROUP BY
 queries whatever the number of deals, never a query per deal, owner or stage.
 
 Definitions:
@@ -24,37 +25,36 @@ Definitions:
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
-    Avg,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
-    Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from rapport.accounts.access import visible_records_parts, visible_records_q
 from rapport.accounts.models import Team, User
 from rapport.core.cleaning import cents
 from rapport.core.errors import NotFound
 from rapport.sales.models import (
-    DealStageChange,
+    Deal,
     DealStatus,
     LostReason,
     Pipeline,
     Quota,
     QuotaPeriod,
     StageKind,
+    StageStay,
 )
 from rapport.sales.selectors.deals import deals_visible_to
 
@@ -348,6 +348,24 @@ def _forecast_aggregates(quarters) -> dict:
     return aggregates
 
 
+def _sum_rows(rows: list[dict], aggregates: dict, *, key: str | None) -> dict:
+    """Rows of `aggregates` added up by `key` ("owner_id", "team_id"; None: one total row)."""
+    summed: dict = {}
+    for row in rows:
+        group = row[key] if key else None
+        into = summed.get(group)
+        if into is None:
+            into = summed[group] = dict.fromkeys(aggregates)
+            if key:
+                into[key] = group
+        for name in aggregates:
+            if row[name] is not None:
+                into[name] = row[name] if into[name] is None else into[name] + row[name]
+    if key is None and not summed:
+        summed[None] = dict.fromkeys(aggregates)
+    return summed
+
+
 def _numbers(row: dict, i: int, target: Target) -> QuarterNumbers:
     weighted = (row[f"weighted{i}"] or ZERO) / 100
     return QuarterNumbers(
@@ -370,8 +388,8 @@ def forecast(
 ) -> Forecast:
     """This and next quarter's forecast, in total, by owner and by team, against quotas.
 
-    Four queries: one aggregate per grouping (none, owner, team) and the quotas; plus the
-    names of the owners and teams shown.
+    A few queries: one aggregate grouped by owner and team, the quotas, and the names of the
+    owners and teams shown.
     """
     today = today or timezone.localdate()
     this_quarter = quarter_start(today)
@@ -395,7 +413,9 @@ def forecast(
     aggregates = _forecast_aggregates(quarters)
     targets = [_targets(QuotaPeriod.QUARTER, s) for s in starts]
 
-    total_row = qs.aggregate(**aggregates)
+    # One GROUP BY owner and team; the totals per owner, per team and overall are sums of it.
+    rows = list(qs.values("owner_id", "team_id").annotate(**aggregates))
+    total_row = _sum_rows(rows, aggregates, key=None)[None]
     total_targets = []
     for quarter_targets in targets:
         # The company's target: the teams' quotas, or the people's when no team has one.
@@ -411,8 +431,8 @@ def forecast(
         total_targets = [t.get(("team", team_id), Target()) for t in targets]
     total = [_numbers(total_row, i, total_targets[i]) for i in range(len(quarters))]
 
-    owner_rows = list(qs.values("owner_id").annotate(**aggregates))
-    team_rows = list(qs.values("team_id").annotate(**aggregates))
+    owner_rows = list(_sum_rows(rows, aggregates, key="owner_id").values())
+    team_rows = list(_sum_rows(rows, aggregates, key="team_id").values())
     owners = User.objects.in_bulk([r["owner_id"] for r in owner_rows])
     teams = Team.objects.in_bulk([r["team_id"] for r in team_rows if r["team_id"]])
     by_owner = [
@@ -483,6 +503,30 @@ class Funnel:
         return _pct(self.won, self.created)
 
 
+def _disjoint_parts(user: User, *, narrowed: bool) -> list[Q]:
+    """The visibility rule as conditions that no deal meets twice, broadest first.
+
+    "My team's deals" and "my own deals not in my team" are counted apart so that each is a
+    range scan of an index beginning with the team or the owner; as one OR, SQLite reads both
+    through the owner and team indexes and then looks up every row for the period.
+    """
+    parts = visible_records_parts(user)
+    if narrowed or len(parts) < 2:
+        return [visible_records_q(user)]
+    disjoint, earlier = [], []
+    for original in reversed(parts):
+        part = original
+        for other in earlier:
+            part &= ~other
+        disjoint.append(part)
+        earlier.append(original)
+    return disjoint
+
+
+def _reach_rows(qs: QuerySet) -> QuerySet:
+    return qs.order_by().values("furthest_position", "status").annotate(n=Count("id"))
+
+
 def funnel(
     user: User,
     pipeline: Pipeline,
@@ -494,10 +538,11 @@ def funnel(
 ) -> Funnel:
     """The pipeline's funnel for the deals created from `date_from` to `date_to` (inclusive).
 
-    Two queries: how far each deal got (grouped by the furthest open stage and status), and the
-    average completed stay per stage.
+    Two queries: how far each deal got (grouped by the furthest open stage it entered, kept on
+    the deal, and its status), and the average stay per stage of the stays that ended in the
+    period (summed from `StageStay`, kept by every move).
     """
-    cohort = deals_visible_to(user).filter(
+    cohort = Deal.objects.filter(
         pipeline=pipeline,
         created_at__gte=_local_midnight(date_from),
         created_at__lt=_local_midnight(date_to + datetime.timedelta(days=1)),
@@ -506,30 +551,28 @@ def funnel(
         cohort = cohort.filter(owner_id=owner_id)
     if team_id:
         cohort = cohort.filter(team_id=team_id)
-    furthest = (
-        DealStageChange.objects.filter(deal=OuterRef("pk"), to_stage__kind=StageKind.OPEN)
-        .order_by()
-        .values("deal")
-        .annotate(m=Max("to_stage__position"))
-        .values("m")
+    counted: Counter = Counter()
+    for part in _disjoint_parts(user, narrowed=bool(owner_id or team_id)):
+        for row in _reach_rows(cohort.filter(part)):
+            counted[(row["furthest_position"], row["status"])] += row["n"]
+    reach_rows = [
+        {"furthest": furthest, "status": status, "n": n}
+        for (furthest, status), n in counted.items()
+    ]
+    # Stays that ended in the period, by the deal's owner and team when they ended.
+    stays_qs = StageStay.objects.filter(
+        visible_records_q(user),
+        stage__pipeline=pipeline,
+        day__gte=date_from,
+        day__lte=date_to,
     )
-    reach_rows = list(
-        cohort.order_by()
-        .annotate(furthest=Subquery(furthest))
-        .values("furthest", "status")
-        .annotate(n=Count("id"))
-    )
-    stays = {
-        row["from_stage_id"]: row
-        for row in DealStageChange.objects.filter(
-            deal__in=cohort.values("pk"),
-            from_stage__pipeline=pipeline,
-            seconds_in_previous_stage__isnull=False,
-        )
-        .order_by()
-        .values("from_stage_id")
-        .annotate(avg=Avg("seconds_in_previous_stage"), n=Count("id"))
-    }
+    if owner_id:
+        stays_qs = stays_qs.filter(owner_id=owner_id)
+    if team_id:
+        stays_qs = stays_qs.filter(team_id=team_id)
+    stays = {}
+    for row in stays_qs.order_by().values("stage_id").annotate(n=Sum("exits"), s=Sum("seconds")):
+        stays[row["stage_id"]] = {"avg": row["s"] / row["n"] if row["n"] else None, "n": row["n"]}
     open_stages = sorted(
         (s for s in pipeline.stages.all() if s.kind == StageKind.OPEN),
         key=lambda s: (s.position, s.pk),

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.accounts.access import visible_records_q
+from rapport.accounts.access import visible_records_parts, visible_records_q
 from rapport.accounts.models import User
 from rapport.core.cleaning import cents
 from rapport.core.errors import NotFound
@@ -124,6 +124,26 @@ def orders_list(user: User, filters: OrderFilters | None = None) -> QuerySet[Ord
     if filters.open_only:
         qs = qs.exclude(status__in=CLOSED_STATUSES).filter(paid_amount__lt=F("total"))
     return qs.select_related("person", "company", "owner", "team")
+
+
+def orders_list_partitions(user: User, filters: OrderFilters) -> list[Q] | None:
+    """The parts of the visibility rule for the order list to page through: the user's own
+    orders and their team's, each read in index order (see `rapport.core.pagination`).
+
+    None when a filter already narrows the list to one indexed condition (an owner, a team, a
+    customer, a deal, an order number).
+    """
+    narrowed = (
+        filters.owner_id,
+        filters.team_id,
+        filters.person_id,
+        filters.company_id,
+        filters.deal_id,
+        filters.number,
+    )
+    if any(narrowed):
+        return None
+    return visible_records_parts(user)
 
 
 # --- Payments ------------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -72,6 +73,7 @@ from rapport.sales.models import (
     Product,
     Stage,
     StageKind,
+    StageStay,
 )
 
 DEAL_FIELDS = (
@@ -441,6 +443,7 @@ def deal_create(*, actor: User, data: dict) -> Deal:
         owner=owner,
         team_id=owner.team_id,
         stage_entered_at=now,
+        furthest_position=stage.position if stage.kind == StageKind.OPEN else None,
     )
     if cleaned["lines"]:
         _save_lines(deal, cleaned["lines"])
@@ -489,10 +492,83 @@ def deal_delete(*, actor: User, deal: Deal) -> None:
 # --- Deals: moving, winning, losing, reopening ----------------------------------------------------
 
 
+def _furthest(deal: Deal, stage: Stage) -> int | None:
+    if stage.kind != StageKind.OPEN:
+        return deal.furthest_position
+    return max(stage.position, deal.furthest_position or 0)
+
+
+def _count_stay(deal: Deal, *, seconds: int, now: datetime.datetime) -> None:
+    """Add a finished stay in the deal's current stage to the day's `StageStay` sums."""
+    day = timezone.localdate(now)
+    key = {
+        "stage_id": deal.stage_id,
+        "day": day,
+        "owner_id": deal.owner_id,
+        "team_id": deal.team_id,
+    }
+    counted = StageStay.objects.filter(**key).update(
+        exits=F("exits") + 1, seconds=F("seconds") + seconds
+    )
+    if not counted:
+        # Two first exits of the same day racing make two rows; the funnel sums them anyway.
+        StageStay.objects.create(**key, exits=1, seconds=seconds)
+
+
+def stage_stays_rebuild(*, pipeline: Pipeline | None = None) -> int:
+    """Recompute the `StageStay` sums from the stage history (after a bulk load). Returns the
+    number of rows written."""
+    changes = DealStageChange.objects.filter(
+        from_stage__isnull=False, seconds_in_previous_stage__isnull=False
+    )
+    stays = StageStay.objects.all()
+    if pipeline is not None:
+        changes = changes.filter(from_stage__pipeline=pipeline)
+        stays = stays.filter(stage__pipeline=pipeline)
+    rows = (
+        changes.order_by()
+        .annotate(day=TruncDate("changed_at"))
+        .values("from_stage_id", "day", "deal__owner_id", "deal__team_id")
+        .annotate(exits=Count("id"), seconds=Sum("seconds_in_previous_stage"))
+    )
+    with transaction.atomic():
+        stays.delete()
+        created = StageStay.objects.bulk_create(
+            (
+                StageStay(
+                    stage_id=row["from_stage_id"],
+                    day=row["day"],
+                    owner_id=row["deal__owner_id"],
+                    team_id=row["deal__team_id"],
+                    exits=row["exits"],
+                    seconds=row["seconds"],
+                )
+                for row in rows.iterator(chunk_size=5000)
+            ),
+            batch_size=5000,
+        )
+    return len(created)
+
+
+def deals_recompute_furthest(*, pipeline: Pipeline) -> None:
+    """Recompute every deal's furthest open stage from its history, after the pipeline's stages
+    were reordered."""
+    furthest = (
+        DealStageChange.objects.filter(deal=OuterRef("pk"), to_stage__kind=StageKind.OPEN)
+        .order_by()
+        .values("deal")
+        .annotate(m=Max("to_stage__position"))
+        .values("m")
+    )
+    Deal.objects.filter(pipeline=pipeline).update(furthest_position=Subquery(furthest))
+
+
 def _enter_stage(
     deal: Deal, stage: Stage, *, actor: User | None, now: datetime.datetime
 ) -> DealStageChange:
     seconds = max(0, int((now - deal.stage_entered_at).total_seconds()))
+    _count_stay(deal, seconds=seconds, now=now)
+    deal.furthest_position = _furthest(deal, stage)
     change = DealStageChange.objects.create(
         deal=deal,
         from_stage=deal.stage,
@@ -913,9 +989,12 @@ def stage_create(*, actor: User, pipeline: Pipeline, data: dict) -> Stage:
 
 
 def _renumber(stages: list[Stage]) -> None:
+    moved = [stage for i, stage in enumerate(stages) if stage.position != i]
     for i, stage in enumerate(stages):
         stage.position = i
     Stage.objects.bulk_update(stages, ["position"])
+    if moved and stages:
+        deals_recompute_furthest(pipeline=stages[0].pipeline)
 
 
 @transaction.atomic
@@ -940,9 +1019,12 @@ def stage_update(*, actor: User, stage: Stage, data: dict) -> Stage:
         if stage.kind == StageKind.OPEN and not siblings.filter(kind=StageKind.OPEN).exists():
             errors.add("kind", _("A pipeline needs at least one open stage."))
     errors.raise_if_any()
+    kind_changed = "kind" in spec and spec["kind"] != stage.kind
     for field, value in spec.items():
         setattr(stage, field, value)
     stage.save()
+    if kind_changed:
+        deals_recompute_furthest(pipeline=stage.pipeline)
     return stage
 
 

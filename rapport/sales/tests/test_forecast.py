@@ -23,6 +23,8 @@ from rapport.sales.services.deals import (
     deal_move_stage,
     deal_win,
     lost_reason_create,
+    stage_reorder,
+    stage_stays_rebuild,
 )
 from rapport.sales.services.quotas import quota_set
 from rapport.sales.tests.deals_fixtures import *  # noqa: F403 (fixtures)
@@ -211,6 +213,47 @@ def test_funnel_averages_the_time_spent_in_each_stage(alice, stages):
     assert result.steps[2].avg_seconds is None
 
 
+def _funnel_numbers(user, pipeline):
+    result = funnel(user, pipeline, date_from=TODAY, date_to=TODAY)
+    return [(step.name, step.reached, step.stays, step.avg_seconds) for step in result.steps]
+
+
+def test_stay_sums_kept_by_moves_equal_those_rebuilt_from_the_history(alice, bob, stages):
+    pipeline = stages["won"].pipeline
+    for i, owner in enumerate((alice, alice, bob)):
+        deal = deal_create(actor=owner, data={"title": f"{i}"})
+        Deal.objects.filter(pk=deal.pk).update(
+            stage_entered_at=timezone.now() - datetime.timedelta(hours=5 * (i + 1))
+        )
+        deal.refresh_from_db()
+        deal = deal_move_stage(actor=owner, deal=deal, stage=stages["needs_analysis"])
+        if i:
+            deal_win(actor=owner, deal=deal)
+    kept = _funnel_numbers(alice, pipeline)
+
+    stage_stays_rebuild()
+
+    assert _funnel_numbers(alice, pipeline) == kept
+    assert kept[0][2] == 3  # three stays in Qualification ended today
+    assert kept[1][2] == 2  # two in Needs analysis (the won deals)
+
+
+def test_reordering_stages_recomputes_how_far_deals_got(admin_user, alice, stages):
+    pipeline = stages["won"].pipeline
+    deal = deal_create(actor=alice, data={"title": "a"})
+    deal_move_stage(actor=alice, deal=deal, stage=stages["needs_analysis"])
+    before = {name: reached for name, reached, *_ in _funnel_numbers(alice, pipeline)}
+    assert before == {"Qualification": 1, "Needs analysis": 1, "Proposal": 0, "Negotiation": 0}
+    order = [stages[name].pk for name in ("needs_analysis", "proposal", "qualification")]
+    order += [stages[name].pk for name in ("negotiation", "won", "lost")]
+
+    stage_reorder(actor=admin_user, pipeline=pipeline, stage_ids=order)
+
+    after = {name: reached for name, reached, *_ in _funnel_numbers(alice, pipeline)}
+    # Qualification, which the deal entered, is now the third stage: it has "passed" Proposal.
+    assert after == {"Needs analysis": 1, "Proposal": 1, "Qualification": 1, "Negotiation": 0}
+
+
 def test_funnel_leaves_out_deals_created_outside_the_range(alice, stages):
     deal = deal_create(actor=alice, data={"title": "old"})
     Deal.objects.filter(pk=deal.pk).update(created_at=timezone.now() - datetime.timedelta(days=100))
@@ -223,6 +266,18 @@ def test_funnel_leaves_out_deals_created_outside_the_range(alice, stages):
     )
 
     assert result.created == 0
+
+
+def test_funnel_counts_own_deals_outside_the_team_once(alice, bob, west, stages):
+    mine = deal_create(actor=alice, data={"title": "mine"})
+    deal_create(actor=alice, data={"title": "mine, in the team"})
+    deal_create(actor=bob, data={"title": "a colleague's"})
+    Deal.objects.filter(pk=mine.pk).update(team=west)  # still hers after a team change
+
+    result = funnel(alice, stages["won"].pipeline, date_from=TODAY, date_to=TODAY)
+
+    assert result.created == 3
+    assert result.steps[0].reached == 3
 
 
 def test_funnel_sees_only_visible_deals(alice, charlie, stages):
@@ -239,7 +294,8 @@ def test_funnel_takes_a_fixed_number_of_queries(alice, stages, django_assert_max
         deal_move_stage(actor=alice, deal=deal, stage=stages["proposal"])
     pipeline = stages["won"].pipeline
 
-    with django_assert_max_num_queries(3):
+    # The team's deals, alice's own outside the team, the stays, the stages.
+    with django_assert_max_num_queries(4):
         funnel(alice, pipeline, date_from=TODAY, date_to=TODAY)
 
 

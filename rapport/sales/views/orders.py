@@ -87,6 +87,7 @@ def order_list(request):
         sort=sort,
         cursor=request.GET.get("cursor"),
         size=settings.RAPPORT_PAGE_SIZE,
+        partitions=selectors.orders_list_partitions(request.user, filters),
     )
     return render(
         request,
