@@ -220,7 +220,8 @@ def _kanban_answer(request, deal, filters) -> HttpResponse:
             "deal": deal,
             "open": deal.status == DealStatus.OPEN,
             "columns": _columns(
-                open_stages, selectors.kanban_totals(request.user, deal.pipeline, filters)
+                open_stages,
+                selectors.kanban_totals(request.user, deal.pipeline, filters, columns=open_stages),
             ),
             "filters": filters,
         },
@@ -338,7 +339,8 @@ def kanban(request, pk: int):
             "pipeline": pipeline,
             "pipelines": selectors.pipelines_all(active_only=True),
             "columns": _columns(
-                open_stages, selectors.kanban_totals(request.user, pipeline, filters)
+                open_stages,
+                selectors.kanban_totals(request.user, pipeline, filters, columns=open_stages),
             ),
             "won_stage": next((s for s in closing_stages if s.kind == StageKind.WON), None),
             "lost_stage": next((s for s in closing_stages if s.kind == StageKind.LOST), None),
