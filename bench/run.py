@@ -224,8 +224,23 @@ def _search_queries(persons, companies, rng: random.Random) -> dict[str, list[st
     return queries
 
 
+def _cpu_seconds() -> float:
+    """A fixed piece of pure Python work, timed: this machine's speed at the moment.
+
+    Shared virtual machines vary by a third from one minute to the next (1.4 to 1.8 s seen on
+    the 2-core machine of docs/benchmarks.md); printing this before and after a run tells
+    whether two runs can be compared.
+    """
+    started = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return time.perf_counter() - started
+
+
 def main():
     args = _parse_args()
+    cpu_before = _cpu_seconds()
     _setup_django()
     from django.db import connection
 
@@ -337,6 +352,8 @@ def main():
 
     missed = [r for r in runner.results if not r.ok]
     print(f"\n{len(runner.results) - len(missed)} of {len(runner.results)} within target.")
+    cpu_after = _cpu_seconds()
+    print(f"CPU check (5M Python additions): {cpu_before:.2f} s before, {cpu_after:.2f} s after.")
     if args.json_path:
         Path(args.json_path).write_text(
             json.dumps(
