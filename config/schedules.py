@@ -6,10 +6,12 @@ it may import every app), so the Huey consumer started by `manage.py run_huey` o
 `manage.py serve` registers these schedules. Huey reads crontab times as UTC.
 """
 
+from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from rapport.activities import tasks as activities_tasks
+from rapport.dataio import tasks as dataio_tasks
 from rapport.sales import tasks as sales_tasks
 
 
@@ -26,3 +28,24 @@ def create_stale_deal_tasks() -> None:
 @db_periodic_task(crontab(minute="5", hour="18"))  # 18:05 UTC: the small hours in China
 def recompute_time_based_lead_scores() -> None:
     sales_tasks.recompute_time_based_lead_scores()
+
+
+@db_periodic_task(crontab(minute="*"))
+def resume_stalled_imports() -> None:
+    dataio_tasks.imports.resume_stalled_imports()
+
+
+@db_periodic_task(crontab(minute="40", hour="19"))
+def purge_expired_imports() -> None:
+    dataio_tasks.imports.purge_expired_imports()
+
+
+@db_periodic_task(crontab(minute="20", hour="19"))
+def snapshot_data_health() -> None:
+    dataio_tasks.health.snapshot_daily()
+
+
+@db_periodic_task(crontab(minute="0", hour=str(settings.RAPPORT_BACKUP_HOUR_UTC)))
+def daily_backup() -> None:
+    if settings.RAPPORT_BACKUP_KEEP > 0:
+        dataio_tasks.backups.backup_scheduled()

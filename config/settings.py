@@ -257,6 +257,19 @@ RAPPORT_LEAD_FORM_RATE_LIMIT = env_int("RAPPORT_LEAD_FORM_RATE_LIMIT", 10)
 # read that many entries from the right. 0: REMOTE_ADDR, for a server facing the internet.
 RAPPORT_PROXY_COUNT = env_int("RAPPORT_PROXY_COUNT", 0)
 
+# --- Data: import, export, backups -----------------------------------------------------------
+# Uploaded import files, their rejected-row reports and exports in progress live here.
+RAPPORT_IMPORT_DIR = Path(env_str("RAPPORT_IMPORT_DIR", str(VAR_DIR / "imports")))
+# The largest import file accepted, in bytes (default 1 GiB: several million rows of CSV).
+RAPPORT_IMPORT_MAX_BYTES = env_int("RAPPORT_IMPORT_MAX_BYTES", 1024 * 1024 * 1024)
+# An import can be undone for this many days; its undo data and file are purged afterwards.
+RAPPORT_IMPORT_UNDO_DAYS = env_int("RAPPORT_IMPORT_UNDO_DAYS", 7)
+# Where `manage.py backup` and the daily backup write, how many daily backups are kept (0 turns
+# the scheduled backup off) and the hour (UTC) it runs: 19:00 UTC is 03:00 in China.
+RAPPORT_BACKUP_DIR = Path(env_str("RAPPORT_BACKUP_DIR", str(VAR_DIR / "backups")))
+RAPPORT_BACKUP_KEEP = env_int("RAPPORT_BACKUP_KEEP", 7)
+RAPPORT_BACKUP_HOUR_UTC = env_int("RAPPORT_BACKUP_HOUR_UTC", 19)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

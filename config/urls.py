@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("rapport.customers.urls")),
     path("", include("rapport.activities.urls")),
     path("sales/", include("rapport.sales.urls")),
+    path("data/", include("rapport.dataio.urls")),
     path("", include("rapport.web.urls")),
 ]

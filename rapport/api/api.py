@@ -28,6 +28,7 @@ from rapport.customers.api import (
     persons_router,
     tags_router,
 )
+from rapport.dataio.api import routers as dataio_routers
 from rapport.sales.api import routers as sales_routers
 
 
@@ -96,4 +97,6 @@ for router in (
 ):
     api.add_router("", router)
 for router in sales_routers:
+    api.add_router("", router)
+for router in dataio_routers:
     api.add_router("", router)

@@ -1,8 +1,9 @@
-"""The tables of dataio: export log, imports, duplicate candidates and merges, backups.
+"""The tables of dataio: export log, imports, duplicate candidates and merges, data health.
 
 One module per part; each is imported here so that Django finds its models.
 """
 
 from rapport.dataio.models.dedup import *  # noqa: F403
 from rapport.dataio.models.exports import *  # noqa: F403
+from rapport.dataio.models.health import *  # noqa: F403
 from rapport.dataio.models.imports import *  # noqa: F403

@@ -1,0 +1,5 @@
+"""The dataio routers, mounted under /api/v1 by rapport.api.api."""
+
+from rapport.dataio.api import backups, dedup, exports, health, imports
+
+routers = [imports.router, dedup.router, exports.router, health.router, backups.router]

@@ -1,0 +1,5 @@
+"""REST endpoints of dataio: backups."""
+
+from ninja import Router
+
+router = Router(tags=["backups"])

@@ -1,0 +1,5 @@
+"""REST endpoints of dataio: dedup."""
+
+from ninja import Router
+
+router = Router(tags=["dedup"])

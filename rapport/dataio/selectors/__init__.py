@@ -1,0 +1,1 @@
+"""dataio selectors, one module per part (imports, dedup, exports, health, backups)."""

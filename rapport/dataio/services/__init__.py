@@ -1,0 +1,1 @@
+"""dataio services, one module per part (imports, dedup, exports, health, backups)."""

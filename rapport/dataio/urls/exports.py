@@ -1,0 +1,3 @@
+"""HTML routes of dataio: exports."""
+
+urlpatterns: list = []

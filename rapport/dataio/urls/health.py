@@ -1,0 +1,3 @@
+"""HTML routes of dataio: health."""
+
+urlpatterns: list = []

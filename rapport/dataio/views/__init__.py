@@ -1,0 +1,1 @@
+"""dataio views, one module per part (imports, dedup, exports, health, backups)."""
