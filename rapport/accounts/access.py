@@ -12,8 +12,10 @@ import functools
 import operator
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
+from rapport.core.errors import PermissionDenied
 
 
 def visible_records_q(user: User, *, owner_field: str = "owner", team_field: str = "team") -> Q:
@@ -46,3 +48,9 @@ def visible_records_parts(
 def can_manage_settings(user: User) -> bool:
     """Custom field definitions, tags' colours, users and teams are administrators' work."""
     return user.is_authenticated and user.is_administrator
+
+
+def require_settings_manager(user: User | None) -> None:
+    """Raise PermissionDenied (403) unless `user` may change the shared settings."""
+    if user is None or not can_manage_settings(user):
+        raise PermissionDenied(_("Only administrators can change this."))

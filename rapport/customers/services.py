@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from rapport.accounts.access import can_manage_settings
+from rapport.accounts.access import require_settings_manager
 from rapport.accounts.models import Team, User
 from rapport.core.cleaning import (
     DATE_FORMATS,
@@ -24,7 +24,7 @@ from rapport.core.cleaning import (
     invalid,
     reject_unknown,
 )
-from rapport.core.errors import Conflict, PermissionDenied
+from rapport.core.errors import Conflict
 from rapport.core.events import publish
 from rapport.customers import search
 from rapport.customers.events import CompanyCreated, CompanyUpdated, PersonCreated, PersonUpdated
@@ -568,11 +568,6 @@ def _clean_tag(data: dict) -> dict:
     return cleaned
 
 
-def _require_settings_manager(actor: User) -> None:
-    if not can_manage_settings(actor):
-        raise PermissionDenied(_("Only administrators can change this."))
-
-
 @transaction.atomic
 def tag_create(*, actor: User, data: dict) -> Tag:
     cleaned = _clean_tag({"color": "#64748b", **data})
@@ -585,7 +580,7 @@ def tag_create(*, actor: User, data: dict) -> Tag:
 
 @transaction.atomic
 def tag_update(*, actor: User, tag: Tag, data: dict) -> Tag:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     cleaned = _clean_tag(data)
     if cleaned.get("name") and Tag.objects.filter(name=cleaned["name"]).exclude(pk=tag.pk).exists():
         raise invalid("name", _("A tag with this name exists."))
@@ -597,7 +592,7 @@ def tag_update(*, actor: User, tag: Tag, data: dict) -> Tag:
 
 @transaction.atomic
 def tag_delete(*, actor: User, tag: Tag) -> None:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     tag.delete()
 
 
@@ -676,7 +671,7 @@ def _clean_custom_field(data: dict, *, instance: CustomFieldDefinition | None) -
 
 @transaction.atomic
 def custom_field_create(*, actor: User, data: dict) -> CustomFieldDefinition:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     return CustomFieldDefinition.objects.create(**_clean_custom_field(data, instance=None))
 
 
@@ -684,7 +679,7 @@ def custom_field_create(*, actor: User, data: dict) -> CustomFieldDefinition:
 def custom_field_update(
     *, actor: User, definition: CustomFieldDefinition, data: dict
 ) -> CustomFieldDefinition:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     for field, value in _clean_custom_field(data, instance=definition).items():
         setattr(definition, field, value)
     definition.save()
@@ -694,5 +689,5 @@ def custom_field_update(
 @transaction.atomic
 def custom_field_delete(*, actor: User, definition: CustomFieldDefinition) -> None:
     """Remove the definition; stored values stay in the records' JSON but are no longer shown."""
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     definition.delete()

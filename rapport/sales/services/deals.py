@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rapport.accounts.access import can_manage_settings, visible_records_q
+from rapport.accounts.access import require_settings_manager, visible_records_q
 from rapport.accounts.models import User
 from rapport.activities.models import Task
 from rapport.activities.services import timeline_add
@@ -57,7 +57,7 @@ from rapport.core.cleaning import (
     parse_int,
     reject_unknown,
 )
-from rapport.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from rapport.core.errors import ApplicationError, Conflict, NotFound
 from rapport.core.events import publish
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 from rapport.sales.events import DealWon
@@ -807,11 +807,6 @@ def deal_follow_up_if_stale(*, deal_id: int, now: datetime.datetime | None = Non
 # --- Pipelines and stages (administrators) -------------------------------------------------------
 
 
-def _require_settings_manager(actor: User) -> None:
-    if not can_manage_settings(actor):
-        raise PermissionDenied(_("Only administrators can change this."))
-
-
 def _clean_stage_spec(item: Any, prefix: str, errors: FieldErrors, *, partial: bool) -> dict:
     spec: dict[str, Any] = {}
     if not isinstance(item, dict):
@@ -919,7 +914,7 @@ def _check_stage_set(specs: list[dict], errors: FieldErrors) -> None:
 def pipeline_create(*, actor: User, data: dict) -> Pipeline:
     """Create a pipeline with `stages` (a list of {name, probability, kind, stale_after_days},
     exactly one won and one lost) or, without them, the default stages."""
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     cleaned = _clean_pipeline(data, instance=None)
     specs = cleaned.pop("stages")
     if cleaned.get("is_default"):
@@ -934,7 +929,7 @@ def pipeline_create(*, actor: User, data: dict) -> Pipeline:
 
 @transaction.atomic
 def pipeline_update(*, actor: User, pipeline: Pipeline, data: dict) -> Pipeline:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     cleaned = _clean_pipeline(data, instance=pipeline)
     if cleaned.get("is_default"):
         Pipeline.objects.filter(is_default=True).exclude(pk=pipeline.pk).update(is_default=False)
@@ -946,7 +941,7 @@ def pipeline_update(*, actor: User, pipeline: Pipeline, data: dict) -> Pipeline:
 
 @transaction.atomic
 def pipeline_delete(*, actor: User, pipeline: Pipeline) -> None:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     if Deal.objects.filter(pipeline=pipeline).exists():
         raise InUse(_("Deals use this pipeline. Deactivate it instead."))
     DealStageChange.objects.filter(to_stage__pipeline=pipeline).delete()
@@ -963,7 +958,7 @@ def _stage_in_use(stage: Stage) -> bool:
 @transaction.atomic
 def stage_create(*, actor: User, pipeline: Pipeline, data: dict) -> Stage:
     """Add a stage; without a `position` an open stage goes after the last open one."""
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     errors = FieldErrors()
     payload = {k: v for k, v in data.items() if k != "position"}
     spec = _clean_stage_spec(payload, "", errors, partial=False)
@@ -1001,7 +996,7 @@ def _renumber(stages: list[Stage]) -> None:
 def stage_update(*, actor: User, stage: Stage, data: dict) -> Stage:
     """Rename a stage or change its probability or stale days. Its kind changes only while no
     deal is in it (a deal's status follows its stage's kind)."""
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     errors = FieldErrors()
     spec = _clean_stage_spec(data, "", errors, partial=True)
     if spec.get("name") and (
@@ -1031,7 +1026,7 @@ def stage_update(*, actor: User, stage: Stage, data: dict) -> Stage:
 @transaction.atomic
 def stage_reorder(*, actor: User, pipeline: Pipeline, stage_ids: list[int]) -> list[Stage]:
     """Put the pipeline's stages in the order of `stage_ids` (all of them, each once)."""
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     stages = {s.pk: s for s in pipeline.stages.select_for_update()}
     if sorted(stage_ids) != sorted(stages) or len(set(stage_ids)) != len(stage_ids):
         raise invalid("stage_ids", _("List every stage of the pipeline once."))
@@ -1043,7 +1038,7 @@ def stage_reorder(*, actor: User, pipeline: Pipeline, stage_ids: list[int]) -> l
 @transaction.atomic
 def stage_delete(*, actor: User, stage: Stage) -> None:
     """Delete a stage no deal is in or has passed through (the history would lose it)."""
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     if _stage_in_use(stage):
         raise InUse(_("Deals are in this stage or have passed through it."))
     siblings = Stage.objects.filter(pipeline_id=stage.pipeline_id).exclude(pk=stage.pk)
@@ -1080,7 +1075,7 @@ def _clean_lost_reason_data(data: dict, *, instance: LostReason | None) -> dict:
 
 @transaction.atomic
 def lost_reason_create(*, actor: User, data: dict) -> LostReason:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     cleaned = _clean_lost_reason_data(data, instance=None)
     if "position" not in cleaned:
         last = LostReason.objects.aggregate(m=Max("position"))["m"]
@@ -1090,7 +1085,7 @@ def lost_reason_create(*, actor: User, data: dict) -> LostReason:
 
 @transaction.atomic
 def lost_reason_update(*, actor: User, reason: LostReason, data: dict) -> LostReason:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     cleaned = _clean_lost_reason_data(data, instance=reason)
     for field, value in cleaned.items():
         setattr(reason, field, value)
@@ -1100,7 +1095,7 @@ def lost_reason_update(*, actor: User, reason: LostReason, data: dict) -> LostRe
 
 @transaction.atomic
 def lost_reason_delete(*, actor: User, reason: LostReason) -> None:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     if Deal.objects.filter(lost_reason=reason).exists():
         raise InUse(_("Deals were lost for this reason; deactivate it instead."))
     reason.delete()

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from rapport.accounts.access import can_manage_settings
+from rapport.accounts.access import require_settings_manager
 from rapport.accounts.models import Team, User
 from rapport.core.cleaning import (
     FieldErrors,
@@ -23,7 +23,6 @@ from rapport.core.cleaning import (
     reject_unknown,
     too_long,
 )
-from rapport.core.errors import PermissionDenied
 from rapport.customers.models import SourceChannel
 from rapport.sales.models import (
     AssignmentMethod,
@@ -35,12 +34,6 @@ from rapport.sales.models import (
 )
 from rapport.sales.services.leads.common import BUDGET_MONEY
 from rapport.sales.services.leads.scoring import _recompute_scores_after_commit
-
-
-def _require_settings_manager(actor: User | None) -> None:
-    if actor is None or not can_manage_settings(actor):
-        raise PermissionDenied(_("Only administrators can change this."))
-
 
 # --- Web forms -----------------------------------------------------------------------------------
 
@@ -173,14 +166,14 @@ def _clean_lead_form(data: dict, *, instance: LeadForm | None) -> dict:
 
 @transaction.atomic
 def lead_form_create(*, actor: User, data: dict) -> LeadForm:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     cleaned = _clean_lead_form(data, instance=None)
     return LeadForm.objects.create(**cleaned, public_key=get_random_string(24), created_by=actor)
 
 
 @transaction.atomic
 def lead_form_update(*, actor: User, lead_form: LeadForm, data: dict) -> LeadForm:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     for field, value in _clean_lead_form(data, instance=lead_form).items():
         setattr(lead_form, field, value)
     lead_form.save()
@@ -190,7 +183,7 @@ def lead_form_update(*, actor: User, lead_form: LeadForm, data: dict) -> LeadFor
 @transaction.atomic
 def lead_form_delete(*, actor: User, lead_form: LeadForm) -> None:
     """Delete the form; its leads stay (their `form` becomes empty)."""
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     lead_form.delete()
 
 
@@ -301,7 +294,7 @@ def _clean_scoring_rule(data: dict, *, instance: LeadScoringRule | None) -> dict
 
 @transaction.atomic
 def lead_scoring_rule_create(*, actor: User, data: dict) -> LeadScoringRule:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     rule = LeadScoringRule.objects.create(**_clean_scoring_rule(data, instance=None))
     _recompute_scores_after_commit()
     return rule
@@ -309,7 +302,7 @@ def lead_scoring_rule_create(*, actor: User, data: dict) -> LeadScoringRule:
 
 @transaction.atomic
 def lead_scoring_rule_update(*, actor: User, rule: LeadScoringRule, data: dict) -> LeadScoringRule:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     for field, value in _clean_scoring_rule(data, instance=rule).items():
         setattr(rule, field, value)
     rule.save()
@@ -319,7 +312,7 @@ def lead_scoring_rule_update(*, actor: User, rule: LeadScoringRule, data: dict) 
 
 @transaction.atomic
 def lead_scoring_rule_delete(*, actor: User, rule: LeadScoringRule) -> None:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     rule.delete()
     _recompute_scores_after_commit()
 
@@ -365,7 +358,7 @@ def _clean_assignment_rule(data: dict, *, instance: LeadAssignmentRule | None) -
 
 @transaction.atomic
 def lead_assignment_rule_create(*, actor: User, data: dict) -> LeadAssignmentRule:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     return LeadAssignmentRule.objects.create(**_clean_assignment_rule(data, instance=None))
 
 
@@ -373,7 +366,7 @@ def lead_assignment_rule_create(*, actor: User, data: dict) -> LeadAssignmentRul
 def lead_assignment_rule_update(
     *, actor: User, rule: LeadAssignmentRule, data: dict
 ) -> LeadAssignmentRule:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     cleaned = _clean_assignment_rule(data, instance=rule)
     if "team" in cleaned and cleaned["team"].pk != rule.team_id:
         rule.last_assigned = None
@@ -385,5 +378,5 @@ def lead_assignment_rule_update(
 
 @transaction.atomic
 def lead_assignment_rule_delete(*, actor: User, rule: LeadAssignmentRule) -> None:
-    _require_settings_manager(actor)
+    require_settings_manager(actor)
     rule.delete()
