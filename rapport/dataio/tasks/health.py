@@ -1,5 +1,10 @@
 """Data-health jobs."""
 
+from rapport.dataio.services.health import health_snapshot_take, invalid_contacts_recheck
+
 
 def snapshot_daily() -> None:
-    """Record today's data-health figures. Not written yet."""
+    """Check every stored contact, then record today's figures per team and overall
+    (scheduled in config/schedules.py). Safe to run twice: the day's rows are replaced."""
+    invalid_contacts_recheck()
+    health_snapshot_take()

@@ -1,0 +1,40 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from rapport.core.errors import ApplicationError
+from rapport.dataio.services.backups import RestoreRefused, backup_restore
+
+
+class Command(BaseCommand):
+    requires_system_checks = []
+    help = (
+        "Restore a backup written by `manage.py backup` into the configured database, replacing "
+        "its data. Stop the web server and the job worker first. Refuses a database that holds "
+        "data unless --yes. Run `manage.py migrate` afterwards if the backup is older than the "
+        "code."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The backup file (.sqlite3.gz or .dump).")
+        parser.add_argument(
+            "--yes", action="store_true", help="Replace the data of a database that is not empty."
+        )
+
+    def handle(self, *args, **options):
+        try:
+            manifest = backup_restore(path=options["file"], force=options["yes"])
+        except RestoreRefused as exc:
+            if exc.code == "not_empty":
+                raise CommandError(
+                    "The database is not empty; restoring replaces all of its data. "
+                    "Run again with --yes to go on."
+                ) from exc
+            raise CommandError(exc.message) from exc
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(f"Restored {options['file']}.")
+        if manifest.get("created_at"):
+            self.stdout.write(f"Backup taken at {manifest['created_at']} (UTC).")
+        if manifest.get("row_counts_match") is False:
+            raise CommandError("The restored row counts differ from the backup's manifest.")
+        if "row_counts_match" in manifest:
+            self.stdout.write("Row counts match the manifest.")

@@ -1,0 +1,456 @@
+"""Backups of the whole database, taken while Rapport runs, and their restore.
+
+- SQLite: the online backup API (`sqlite3.Connection.backup`) copies the live database in one
+  step under a read lock, so the copy is consistent while the web server and the job worker keep
+  writing (WAL lets them); the copy is gzipped.
+- PostgreSQL: `pg_dump --format=custom`. The row counts of the manifest are read in a
+  repeatable-read transaction whose snapshot pg_dump shares (`--snapshot`), so they describe
+  exactly the data in the dump.
+
+Each backup is one file named `rapport-<kind>-<UTC time>-<engine>.<ext>` and a JSON manifest
+beside it (`<file>.json`: engine, creation time, applied migrations, row count per table).
+Scheduled backups are pruned to the newest `RAPPORT_BACKUP_KEEP`; manual ones are never pruned.
+"""
+
+import datetime
+import gzip
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.core.errors import ApplicationError
+
+SCHEDULED = "scheduled"
+MANUAL = "manual"
+_NAME = re.compile(
+    r"^rapport-(?P<kind>scheduled|manual)-(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<seq>\d+))?"
+    r"-(?P<engine>sqlite|postgresql)\.(?P<ext>sqlite3\.gz|dump)$"
+)
+_STAMP = "%Y%m%dT%H%M%SZ"
+# Tables whose rows do not make a database "in use": what `migrate` writes by itself.
+_BOOKKEEPING_TABLES = {
+    "django_migrations",
+    "django_content_type",
+    "auth_permission",
+    "django_session",
+}
+
+
+class BackupFailed(ApplicationError):
+    status = 500
+
+    def __init__(self, message: str):
+        super().__init__("backup_failed", message)
+
+
+class RestoreRefused(ApplicationError):
+    status = 409
+
+    def __init__(self, code: str, message: str):
+        super().__init__(code, message)
+
+
+@dataclass
+class Backup:
+    path: Path
+    kind: str
+    engine: str
+    created_at: datetime.datetime
+    size: int
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def manifest_path(self) -> Path:
+        return manifest_path_for(self.path)
+
+
+def manifest_path_for(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+def _engine(alias: str = "default") -> str:
+    vendor = connections[alias].vendor
+    if vendor not in ("sqlite", "postgresql"):
+        raise BackupFailed(
+            _("Backups support SQLite and PostgreSQL, not %(vendor)s.") % {"vendor": vendor}
+        )
+    return vendor
+
+
+def _directory(directory: Path | str | None) -> Path:
+    path = Path(directory) if directory is not None else Path(settings.RAPPORT_BACKUP_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _quote(connection, table: str) -> str:
+    return connection.ops.quote_name(table)
+
+
+def _sql_name(table: str) -> str:
+    return '"' + table.replace('"', '""') + '"'
+
+
+def _row_counts(cursor, quote, tables: Iterable[str]) -> dict[str, int]:
+    counts = {}
+    for table in sorted(tables):
+        cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608 (introspected names)
+        counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def _applied_migrations(cursor, tables: list[str]) -> dict[str, list[str]]:
+    if "django_migrations" not in tables:  # a database built without migrations
+        return {}
+    cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
+    applied: dict[str, list[str]] = {}
+    for app, name in cursor.fetchall():
+        applied.setdefault(app, []).append(name)
+    return applied
+
+
+def database_row_counts(alias: str = "default") -> dict[str, int]:
+    """Rows per table of the configured database, every table Django's introspection finds."""
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+        return _row_counts(cursor, connection.ops.quote_name, tables)
+
+
+def database_is_empty(alias: str = "default") -> bool:
+    """No rows outside what `migrate` writes by itself (a database just created)."""
+    counts = database_row_counts(alias)
+    return not any(n for table, n in counts.items() if table not in _BOOKKEEPING_TABLES)
+
+
+# --- Backup --------------------------------------------------------------------------------------
+
+
+def _target_path(directory: Path, kind: str, now: datetime.datetime, engine: str) -> Path:
+    stamp = now.astimezone(datetime.UTC).strftime(_STAMP)
+    ext = "sqlite3.gz" if engine == "sqlite" else "dump"
+    path = directory / f"rapport-{kind}-{stamp}-{engine}.{ext}"
+    seq = 1
+    while path.exists():  # two backups within one second
+        seq += 1
+        path = directory / f"rapport-{kind}-{stamp}-{seq}-{engine}.{ext}"
+    return path
+
+
+def _sqlite_backup(target: Path, alias: str) -> dict:
+    """Copy the live database into `target` (gzipped); returns the manifest's data part."""
+    connection = connections[alias]
+    connection.ensure_connection()
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        copy_path = Path(tmp) / "copy.sqlite3"
+        copy = sqlite3.connect(copy_path)
+        try:
+            # One step (pages=-1): the copy is a single consistent snapshot of the database.
+            connection.connection.backup(copy, pages=-1)
+            cursor = copy.cursor()
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = [r[0] for r in cursor.fetchall() if not r[0].startswith("sqlite_")]
+            data = {
+                "migrations": _applied_migrations(cursor, tables),
+                "row_counts": _row_counts(cursor, _sql_name, tables),
+            }
+            cursor.close()
+        finally:
+            copy.close()
+        partial = target.with_name(target.name + ".partial")
+        with open(copy_path, "rb") as source, gzip.open(partial, "wb", compresslevel=6) as out:
+            shutil.copyfileobj(source, out, length=1024 * 1024)
+        partial.replace(target)
+    return data
+
+
+def _pg_environment(settings_dict: dict) -> dict[str, str]:
+    """libpq's environment for the configured database (no password on a command line)."""
+    env = dict(os.environ)
+    mapping = {
+        "PGHOST": settings_dict.get("HOST"),
+        "PGPORT": settings_dict.get("PORT"),
+        "PGUSER": settings_dict.get("USER"),
+        "PGPASSWORD": settings_dict.get("PASSWORD"),
+        "PGDATABASE": settings_dict.get("NAME"),
+    }
+    options = settings_dict.get("OPTIONS") or {}
+    for option, variable in (
+        ("sslmode", "PGSSLMODE"),
+        ("sslrootcert", "PGSSLROOTCERT"),
+        ("sslcert", "PGSSLCERT"),
+        ("sslkey", "PGSSLKEY"),
+    ):
+        mapping[variable] = options.get(option)
+    for variable, value in mapping.items():
+        if value not in (None, ""):
+            env[variable] = str(value)
+    return env
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    program = shutil.which(command[0])
+    if program is None:
+        raise BackupFailed(
+            _(
+                "%(program)s is not installed; install the PostgreSQL client of the "
+                "server's version."
+            )
+            % {"program": command[0]}
+        )
+    result = subprocess.run(  # noqa: S603 (fixed program, arguments from settings)
+        [program, *command[1:]], env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise BackupFailed(
+            _("%(program)s failed: %(error)s")
+            % {"program": command[0], "error": result.stderr.strip()[-2000:]}
+        )
+
+
+def _postgresql_backup(target: Path, alias: str) -> dict:
+    import psycopg  # only needed, and only installed, with PostgreSQL
+
+    settings_dict = connections[alias].settings_dict
+    env = _pg_environment(settings_dict)
+    partial = target.with_name(target.name + ".partial")
+    # A repeatable-read transaction exports its snapshot; pg_dump reads the same one, so the
+    # manifest's counts and the dump agree even while others write.
+    with psycopg.connect(
+        host=env.get("PGHOST"),
+        port=env.get("PGPORT"),
+        user=env.get("PGUSER"),
+        password=env.get("PGPASSWORD"),
+        dbname=env["PGDATABASE"],
+        sslmode=env.get("PGSSLMODE"),
+    ) as pg:
+        pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        cursor = pg.cursor()
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = ANY(current_schemas(false))"
+        )
+        tables = [r[0] for r in cursor.fetchall()]
+        data = {
+            "migrations": _applied_migrations(cursor, tables),
+            "row_counts": _row_counts(cursor, _sql_name, tables),
+        }
+        _run(
+            [
+                "pg_dump",
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--snapshot={snapshot}",
+                f"--file={partial}",
+            ],
+            env,
+        )
+        pg.execute("COMMIT")
+    partial.replace(target)
+    return data
+
+
+def backup_create(
+    *,
+    kind: str = MANUAL,
+    directory: Path | str | None = None,
+    now: datetime.datetime | None = None,
+    alias: str = "default",
+) -> Backup:
+    """Write a consistent backup of the database and its manifest into `directory`
+    (default `RAPPORT_BACKUP_DIR`). Safe while Rapport runs; raises BackupFailed."""
+    if kind not in (SCHEDULED, MANUAL):
+        raise ValueError(kind)
+    engine = _engine(alias)
+    now = now or timezone.now()
+    target = _target_path(_directory(directory), kind, now, engine)
+    try:
+        data = (
+            _sqlite_backup(target, alias)
+            if engine == "sqlite"
+            else _postgresql_backup(target, alias)
+        )
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupFailed(str(exc)) from exc
+    finally:
+        target.with_name(target.name + ".partial").unlink(missing_ok=True)
+    manifest = {
+        "format": 1,
+        "file": target.name,
+        "kind": kind,
+        "engine": engine,
+        "created_at": now.astimezone(datetime.UTC).isoformat(),
+        "size": target.stat().st_size,
+        **data,
+    }
+    manifest_path = manifest_path_for(target)
+    partial_manifest = manifest_path.with_name(manifest_path.name + ".partial")
+    partial_manifest.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    partial_manifest.replace(manifest_path)
+    return _backup_from(target, manifest)
+
+
+# --- Listing and retention -----------------------------------------------------------------------
+
+
+def _backup_from(path: Path, manifest: dict | None = None) -> Backup | None:
+    match = _NAME.match(path.name)
+    if match is None:
+        return None
+    if manifest is None:
+        try:
+            manifest = json.loads(manifest_path_for(path).read_text())
+        except (OSError, ValueError):
+            manifest = {}
+    created = datetime.datetime.strptime(match["stamp"], _STAMP).replace(tzinfo=datetime.UTC)
+    return Backup(
+        path=path,
+        kind=match["kind"],
+        engine=match["engine"],
+        created_at=created,
+        size=path.stat().st_size,
+        manifest=manifest,
+    )
+
+
+def backups_list(directory: Path | str | None = None) -> list[Backup]:
+    """The backups in `directory`, newest first."""
+    path = Path(directory) if directory is not None else Path(settings.RAPPORT_BACKUP_DIR)
+    if not path.is_dir():
+        return []
+    backups = [b for p in path.iterdir() if p.is_file() and (b := _backup_from(p)) is not None]
+    return sorted(backups, key=lambda b: (b.created_at, b.name), reverse=True)
+
+
+def backups_prune(*, keep: int, directory: Path | str | None = None) -> list[Path]:
+    """Delete scheduled backups beyond the newest `keep`; manual backups stay. Returns what
+    was deleted."""
+    scheduled = [b for b in backups_list(directory) if b.kind == SCHEDULED]
+    deleted = []
+    for backup in scheduled[max(keep, 0) :]:
+        backup.path.unlink(missing_ok=True)
+        backup.manifest_path.unlink(missing_ok=True)
+        deleted.append(backup.path)
+    return deleted
+
+
+def backup_scheduled_run(
+    *, directory: Path | str | None = None, keep: int | None = None
+) -> Backup | None:
+    """The daily backup: one scheduled backup, then retention. Nothing when keep is 0."""
+    keep = settings.RAPPORT_BACKUP_KEEP if keep is None else keep
+    if keep <= 0:
+        return None
+    backup = backup_create(kind=SCHEDULED, directory=directory)
+    backups_prune(keep=keep, directory=directory)
+    return backup
+
+
+# --- Restore -------------------------------------------------------------------------------------
+
+
+def _engine_of_file(path: Path) -> str:
+    with open(path, "rb") as f:
+        head = f.read(5)
+    if head[:2] == b"\x1f\x8b":
+        return "sqlite"
+    if head == b"PGDMP":
+        return "postgresql"
+    if head == b"SQLit":
+        return "sqlite"
+    raise RestoreRefused("unknown_backup", _("This file is not a Rapport backup."))
+
+
+def _sqlite_restore(path: Path, alias: str) -> None:
+    connection = connections[alias]
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "restore.sqlite3"
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rb") as source, open(plain, "wb") as out:
+            shutil.copyfileobj(source, out, length=1024 * 1024)
+        source_db = sqlite3.connect(plain)
+        try:
+            connection.ensure_connection()
+            # The backup API replaces every page of the configured database, inside SQLite's
+            # own locking, so a reader never sees half a restore.
+            source_db.backup(connection.connection, pages=-1)
+        finally:
+            source_db.close()
+
+
+def _postgresql_restore(path: Path, alias: str) -> None:
+    connection = connections[alias]
+    env = _pg_environment(connection.settings_dict)
+    connection.close()
+    _run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            f"--dbname={env['PGDATABASE']}",
+            str(path),
+        ],
+        env,
+    )
+
+
+def backup_restore(*, path: Path | str, force: bool = False, alias: str = "default") -> dict:
+    """Replace the configured database's data with the backup at `path`.
+
+    Refuses a database that holds data unless `force`, and a backup of another engine. Returns
+    the backup's manifest (empty when it has none) with `row_counts_match`: whether the restored
+    tables have the manifest's counts.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RestoreRefused("not_found", _("There is no file %(path)s.") % {"path": path})
+    engine = _engine(alias)
+    file_engine = _engine_of_file(path)
+    if file_engine != engine:
+        raise RestoreRefused(
+            "wrong_engine",
+            _("This is a %(file)s backup; the configured database is %(db)s.")
+            % {"file": file_engine, "db": engine},
+        )
+    if not force and not database_is_empty(alias):
+        raise RestoreRefused(
+            "not_empty",
+            _("The database is not empty; restoring replaces all of its data. Confirm to go on."),
+        )
+    try:
+        manifest = json.loads(manifest_path_for(path).read_text())
+    except (OSError, ValueError):
+        manifest = {}
+    try:
+        if engine == "sqlite":
+            _sqlite_restore(path, alias)
+        else:
+            _postgresql_restore(path, alias)
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupFailed(str(exc)) from exc
+    expected = manifest.get("row_counts")
+    if expected:
+        actual = database_row_counts(alias)
+        manifest["row_counts_match"] = all(actual.get(t) == n for t, n in expected.items())
+    return manifest

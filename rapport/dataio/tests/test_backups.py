@@ -1,0 +1,209 @@
+"""Backup and restore: the round trip keeps every table's rows, on SQLite and on PostgreSQL."""
+
+import hashlib
+import json
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.urls import reverse
+
+from rapport.api.tests.conftest import client_for
+from rapport.customers.models import Person
+from rapport.customers.services import company_create, person_create, person_delete
+from rapport.dataio.services.backups import (
+    RestoreRefused,
+    backup_create,
+    backup_restore,
+    backup_scheduled_run,
+    backups_list,
+    backups_prune,
+    database_row_counts,
+)
+from rapport.dataio.tasks.backups import backup_scheduled
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def table_fingerprints() -> dict[str, tuple[int, str]]:
+    """(row count, SHA-256 of every row ordered by primary key) for each model's table."""
+    fingerprints = {}
+    existing = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for model in apps.get_models(include_auto_created=True):
+            meta = model._meta
+            if meta.proxy or not meta.managed or meta.db_table not in existing:
+                continue
+            table = connection.ops.quote_name(meta.db_table)
+            pk = connection.ops.quote_name(meta.pk.column)
+            cursor.execute(f"SELECT * FROM {table} ORDER BY {pk}")
+            digest = hashlib.sha256()
+            rows = 0
+            for row in cursor.fetchall():
+                digest.update(repr(row).encode())
+                rows += 1
+            fingerprints[meta.db_table] = (rows, digest.hexdigest())
+    return fingerprints
+
+
+@pytest.fixture
+def backup_dir(tmp_path, settings):
+    settings.RAPPORT_BACKUP_DIR = tmp_path / "backups"
+    return settings.RAPPORT_BACKUP_DIR
+
+
+@pytest.fixture
+def records(alice, bob, east):
+    people = [
+        person_create(
+            actor=alice,
+            data={
+                "full_name": f"王{i}",
+                "phones": [{"number": f"1391234{i:04d}"}],
+                "emails": [{"email": f"wang{i}@example.com"}],
+                "tag_ids": [],
+            },
+        )
+        for i in range(5)
+    ]
+    company = company_create(actor=bob, data={"name": "东方贸易有限公司"})
+    return people, company
+
+
+def test_round_trip_keeps_every_table_identical(records, alice, backup_dir):
+    people, _company = records
+    deleted_id = people[0].pk
+    before = table_fingerprints()
+    backup = backup_create()
+
+    person_delete(actor=alice, person=people[0])
+    person_create(actor=alice, data={"full_name": "新来的"})
+    assert table_fingerprints() != before
+
+    manifest = backup_restore(path=backup.path, force=True)
+
+    assert table_fingerprints() == before
+    assert manifest["row_counts_match"] is True
+    assert Person.objects.filter(pk=deleted_id).exists()
+
+
+def test_backup_writes_a_manifest_with_engine_counts_and_migrations(records, backup_dir):
+    backup = backup_create()
+
+    manifest = json.loads(backup.manifest_path.read_text())
+    assert backup.path.parent == backup_dir
+    assert manifest["engine"] == connection.vendor
+    assert manifest["engine"] in backup.path.name
+    assert manifest["kind"] == "manual"
+    assert manifest["row_counts"][Person._meta.db_table] == 5
+    assert manifest["row_counts"] == database_row_counts()
+    assert "0001_initial" in manifest["migrations"]["customers"]
+    assert manifest["created_at"].endswith("+00:00")
+
+
+def test_restore_refuses_a_database_with_data_without_confirmation(records, backup_dir):
+    backup = backup_create()
+
+    with pytest.raises(RestoreRefused) as refused:
+        backup_restore(path=backup.path)
+
+    assert refused.value.code == "not_empty"
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(db, tmp_path):
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello")
+
+    with pytest.raises(RestoreRefused) as refused:
+        backup_restore(path=junk, force=True)
+
+    assert refused.value.code == "unknown_backup"
+
+
+def test_commands_back_up_and_restore(records, alice, backup_dir, capsys):
+    people, _company = records
+    before = table_fingerprints()
+    call_command("backup")
+    (backup,) = backups_list()
+    person_delete(actor=alice, person=people[1])
+
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("restore", str(backup.path))
+    call_command("restore", str(backup.path), "--yes")
+
+    assert table_fingerprints() == before
+    assert "Row counts match" in capsys.readouterr().out
+
+
+def test_retention_keeps_the_newest_scheduled_backups_and_every_manual_one(records, backup_dir):
+    manual = backup_create()
+    for _ in range(4):
+        backup_scheduled_run(keep=2)
+
+    remaining = backups_list()
+
+    scheduled = [b for b in remaining if b.kind == "scheduled"]
+    assert len(scheduled) == 2
+    assert manual.path in [b.path for b in remaining]
+    assert all(b.manifest_path.exists() for b in remaining)
+    assert len(list(backup_dir.glob("*.json"))) == 3
+
+
+def test_prune_deletes_oldest_first(records, backup_dir):
+    import datetime
+
+    times = [datetime.datetime(2026, 1, d, 19, tzinfo=datetime.UTC) for d in (3, 1, 2)]
+    for when in times:
+        backup_create(kind="scheduled", now=when)
+
+    deleted = backups_prune(keep=1)
+
+    assert sorted(p.name[18:26] for p in deleted) == ["20260101", "20260102"]
+    assert backups_list()[0].created_at == times[0]
+
+
+def test_scheduled_job_uses_the_settings(records, backup_dir, settings):
+    settings.RAPPORT_BACKUP_KEEP = 1
+    backup_scheduled()
+    backup_scheduled()
+
+    assert [b.kind for b in backups_list()] == ["scheduled"]
+
+
+def test_keep_zero_turns_the_scheduled_backup_off(records, backup_dir, settings):
+    settings.RAPPORT_BACKUP_KEEP = 0
+
+    backup_scheduled()
+
+    assert backups_list() == []
+
+
+# --- Listing for administrators ----------------------------------------------------------------
+
+
+def test_administrators_list_backups_in_the_api_and_on_a_page(
+    records, admin_user, backup_dir, client
+):
+    backup = backup_create()
+    client.force_login(admin_user)
+
+    body = client_for(admin_user).get("/backups").json()
+    page = client.get(reverse("dataio:backups"))
+
+    assert [b["name"] for b in body] == [backup.name]
+    assert body[0]["row_counts"][Person._meta.db_table] == 5
+    assert page.status_code == 200
+    assert backup.name in page.content.decode()
+
+
+def test_others_may_not_list_backups(records, diana, backup_dir, client):
+    backup_create()
+    client.force_login(diana)
+
+    response = client_for(diana).get("/backups")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert client.get(reverse("dataio:backups")).status_code == 403
