@@ -25,20 +25,25 @@ TIMELINE_PAGE_SIZE = 20
 INTERACTION_SORTS = ("-occurred_at", "occurred_at")
 
 
+def _filters(request) -> dict:
+    """The list's filters as keyword arguments of `interactions_list` (also used by exports)."""
+    get = request.GET
+    return {
+        "channel": get.get("channel", "") if get.get("channel") in Channel.values else "",
+        "direction": get.get("direction", "") if get.get("direction") in Direction.values else "",
+        "logged_by_id": request.user.pk if get.get("mine") == "1" else None,
+        "q": get.get("q", "").strip(),
+        "person_id": int_or_none(get.get("person_id")),
+        "company_id": int_or_none(get.get("company_id")),
+    }
+
+
 @login_required
 @require_GET
 def interaction_list(request):
     get = request.GET
     mine = get.get("mine") == "1"
-    queryset = interactions_list(
-        request.user,
-        channel=get.get("channel", "") if get.get("channel") in Channel.values else "",
-        direction=get.get("direction", "") if get.get("direction") in Direction.values else "",
-        logged_by_id=request.user.pk if mine else None,
-        q=get.get("q", "").strip(),
-        person_id=int_or_none(get.get("person_id")),
-        company_id=int_or_none(get.get("company_id")),
-    )
+    queryset = interactions_list(request.user, **_filters(request))
     sort = get.get("sort") if get.get("sort") in INTERACTION_SORTS else "-occurred_at"
     page = page_or_first(
         queryset, sort=sort, cursor=get.get("cursor"), size=settings.RAPPORT_PAGE_SIZE
