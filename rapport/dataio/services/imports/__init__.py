@@ -1,0 +1,1 @@
+"""Importing customer records and sales data from CSV, Excel and vCard files."""

@@ -1,0 +1,828 @@
+"""An import from upload to done: the services the UI, the API and the command call, and the
+run that reads the file in batches.
+
+The flow is upload (`import_upload`) → mapping (`import_set_mapping`) → dry run
+(`import_dry_run_start`, a job over the whole file that writes nothing) → start (`import_start`)
+→ the job (`import_run`) → done, and within RAPPORT_IMPORT_UNDO_DAYS undo (see `undo`).
+
+Nothing lost, nothing doubled: each batch is written in ONE transaction together with the job's
+checkpoint (`rows_done`, the counts, the size of the rejected-rows file, the reader's byte
+offset) and the ImportRecords, so a worker killed at any moment leaves either the whole batch
+with its checkpoint or neither. A resumed run truncates the rejected-rows file back to the size
+recorded with the checkpoint and reads on from the row after it. A run claims its job with a
+compare-and-swap on (status, worker, heartbeat), so two workers never run the same import; a
+worker that died (its process is gone, or its heartbeat is older than STALE_AFTER) is replaced
+by `resume_stalled_imports`.
+"""
+
+import csv
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from rapport.accounts.models import Role, User
+from rapport.core.cleaning import FieldErrors
+from rapport.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from rapport.customers.models import SourceChannel
+from rapport.dataio.models import (
+    ImportJob,
+    ImportMapping,
+    ImportMatchOn,
+    ImportMode,
+    ImportStatus,
+    ImportTarget,
+)
+from rapport.dataio.services.imports import mapping as mapping_rules
+from rapport.dataio.services.imports.readers import open_table
+from rapport.dataio.services.imports.writer import BatchWriter
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 5000
+# A running job whose heartbeat is older than this is taken over (its worker is presumed dead).
+STALE_AFTER = timedelta(seconds=60)
+DRY_RUN_REJECTED_SHOWN = 20
+SAMPLE_ROWS = 5
+IMPORT_ROLES = (Role.ADMINISTRATOR, Role.SALES_MANAGER, Role.SALES_REP, Role.MARKETING)
+# Statuses in which the mapping may still change and a run may start.
+EDITABLE = (ImportStatus.UPLOADED, ImportStatus.MAPPED, ImportStatus.DRY_RUN_DONE)
+ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DRY_RUNNING, ImportStatus.UNDOING)
+REJECTED_NAME = "rejected.csv"
+
+
+def can_import(user: User) -> bool:
+    """Administrators, sales managers, sales representatives and marketing import; the records
+    go to the importer or to whom they may give records (see `person_create`)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in IMPORT_ROLES)
+    )
+
+
+def _require_importer(actor: User) -> None:
+    if not can_import(actor):
+        raise PermissionDenied(_("You may not import data."))
+
+
+def import_dir() -> Path:
+    return Path(settings.RAPPORT_IMPORT_DIR)
+
+
+def job_dir(job: ImportJob) -> Path:
+    return import_dir() / str(job.pk)
+
+
+def upload_path(job: ImportJob) -> Path:
+    return import_dir() / job.stored_path
+
+
+def rejected_path(job: ImportJob) -> Path:
+    return job_dir(job) / REJECTED_NAME
+
+
+# --- Upload ------------------------------------------------------------------------------------
+
+
+def _estimate_rows(path: Path, reader) -> int:
+    """Lines of a CSV (minus the header): counted at a few GB/s, exact unless values hold line
+    breaks. Other formats: 0 until the dry run counts them."""
+    if reader.format != "csv":
+        return 0
+    lines, last = 0, b"\n"
+    with path.open("rb") as f:
+        while chunk := f.read(4 * 1024 * 1024):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
+
+
+def import_upload(*, actor: User, file, original_name: str, target: str = ImportTarget.PERSONS):
+    """Store an uploaded file (a Django UploadedFile or any object with `chunks()` or `read()`)
+    and read its header and first rows. Refuses files over RAPPORT_IMPORT_MAX_BYTES and files
+    that are not a table (ImportFileError)."""
+    _require_importer(actor)
+    errors = FieldErrors()
+    if target not in ImportTarget.values:
+        errors.add("target", _("Choose what the file holds: persons or companies."))
+    name = os.path.basename(str(original_name or "")).strip()[:255] or "import.csv"
+    size = getattr(file, "size", None)
+    limit = settings.RAPPORT_IMPORT_MAX_BYTES
+    if size is not None and size > limit:
+        errors.add("file", too_large_message())
+    errors.raise_if_any()
+    job = ImportJob.objects.create(
+        actor=actor, target=target, original_name=name, stored_path="", size=0
+    )
+    folder = job_dir(job)
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(name).suffix.lower()[:10]
+    path = folder / f"upload{suffix}"
+    written = 0
+    try:
+        with path.open("wb") as out:
+            chunks = (
+                file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
+            )
+            for chunk in chunks:
+                written += len(chunk)
+                if written > limit:
+                    raise ValidationFailed(too_large_message(), {"file": [too_large_message()]})
+                out.write(chunk)
+        reader = open_table(path, original_name=name)
+        job.stored_path = f"{job.pk}/{path.name}"
+        job.size = written
+        job.file_format = reader.format
+        job.encoding = reader.encoding or ""
+        job.delimiter = reader.delimiter or ""
+        job.columns = list(reader.columns)
+        job.sample = [list(row) for row in reader.sample(SAMPLE_ROWS)]
+        job.rows_total = _estimate_rows(path, reader)
+        job.mapping = mapping_rules.propose_mapping(job.columns, target)
+        job.save()
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        job.delete()
+        raise
+    return job
+
+
+def too_large_message() -> str:
+    limit = settings.RAPPORT_IMPORT_MAX_BYTES
+    return _("The file is larger than %(size)s, the most that can be imported at once.") % {
+        "size": _human_size(limit)
+    }
+
+
+def _human_size(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}".replace(".0 ", " ")
+        size /= 1024
+    return str(size)
+
+
+# --- Mapping -----------------------------------------------------------------------------------
+
+
+@dataclass
+class MappingInput:
+    mapping: dict[str, str]
+    defaults: dict
+    mode: str
+    match_on: str
+
+
+def _clean_mapping(actor: User, job_target: str, columns: list[str], data: MappingInput) -> dict:
+    errors = FieldErrors()
+    fields = {f.key: f for f in mapping_rules.import_fields(job_target)}
+    mapping: dict[str, str] = {}
+    if not isinstance(data.mapping, dict):
+        errors.add("mapping", _("Give the mapping as column → field."))
+    else:
+        used: dict[str, str] = {}
+        for column, key in data.mapping.items():
+            if not key:
+                continue
+            if column not in columns:
+                errors.add(
+                    f"mapping.{column}", _("The file has no column “%(name)s”.") % {"name": column}
+                )
+                continue
+            if key not in fields:
+                errors.add(f"mapping.{column}", _("Unknown field “%(name)s”.") % {"name": key})
+                continue
+            if key in used and not fields[key].repeatable:
+                errors.add(
+                    f"mapping.{column}",
+                    _("“%(field)s” is already filled from column “%(column)s”.")
+                    % {"field": fields[key].label, "column": used[key]},
+                )
+                continue
+            used.setdefault(key, column)
+            mapping[column] = key
+        keys = set(mapping.values())
+        if job_target == ImportTarget.PERSONS and not keys & {
+            "full_name",
+            "given_name",
+            "family_name",
+        }:
+            errors.add("mapping", _("Map a column to the name (full name, given or family name)."))
+        for key, field in fields.items():
+            if (
+                field.required
+                and key not in keys
+                and not key.startswith(mapping_rules.CUSTOM_PREFIX)
+            ):
+                errors.add("mapping", _("Map a column to “%(field)s”.") % {"field": field.label})
+    if data.mode not in ImportMode.values:
+        errors.add("mode", _("Choose create, update or upsert."))
+    allowed_match = _match_choices(job_target)
+    if data.match_on not in allowed_match:
+        errors.add("match_on", _("Choose what to match existing records on."))
+    else:
+        needed = {"email": "email", "phone": "phone", "external_id": "external_id"}.get(
+            data.match_on, "name" if job_target == ImportTarget.COMPANIES else "full_name"
+        )
+        if data.mode != ImportMode.CREATE and needed not in set(mapping.values()):
+            errors.add(
+                "match_on",
+                _("To update existing records, map a column to “%(field)s”.")
+                % {"field": fields[needed].label if needed in fields else needed},
+            )
+    defaults = _clean_defaults(actor, data.defaults, errors)
+    errors.raise_if_any()
+    return {"mapping": mapping, "defaults": defaults, "mode": data.mode, "match_on": data.match_on}
+
+
+def _match_choices(target: str) -> tuple[str, ...]:
+    if target == ImportTarget.COMPANIES:
+        return (
+            ImportMatchOn.NAME,
+            ImportMatchOn.EXTERNAL_ID,
+            ImportMatchOn.EMAIL,
+            ImportMatchOn.PHONE,
+        )
+    return (ImportMatchOn.EMAIL, ImportMatchOn.PHONE, ImportMatchOn.EXTERNAL_ID)
+
+
+def match_choices(target: str) -> list[tuple[str, str]]:
+    labels = dict(ImportMatchOn.choices)
+    return [(value, labels[value]) for value in _match_choices(target)]
+
+
+def _clean_defaults(actor: User, raw, errors: FieldErrors) -> dict:
+    """Defaults for rows that leave a value empty: owner (user name), tags, source channel."""
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, dict):
+        errors.add("defaults", _("Give the defaults as an object."))
+        return {}
+    defaults: dict = {}
+    unknown = set(raw) - {"owner", "tags", "source"}
+    for key in sorted(unknown):
+        errors.add(f"defaults.{key}", _("Unknown field."))
+    owner = str(raw.get("owner") or "").strip()
+    if owner:
+        user = User.objects.filter(username=owner, is_active=True).first()
+        if user is None:
+            errors.add("defaults.owner", _("There is no active user “%(name)s”.") % {"name": owner})
+        elif (
+            not actor.is_administrator
+            and user.pk != actor.pk
+            and (actor.team_id is None or user.team_id != actor.team_id)
+        ):
+            errors.add("defaults.owner", _("You can only give records to members of your team."))
+        else:
+            defaults["owner"] = user.username
+    tags = raw.get("tags") or []
+    if isinstance(tags, str):
+        tags = [t for t in (p.strip() for p in tags.replace("，", ",").split(",")) if t]
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        errors.add("defaults.tags", _("Give a list of tag names."))
+    elif tags:
+        if any(len(t.strip()) > 50 for t in tags):
+            errors.add("defaults.tags", _("Use at most 50 characters per tag."))
+        defaults["tags"] = [t.strip() for t in tags if t.strip()]
+    source = str(raw.get("source") or "").strip()
+    if source:
+        if source not in SourceChannel.values:
+            errors.add("defaults.source", _("Choose one of the source channels."))
+        else:
+            defaults["source"] = source
+    return defaults
+
+
+def _require_editable(job: ImportJob) -> None:
+    if job.status not in EDITABLE:
+        raise Conflict(_("This import has already started; its mapping can no longer change."))
+
+
+@transaction.atomic
+def import_set_mapping(
+    *,
+    actor: User,
+    job: ImportJob,
+    mapping: dict[str, str],
+    defaults: dict | None = None,
+    mode: str = ImportMode.CREATE,
+    match_on: str = ImportMatchOn.EMAIL,
+    save_as: str = "",
+) -> ImportJob:
+    """Set which column fills which field, the defaults, the mode and the match key. A new
+    mapping invalidates an earlier dry run. `save_as` also saves it for reuse under that name."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    _require_editable(job)
+    cleaned = _clean_mapping(
+        actor, job.target, job.columns, MappingInput(mapping, defaults or {}, mode, match_on)
+    )
+    # The cleaner refuses what it cannot apply (a custom field's rules, …) before any row.
+    _cleaner(job.target, cleaned["mapping"], cleaned["defaults"], actor, job.columns)
+    for key, value in cleaned.items():
+        setattr(job, key, value)
+    job.status = ImportStatus.MAPPED
+    job.dry_run = {}
+    job.save()
+    if save_as and save_as.strip():
+        import_mapping_save(actor=actor, name=save_as, target=job.target, **cleaned)
+    return job
+
+
+def _cleaner(target, mapping, defaults, actor, columns):
+    from rapport.dataio.services.imports.rows import RowCleaner
+
+    return RowCleaner(target, mapping, _cleaner_defaults(defaults), actor=actor, columns=columns)
+
+
+def _cleaner_defaults(defaults: dict) -> dict:
+    return dict(defaults or {})
+
+
+@transaction.atomic
+def import_mapping_save(
+    *,
+    actor: User,
+    name: str,
+    target: str,
+    mapping: dict,
+    defaults: dict,
+    mode: str,
+    match_on: str,
+) -> ImportMapping:
+    """Save (or replace) the actor's mapping called `name` for files of `target`."""
+    _require_importer(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(
+            _("Please correct the errors below."), {"save_as": [_("Enter a name.")]}
+        )
+    if len(name) > 100:
+        raise ValidationFailed(
+            _("Please correct the errors below."), {"save_as": [_("Use at most 100 characters.")]}
+        )
+    saved, _created = ImportMapping.objects.update_or_create(
+        owner=actor,
+        target=target,
+        name=name,
+        defaults={"mapping": mapping, "defaults": defaults, "mode": mode, "match_on": match_on},
+    )
+    return saved
+
+
+@transaction.atomic
+def import_mapping_delete(*, actor: User, saved: ImportMapping) -> None:
+    saved.delete()
+
+
+def import_apply_saved_mapping(*, actor: User, job: ImportJob, saved: ImportMapping) -> ImportJob:
+    """Use a saved mapping for this file: its columns that the file has, its defaults and mode."""
+    mapping = {c: k for c, k in saved.mapping.items() if c in job.columns}
+    return import_set_mapping(
+        actor=actor,
+        job=job,
+        mapping=mapping,
+        defaults=saved.defaults,
+        mode=saved.mode,
+        match_on=saved.match_on,
+    )
+
+
+# --- Starting ----------------------------------------------------------------------------------
+
+
+def _enqueue(task_name: str, job_id: int) -> None:
+    from rapport.dataio.tasks import imports as tasks
+
+    transaction.on_commit(lambda: getattr(tasks, task_name)(job_id))
+
+
+@transaction.atomic
+def import_dry_run_start(*, actor: User, job: ImportJob) -> ImportJob:
+    """Queue a dry run: the whole file through the cleaner and the duplicate matching, nothing
+    written; the counts and the first rejected rows land in `job.dry_run`."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status not in (ImportStatus.MAPPED, ImportStatus.DRY_RUN_DONE):
+        raise Conflict(_("Map the file's columns first."))
+    job.status = ImportStatus.DRY_RUNNING
+    job.dry_run = {}
+    job.rows_done = 0
+    job.worker = ""
+    job.heartbeat_at = None
+    job.error = ""
+    job.save()
+    _enqueue("run_dry_run", job.pk)
+    return job
+
+
+@transaction.atomic
+def import_start(*, actor: User, job: ImportJob) -> ImportJob:
+    """Queue the import. It runs as a job; the page and the API follow its progress."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status not in (ImportStatus.MAPPED, ImportStatus.DRY_RUN_DONE):
+        raise Conflict(_("Map the file's columns first."))
+    job.status = ImportStatus.QUEUED
+    job.rows_done = 0
+    job.created_count = job.updated_count = job.skipped_count = job.rejected_count = 0
+    job.rejected_offset = 0
+    job.source_offset = None
+    job.worker = ""
+    job.heartbeat_at = None
+    job.started_at = None
+    job.error = ""
+    job.save()
+    _enqueue("run_import", job.pk)
+    return job
+
+
+# --- Claiming ----------------------------------------------------------------------------------
+
+
+def _process_start_ticks(pid: int) -> str:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = stat.rsplit(")", 1)[1].split()
+    return "Z" if fields[0] == "Z" else fields[19]
+
+
+def worker_id() -> str:
+    """This thread of this process on this host, unmistakable even after a pid is reused."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_start_ticks(pid)}:{threading.get_ident()}"
+
+
+def worker_gone(worker: str) -> bool:
+    """Whether the worker that claimed a job is known to be dead: it ran on this host and its
+    process (or, in this process, its thread) is gone. Elsewhere only the heartbeat tells."""
+    try:
+        host, pid, ticks, thread = worker.rsplit(":", 3)
+        pid = int(pid)
+    except ValueError:
+        return True
+    if host != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return worker == worker_id() or int(thread) not in {t.ident for t in threading.enumerate()}
+    current = _process_start_ticks(pid)
+    return current in ("", "Z") or current != ticks
+
+
+def is_stalled(job: ImportJob, now=None) -> bool:
+    now = now or timezone.now()
+    if not job.worker:
+        return job.updated_at < now - STALE_AFTER
+    return (
+        worker_gone(job.worker) or job.heartbeat_at is None or job.heartbeat_at < now - STALE_AFTER
+    )
+
+
+_RUN_STATUSES = {
+    "import": ((ImportStatus.QUEUED, ImportStatus.RUNNING), ImportStatus.RUNNING),
+    "dry_run": ((ImportStatus.DRY_RUNNING,), ImportStatus.DRY_RUNNING),
+    "undo": ((ImportStatus.UNDOING,), ImportStatus.UNDOING),
+}
+
+
+def claim(job_id: int, kind: str, me: str) -> ImportJob | None:
+    """Take the job for this worker, or None when it is done, not of this kind, or another
+    live worker has it. A compare-and-swap, so two workers cannot both win."""
+    statuses, new_status = _RUN_STATUSES[kind]
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status not in statuses:
+        return None
+    fresh = job.heartbeat_at and job.heartbeat_at >= timezone.now() - STALE_AFTER
+    if job.worker and fresh and not worker_gone(job.worker):
+        return None
+    now = timezone.now()
+    won = ImportJob.objects.filter(
+        pk=job.pk, status=job.status, worker=job.worker, heartbeat_at=job.heartbeat_at
+    ).update(
+        status=new_status,
+        worker=me,
+        heartbeat_at=now,
+        run_started_at=now,
+        run_rows_start=job.rows_done,
+        started_at=job.started_at or now,
+        updated_at=now,
+    )
+    if not won:
+        return None
+    job.refresh_from_db()
+    return job
+
+
+class LostClaim(Exception):
+    """Another worker took the job over (this one was presumed dead); stop without writing."""
+
+
+# --- The rejected-rows file --------------------------------------------------------------------
+
+
+class RejectedFile:
+    """Rejected rows with their row numbers and reasons, appended batch by batch as UTF-8 CSV
+    (converted to the upload's format on download). Opening it truncates it to the size the
+    last checkpoint recorded, so rows of a batch that never committed are not kept twice."""
+
+    def __init__(self, path: Path, columns: list[str], offset: int):
+        self.path = path
+        self.columns = columns
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab") as f:
+            f.truncate(offset)
+        self.size = offset
+
+    def append(self, rejected) -> int:
+        if not rejected:
+            return self.size
+        with self.path.open("a", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            if self.size == 0:
+                writer.writerow([*self.columns, "#row", "#reasons"])
+            width = len(self.columns)
+            for item in rejected:
+                values = list(item.values)[:width]
+                values += [""] * (width - len(values))
+                writer.writerow([*values, item.row_number, " | ".join(item.reasons)])
+            f.flush()
+            os.fsync(f.fileno())
+            self.size = f.tell()
+        return self.size
+
+
+# --- Running -----------------------------------------------------------------------------------
+
+
+Progress = Callable[[ImportJob], None]
+
+
+def import_run(
+    job_id: int,
+    *,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+) -> ImportJob | None:
+    """Run (or resume) an import or a dry run in this process; None if it is not ours to run.
+
+    Safe to call twice, and after a crash: it claims the job, then reads on from the checkpoint.
+    """
+    me = worker_id()
+    job = claim(job_id, "dry_run" if dry_run else "import", me)
+    if job is None:
+        return None
+    actor = job.actor
+    with translation.override(actor.language or settings.LANGUAGE_CODE):
+        try:
+            if dry_run:
+                return _dry_run(job, me, batch_size, progress)
+            return _run(job, me, batch_size, progress)
+        except LostClaim:
+            logger.warning("Import %s was taken over by another worker.", job.pk)
+            return None
+        except Exception as exc:
+            message = exc.message if isinstance(exc, ApplicationError) else str(exc)
+            ImportJob.objects.filter(pk=job.pk, worker=me).update(
+                status=ImportStatus.FAILED if not dry_run else ImportStatus.MAPPED,
+                error=message[:2000] or exc.__class__.__name__,
+                worker="",
+                finished_at=timezone.now(),
+                updated_at=timezone.now(),
+            )
+            if not isinstance(exc, ApplicationError):
+                logger.exception("Import %s failed.", job.pk)
+            job.refresh_from_db()
+            return job
+
+
+def _rows(reader, job: ImportJob):
+    start = job.rows_done
+    if start and job.source_offset is not None and hasattr(reader, "rows_from_offset"):
+        return reader.rows_from_offset(job.source_offset, start)
+    return reader.rows(start=start)
+
+
+def _batches(job, reader, cleaner, batch_size):
+    batch = []
+    for number, values in _rows(reader, job):
+        batch.append((number, values, cleaner.clean(values)))
+        if len(batch) >= batch_size:
+            yield batch, getattr(reader, "offset", None)
+            batch = []
+    if batch:
+        yield batch, getattr(reader, "offset", None)
+
+
+def _write_cursor():
+    cursor = connection.cursor()
+    if connection.vendor == "postgresql":
+        cursor = cursor.cursor  # psycopg's own cursor, for COPY
+        # A server crash may lose the last batches, but never a batch without its checkpoint.
+        cursor.execute("SET LOCAL synchronous_commit = off")
+    return cursor
+
+
+def _commit_batch(job, me, writer, rejected_file, plan, source_offset) -> None:
+    offset = rejected_file.append(plan.rejected)
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                result = writer.write(_write_cursor(), plan, {})
+                updated = ImportJob.objects.filter(pk=job.pk, worker=me).update(
+                    rows_done=F("rows_done") + plan.rows,
+                    created_count=F("created_count") + result.created,
+                    updated_count=F("updated_count") + result.updated,
+                    skipped_count=F("skipped_count") + plan.skipped,
+                    rejected_count=F("rejected_count") + len(plan.rejected),
+                    rejected_offset=offset,
+                    source_offset=source_offset,
+                    heartbeat_at=timezone.now(),
+                    updated_at=timezone.now(),
+                )
+                if not updated:
+                    raise LostClaim
+            return
+        except OperationalError:
+            # SQLite answers "database is locked" when another writer held the lock too long.
+            if attempt == 4 or connection.vendor != "sqlite":
+                raise
+            time.sleep(0.5 * (attempt + 1))
+
+
+def _run(job: ImportJob, me: str, batch_size: int, progress: Progress | None) -> ImportJob:
+    reader = open_table(upload_path(job), original_name=job.original_name)
+    cleaner = _cleaner(job.target, job.mapping, job.defaults, job.actor, job.columns)
+    writer = BatchWriter(job, job.actor, dry_run=False)
+    rejected_file = RejectedFile(rejected_path(job), job.columns, job.rejected_offset)
+    for batch, source_offset in _batches(job, reader, cleaner, batch_size):
+        plan = writer.plan(batch)
+        _commit_batch(job, me, writer, rejected_file, plan, source_offset)
+        if progress is not None:
+            job.refresh_from_db()
+            progress(job)
+    now = timezone.now()
+    finished = ImportJob.objects.filter(pk=job.pk, worker=me).update(
+        status=ImportStatus.DONE,
+        rows_total=F("rows_done"),
+        worker="",
+        finished_at=now,
+        heartbeat_at=now,
+        updated_at=now,
+    )
+    if not finished:
+        raise LostClaim
+    job.refresh_from_db()
+    return job
+
+
+def _dry_run(job: ImportJob, me: str, batch_size: int, progress: Progress | None) -> ImportJob:
+    reader = open_table(upload_path(job), original_name=job.original_name)
+    cleaner = _cleaner(job.target, job.mapping, job.defaults, job.actor, job.columns)
+    writer = BatchWriter(job, job.actor, dry_run=True)
+    counts = {"created": 0, "updated": 0, "skipped": 0, "rejected": 0, "rows": 0}
+    shown: list[dict] = []
+    job.rows_done = 0
+    for batch, _offset in _batches(job, reader, cleaner, batch_size):
+        plan = writer.plan(batch)
+        counts["created"] += len(plan.creates)
+        counts["updated"] += len(plan.updates)
+        counts["skipped"] += plan.skipped
+        counts["rejected"] += len(plan.rejected)
+        counts["rows"] += plan.rows
+        for item in plan.rejected[: max(0, DRY_RUN_REJECTED_SHOWN - len(shown))]:
+            shown.append(
+                {"row": item.row_number, "values": list(item.values), "reasons": item.reasons}
+            )
+        updated = ImportJob.objects.filter(pk=job.pk, worker=me).update(
+            rows_done=counts["rows"],
+            dry_run={**counts, "rejected_rows": shown},
+            heartbeat_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        if not updated:
+            raise LostClaim
+        if progress is not None:
+            job.refresh_from_db()
+            progress(job)
+    now = timezone.now()
+    finished = ImportJob.objects.filter(pk=job.pk, worker=me).update(
+        status=ImportStatus.DRY_RUN_DONE,
+        dry_run={**counts, "rejected_rows": shown},
+        rows_done=counts["rows"],
+        rows_total=counts["rows"],
+        worker="",
+        heartbeat_at=now,
+        updated_at=now,
+    )
+    if not finished:
+        raise LostClaim
+    job.refresh_from_db()
+    return job
+
+
+# --- Rejected rows for download ----------------------------------------------------------------
+
+
+@dataclass
+class RejectedDownload:
+    filename: str
+    content_type: str
+    chunks: object  # an iterator of bytes
+
+
+def _rejected_rows(job: ImportJob):
+    """(values, row number, reasons) of every rejected row, read from the working file."""
+    path = rejected_path(job)
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        for row in reader:
+            yield row[:-2], row[-2], row[-1]
+
+
+def rejected_rows_download(job: ImportJob) -> RejectedDownload:
+    """The rejected rows in the upload's format (CSV in its encoding and delimiter, or an
+    Excel workbook; vCards come back as UTF-8 CSV) with two more columns, the row number and
+    the reasons, so the file can be fixed and imported again."""
+    stem = Path(job.original_name).stem or "import"
+    header = [*job.columns, _("Row"), _("Reasons")]
+    if job.file_format == "xlsx":
+        return RejectedDownload(
+            f"{stem}-rejected.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            _xlsx_chunks(job, header),
+        )
+    if job.file_format == "csv":
+        encoding = job.encoding or "utf-8"
+        delimiter = job.delimiter or ","
+    else:
+        encoding, delimiter = "utf-8-sig", ","
+    return RejectedDownload(
+        f"{stem}-rejected.csv",
+        f"text/csv; charset={encoding.removesuffix('-sig')}",
+        _csv_chunks(job, header, encoding, delimiter),
+    )
+
+
+class _Line:
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts.clear()
+        return text
+
+
+def _csv_chunks(job, header, encoding, delimiter):
+    buffer = _Line()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(header)
+    pending = buffer.take()
+    if encoding == "utf-8-sig":
+        yield "\ufeff".encode()
+        encoding = "utf-8"
+    for values, number, reasons in _rejected_rows(job):
+        writer.writerow([*values, number, reasons])
+        pending += buffer.take()
+        if len(pending) > 64 * 1024:
+            yield pending.encode(encoding, errors="replace")
+            pending = ""
+    yield pending.encode(encoding, errors="replace")
+
+
+def _xlsx_chunks(job, header):
+    import tempfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(header)
+    for values, number, reasons in _rejected_rows(job):
+        sheet.append([*values, int(number), reasons])
+    with tempfile.TemporaryFile() as f:
+        workbook.save(f)
+        f.seek(0)
+        while chunk := f.read(1 << 20):
+            yield chunk

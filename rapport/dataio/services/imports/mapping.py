@@ -1,0 +1,444 @@
+"""What an import can fill, and which column of a file goes where.
+
+`import_fields(target)` lists the fields of one kind of record an import can set, with the rules
+`rows.RowCleaner` applies to each. `propose_mapping(columns, target)` matches a file's headers to
+those fields by Chinese and English synonyms, ignoring case, spaces and punctuation, and maps the
+exports of Google Contacts, Outlook and vCard files completely without help.
+"""
+
+import dataclasses
+import re
+import unicodedata
+from functools import cache
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from rapport.customers.models import (
+    Address,
+    Company,
+    CustomFieldDefinition,
+    CustomFieldType,
+    Gender,
+    LifecycleStage,
+    Person,
+    RecordType,
+    SourceChannel,
+    Tag,
+)
+from rapport.sales.models import Lead, LeadStatus, Product
+
+TARGETS = ("persons", "companies", "leads", "interactions", "products", "orders", "payments")
+# The targets whose rows `rows.RowCleaner` can clean; the others are not importable yet.
+SUPPORTED_TARGETS = ("persons", "companies", "leads", "products")
+CUSTOM_PREFIX = "custom:"
+KINDS = ("text", "phone", "email", "date", "choice", "multi", "int", "money", "bool")
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportField:
+    key: str
+    label: str | Promise
+    required: bool = False
+    kind: str = "text"
+    # (code, label) pairs for "choice" and "multi".
+    choices: tuple[tuple[str, str | Promise], ...] = ()
+    max_length: int | None = None
+    # Phones and e-mails may come in several columns (手机, 电话, 座机), all kept.
+    repeatable: bool = False
+
+
+def _length(model, field: str) -> int | None:
+    return model._meta.get_field(field).max_length
+
+
+def _choices(choices) -> tuple[tuple[str, str | Promise], ...]:
+    return tuple(choices.choices)
+
+
+def _address_fields() -> list[ImportField]:
+    return [
+        ImportField("country", _("country"), max_length=_length(Address, "country")),
+        ImportField("province", _("province"), max_length=_length(Address, "province")),
+        ImportField("city", _("city"), max_length=_length(Address, "city")),
+        ImportField("district", _("district"), max_length=_length(Address, "district")),
+        ImportField("street", _("street"), max_length=_length(Address, "street")),
+        ImportField("postcode", _("postcode"), max_length=_length(Address, "postcode")),
+    ]
+
+
+def _record_fields(model) -> list[ImportField]:
+    """Classification and ownership fields persons and companies share."""
+    return [
+        ImportField("industry", _("industry"), max_length=_length(model, "industry")),
+        ImportField("region", _("region"), max_length=_length(model, "region")),
+        ImportField("source", _("source channel"), kind="choice", choices=_choices(SourceChannel)),
+        ImportField(
+            "lifecycle_stage",
+            _("lifecycle stage"),
+            kind="choice",
+            choices=_choices(LifecycleStage),
+        ),
+        ImportField("tags", _("tags"), kind="multi", max_length=_length(Tag, "name")),
+        ImportField("notes", _("notes")),
+        ImportField("external_id", _("external ID"), max_length=100),
+        ImportField("owner", _("owner (user name or e-mail)"), max_length=254),
+    ]
+
+
+def _custom_fields(record_type: str) -> list[ImportField]:
+    kinds = {
+        CustomFieldType.TEXT: "text",
+        CustomFieldType.NUMBER: "text",
+        CustomFieldType.DATE: "date",
+        CustomFieldType.CHOICE: "choice",
+        CustomFieldType.MULTI_CHOICE: "multi",
+        CustomFieldType.BOOLEAN: "bool",
+    }
+    return [
+        ImportField(
+            f"{CUSTOM_PREFIX}{d.key}",
+            d.label,
+            required=d.required,
+            kind=kinds.get(d.field_type, "text"),
+            choices=tuple((c, c) for c in d.choices or ()),
+            max_length=1000 if d.field_type == CustomFieldType.TEXT else None,
+        )
+        for d in CustomFieldDefinition.objects.filter(record_type=record_type, is_active=True)
+    ]
+
+
+def _person_fields() -> list[ImportField]:
+    return [
+        ImportField("full_name", _("full name"), max_length=_length(Person, "full_name")),
+        ImportField("given_name", _("given name"), max_length=_length(Person, "given_name")),
+        ImportField("family_name", _("family name"), max_length=_length(Person, "family_name")),
+        ImportField("phone", _("phone"), kind="phone", repeatable=True),
+        ImportField("email", _("email"), kind="email", repeatable=True),
+        ImportField("gender", _("gender"), kind="choice", choices=_choices(Gender)),
+        ImportField("birthday", _("birthday"), kind="date"),
+        ImportField("company", _("company"), max_length=_length(Company, "name")),
+        ImportField("job_title", _("job title"), max_length=100),
+        *_address_fields(),
+        *_record_fields(Person),
+    ]
+
+
+def _company_fields() -> list[ImportField]:
+    return [
+        ImportField("name", _("name"), required=True, max_length=_length(Company, "name")),
+        ImportField("english_name", _("English name"), max_length=_length(Company, "english_name")),
+        ImportField("website", _("website"), max_length=_length(Company, "website")),
+        ImportField("phone", _("phone"), kind="phone"),
+        ImportField("email", _("email"), kind="email"),
+        *_address_fields(),
+        *_record_fields(Company),
+    ]
+
+
+def _lead_fields() -> list[ImportField]:
+    return [
+        ImportField("full_name", _("name"), max_length=_length(Lead, "full_name")),
+        ImportField("given_name", _("given name"), max_length=100),
+        ImportField("family_name", _("family name"), max_length=100),
+        ImportField("company", _("company"), max_length=_length(Lead, "company_name")),
+        ImportField("job_title", _("job title"), max_length=_length(Lead, "job_title")),
+        ImportField("phone", _("phone"), kind="phone"),
+        ImportField("email", _("email"), kind="email"),
+        ImportField("region", _("region"), max_length=_length(Lead, "region")),
+        ImportField("city", _("city"), max_length=_length(Lead, "city")),
+        ImportField("source", _("source channel"), kind="choice", choices=_choices(SourceChannel)),
+        ImportField("campaign", _("campaign"), max_length=_length(Lead, "campaign")),
+        ImportField("budget", _("budget"), kind="money"),
+        ImportField("message", _("message")),
+        ImportField("status", _("status"), kind="choice", choices=_choices(LeadStatus)),
+        ImportField("external_id", _("external ID"), max_length=100),
+        ImportField("owner", _("owner (user name or e-mail)"), max_length=254),
+    ]
+
+
+def _product_fields() -> list[ImportField]:
+    return [
+        ImportField("sku", _("SKU"), required=True, max_length=_length(Product, "sku")),
+        ImportField("name", _("name"), required=True, max_length=_length(Product, "name")),
+        ImportField("category", _("category"), max_length=_length(Product, "category")),
+        ImportField("unit_price", _("unit price"), required=True, kind="money"),
+        ImportField("currency", _("currency"), max_length=3),
+        ImportField("description", _("description")),
+        ImportField("is_active", _("active"), kind="bool"),
+    ]
+
+
+def import_fields(target: str) -> list[ImportField]:
+    """The fields an import of `target` can fill, custom fields (one query) included."""
+    if target == "persons":
+        return _person_fields() + _custom_fields(RecordType.PERSON)
+    if target == "companies":
+        return _company_fields() + _custom_fields(RecordType.COMPANY)
+    if target == "leads":
+        return _lead_fields()
+    if target == "products":
+        return _product_fields()
+    raise ValueError(f"Unknown or unsupported import target: {target!r}")
+
+
+# --- Proposing a mapping -------------------------------------------------------------------------
+
+
+def normalize_header(name: str) -> str:
+    """A header reduced for comparison: NFKC (full-width to half-width), lower case, without
+    spaces, punctuation or a trailing number ("电话2", "Phone 1" → "电话", "phone")."""
+    text = unicodedata.normalize("NFKC", name or "").lower()
+    text = re.sub(r"[\s\-_./\\:;,()\[\]{}*#'\"“”‘’（）【】：；，。、]+", "", text)
+    return text
+
+
+# Headers people write, per field, already normalised (see normalize_header). Fields of several
+# targets share a key, so one table serves all.
+# fmt: off
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "full_name": (
+        "姓名", "名字", "客户姓名", "客户名称", "联系人", "联系人姓名", "客户", "全名", "称呼",
+        "name", "fullname", "contactname", "contact", "displayname", "customername",
+        "customer", "姓名全称",
+    ),
+    "given_name": ("名", "givenname", "firstname", "first", "forename", "英文名"),
+    "family_name": ("姓", "姓氏", "familyname", "lastname", "surname", "last", "英文姓"),
+    "phone": (
+        "手机", "手机号", "手机号码", "移动电话", "电话", "联系电话", "电话号码", "座机",
+        "固话", "固定电话", "办公电话", "联系方式", "手机电话", "mobile", "mobilephone",
+        "cellphone", "cell", "phone", "phonenumber", "telephone", "tel", "tel;cell",
+        "workphone", "homephone", "businessphone",
+    ),
+    "email": (
+        "邮箱", "电子邮件", "电子邮箱", "邮件", "邮箱地址", "email", "mail", "emailaddress",
+        "e-mail", "emailaddr",
+    ),
+    "gender": ("性别", "gender", "sex"),
+    "birthday": ("生日", "出生日期", "出生年月日", "生辰", "birthday", "dateofbirth", "dob",
+                 "birthdate", "bday"),
+    "company": ("公司", "单位", "公司名称", "工作单位", "企业", "企业名称", "所在公司",
+                "company", "companyname", "organization", "organisation", "org", "employer"),
+    "job_title": ("职位", "职务", "岗位", "头衔", "职称", "jobtitle", "title", "position",
+                  "role"),
+    "country": ("国家", "国家地区", "国别", "country", "countryregion", "nation",
+                "adrcountry"),
+    "province": ("省", "省份", "所在省份", "省市", "州", "省州", "province", "state",
+                 "adrregion", "stateprovince"),
+    "city": ("城市", "市", "所在城市", "地级市", "city", "town", "adrlocality", "locality"),
+    "district": ("区", "区县", "县区", "区域县", "县", "district", "county"),
+    "street": ("地址", "详细地址", "街道", "街道地址", "通讯地址", "联系地址", "street",
+               "address", "streetaddress", "adrstreet", "addressline1"),
+    "postcode": ("邮编", "邮政编码", "postcode", "postalcode", "zip", "zipcode",
+                 "adrpostcode"),
+    "industry": ("行业", "所属行业", "industry", "sector"),
+    "region": ("区域", "大区", "地区", "销售区域", "region", "area", "territory"),
+    "source": ("来源", "渠道", "客户来源", "来源渠道", "线索来源", "source", "channel",
+               "leadsource"),
+    "lifecycle_stage": ("阶段", "客户阶段", "生命周期", "生命周期阶段", "客户状态",
+                        "lifecyclestage", "stage", "lifecycle"),
+    "tags": ("标签", "分组", "分类标签", "tags", "tag", "labels", "groups", "groupmembership",
+             "categories"),
+    "notes": ("备注", "说明", "附注", "notes", "note", "remarks", "comment", "comments"),
+    "external_id": ("编号", "客户编号", "外部编号", "id", "externalid", "uid", "客户id",
+                    "customerid", "recordid"),
+    "owner": ("负责人", "销售", "所属销售", "归属人", "跟进人", "客户经理", "owner",
+              "accountowner", "salesrep", "assignedto"),
+    "name": ("公司", "公司名称", "企业名称", "单位", "单位名称", "客户名称", "名称", "name",
+             "company", "companyname", "organization", "accountname"),
+    "english_name": ("英文名", "英文名称", "公司英文名", "englishname"),
+    "website": ("网站", "网址", "官网", "主页", "website", "url", "webpage", "homepage", "web"),
+    "campaign": ("活动", "营销活动", "campaign"),
+    "budget": ("预算", "budget"),
+    "message": ("留言", "咨询内容", "需求", "需求描述", "message", "inquiry", "enquiry"),
+    "status": ("状态", "线索状态", "status"),
+    "sku": ("sku", "货号", "商品编码", "产品编码", "物料编码", "编码", "productcode", "itemcode",
+            "code"),
+    "category": ("分类", "类别", "产品分类", "商品分类", "category"),
+    "unit_price": ("单价", "价格", "售价", "单价元", "price", "unitprice", "listprice"),
+    "currency": ("币种", "货币", "currency"),
+    "description": ("描述", "说明", "产品描述", "description"),
+    "is_active": ("启用", "是否启用", "在售", "active", "isactive", "enabled"),
+}
+# fmt: on
+# For a target, keys that a synonym shared with another field must not win. A company import's
+# "公司" is the company's name; a lead's "客户名称" is the person.
+TARGET_PRIORITY: dict[str, tuple[str, ...]] = {
+    "persons": ("full_name", "company"),
+    "companies": ("name",),
+    "leads": ("full_name", "company"),
+    "products": ("name", "sku"),
+}
+
+# Known exports: exact header → field key. Only the columns worth keeping are listed.
+GOOGLE_COLUMNS = {
+    "Name": "full_name",
+    "Given Name": "given_name",
+    "Family Name": "family_name",
+    "First Name": "given_name",
+    "Last Name": "family_name",
+    "Birthday": "birthday",
+    "Gender": "gender",
+    "Notes": "notes",
+    "Group Membership": "tags",
+    "Labels": "tags",
+    "Organization 1 - Name": "company",
+    "Organization 1 - Title": "job_title",
+    "Organization Name": "company",
+    "Organization Title": "job_title",
+    "Address 1 - Street": "street",
+    "Address 1 - City": "city",
+    "Address 1 - Region": "province",
+    "Address 1 - Postal Code": "postcode",
+    "Address 1 - Country": "country",
+}
+GOOGLE_REPEATED = (
+    (re.compile(r"E-mail \d+ - Value"), "email"),
+    (re.compile(r"Phone \d+ - Value"), "phone"),
+)
+OUTLOOK_COLUMNS = {
+    "First Name": "given_name",
+    "Last Name": "family_name",
+    "Company": "company",
+    "Job Title": "job_title",
+    "Business Street": "street",
+    "Business City": "city",
+    "Business State": "province",
+    "Business Postal Code": "postcode",
+    "Business Country/Region": "country",
+    "Business Country": "country",
+    "Mobile Phone": "phone",
+    "Business Phone": "phone",
+    "Business Phone 2": "phone",
+    "Home Phone": "phone",
+    "Home Phone 2": "phone",
+    "Primary Phone": "phone",
+    "Other Phone": "phone",
+    "Company Main Phone": "phone",
+    "E-mail Address": "email",
+    "E-mail 2 Address": "email",
+    "E-mail 3 Address": "email",
+    "Birthday": "birthday",
+    "Gender": "gender",
+    "Notes": "notes",
+    "Categories": "tags",
+}
+VCARD_MAPPING = {
+    "FN": "full_name",
+    "N.family": "family_name",
+    "N.given": "given_name",
+    "TEL;CELL": "phone",
+    "TEL": "phone",
+    "EMAIL": "email",
+    "ORG": "company",
+    "TITLE": "job_title",
+    "ADR.country": "country",
+    "ADR.region": "province",
+    "ADR.locality": "city",
+    "ADR.street": "street",
+    "ADR.postcode": "postcode",
+    "BDAY": "birthday",
+    "NOTE": "notes",
+    "GENDER": "gender",
+    "CATEGORIES": "tags",
+    "UID": "external_id",
+}
+# Company imports from a contact export take the organisation, not the person.
+KNOWN_EXPORT_COMPANY_KEYS = {"company": "name"}
+
+
+def detect_known_export(columns: list[str]) -> str | None:
+    """ "google" (the legacy and the 2024 Google Contacts CSV), "outlook" (Outlook's CSV, also
+    what Google writes as "Outlook CSV"), "vcard" (a vCard file's columns) or None."""
+    names = set(columns)
+    if {"FN", "N.family", "TEL;CELL", "EMAIL"} <= names:
+        return "vcard"
+    google_marks = {
+        "E-mail 1 - Value",
+        "Phone 1 - Value",
+        "Organization 1 - Name",
+        "Organization Name",
+        "Given Name",
+        "Group Membership",
+        "Labels",
+        "Address 1 - Formatted",
+        "E-mail 1 - Type",
+        "E-mail 1 - Label",
+    }
+    if len(names & google_marks) >= 2 and ("Name" in names or "First Name" in names):
+        return "google"
+    outlook_marks = {
+        "E-mail Address",
+        "Mobile Phone",
+        "Business Phone",
+        "Business City",
+        "Home Phone",
+        "Business Street",
+        "Job Title",
+        "E-mail Display Name",
+    }
+    if len(names & outlook_marks) >= 2 and "First Name" in names and "Last Name" in names:
+        return "outlook"
+    return None
+
+
+def _known_mapping(kind: str, columns: list[str], keys: set[str]) -> dict[str, str]:
+    table = {"google": GOOGLE_COLUMNS, "outlook": OUTLOOK_COLUMNS, "vcard": VCARD_MAPPING}[kind]
+    mapping: dict[str, str] = {}
+    for column in columns:
+        key = table.get(column)
+        if key is None and kind == "google":
+            key = next((k for pattern, k in GOOGLE_REPEATED if pattern.fullmatch(column)), None)
+        if key is None:
+            continue
+        if key not in keys:
+            key = KNOWN_EXPORT_COMPANY_KEYS.get(key, key)
+        if key in keys:
+            mapping[column] = key
+    return mapping
+
+
+@cache
+def _synonym_index(target: str) -> dict[str, str]:
+    index: dict[str, str] = {}
+    preferred = TARGET_PRIORITY.get(target, ())
+    for key in (*preferred, *SYNONYMS):
+        for synonym in SYNONYMS.get(key, ()):
+            index.setdefault(normalize_header(synonym), key)
+    return index
+
+
+def propose_mapping(columns: list[str], target: str) -> dict[str, str]:
+    """Column → field key for the columns recognised; the others are left out.
+
+    A field takes at most one column, the first, unless it is repeatable (phones and e-mails
+    of persons). Custom fields match their label or key.
+    """
+    fields = {f.key: f for f in import_fields(target)}
+    keys = set(fields)
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    known = detect_known_export(columns)
+    if known:
+        for column, key in _known_mapping(known, columns, keys).items():
+            if key in used and not fields[key].repeatable:
+                continue
+            mapping[column] = key
+            used.add(key)
+    index = dict(_synonym_index(target))
+    for field in fields.values():
+        if field.key.startswith(CUSTOM_PREFIX):
+            index[normalize_header(str(field.label))] = field.key
+            index[normalize_header(field.key[len(CUSTOM_PREFIX) :])] = field.key
+    for column in columns:
+        if column in mapping:
+            continue
+        normalized = normalize_header(column)
+        key = index.get(normalized) or index.get(re.sub(r"\d+$", "", normalized))
+        if key is None or key not in keys:
+            continue
+        if key in used and not fields[key].repeatable:
+            continue
+        mapping[column] = key
+        used.add(key)
+    return mapping

@@ -1,0 +1,703 @@
+"""Reading an uploaded file as a table: a header and data rows of text, streamed.
+
+`open_table` looks at the content (and the name) to pick a reader for CSV, Excel .xlsx or vCard,
+detects a CSV's encoding and delimiter, and refuses files it cannot read with `ImportFileError`
+(empty, binary, too many columns, broken structure). Readers then yield rows one at a time with
+flat memory, whatever the file's size.
+
+A row that cannot be read but does not spoil the rest of the file (a line in another encoding,
+a stray quote) is yielded as a `FlawedRow`: a list of what could be read, with `problem` saying
+what went wrong. `rows.RowCleaner` rejects it with that reason and the import goes on.
+"""
+
+import codecs
+import csv
+import datetime
+import itertools
+import quopri
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from rapport.core.errors import ValidationFailed
+
+MAX_COLUMNS = 500
+# Encoding and delimiter are decided on this much of the start of the file.
+SAMPLE_BYTES = 1024 * 1024
+DELIMITERS = ",;\t|"
+
+CSV_EXTENSIONS = {".csv", ".txt", ".tsv", ".tab"}
+XLSX_EXTENSIONS = {".xlsx", ".xlsm"}
+VCARD_EXTENSIONS = {".vcf", ".vcard"}
+
+ZIP_SIGNATURE = b"PK\x03\x04"
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc: the old Office formats
+BINARY_SIGNATURES = (
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"\x1f\x8b",  # gzip
+    b"7z\xbc\xaf",
+    b"Rar!",
+    b"\x7fELF",
+    b"MZ",
+)
+# Control characters that never appear in a text table (tab, newlines and form feed aside).
+CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
+
+# The columns a vCard is read into. The mapping proposes fields for each of them.
+VCARD_COLUMNS = [
+    "FN",
+    "N.family",
+    "N.given",
+    "TEL;CELL",
+    "TEL",
+    "EMAIL",
+    "ORG",
+    "TITLE",
+    "ADR.country",
+    "ADR.region",
+    "ADR.locality",
+    "ADR.street",
+    "ADR.postcode",
+    "BDAY",
+    "NOTE",
+    "GENDER",
+    "CATEGORIES",
+    "URL",
+    "UID",
+]
+# Several values of one property (three phone numbers) share a cell, joined by this.
+MULTI_VALUE_SEPARATOR = "; "
+
+
+class ImportFileError(ValidationFailed):
+    """The file as a whole cannot be read; the message says why, for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message, {"file": [message]})
+        self.code = "import_file_invalid"
+
+
+class FlawedRow(list):
+    """A row that could not be read cleanly; its values are what could be read.
+
+    `problem` is "undecodable" (a line not in the file's encoding, read with replacement
+    characters) or "quoting" (a quote that does not close where it should; the value is the raw
+    text of the lines concerned). `lines` is the range of physical lines, for the message.
+    """
+
+    def __init__(self, values, problem: str, lines: tuple[int, int]):
+        super().__init__(values)
+        self.problem = problem
+        self.lines = lines
+
+
+def _empty_file() -> ImportFileError:
+    return ImportFileError(_("The file is empty."))
+
+
+def _not_a_table() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "This file is not a table Rapport can read. Upload a CSV file, an Excel .xlsx "
+            "workbook or a vCard (.vcf) file."
+        )
+    )
+
+
+def _too_many_columns(count: int) -> ImportFileError:
+    return ImportFileError(
+        _("The file has %(count)d columns; at most %(limit)d can be imported.")
+        % {"count": count, "limit": MAX_COLUMNS}
+    )
+
+
+def _unique_columns(names) -> list[str]:
+    """Header names, stripped; an empty one becomes "#<position>", a repeated one "name (2)".
+
+    Column names key the mapping, so they must be unique and must not depend on the language.
+    """
+    columns: list[str] = []
+    seen: set[str] = set()
+    for position, raw in enumerate(names, start=1):
+        name = "" if raw is None else str(raw).strip()
+        if not name:
+            name = f"#{position}"
+        candidate, n = name, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{name} ({n})"
+        seen.add(candidate)
+        columns.append(candidate)
+    return columns
+
+
+# --- Detection -----------------------------------------------------------------------------------
+
+
+def _looks_binary(head: bytes) -> bool:
+    if head.startswith(BINARY_SIGNATURES):
+        return True
+    if b"\x00" in head:
+        return True
+    controls = sum(head.count(bytes([c])) for c in CONTROL_BYTES)
+    return controls > max(8, len(head) // 100)
+
+
+def detect_encoding(sample: bytes, *, complete: bool) -> str:
+    """The encoding of a text sample: from its BOM, else UTF-8 when most of its non-ASCII lines
+    are UTF-8 (a few lines in another encoding become undecodable rows), else GB18030 (a superset
+    of GBK and GB2312, what Chinese Excel writes). Raises ImportFileError for binary content.
+
+    `complete` says the sample is the whole file; otherwise it may end inside a character, so it
+    is cut after its last newline.
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if _looks_binary(sample[:65536]):
+        raise _not_a_table()
+    if not complete and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n") + 1]
+    utf8 = other = 0
+    for line in sample.splitlines():
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8 += 1
+        except UnicodeDecodeError:
+            other += 1
+    if other == 0 or utf8 > other:
+        return "utf-8"
+    try:
+        sample.decode("gb18030")
+    except UnicodeDecodeError:
+        # Neither UTF-8 nor GB18030 throughout: take the one most lines are in.
+        good = sum(1 for line in sample.splitlines() if _decodes(line, "gb18030"))
+        if good * 2 < len(sample.splitlines()):
+            raise _not_a_table() from None
+    return "gb18030"
+
+
+def _decodes(line: bytes, encoding: str) -> bool:
+    try:
+        line.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter among `,;\\t|` that csv.Sniffer finds in `text` (complete lines), else the
+    one splitting the first line into the most columns, else a comma."""
+    lines = text.splitlines()
+    if len(lines) > 1:
+        try:
+            delimiter = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=DELIMITERS).delimiter
+        except csv.Error:
+            delimiter = None
+        if delimiter in DELIMITERS:
+            return delimiter
+    first = lines[0] if lines else ""
+    counts = {d: first.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def open_table(path: Path, *, original_name: str) -> "TableReader":
+    """Open an uploaded file for import, choosing the reader from its content and name.
+
+    Raises ImportFileError when the file is empty, binary, in an unknown format, has more than
+    MAX_COLUMNS columns or is broken in its first megabyte.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise _empty_file()
+    with path.open("rb") as f:
+        head = f.read(SAMPLE_BYTES)
+    extension = Path(original_name or "").suffix.lower()
+    if head.startswith(ZIP_SIGNATURE):
+        return XlsxReader(path)
+    if head.startswith(OLE_SIGNATURE):
+        raise ImportFileError(
+            _("Old Excel .xls files cannot be imported. Save the file as .xlsx or CSV first.")
+        )
+    if extension in XLSX_EXTENSIONS:
+        raise _not_a_table()
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise _empty_file()
+    if _starts_vcard(head) or (extension in VCARD_EXTENSIONS and b"BEGIN:VCARD" in head.upper()):
+        return VCardReader(path, head, complete=size <= len(head))
+    return CsvReader(path, head, complete=size <= len(head))
+
+
+def _starts_vcard(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:11].upper()
+    return text == b"BEGIN:VCARD"
+
+
+# --- The readers ---------------------------------------------------------------------------------
+
+
+class TableReader:
+    """A header and data rows of text. Subclasses fill the attributes and `_iter_rows`."""
+
+    format: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
+    columns: list[str]
+
+    def rows(self, start: int = 0) -> Iterator[tuple[int, list[str]]]:
+        """(row number, values) from data row `start + 1` on; row 1 is the first data row.
+
+        Blank rows are skipped and not counted, so numbers are stable between runs.
+        """
+        return itertools.islice(self._iter_rows(), start, None)
+
+    def sample(self, n: int = 5) -> list[list[str]]:
+        return [values for _number, values in itertools.islice(self.rows(), n)]
+
+    def _iter_rows(self) -> Iterator[tuple[int, list[str]]]:
+        raise NotImplementedError
+
+
+class CsvReader(TableReader):
+    """CSV read line by line from the bytes, so one line in another encoding spoils one row only,
+    and the byte offset after each row is known: `offset` after a row was yielded is where the
+    next one starts, and `rows_from_offset(offset, start)` resumes there without re-reading.
+    """
+
+    format = "csv"
+
+    def __init__(self, path: Path, head: bytes, *, complete: bool):
+        self.path = path
+        self.encoding = detect_encoding(head, complete=complete)
+        self.offset: int | None = None
+        # UTF-16 has NUL bytes in every line and old Mac files have no \n: both are read through
+        # a text stream instead (no per-line decoding, no offsets).
+        self._text_mode = self.encoding == "utf-16" or (b"\n" not in head and b"\r" in head)
+        text = self._decode_sample(head, complete)
+        self.delimiter = detect_delimiter(text)
+        self._bom = len(codecs.BOM_UTF8) if self.encoding == "utf-8-sig" else 0
+        header = self._read_header()
+        if len(header) > MAX_COLUMNS:
+            raise _too_many_columns(len(header))
+        self.columns = _unique_columns(header)
+        if not any(self.columns_given):
+            raise _empty_file()
+        self._check_sample()
+
+    @property
+    def columns_given(self) -> list[str]:
+        return [c for c in self.columns if not c.startswith("#")]
+
+    def _decode_sample(self, head: bytes, complete: bool) -> str:
+        if not complete and b"\n" in head:
+            head = head[: head.rindex(b"\n") + 1]
+        text = head.decode(self.encoding, errors="replace")
+        return text.lstrip("\ufeff")
+
+    def _open_text(self):
+        return open(self.path, encoding=self.encoding, newline="", errors="strict")
+
+    def _lines(self, f, offset: int, state: dict) -> Iterator[str]:
+        """Decoded lines from a binary file positioned at `offset`, keeping `state` current:
+        the offset after the last line given, the raw lines of the row being read and whether
+        one of them was not in the file's encoding."""
+        encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+        for raw in f:
+            offset += len(raw)
+            state["offset"] = offset
+            try:
+                line = raw.decode(encoding)
+            except UnicodeDecodeError:
+                line = raw.decode(encoding, errors="replace")
+                state["undecodable"] = True
+            state["pending"].append(line)
+            yield line
+
+    def _read_header(self) -> list[str]:
+        for _number, values, _offset in self._parse(None, header=True):
+            return values
+        return []
+
+    def _parse(self, offset: int | None, *, header: bool = False, first_number: int = 1):
+        """(row number, values, offset after the row) from `offset` (None: the header).
+
+        Raises ImportFileError for a quote that never closes; yields a FlawedRow for a line in
+        another encoding or a quote in the wrong place.
+        """
+        state = {"offset": 0, "pending": [], "undecodable": False}
+        if self._text_mode:
+            f = self._open_text()
+            lines = f
+        else:
+            f = open(self.path, "rb")  # noqa: SIM115
+            start = self._bom if offset is None else offset
+            f.seek(start)
+            lines = self._lines(f, start, state)
+        with f:
+            reader = csv.reader(lines, delimiter=self.delimiter, quotechar='"', strict=True)
+            number = first_number - 1
+            skip_header = offset is None and not header
+            while True:
+                first_line = reader.line_num + 1
+                state["pending"].clear()
+                state["undecodable"] = False
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    return
+                except UnicodeDecodeError:
+                    raise ImportFileError(
+                        _("Line %(line)d is not in the file's encoding (%(encoding)s).")
+                        % {"line": reader.line_num + 1, "encoding": self.encoding}
+                    ) from None
+                except csv.Error as exc:
+                    values = self._broken_quote(exc, first_line, reader.line_num, state)
+                if not any(values):
+                    continue  # a blank line, or only delimiters
+                if skip_header:
+                    skip_header = False
+                    continue
+                if state["undecodable"] and not isinstance(values, FlawedRow):
+                    values = FlawedRow(values, "undecodable", (first_line, reader.line_num))
+                number += 1
+                yield number, values, (None if self._text_mode else state["offset"])
+                if header:
+                    return
+
+    def _broken_quote(self, exc: csv.Error, first: int, last: int, state: dict) -> FlawedRow:
+        message = str(exc)
+        if "field limit" in message or "end of data" in message:
+            raise ImportFileError(
+                _(
+                    'A quoted value starting on line %(line)d never ends: a quote (") is '
+                    "missing, or the value is longer than %(limit)d characters."
+                )
+                % {"line": first, "limit": csv.field_size_limit()}
+            )
+        raw = "".join(state["pending"]).rstrip("\r\n")
+        return FlawedRow([raw], "quoting", (first, max(first, last)))
+
+    def _check_sample(self) -> None:
+        """Parse the first megabyte now, so a broken file is refused before the import starts."""
+        read = 0
+        for _number, values, _offset in self._parse(None):
+            read += sum(len(v) for v in values) + len(values)
+            if read > SAMPLE_BYTES:
+                return
+
+    def _iter_rows(self):
+        for number, values, offset in self._parse(None):
+            self.offset = offset
+            yield number, values
+
+    def rows_from_offset(self, offset: int, start: int) -> Iterator[tuple[int, list[str]]]:
+        """Rows from byte `offset` (an `offset` read after row `start` was yielded), numbered
+        from `start + 1`. Only for files read line by line (`offset` is not None)."""
+        if self._text_mode:
+            yield from self.rows(start)
+            return
+        for number, values, next_offset in self._parse(offset, first_number=start + 1):
+            self.offset = next_offset
+            yield number, values
+
+
+def _cell_text(value) -> str:
+    """An Excel cell as the text a CSV of it would hold: whole numbers without ".0" (phone
+    numbers are often stored as numbers), dates as ISO 8601."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+class XlsxReader(TableReader):
+    """The first worksheet of a workbook, streamed by openpyxl in read-only mode."""
+
+    format = "xlsx"
+
+    def __init__(self, path: Path):
+        self.path = path
+        header = None
+        for values in self._sheet_rows():
+            header = values
+            break
+        if header is None:
+            raise ImportFileError(_("The workbook's first sheet is empty."))
+        while header and not header[-1]:
+            header.pop()
+        if len(header) > MAX_COLUMNS:
+            raise _too_many_columns(len(header))
+        self.columns = _unique_columns(header)
+        if not header:
+            raise ImportFileError(_("The workbook's first sheet is empty."))
+
+    def _sheet_rows(self) -> Iterator[list[str]]:
+        """Non-blank rows of the first sheet as text."""
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(self.path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise ImportFileError(
+                _("This file is not an Excel workbook Rapport can read (%(error)s).")
+                % {"error": exc.__class__.__name__}
+            ) from exc
+        except Exception as exc:  # openpyxl raises many kinds on a corrupt file
+            raise ImportFileError(
+                _("This file is not an Excel workbook Rapport can read (%(error)s).")
+                % {"error": exc.__class__.__name__}
+            ) from exc
+        try:
+            if not workbook.worksheets:
+                return
+            sheet = workbook.worksheets[0]
+            for row in sheet.iter_rows(values_only=True):
+                values = [_cell_text(v) for v in row]
+                if any(v.strip() for v in values):
+                    yield values
+        finally:
+            workbook.close()
+
+    def _iter_rows(self):
+        width = len(self.columns)
+        rows = self._sheet_rows()
+        next(rows, None)  # the header
+        for number, values in enumerate(rows, start=1):
+            # Read-only sheets pad rows to the sheet's width; drop the empty tail.
+            if len(values) > width:
+                tail = values[width:]
+                if not any(tail):
+                    values = values[:width]
+            yield number, values
+
+
+# --- vCard ---------------------------------------------------------------------------------------
+
+VCARD_PARAM = re.compile(r';(?=(?:[^"]*"[^"]*")*[^"]*$)')
+VCARD_ESCAPE = re.compile(r"\\([\\,;nN])")
+
+
+def _unescape(text: str) -> str:
+    return VCARD_ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
+
+
+def _split_structured(text: str) -> list[str]:
+    """Components of a structured value (N, ADR, ORG): split on unescaped semicolons."""
+    parts, current, escaped = [], [], False
+    for char in text:
+        if escaped:
+            current.append("\\" + char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ";":
+            parts.append(_unescape("".join(current)).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append(_unescape("".join(current)).strip())
+    return parts
+
+
+class VCardReader(TableReader):
+    """vCards 2.1, 3.0 and 4.0 (RFC 6350), one card a row in the columns of VCARD_COLUMNS.
+
+    Handles folded lines, QUOTED-PRINTABLE values with a CHARSET (2.1, and 3.0 as phones write
+    it), TYPE parameters in each version's spelling and grouped properties (item1.TEL). Unknown
+    properties, photos and keys are ignored.
+    """
+
+    format = "vcard"
+
+    def __init__(self, path: Path, head: bytes, *, complete: bool):
+        self.path = path
+        self.encoding = detect_encoding(head, complete=complete)
+        if self.encoding == "utf-16":
+            raise _not_a_table()
+        self.columns = list(VCARD_COLUMNS)
+        self._index = {name: i for i, name in enumerate(self.columns)}
+        if not self.sample(1):
+            raise ImportFileError(_("The file has no vCard in it (BEGIN:VCARD … END:VCARD)."))
+
+    def _physical_lines(self) -> Iterator[tuple[bytes, int]]:
+        with open(self.path, "rb") as f:
+            for number, raw in enumerate(f, start=1):
+                yield raw.rstrip(b"\r\n"), number
+
+    def _logical_lines(self) -> Iterator[tuple[bytes, int]]:
+        """Unfolded lines: a line starting with a space or tab continues the one before; a
+        quoted-printable line ending in "=" continues on the next."""
+        current: bytes | None = None
+        first = 0
+        quoted_printable = False
+        for raw, number in self._physical_lines():
+            if current is not None and raw[:1] in (b" ", b"\t"):
+                current += raw[1:]
+                continue
+            if current is not None and quoted_printable and current.endswith(b"="):
+                current = current[:-1] + raw
+                continue
+            if current is not None:
+                yield current, first
+            current, first = raw, number
+            quoted_printable = b"QUOTED-PRINTABLE" in raw.split(b":", 1)[0].upper()
+        if current is not None:
+            yield current, first
+
+    def _iter_rows(self):
+        encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+        card: dict[str, list[str]] | None = None
+        depth = 0
+        number = 0
+        undecodable = False
+        first_line = 0
+        for raw, line_number in self._logical_lines():
+            raw = raw.lstrip(b"\xef\xbb\xbf") if line_number == 1 else raw
+            if not raw.strip():
+                continue
+            name_part, sep, value_part = raw.partition(b":")
+            if not sep:
+                continue
+            name_params = name_part.decode("ascii", errors="replace")
+            parts = VCARD_PARAM.split(name_params)
+            name = parts[0].strip().upper().rsplit(".", 1)[-1]
+            if name == "BEGIN" and value_part.strip().upper() == b"VCARD":
+                depth += 1
+                if depth == 1:
+                    card, undecodable, first_line = {}, False, line_number
+                continue
+            if name == "END" and value_part.strip().upper() == b"VCARD":
+                depth -= 1
+                if depth == 0 and card is not None:
+                    number += 1
+                    values = self._card_values(card)
+                    if undecodable:
+                        values = FlawedRow(values, "undecodable", (first_line, line_number))
+                    yield number, values
+                    card = None
+                depth = max(depth, 0)
+                continue
+            if card is None or depth != 1:
+                continue
+            params = self._params(parts[1:])
+            charset = params.get("CHARSET", [encoding])[0]
+            transfer = params.get("ENCODING", [""])[0].upper()
+            if transfer in ("B", "BASE64"):
+                continue  # photos, sounds, keys
+            if transfer == "QUOTED-PRINTABLE":
+                value_part = quopri.decodestring(value_part)
+            try:
+                value = value_part.decode(charset)
+            except LookupError:
+                value = value_part.decode(encoding, errors="replace")
+                undecodable = True
+            except UnicodeDecodeError:
+                value = value_part.decode(charset, errors="replace")
+                undecodable = True
+            self._add_property(card, name, params, value)
+        if card is not None and depth:
+            raise ImportFileError(
+                _("The vCard starting on line %(line)d has no END:VCARD.") % {"line": first_line}
+            )
+
+    @staticmethod
+    def _params(parts: list[str]) -> dict[str, list[str]]:
+        """Parameters by upper-case name; 2.1's bare types (TEL;CELL;VOICE) go under TYPE."""
+        params: dict[str, list[str]] = {}
+        for part in parts:
+            key, eq, value = part.partition("=")
+            if not eq:
+                key, value = "TYPE", key
+            values = [v.strip().strip('"').upper() for v in value.strip('"').split(",")]
+            params.setdefault(key.strip().upper(), []).extend(values)
+        return params
+
+    def _add_property(self, card: dict, name: str, params: dict, value: str) -> None:
+        def add(column: str, text: str) -> None:
+            text = text.strip()
+            if text:
+                card.setdefault(column, []).append(text)
+
+        if name == "FN":
+            add("FN", _unescape(value))
+        elif name == "N":
+            parts = _split_structured(value) + [""] * 5
+            add("N.family", parts[0])
+            add("N.given", " ".join(p for p in (parts[1], parts[2]) if p))
+        elif name == "TEL":
+            types = set(params.get("TYPE", []))
+            number = value.strip()
+            if number.lower().startswith("tel:"):
+                number = number[4:]
+            add("TEL;CELL" if types & {"CELL", "MOBILE"} else "TEL", _unescape(number))
+        elif name == "EMAIL":
+            add("EMAIL", _unescape(value))
+        elif name == "ORG":
+            add("ORG", _split_structured(value)[0])
+        elif name == "TITLE":
+            add("TITLE", _unescape(value))
+        elif name == "ADR":
+            if "ADR.street" in card:
+                return  # the first address only: a person has one postal address here
+            parts = _split_structured(value) + [""] * 7
+            add("ADR.street", " ".join(p for p in (parts[2], parts[1], parts[0]) if p))
+            add("ADR.locality", parts[3])
+            add("ADR.region", parts[4])
+            add("ADR.postcode", parts[5])
+            add("ADR.country", parts[6])
+        elif name == "BDAY":
+            add("BDAY", value)
+        elif name == "NOTE":
+            add("NOTE", _unescape(value))
+        elif name in ("GENDER", "X-GENDER"):
+            add("GENDER", value.split(";", 1)[0])
+        elif name == "CATEGORIES":
+            for category in re.split(r"(?<!\\),", value):
+                add("CATEGORIES", _unescape(category))
+        elif name == "URL":
+            add("URL", _unescape(value))
+        elif name == "UID":
+            add("UID", value)
+
+    def _card_values(self, card: dict[str, list[str]]) -> list[str]:
+        values = [""] * len(self.columns)
+        for column, items in card.items():
+            separator = ", " if column == "CATEGORIES" else MULTI_VALUE_SEPARATOR
+            values[self._index[column]] = separator.join(dict.fromkeys(items))
+        return values
+
+
+__all__ = [
+    "MAX_COLUMNS",
+    "VCARD_COLUMNS",
+    "FlawedRow",
+    "ImportFileError",
+    "TableReader",
+    "detect_delimiter",
+    "detect_encoding",
+    "open_table",
+]

@@ -1,0 +1,763 @@
+"""One row of a file, checked by the rules of the forms and turned into values for the models.
+
+`RowCleaner` is built once per import: it resolves the mapping to column positions and picks a
+handler per column, so `clean(values)` only runs the handlers. A row either comes out as a
+`CleanRow` ready for the writer, or as a `RejectedRow` whose reasons name the column and the value
+("手机: “12345” is not a valid phone number."). Nothing is ever cut short to fit: a value longer
+than its field rejects the row.
+
+The rules are the forms' (rapport.customers.validation, rapport.core.cleaning). Phones and e-mails
+go through the same functions, with a fast path for the common shapes that gives the same answer
+(see `_phone` and `_email`), since an import checks millions of them.
+
+Dates: ISO and Chinese forms (2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 20240305), English
+month names (5 Mar 2024, March 5, 2024), an Excel serial day number of five digits (45356), and
+for slashed dates day first like the forms (05/03/2024 is 5 March) unless `date_order="mdy"`
+(Outlook's US exports write 3/5/2024 for 5 March).
+"""
+
+import dataclasses
+import datetime
+import re
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from rapport.core.cleaning import (
+    STRICT_MONEY,
+    FieldError,
+    FieldErrors,
+    clean_money,
+    parse_date,
+    parse_int,
+    too_long,
+)
+from rapport.core.errors import ValidationFailed
+from rapport.customers.models import CustomFieldDefinition, CustomFieldType, RecordType
+from rapport.customers.validation import clean_custom_value, normalize_email, normalize_phone
+from rapport.dataio.services.imports.mapping import (
+    CUSTOM_PREFIX,
+    SUPPORTED_TARGETS,
+    ImportField,
+    import_fields,
+)
+from rapport.dataio.services.imports.readers import FlawedRow
+
+# Several phones, e-mails or tags in one cell: "138… / 139…", Google's " ::: ".
+MULTI_SEPARATORS = re.compile(r"\s*(?::::|[;,，；、|/\n])\s*")
+TAG_SEPARATORS = re.compile(r"\s*(?::::|[;,，；、|\n])\s*")
+_split = MULTI_SEPARATORS.split
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+# Address fields; on a person or company they make one address.
+ADDRESS_KEYS = ("country", "province", "city", "district", "street", "postcode")
+
+BASE_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y年%m月%d日",
+    "%Y年%m月%d号",
+    "%Y%m%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+    "%B %d %Y",
+)
+DAY_FIRST = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y")
+MONTH_FIRST = ("%m/%d/%Y", "%d/%m/%Y", "%m-%d-%Y", "%d.%m.%Y")
+ISO_LIKE = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
+CHINESE_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]")
+COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+EXCEL_SERIAL = re.compile(r"\d{5}(?:\.0+)?")
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+# What Outlook writes for "no date".
+EMPTY_DATES = {"0/0/00", "0/0/0000", "00/00/0000", "0000-00-00", "1/1/4501"}
+
+TRUE_WORDS = {"true", "1", "yes", "y", "on", "是", "对", "启用", "有效", "在售", "√", "x"}
+FALSE_WORDS = {"false", "0", "no", "n", "off", "否", "不", "停用", "禁用", "无效", "下架"}
+
+CHOICE_EXTRAS: dict[str, dict[str, str]] = {
+    "gender": {
+        "m": "male",
+        "f": "female",
+        "o": "other",
+        "u": "unknown",
+        "n": "unknown",
+        "男": "male",
+        "女": "female",
+        "男性": "male",
+        "女性": "female",
+        "先生": "male",
+        "女士": "female",
+        "小姐": "female",
+        "未知": "unknown",
+        "保密": "unknown",
+        "其他": "other",
+        "其它": "other",
+        "unspecified": "unknown",
+        "none": "unknown",
+    },
+    "source": {
+        "网站": "web",
+        "官网": "web",
+        "网络": "web",
+        "展会": "trade_show",
+        "转介绍": "referral",
+        "介绍": "referral",
+        "推荐": "referral",
+        "广告": "ads",
+        "百度": "ads",
+        "来电": "phone_inquiry",
+        "电话": "phone_inquiry",
+        "门店": "store",
+        "微信": "social",
+        "抖音": "social",
+        "小红书": "social",
+        "微博": "social",
+        "邮件": "email",
+        "合作伙伴": "partner",
+        "渠道商": "partner",
+        "其它": "other",
+    },
+}
+
+COUNTRIES = {
+    "中国": "CN",
+    "中国大陆": "CN",
+    "中华人民共和国": "CN",
+    "china": "CN",
+    "prc": "CN",
+    "peoplesrepublicofchina": "CN",
+    "香港": "HK",
+    "中国香港": "HK",
+    "hongkong": "HK",
+    "澳门": "MO",
+    "中国澳门": "MO",
+    "macau": "MO",
+    "macao": "MO",
+    "台湾": "TW",
+    "中国台湾": "TW",
+    "taiwan": "TW",
+    "美国": "US",
+    "usa": "US",
+    "unitedstates": "US",
+    "unitedstatesofamerica": "US",
+    "英国": "GB",
+    "uk": "GB",
+    "unitedkingdom": "GB",
+    "日本": "JP",
+    "japan": "JP",
+    "韩国": "KR",
+    "southkorea": "KR",
+    "korea": "KR",
+    "新加坡": "SG",
+    "singapore": "SG",
+    "德国": "DE",
+    "germany": "DE",
+    "法国": "FR",
+    "france": "FR",
+    "加拿大": "CA",
+    "canada": "CA",
+    "澳大利亚": "AU",
+    "australia": "AU",
+    "马来西亚": "MY",
+    "malaysia": "MY",
+}
+
+
+@dataclasses.dataclass
+class CleanRow:
+    """A row ready for the writer.
+
+    `fields` holds the model values given in the row (empty cells are left out, so an update
+    keeps what the record has): person or lead columns, address parts (country, province, …),
+    job_title, and "custom" (key → value) when a custom field is mapped. `match_keys` are the
+    keys to look for an existing record by, strongest first: ("external_id", "C-001"),
+    ("phone", "+8613800138000"), ("email", "a@b.cn"), ("name", "casefolded name"), ("sku", …).
+    """
+
+    fields: dict[str, Any]
+    phones: list[str] = dataclasses.field(default_factory=list)
+    emails: list[str] = dataclasses.field(default_factory=list)
+    tags: list[str] = dataclasses.field(default_factory=list)
+    company_name: str = ""
+    owner_username: str = ""
+    external_id: str = ""
+    match_keys: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class RejectedRow:
+    reasons: list[str]
+
+
+# --- Value rules ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _mobile_pattern(region: str):
+    """The default region's mobile number pattern from libphonenumber's own metadata."""
+    from phonenumbers import PhoneMetadata
+
+    metadata = PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.mobile is None or not metadata.country_code:
+        return None, ""
+    general = re.compile(metadata.general_desc.national_number_pattern)
+    mobile = re.compile(metadata.mobile.national_number_pattern)
+    return (general, mobile), f"+{metadata.country_code}"
+
+
+PHONE_PUNCTUATION = str.maketrans("", "", " -()\u00a0")
+
+
+@lru_cache(maxsize=65536)
+def _phone_slow(raw: str) -> str | FieldError:
+    try:
+        return normalize_phone(raw)
+    except FieldError as exc:
+        return exc
+
+
+def normalize_phone_fast(raw: str) -> str:
+    """`normalize_phone` with a shortcut: a plain mobile number of the default region (138 0013
+    8000, +86 138-0013-8000) that libphonenumber's mobile pattern for the region matches is valid
+    by that same pattern, so it is formatted without parsing. Anything else goes the long way.
+    """
+    patterns, prefix = _mobile_pattern(settings.PHONE_DEFAULT_REGION)
+    if patterns is not None:
+        digits = raw.strip().translate(PHONE_PUNCTUATION)
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+        if (
+            digits.isdigit()
+            and digits.isascii()
+            and patterns[1].fullmatch(digits)
+            and patterns[0].fullmatch(digits)
+            and len(raw) <= 40
+        ):
+            return prefix + digits
+    result = _phone_slow(raw.strip())
+    if isinstance(result, FieldError):
+        raise result
+    return result
+
+
+DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
+@lru_cache(maxsize=4096)
+def _email_domain(domain: str) -> str | None:
+    """The normalised domain as email-validator accepts it, or None: checked once per domain."""
+    try:
+        return normalize_email(f"a@{domain}").split("@", 1)[1]
+    except FieldError:
+        return None
+
+
+def normalize_email_fast(raw: str) -> str:
+    """`normalize_email` with a shortcut: an ASCII dot-atom local part (which email-validator
+    always accepts) at a domain already checked by email-validator. Anything else goes the long
+    way. The result is the same: lower-cased."""
+    text = raw.strip()
+    local, at, domain = text.rpartition("@")
+    if at and len(text) <= 254 and len(local) <= 64 and DOT_ATOM.fullmatch(local):
+        normalized = _email_domain(domain)
+        if normalized is not None:
+            return f"{local}@{normalized}".lower()
+    return normalize_email(text)
+
+
+def parse_import_date(raw: str, *, month_first: bool = False) -> datetime.date:
+    """A date in one of the forms listed in the module docstring, or FieldError."""
+    text = raw.strip()
+    match = ISO_LIKE.fullmatch(text) or CHINESE_DATE.fullmatch(text)
+    if match:
+        groups = [g for g in match.groups() if g.isdigit()]
+    else:
+        match = COMPACT_DATE.fullmatch(text)
+        groups = match.groups() if match else None
+    if groups:
+        try:
+            return datetime.date(int(groups[0]), int(groups[1]), int(groups[2]))
+        except ValueError:
+            raise FieldError(
+                _("“%(value)s” is not a date (use YYYY-MM-DD).") % {"value": text}
+            ) from None
+    if EXCEL_SERIAL.fullmatch(text):
+        return EXCEL_EPOCH + datetime.timedelta(days=int(float(text)))
+    if text.startswith("--"):
+        raise FieldError(_("“%(value)s” has no year; a birthday needs one.") % {"value": text})
+    formats = BASE_DATE_FORMATS + (MONTH_FIRST if month_first else DAY_FIRST)
+    return parse_date(text, formats)
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "", text.casefold())
+
+
+def choice_lookup(key: str, choices) -> dict[str, str]:
+    """What a cell may say for each choice → its code: the code, the English and the Chinese
+    label (and for gender and source what people commonly write), case and spaces ignored."""
+    lookup: dict[str, str] = {}
+    for code, label in choices:
+        lookup[_fold(code)] = code
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                lookup.setdefault(_fold(str(label)), code)
+    codes = {code for code, _label in choices}
+    for word, code in CHOICE_EXTRAS.get(key, {}).items():
+        if code in codes:
+            lookup.setdefault(_fold(word), code)
+    return lookup
+
+
+def split_multi(text: str, pattern: re.Pattern = MULTI_SEPARATORS) -> list[str]:
+    return [part for part in pattern.split(text) if part]
+
+
+# --- The cleaner ---------------------------------------------------------------------------------
+
+IDENTITY_FIELDS = {"owner", "external_id", "tags", "company"}
+# Person fields that go to `CleanRow.fields` as they are.
+PERSON_COPIED = (
+    "gender",
+    "birthday",
+    "job_title",
+    *ADDRESS_KEYS,
+    "industry",
+    "region",
+    "source",
+    "lifecycle_stage",
+    "notes",
+)
+
+
+class RowCleaner:
+    """Checks rows of one import. Build it once (it reads custom field definitions), then call
+    `clean(values)` per row.
+
+    `mapping` is column name → field key (see mapping.propose_mapping); `columns` the reader's
+    columns, which give each name its position. `defaults` (field key → text) fill a field whose
+    column is missing or empty; an invalid default raises ValidationFailed here, not per row.
+    """
+
+    def __init__(
+        self,
+        target: str,
+        mapping: dict[str, str],
+        defaults: dict[str, str] | None = None,
+        *,
+        actor=None,
+        columns: list[str] | None = None,
+        date_order: str = "dmy",
+    ):
+        if target not in SUPPORTED_TARGETS:
+            raise ValueError(f"Unsupported import target: {target!r}")
+        if columns is None:
+            raise TypeError("RowCleaner needs the reader's columns (columns=reader.columns).")
+        self.target = target
+        self.actor = actor
+        self.month_first = date_order == "mdy"
+        self.columns = list(columns)
+        self.fields = {f.key: f for f in import_fields(target)}
+        self._definitions = self._custom_definitions()
+        self._handlers: dict[str, Any] = {}
+        positions = {name: i for i, name in enumerate(self.columns)}
+        self._plan: list[tuple[int, str, str, Any]] = []
+        for column, key in mapping.items():
+            if key not in self.fields:
+                raise ValueError(f"Unknown field {key!r} for {target}")
+            if column not in positions:
+                raise ValueError(f"Column {column!r} is not in the file")
+            self._plan.append((positions[column], column, key, self._handler(self.fields[key])))
+        self._plan.sort()
+        mapped = {key for _i, _c, key, _h in self._plan}
+        self.defaults: dict[str, Any] = {}
+        errors = FieldErrors()
+        for key, raw in (defaults or {}).items():
+            if key not in self.fields:
+                errors.add(f"defaults.{key}", _("Unknown field."))
+                continue
+            if raw in (None, "", []):
+                continue
+            if isinstance(raw, list | tuple):
+                raw = "\n".join(str(item) for item in raw)  # tags, phones: one per line
+            try:
+                self.defaults[key] = self._handler(self.fields[key])(str(raw).strip())
+            except FieldError as exc:
+                errors.add(f"defaults.{key}", str(exc))
+        errors.raise_if_any()
+        # Required custom fields are enforced only when the file or a default fills them:
+        # otherwise every row of a file without that column would be rejected.
+        self._required = [
+            f
+            for f in self.fields.values()
+            if f.required and (f.key in mapped or f.key in self.defaults)
+        ]
+        self._required_base = [
+            f for f in self.fields.values() if f.required and not f.key.startswith(CUSTOM_PREFIX)
+        ]
+        self._required_all = list(dict.fromkeys(self._required_base + self._required))
+        self._width = len(self.columns)
+        self._name_limit = self.fields["full_name"].max_length if "full_name" in self.fields else 0
+        self._build = getattr(self, f"_build_{target}")
+
+    @classmethod
+    def for_reader(cls, reader, target: str, mapping: dict[str, str], defaults=None, **kwargs):
+        return cls(target, mapping, defaults, columns=reader.columns, **kwargs)
+
+    def _custom_definitions(self) -> dict[str, CustomFieldDefinition]:
+        record_type = {"persons": RecordType.PERSON, "companies": RecordType.COMPANY}.get(
+            self.target
+        )
+        if record_type is None:
+            return {}
+        return {
+            f"{CUSTOM_PREFIX}{d.key}": d
+            for d in CustomFieldDefinition.objects.filter(record_type=record_type, is_active=True)
+        }
+
+    # Handlers take the stripped, non-empty text of a cell and return the clean value or raise
+    # FieldError. Repeatable fields return a list.
+
+    def _handler(self, field: ImportField):
+        key, kind, limit = field.key, field.kind, field.max_length
+        if key in self._definitions:
+            return self._custom_handler(self._definitions[key])
+        if key == "country":
+            return _country
+        if kind == "phone":
+            if field.repeatable:
+                return lambda text: [normalize_phone_fast(p) for p in _split(text) if p]
+            return normalize_phone_fast
+        if kind == "email":
+            if field.repeatable:
+                return lambda text: [normalize_email_fast(p) for p in _split(text) if p]
+            return normalize_email_fast
+        if kind == "date":
+            month_first = self.month_first
+            return lambda text: parse_import_date(text, month_first=month_first)
+        if kind == "choice":
+            return _choice_handler(key, field.choices)
+        if kind == "multi":
+            return lambda text: _tags(text, limit)
+        if kind == "money":
+            return _money
+        if kind == "int":
+            return _int
+        if kind == "bool":
+            return _bool
+        if limit is None:
+            return str
+        return lambda text: _text(text, limit)
+
+    def _custom_handler(self, definition: CustomFieldDefinition):
+        kind = definition.field_type
+        month_first = self.month_first
+
+        def handle(text: str):
+            raw: Any = text
+            if kind == CustomFieldType.DATE:
+                raw = parse_import_date(text, month_first=month_first)
+            elif kind == CustomFieldType.MULTI_CHOICE:
+                raw = split_multi(text, TAG_SEPARATORS)
+            return clean_custom_value(definition, raw)
+
+        return handle
+
+    # --- Rows ------------------------------------------------------------------------------------
+
+    def clean(self, values: list[str]) -> CleanRow | RejectedRow:
+        if isinstance(values, FlawedRow):
+            return RejectedRow([_flaw_reason(values)])
+        reasons: list[str] = []
+        width = len(values)
+        if width > self._width and any(v.strip() for v in values[self._width :] if v):
+            reasons.append(
+                _("The row has %(count)d values but the file has %(columns)d columns.")
+                % {"count": width, "columns": self._width}
+            )
+        data: dict[str, Any] = {}
+        for index, column, key, handler in self._plan:
+            if index >= width:
+                continue
+            text = values[index].strip()
+            if not text:
+                continue
+            try:
+                value = handler(text)
+            except FieldError as exc:
+                reasons.append(_reason(column, exc))
+                continue
+            if key not in data:
+                data[key] = value
+            elif value.__class__ is list:
+                data[key] = data[key] + value
+            # A second column for a single field only fills it when the first was empty.
+        if self.defaults:
+            for key, value in self.defaults.items():
+                if key not in data:
+                    data[key] = value
+        if reasons:
+            return RejectedRow(reasons)
+        return self._build(data)
+
+    def _name_problem(self, full_name: str) -> str | None:
+        if not full_name:
+            return _reason(_("Name"), _("Enter a name."))
+        limit = self._name_limit
+        if len(full_name) > limit:
+            return _reason(_("Name"), too_long(limit, len(full_name)))
+        return None
+
+    def _reject_missing(self, data: dict, names: dict[str, str] | None = None) -> list[str]:
+        reasons = []
+        for field in self._required_all:
+            if data.get(field.key) in (None, "", []) and field.key not in (names or {}):
+                reasons.append(_reason(field.label, _("This field is required.")))
+        return reasons
+
+    def _common(self, data: dict, row: CleanRow) -> None:
+        """Owner, external id, tags, custom values and match keys, the same for every target."""
+        row.owner_username = data.get("owner", "")
+        row.external_id = data.get("external_id", "")
+        if "tags" in data:
+            row.tags = list(dict.fromkeys(data["tags"]))
+        if self._definitions:
+            custom = {
+                k[len(CUSTOM_PREFIX) :]: v
+                for k, v in data.items()
+                if k in self._definitions and v is not None
+            }
+            if custom:
+                row.fields["custom"] = custom
+        if row.external_id:
+            row.match_keys.append(("external_id", row.external_id))
+
+    def _build_persons(self, data: dict) -> CleanRow | RejectedRow:
+        full_name = data.get("full_name", "")
+        given = data.get("given_name", "")
+        family = data.get("family_name", "")
+        if not full_name:
+            full_name = join_name(given, family)
+        elif not given and not family:
+            given, family = split_name(full_name)
+        if not full_name or len(full_name) > self._name_limit:
+            return RejectedRow([self._name_problem(full_name)])
+        if self._required_all:
+            missing = self._reject_missing(data, {"full_name": full_name})
+            if missing:
+                return RejectedRow(missing)
+        fields = {"full_name": full_name}
+        if given:
+            fields["given_name"] = given
+        if family:
+            fields["family_name"] = family
+        for key in PERSON_COPIED:
+            if key in data:
+                fields[key] = data[key]
+        row = CleanRow(fields=fields, company_name=data.get("company", ""))
+        if "phone" in data:
+            row.phones = list(dict.fromkeys(data["phone"]))
+        if "email" in data:
+            row.emails = list(dict.fromkeys(data["email"]))
+        self._common(data, row)
+        row.match_keys += [("phone", p) for p in row.phones] + [("email", e) for e in row.emails]
+        return row
+
+    def _build_companies(self, data: dict) -> CleanRow | RejectedRow:
+        missing = self._reject_missing(data)
+        if missing:
+            return RejectedRow(missing)
+        fields = {
+            k: v
+            for k, v in data.items()
+            if k not in IDENTITY_FIELDS and not k.startswith(CUSTOM_PREFIX)
+        }
+        row = CleanRow(fields=fields, company_name=data["name"])
+        if data.get("phone"):
+            row.phones = [data["phone"]]
+        if data.get("email"):
+            row.emails = [data["email"]]
+        self._common(data, row)
+        row.match_keys += [("phone", p) for p in row.phones] + [("email", e) for e in row.emails]
+        row.match_keys.append(("name", data["name"].casefold()))
+        return row
+
+    def _build_leads(self, data: dict) -> CleanRow | RejectedRow:
+        full_name = data.get("full_name") or join_name(
+            data.get("given_name", ""), data.get("family_name", "")
+        )
+        problem = self._name_problem(full_name)
+        if problem:
+            return RejectedRow([problem])
+        fields = {"full_name": full_name}
+        for key in ("job_title", "phone", "email", "region", "city", "source", "campaign",
+                    "budget", "message", "status"):  # fmt: skip
+            if key in data:
+                fields[key] = data[key]
+        if data.get("company"):
+            fields["company_name"] = data["company"]
+        row = CleanRow(fields=fields, company_name=data.get("company", ""))
+        row.phones = [data["phone"]] if data.get("phone") else []
+        row.emails = [data["email"]] if data.get("email") else []
+        self._common(data, row)
+        row.match_keys += [("phone", p) for p in row.phones] + [("email", e) for e in row.emails]
+        return row
+
+    def _build_products(self, data: dict) -> CleanRow | RejectedRow:
+        missing = self._reject_missing(data)
+        if missing:
+            return RejectedRow(missing)
+        fields = dict(data)
+        fields["currency"] = fields.get("currency", "CNY")
+        row = CleanRow(fields=fields)
+        row.match_keys.append(("sku", data["sku"]))
+        return row
+
+    @property
+    def fields_mapped(self) -> set[str]:
+        return {key for _i, _c, key, _h in self._plan} | set(self.defaults)
+
+
+# --- Small rules ---------------------------------------------------------------------------------
+
+
+def _text(text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise FieldError(too_long(limit, len(text)))
+    return text
+
+
+def _tags(text: str, limit: int | None) -> list[str]:
+    names = []
+    for name in split_multi(text, TAG_SEPARATORS):
+        if name.startswith("* "):
+            continue  # Google's system groups: "* myContacts", "* starred"
+        if limit is not None and len(name) > limit:
+            raise FieldError(
+                _("The tag “%(name)s” is too long: %(message)s")
+                % {"name": name[:20] + "…", "message": too_long(limit, len(name))}
+            )
+        names.append(name)
+    return names
+
+
+def _choice_handler(key: str, choices):
+    lookup = choice_lookup(key, choices)
+
+    def handle(text: str) -> str:
+        code = lookup.get(_fold(text))
+        if code is None:
+            raise FieldError(_("“%(value)s” is not a valid choice.") % {"value": text})
+        return code
+
+    return handle
+
+
+def _country(text: str) -> str:
+    code = COUNTRIES.get(_fold(text).replace(".", ""))
+    if code:
+        return code
+    if re.fullmatch(r"[A-Za-z]{2}", text):
+        return text.upper()
+    raise FieldError(_("Use a two-letter country code, e.g. CN."))
+
+
+CURRENCY_MARKS = re.compile(r"^[¥￥$]|^(?:CNY|RMB|USD)\s*|\s*(?:元|CNY|RMB)$")
+
+
+def _money(text: str):
+    errors = FieldErrors()
+    amount = clean_money(CURRENCY_MARKS.sub("", text), "value", errors, rules=STRICT_MONEY)
+    if errors:
+        raise FieldError(errors["value"][0])
+    return amount
+
+
+def _int(text: str) -> int:
+    number = parse_int(text)
+    if number is None:
+        raise FieldError(_("Enter a whole number."))
+    return number
+
+
+def _bool(text: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise FieldError(_("Choose yes or no."))
+
+
+def join_name(given: str, family: str) -> str:
+    """A full name from its parts: 张 + 伟 → 张伟 (family first, no space), Emily + Carter →
+    Emily Carter."""
+    if not given or not family:
+        return given or family
+    if CJK.search(given) or CJK.search(family):
+        return f"{family}{given}"
+    return f"{given} {family}"
+
+
+def split_name(full_name: str) -> tuple[str, str]:
+    """(given, family) of a Western name: "Emily Carter" → (Emily, Carter), "Carter, Emily" →
+    (Emily, Carter), "Mary Ann Smith" → (Mary Ann, Smith). A Chinese name or a single word is
+    not split: the English name fields stay empty."""
+    if CJK.search(full_name):
+        return "", ""
+    if "," in full_name:
+        family, _sep, given = full_name.partition(",")
+        return given.strip(), family.strip()
+    parts = full_name.split()
+    if len(parts) < 2:
+        return "", ""
+    return " ".join(parts[:-1]), parts[-1]
+
+
+def _reason(column, message) -> str:
+    """A rejected row's reason: the column, then what is wrong with its value."""
+    return _("%(column)s: %(message)s") % {"column": column, "message": message}
+
+
+def _flaw_reason(values: FlawedRow) -> str:
+    first, last = values.lines
+    if values.problem == "undecodable":
+        if first == last:
+            return _("Line %(line)d has characters that are not in the file's encoding.") % {
+                "line": first
+            }
+        return _(
+            "Lines %(first)d–%(last)d have characters that are not in the file's encoding."
+        ) % {"first": first, "last": last}
+    if first == last:
+        return _('Line %(line)d: a quote (") is not closed where it should be.') % {"line": first}
+    return _('Lines %(first)d–%(last)d: a quote (") is not closed where it should be.') % {
+        "first": first,
+        "last": last,
+    }
+
+
+__all__ = [
+    "CleanRow",
+    "RejectedRow",
+    "RowCleaner",
+    "ValidationFailed",
+    "join_name",
+    "normalize_email_fast",
+    "normalize_phone_fast",
+    "parse_import_date",
+    "split_name",
+]
