@@ -1,10 +1,11 @@
 """HTML routes of dataio (under /data/), one module per part."""
 
-from rapport.dataio.urls import backups, dedup, exports, health, imports
+from rapport.dataio.urls import backups, dedup, exports, health, hub, imports
 
 app_name = "dataio"
 
 urlpatterns = [
+    *hub.urlpatterns,
     *imports.urlpatterns,
     *dedup.urlpatterns,
     *exports.urlpatterns,
