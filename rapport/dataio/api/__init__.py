@@ -1,5 +1,12 @@
 """The dataio routers, mounted under /api/v1 by rapport.api.api."""
 
-from rapport.dataio.api import backups, dedup, exports, health, imports
+from rapport.dataio.api import backups, dedup, exports, health, imports, merges
 
-routers = [imports.router, dedup.router, exports.router, health.router, backups.router]
+routers = [
+    imports.router,
+    dedup.router,
+    merges.router,
+    exports.router,
+    health.router,
+    backups.router,
+]

@@ -7,3 +7,4 @@ from rapport.dataio.models.dedup import *  # noqa: F403
 from rapport.dataio.models.exports import *  # noqa: F403
 from rapport.dataio.models.health import *  # noqa: F403
 from rapport.dataio.models.imports import *  # noqa: F403
+from rapport.dataio.models.merges import *  # noqa: F403

@@ -1,6 +1,6 @@
 """HTML routes of dataio (under /data/), one module per part."""
 
-from rapport.dataio.urls import backups, dedup, exports, health, hub, imports
+from rapport.dataio.urls import backups, dedup, exports, health, hub, imports, merges
 
 app_name = "dataio"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     *hub.urlpatterns,
     *imports.urlpatterns,
     *dedup.urlpatterns,
+    *merges.urlpatterns,
     *exports.urlpatterns,
     *health.urlpatterns,
     *backups.urlpatterns,
