@@ -326,6 +326,7 @@ def import_set_mapping(
 ) -> ImportJob:
     """Set which column fills which field, the defaults, the mode and the match key. A new
     mapping invalidates an earlier dry run. `save_as` also saves it for reuse under that name."""
+    _require_importer(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     _require_editable(job)
     cleaned = _clean_mapping(
@@ -364,8 +365,22 @@ def import_mapping_save(
     mode: str,
     match_on: str,
 ) -> ImportMapping:
-    """Save (or replace) the actor's mapping called `name` for files of `target`."""
+    """Save (or replace) the actor's mapping called `name` for files of `target`. The mapping
+    is checked as `import_set_mapping` checks it, against the columns it names."""
     _require_importer(actor)
+    if target not in ImportTarget.values:
+        raise ValidationFailed(
+            _("Please correct the errors below."),
+            {"target": [_("Choose what the file holds: persons or companies.")]},
+        )
+    if not isinstance(mapping, dict):
+        raise ValidationFailed(
+            _("Please correct the errors below."),
+            {"mapping": [_("Give the mapping as column → field.")]},
+        )
+    cleaned = _clean_mapping(
+        actor, target, list(mapping), MappingInput(mapping, defaults or {}, mode, match_on)
+    )
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(
@@ -379,7 +394,7 @@ def import_mapping_save(
         owner=actor,
         target=target,
         name=name,
-        defaults={"mapping": mapping, "defaults": defaults, "mode": mode, "match_on": match_on},
+        defaults=cleaned,
     )
     return saved
 
@@ -391,6 +406,11 @@ def import_mapping_delete(*, actor: User, saved: ImportMapping) -> None:
 
 def import_apply_saved_mapping(*, actor: User, job: ImportJob, saved: ImportMapping) -> ImportJob:
     """Use a saved mapping for this file: its columns that the file has, its defaults and mode."""
+    if saved.target != job.target:
+        raise ValidationFailed(
+            _("Please correct the errors below."),
+            {"mapping_id": [_("This saved mapping is for another kind of record.")]},
+        )
     mapping = {c: k for c, k in saved.mapping.items() if c in job.columns}
     return import_set_mapping(
         actor=actor,
@@ -412,9 +432,11 @@ def _enqueue(task_name: str, job_id: int) -> None:
 
 
 @transaction.atomic
-def import_dry_run_start(*, actor: User, job: ImportJob) -> ImportJob:
+def import_dry_run_start(*, actor: User, job: ImportJob, enqueue: bool = True) -> ImportJob:
     """Queue a dry run: the whole file through the cleaner and the duplicate matching, nothing
-    written; the counts and the first rejected rows land in `job.dry_run`."""
+    written; the counts and the first rejected rows land in `job.dry_run`. `enqueue=False` is
+    for a caller that runs it itself (`manage.py import_file`)."""
+    _require_importer(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status not in (ImportStatus.MAPPED, ImportStatus.DRY_RUN_DONE):
         raise Conflict(_("Map the file's columns first."))
@@ -425,13 +447,16 @@ def import_dry_run_start(*, actor: User, job: ImportJob) -> ImportJob:
     job.heartbeat_at = None
     job.error = ""
     job.save()
-    _enqueue("run_dry_run", job.pk)
+    if enqueue:
+        _enqueue("run_dry_run", job.pk)
     return job
 
 
 @transaction.atomic
-def import_start(*, actor: User, job: ImportJob) -> ImportJob:
-    """Queue the import. It runs as a job; the page and the API follow its progress."""
+def import_start(*, actor: User, job: ImportJob, enqueue: bool = True) -> ImportJob:
+    """Queue the import. It runs as a job; the page and the API follow its progress.
+    `enqueue=False` is for a caller that runs it itself (`manage.py import_file`)."""
+    _require_importer(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status not in (ImportStatus.MAPPED, ImportStatus.DRY_RUN_DONE):
         raise Conflict(_("Map the file's columns first."))
@@ -445,7 +470,8 @@ def import_start(*, actor: User, job: ImportJob) -> ImportJob:
     job.started_at = None
     job.error = ""
     job.save()
-    _enqueue("run_import", job.pk)
+    if enqueue:
+        _enqueue("run_import", job.pk)
     return job
 
 

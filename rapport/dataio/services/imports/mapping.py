@@ -187,7 +187,8 @@ def import_fields(target: str) -> list[ImportField]:
 
 def normalize_header(name: str) -> str:
     """A header reduced for comparison: NFKC (full-width to half-width), lower case, without
-    spaces, punctuation or a trailing number ("电话2", "Phone 1" → "电话", "phone")."""
+    spaces or punctuation ("Ｅ-Mail", "（手机）" → "email", "手机"). A trailing number ("电话2",
+    "Phone 1") is kept here; `propose_mapping` tries the header without it when it has no match."""
     text = unicodedata.normalize("NFKC", name or "").lower()
     text = re.sub(r"[\s\-_./\\:;,()\[\]{}*#'\"“”‘’（）【】：；，。、]+", "", text)
     return text
@@ -208,16 +209,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "手机", "手机号", "手机号码", "移动电话", "电话", "联系电话", "电话号码", "座机",
         "固话", "固定电话", "办公电话", "联系方式", "手机电话", "mobile", "mobilephone",
         "cellphone", "cell", "phone", "phonenumber", "telephone", "tel", "tel;cell",
-        "workphone", "homephone", "businessphone",
+        "workphone", "homephone", "businessphone", "商务电话", "住宅电话", "主要电话",
+        "公司电话", "工作电话",
     ),
     "email": (
         "邮箱", "电子邮件", "电子邮箱", "邮件", "邮箱地址", "email", "mail", "emailaddress",
-        "e-mail", "emailaddr",
+        "e-mail", "emailaddr", "电子邮件地址", "邮件地址",
     ),
     "gender": ("性别", "gender", "sex"),
     "birthday": ("生日", "出生日期", "出生年月日", "生辰", "birthday", "dateofbirth", "dob",
                  "birthdate", "bday"),
-    "company": ("公司", "单位", "公司名称", "工作单位", "企业", "企业名称", "所在公司",
+    "company": ("公司", "单位", "公司名称", "单位名称", "工作单位", "企业", "企业名称", "所在公司",
                 "company", "companyname", "organization", "organisation", "org", "employer"),
     "job_title": ("职位", "职务", "岗位", "头衔", "职称", "jobtitle", "title", "position",
                   "role"),

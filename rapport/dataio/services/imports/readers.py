@@ -73,6 +73,7 @@ VCARD_COLUMNS = [
 ]
 # Several values of one property (three phone numbers) share a cell, joined by this.
 MULTI_VALUE_SEPARATOR = "; "
+CJK_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 class ImportFileError(ValidationFailed):
@@ -87,8 +88,10 @@ class FlawedRow(list):
     """A row that could not be read cleanly; its values are what could be read.
 
     `problem` is "undecodable" (a line not in the file's encoding, read with replacement
-    characters) or "quoting" (a quote that does not close where it should; the value is the raw
-    text of the lines concerned). `lines` is the range of physical lines, for the message.
+    characters, or a UTF-8 line in a GB18030 file), "quoting" (a quote that does not close where
+    it should) or "too_long" (an unquoted value over csv.field_size_limit()); for the last two
+    the value is the raw text of the lines concerned. `lines` is the range of physical lines,
+    for the message.
     """
 
     def __init__(self, values, problem: str, lines: tuple[int, int]):
@@ -107,6 +110,17 @@ def _not_a_table() -> ImportFileError:
             "This file is not a table Rapport can read. Upload a CSV file, an Excel .xlsx "
             "workbook or a vCard (.vcf) file."
         )
+    )
+
+
+def _no_vcard() -> ImportFileError:
+    return ImportFileError(_("The file has no vCard in it (BEGIN:VCARD … END:VCARD)."))
+
+
+def _not_a_workbook(exc: Exception) -> ImportFileError:
+    return ImportFileError(
+        _("This file is not an Excel workbook Rapport can read (%(error)s).")
+        % {"error": exc.__class__.__name__}
     )
 
 
@@ -163,16 +177,19 @@ def detect_encoding(sample: bytes, *, complete: bool) -> str:
         return "utf-16"
     if _looks_binary(sample[:65536]):
         raise _not_a_table()
-    if not complete and b"\n" in sample:
-        sample = sample[: sample.rindex(b"\n") + 1]
+    if not complete:
+        if b"\n" in sample:
+            sample = sample[: sample.rindex(b"\n") + 1]
+        else:
+            # One long line cut at the sample's end, perhaps inside a character.
+            sample = _drop_partial_utf8(sample)
     utf8 = other = 0
     for line in sample.splitlines():
         if line.isascii():
             continue
-        try:
-            line.decode("utf-8")
+        if _decodes(line, "utf-8"):
             utf8 += 1
-        except UnicodeDecodeError:
+        else:
             other += 1
     if other == 0 or utf8 > other:
         return "utf-8"
@@ -186,12 +203,55 @@ def detect_encoding(sample: bytes, *, complete: bool) -> str:
     return "gb18030"
 
 
+def _drop_partial_utf8(sample: bytes) -> bytes:
+    """`sample` without the start of a UTF-8 character cut off at its end."""
+    for back in range(1, min(4, len(sample)) + 1):
+        byte = sample[-back]
+        if byte < 0x80:
+            return sample
+        if byte >= 0xC0:  # a lead byte: keep it only if its character is complete
+            length = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return sample if back >= length else sample[:-back]
+    return sample
+
+
+def _utf8_cjk_line(line: bytes) -> bool:
+    """Whether a line of a GB18030 file is really UTF-8 Chinese (a row pasted from another
+    file). GB18030 bytes are seldom valid UTF-8, and when they are by chance they decode to
+    Latin, Greek or Cyrillic letters, hardly ever to a CJK ideograph."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return CJK_IDEOGRAPH.search(text) is not None
+
+
 def _decodes(line: bytes, encoding: str) -> bool:
     try:
         line.decode(encoding)
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _encoding_after_ascii(path: Path, start: int) -> str:
+    """The encoding of a file whose first megabyte is all ASCII (English names first, Chinese
+    ones later), judged on the lines from its first other byte on; UTF-8 if there is none."""
+    with path.open("rb") as f:
+        f.seek(start)
+        while chunk := f.read(SAMPLE_BYTES):
+            if chunk.isascii():
+                continue
+            first = next(i for i, byte in enumerate(chunk) if byte >= 0x80)
+            line_start = chunk.rfind(b"\n", 0, first) + 1
+            sample = chunk[line_start:] + f.read(65536)
+            try:
+                encoding = detect_encoding(sample, complete=False)
+            except ImportFileError:
+                return "utf-8"  # binary bytes: each spoilt line is reported as a row
+            # A byte order mark in the middle (files pasted together) says nothing of the start.
+            return "gb18030" if encoding == "gb18030" else "utf-8"
+    return "utf-8"
 
 
 def detect_delimiter(text: str) -> str:
@@ -202,8 +262,9 @@ def detect_delimiter(text: str) -> str:
         try:
             delimiter = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=DELIMITERS).delimiter
         except csv.Error:
+            # One column, or rows of different lengths: the Sniffer gives up.
             delimiter = None
-        if delimiter in DELIMITERS:
+        if delimiter and delimiter in DELIMITERS:
             return delimiter
     first = lines[0] if lines else ""
     counts = {d: first.count(d) for d in DELIMITERS}
@@ -236,10 +297,14 @@ def open_table(path: Path, *, original_name: str) -> "TableReader":
         raise _empty_file()
     if _starts_vcard(head) or (extension in VCARD_EXTENSIONS and b"BEGIN:VCARD" in head.upper()):
         return VCardReader(path, head, complete=size <= len(head))
+    if extension in VCARD_EXTENSIONS:
+        raise _no_vcard()
     return CsvReader(path, head, complete=size <= len(head))
 
 
 def _starts_vcard(head: bytes) -> bool:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head[:64].decode("utf-16", errors="replace").encode("utf-8")
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:11].upper()
     return text == b"BEGIN:VCARD"
 
@@ -280,6 +345,8 @@ class CsvReader(TableReader):
     def __init__(self, path: Path, head: bytes, *, complete: bool):
         self.path = path
         self.encoding = detect_encoding(head, complete=complete)
+        if self.encoding == "utf-8" and not complete and head.isascii():
+            self.encoding = _encoding_after_ascii(path, len(head))
         self.offset: int | None = None
         # UTF-16 has NUL bytes in every line and old Mac files have no \n: both are read through
         # a text stream instead (no per-line decoding, no offsets).
@@ -288,6 +355,13 @@ class CsvReader(TableReader):
         self.delimiter = detect_delimiter(text)
         self._bom = len(codecs.BOM_UTF8) if self.encoding == "utf-8-sig" else 0
         header = self._read_header()
+        if isinstance(header, FlawedRow) and header.problem != "undecodable":
+            raise ImportFileError(
+                _(
+                    'The first row, with the column names, cannot be read: a quote (") is not '
+                    "closed where it should be, or a value is too long."
+                )
+            )
         if len(header) > MAX_COLUMNS:
             raise _too_many_columns(len(header))
         self.columns = _unique_columns(header)
@@ -321,6 +395,17 @@ class CsvReader(TableReader):
             except UnicodeDecodeError:
                 line = raw.decode(encoding, errors="replace")
                 state["undecodable"] = True
+            else:
+                # GB18030 decodes almost any bytes, so a UTF-8 line would pass as gibberish.
+                if encoding == "gb18030" and not raw.isascii() and _utf8_cjk_line(raw):
+                    state["undecodable"] = True
+            state["pending"].append(line)
+            yield line
+
+    @staticmethod
+    def _text_lines(f, state: dict) -> Iterator[str]:
+        """Lines of a text stream, kept in `state` like `_lines` does, for a row's message."""
+        for line in f:
             state["pending"].append(line)
             yield line
 
@@ -338,7 +423,7 @@ class CsvReader(TableReader):
         state = {"offset": 0, "pending": [], "undecodable": False}
         if self._text_mode:
             f = self._open_text()
-            lines = f
+            lines = self._text_lines(f, state)
         else:
             f = open(self.path, "rb")  # noqa: SIM115
             start = self._bom if offset is None else offset
@@ -363,7 +448,7 @@ class CsvReader(TableReader):
                     ) from None
                 except csv.Error as exc:
                     values = self._broken_quote(exc, first_line, reader.line_num, state)
-                if not any(values):
+                if not any(values) and not isinstance(values, FlawedRow):
                     continue  # a blank line, or only delimiters
                 if skip_header:
                     skip_header = False
@@ -377,6 +462,10 @@ class CsvReader(TableReader):
 
     def _broken_quote(self, exc: csv.Error, first: int, last: int, state: dict) -> FlawedRow:
         message = str(exc)
+        raw = "".join(state["pending"])
+        if "field limit" in message and '"' not in raw:
+            # An unquoted value ends with its line, so the next row reads cleanly.
+            return FlawedRow([raw.rstrip("\r\n")], "too_long", (first, max(first, last)))
         if "field limit" in message or "end of data" in message:
             raise ImportFileError(
                 _(
@@ -385,8 +474,7 @@ class CsvReader(TableReader):
                 )
                 % {"line": first, "limit": csv.field_size_limit()}
             )
-        raw = "".join(state["pending"]).rstrip("\r\n")
-        return FlawedRow([raw], "quoting", (first, max(first, last)))
+        return FlawedRow([raw.rstrip("\r\n")], "quoting", (first, max(first, last)))
 
     def _check_sample(self) -> None:
         """Parse the first megabyte now, so a broken file is refused before the import starts."""
@@ -459,28 +547,26 @@ class XlsxReader(TableReader):
         """Non-blank rows of the first sheet as text."""
         from openpyxl import load_workbook
 
-        try:
-            workbook = load_workbook(self.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise ImportFileError(
-                _("This file is not an Excel workbook Rapport can read (%(error)s).")
-                % {"error": exc.__class__.__name__}
-            ) from exc
-        except Exception as exc:  # openpyxl raises many kinds on a corrupt file
-            raise ImportFileError(
-                _("This file is not an Excel workbook Rapport can read (%(error)s).")
-                % {"error": exc.__class__.__name__}
-            ) from exc
-        try:
-            if not workbook.worksheets:
-                return
-            sheet = workbook.worksheets[0]
-            for row in sheet.iter_rows(values_only=True):
-                values = [_cell_text(v) for v in row]
-                if any(v.strip() for v in values):
-                    yield values
-        finally:
-            workbook.close()
+        # A file object, not the path: openpyxl refuses a path whose extension is not .xlsx,
+        # and a workbook is recognised by its content whatever the upload was called.
+        with open(self.path, "rb") as f:
+            try:
+                workbook = load_workbook(f, read_only=True, data_only=True)
+            except Exception as exc:  # openpyxl raises many kinds on a corrupt file
+                raise _not_a_workbook(exc) from exc
+            try:
+                if not workbook.worksheets:
+                    return
+                sheet = workbook.worksheets[0]
+                for row in sheet.iter_rows(values_only=True):
+                    values = [_cell_text(v) for v in row]
+                    if any(v.strip() for v in values):
+                        yield values
+            except (zipfile.BadZipFile, ValueError, KeyError, SyntaxError, EOFError) as exc:
+                # A sheet damaged after its first rows (lxml's XMLSyntaxError is a SyntaxError).
+                raise _not_a_workbook(exc) from exc
+            finally:
+                workbook.close()
 
     def _iter_rows(self):
         width = len(self.columns)
@@ -503,6 +589,22 @@ VCARD_ESCAPE = re.compile(r"\\([\\,;nN])")
 
 def _unescape(text: str) -> str:
     return VCARD_ESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
+
+
+def _split_property(line: bytes) -> tuple[bytes, bytes, bytes]:
+    """(name and parameters, ":", value) of a content line. The colon is the first one outside
+    double quotes: RFC 6350 parameters may be quoted and hold one (GEO="geo:39.9,116.4")."""
+    colon = line.find(b":")
+    quote = line.find(b'"')
+    if colon < 0 or quote < 0 or quote > colon:
+        return line.partition(b":")
+    quoted = False
+    for position, byte in enumerate(line):
+        if byte == 0x22:  # "
+            quoted = not quoted
+        elif byte == 0x3A and not quoted:  # :
+            return line[:position], b":", line[position + 1 :]
+    return line, b"", b""
 
 
 def _split_structured(text: str) -> list[str]:
@@ -537,11 +639,13 @@ class VCardReader(TableReader):
         self.path = path
         self.encoding = detect_encoding(head, complete=complete)
         if self.encoding == "utf-16":
-            raise _not_a_table()
+            raise ImportFileError(
+                _("vCard files in UTF-16 cannot be imported. Export the contacts as UTF-8.")
+            )
         self.columns = list(VCARD_COLUMNS)
         self._index = {name: i for i, name in enumerate(self.columns)}
         if not self.sample(1):
-            raise ImportFileError(_("The file has no vCard in it (BEGIN:VCARD … END:VCARD)."))
+            raise _no_vcard()
 
     def _physical_lines(self) -> Iterator[tuple[bytes, int]]:
         with open(self.path, "rb") as f:
@@ -579,7 +683,7 @@ class VCardReader(TableReader):
             raw = raw.lstrip(b"\xef\xbb\xbf") if line_number == 1 else raw
             if not raw.strip():
                 continue
-            name_part, sep, value_part = raw.partition(b":")
+            name_part, sep, value_part = _split_property(raw)
             if not sep:
                 continue
             name_params = name_part.decode("ascii", errors="replace")

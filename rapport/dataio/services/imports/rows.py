@@ -16,6 +16,7 @@ for slashed dates day first like the forms (05/03/2024 is 5 March) unless `date_
 (Outlook's US exports write 3/5/2024 for 5 March).
 """
 
+import csv
 import dataclasses
 import datetime
 import re
@@ -69,6 +70,7 @@ BASE_DATE_FORMATS = (
     "%Y-%m-%dT%H:%M:%S",
     "%d %b %Y",
     "%d %B %Y",
+    "%d-%b-%Y",
     "%b %d, %Y",
     "%B %d, %Y",
     "%b %d %Y",
@@ -222,9 +224,10 @@ PHONE_PUNCTUATION = str.maketrans("", "", " -()\u00a0")
 
 
 @lru_cache(maxsize=65536)
-def _phone_slow(raw: str) -> str | FieldError:
+def _phone_slow(raw: str, region: str, language: str | None) -> str | FieldError:
+    # Keyed by the region (the answer) and the language (the message) as well as the number.
     try:
-        return normalize_phone(raw)
+        return normalize_phone(raw, region)
     except FieldError as exc:
         return exc
 
@@ -247,9 +250,9 @@ def normalize_phone_fast(raw: str) -> str:
             and len(raw) <= 40
         ):
             return prefix + digits
-    result = _phone_slow(raw.strip())
+    result = _phone_slow(raw.strip(), settings.PHONE_DEFAULT_REGION, translation.get_language())
     if isinstance(result, FieldError):
-        raise result
+        raise FieldError(str(result))
     return result
 
 
@@ -300,6 +303,13 @@ def parse_import_date(raw: str, *, month_first: bool = False) -> datetime.date:
         raise FieldError(_("“%(value)s” has no year; a birthday needs one.") % {"value": text})
     formats = BASE_DATE_FORMATS + (MONTH_FIRST if month_first else DAY_FIRST)
     return parse_date(text, formats)
+
+
+def _optional_date(text: str, month_first: bool) -> datetime.date | None:
+    """A date cell: None for the placeholders exports write for "no date"."""
+    if text in EMPTY_DATES:
+        return None
+    return parse_import_date(text, month_first=month_first)
 
 
 def _fold(text: str) -> str:
@@ -440,14 +450,14 @@ class RowCleaner:
         if kind == "phone":
             if field.repeatable:
                 return lambda text: [normalize_phone_fast(p) for p in _split(text) if p]
-            return normalize_phone_fast
+            return lambda text: normalize_phone_fast(_one_value(text))
         if kind == "email":
             if field.repeatable:
                 return lambda text: [normalize_email_fast(p) for p in _split(text) if p]
-            return normalize_email_fast
+            return lambda text: normalize_email_fast(_one_value(text))
         if kind == "date":
             month_first = self.month_first
-            return lambda text: parse_import_date(text, month_first=month_first)
+            return lambda text: _optional_date(text, month_first)
         if kind == "choice":
             return _choice_handler(key, field.choices)
         if kind == "multi":
@@ -469,7 +479,7 @@ class RowCleaner:
         def handle(text: str):
             raw: Any = text
             if kind == CustomFieldType.DATE:
-                raw = parse_import_date(text, month_first=month_first)
+                raw = _optional_date(text, month_first)
             elif kind == CustomFieldType.MULTI_CHOICE:
                 raw = split_multi(text, TAG_SEPARATORS)
             return clean_custom_value(definition, raw)
@@ -500,6 +510,8 @@ class RowCleaner:
             except FieldError as exc:
                 reasons.append(_reason(column, exc))
                 continue
+            if value is None:
+                continue  # a placeholder for "no value", like Outlook's 0/0/00 for a date
             if key not in data:
                 data[key] = value
             elif value.__class__ is list:
@@ -634,6 +646,16 @@ class RowCleaner:
 # --- Small rules ---------------------------------------------------------------------------------
 
 
+def _one_value(text: str) -> str:
+    """The cell of a field that takes one phone or e-mail. Several in it ("138… / 139…") are
+    refused: the forms' parser would keep the first and silently drop the others."""
+    if len(split_multi(text)) > 1:
+        raise FieldError(
+            _("“%(value)s” holds several values; this field takes one.") % {"value": text}
+        )
+    return text
+
+
 def _text(text: str, limit: int) -> str:
     if len(text) > limit:
         raise FieldError(too_long(limit, len(text)))
@@ -734,6 +756,11 @@ def _reason(column, message) -> str:
 
 def _flaw_reason(values: FlawedRow) -> str:
     first, last = values.lines
+    if values.problem == "too_long":
+        return _("Line %(line)d has a value longer than %(limit)d characters.") % {
+            "line": first,
+            "limit": csv.field_size_limit(),
+        }
     if values.problem == "undecodable":
         if first == last:
             return _("Line %(line)d has characters that are not in the file's encoding.") % {

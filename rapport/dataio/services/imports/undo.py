@@ -42,7 +42,7 @@ def can_undo(job: ImportJob) -> bool:
         and job.purged_at is None
         and deadline is not None
         and timezone.now() < deadline
-        and (job.created_count or job.updated_count or job.status == ImportStatus.FAILED)
+        and bool(job.created_count or job.updated_count or job.status == ImportStatus.FAILED)
     )
 
 

@@ -1,0 +1,180 @@
+#!/usr/bin/env python
+"""Rows per second of an import of persons, end to end, against the raw insert rate of the same
+database measured in the same run.
+
+    .venv/bin/python bench/import_rate.py                      # 1,000,000 rows, fresh SQLite
+    .venv/bin/python bench/import_rate.py --rows 200000 --existing 100000 --mode upsert
+    DATABASE_URL=postgres://… .venv/bin/python bench/import_rate.py --rows 200000
+
+Without DATABASE_URL (or RAPPORT_SQLITE_PATH) a fresh SQLite file in a temporary directory is
+migrated and used; a database given by DATABASE_URL is migrated and used as it is. `--existing`
+first adds that many persons with `manage.py seed_demo --persons`; a tenth of the file's rows
+then carry the e-mail of one of them (updated in upsert mode, skipped in create mode).
+
+The file (姓名, 手机, 邮箱, 公司, 城市, 标签 — names, mobile numbers, e-mails, one company per
+fifty rows, a city, a tag; one row in two hundred with a bad e-mail) is read through the
+services the import page uses (`import_upload`, `import_set_mapping`, `import_start`) and run
+in this process by `import_run`, batch after batch, each batch committed with its checkpoint.
+Reported: rows/s of the import; peak resident memory of the process; and, as the yardstick, the
+rate of `bulk_create` of plain Person rows (the persons table alone, no e-mails, phones, search
+terms, timeline or undo records) in batches of the import's size, rolled back afterwards.
+"""
+
+import argparse
+import csv
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+CITIES = ["北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "南京", "西安", "重庆"]
+FAMILY = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+def write_csv(path: Path, rows: int, existing_emails: list[str], seed: int) -> None:
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["姓名", "手机", "邮箱", "公司", "城市", "标签"])
+        for i in range(rows):
+            name = rng.choice(FAMILY) + rng.choice(GIVEN) + rng.choice(GIVEN)
+            if existing_emails and i % 10 == 0:
+                email = rng.choice(existing_emails)
+            elif i % 200 == 199:
+                email = f"bad-address-{i}"
+            else:
+                email = f"bench{i}@example.cn"
+            company = f"公司{i // 50}" if i % 3 == 0 else ""
+            writer.writerow(
+                [name, f"13{i:09d}", email, company, rng.choice(CITIES), "导入" if i % 7 else ""]
+            )
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], cwd=BASE_DIR, check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the file")
+    parser.add_argument(
+        "--existing", type=int, default=0, help="persons to add first with seed_demo --persons"
+    )
+    parser.add_argument("--mode", choices=["create", "upsert"], default="create")
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument(
+        "--raw-rows", type=int, default=None, help="rows of the raw insert (default: --rows)"
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="rapport-import-bench-"))
+    os.environ.setdefault("RAPPORT_IMPORT_DIR", str(work / "imports"))
+    if not os.environ.get("DATABASE_URL") and not os.environ.get("RAPPORT_SQLITE_PATH"):
+        os.environ["RAPPORT_SQLITE_PATH"] = str(work / "bench.sqlite3")
+    # Subprocesses (migrate, seed_demo) inherit the same database.
+    manage("migrate", "--noinput", "-v0")
+    if args.existing:
+        manage("seed_demo", "--persons", str(args.existing), "--append")
+
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from rapport.accounts.models import Role, User
+    from rapport.accounts.services import user_create
+    from rapport.customers.models import Person, PersonEmail
+    from rapport.dataio.services.imports import jobs
+
+    batch_size = args.batch_size or jobs.BATCH_SIZE
+    actor = User.objects.filter(username="bench-importer").first() or user_create(
+        username="bench-importer",
+        password="bench-importer-password-1",  # noqa: S106
+        role=Role.ADMINISTRATOR,
+        language="en",
+    )
+    existing_emails = []
+    if args.existing:
+        existing_emails = list(
+            PersonEmail.objects.order_by("?").values_list("email", flat=True)[:50_000]
+        )
+
+    path = work / "bench.csv"
+    started = time.perf_counter()
+    write_csv(path, args.rows, existing_emails, args.seed)
+    print(
+        f"file: {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB, "
+        f"written in {time.perf_counter() - started:.1f} s"
+    )
+    print(f"database: {connection.vendor}; existing persons: {Person.objects.count():,}")
+    rss_before = peak_rss_mb()
+
+    started = time.perf_counter()
+    with path.open("rb") as f:
+        job = jobs.import_upload(actor=actor, file=f, original_name=path.name)
+    job = jobs.import_set_mapping(
+        actor=actor,
+        job=job,
+        mapping=job.mapping,
+        mode=args.mode,
+        match_on="email",
+    )
+    job = jobs.import_start(actor=actor, job=job, enqueue=False)
+    upload_seconds = time.perf_counter() - started
+    last = [time.perf_counter()]
+
+    def progress(current):
+        if time.perf_counter() - last[0] >= 10:
+            last[0] = time.perf_counter()
+            elapsed = last[0] - started
+            print(
+                f"  {current.rows_done:,} rows, {current.rows_done / elapsed:,.0f} rows/s, "
+                f"peak RSS {peak_rss_mb():.0f} MB",
+                flush=True,
+            )
+
+    job = jobs.import_run(job.pk, batch_size=batch_size, progress=progress)
+    seconds = time.perf_counter() - started
+    assert job is not None and job.status == "done", job and job.error
+    print(
+        f"import ({args.mode}): {job.rows_done:,} rows in {seconds:.1f} s "
+        f"(upload and mapping {upload_seconds:.1f} s) = {job.rows_done / seconds:,.0f} rows/s; "
+        f"created {job.created_count:,}, updated {job.updated_count:,}, "
+        f"skipped {job.skipped_count:,}, rejected {job.rejected_count:,}"
+    )
+    print(f"peak RSS: {peak_rss_mb():.0f} MB (before the import {rss_before:.0f} MB)")
+
+    raw_rows = args.raw_rows or args.rows
+    started = time.perf_counter()
+    with transaction.atomic():
+        for first in range(0, raw_rows, batch_size):
+            Person.objects.bulk_create(
+                Person(full_name=f"raw{i}", owner_id=actor.pk, team_id=None)
+                for i in range(first, min(first + batch_size, raw_rows))
+            )
+        raw_seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    raw_rate = raw_rows / raw_seconds
+    print(
+        f"raw insert (bulk_create of plain Person rows, batches of {batch_size:,}): "
+        f"{raw_rows:,} rows in {raw_seconds:.1f} s = {raw_rate:,.0f} rows/s"
+    )
+    print(f"import / raw: {job.rows_done / seconds / raw_rate:.0%}")
+
+
+if __name__ == "__main__":
+    main()
