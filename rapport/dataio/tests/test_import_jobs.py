@@ -447,3 +447,19 @@ def test_a_bad_tag_name_default_is_a_mapping_error_not_a_row_error(alice):
 
     assert "defaults.tags" in exc.value.details
     assert not Tag.objects.exists()
+
+
+@pytest.mark.django_db
+def test_outlook_exports_read_slashed_dates_month_first(alice):
+    columns = ["First Name", "Last Name", "E-mail Address", "Mobile Phone", "Birthday"]
+    mapping = {"First Name": "given_name", "Last Name": "family_name", "Birthday": "birthday"}
+    outlook = jobs._cleaner("persons", mapping, {}, alice, columns)
+    other = jobs._cleaner(
+        "persons", {"姓名": "full_name", "生日": "birthday"}, {}, alice, ["姓名", "生日"]
+    )
+
+    outlook_row = outlook.clean(["Emily", "Carter", "", "", "3/5/1990"])
+    other_row = other.clean(["张伟", "3/5/1990"])
+
+    assert outlook_row.fields["birthday"] == datetime.date(1990, 3, 5)
+    assert other_row.fields["birthday"] == datetime.date(1990, 5, 3)

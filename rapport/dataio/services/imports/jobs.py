@@ -347,7 +347,17 @@ def import_set_mapping(
 def _cleaner(target, mapping, defaults, actor, columns):
     from rapport.dataio.services.imports.rows import RowCleaner
 
-    return RowCleaner(target, mapping, _cleaner_defaults(defaults), actor=actor, columns=columns)
+    # Outlook writes dates in the Windows locale's order; its English headers mean a US locale
+    # (3/5/1990 is 5 March there). Every other file reads slashed dates day first, like the forms.
+    outlook = mapping_rules.detect_known_export(list(columns or [])) == "outlook"
+    return RowCleaner(
+        target,
+        mapping,
+        _cleaner_defaults(defaults),
+        actor=actor,
+        columns=columns,
+        date_order="mdy" if outlook else "dmy",
+    )
 
 
 def _cleaner_defaults(defaults: dict) -> dict:
