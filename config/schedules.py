@@ -49,3 +49,8 @@ def snapshot_data_health() -> None:
 def daily_backup() -> None:
     if settings.RAPPORT_BACKUP_KEEP > 0:
         dataio_tasks.backups.backup_scheduled()
+
+
+@db_periodic_task(crontab(minute="50", hour="18"))  # before the health snapshot at 19:20
+def scan_duplicates_nightly() -> None:
+    dataio_tasks.dedup.scan_all_nightly()

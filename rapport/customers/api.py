@@ -8,7 +8,7 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.schemas import (
     InputSchema,
@@ -22,6 +22,7 @@ from rapport.api.schemas import (
     paginate,
 )
 from rapport.customers import selectors, services
+from rapport.customers.duplicates import likely_duplicates
 from rapport.customers.models import (
     ContactLabel,
     CustomFieldType,
@@ -245,10 +246,30 @@ def persons_list(request: HttpRequest, query: Query[CustomerListQuery]):
     )
 
 
-@persons_router.post("/persons", response={201: PersonOut, **error_responses(400, 422)})
+class DuplicateWarningOut(Schema):
+    id: int
+    full_name: str
+    score: int
+    reasons: list[str]
+
+
+class PersonCreatedOut(PersonOut):
+    duplicates: list[DuplicateWarningOut] = Field(
+        default_factory=list,
+        description="Persons you may see that this one likely duplicates (a warning only).",
+    )
+
+
+@persons_router.post("/persons", response={201: PersonCreatedOut, **error_responses(400, 422)})
 def person_create(request: HttpRequest, payload: PersonIn):
-    person = services.person_create(actor=request.auth, data=_input(payload))
-    return Status(201, selectors.person_detail(request.auth, person.pk))
+    data = _input(payload)
+    person = services.person_create(actor=request.auth, data=data)
+    created = selectors.person_detail(request.auth, person.pk)
+    created.duplicates = [
+        {"id": d.person.pk, "full_name": d.person.full_name, "score": d.score, "reasons": d.reasons}
+        for d in likely_duplicates(request.auth, data, exclude_id=person.pk)
+    ]
+    return Status(201, created)
 
 
 @persons_router.get("/persons/{int:person_id}", response={200: PersonOut, **error_responses(404)})

@@ -8,6 +8,12 @@ class DataioConfig(AppConfig):
     verbose_name = _("Data import and export")
 
     def ready(self):
-        # The merge registers the titles of its timeline entries; import it at startup so the
-        # timeline words them even in a process that never loaded the dataio URLs or API.
+        from rapport.customers.duplicates import register_duplicate_check
+        from rapport.dataio.selectors.dedup import likely_duplicates
+
+        # Imported at start-up because the merge registers the titles of its timeline entries,
+        # which the timeline needs even in a process that never loaded dataio's URLs or API.
         from rapport.dataio.services.dedup import merge  # noqa: F401
+
+        # The person form and the API warn of likely duplicates through customers' hook.
+        register_duplicate_check(likely_duplicates)

@@ -35,3 +35,13 @@ def test_data_page_needs_login(client):
     response = client.get(reverse("dataio:home"))
 
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_data_page_links_imports_duplicates_and_merges(client, alice):
+    client.force_login(alice)
+
+    page = client.get(reverse("dataio:home")).content.decode()
+
+    for name in ("dataio:imports", "dataio:duplicate_list", "dataio:merge_list"):
+        assert f'href="{reverse(name)}"' in page

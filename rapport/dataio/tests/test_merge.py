@@ -27,7 +27,7 @@ from rapport.customers.services import (
     person_update,
     tag_create,
 )
-from rapport.dataio.models import Merge, PersonMerge
+from rapport.dataio.models import CandidateStatus, DuplicateCandidate, Merge, PersonMerge
 from rapport.dataio.services.dedup.merge import (
     _relations,
     company_merge,
@@ -513,3 +513,19 @@ def test_undo_after_the_survivor_was_deleted_is_a_conflict(alice, pair):
 
     with pytest.raises(Conflict):
         merge_undo(actor=alice, merge=merge)
+
+
+def test_merge_resolves_the_review_queues_pair_and_undo_reopens_it(alice, pair):
+    survivor, other = pair
+    low, high = sorted([survivor.pk, other.pk])
+    candidate = DuplicateCandidate.objects.create(
+        record_type="person", first_id=low, second_id=high, score=95, reasons=["same name"]
+    )
+
+    merge = person_merge(actor=alice, survivor=survivor, other=other)
+    candidate.refresh_from_db()
+    assert (candidate.status, candidate.resolved_by) == (CandidateStatus.MERGED, alice)
+
+    merge_undo(actor=alice, merge=merge)
+    candidate.refresh_from_db()
+    assert (candidate.status, candidate.resolved_by) == (CandidateStatus.OPEN, None)

@@ -47,7 +47,9 @@ from rapport.customers.selectors import (
 )
 from rapport.customers.services import company_rebuild_search_terms, person_rebuild_search_terms
 from rapport.dataio.models import (
+    CandidateStatus,
     CompanyMerge,
+    DuplicateCandidate,
     Merge,
     MergeRecordType,
     PersonMerge,
@@ -545,6 +547,7 @@ def _merge(
         data={"other_id": other_pk, "other_name": other_name, "merge_id": merge.pk},
         **{kind.timeline_key: survivor.pk},
     )
+    _pair_resolved(kind.record_type, survivor.pk, other_pk, actor=actor, merged=True)
     audit.info(
         "merge %s: %s %s merged into %s by user %s",
         merge.pk,
@@ -554,6 +557,20 @@ def _merge(
         actor.pk,
     )
     return merge
+
+
+def _pair_resolved(record_type: str, a: int, b: int, *, actor: User, merged: bool) -> None:
+    """The review queue's pair of these two records (if the scan found it): merged, or open
+    again after an undo. Pairs are stored with the smaller id first."""
+    pair = DuplicateCandidate.objects.filter(
+        record_type=record_type, first_id=min(a, b), second_id=max(a, b)
+    )
+    if merged:
+        pair.update(status=CandidateStatus.MERGED, resolved_at=timezone.now(), resolved_by=actor)
+    else:
+        pair.filter(status=CandidateStatus.MERGED).update(
+            status=CandidateStatus.OPEN, resolved_at=None, resolved_by=None
+        )
 
 
 def _orders_follow(kind: _Kind, survivor_pk: int, owner: dict) -> dict:
@@ -738,5 +755,6 @@ def merge_undo(*, actor: User, merge: Merge) -> Merge:
         data={"other_id": merge.other_id, "other_name": merge.other_name, "merge_id": merge.pk},
         **{kind.timeline_key: survivor.pk},
     )
+    _pair_resolved(kind.record_type, survivor.pk, merge.other_id, actor=actor, merged=False)
     audit.info("merge %s undone by user %s", merge.pk, actor.pk)
     return merge

@@ -1,0 +1,86 @@
+"""Which pairs of persons to score: blocking, so that a scan is not n².
+
+Records are grouped by keys that a duplicate very likely shares with its original: a phone, an
+e-mail, the order-free name key together with the birthday, a company or the city, and the name
+key alone when few people have it. A sorted neighbourhood over the name key (and the key read
+backwards) catches typos that change the key. A group larger than its cap is a shared office
+number or a name like 张伟 in a large city: it is skipped, and its members meet through their
+narrower keys instead.
+
+Each key kind is sorted and grouped on its own, so memory stays one list of (key, index) at a
+time, and a pair is scored as soon as it is found (pairs found twice are rare: true duplicates
+sharing several keys); the caller keeps the best score per pair.
+"""
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from itertools import groupby
+
+from rapport.dataio.services.dedup.scoring import PersonProfile
+
+CONTACT_BLOCK_MAX = 50  # a number or address shared by more is an office's or a family's
+NAME_BLOCK_MAX = 30  # a name alone pairs at most this many people
+NAME_PLUS_BLOCK_MAX = 200  # name + birthday / company / city
+NEIGHBOURHOOD_WINDOW = 4
+
+KeyFunction = Callable[[PersonProfile], Sequence[str]]
+
+BLOCK_KEYS: tuple[tuple[str, KeyFunction, int], ...] = (
+    ("phone", lambda p: p.phones, CONTACT_BLOCK_MAX),
+    ("email", lambda p: p.emails, CONTACT_BLOCK_MAX),
+    ("name", lambda p: (p.key,) if p.key else (), NAME_BLOCK_MAX),
+    (
+        "name_birthday",
+        lambda p: (p.key + "|" + p.birthday,) if p.key and p.birthday else (),
+        NAME_PLUS_BLOCK_MAX,
+    ),
+    (
+        "name_company",
+        lambda p: [p.key + "|" + c for c in p.companies] if p.key else (),
+        NAME_PLUS_BLOCK_MAX,
+    ),
+    (
+        "name_city",
+        lambda p: (p.key + "|" + p.city,) if p.key and p.city else (),
+        NAME_PLUS_BLOCK_MAX,
+    ),
+)
+
+
+def _key_groups(
+    profiles: Sequence[PersonProfile], keys: KeyFunction, cap: int
+) -> Iterator[list[int]]:
+    entries = [(k, i) for i, p in enumerate(profiles) for k in keys(p) if k]
+    entries.sort()
+    for _, group in groupby(entries, key=lambda e: e[0]):
+        members = [i for _, i in group]
+        if 2 <= len(members) <= cap:
+            yield members
+
+
+def candidate_pairs(profiles: Sequence[PersonProfile]) -> Iterator[tuple[int, int]]:
+    """Index pairs (i < j) into `profiles` worth scoring; a pair may come more than once."""
+    for _, keys, cap in BLOCK_KEYS:
+        for members in _key_groups(profiles, keys, cap):
+            for x, i in enumerate(members):
+                for j in members[x + 1 :]:
+                    yield (i, j) if i < j else (j, i)
+    yield from _neighbourhood_pairs(profiles, lambda p: p.key)
+    yield from _neighbourhood_pairs(profiles, lambda p: p.key[::-1])
+
+
+def _neighbourhood_pairs(profiles: Sequence[PersonProfile], sort_key) -> Iterator[tuple[int, int]]:
+    """Neighbours within the window in name-key order whose keys differ (equal keys meet in
+    the name blocks)."""
+    order = sorted(
+        (i for i, p in enumerate(profiles) if p.key), key=lambda i: sort_key(profiles[i])
+    )
+    for x, i in enumerate(order):
+        key = profiles[i].key
+        for j in order[x + 1 : x + 1 + NEIGHBOURHOOD_WINDOW]:
+            if profiles[j].key != key:
+                yield (i, j) if i < j else (j, i)
+
+
+def name_counts(profiles: Sequence[PersonProfile]) -> Counter:
+    return Counter(p.key for p in profiles if p.key)
