@@ -1,4 +1,4 @@
-"""REST endpoints of dataio: imports of persons and companies.
+"""REST endpoints of dataio: imports of persons, companies, leads and products.
 
 The same steps as the import pages, each a call: upload a file (`POST /imports`, multipart),
 read its columns with sample values and the proposed mapping, set the mapping (or apply a saved
@@ -174,14 +174,14 @@ class MappingIn(InputSchema):
     match_on: str = Field(
         ImportMatchOn.EMAIL,
         description="What identifies an existing record: `email`, `phone`, `external_id` "
-        "(companies also `name`).",
+        "(companies also `name`); products are always matched on `sku`.",
     )
     save_as: str | None = Field(None, description="Also save the mapping under this name.")
 
 
 class SavedMappingIn(InputSchema):
     name: str
-    target: str = Field(description="`persons` or `companies`.")
+    target: str = Field(description="`persons`, `companies`, `leads` or `products`.")
     mapping: dict[str, str | None]
     defaults: DefaultsIn | None = None
     mode: str = ImportMode.CREATE
@@ -285,7 +285,7 @@ def _uploaded_file(request: HttpRequest):
                         "required": ["file"],
                         "properties": {
                             "file": {"type": "string", "format": "binary"},
-                            "target": {"type": "string", "enum": ["persons", "companies"]},
+                            "target": {"type": "string", "enum": ImportTarget.values},
                         },
                     }
                 }
@@ -294,9 +294,11 @@ def _uploaded_file(request: HttpRequest):
         }
     },
     description="Upload a CSV (any common encoding and delimiter), .xlsx or vCard file as the "
-    "multipart field `file`, with `target` `persons` (default) or `companies`. Files over "
-    "RAPPORT_IMPORT_MAX_BYTES are answered 413 `file_too_large`; a file that is not a table "
-    "422 `import_file_invalid`. The answer holds the columns and a proposed mapping.",
+    "multipart field `file`, with `target` `persons` (default), `companies`, `leads` or "
+    "`products` (administrators and sales managers only: others are answered 422 with the "
+    "reason under `target`). Files over RAPPORT_IMPORT_MAX_BYTES are answered 413 "
+    "`file_too_large`; a file that is not a table 422 `import_file_invalid`. The answer holds "
+    "the columns and a proposed mapping.",
 )
 def import_upload(request: HttpRequest):
     upload, target = _uploaded_file(request)
@@ -485,13 +487,14 @@ def import_undo(request: HttpRequest, job_id: int):
 @router.get(
     "/import-mappings",
     response={200: list[SavedMappingOut], **error_responses(422)},
-    description="Your saved mappings for files of `target` (`persons` or `companies`).",
+    description="Your saved mappings for files of `target` (`persons`, `companies`, `leads` or "
+    "`products`).",
 )
 def saved_mappings_list(request: HttpRequest, query: Query[SavedMappingQuery]):
     if query.target not in ImportTarget.values:
         raise ValidationFailed(
             _("Please correct the errors below."),
-            {"target": [_("Choose what the file holds: persons or companies.")]},
+            {"target": [_("Choose what the file holds: persons, companies, leads or products.")]},
         )
     return list(selectors.saved_mappings_for(request.auth, query.target))
 

@@ -1,4 +1,5 @@
-"""Imports: the job that reads a file into persons or companies, saved mappings, undo data.
+"""Imports: the job that reads a file into persons, companies, leads or products, saved
+mappings, undo data.
 
 An `ImportJob` is the log of one import (who, when, which file, what came of each row) and the
 checkpoint that lets a killed worker resume: `rows_done`, the counts and `rejected_offset` are
@@ -30,6 +31,8 @@ __all__ = [
 class ImportTarget(models.TextChoices):
     PERSONS = "persons", _("Persons")
     COMPANIES = "companies", _("Companies")
+    LEADS = "leads", _("Leads")
+    PRODUCTS = "products", _("Products")
 
 
 class ImportMode(models.TextChoices):
@@ -43,6 +46,8 @@ class ImportMatchOn(models.TextChoices):
     PHONE = "phone", _("Phone")
     EXTERNAL_ID = "external_id", _("External ID")
     NAME = "name", _("Name")
+    # Products are always matched on their SKU.
+    SKU = "sku", _("SKU")
 
 
 class ImportStatus(models.TextChoices):
@@ -169,7 +174,8 @@ class ImportRecord(models.Model):
     """One record an import created or updated; `before` holds what an update overwrote."""
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="records")
-    # "person" or "company" (an import of persons may create the companies they work for).
+    # "person", "company", "lead" or "product" (an import of persons may create the companies
+    # they work for).
     kind = models.CharField(max_length=10)
     object_id = models.BigIntegerField()
     action = models.CharField(max_length=10, choices=ImportAction)
@@ -200,13 +206,17 @@ class ImportedKey(models.Model):
     company = models.ForeignKey(
         "customers.Company", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    lead = models.ForeignKey(
+        "sales.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["target", "key"], name="imported_key_unique"),
             models.CheckConstraint(
-                condition=(Q(person__isnull=False) & Q(company__isnull=True))
-                | (Q(person__isnull=True) & Q(company__isnull=False)),
+                condition=(Q(person__isnull=False) & Q(company__isnull=True) & Q(lead__isnull=True))
+                | (Q(person__isnull=True) & Q(company__isnull=False) & Q(lead__isnull=True))
+                | (Q(person__isnull=True) & Q(company__isnull=True) & Q(lead__isnull=False)),
                 name="imported_key_one_record",
             ),
         ]

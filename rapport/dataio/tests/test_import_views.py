@@ -487,3 +487,38 @@ def test_administrator_sees_every_import_and_who_made_it(alice, charlie, admin_u
     html = response.content.decode()
     assert "alice.csv" in html and "charlie.csv" in html
     assert response.context["show_user"] is True
+
+
+@pytest.mark.django_db
+def test_mapping_page_offers_only_the_defaults_the_records_have(
+    client, admin_user, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    products = upload(
+        admin_user, [["SKU", "名称", "单价"], ["A-1", "茶叶", "88.50"]], target="products"
+    )
+    leads = upload(admin_user, [["姓名", "手机"], ["王芳", "13912345678"]], target="leads")
+
+    products_page = client.get(reverse("dataio:import_mapping", args=[products.pk])).content
+    leads_page = client.get(reverse("dataio:import_mapping", args=[leads.pk])).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("dataio:import_mapping", args=[products.pk]),
+            {
+                "map_0": "sku",
+                "map_1": "name",
+                "map_2": "unit_price",
+                "mode": "create",
+                "match_on": "sku",
+                "save_as": "",
+            },
+        )
+
+    assert b"Defaults for empty values" not in products_page
+    assert 'data-testid="field-owner"' in leads_page
+    assert 'data-testid="field-source"' in leads_page
+    assert 'data-testid="field-tags"' not in leads_page
+    assert response.status_code == 302
+    products.refresh_from_db()
+    assert products.status == ImportStatus.DRY_RUN_DONE
+    assert products.dry_run["created"] == 1

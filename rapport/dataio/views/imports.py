@@ -65,6 +65,9 @@ class UploadForm(ServiceErrorsMixin, forms.Form):
     )
 
 
+DEFAULT_FIELDS = ("owner", "tags", "source")
+
+
 class MappingForm(ServiceErrorsMixin, forms.Form):
     """One select per column of the file (`map_<index>`), the defaults, mode and match key.
 
@@ -127,10 +130,17 @@ class MappingForm(ServiceErrorsMixin, forms.Form):
                 required=False,
                 widget=forms.Select(attrs=_testid(f"map_{index}")),
             )
-        self.fields["owner"].choices = [("", _("— the importer —"))] + [
-            (u.username, str(u)) for u in assignable_users(actor)
-        ]
-        self.fields["source"].choices = [("", "—"), *SourceChannel.choices]
+        # Only the defaults the records have: leads have no tags, products none of the three.
+        keys = {f.key for f in fields}
+        for name in DEFAULT_FIELDS:
+            if name not in keys:
+                del self.fields[name]
+        if "owner" in self.fields:
+            self.fields["owner"].choices = [("", _("— the importer —"))] + [
+                (u.username, str(u)) for u in assignable_users(actor)
+            ]
+        if "source" in self.fields:
+            self.fields["source"].choices = [("", "—"), *SourceChannel.choices]
         self.fields["match_on"].choices = services.match_choices(job.target)
 
     @classmethod
@@ -178,9 +188,12 @@ class MappingForm(ServiceErrorsMixin, forms.Form):
             if data.get(f"map_{index}")
         }
 
+    def default_fields(self) -> list:
+        return [self[name] for name in DEFAULT_FIELDS if name in self.fields]
+
     def defaults(self) -> dict:
         data = self.cleaned_data
-        return {"owner": data["owner"], "tags": data["tags"], "source": data["source"]}
+        return {name: data[name] for name in DEFAULT_FIELDS if name in self.fields}
 
 
 # --- Helpers -------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""An import from upload to done: the services the UI, the API and the command call, and the
-run that reads the file in batches.
+"""An import (persons, companies, leads or products) from upload to done: the services the UI,
+the API and the command call, and the run that reads the file in batches.
 
 The flow is upload (`import_upload`) → mapping (`import_set_mapping`) → dry run
 (`import_dry_run_start`, a job over the whole file that writes nothing) → start (`import_start`)
@@ -48,6 +48,7 @@ from rapport.dataio.models import (
 from rapport.dataio.services.imports import mapping as mapping_rules
 from rapport.dataio.services.imports.readers import open_table
 from rapport.dataio.services.imports.writer import BatchWriter
+from rapport.sales.services.catalog import can_manage_catalog
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,20 @@ def can_import(user: User) -> bool:
 def _require_importer(actor: User) -> None:
     if not can_import(actor):
         raise PermissionDenied(_("You may not import data."))
+
+
+def _target_refused(actor: User, target: str) -> str | None:
+    """Why `actor` may not import records of `target`, or None. The catalogue is shared:
+    products are imported by those who maintain it (`can_manage_catalog`)."""
+    if target == ImportTarget.PRODUCTS and not can_manage_catalog(actor):
+        return _("Only administrators and sales managers can import products.")
+    return None
+
+
+def _require_target_allowed(actor: User, target: str) -> None:
+    refused = _target_refused(actor, target)
+    if refused:
+        raise PermissionDenied(refused)
 
 
 def import_dir() -> Path:
@@ -119,7 +134,9 @@ def import_upload(*, actor: User, file, original_name: str, target: str = Import
     _require_importer(actor)
     errors = FieldErrors()
     if target not in ImportTarget.values:
-        errors.add("target", _("Choose what the file holds: persons or companies."))
+        errors.add("target", _target_choice_message())
+    elif refused := _target_refused(actor, target):
+        errors.add("target", refused)
     name = os.path.basename(str(original_name or "")).strip()[:255] or "import.csv"
     size = getattr(file, "size", None)
     limit = settings.RAPPORT_IMPORT_MAX_BYTES
@@ -160,6 +177,10 @@ def import_upload(*, actor: User, file, original_name: str, target: str = Import
         job.delete()
         raise
     return job
+
+
+def _target_choice_message() -> str:
+    return _("Choose what the file holds: persons, companies, leads or products.")
 
 
 def too_large_message() -> str:
@@ -217,7 +238,7 @@ def _clean_mapping(actor: User, job_target: str, columns: list[str], data: Mappi
             used.setdefault(key, column)
             mapping[column] = key
         keys = set(mapping.values())
-        if job_target == ImportTarget.PERSONS and not keys & {
+        if job_target in (ImportTarget.PERSONS, ImportTarget.LEADS) and not keys & {
             "full_name",
             "given_name",
             "family_name",
@@ -233,12 +254,19 @@ def _clean_mapping(actor: User, job_target: str, columns: list[str], data: Mappi
     if data.mode not in ImportMode.values:
         errors.add("mode", _("Choose create, update or upsert."))
     allowed_match = _match_choices(job_target)
-    if data.match_on not in allowed_match:
+    match_on = data.match_on
+    if len(allowed_match) == 1:
+        # Products have one key, their SKU, whatever a client sends by default.
+        match_on = allowed_match[0]
+    if match_on not in allowed_match:
         errors.add("match_on", _("Choose what to match existing records on."))
     else:
-        needed = {"email": "email", "phone": "phone", "external_id": "external_id"}.get(
-            data.match_on, "name" if job_target == ImportTarget.COMPANIES else "full_name"
-        )
+        needed = {
+            "email": "email",
+            "phone": "phone",
+            "external_id": "external_id",
+            "sku": "sku",
+        }.get(match_on, "name" if job_target == ImportTarget.COMPANIES else "full_name")
         if data.mode != ImportMode.CREATE and needed not in set(mapping.values()):
             errors.add(
                 "match_on",
@@ -247,10 +275,12 @@ def _clean_mapping(actor: User, job_target: str, columns: list[str], data: Mappi
             )
     defaults = _clean_defaults(actor, data.defaults, errors)
     errors.raise_if_any()
-    return {"mapping": mapping, "defaults": defaults, "mode": data.mode, "match_on": data.match_on}
+    return {"mapping": mapping, "defaults": defaults, "mode": data.mode, "match_on": match_on}
 
 
 def _match_choices(target: str) -> tuple[str, ...]:
+    if target == ImportTarget.PRODUCTS:
+        return (ImportMatchOn.SKU,)
     if target == ImportTarget.COMPANIES:
         return (
             ImportMatchOn.NAME,
@@ -328,6 +358,7 @@ def import_set_mapping(
     mapping invalidates an earlier dry run. `save_as` also saves it for reuse under that name."""
     _require_importer(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    _require_target_allowed(actor, job.target)
     _require_editable(job)
     cleaned = _clean_mapping(
         actor, job.target, job.columns, MappingInput(mapping, defaults or {}, mode, match_on)
@@ -380,9 +411,9 @@ def import_mapping_save(
     _require_importer(actor)
     if target not in ImportTarget.values:
         raise ValidationFailed(
-            _("Please correct the errors below."),
-            {"target": [_("Choose what the file holds: persons or companies.")]},
+            _("Please correct the errors below."), {"target": [_target_choice_message()]}
         )
+    _require_target_allowed(actor, target)
     if not isinstance(mapping, dict):
         raise ValidationFailed(
             _("Please correct the errors below."),
@@ -448,6 +479,7 @@ def import_dry_run_start(*, actor: User, job: ImportJob, enqueue: bool = True) -
     for a caller that runs it itself (`manage.py import_file`)."""
     _require_importer(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    _require_target_allowed(actor, job.target)
     if job.status not in (ImportStatus.MAPPED, ImportStatus.DRY_RUN_DONE):
         raise Conflict(_("Map the file's columns first."))
     job.status = ImportStatus.DRY_RUNNING
@@ -468,6 +500,7 @@ def import_start(*, actor: User, job: ImportJob, enqueue: bool = True) -> Import
     `enqueue=False` is for a caller that runs it itself (`manage.py import_file`)."""
     _require_importer(actor)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    _require_target_allowed(actor, job.target)
     if job.status not in (ImportStatus.MAPPED, ImportStatus.DRY_RUN_DONE):
         raise Conflict(_("Map the file's columns first."))
     job.status = ImportStatus.QUEUED
@@ -701,6 +734,8 @@ def _commit_batch(job, me, writer, rejected_file, plan, source_offset) -> None:
 
 
 def _run(job: ImportJob, me: str, batch_size: int, progress: Progress | None) -> ImportJob:
+    # The importer may have lost the right since the start (a manager made a representative).
+    _require_target_allowed(job.actor, job.target)
     reader = open_table(upload_path(job), original_name=job.original_name)
     cleaner = _cleaner(job.target, job.mapping, job.defaults, job.actor, job.columns)
     writer = BatchWriter(job, job.actor, dry_run=False)

@@ -27,6 +27,7 @@ from rapport.customers.models import (
     Tag,
 )
 from rapport.sales.models import Lead, LeadStatus, Product
+from rapport.sales.selectors.leads import OPEN_STATUSES
 
 TARGETS = ("persons", "companies", "leads", "interactions", "products", "orders", "payments")
 # The targets whose rows `rows.RowCleaner` can clean; the others are not importable yet.
@@ -136,6 +137,10 @@ def _company_fields() -> list[ImportField]:
     ]
 
 
+def _open_lead_statuses() -> tuple[tuple[str, str | Promise], ...]:
+    return tuple((code, label) for code, label in LeadStatus.choices if code in OPEN_STATUSES)
+
+
 def _lead_fields() -> list[ImportField]:
     return [
         ImportField("full_name", _("name"), max_length=_length(Lead, "full_name")),
@@ -151,7 +156,8 @@ def _lead_fields() -> list[ImportField]:
         ImportField("campaign", _("campaign"), max_length=_length(Lead, "campaign")),
         ImportField("budget", _("budget"), kind="money"),
         ImportField("message", _("message")),
-        ImportField("status", _("status"), kind="choice", choices=_choices(LeadStatus)),
+        # Converting and disqualifying are actions with their own rules, not values to import.
+        ImportField("status", _("status"), kind="choice", choices=_open_lead_statuses()),
         ImportField("external_id", _("external ID"), max_length=100),
         ImportField("owner", _("owner (user name or e-mail)"), max_length=254),
     ]

@@ -4,7 +4,8 @@ Undo runs as a job in chunks, each in one transaction with the ImportRecords it 
 killed undo resumes where it stopped. Updated records get back the values they had before the
 import (only the fields the import changed; a later edit of another field stays); created
 records are deleted, persons before the companies the import created for them. A created
-record that something else now depends on (an order, a deal) is kept, and counted.
+record that something else now depends on (an order, a deal) is kept, and counted; so is a
+created lead that was converted since.
 """
 
 import json
@@ -23,10 +24,12 @@ from rapport.core.errors import ApplicationError, Conflict, PermissionDenied
 from rapport.customers.models import Company, Employment, Person, PersonEmail, PersonPhone
 from rapport.dataio.models import ImportAction, ImportJob, ImportRecord, ImportStatus
 from rapport.dataio.services.imports import jobs
+from rapport.sales.models import Lead, LeadStatus, Product
 
 logger = logging.getLogger(__name__)
 
 UNDO_CHUNK = 1000
+MODELS = {"person": Person, "company": Company, "lead": Lead, "product": Product}
 
 
 def undo_deadline(job: ImportJob):
@@ -79,8 +82,12 @@ def import_undo_run(job_id: int) -> ImportJob | None:
             for action, kind in (
                 (ImportAction.UPDATED, "person"),
                 (ImportAction.UPDATED, "company"),
+                (ImportAction.UPDATED, "lead"),
+                (ImportAction.UPDATED, "product"),
                 (ImportAction.CREATED, "person"),
                 (ImportAction.CREATED, "company"),
+                (ImportAction.CREATED, "lead"),
+                (ImportAction.CREATED, "product"),
             ):
                 kept += _undo_all(job, me, action, kind)
             now = timezone.now()
@@ -132,14 +139,24 @@ def _undo_all(job: ImportJob, me: str, action: str, kind: str) -> int:
 
 
 def _delete_created(kind: str, records: list[ImportRecord]) -> int:
-    model = Person if kind == "person" else Company
+    model = MODELS[kind]
     ids = [r.object_id for r in records]
+    converted = 0
+    if kind == "lead":
+        # A converted lead is the origin of a customer and a deal: its history stays.
+        keep = set(
+            Lead.objects.filter(pk__in=ids, status=LeadStatus.CONVERTED).values_list(
+                "pk", flat=True
+            )
+        )
+        ids = [pk for pk in ids if pk not in keep]
+        converted = len(keep)
     try:
         with transaction.atomic():
             model.objects.filter(pk__in=ids).delete()
-        return 0
+        return converted
     except ProtectedError:
-        kept = 0
+        kept = converted
         for pk in ids:
             try:
                 with transaction.atomic():
@@ -152,14 +169,17 @@ def _delete_created(kind: str, records: list[ImportRecord]) -> int:
 def _revert(kind: str, records: list[ImportRecord]) -> None:
     """Put back what each update overwrote (kept in `before`)."""
     from rapport.customers.services import company_rebuild_search_terms, person_rebuild_search_terms
+    from rapport.sales.services.leads import lead_score_recompute
 
-    model = Person if kind == "person" else Company
+    model = MODELS[kind]
     befores = {r.object_id: r.before for r in records if r.before}
     befores = {k: (json.loads(v) if isinstance(v, str) else v) for k, v in befores.items()}
     befores = {k: v for k, v in befores.items() if v and set(v) - {"version"}}
     if not befores:
         return
     for record in model.objects.select_for_update().filter(pk__in=list(befores)):
+        if kind == "lead" and record.status == LeadStatus.CONVERTED:
+            continue  # closed since the import: a customer and a deal were made from it
         before = befores[record.pk]
         for name, value in (before.get("columns") or {}).items():
             field = model._meta.get_field(name)
@@ -193,12 +213,15 @@ def _revert(kind: str, records: list[ImportRecord]) -> None:
                 ).delete()
         if "tags" in before:
             record.tags.set(before["tags"])
-        record.version += 1
+        if kind != "product":  # products have no version
+            record.version += 1
         record.save()
         if kind == "person":
             person_rebuild_search_terms(record)
-        else:
+        elif kind == "company":
             company_rebuild_search_terms(record)
+        elif kind == "lead":
+            lead_score_recompute(record)
 
 
 def purge_expired_imports() -> int:

@@ -14,6 +14,12 @@ the owner's team as the record's team, tags, the company (found by name among th
 the importer sees, or created), an address, and one `record.created` timeline entry per record,
 written in bulk rather than through the PersonCreated event, with `source_type="import"`.
 
+Leads are written like `lead_create` writes them, in bulk: the score from the scoring rules
+(`lead_score_compute`, in memory), the "created" history entry (via "import") and the inquiry
+for a message. They are matched by external ID, phone or e-mail among the leads the importer
+sees (`leads_visible_to`); a converted lead is not changed. Products are matched on their SKU
+in the shared catalogue, which only `can_manage_catalog` users may import into (jobs.py checks).
+
 Matching only considers records the importer can see (the one visibility rule), so an import
 never reveals or changes another team's records; a row whose key an earlier accepted row of the
 same file had is skipped as a duplicate, in dry runs and real runs alike.
@@ -23,16 +29,18 @@ import datetime
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import visible_records_q
 from rapport.accounts.models import User
 from rapport.activities.models import TimelineEntry
+from rapport.core.cleaning import FieldErrors, clean_currency
 from rapport.core.events import publish
 from rapport.customers import search
 from rapport.customers.events import PersonUpdated
@@ -57,6 +65,11 @@ from rapport.dataio.models import (
     ImportRecord,
     ImportTarget,
 )
+from rapport.sales.models import Lead, LeadScoringRule, LeadStatus, Product, ScoringRuleKind
+from rapport.sales.models.leads import LeadCaptureChannel, LeadEvent, LeadEventKind
+from rapport.sales.selectors.leads import leads_visible_to
+from rapport.sales.services.leads import lead_score_compute
+from rapport.sales.services.leads.scoring import INTERACTION_KINDS
 
 PERSON_COLUMNS = (
     "full_name",
@@ -99,6 +112,42 @@ DEFAULT_COLUMN_VALUES = {
     "website": "",
     "phone": "",
     "email": "",
+}
+LEAD_COLUMNS = (
+    "full_name",
+    "company_name",
+    "job_title",
+    "phone",
+    "email",
+    "region",
+    "city",
+    "source",
+    "campaign",
+    "budget",
+    "message",
+    "status",
+)
+LEAD_DEFAULTS = {
+    "company_name": "",
+    "job_title": "",
+    "phone": "",
+    "email": "",
+    "region": "",
+    "city": "",
+    "source": "other",
+    "campaign": "",
+    "budget": None,
+    "message": "",
+    "status": LeadStatus.NEW,
+}
+PRODUCT_COLUMNS = ("name", "category", "unit_price", "currency", "description", "is_active")
+PRODUCT_DEFAULTS = {"category": "", "currency": "CNY", "description": "", "is_active": True}
+# What ImportRecord.kind calls the records of each target.
+RECORD_KINDS = {
+    ImportTarget.PERSONS: "person",
+    ImportTarget.COMPANIES: "company",
+    ImportTarget.LEADS: "lead",
+    ImportTarget.PRODUCTS: "product",
 }
 # Name terms are the costly part of a row (pinyin); names repeat a lot, so they are cached, but
 # only up to this many, so that memory stays flat over a file of millions of rows.
@@ -224,7 +273,16 @@ class BatchWriter:
         self.job = job
         self.actor = actor
         self.dry_run = dry_run
+        self.target = job.target
         self.persons = job.target == ImportTarget.PERSONS
+        self.kind = RECORD_KINDS[job.target]
+        # Matched leads that were converted: they are not changed (as `lead_update` refuses).
+        self.converted_leads: set[int] = set()
+        # Lead owners' names for their "assigned" history entries: user id → name.
+        self.owner_names: dict[int, str] = {}
+        self.currency_column = next(
+            (c for c, k in (job.mapping or {}).items() if k == "currency"), _("currency")
+        )
         # The default owner and source channel fill new records only: an update keeps its own.
         self.default_owner = (job.defaults or {}).get("owner", "")
         self.default_source = (job.defaults or {}).get("source", "")
@@ -248,6 +306,9 @@ class BatchWriter:
         if match_on == ImportMatchOn.EXTERNAL_ID:
             key = (_value(row, "external_id", "") or "").strip()
             return [key] if key else []
+        if match_on == ImportMatchOn.SKU:
+            sku = (_row_fields(row).get("sku") or "").strip()
+            return [sku] if sku else []
         if match_on == ImportMatchOn.NAME:
             fields = _row_fields(row)
             name = (fields.get("name") or fields.get("full_name") or "").strip()
@@ -264,7 +325,12 @@ class BatchWriter:
         if not keys:
             return {}
         match_on = self.job.match_on
-        if self.persons:
+        if self.target == ImportTarget.LEADS:
+            return self._match_leads(keys)
+        if self.target == ImportTarget.PRODUCTS:
+            # The catalogue is shared: every product is visible.
+            pairs = Product.objects.filter(sku__in=keys).values_list("sku", "pk")
+        elif self.persons:
             if match_on == ImportMatchOn.EMAIL:
                 qs = PersonEmail.objects.filter(email__in=keys).filter(self._visible("person__"))
                 pairs = qs.values_list("email", "person_id")
@@ -296,6 +362,43 @@ class BatchWriter:
                 found[key] = object_id
         return found
 
+    def _match_leads(self, keys: set[str]) -> dict[str, int]:
+        visible = leads_visible_to(self.actor)
+        match_on = self.job.match_on
+        if match_on == ImportMatchOn.EMAIL:
+            rows = visible.filter(email__in=keys).values_list("email", "pk", "status")
+        elif match_on == ImportMatchOn.PHONE:
+            rows = visible.filter(phone__in=keys).values_list("phone", "pk", "status")
+        else:
+            rows = ImportedKey.objects.filter(
+                target=ImportTarget.LEADS, key__in=keys, lead__in=visible
+            ).values_list("key", "lead_id", "lead__status")
+        # An open lead wins over a converted one with the same key, then the oldest.
+        best: dict[str, tuple[bool, int]] = {}
+        for key, object_id, status in rows:
+            converted = status == LeadStatus.CONVERTED
+            if converted:
+                self.converted_leads.add(object_id)
+            if key not in best or (converted, object_id) < best[key]:
+                best[key] = (converted, object_id)
+        return {key: object_id for key, (_converted, object_id) in best.items()}
+
+    def _row_problems(self, row) -> list[str]:
+        """What the cleaner cannot know about a row: a product's currency code."""
+        if self.target != ImportTarget.PRODUCTS:
+            return []
+        fields = _row_fields(row)
+        errors = FieldErrors()
+        currency = clean_currency(fields.get("currency") or "CNY", "currency", errors)
+        if errors:
+            return [
+                _("%(column)s: %(message)s")
+                % {"column": self.currency_column, "message": errors["currency"][0]}
+            ]
+        fields["currency"] = currency
+        row.fields = fields
+        return []
+
     def plan(self, batch: list[tuple[int, list[str], Any]]) -> BatchPlan:
         """Decide each row's fate. `batch` holds (row number, raw values, cleaner result)."""
         plan = BatchPlan(rows=len(batch))
@@ -312,16 +415,19 @@ class BatchWriter:
             if isinstance(owner, str):
                 plan.rejected.append(Rejected(number, values, [owner]))
                 continue
+            problems = self._row_problems(row)
+            if problems:
+                plan.rejected.append(Rejected(number, values, problems))
+                continue
             accepted.append((number, values, row, owner, self.keys_of(row)))
 
         mode = self.job.mode
         matches = self._match({k for *_rest, keys in accepted for k in keys})
         already = set()
         if not self.dry_run and matches:
-            kind = "person" if self.persons else "company"
             already = set(
                 ImportRecord.objects.filter(
-                    job=self.job, kind=kind, object_id__in=set(matches.values())
+                    job=self.job, kind=self.kind, object_id__in=set(matches.values())
                 ).values_list("object_id", flat=True)
             )
         batch_keys: set[str] = set()
@@ -345,6 +451,10 @@ class BatchWriter:
             elif mode == ImportMode.CREATE:
                 plan.skipped += 1
                 continue
+            elif target_id in self.converted_leads:
+                reason = _("This lead was converted; it can no longer be changed.")
+                plan.rejected.append(Rejected(number, values, [reason]))
+                continue
             else:
                 plan.updates.append(Planned(number, row, owner, target_id))
                 batch_targets.add(target_id)
@@ -359,6 +469,7 @@ class BatchWriter:
             ImportMatchOn.PHONE: _("No existing record has this phone number."),
             ImportMatchOn.EXTERNAL_ID: _("No existing record has this external ID."),
             ImportMatchOn.NAME: _("No existing record has this name."),
+            ImportMatchOn.SKU: _("No existing product has this SKU."),
         }[self.job.match_on]
 
     # --- Writing ----------------------------------------------------------------------------
@@ -472,6 +583,12 @@ class BatchWriter:
         if self.persons:
             created = self._create_persons(cursor, plan.creates, counts)
             updated = self._update_persons(cursor, plan.updates)
+        elif self.target == ImportTarget.LEADS:
+            created = self._create_leads(cursor, plan.creates)
+            updated = self._update_leads(cursor, plan.updates)
+        elif self.target == ImportTarget.PRODUCTS:
+            created = self._create_products(cursor, plan.creates)
+            updated = self._update_products(cursor, plan.updates)
         else:
             created = self._create_companies(cursor, plan.creates)
             updated = self._update_companies(cursor, plan.updates)
@@ -763,7 +880,11 @@ class BatchWriter:
         existing = set(
             ImportedKey.objects.filter(target=target, key__in=keys).values_list("key", flat=True)
         )
-        field_name = "person_id" if target == ImportTarget.PERSONS else "company_id"
+        field_name = {
+            ImportTarget.PERSONS: "person_id",
+            ImportTarget.COMPANIES: "company_id",
+            ImportTarget.LEADS: "lead_id",
+        }[target]
         new = []
         for p in planned:
             key = (_value(p.row, "external_id", "") or "").strip()[:100]
@@ -953,10 +1074,232 @@ class BatchWriter:
             writer.write("dataio_importrecord", _RECORD_COLUMNS, records)
         return applied
 
+    # --- Leads ------------------------------------------------------------------------------
+
+    def _lead_values(self, fields: dict) -> dict:
+        return {k: fields[k] for k in LEAD_COLUMNS if fields.get(k) not in (None, "")}
+
+    def _scoring_rules(self) -> list[LeadScoringRule]:
+        # Read per batch, so a rule an administrator changes during a long import applies to
+        # the batches after it, as it would to leads entered by hand.
+        return list(LeadScoringRule.objects.filter(is_active=True).order_by("position", "pk"))
+
+    def _owner_names(self, ids: set[int]) -> None:
+        missing = ids - self.owner_names.keys()
+        if missing:
+            for user in User.objects.filter(pk__in=missing):
+                self.owner_names[user.pk] = str(user)
+
+    def _create_leads(self, cursor, planned: list[Planned]) -> int:
+        """New leads as `lead_create` writes them: scored, with their "created" history entry,
+        the inquiry when the row has a message and "assigned" when the owner is not the
+        importer. The owner is the row's, the default owner or the importer, and the lead goes
+        to the owner's team. Neither the assignment rules nor the owner's follow-up task apply:
+        the file says who owns what, and a file of leads should not become a task per row."""
+        if not planned:
+            return 0
+        now = timezone.now()
+        stamp = self._db_datetime(now)
+        rules = self._scoring_rules()
+        self._owner_names({p.owner[0] for p in planned} - {self.actor.pk})
+        ids = self._reserve_ids(cursor, Lead, len(planned))
+        leads, events, keys, records = [], [], [], []
+        for pk, p in zip(ids, planned, strict=True):
+            values = {**LEAD_DEFAULTS, **self._lead_values(_row_fields(p.row))}
+            owner_id, team_id = p.owner
+            lead = Lead(pk=pk, created_at=now, owner_id=owner_id, team_id=team_id, **values)
+            # The inquiry written below is the lead's one interaction so far.
+            score, reasons = lead_score_compute(
+                lead, rules, interactions=1 if values["message"] else 0, now=now
+            )
+            leads.append(
+                (
+                    pk,
+                    stamp,
+                    stamp,
+                    *(values[k] for k in LEAD_COLUMNS),
+                    "{}",
+                    "",
+                    score,
+                    json.dumps(reasons),
+                    owner_id,
+                    team_id,
+                    1,
+                )
+            )
+            created = {
+                "via": LeadCaptureChannel.IMPORT,
+                "source": values["source"],
+                "campaign": values["campaign"],
+                "import_id": self.job.pk,
+            }
+            events.append(
+                (pk, LeadEventKind.CREATED, stamp, self.actor.pk, "", json.dumps(created))
+            )
+            if values["message"]:
+                events.append((pk, LeadEventKind.INQUIRY, stamp, None, values["message"], "{}"))
+            if owner_id != self.actor.pk:
+                assigned = {"owner": self.owner_names[owner_id], "owner_id": owner_id, "rule": ""}
+                events.append(
+                    (pk, LeadEventKind.ASSIGNED, stamp, self.actor.pk, "", json.dumps(assigned))
+                )
+            external = (_value(p.row, "external_id", "") or "").strip()[:100]
+            if external:
+                keys.append((ImportTarget.LEADS, external, pk))
+            records.append((self.job.pk, "lead", pk, ImportAction.CREATED, None))
+        writer = _Writer(cursor)
+        writer.write("sales_lead", _LEAD_TABLE_COLUMNS, leads)
+        writer.write("sales_leadevent", _LEAD_EVENT_COLUMNS, events)
+        if keys:
+            writer.write("dataio_importedkey", ("target", "key", "lead_id"), keys)
+        writer.write("dataio_importrecord", _RECORD_COLUMNS, records)
+        return len(leads)
+
+    def _update_leads(self, cursor, planned: list[Planned]) -> int:
+        """Apply each row's non-empty values to its matched lead, as `lead_update` would: a new
+        status clears the disqualification reason and is written to the history, the version
+        goes up and the score is recomputed. `before` keeps what was overwritten, for undo."""
+        if not planned:
+            return 0
+        now = timezone.now()
+        ids = [p.target_id for p in planned]
+        leads = Lead.objects.in_bulk(ids)
+        rules = self._scoring_rules()
+        interactions: dict[int, int] = {}
+        if any(r.kind == ScoringRuleKind.INTERACTIONS_AT_LEAST for r in rules):
+            interactions = dict(
+                LeadEvent.objects.filter(lead_id__in=ids, kind__in=INTERACTION_KINDS)
+                .values("lead_id")
+                .annotate(count=Count("pk"))
+                .values_list("lead_id", "count")
+            )
+        changed_leads, records, events, new_keys = [], [], [], []
+        fields_changed: set[str] = set()
+        applied = 0
+        for p in planned:
+            lead = leads.get(p.target_id)
+            if lead is None or lead.status == LeadStatus.CONVERTED:  # changed since planned
+                continue
+            before: dict[str, Any] = {"version": lead.version}
+            changed: list[str] = []
+            old_status = lead.status
+            for name, value in self._lead_values(_row_fields(p.row)).items():
+                if getattr(lead, name) != value:
+                    before.setdefault("columns", {})[name] = _jsonable(getattr(lead, name))
+                    setattr(lead, name, value)
+                    changed.append(name)
+            if lead.status != old_status and lead.disqualify_reason:
+                before["columns"]["disqualify_reason"] = lead.disqualify_reason
+                lead.disqualify_reason = ""
+                changed.append("disqualify_reason")
+            if _value(p.row, "owner_username") and p.owner != (lead.owner_id, lead.team_id):
+                before["owner"] = [lead.owner_id, lead.team_id]
+                lead.owner_id, lead.team_id = p.owner
+                changed += ["owner", "team"]
+            external = (_value(p.row, "external_id", "") or "").strip()[:100]
+            if external:
+                new_keys.append(external)
+            applied += 1
+            if not changed:
+                records.append((self.job.pk, "lead", lead.pk, ImportAction.UPDATED, "{}"))
+                continue
+            if lead.status != old_status:
+                events.append(
+                    LeadEvent(
+                        lead_id=lead.pk,
+                        kind=LeadEventKind.STATUS,
+                        occurred_at=now,
+                        actor_id=self.actor.pk,
+                        data={"from": old_status, "to": lead.status},
+                    )
+                )
+            lead.score, lead.score_reasons = lead_score_compute(
+                lead, rules, interactions=interactions.get(lead.pk, 0), now=now
+            )
+            lead.version += 1
+            lead.updated_at = now
+            changed_leads.append(lead)
+            fields_changed.update(changed)
+            records.append((self.job.pk, "lead", lead.pk, ImportAction.UPDATED, json.dumps(before)))
+        if changed_leads:
+            Lead.objects.bulk_update(
+                changed_leads,
+                sorted({*fields_changed, "version", "updated_at", "score", "score_reasons"}),
+                batch_size=500,
+            )
+        if events:
+            LeadEvent.objects.bulk_create(events)
+        if new_keys:
+            self._add_keys(ImportTarget.LEADS, planned, new_keys)
+        if records:
+            _Writer(cursor).write("dataio_importrecord", _RECORD_COLUMNS, records)
+        return applied
+
+    # --- Products ---------------------------------------------------------------------------
+
+    def _product_values(self, fields: dict) -> dict:
+        return {k: fields[k] for k in PRODUCT_COLUMNS if fields.get(k) not in (None, "")}
+
+    def _create_products(self, cursor, planned: list[Planned]) -> int:
+        """New products of the catalogue, as `product_create` writes them."""
+        if not planned:
+            return 0
+        stamp = self._db_datetime(timezone.now())
+        ids = self._reserve_ids(cursor, Product, len(planned))
+        products, records = [], []
+        for pk, p in zip(ids, planned, strict=True):
+            fields = _row_fields(p.row)
+            values = {**PRODUCT_DEFAULTS, **self._product_values(fields)}
+            products.append(
+                (pk, stamp, stamp, fields["sku"], *(values[k] for k in PRODUCT_COLUMNS))
+            )
+            records.append((self.job.pk, "product", pk, ImportAction.CREATED, None))
+        writer = _Writer(cursor)
+        writer.write("sales_product", _PRODUCT_TABLE_COLUMNS, products)
+        writer.write("dataio_importrecord", _RECORD_COLUMNS, records)
+        return len(products)
+
+    def _update_products(self, cursor, planned: list[Planned]) -> int:
+        """Apply each row's non-empty values to the product with its SKU; orders keep the
+        prices they were placed at. `before` keeps what was overwritten, for undo."""
+        if not planned:
+            return 0
+        now = timezone.now()
+        products = Product.objects.in_bulk([p.target_id for p in planned])
+        changed_products, records = [], []
+        fields_changed: set[str] = set()
+        applied = 0
+        for p in planned:
+            product = products.get(p.target_id)
+            if product is None:
+                continue
+            before: dict[str, Any] = {}
+            for name, value in self._product_values(_row_fields(p.row)).items():
+                if getattr(product, name) != value:
+                    before.setdefault("columns", {})[name] = _jsonable(getattr(product, name))
+                    setattr(product, name, value)
+                    fields_changed.add(name)
+            applied += 1
+            if before:
+                product.updated_at = now
+                changed_products.append(product)
+            records.append(
+                (self.job.pk, "product", product.pk, ImportAction.UPDATED, json.dumps(before))
+            )
+        if changed_products:
+            Product.objects.bulk_update(
+                changed_products, sorted({*fields_changed, "updated_at"}), batch_size=500
+            )
+        if records:
+            _Writer(cursor).write("dataio_importrecord", _RECORD_COLUMNS, records)
+        return applied
+
 
 def _jsonable(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)  # never a float: undo reads it back exactly
     return value
 
 
@@ -1016,5 +1359,20 @@ _TIMELINE_COLUMNS = (
     "data",
 )
 _RECORD_COLUMNS = ("job_id", "kind", "object_id", "action", "before")
+_LEAD_TABLE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    *LEAD_COLUMNS,
+    "data",
+    "disqualify_reason",
+    "score",
+    "score_reasons",
+    "owner_id",
+    "team_id",
+    "version",
+)
+_LEAD_EVENT_COLUMNS = ("lead_id", "kind", "occurred_at", "actor_id", "body", "data")
+_PRODUCT_TABLE_COLUMNS = ("id", "created_at", "updated_at", "sku", *PRODUCT_COLUMNS)
 # Keep the model names imported for the tables this module writes by name.
 _TABLES = (Address, TimelineEntry, PersonSearchTerm, CompanySearchTerm)
