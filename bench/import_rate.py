@@ -9,7 +9,8 @@ database measured in the same run.
 Without DATABASE_URL (or RAPPORT_SQLITE_PATH) a fresh SQLite file in a temporary directory is
 migrated and used; a database given by DATABASE_URL is migrated and used as it is. `--existing`
 first adds that many persons with `manage.py seed_demo --persons`; when the database has
-persons (seeded now or before), a tenth of the file's rows carry the e-mail of one of them (updated in upsert mode, skipped in create mode).
+persons (seeded now or before), a tenth of the file's rows carry the e-mail of one of them
+(updated in upsert mode, skipped in create mode).
 
 The file (姓名, 手机, 邮箱, 公司, 城市, 标签 — names, mobile numbers, e-mails, one company per
 fifty rows, a city, a tag; one row in two hundred with a bad e-mail) is read through the
