@@ -170,7 +170,10 @@ class MappingIn(InputSchema):
         "an empty value leaves the column out."
     )
     defaults: DefaultsIn | None = None
-    mode: str = Field(ImportMode.CREATE, description="`create`, `update` or `upsert`.")
+    mode: str = Field(
+        ImportMode.CREATE,
+        description="`create`, `update` or `upsert` (interactions: `create` only).",
+    )
     match_on: str = Field(
         ImportMatchOn.EMAIL,
         description="What identifies an existing record: `email`, `phone`, `external_id` "
@@ -181,7 +184,9 @@ class MappingIn(InputSchema):
 
 class SavedMappingIn(InputSchema):
     name: str
-    target: str = Field(description="`persons`, `companies`, `leads` or `products`.")
+    target: str = Field(
+        description="`persons`, `companies`, `leads`, `interactions` or `products`."
+    )
     mapping: dict[str, str | None]
     defaults: DefaultsIn | None = None
     mode: str = ImportMode.CREATE
@@ -294,9 +299,10 @@ def _uploaded_file(request: HttpRequest):
         }
     },
     description="Upload a CSV (any common encoding and delimiter), .xlsx or vCard file as the "
-    "multipart field `file`, with `target` `persons` (default), `companies`, `leads` or "
-    "`products` (administrators and sales managers only: others are answered 422 with the "
-    "reason under `target`). Files over RAPPORT_IMPORT_MAX_BYTES are answered 413 "
+    "multipart field `file`, with `target` `persons` (default), `companies`, `leads`, "
+    "`interactions` (created only, each against an existing customer found by phone or "
+    "e-mail) or `products` (administrators and sales managers only: others are answered 422 "
+    "with the reason under `target`). Files over RAPPORT_IMPORT_MAX_BYTES are answered 413 "
     "`file_too_large`; a file that is not a table 422 `import_file_invalid`. The answer holds "
     "the columns and a proposed mapping.",
 )
@@ -373,7 +379,9 @@ def import_columns(request: HttpRequest, job_id: int):
     return {
         "columns": columns,
         "fields": fields,
-        "modes": [{"value": v, "label": str(label)} for v, label in ImportMode.choices],
+        "modes": [
+            {"value": v, "label": str(label)} for v, label in services.mode_choices(job.target)
+        ],
         "match_on": [
             {"value": v, "label": str(label)} for v, label in services.match_choices(job.target)
         ],
@@ -487,14 +495,15 @@ def import_undo(request: HttpRequest, job_id: int):
 @router.get(
     "/import-mappings",
     response={200: list[SavedMappingOut], **error_responses(422)},
-    description="Your saved mappings for files of `target` (`persons`, `companies`, `leads` or "
+    description="Your saved mappings for files of `target` (`persons`, `companies`, `leads`, "
+    "`interactions` or "
     "`products`).",
 )
 def saved_mappings_list(request: HttpRequest, query: Query[SavedMappingQuery]):
     if query.target not in ImportTarget.values:
         raise ValidationFailed(
             _("Please correct the errors below."),
-            {"target": [_("Choose what the file holds: persons, companies, leads or products.")]},
+            {"target": [services.target_choice_message()]},
         )
     return list(selectors.saved_mappings_for(request.auth, query.target))
 

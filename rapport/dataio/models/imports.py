@@ -1,5 +1,5 @@
-"""Imports: the job that reads a file into persons, companies, leads or products, saved
-mappings, undo data.
+"""Imports: the job that reads a file into persons, companies, leads, interactions or
+products, saved mappings, undo data.
 
 An `ImportJob` is the log of one import (who, when, which file, what came of each row) and the
 checkpoint that lets a killed worker resume: `rows_done`, the counts and `rejected_offset` are
@@ -32,6 +32,7 @@ class ImportTarget(models.TextChoices):
     PERSONS = "persons", _("Persons")
     COMPANIES = "companies", _("Companies")
     LEADS = "leads", _("Leads")
+    INTERACTIONS = "interactions", _("Interactions")
     PRODUCTS = "products", _("Products")
 
 
@@ -48,6 +49,9 @@ class ImportMatchOn(models.TextChoices):
     NAME = "name", _("Name")
     # Products are always matched on their SKU.
     SKU = "sku", _("SKU")
+    # Interactions are never matched (they are only created); this names how the row's customer
+    # is found instead.
+    CONTACT = "contact", _("Customer's phone or e-mail")
 
 
 class ImportStatus(models.TextChoices):
@@ -174,9 +178,9 @@ class ImportRecord(models.Model):
     """One record an import created or updated; `before` holds what an update overwrote."""
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="records")
-    # "person", "company", "lead" or "product" (an import of persons may create the companies
-    # they work for).
-    kind = models.CharField(max_length=10)
+    # "person", "company", "lead", "interaction" or "product" (an import of persons may create
+    # the companies they work for).
+    kind = models.CharField(max_length=20)
     object_id = models.BigIntegerField()
     action = models.CharField(max_length=10, choices=ImportAction)
     before = models.JSONField(null=True, blank=True)

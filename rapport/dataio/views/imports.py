@@ -141,6 +141,7 @@ class MappingForm(ServiceErrorsMixin, forms.Form):
             ]
         if "source" in self.fields:
             self.fields["source"].choices = [("", "—"), *SourceChannel.choices]
+        self.fields["mode"].choices = services.mode_choices(job.target)
         self.fields["match_on"].choices = services.match_choices(job.target)
 
     @classmethod

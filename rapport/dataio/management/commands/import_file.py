@@ -34,7 +34,10 @@ def _duration(seconds: int | None) -> str:
 
 
 class Command(BaseCommand):
-    help = "Import persons, companies, leads or products from a CSV, .xlsx or vCard file."
+    help = (
+        "Import persons, companies, leads, interactions or products from a CSV, .xlsx or vCard "
+        "file."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="The file to import.")

@@ -1,5 +1,5 @@
-"""An import (persons, companies, leads or products) from upload to done: the services the UI,
-the API and the command call, and the run that reads the file in batches.
+"""An import (persons, companies, leads, interactions or products) from upload to done: the
+services the UI, the API and the command call, and the run that reads the file in batches.
 
 The flow is upload (`import_upload`) → mapping (`import_set_mapping`) → dry run
 (`import_dry_run_start`, a job over the whole file that writes nothing) → start (`import_start`)
@@ -134,7 +134,7 @@ def import_upload(*, actor: User, file, original_name: str, target: str = Import
     _require_importer(actor)
     errors = FieldErrors()
     if target not in ImportTarget.values:
-        errors.add("target", _target_choice_message())
+        errors.add("target", target_choice_message())
     elif refused := _target_refused(actor, target):
         errors.add("target", refused)
     name = os.path.basename(str(original_name or "")).strip()[:255] or "import.csv"
@@ -179,8 +179,8 @@ def import_upload(*, actor: User, file, original_name: str, target: str = Import
     return job
 
 
-def _target_choice_message() -> str:
-    return _("Choose what the file holds: persons, companies, leads or products.")
+def target_choice_message() -> str:
+    return _("Choose what the file holds: persons, companies, leads, interactions or products.")
 
 
 def too_large_message() -> str:
@@ -244,6 +244,8 @@ def _clean_mapping(actor: User, job_target: str, columns: list[str], data: Mappi
             "family_name",
         }:
             errors.add("mapping", _("Map a column to the name (full name, given or family name)."))
+        if job_target == ImportTarget.INTERACTIONS and not keys & {"phone", "email"}:
+            errors.add("mapping", _("Map a column to the customer's phone number or e-mail."))
         for key, field in fields.items():
             if (
                 field.required
@@ -253,6 +255,11 @@ def _clean_mapping(actor: User, job_target: str, columns: list[str], data: Mappi
                 errors.add("mapping", _("Map a column to “%(field)s”.") % {"field": field.label})
     if data.mode not in ImportMode.values:
         errors.add("mode", _("Choose create, update or upsert."))
+    elif data.mode not in _mode_choices(job_target):
+        errors.add(
+            "mode",
+            _("Interactions are only ever created, never matched or updated: choose “create”."),
+        )
     allowed_match = _match_choices(job_target)
     match_on = data.match_on
     if len(allowed_match) == 1:
@@ -267,7 +274,11 @@ def _clean_mapping(actor: User, job_target: str, columns: list[str], data: Mappi
             "external_id": "external_id",
             "sku": "sku",
         }.get(match_on, "name" if job_target == ImportTarget.COMPANIES else "full_name")
-        if data.mode != ImportMode.CREATE and needed not in set(mapping.values()):
+        if (
+            data.mode in _mode_choices(job_target)
+            and data.mode != ImportMode.CREATE
+            and needed not in set(mapping.values())
+        ):
             errors.add(
                 "match_on",
                 _("To update existing records, map a column to “%(field)s”.")
@@ -278,9 +289,24 @@ def _clean_mapping(actor: User, job_target: str, columns: list[str], data: Mappi
     return {"mapping": mapping, "defaults": defaults, "mode": data.mode, "match_on": match_on}
 
 
+def _mode_choices(target: str) -> tuple[str, ...]:
+    if target == ImportTarget.INTERACTIONS:
+        return (ImportMode.CREATE,)
+    return tuple(ImportMode.values)
+
+
+def mode_choices(target: str) -> list[tuple[str, str]]:
+    """The modes an import of `target` may run in: interactions are only created."""
+    labels = dict(ImportMode.choices)
+    return [(value, labels[value]) for value in _mode_choices(target)]
+
+
 def _match_choices(target: str) -> tuple[str, ...]:
     if target == ImportTarget.PRODUCTS:
         return (ImportMatchOn.SKU,)
+    if target == ImportTarget.INTERACTIONS:
+        # Nothing is matched; the row's customer is found by its phone or e-mail.
+        return (ImportMatchOn.CONTACT,)
     if target == ImportTarget.COMPANIES:
         return (
             ImportMatchOn.NAME,
@@ -411,7 +437,7 @@ def import_mapping_save(
     _require_importer(actor)
     if target not in ImportTarget.values:
         raise ValidationFailed(
-            _("Please correct the errors below."), {"target": [_target_choice_message()]}
+            _("Please correct the errors below."), {"target": [target_choice_message()]}
         )
     _require_target_allowed(actor, target)
     if not isinstance(mapping, dict):

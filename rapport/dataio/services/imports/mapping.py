@@ -14,6 +14,7 @@ from functools import cache
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from rapport.activities.models import Channel, Direction, Interaction
 from rapport.customers.models import (
     Address,
     Company,
@@ -31,9 +32,9 @@ from rapport.sales.selectors.leads import OPEN_STATUSES
 
 TARGETS = ("persons", "companies", "leads", "interactions", "products", "orders", "payments")
 # The targets whose rows `rows.RowCleaner` can clean; the others are not importable yet.
-SUPPORTED_TARGETS = ("persons", "companies", "leads", "products")
+SUPPORTED_TARGETS = ("persons", "companies", "leads", "interactions", "products")
 CUSTOM_PREFIX = "custom:"
-KINDS = ("text", "phone", "email", "date", "choice", "multi", "int", "money", "bool")
+KINDS = ("text", "phone", "email", "date", "datetime", "choice", "multi", "int", "money", "bool")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,6 +176,27 @@ def _product_fields() -> list[ImportField]:
     ]
 
 
+def _interaction_fields() -> list[ImportField]:
+    """An interaction row names its customer by phone or e-mail (and the company, to tell apart
+    persons who share them); the customer must already exist."""
+    return [
+        ImportField(
+            "channel", _("channel"), required=True, kind="choice", choices=_choices(Channel)
+        ),
+        ImportField("direction", _("direction"), kind="choice", choices=_choices(Direction)),
+        ImportField("occurred_at", _("time"), required=True, kind="datetime"),
+        ImportField(
+            "subject", _("subject"), required=True, max_length=_length(Interaction, "subject")
+        ),
+        ImportField("content", _("content"), max_length=20000),
+        ImportField("outcome", _("outcome"), max_length=_length(Interaction, "outcome")),
+        ImportField("phone", _("customer's phone"), kind="phone", repeatable=True),
+        ImportField("email", _("customer's e-mail"), kind="email", repeatable=True),
+        ImportField("company", _("customer's company"), max_length=_length(Company, "name")),
+        ImportField("logged_by", _("logged by (user name or e-mail)"), max_length=254),
+    ]
+
+
 def import_fields(target: str) -> list[ImportField]:
     """The fields an import of `target` can fill, custom fields (one query) included."""
     if target == "persons":
@@ -183,6 +205,8 @@ def import_fields(target: str) -> list[ImportField]:
         return _company_fields() + _custom_fields(RecordType.COMPANY)
     if target == "leads":
         return _lead_fields()
+    if target == "interactions":
+        return _interaction_fields()
     if target == "products":
         return _product_fields()
     raise ValueError(f"Unknown or unsupported import target: {target!r}")
@@ -267,6 +291,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "currency": ("币种", "货币", "currency"),
     "description": ("描述", "说明", "产品描述", "description"),
     "is_active": ("启用", "是否启用", "在售", "active", "isactive", "enabled"),
+    "channel": ("渠道", "方式", "跟进方式", "沟通方式", "联系渠道", "互动方式", "类型", "跟进类型",
+                "channel", "type", "medium"),
+    "direction": ("方向", "呼叫方向", "呼入呼出", "direction", "inout"),
+    "occurred_at": ("时间", "日期", "日期时间", "跟进时间", "沟通时间", "联系时间", "发生时间",
+                    "拜访时间", "通话时间", "time", "date", "datetime", "occurredat", "when",
+                    "timestamp"),
+    "subject": ("主题", "标题", "事由", "摘要", "subject", "title", "summary"),
+    "content": ("内容", "详情", "跟进内容", "沟通内容", "跟进记录", "沟通记录", "记录", "备注",
+                "content", "body", "details", "notes", "note", "description"),
+    "outcome": ("结果", "跟进结果", "沟通结果", "outcome", "result"),
+    "logged_by": ("记录人", "跟进人", "操作人", "创建人", "销售", "负责人", "loggedby", "user",
+                  "owner"),
 }
 # fmt: on
 # For a target, keys that a synonym shared with another field must not win. A company import's
@@ -276,6 +312,7 @@ TARGET_PRIORITY: dict[str, tuple[str, ...]] = {
     "companies": ("name",),
     "leads": ("full_name", "company"),
     "products": ("name", "sku"),
+    "interactions": ("channel", "occurred_at", "subject", "content", "logged_by", "company"),
 }
 
 # Known exports: exact header → field key. Only the columns worth keeping are listed.

@@ -14,6 +14,11 @@ Dates: ISO and Chinese forms (2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 2
 month names (5 Mar 2024, March 5, 2024), an Excel serial day number of five digits (45356), and
 for slashed dates day first like the forms (05/03/2024 is 5 March) unless `date_order="mdy"`
 (Outlook's US exports write 3/5/2024 for 5 March).
+
+Times (an interaction's): one of those dates with an optional time of day after it — 14:30,
+14:30:05, 2:30 PM, 下午2:30, 14点30分, 下午3点半 — read in the configured TIME_ZONE, or an ISO
+8601 time with its offset (2024-03-05T14:30:00+08:00, …Z). A date alone means noon that day,
+as in the forms.
 """
 
 import csv
@@ -24,7 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rapport.core.cleaning import (
@@ -83,6 +88,25 @@ CHINESE_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]")
 COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 EXCEL_SERIAL = re.compile(r"\d{5}(?:\.0+)?")
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
+EXCEL_SERIAL_TIME = re.compile(r"\d{5}\.\d+")
+# The time of day at the end of a cell, after the date and a space, a "T", or straight after
+# a Chinese date's 日/号: 14:30, 14:30:05.123, 2:30 PM, 2 pm, 下午2:30, 14点, 14时30分, 下午3点半.
+TIME_OF_DAY = re.compile(
+    r"(?P<date>.*?[^\sT])(?:\s*T\s*|\s+|(?<=[日号]))"
+    r"(?P<period>上午|下午|中午|晚上|凌晨|早上|傍晚)?\s*(?P<hour>\d{1,2})"
+    r"(?:"
+    r"[:：](?P<minute>\d{2})(?:[:：](?P<second>\d{2})(?:\.\d{1,6})?)?"
+    r"|[时点](?:(?P<cn_minute>\d{1,2})分?(?:(?P<cn_second>\d{1,2})秒)?|(?P<half>半))?"
+    r"|(?=\s*[AaPp]\.?[Mm]\.?$)"
+    r")"
+    r"\s*(?P<suffix>[AaPp]\.?[Mm]\.?)?",
+)
+ISO_WITH_OFFSET = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})"
+)
+AFTERNOON = {"下午", "晚上", "傍晚"}
+# An interaction logged further ahead than this is refused, as `interaction_create` does.
+FUTURE_LIMIT = datetime.timedelta(days=366)
 # What Outlook writes for "no date".
 EMPTY_DATES = {"0/0/00", "0/0/0000", "00/00/0000", "0000-00-00", "1/1/4501"}
 
@@ -132,6 +156,63 @@ CHOICE_EXTRAS: dict[str, dict[str, str]] = {
         "渠道商": "partner",
         "其它": "other",
     },
+}
+
+CHOICE_EXTRAS["channel"] = {
+    "电话": "call",
+    "通话": "call",
+    "来电": "call",
+    "去电": "call",
+    "致电": "call",
+    "打电话": "call",
+    "phone": "call",
+    "phonecall": "call",
+    "电子邮件": "email",
+    "邮件": "email",
+    "邮箱": "email",
+    "mail": "email",
+    "e-mail": "email",
+    "开会": "meeting",
+    "会面": "meeting",
+    "面谈": "meeting",
+    "视频会议": "meeting",
+    "上门": "visit",
+    "走访": "visit",
+    "拜访客户": "visit",
+    "微信": "chat",
+    "企业微信": "chat",
+    "qq": "chat",
+    "短信": "chat",
+    "sms": "chat",
+    "wechat": "chat",
+    "微博": "social",
+    "抖音": "social",
+    "小红书": "social",
+    "社交媒体": "social",
+    "社交": "social",
+    "socialmedia": "social",
+    "笔记": "note",
+    "记录": "note",
+    "其他": "note",
+    "其它": "note",
+}
+CHOICE_EXTRAS["direction"] = {
+    "in": "inbound",
+    "incoming": "inbound",
+    "received": "inbound",
+    "呼入": "inbound",
+    "来电": "inbound",
+    "打入": "inbound",
+    "客户发起": "inbound",
+    "收到": "inbound",
+    "out": "outbound",
+    "outgoing": "outbound",
+    "sent": "outbound",
+    "外呼": "outbound",
+    "去电": "outbound",
+    "打出": "outbound",
+    "主动": "outbound",
+    "我方发起": "outbound",
 }
 
 COUNTRIES = {
@@ -305,6 +386,62 @@ def parse_import_date(raw: str, *, month_first: bool = False) -> datetime.date:
     return parse_date(text, formats)
 
 
+def _time_of_day(match: re.Match) -> datetime.time:
+    hour = int(match["hour"])
+    minute = int(match["minute"] or match["cn_minute"] or (30 if match["half"] else 0))
+    second = int(match["second"] or match["cn_second"] or 0)
+    period, suffix = match["period"], (match["suffix"] or "").replace(".", "").lower()
+    if suffix or period:
+        if not 1 <= hour <= 12 and not (period and hour <= 23):
+            raise ValueError
+        if (
+            suffix == "pm" or period in AFTERNOON or (period == "中午" and hour < 11)
+        ) and hour < 12:
+            hour += 12
+        elif (suffix == "am" or period == "凌晨") and hour == 12:
+            hour = 0
+    return datetime.time(hour, minute, second)
+
+
+def parse_import_datetime(raw: str, *, month_first: bool = False) -> datetime.datetime:
+    """A timezone-aware time in one of the forms listed in the module docstring, or
+    FieldError. Refuses a time more than a year ahead, as the interaction form does."""
+    text = raw.strip()
+    # No date and time is longer; the patterns below need not read a whole paragraph.
+    shown = text if len(text) <= 64 else text[:20] + "…"
+    problem = _("“%(value)s” is not a date and time (use YYYY-MM-DD HH:MM).") % {"value": shown}
+    if len(text) > 64:
+        raise FieldError(problem)
+    if ISO_WITH_OFFSET.fullmatch(text):
+        try:
+            when = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            raise FieldError(problem) from None
+    elif EXCEL_SERIAL_TIME.fullmatch(text):
+        when = datetime.datetime.combine(EXCEL_EPOCH, datetime.time()) + datetime.timedelta(
+            days=float(text)
+        )
+        when = when.replace(microsecond=0)
+    else:
+        match = TIME_OF_DAY.fullmatch(text)
+        try:
+            if match:
+                day = parse_import_date(match["date"], month_first=month_first)
+                when = datetime.datetime.combine(day, _time_of_day(match))
+            else:
+                when = datetime.datetime.combine(
+                    parse_import_date(text, month_first=month_first), datetime.time(12, 0)
+                )
+        except (FieldError, ValueError):
+            raise FieldError(problem) from None
+    if timezone.is_naive(when):
+        # The configured zone, not the one a request may have activated: a job has none.
+        when = timezone.make_aware(when, timezone.get_default_timezone())
+    if when > timezone.now() + FUTURE_LIMIT:
+        raise FieldError(_("This is too far in the future."))
+    return when
+
+
 def _optional_date(text: str, month_first: bool) -> datetime.date | None:
     """A date cell: None for the placeholders exports write for "no date"."""
     if text in EMPTY_DATES:
@@ -339,6 +476,7 @@ def split_multi(text: str, pattern: re.Pattern = MULTI_SEPARATORS) -> list[str]:
 # --- The cleaner ---------------------------------------------------------------------------------
 
 IDENTITY_FIELDS = {"owner", "external_id", "tags", "company"}
+INTERACTION_COPIED = ("channel", "direction", "occurred_at", "subject", "content", "outcome")
 # Person fields that go to `CleanRow.fields` as they are.
 PERSON_COPIED = (
     "gender",
@@ -458,6 +596,9 @@ class RowCleaner:
         if kind == "date":
             month_first = self.month_first
             return lambda text: _optional_date(text, month_first)
+        if kind == "datetime":
+            month_first = self.month_first
+            return lambda text: parse_import_datetime(text, month_first=month_first)
         if kind == "choice":
             return _choice_handler(key, field.choices)
         if kind == "multi":
@@ -638,6 +779,23 @@ class RowCleaner:
         row.match_keys.append(("sku", data["sku"]))
         return row
 
+    def _build_interactions(self, data: dict) -> CleanRow | RejectedRow:
+        """The interaction's values; the customer (by phone, e-mail and company) and the user
+        who logged it are looked up by the writer, a batch at a time."""
+        missing = self._reject_missing(data)
+        if missing:
+            return RejectedRow(missing)
+        phones = list(dict.fromkeys(data.get("phone") or ()))
+        emails = list(dict.fromkeys(data.get("email") or ()))
+        if not phones and not emails:
+            return RejectedRow([_("Give the customer's phone number or e-mail.")])
+        fields = {key: data[key] for key in INTERACTION_COPIED if key in data}
+        fields.setdefault("direction", "outbound")
+        row = CleanRow(fields=fields, phones=phones, emails=emails)
+        row.company_name = data.get("company", "")
+        row.owner_username = data.get("logged_by", "")
+        return row
+
     @property
     def fields_mapped(self) -> set[str]:
         return {key for _i, _c, key, _h in self._plan} | set(self.defaults)
@@ -786,5 +944,6 @@ __all__ = [
     "normalize_email_fast",
     "normalize_phone_fast",
     "parse_import_date",
+    "parse_import_datetime",
     "split_name",
 ]

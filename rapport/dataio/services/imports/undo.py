@@ -5,7 +5,7 @@ killed undo resumes where it stopped. Updated records get back the values they h
 import (only the fields the import changed; a later edit of another field stays); created
 records are deleted, persons before the companies the import created for them. A created
 record that something else now depends on (an order, a deal) is kept, and counted; so is a
-created lead that was converted since.
+created lead that was converted since. A created interaction goes with its timeline entry.
 """
 
 import json
@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
+from rapport.activities.models import Interaction, TimelineEntry
 from rapport.core.errors import ApplicationError, Conflict, PermissionDenied
 from rapport.customers.models import Company, Employment, Person, PersonEmail, PersonPhone
 from rapport.dataio.models import ImportAction, ImportJob, ImportRecord, ImportStatus
@@ -29,7 +30,13 @@ from rapport.sales.models import Lead, LeadStatus, Product
 logger = logging.getLogger(__name__)
 
 UNDO_CHUNK = 1000
-MODELS = {"person": Person, "company": Company, "lead": Lead, "product": Product}
+MODELS = {
+    "person": Person,
+    "company": Company,
+    "lead": Lead,
+    "interaction": Interaction,
+    "product": Product,
+}
 
 
 def undo_deadline(job: ImportJob):
@@ -84,6 +91,7 @@ def import_undo_run(job_id: int) -> ImportJob | None:
                 (ImportAction.UPDATED, "company"),
                 (ImportAction.UPDATED, "lead"),
                 (ImportAction.UPDATED, "product"),
+                (ImportAction.CREATED, "interaction"),
                 (ImportAction.CREATED, "person"),
                 (ImportAction.CREATED, "company"),
                 (ImportAction.CREATED, "lead"),
@@ -153,17 +161,24 @@ def _delete_created(kind: str, records: list[ImportRecord]) -> int:
         converted = len(keep)
     try:
         with transaction.atomic():
-            model.objects.filter(pk__in=ids).delete()
+            _delete(kind, model, ids)
         return converted
     except ProtectedError:
         kept = converted
         for pk in ids:
             try:
                 with transaction.atomic():
-                    model.objects.filter(pk=pk).delete()
+                    _delete(kind, model, [pk])
             except ProtectedError:
                 kept += 1
         return kept
+
+
+def _delete(kind: str, model, ids: list[int]) -> None:
+    if kind == "interaction":
+        # As `interaction_delete`: the timeline entry points at the interaction by id only.
+        TimelineEntry.objects.filter(source_type="interaction", source_id__in=ids).delete()
+    model.objects.filter(pk__in=ids).delete()
 
 
 def _revert(kind: str, records: list[ImportRecord]) -> None:

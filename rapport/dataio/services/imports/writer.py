@@ -19,6 +19,7 @@ Leads are written like `lead_create` writes them, in bulk: the score from the sc
 for a message. They are matched by external ID, phone or e-mail among the leads the importer
 sees (`leads_visible_to`); a converted lead is not changed. Products are matched on their SKU
 in the shared catalogue, which only `can_manage_catalog` users may import into (jobs.py checks).
+Interactions are only created, against the customer each row names (see `interactions`).
 
 Matching only considers records the importer can see (the one visibility rule), so an import
 never reveals or changes another team's records; a row whose key an earlier accepted row of the
@@ -65,6 +66,7 @@ from rapport.dataio.models import (
     ImportRecord,
     ImportTarget,
 )
+from rapport.dataio.services.imports.interactions import CustomerFinder, write_interactions
 from rapport.sales.models import Lead, LeadScoringRule, LeadStatus, Product, ScoringRuleKind
 from rapport.sales.models.leads import LeadCaptureChannel, LeadEvent, LeadEventKind
 from rapport.sales.selectors.leads import leads_visible_to
@@ -147,6 +149,7 @@ RECORD_KINDS = {
     ImportTarget.PERSONS: "person",
     ImportTarget.COMPANIES: "company",
     ImportTarget.LEADS: "lead",
+    ImportTarget.INTERACTIONS: "interaction",
     ImportTarget.PRODUCTS: "product",
 }
 # Name terms are the costly part of a row (pinyin); names repeat a lot, so they are cached, but
@@ -169,6 +172,7 @@ class Planned:
     row: Any  # the cleaner's CleanRow
     owner: tuple[int, int | None]  # (owner id, team id)
     target_id: int | None = None  # the record to update
+    customer: tuple[int, int | None] | None = None  # an interaction's (person id, company id)
 
 
 @dataclass
@@ -421,6 +425,8 @@ class BatchWriter:
                 continue
             accepted.append((number, values, row, owner, self.keys_of(row)))
 
+        if self.target == ImportTarget.INTERACTIONS:
+            return self._plan_interactions(plan, accepted)
         mode = self.job.mode
         matches = self._match({k for *_rest, keys in accepted for k in keys})
         already = set()
@@ -461,6 +467,19 @@ class BatchWriter:
             batch_keys.update(keys)
             if self.dry_run:
                 self.seen_keys.update(hash(k) for k in keys)
+        return plan
+
+    def _plan_interactions(self, plan: BatchPlan, accepted: list) -> BatchPlan:
+        """Every accepted row creates an interaction, unless its customer is not found."""
+        customers = CustomerFinder(self.actor, [row for _n, _v, row, _o, _k in accepted])
+        for number, values, row, owner, _keys in accepted:
+            customer = customers.find(row)
+            if isinstance(customer, str):
+                plan.rejected.append(Rejected(number, values, [customer]))
+            else:
+                plan.creates.append(Planned(number, row, owner, customer=customer))
+        # The rejected-rows file and the dry run list rows in the order of the file.
+        plan.rejected.sort(key=lambda rejected: rejected.row_number)
         return plan
 
     def _no_match_reason(self) -> str:
@@ -589,6 +608,8 @@ class BatchWriter:
         elif self.target == ImportTarget.PRODUCTS:
             created = self._create_products(cursor, plan.creates)
             updated = self._update_products(cursor, plan.updates)
+        elif self.target == ImportTarget.INTERACTIONS:
+            created, updated = write_interactions(self, cursor, plan.creates), 0
         else:
             created = self._create_companies(cursor, plan.creates)
             updated = self._update_companies(cursor, plan.updates)
