@@ -301,10 +301,13 @@ def _uploaded_file(request: HttpRequest):
     description="Upload a CSV (any common encoding and delimiter), .xlsx or vCard file as the "
     "multipart field `file`, with `target` `persons` (default), `companies`, `leads`, "
     "`interactions` (created only, each against an existing customer found by phone or "
-    "e-mail) or `products` (administrators and sales managers only: others are answered 422 "
-    "with the reason under `target`). Files over RAPPORT_IMPORT_MAX_BYTES are answered 413 "
-    "`file_too_large`; a file that is not a table 422 `import_file_invalid`. The answer holds "
-    "the columns and a proposed mapping.",
+    "e-mail), `products` (administrators and sales managers only: others are answered 422 "
+    "with the reason under `target`), `orders` (created only, one per run of rows with the "
+    "same order reference, for a visible customer; undo cancels them) or `payments` (recorded "
+    "only, each on a visible order found by its number; an import of payments cannot be "
+    "undone). Files over "
+    "RAPPORT_IMPORT_MAX_BYTES are answered 413 `file_too_large`; a file that is not a table "
+    "422 `import_file_invalid`. The answer holds the columns and a proposed mapping.",
 )
 def import_upload(request: HttpRequest):
     upload, target = _uploaded_file(request)
@@ -496,8 +499,7 @@ def import_undo(request: HttpRequest, job_id: int):
     "/import-mappings",
     response={200: list[SavedMappingOut], **error_responses(422)},
     description="Your saved mappings for files of `target` (`persons`, `companies`, `leads`, "
-    "`interactions` or "
-    "`products`).",
+    "`interactions`, `products`, `orders` or `payments`).",
 )
 def saved_mappings_list(request: HttpRequest, query: Query[SavedMappingQuery]):
     if query.target not in ImportTarget.values:

@@ -1,5 +1,5 @@
-"""Imports: the job that reads a file into persons, companies, leads, interactions or
-products, saved mappings, undo data.
+"""Imports: the job that reads a file into persons, companies, leads, interactions, products,
+orders or payments, saved mappings, undo data.
 
 An `ImportJob` is the log of one import (who, when, which file, what came of each row) and the
 checkpoint that lets a killed worker resume: `rows_done`, the counts and `rejected_offset` are
@@ -34,6 +34,8 @@ class ImportTarget(models.TextChoices):
     LEADS = "leads", _("Leads")
     INTERACTIONS = "interactions", _("Interactions")
     PRODUCTS = "products", _("Products")
+    ORDERS = "orders", _("Orders")
+    PAYMENTS = "payments", _("Payments")
 
 
 class ImportMode(models.TextChoices):
@@ -52,6 +54,10 @@ class ImportMatchOn(models.TextChoices):
     # Interactions are never matched (they are only created); this names how the row's customer
     # is found instead.
     CONTACT = "contact", _("Customer's phone or e-mail")
+    # Payments are never matched either; each row's order is found by its number.
+    ORDER_NUMBER = "order_number", _("Order number")
+    # Orders are only created; consecutive rows with the same reference are one order.
+    ORDER_REFERENCE = "order_ref", _("Order reference in the file")
 
 
 class ImportStatus(models.TextChoices):
@@ -178,8 +184,8 @@ class ImportRecord(models.Model):
     """One record an import created or updated; `before` holds what an update overwrote."""
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="records")
-    # "person", "company", "lead", "interaction" or "product" (an import of persons may create
-    # the companies they work for).
+    # "person", "company", "lead", "interaction", "product", "order" or "payment" (an import of
+    # persons may create the companies they work for).
     kind = models.CharField(max_length=20)
     object_id = models.BigIntegerField()
     action = models.CharField(max_length=10, choices=ImportAction)

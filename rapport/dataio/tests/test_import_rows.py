@@ -657,7 +657,7 @@ def test_mapping_to_an_unknown_field_or_column_is_a_programming_error():
     with pytest.raises(ValueError):
         RowCleaner("persons", {"名字": "full_name"}, columns=["姓名"])
     with pytest.raises(ValueError):
-        RowCleaner("orders", {}, columns=[])
+        RowCleaner("nonsense", {}, columns=[])
 
 
 # --- Names ---------------------------------------------------------------------------------------

@@ -35,8 +35,8 @@ def _duration(seconds: int | None) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Import persons, companies, leads, interactions or products from a CSV, .xlsx or vCard "
-        "file."
+        "Import persons, companies, leads, interactions, products, orders or payments from a "
+        "CSV, .xlsx or vCard file."
     )
 
     def add_arguments(self, parser):

@@ -1,5 +1,6 @@
-"""An import (persons, companies, leads, interactions or products) from upload to done: the
-services the UI, the API and the command call, and the run that reads the file in batches.
+"""An import (persons, companies, leads, interactions, products, orders or payments) from
+upload to done: the services the UI, the API and the command call, and the run that reads the
+file in batches.
 
 The flow is upload (`import_upload`) → mapping (`import_set_mapping`) → dry run
 (`import_dry_run_start`, a job over the whole file that writes nothing) → start (`import_start`)
@@ -46,9 +47,11 @@ from rapport.dataio.models import (
     ImportTarget,
 )
 from rapport.dataio.services.imports import mapping as mapping_rules
+from rapport.dataio.services.imports.orders import order_ref_of, order_ref_position
 from rapport.dataio.services.imports.readers import open_table
 from rapport.dataio.services.imports.writer import BatchWriter
 from rapport.sales.services.catalog import can_manage_catalog
+from rapport.sales.services.orders.cleaning import MAX_LINES
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +183,10 @@ def import_upload(*, actor: User, file, original_name: str, target: str = Import
 
 
 def target_choice_message() -> str:
-    return _("Choose what the file holds: persons, companies, leads, interactions or products.")
+    return _(
+        "Choose what the file holds: persons, companies, leads, interactions, products, orders "
+        "or payments."
+    )
 
 
 def too_large_message() -> str:
@@ -246,6 +252,16 @@ def _clean_mapping(actor: User, job_target: str, columns: list[str], data: Mappi
             errors.add("mapping", _("Map a column to the name (full name, given or family name)."))
         if job_target == ImportTarget.INTERACTIONS and not keys & {"phone", "email"}:
             errors.add("mapping", _("Map a column to the customer's phone number or e-mail."))
+        if job_target == ImportTarget.ORDERS:
+            if not keys & {"phone", "email", "company"}:
+                errors.add(
+                    "mapping",
+                    _("Map a column to the customer's phone number, e-mail or company."),
+                )
+            if not keys & {"sku", "description"}:
+                errors.add(
+                    "mapping", _("Map a column to the product's SKU or the line's description.")
+                )
         for key, field in fields.items():
             if (
                 field.required
@@ -258,7 +274,13 @@ def _clean_mapping(actor: User, job_target: str, columns: list[str], data: Mappi
     elif data.mode not in _mode_choices(job_target):
         errors.add(
             "mode",
-            _("Interactions are only ever created, never matched or updated: choose “create”."),
+            _("Payments are only ever recorded, never matched or updated: choose “create”.")
+            if job_target == ImportTarget.PAYMENTS
+            else _("Orders are only ever created, never matched or updated: choose “create”.")
+            if job_target == ImportTarget.ORDERS
+            else _(
+                "Interactions are only ever created, never matched or updated: choose “create”."
+            ),
         )
     allowed_match = _match_choices(job_target)
     match_on = data.match_on
@@ -290,13 +312,14 @@ def _clean_mapping(actor: User, job_target: str, columns: list[str], data: Mappi
 
 
 def _mode_choices(target: str) -> tuple[str, ...]:
-    if target == ImportTarget.INTERACTIONS:
+    if target in (ImportTarget.INTERACTIONS, ImportTarget.ORDERS, ImportTarget.PAYMENTS):
         return (ImportMode.CREATE,)
     return tuple(ImportMode.values)
 
 
 def mode_choices(target: str) -> list[tuple[str, str]]:
-    """The modes an import of `target` may run in: interactions are only created."""
+    """The modes an import of `target` may run in: interactions, orders and payments are only
+    created."""
     labels = dict(ImportMode.choices)
     return [(value, labels[value]) for value in _mode_choices(target)]
 
@@ -307,6 +330,12 @@ def _match_choices(target: str) -> tuple[str, ...]:
     if target == ImportTarget.INTERACTIONS:
         # Nothing is matched; the row's customer is found by its phone or e-mail.
         return (ImportMatchOn.CONTACT,)
+    if target == ImportTarget.PAYMENTS:
+        # Nothing is matched; the row's order is found by its number.
+        return (ImportMatchOn.ORDER_NUMBER,)
+    if target == ImportTarget.ORDERS:
+        # Nothing is matched; the rows of one order share its reference.
+        return (ImportMatchOn.ORDER_REFERENCE,)
     if target == ImportTarget.COMPANIES:
         return (
             ImportMatchOn.NAME,
@@ -642,7 +671,12 @@ class RejectedFile:
             f.truncate(offset)
         self.size = offset
 
-    def append(self, rejected) -> int:
+    def append(self, rejected, *, at: int | None = None) -> int:
+        """Add `rejected` after what the file holds, or after its first `at` bytes."""
+        if at is not None and at != self.size:
+            with self.path.open("ab") as f:
+                f.truncate(at)
+            self.size = at
         if not rejected:
             return self.size
         with self.path.open("a", encoding="utf-8", newline="") as f:
@@ -713,6 +747,9 @@ def _rows(reader, job: ImportJob):
 
 
 def _batches(job, reader, cleaner, batch_size):
+    if job.target == ImportTarget.ORDERS:
+        yield from _order_batches(job, reader, cleaner, batch_size)
+        return
     batch = []
     for number, values in _rows(reader, job):
         batch.append((number, values, cleaner.clean(values)))
@@ -721,6 +758,25 @@ def _batches(job, reader, cleaner, batch_size):
             batch = []
     if batch:
         yield batch, getattr(reader, "offset", None)
+
+
+def _order_batches(job, reader, cleaner, batch_size):
+    """Batches of orders: a batch ends between two orders (rows with different references),
+    so that no order is split over two transactions; only an order longer than any order may
+    be (MAX_LINES) is cut, and refused. The reader has then read one row ahead, so no byte offset
+    is kept: a resumed run skips the done rows by counting them."""
+    position = order_ref_position(job)
+    batch = []
+    for number, values in _rows(reader, job):
+        if len(batch) >= batch_size and (
+            order_ref_of(values, position) != order_ref_of(batch[-1][1], position)
+            or len(batch) >= batch_size + MAX_LINES
+        ):
+            yield batch, None
+            batch = []
+        batch.append((number, values, cleaner.clean(values)))
+    if batch:
+        yield batch, None
 
 
 def _write_cursor():
@@ -733,17 +789,23 @@ def _write_cursor():
 
 
 def _commit_batch(job, me, writer, rejected_file, plan, source_offset) -> None:
-    offset = rejected_file.append(plan.rejected)
+    start = rejected_file.size
     for attempt in range(5):
         try:
             with transaction.atomic():
                 result = writer.write(_write_cursor(), plan, {})
+                # Payments are refused by `payment_record` while they are written, so the
+                # batch's rejected rows are only known here; a retried attempt rewrites them.
+                rejected = plan.rejected
+                if result.rejected:
+                    rejected = sorted([*rejected, *result.rejected], key=lambda r: r.row_number)
+                offset = rejected_file.append(rejected, at=start)
                 updated = ImportJob.objects.filter(pk=job.pk, worker=me).update(
                     rows_done=F("rows_done") + plan.rows,
                     created_count=F("created_count") + result.created,
                     updated_count=F("updated_count") + result.updated,
                     skipped_count=F("skipped_count") + plan.skipped,
-                    rejected_count=F("rejected_count") + len(plan.rejected),
+                    rejected_count=F("rejected_count") + len(rejected),
                     rejected_offset=offset,
                     source_offset=source_offset,
                     heartbeat_at=timezone.now(),

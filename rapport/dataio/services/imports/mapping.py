@@ -27,12 +27,20 @@ from rapport.customers.models import (
     SourceChannel,
     Tag,
 )
-from rapport.sales.models import Lead, LeadStatus, Product
+from rapport.sales.models import Lead, LeadStatus, Order, Payment, PaymentMethod, Product
 from rapport.sales.selectors.leads import OPEN_STATUSES
 
 TARGETS = ("persons", "companies", "leads", "interactions", "products", "orders", "payments")
 # The targets whose rows `rows.RowCleaner` can clean; the others are not importable yet.
-SUPPORTED_TARGETS = ("persons", "companies", "leads", "interactions", "products")
+SUPPORTED_TARGETS = (
+    "persons",
+    "companies",
+    "leads",
+    "interactions",
+    "products",
+    "orders",
+    "payments",
+)
 CUSTOM_PREFIX = "custom:"
 KINDS = ("text", "phone", "email", "date", "datetime", "choice", "multi", "int", "money", "bool")
 
@@ -197,6 +205,42 @@ def _interaction_fields() -> list[ImportField]:
     ]
 
 
+def _order_fields() -> list[ImportField]:
+    """One row per order line; consecutive rows with the same reference are one order, whose
+    customer (a visible person by phone or e-mail, or a visible company by name) and date are
+    read from its first row."""
+    return [
+        ImportField("order_ref", _("order reference"), required=True, max_length=100),
+        ImportField("placed_at", _("order date"), kind="datetime"),
+        ImportField("phone", _("customer's phone"), kind="phone", repeatable=True),
+        ImportField("email", _("customer's e-mail"), kind="email", repeatable=True),
+        ImportField("company", _("customer's company"), max_length=_length(Company, "name")),
+        ImportField("sku", _("SKU"), max_length=_length(Product, "sku")),
+        ImportField("description", _("description"), max_length=200),
+        ImportField("quantity", _("quantity"), required=True, kind="int"),
+        ImportField("unit_price", _("unit price"), kind="money"),
+        ImportField("discount", _("discount"), kind="money"),
+    ]
+
+
+def _payment_fields() -> list[ImportField]:
+    """A payment row names its order by number; the order must exist and be visible. The
+    amount, time and method are checked by `payment_record` itself."""
+    return [
+        ImportField(
+            "order_number",
+            _("order number"),
+            required=True,
+            max_length=_length(Order, "number"),
+        ),
+        ImportField("amount", _("amount"), required=True, kind="money"),
+        ImportField("paid_at", _("paid at"), required=True, kind="datetime"),
+        ImportField("method", _("method"), kind="choice", choices=_choices(PaymentMethod)),
+        ImportField("reference", _("reference"), max_length=_length(Payment, "reference")),
+        ImportField("notes", _("notes"), max_length=2000),
+    ]
+
+
 def import_fields(target: str) -> list[ImportField]:
     """The fields an import of `target` can fill, custom fields (one query) included."""
     if target == "persons":
@@ -209,6 +253,10 @@ def import_fields(target: str) -> list[ImportField]:
         return _interaction_fields()
     if target == "products":
         return _product_fields()
+    if target == "orders":
+        return _order_fields()
+    if target == "payments":
+        return _payment_fields()
     raise ValueError(f"Unknown or unsupported import target: {target!r}")
 
 
@@ -303,6 +351,21 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "outcome": ("结果", "跟进结果", "沟通结果", "outcome", "result"),
     "logged_by": ("记录人", "跟进人", "操作人", "创建人", "销售", "负责人", "loggedby", "user",
                   "owner"),
+    "order_number": ("订单号", "订单编号", "订单", "单号", "销售单号", "销售订单号", "ordernumber",
+                     "orderno", "order", "ordernum", "orderid"),
+    "amount": ("金额", "付款金额", "收款金额", "实收金额", "支付金额", "到账金额", "amount",
+               "paidamount", "paymentamount"),
+    "placed_at": ("下单日期", "下单时间", "订单日期", "订购日期", "日期", "时间", "orderdate",
+                  "placedat", "date"),
+    "paid_at": ("付款日期", "付款时间", "收款日期", "收款时间", "支付日期", "支付时间", "到账日期",
+                "到账时间", "日期", "时间", "paidat", "paymentdate", "paiddate", "date", "time"),
+    "order_ref": ("订单号", "订单编号", "单号", "外部订单号", "原订单号", "orderref",
+                  "orderreference", "ordernumber", "orderno", "order", "orderid"),
+    "quantity": ("数量", "件数", "订购数量", "qty", "quantity"),
+    "discount": ("折扣", "折扣金额", "优惠", "优惠金额", "discount"),
+    "method": ("付款方式", "支付方式", "收款方式", "方式", "method", "paymentmethod"),
+    "reference": ("流水号", "交易流水号", "交易号", "凭证号", "参考号", "付款凭证", "reference",
+                  "ref", "transactionid", "referenceno"),
 }
 # fmt: on
 # For a target, keys that a synonym shared with another field must not win. A company import's
@@ -313,6 +376,8 @@ TARGET_PRIORITY: dict[str, tuple[str, ...]] = {
     "leads": ("full_name", "company"),
     "products": ("name", "sku"),
     "interactions": ("channel", "occurred_at", "subject", "content", "logged_by", "company"),
+    "payments": ("order_number", "amount", "paid_at", "method", "reference", "notes"),
+    "orders": ("order_ref", "placed_at", "company", "description", "sku", "unit_price"),
 }
 
 # Known exports: exact header → field key. Only the columns worth keeping are listed.

@@ -15,10 +15,10 @@ month names (5 Mar 2024, March 5, 2024), an Excel serial day number of five digi
 for slashed dates day first like the forms (05/03/2024 is 5 March) unless `date_order="mdy"`
 (Outlook's US exports write 3/5/2024 for 5 March).
 
-Times (an interaction's): one of those dates with an optional time of day after it — 14:30,
-14:30:05, 2:30 PM, 下午2:30, 14点30分, 下午3点半 — read in the configured TIME_ZONE, or an ISO
-8601 time with its offset (2024-03-05T14:30:00+08:00, …Z). A date alone means noon that day,
-as in the forms.
+Times (an interaction's, a payment's): one of those dates with an optional time of day after
+it — 14:30, 14:30:05, 2:30 PM, 下午2:30, 14点30分, 下午3点半 — read in the configured TIME_ZONE,
+or an ISO 8601 time with its offset (2024-03-05T14:30:00+08:00, …Z). A date alone means noon
+that day, as in the forms.
 """
 
 import csv
@@ -195,6 +195,25 @@ CHOICE_EXTRAS["channel"] = {
     "记录": "note",
     "其他": "note",
     "其它": "note",
+}
+CHOICE_EXTRAS["method"] = {
+    "转账": "bank_transfer",
+    "银行转账": "bank_transfer",
+    "银行汇款": "bank_transfer",
+    "汇款": "bank_transfer",
+    "对公转账": "bank_transfer",
+    "transfer": "bank_transfer",
+    "bank": "bank_transfer",
+    "支付宝": "alipay",
+    "微信": "wechat_pay",
+    "微信支付": "wechat_pay",
+    "wechat": "wechat_pay",
+    "刷卡": "card",
+    "银行卡": "card",
+    "信用卡": "card",
+    "现金": "cash",
+    "其他": "other",
+    "其它": "other",
 }
 CHOICE_EXTRAS["direction"] = {
     "in": "inbound",
@@ -477,6 +496,16 @@ def split_multi(text: str, pattern: re.Pattern = MULTI_SEPARATORS) -> list[str]:
 
 IDENTITY_FIELDS = {"owner", "external_id", "tags", "company"}
 INTERACTION_COPIED = ("channel", "direction", "occurred_at", "subject", "content", "outcome")
+PAYMENT_COPIED = ("amount", "paid_at", "method", "reference", "notes")
+ORDER_COPIED = (
+    "order_ref",
+    "placed_at",
+    "sku",
+    "description",
+    "quantity",
+    "unit_price",
+    "discount",
+)
 # Person fields that go to `CleanRow.fields` as they are.
 PERSON_COPIED = (
     "gender",
@@ -795,6 +824,34 @@ class RowCleaner:
         row.company_name = data.get("company", "")
         row.owner_username = data.get("logged_by", "")
         return row
+
+    def _build_orders(self, data: dict) -> CleanRow | RejectedRow:
+        """One line of an order; the writer groups the lines and finds the customer (named on
+        the order's first row) and the product (by SKU)."""
+        missing = self._reject_missing(data)
+        if missing:
+            return RejectedRow(missing)
+        if not data.get("sku") and not data.get("description"):
+            return RejectedRow([_("Give the product's SKU or describe the line.")])
+        fields = {key: data[key] for key in ORDER_COPIED if key in data}
+        row = CleanRow(
+            fields=fields,
+            phones=list(dict.fromkeys(data.get("phone") or ())),
+            emails=list(dict.fromkeys(data.get("email") or ())),
+        )
+        row.company_name = data.get("company", "")
+        return row
+
+    def _build_payments(self, data: dict) -> CleanRow | RejectedRow:
+        """The payment's values and its order's number; the order is found by the writer, and
+        `payment_record` checks the amount and time against it."""
+        missing = self._reject_missing(data)
+        if missing:
+            return RejectedRow(missing)
+        fields = {key: data[key] for key in PAYMENT_COPIED if key in data}
+        # Numbers are written SO-2024-12; "so-2024-12" in a spreadsheet is the same order.
+        fields["order_number"] = data["order_number"].upper()
+        return CleanRow(fields=fields)
 
     @property
     def fields_mapped(self) -> set[str]:

@@ -6,6 +6,9 @@ import (only the fields the import changed; a later edit of another field stays)
 records are deleted, persons before the companies the import created for them. A created
 record that something else now depends on (an order, a deal) is kept, and counted; so is a
 created lead that was converted since. A created interaction goes with its timeline entry.
+An import of payments is never undone: payments are an append-only ledger (see `orders`).
+Orders are never deleted: the orders an import created are cancelled, those still placed with
+nothing paid; one paid, shipped or cancelled since is kept and counted.
 """
 
 import json
@@ -23,8 +26,9 @@ from rapport.accounts.models import User
 from rapport.activities.models import Interaction, TimelineEntry
 from rapport.core.errors import ApplicationError, Conflict, PermissionDenied
 from rapport.customers.models import Company, Employment, Person, PersonEmail, PersonPhone
-from rapport.dataio.models import ImportAction, ImportJob, ImportRecord, ImportStatus
+from rapport.dataio.models import ImportAction, ImportJob, ImportRecord, ImportStatus, ImportTarget
 from rapport.dataio.services.imports import jobs
+from rapport.dataio.services.imports.orders import cancel_imported_orders
 from rapport.sales.models import Lead, LeadStatus, Product
 
 logger = logging.getLogger(__name__)
@@ -48,7 +52,8 @@ def undo_deadline(job: ImportJob):
 def can_undo(job: ImportJob) -> bool:
     deadline = undo_deadline(job)
     return (
-        job.status in (ImportStatus.DONE, ImportStatus.FAILED)
+        job.target != ImportTarget.PAYMENTS
+        and job.status in (ImportStatus.DONE, ImportStatus.FAILED)
         and job.purged_at is None
         and deadline is not None
         and timezone.now() < deadline
@@ -63,6 +68,13 @@ def import_undo(*, actor: User, job: ImportJob) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.actor_id != actor.pk and not actor.is_administrator:
         raise PermissionDenied(_("Only the person who imported the file can undo it."))
+    if job.target == ImportTarget.PAYMENTS:
+        raise Conflict(
+            _(
+                "Payments are an append-only ledger: an import of payments cannot be undone. "
+                "The import's log lists the payments it recorded."
+            )
+        )
     if not can_undo(job):
         raise Conflict(
             _("This import can no longer be undone (undo is possible for %(days)d days).")
@@ -91,6 +103,7 @@ def import_undo_run(job_id: int) -> ImportJob | None:
                 (ImportAction.UPDATED, "company"),
                 (ImportAction.UPDATED, "lead"),
                 (ImportAction.UPDATED, "product"),
+                (ImportAction.CREATED, "order"),
                 (ImportAction.CREATED, "interaction"),
                 (ImportAction.CREATED, "person"),
                 (ImportAction.CREATED, "company"),
@@ -137,6 +150,8 @@ def _undo_all(job: ImportJob, me: str, action: str, kind: str) -> int:
         with transaction.atomic():
             if action == ImportAction.UPDATED:
                 _revert(kind, chunk)
+            elif kind == "order":
+                kept += cancel_imported_orders(job.actor, [r.object_id for r in chunk])
             else:
                 kept += _delete_created(kind, chunk)
             ImportRecord.objects.filter(pk__in=[r.pk for r in chunk]).delete()

@@ -20,6 +20,9 @@ for a message. They are matched by external ID, phone or e-mail among the leads 
 sees (`leads_visible_to`); a converted lead is not changed. Products are matched on their SKU
 in the shared catalogue, which only `can_manage_catalog` users may import into (jobs.py checks).
 Interactions are only created, against the customer each row names (see `interactions`).
+Orders are only created, one `order_create` per group of consecutive rows with the same order
+reference; payments are only recorded, one `payment_record` per row on the visible order the
+row names (see `orders`).
 
 Matching only considers records the importer can see (the one visibility rule), so an import
 never reveals or changes another team's records; a row whose key an earlier accepted row of the
@@ -67,6 +70,13 @@ from rapport.dataio.models import (
     ImportTarget,
 )
 from rapport.dataio.services.imports.interactions import CustomerFinder, write_interactions
+from rapport.dataio.services.imports.orders import (
+    OrderFinder,
+    PaymentRehearsal,
+    plan_orders,
+    write_orders,
+    write_payments,
+)
 from rapport.sales.models import Lead, LeadScoringRule, LeadStatus, Product, ScoringRuleKind
 from rapport.sales.models.leads import LeadCaptureChannel, LeadEvent, LeadEventKind
 from rapport.sales.selectors.leads import leads_visible_to
@@ -151,6 +161,8 @@ RECORD_KINDS = {
     ImportTarget.LEADS: "lead",
     ImportTarget.INTERACTIONS: "interaction",
     ImportTarget.PRODUCTS: "product",
+    ImportTarget.ORDERS: "order",
+    ImportTarget.PAYMENTS: "payment",
 }
 # Name terms are the costly part of a row (pinyin); names repeat a lot, so they are cached, but
 # only up to this many, so that memory stays flat over a file of millions of rows.
@@ -173,6 +185,10 @@ class Planned:
     owner: tuple[int, int | None]  # (owner id, team id)
     target_id: int | None = None  # the record to update
     customer: tuple[int, int | None] | None = None  # an interaction's (person id, company id)
+    order_id: int | None = None  # a payment's order
+    values: list[str] | None = None  # the raw row, for a payment the service may yet refuse
+    order_data: dict | None = None  # an order's input for `order_create`
+    order_rows: list[tuple[int, list[str]]] | None = None  # an order's rows (number, values)
 
 
 @dataclass
@@ -188,6 +204,8 @@ class BatchPlan:
 class BatchResult:
     created: int = 0
     updated: int = 0
+    # Rows refused while writing (a payment `payment_record` refuses), for the rejected file.
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 def _value(row, name: str, default=None):
@@ -298,6 +316,12 @@ class BatchWriter:
         # found in the database; 8-byte hashes keep a million keys well under 100 MB.
         self.seen_keys: set[int] = set()
         self.vendor = connection.vendor
+        self.payment_rehearsal = (
+            PaymentRehearsal(self) if dry_run and job.target == ImportTarget.PAYMENTS else None
+        )
+        self.order_rehearsal = dry_run and job.target == ImportTarget.ORDERS
+        # The reference of the last order of the batch before (see `orders.plan_orders`).
+        self.cut_order_ref = ""
 
     # --- Planning ---------------------------------------------------------------------------
 
@@ -406,6 +430,9 @@ class BatchWriter:
     def plan(self, batch: list[tuple[int, list[str], Any]]) -> BatchPlan:
         """Decide each row's fate. `batch` holds (row number, raw values, cleaner result)."""
         plan = BatchPlan(rows=len(batch))
+        if self.target == ImportTarget.ORDERS:
+            plan_orders(self, plan, batch)
+            return plan
         accepted = []
         self.owners.resolve(
             [self.default_owner]
@@ -427,6 +454,8 @@ class BatchWriter:
 
         if self.target == ImportTarget.INTERACTIONS:
             return self._plan_interactions(plan, accepted)
+        if self.target == ImportTarget.PAYMENTS:
+            return self._plan_payments(plan, accepted)
         mode = self.job.mode
         matches = self._match({k for *_rest, keys in accepted for k in keys})
         already = set()
@@ -479,6 +508,24 @@ class BatchWriter:
             else:
                 plan.creates.append(Planned(number, row, owner, customer=customer))
         # The rejected-rows file and the dry run list rows in the order of the file.
+        plan.rejected.sort(key=lambda rejected: rejected.row_number)
+        return plan
+
+    def _plan_payments(self, plan: BatchPlan, accepted: list) -> BatchPlan:
+        """Every accepted row records a payment on its order, unless the order is not found;
+        a dry run also asks `payment_record` (rolled back) what it would refuse."""
+        orders = OrderFinder(self.actor, [row for _n, _v, row, _o, _k in accepted])
+        for number, values, row, owner, _keys in accepted:
+            order_id = orders.find(row)
+            if isinstance(order_id, str):
+                plan.rejected.append(Rejected(number, values, [order_id]))
+            else:
+                plan.creates.append(
+                    Planned(number, row, owner, order_id=order_id, values=list(values))
+                )
+        if self.payment_rehearsal is not None:
+            plan.creates, refused = self.payment_rehearsal.rehearse(plan.creates)
+            plan.rejected.extend(refused)
         plan.rejected.sort(key=lambda rejected: rejected.row_number)
         return plan
 
@@ -610,6 +657,12 @@ class BatchWriter:
             updated = self._update_products(cursor, plan.updates)
         elif self.target == ImportTarget.INTERACTIONS:
             created, updated = write_interactions(self, cursor, plan.creates), 0
+        elif self.target == ImportTarget.PAYMENTS:
+            created, refused = write_payments(self, plan.creates)
+            return BatchResult(created=created, rejected=refused)
+        elif self.target == ImportTarget.ORDERS:
+            created, refused = write_orders(self, plan.creates)
+            return BatchResult(created=created, rejected=refused)
         else:
             created = self._create_companies(cursor, plan.creates)
             updated = self._update_companies(cursor, plan.updates)
