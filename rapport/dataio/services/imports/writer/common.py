@@ -1,0 +1,310 @@
+"""What every part of the batch writer shares: the columns it writes, the plan of a batch,
+the owners cache and small helpers."""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from rapport.accounts.models import User
+from rapport.activities.models import TimelineEntry
+from rapport.customers.models import (
+    Address,
+    CompanySearchTerm,
+    PersonSearchTerm,
+)
+from rapport.dataio.models import (
+    ImportTarget,
+)
+from rapport.sales.models import LeadStatus
+
+PERSON_COLUMNS = (
+    "full_name",
+    "given_name",
+    "family_name",
+    "gender",
+    "birthday",
+    "industry",
+    "region",
+    "source",
+    "lifecycle_stage",
+    "preferences",
+    "notes",
+)
+COMPANY_COLUMNS = (
+    "name",
+    "english_name",
+    "website",
+    "phone",
+    "email",
+    "industry",
+    "region",
+    "source",
+    "lifecycle_stage",
+    "notes",
+)
+ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postcode")
+DEFAULT_COLUMN_VALUES = {
+    "given_name": "",
+    "family_name": "",
+    "gender": "unknown",
+    "birthday": None,
+    "industry": "",
+    "region": "",
+    "source": "other",
+    "lifecycle_stage": "target",
+    "preferences": "",
+    "notes": "",
+    "english_name": "",
+    "website": "",
+    "phone": "",
+    "email": "",
+}
+LEAD_COLUMNS = (
+    "full_name",
+    "company_name",
+    "job_title",
+    "phone",
+    "email",
+    "region",
+    "city",
+    "source",
+    "campaign",
+    "budget",
+    "message",
+    "status",
+)
+LEAD_DEFAULTS = {
+    "company_name": "",
+    "job_title": "",
+    "phone": "",
+    "email": "",
+    "region": "",
+    "city": "",
+    "source": "other",
+    "campaign": "",
+    "budget": None,
+    "message": "",
+    "status": LeadStatus.NEW,
+}
+PRODUCT_COLUMNS = ("name", "category", "unit_price", "currency", "description", "is_active")
+PRODUCT_DEFAULTS = {"category": "", "currency": "CNY", "description": "", "is_active": True}
+# What ImportRecord.kind calls the records of each target.
+RECORD_KINDS = {
+    ImportTarget.PERSONS: "person",
+    ImportTarget.COMPANIES: "company",
+    ImportTarget.LEADS: "lead",
+    ImportTarget.INTERACTIONS: "interaction",
+    ImportTarget.PRODUCTS: "product",
+    ImportTarget.ORDERS: "order",
+    ImportTarget.PAYMENTS: "payment",
+}
+# Name terms are the costly part of a row (pinyin); names repeat a lot, so they are cached, but
+# only up to this many, so that memory stays flat over a file of millions of rows.
+NAME_CACHE_LIMIT = 100_000
+# Search terms and fields that, when an update changes them, need the terms rebuilt.
+SEARCHED_PERSON_FIELDS = {"full_name", "given_name", "family_name"}
+
+
+@dataclass
+class Rejected:
+    row_number: int
+    values: list[str]
+    reasons: list[str]
+
+
+@dataclass
+class Planned:
+    row_number: int
+    row: Any  # the cleaner's CleanRow
+    owner: tuple[int, int | None]  # (owner id, team id)
+    target_id: int | None = None  # the record to update
+    customer: tuple[int, int | None] | None = None  # an interaction's (person id, company id)
+    order_id: int | None = None  # a payment's order
+    values: list[str] | None = None  # the raw row, for a payment the service may yet refuse
+    order_data: dict | None = None  # an order's input for `order_create`
+    order_rows: list[tuple[int, list[str]]] | None = None  # an order's rows (number, values)
+
+
+@dataclass
+class BatchPlan:
+    creates: list[Planned] = field(default_factory=list)
+    updates: list[Planned] = field(default_factory=list)
+    skipped: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    updated: int = 0
+    # Rows refused while writing (a payment `payment_record` refuses), for the rejected file.
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def row_value(row, name: str, default=None):
+    return getattr(row, name, default) or default
+
+
+def row_fields(row) -> dict:
+    return dict(getattr(row, "fields", None) or {})
+
+
+def address_of(fields: dict) -> dict | None:
+    address = fields.get("address")
+    if isinstance(address, dict):
+        parts = {k: address.get(k) or "" for k in ADDRESS_PARTS}
+    else:
+        parts = {k: fields.get(k) or "" for k in ADDRESS_PARTS}
+    if not any(parts[k] for k in ADDRESS_PARTS if k != "country"):
+        return None
+    parts["country"] = (parts["country"] or "CN").upper()[:2]
+    return parts
+
+
+def custom_of(fields: dict) -> dict:
+    custom = dict(fields.get("custom") or {})
+    for key, value in fields.items():
+        if key.startswith("custom.") and value not in (None, "", []):
+            custom[key.removeprefix("custom.")] = value
+    return custom
+
+
+def unique_values(values) -> list[str]:
+    seen, out = set(), []
+    for value in values or ():
+        if value and value not in seen:
+            seen.add(value)
+            out.append(value)
+    return out
+
+
+class Owners:
+    """Owner usernames → (id, team id), checked once per name against who the actor may give
+    records to (the same rule as `person_create`: themselves or their team; administrators
+    anyone active)."""
+
+    def __init__(self, actor: User):
+        self.actor = actor
+        self.cache: dict[str, tuple[int, int | None] | str] = {}
+
+    def resolve(self, names: Iterable[str]) -> None:
+        missing = {n for n in names if n and n not in self.cache}
+        if not missing:
+            return
+        found = {}
+        # A user name, or the user's e-mail address (what other systems export).
+        for user in User.objects.filter(
+            Q(username__in=missing) | Q(email__in={n.lower() for n in missing if "@" in n}),
+            is_active=True,
+        ).only("pk", "username", "email", "team_id"):
+            found[user.username] = user
+            if user.email:
+                found.setdefault(user.email.lower(), user)
+        found = {n: found.get(n) or found.get(n.lower()) for n in missing}
+        actor = self.actor
+        for name in missing:
+            user = found.get(name)
+            if user is None:
+                self.cache[name] = _("There is no active user “%(name)s”.") % {"name": name}
+            elif (
+                not actor.is_administrator
+                and user.pk != actor.pk
+                and (actor.team_id is None or user.team_id != actor.team_id)
+            ):
+                self.cache[name] = _("You can only give records to members of your team.")
+            else:
+                self.cache[name] = (user.pk, user.team_id)
+
+    def get(self, name: str | None) -> tuple[int, int | None] | str:
+        if not name:
+            return (self.actor.pk, self.actor.team_id)
+        return self.cache[name]
+
+
+def jsonable(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)  # never a float: undo reads it back exactly
+    return value
+
+
+PERSON_SAVE_FIELDS = (*PERSON_COLUMNS, "custom", "owner", "team")
+PERSON_TABLE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "industry",
+    "region",
+    "source",
+    "lifecycle_stage",
+    "owner_id",
+    "team_id",
+    "notes",
+    "custom",
+    "version",
+    "full_name",
+    "given_name",
+    "family_name",
+    "gender",
+    "birthday",
+    "preferences",
+    "primary_phone",
+    "primary_email",
+)
+COMPANY_TABLE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "industry",
+    "region",
+    "source",
+    "lifecycle_stage",
+    "owner_id",
+    "team_id",
+    "notes",
+    "custom",
+    "version",
+    "name",
+    "english_name",
+    "website",
+    "phone",
+    "email",
+)
+ADDRESS_TABLE_COLUMNS = ("person_id", "company_id", "label", *ADDRESS_PARTS)
+TIMELINE_COLUMNS = (
+    "company_id",
+    "person_id",
+    "kind",
+    "occurred_at",
+    "title",
+    "body",
+    "actor_id",
+    "source_type",
+    "source_id",
+    "data",
+)
+RECORD_COLUMNS = ("job_id", "kind", "object_id", "action", "before")
+LEAD_TABLE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    *LEAD_COLUMNS,
+    "data",
+    "disqualify_reason",
+    "score",
+    "score_reasons",
+    "owner_id",
+    "team_id",
+    "version",
+)
+LEAD_EVENT_COLUMNS = ("lead_id", "kind", "occurred_at", "actor_id", "body", "data")
+PRODUCT_TABLE_COLUMNS = ("id", "created_at", "updated_at", "sku", *PRODUCT_COLUMNS)
+# Keep the model names imported for the tables this module writes by name.
+_TABLES = (Address, TimelineEntry, PersonSearchTerm, CompanySearchTerm)
