@@ -279,6 +279,18 @@ def test_header_is_in_the_users_language(client, alice, zhang):
     assert _csv_rows(body) == [["名称", "生命周期阶段"], ["张伟", "成交客户"]]
 
 
+def test_choice_labels_follow_each_exports_language(client, alice, bob, zhang):
+    alice.language = "zh-hans"
+    alice.save(update_fields=["language"])
+    client.force_login(alice)
+    _, chinese = _download(client, "persons", columns="full_name,lifecycle_stage")
+    client.force_login(bob)
+    _, english = _download(client, "persons", columns="full_name,lifecycle_stage")
+
+    assert _csv_rows(chinese)[1] == ["张伟", "成交客户"]
+    assert _csv_rows(english)[1] == ["张伟", "Customer"]
+
+
 # --- Queries -------------------------------------------------------------------------------------
 
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from rapport.accounts.models import User
 from rapport.activities import views as activity_views
@@ -49,7 +49,21 @@ class Column:
 
 
 def _display(name: str) -> Callable[[Any], Any]:
-    return lambda record: getattr(record, f"get_{name}_display")()
+    """The choice's label in the active language, like `get_<name>_display()`, but with the
+    labels looked up once per model and language rather than once per row (Django rebuilds a
+    dict of lazily translated choices on every call, a fifth of a big export's time)."""
+    labels: dict[tuple, dict] = {}
+
+    def get(record):
+        key = (type(record), get_language())
+        table = labels.get(key)
+        if table is None:
+            field = record._meta.get_field(name)
+            table = labels[key] = {value: str(label) for value, label in field.flatchoices}
+        value = getattr(record, name)
+        return table.get(value, value)
+
+    return get
 
 
 def _attr(path: str) -> Callable[[Any], Any]:
@@ -76,11 +90,23 @@ def _related_str(name: str) -> Callable[[Any], Any]:
 
 
 def _all(relation: str, attribute: str = "") -> Callable[[Any], list]:
+    """The related items' `attribute`: from the plain list `_listed` prefetched, else from the
+    relation's own (prefetched) manager."""
+    listed = f"export_{relation}"
+
     def get(record):
-        items = getattr(record, relation).all()
+        items = getattr(record, listed, None)
+        if items is None:
+            items = getattr(record, relation).all()
         return [getattr(item, attribute) if attribute else str(item) for item in items]
 
     return get
+
+
+def _listed(relation: str) -> Prefetch:
+    # Prefetched into a plain list: Django then skips building a related manager and a
+    # queryset for every row, which was half the time of a million-row export.
+    return Prefetch(relation, to_attr=f"export_{relation}")
 
 
 def _primary_employment(attribute: str) -> Callable[[Any], Any]:
@@ -186,8 +212,20 @@ PERSON_COLUMNS = (
     Column("family_name", gettext_lazy("Family name (English)"), _attr("family_name")),
     Column("gender", gettext_lazy("Gender"), _display("gender")),
     Column("birthday", gettext_lazy("Birthday"), _attr("birthday")),
-    Column("phones", gettext_lazy("Phones"), _all("phones", "number"), ("phones",), default=True),
-    Column("emails", gettext_lazy("Emails"), _all("emails", "email"), ("emails",), default=True),
+    Column(
+        "phones",
+        gettext_lazy("Phones"),
+        _all("phones", "number"),
+        (_listed("phones"),),
+        default=True,
+    ),
+    Column(
+        "emails",
+        gettext_lazy("Emails"),
+        _all("emails", "email"),
+        (_listed("emails"),),
+        default=True,
+    ),
     Column("company", gettext_lazy("Company"), _primary_employment("company.name"), default=True),
     Column("job_title", gettext_lazy("Job title"), _primary_employment("job_title")),
     Column("tags", gettext_lazy("Tags"), _all("tags", "name"), default=True),
