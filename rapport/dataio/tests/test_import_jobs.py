@@ -1,6 +1,7 @@
 """Imports of persons: what gets written, duplicates, modes, dry run, resume, undo."""
 
 import datetime
+import io
 import threading
 
 import pytest
@@ -463,3 +464,24 @@ def test_outlook_exports_read_slashed_dates_month_first(alice):
 
     assert outlook_row.fields["birthday"] == datetime.date(1990, 3, 5)
     assert other_row.fields["birthday"] == datetime.date(1990, 5, 3)
+
+
+@pytest.mark.django_db
+def test_upload_estimates_the_rows_of_excel_and_vcard_files(alice):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "手机"])
+    for n in range(7):
+        sheet.append([f"客户{n}", f"1391234567{n}"])
+    xlsx = io.BytesIO()
+    workbook.save(xlsx)
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:王芳\r\nTEL;TYPE=CELL:13912345678\r\nEND:VCARD\r\n"
+    vcards = (card * 3 + card.lower()).encode()
+
+    excel_job = upload(alice, xlsx.getvalue(), name="客户.xlsx")
+    vcard_job = upload(alice, vcards, name="contacts.vcf")
+
+    assert excel_job.rows_total == 7
+    assert vcard_job.rows_total == 4
