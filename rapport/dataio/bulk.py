@@ -66,6 +66,75 @@ LOADED_MODELS = (
     TimelineEntry,
 )
 
+# The columns the bulk writers fill, shared with the import's writer (services/imports/writer).
+PERSON_TABLE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "industry",
+    "region",
+    "source",
+    "lifecycle_stage",
+    "owner_id",
+    "team_id",
+    "notes",
+    "custom",
+    "version",
+    "full_name",
+    "given_name",
+    "family_name",
+    "gender",
+    "birthday",
+    "preferences",
+    "primary_phone",
+    "primary_email",
+)
+COMPANY_TABLE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "industry",
+    "region",
+    "source",
+    "lifecycle_stage",
+    "owner_id",
+    "team_id",
+    "notes",
+    "custom",
+    "version",
+    "name",
+    "english_name",
+    "website",
+    "phone",
+    "email",
+)
+TIMELINE_COLUMNS = (
+    "company_id",
+    "person_id",
+    "kind",
+    "occurred_at",
+    "title",
+    "body",
+    "actor_id",
+    "source_type",
+    "source_id",
+    "data",
+)
+INTERACTION_TABLE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "person_id",
+    "company_id",
+    "channel",
+    "direction",
+    "occurred_at",
+    "subject",
+    "content",
+    "outcome",
+    "logged_by_id",
+)
+
 
 @dataclass
 class BulkResult:
@@ -476,25 +545,7 @@ def bulk_load(
                 )
             writer.write(
                 "customers_company",
-                (
-                    "id",
-                    "created_at",
-                    "updated_at",
-                    "industry",
-                    "region",
-                    "source",
-                    "lifecycle_stage",
-                    "owner_id",
-                    "team_id",
-                    "notes",
-                    "custom",
-                    "version",
-                    "name",
-                    "english_name",
-                    "website",
-                    "phone",
-                    "email",
-                ),
+                COMPANY_TABLE_COLUMNS,
                 company_rows,
             )
             writer.write("customers_companysearchterm", ("company_id", "term"), company_terms)
@@ -524,20 +575,8 @@ def bulk_load(
         person_owner = []  # owner id per new person, for the interactions
         person_company = []  # primary company id (or None) per new person
         person_cn = []  # whether the person writes Chinese, for interaction subjects
-        timeline_columns = (
-            "company_id",
-            "person_id",
-            "kind",
-            "occurred_at",
-            "title",
-            "body",
-            "actor_id",
-            "source_type",
-            "source_id",
-            "data",
-        )
         with _batch() as writer:
-            writer.write("activities_timelineentry", timeline_columns, timeline_rows)
+            writer.write("activities_timelineentry", TIMELINE_COLUMNS, timeline_rows)
         timeline_count = len(timeline_rows)
         del timeline_rows
 
@@ -622,28 +661,7 @@ def bulk_load(
             with _batch() as writer:
                 writer.write(
                     "customers_person",
-                    (
-                        "id",
-                        "created_at",
-                        "updated_at",
-                        "industry",
-                        "region",
-                        "source",
-                        "lifecycle_stage",
-                        "owner_id",
-                        "team_id",
-                        "notes",
-                        "custom",
-                        "version",
-                        "full_name",
-                        "given_name",
-                        "family_name",
-                        "gender",
-                        "birthday",
-                        "preferences",
-                        "primary_phone",
-                        "primary_email",
-                    ),
+                    PERSON_TABLE_COLUMNS,
                     rows,
                 )
                 writer.write(
@@ -659,7 +677,7 @@ def bulk_load(
                     ("person_id", "company_id", "job_title", "is_primary"),
                     jobs,
                 )
-                writer.write("activities_timelineentry", timeline_columns, created_entries)
+                writer.write("activities_timelineentry", TIMELINE_COLUMNS, created_entries)
             term_count += len(terms)
             timeline_count += len(created_entries)
             progress(f"{offset + size:,} / {persons:,} persons ({time.monotonic() - started:.0f}s)")
@@ -731,23 +749,10 @@ def bulk_load(
             with _batch() as writer:
                 writer.write(
                     "activities_interaction",
-                    (
-                        "id",
-                        "created_at",
-                        "updated_at",
-                        "person_id",
-                        "company_id",
-                        "channel",
-                        "direction",
-                        "occurred_at",
-                        "subject",
-                        "content",
-                        "outcome",
-                        "logged_by_id",
-                    ),
+                    INTERACTION_TABLE_COLUMNS,
                     rows,
                 )
-                writer.write("activities_timelineentry", timeline_columns, entries)
+                writer.write("activities_timelineentry", TIMELINE_COLUMNS, entries)
             timeline_count += len(entries)
             progress(
                 f"{offset + size:,} / {interactions:,} interactions "

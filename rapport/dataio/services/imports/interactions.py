@@ -23,35 +23,9 @@ from django.utils.translation import gettext as _
 from rapport.activities.models import Interaction, TimelineEntry
 from rapport.customers.models import Employment, PersonEmail, PersonPhone
 from rapport.customers.selectors import persons_visible_to
-from rapport.dataio.bulk import _Writer
+from rapport.dataio.bulk import INTERACTION_TABLE_COLUMNS, TIMELINE_COLUMNS, _Writer
 from rapport.dataio.models import ImportAction
 
-INTERACTION_TABLE_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "person_id",
-    "company_id",
-    "channel",
-    "direction",
-    "occurred_at",
-    "subject",
-    "content",
-    "outcome",
-    "logged_by_id",
-)
-TIMELINE_COLUMNS = (
-    "company_id",
-    "person_id",
-    "kind",
-    "occurred_at",
-    "title",
-    "body",
-    "actor_id",
-    "source_type",
-    "source_id",
-    "data",
-)
 RECORD_COLUMNS = ("job_id", "kind", "object_id", "action", "before")
 # Keep the model names imported for the tables this module writes by name.
 _TABLES = (Interaction, TimelineEntry)

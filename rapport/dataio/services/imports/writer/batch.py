@@ -21,7 +21,7 @@ from rapport.customers.models import (
     PersonPhone,
     Tag,
 )
-from rapport.dataio.bulk import _Writer
+from rapport.dataio.bulk import COMPANY_TABLE_COLUMNS, TIMELINE_COLUMNS, _Writer
 from rapport.dataio.models import (
     ImportAction,
     ImportedKey,
@@ -40,12 +40,10 @@ from rapport.dataio.services.imports.orders import (
     write_payments,
 )
 from rapport.dataio.services.imports.writer.common import (
-    COMPANY_TABLE_COLUMNS,
     DEFAULT_COLUMN_VALUES,
     NAME_CACHE_LIMIT,
     RECORD_COLUMNS,
     RECORD_KINDS,
-    TIMELINE_COLUMNS,
     BatchPlan,
     BatchResult,
     Owners,

@@ -236,60 +236,7 @@ def jsonable(value):
 
 
 PERSON_SAVE_FIELDS = (*PERSON_COLUMNS, "custom", "owner", "team")
-PERSON_TABLE_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "industry",
-    "region",
-    "source",
-    "lifecycle_stage",
-    "owner_id",
-    "team_id",
-    "notes",
-    "custom",
-    "version",
-    "full_name",
-    "given_name",
-    "family_name",
-    "gender",
-    "birthday",
-    "preferences",
-    "primary_phone",
-    "primary_email",
-)
-COMPANY_TABLE_COLUMNS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "industry",
-    "region",
-    "source",
-    "lifecycle_stage",
-    "owner_id",
-    "team_id",
-    "notes",
-    "custom",
-    "version",
-    "name",
-    "english_name",
-    "website",
-    "phone",
-    "email",
-)
 ADDRESS_TABLE_COLUMNS = ("person_id", "company_id", "label", *ADDRESS_PARTS)
-TIMELINE_COLUMNS = (
-    "company_id",
-    "person_id",
-    "kind",
-    "occurred_at",
-    "title",
-    "body",
-    "actor_id",
-    "source_type",
-    "source_id",
-    "data",
-)
 RECORD_COLUMNS = ("job_id", "kind", "object_id", "action", "before")
 LEAD_TABLE_COLUMNS = (
     "id",

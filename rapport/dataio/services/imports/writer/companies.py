@@ -10,7 +10,7 @@ from rapport.customers.models import (
     Company,
     CompanySearchTerm,
 )
-from rapport.dataio.bulk import _Writer
+from rapport.dataio.bulk import COMPANY_TABLE_COLUMNS, TIMELINE_COLUMNS, _Writer
 from rapport.dataio.models import (
     ImportAction,
     ImportTarget,
@@ -19,9 +19,7 @@ from rapport.dataio.services.imports.writer.common import (
     ADDRESS_PARTS,
     ADDRESS_TABLE_COLUMNS,
     COMPANY_COLUMNS,
-    COMPANY_TABLE_COLUMNS,
     RECORD_COLUMNS,
-    TIMELINE_COLUMNS,
     Planned,
     address_of,
     custom_of,

@@ -16,7 +16,7 @@ from rapport.customers.models import (
     PersonPhone,
     PersonSearchTerm,
 )
-from rapport.dataio.bulk import _Writer
+from rapport.dataio.bulk import PERSON_TABLE_COLUMNS, TIMELINE_COLUMNS, _Writer
 from rapport.dataio.models import (
     ImportAction,
     ImportTarget,
@@ -26,10 +26,8 @@ from rapport.dataio.services.imports.writer.common import (
     ADDRESS_TABLE_COLUMNS,
     PERSON_COLUMNS,
     PERSON_SAVE_FIELDS,
-    PERSON_TABLE_COLUMNS,
     RECORD_COLUMNS,
     SEARCHED_PERSON_FIELDS,
-    TIMELINE_COLUMNS,
     Planned,
     address_of,
     custom_of,
