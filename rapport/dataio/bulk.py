@@ -194,6 +194,28 @@ class _Writer:
         )
         return len(rows)
 
+    def update(self, model, objects: list, field_names: Iterable[str]) -> int:
+        """Save `field_names` of each of `objects` with one prepared UPDATE run for all of
+        them. Django's `bulk_update` builds a CASE expression per column over each batch, which
+        SQLite plans and runs far slower (1.5 ms a row against a million-row table)."""
+        if not objects:
+            return 0
+        fields = [model._meta.get_field(name) for name in field_names]
+        mark = "%s" if self.vendor == "postgresql" else "?"
+        assignments = ", ".join(f'"{f.column}" = {mark}' for f in fields)
+        table = model._meta.db_table
+        pk = model._meta.pk
+        rows = [
+            [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+            + [pk.get_db_prep_save(obj.pk, connection)]
+            for obj in objects
+        ]
+        self.cursor.executemany(
+            f'UPDATE "{table}" SET {assignments} WHERE "{pk.column}" = {mark}',  # noqa: S608
+            rows,
+        )
+        return len(rows)
+
 
 class _Schema:
     """Drops the secondary indexes (and PostgreSQL foreign keys) of the loaded tables, and

@@ -200,6 +200,16 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
         row.fields = fields
         return []
 
+    def _person_terms(self, values: dict, phones: list[str], emails: list[str]) -> set[str]:
+        terms = set(
+            self._terms_for_name(values["full_name"], values["given_name"], values["family_name"])
+        )
+        for number in phones:
+            terms |= search.phone_terms(number)
+        for email in emails:
+            terms |= search.email_terms(email)
+        return terms
+
     def plan(self, batch: list[tuple[int, list[str], Any]]) -> BatchPlan:
         """Decide each row's fate. `batch` holds (row number, raw values, cleaner result)."""
         plan = BatchPlan(rows=len(batch))

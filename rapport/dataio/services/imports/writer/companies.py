@@ -158,10 +158,10 @@ class CompanyWriting:
                 self._timeline_row(None, company.pk, "record.updated", stamp, {"fields": changed})
             )
         if changed_companies:
-            Company.objects.bulk_update(
+            _Writer(cursor).update(
+                Company,
                 changed_companies,
                 sorted({*fields_changed, "version", "updated_at"}),
-                batch_size=500,
             )
         writer = _Writer(cursor)
         if new_tags:

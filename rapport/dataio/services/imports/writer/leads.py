@@ -178,10 +178,10 @@ class LeadWriting:
             fields_changed.update(changed)
             records.append((self.job.pk, "lead", lead.pk, ImportAction.UPDATED, json.dumps(before)))
         if changed_leads:
-            Lead.objects.bulk_update(
+            _Writer(cursor).update(
+                Lead,
                 changed_leads,
                 sorted({*fields_changed, "version", "updated_at", "score", "score_reasons"}),
-                batch_size=500,
             )
         if events:
             LeadEvent.objects.bulk_create(events)

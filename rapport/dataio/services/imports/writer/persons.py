@@ -38,6 +38,10 @@ from rapport.dataio.services.imports.writer.common import (
 )
 
 
+def _term_of(row: tuple) -> str:
+    return row[1]
+
+
 class PersonWriting:
     """Methods of `BatchWriter` (see batch.py) for this target."""
 
@@ -102,16 +106,7 @@ class PersonWriting:
             )
             phones.extend((pk, "mobile", n, i == 0) for i, n in enumerate(row_phones))
             emails.extend((pk, "work", e, i == 0) for i, e in enumerate(row_emails))
-            person_terms = set(
-                self._terms_for_name(
-                    values["full_name"], values["given_name"], values["family_name"]
-                )
-            )
-            for number in row_phones:
-                person_terms |= search.phone_terms(number)
-            for email in row_emails:
-                person_terms |= search.email_terms(email)
-            terms.extend((pk, t) for t in person_terms)
+            terms.extend((pk, t) for t in self._person_terms(values, row_phones, row_emails))
             for tag in unique_values(t.strip()[:50] for t in (row_value(row, "tags", []) or ())):
                 tags.append((pk, tag_ids[tag]))
             company = (row_value(row, "company_name", "") or "").strip()[:200]
@@ -131,6 +126,9 @@ class PersonWriting:
             "customers_personphone", ("person_id", "label", "number", "is_primary"), phones
         )
         writer.write("customers_personemail", ("person_id", "label", "email", "is_primary"), emails)
+        # In term order, the inserts walk the term index from one end to the other instead of
+        # jumping about it.
+        terms.sort(key=_term_of)
         writer.write("customers_personsearchterm", ("person_id", "term"), terms)
         if tags:
             writer.write("customers_person_tags", ("person_id", "tag_id"), tags)
@@ -281,12 +279,12 @@ class PersonWriting:
                     )
                 )
         if changed_persons:
-            Person.objects.bulk_update(
+            _Writer(cursor).update(
+                Person,
                 changed_persons,
                 sorted(
                     {*fields_changed, "version", "updated_at", "primary_phone", "primary_email"}
                 ),
-                batch_size=500,
             )
         writer = _Writer(cursor)
         if new_phones:
@@ -345,6 +343,7 @@ class PersonWriting:
                 emails=emails.get(pid, ()),
             )
             rows.extend((pid, t) for t in terms)
+        rows.sort(key=_term_of)
         _Writer(cursor).write("customers_personsearchterm", ("person_id", "term"), rows)
 
     # --- Companies --------------------------------------------------------------------------

@@ -74,8 +74,10 @@ class ProductWriting:
                 (self.job.pk, "product", product.pk, ImportAction.UPDATED, json.dumps(before))
             )
         if changed_products:
-            Product.objects.bulk_update(
-                changed_products, sorted({*fields_changed, "updated_at"}), batch_size=500
+            _Writer(cursor).update(
+                Product,
+                changed_products,
+                sorted({*fields_changed, "updated_at"}),
             )
         if records:
             _Writer(cursor).write("dataio_importrecord", RECORD_COLUMNS, records)
