@@ -93,6 +93,17 @@ def zhang(alice):
 
 
 def test_imported_interactions_are_written_as_interaction_create_writes_them(alice, zhang):
+    job = interactions_job(
+        alice,
+        [
+            row(方向="呼入", 内容="客户问价格", 结果="约下周见面", 手机="138 0013 8000"),
+            row(时间="5 Mar 2024 4:15 PM", 渠道="Meeting", 方向="Outbound", 手机="",
+                邮箱="ZW@example.cn", 主题="Demo"),
+        ],
+    )  # fmt: skip
+
+    job = run(job)
+    # The same call logged by hand afterwards (before, the import would skip it as logged).
     by_hand = interaction_create(
         actor=alice,
         person=zhang,
@@ -105,16 +116,6 @@ def test_imported_interactions_are_written_as_interaction_create_writes_them(ali
             "outcome": "约下周见面",
         },
     )
-    job = interactions_job(
-        alice,
-        [
-            row(方向="呼入", 内容="客户问价格", 结果="约下周见面", 手机="138 0013 8000"),
-            row(时间="5 Mar 2024 4:15 PM", 渠道="Meeting", 方向="Outbound", 手机="",
-                邮箱="ZW@example.cn", 主题="Demo"),
-        ],
-    )  # fmt: skip
-
-    job = run(job)
 
     assert (job.status, job.created_count, job.rejected_count) == (ImportStatus.DONE, 2, 0)
     call, meeting = Interaction.objects.exclude(pk=by_hand.pk).order_by("pk")
@@ -318,11 +319,60 @@ def test_a_gbk_file_with_chinese_headers_is_mapped_and_imported(alice, zhang):
     )
 
 
+# --- Nothing logged twice ------------------------------------------------------------------------
+
+
+def test_a_file_imported_twice_logs_each_interaction_once(alice, zhang):
+    rows = [row(), row(渠道="拜访", 主题="上门拜访"), row(时间="2024-03-06 09:00")]
+
+    first = run(interactions_job(alice, rows))
+    dry = run(interactions_job(alice, rows), dry_run=True)
+    second = run(dry)
+
+    assert (first.created_count, first.skipped_count) == (3, 0)
+    assert (dry.dry_run["created"], dry.dry_run["skipped"]) == (0, 3)
+    assert (second.created_count, second.skipped_count, second.rejected_count) == (0, 3, 0)
+    assert Interaction.objects.count() == 3
+    assert TimelineEntry.objects.filter(source_type="interaction").count() == 3
+
+
+def test_a_row_given_twice_is_skipped_but_a_different_subject_or_time_is_not(alice, zhang):
+    by_hand = interaction_create(
+        actor=alice,
+        person=zhang,
+        data={"channel": "call", "occurred_at": "2024-03-05T14:30:00+08:00", "subject": "报价跟进"},
+    )
+    rows = [
+        row(),  # what was logged by hand: the same channel, moment and subject
+        row(主题="合同"),
+        row(主题="合同"),  # the row before, given twice (the second in another batch)
+        row(时间="2024-03-05 14:31", 主题="合同"),
+        row(渠道="微信"),
+    ]
+
+    dry = run(interactions_job(alice, rows), dry_run=True, batch_size=2)
+    job = run(dry, batch_size=2)
+
+    assert (dry.dry_run["created"], dry.dry_run["skipped"]) == (3, 2)
+    assert (job.created_count, job.skipped_count) == (3, 2)
+    imported = Interaction.objects.exclude(pk=by_hand.pk)
+    assert sorted(imported.values_list("channel", "subject")) == [
+        ("call", "合同"),
+        ("call", "合同"),
+        ("chat", "报价跟进"),
+    ]
+
+
 # --- Dry run, undo, resume -----------------------------------------------------------------------
 
 
 def test_dry_run_writes_nothing_and_predicts_the_run(alice, zhang):
-    rows = [row(), row(手机="13700137000"), row(渠道="?"), row(邮箱="zw@example.cn", 手机="")]
+    rows = [
+        row(),
+        row(手机="13700137000"),
+        row(渠道="?"),
+        row(邮箱="zw@example.cn", 手机="", 主题="寄样品"),
+    ]
 
     dry = run(interactions_job(alice, rows), dry_run=True)
 
@@ -435,6 +485,7 @@ def test_interaction_batches_take_the_same_queries_whatever_their_size(alice, bo
         ]
 
     small = _queries_of_one_batch(alice, interactions_job(alice, rows(4)), created=3, rejected=1)
-    large = _queries_of_one_batch(alice, interactions_job(alice, rows(40)), created=30, rejected=10)
+    # The large file's first four rows are the small one's: their three interactions are skipped.
+    large = _queries_of_one_batch(alice, interactions_job(alice, rows(40)), created=27, rejected=10)
 
     assert small == large

@@ -11,7 +11,10 @@ team. The interaction's company is the row's company, or else the person's prima
 A batch is planned with a fixed number of queries (phones, e-mails, employments) and written
 like `interaction_create` writes one interaction: the interaction and its `interaction.<channel>`
 timeline entry, in bulk (`rapport.dataio.bulk._Writer`), with an ImportRecord each so that undo
-deletes both. Interactions are never matched or updated: the import only creates them.
+deletes both. Interactions are never matched or updated: the import only creates them. A row
+that repeats an interaction its customer already has — logged by the same user, same channel,
+time and subject — is skipped as a duplicate, so a file imported twice (or a row given twice)
+logs nothing twice.
 """
 
 import json
@@ -99,6 +102,34 @@ def _ambiguous() -> str:
         "Several customers you can see have this phone number or e-mail: add their company, "
         "or merge the duplicates first."
     )
+
+
+def interaction_key(planned) -> tuple:
+    """What makes two interactions the same: customer, who logged it, channel, moment and
+    subject."""
+    fields = planned.row.fields
+    return (
+        planned.customer[0],
+        planned.owner[0],
+        fields["channel"],
+        fields["occurred_at"].timestamp(),
+        fields["subject"],
+    )
+
+
+def logged_interactions(planned) -> set[tuple]:
+    """The `interaction_key`s the planned rows' customers already have at those moments, in one
+    query."""
+    if not planned:
+        return set()
+    persons = {p.customer[0] for p in planned}
+    moments = {p.row.fields["occurred_at"] for p in planned}
+    return {
+        (person_id, logged_by, channel, when.timestamp(), subject)
+        for person_id, logged_by, channel, when, subject in Interaction.objects.filter(
+            person_id__in=persons, occurred_at__in=moments
+        ).values_list("person_id", "logged_by_id", "channel", "occurred_at", "subject")
+    }
 
 
 def write_interactions(writer, cursor, planned) -> int:

@@ -31,7 +31,12 @@ from rapport.dataio.models import (
     ImportRecord,
     ImportTarget,
 )
-from rapport.dataio.services.imports.interactions import CustomerFinder, write_interactions
+from rapport.dataio.services.imports.interactions import (
+    CustomerFinder,
+    interaction_key,
+    logged_interactions,
+    write_interactions,
+)
 from rapport.dataio.services.imports.orders import (
     OrderFinder,
     PaymentRehearsal,
@@ -282,14 +287,29 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
         return plan
 
     def _plan_interactions(self, plan: BatchPlan, accepted: list) -> BatchPlan:
-        """Every accepted row creates an interaction, unless its customer is not found."""
+        """Every accepted row creates an interaction, unless its customer is not found or it
+        repeats one already logged."""
         customers = CustomerFinder(self.actor, [row for _n, _v, row, _o, _k in accepted])
+        found = []
         for number, values, row, owner, _keys in accepted:
             customer = customers.find(row)
             if isinstance(customer, str):
                 plan.rejected.append(Rejected(number, values, [customer]))
             else:
-                plan.creates.append(Planned(number, row, owner, customer=customer))
+                found.append(Planned(number, row, owner, customer=customer))
+        # A row that repeats an interaction the customer already has (same user, channel, time
+        # and subject: the same file imported twice, or a row given twice) is skipped.
+        logged = logged_interactions(found)
+        for planned in found:
+            key = interaction_key(planned)
+            if key in logged or hash(key) in self.seen_keys:
+                plan.skipped += 1
+                continue
+            logged.add(key)
+            if self.dry_run:
+                # Earlier batches of a dry run are not in the database: remember their rows.
+                self.seen_keys.add(hash(key))
+            plan.creates.append(planned)
         # The rejected-rows file and the dry run list rows in the order of the file.
         plan.rejected.sort(key=lambda rejected: rejected.row_number)
         return plan
