@@ -394,6 +394,21 @@ def task_delete(*, actor: User, task: Task) -> None:
     task.delete()
 
 
+def tasks_delete_about(*, subject_model: type[models.Model], subject_ids: list[int]) -> int:
+    """Delete the tasks about these records (a lead's follow-up, say), as `task_delete` deletes
+    one, for a caller removing the records themselves (an import's undo). Returns how many."""
+    tasks = Task.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject_model), subject_id__in=subject_ids
+    )
+    ids = list(tasks.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    TimelineEntry.objects.filter(source_type="task", source_id__in=ids).delete()
+    Notification.objects.filter(target_type="task", target_id__in=ids).delete()
+    Task.objects.filter(pk__in=ids).delete()
+    return len(ids)
+
+
 # --- Reminders ----------------------------------------------------------------------------------
 
 

@@ -162,6 +162,11 @@ class DefaultsIn(InputSchema):
     owner: str | None = Field(None, description="User name of the owner of rows without one.")
     tags: list[str] | None = Field(None, description="Tags added to every imported record.")
     source: str | None = Field(None, description="Source channel of rows without one.")
+    assign_by_rules: bool | None = Field(
+        None,
+        description="Leads only: true gives the rows without an owner to sellers by the lead "
+        "assignment rules (with their follow-up tasks) instead of `owner` or the importer.",
+    )
 
 
 class MappingIn(InputSchema):

@@ -663,3 +663,137 @@ def test_undo_leaves_a_lead_converted_since_the_import_as_it_is(
     assert (lead.full_name, lead.status) == ("新名字", LeadStatus.CONVERTED)
     assert Lead.objects.filter(pk=created.pk, status=LeadStatus.CONVERTED).exists()
     assert "1 created records were kept" in job.error
+
+
+# --- Assignment by the rules ---------------------------------------------------------------------
+
+
+def test_leads_without_an_owner_are_given_out_by_the_assignment_rules_when_asked(
+    alice, bob, admin_user, east, django_capture_on_commit_callbacks
+):
+    from rapport.accounts.services import team_create
+    from rapport.activities.models import Task
+
+    south = team_create(name="South")  # nobody in it to give a lead to
+    referrals = lead_services.lead_assignment_rule_create(
+        actor=admin_user,
+        data={"name": "referrals", "team_id": east.pk, "source": "referral", "position": 1},
+    )
+    lead_services.lead_assignment_rule_create(
+        actor=admin_user,
+        data={"name": "web", "team_id": south.pk, "source": "web", "position": 2},
+    )
+    header = [*LEAD_HEADER, "负责人"]
+    rows = [
+        [*lead_row(1, 来源="转介绍"), ""],
+        [*lead_row(2, 来源="转介绍"), ""],
+        [*lead_row(3, 来源="转介绍"), "bob"],  # the file names the owner: the rules do not apply
+        [*lead_row(4, 来源="转介绍"), ""],
+        [*lead_row(5, 来源="网站"), ""],  # a rule matches, but its team has no sellers
+        [*lead_row(6), ""],  # no rule matches
+    ]
+    job = mapped(
+        alice,
+        [header, *rows],
+        {**LEAD_MAPPING, "负责人": "owner"},
+        name="leads.csv",
+        target="leads",
+        defaults={"assign_by_rules": True},
+    )
+
+    job = run(job)
+
+    assert job.defaults == {"assign_by_rules": True}
+    assert job.created_count == 6
+    leads = {lead.email: lead for lead in Lead.objects.all()}
+    owners = [leads[f"l{i}@example.cn"].owner for i in range(1, 7)]
+    assert owners == [alice, bob, bob, alice, None, None]  # round robin goes on across rows
+    assert leads["l5@example.cn"].team == south
+    assert leads["l6@example.cn"].team == east  # the importer's team queue
+    assigned = leads["l2@example.cn"].events.get(kind=LeadEventKind.ASSIGNED)
+    assert (assigned.actor, assigned.data) == (
+        alice,
+        {"owner": str(bob), "owner_id": bob.pk, "rule": "referrals"},
+    )
+    by_file = leads["l3@example.cn"].events.get(kind=LeadEventKind.ASSIGNED)
+    assert by_file.data["rule"] == ""
+    referrals.refresh_from_db()
+    assert referrals.last_assigned == alice
+    # Leads the rules gave out have their follow-up task; the others have none.
+    tasks = {t.subject_id: t.assignee for t in Task.objects.all()}
+    assert tasks == {
+        leads["l1@example.cn"].pk: alice,
+        leads["l2@example.cn"].pk: bob,
+        leads["l4@example.cn"].pk: alice,
+    }
+
+    job = undo_now(alice, job, django_capture_on_commit_callbacks)
+
+    assert job.status == ImportStatus.UNDONE
+    assert not Lead.objects.exists()
+    assert not Task.objects.exists()
+
+
+def test_an_import_assigns_like_leads_entered_one_by_one(alice, bob, admin_user, east):
+    lead_services.lead_assignment_rule_create(
+        actor=admin_user, data={"name": "all", "team_id": east.pk, "method": "least_loaded"}
+    )
+    for i in range(3):
+        lead_services.lead_create(
+            actor=admin_user, data={"full_name": f"旧{i}", "owner_id": alice.pk}
+        )
+
+    job = run(leads_job(alice, [lead_row(i) for i in range(5)], defaults={"assign_by_rules": True}))
+
+    # Open leads before: alice 3, bob 0; least loaded evens them out, ties to the first.
+    imported = Lead.objects.filter(email__endswith="@example.cn").order_by("pk")
+    assert job.created_count == 5
+    assert [lead.owner for lead in imported] == [bob, bob, bob, alice, bob]
+
+
+def test_assignment_by_the_rules_is_for_leads_and_not_with_a_default_owner(alice):
+    leads = upload(alice, [LEAD_HEADER, lead_row(1)], target="leads")
+    persons = upload(alice, [["姓名", "邮箱"], ["张三", "z@example.cn"]])
+
+    with pytest.raises(ValidationFailed) as both:
+        jobs.import_set_mapping(
+            actor=alice,
+            job=leads,
+            mapping=LEAD_MAPPING,
+            defaults={"owner": "alice", "assign_by_rules": True},
+        )
+    with pytest.raises(ValidationFailed) as not_leads:
+        jobs.import_set_mapping(
+            actor=alice,
+            job=persons,
+            mapping={"姓名": "full_name", "邮箱": "email"},
+            defaults={"assign_by_rules": True},
+        )
+
+    assert both.value.details["defaults.owner"] == [
+        "Choose an owner or assignment by the rules, not both."
+    ]
+    assert not_leads.value.details["defaults.assign_by_rules"] == [
+        "Only leads are given out by the rules."
+    ]
+
+
+def test_the_mapping_page_offers_assignment_by_the_rules_for_leads(client, alice):
+    from rapport.dataio.views.imports import BY_RULES, MappingForm
+
+    leads = upload(alice, [LEAD_HEADER, lead_row(1)], target="leads")
+    persons = upload(alice, [["姓名", "邮箱"], ["张三", "z@example.cn"]])
+    client.force_login(alice)
+
+    page = client.get(reverse("dataio:import_mapping", args=[leads.pk])).content.decode()
+    persons_page = client.get(reverse("dataio:import_mapping", args=[persons.pk]))
+    data = {f"map_{i}": LEAD_MAPPING.get(c, "") for i, c in enumerate(leads.columns)}
+    data.update(owner=BY_RULES, source="", mode="create", match_on="email", save_as="")
+    response = client.post(reverse("dataio:import_mapping", args=[leads.pk]), data)
+    leads.refresh_from_db()
+
+    assert "by the assignment rules" in page
+    assert "by the assignment rules" not in persons_page.content.decode()
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert leads.defaults == {"assign_by_rules": True}
+    assert MappingForm.initial_for(leads)["owner"] == BY_RULES  # shown again as chosen

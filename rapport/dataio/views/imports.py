@@ -66,6 +66,9 @@ class UploadForm(ServiceErrorsMixin, forms.Form):
 
 
 DEFAULT_FIELDS = ("owner", "tags", "source")
+# The owner choice "by the assignment rules" (leads): "*" is in no user name (Django's
+# validator takes letters, digits and @ . + - _ only).
+BY_RULES = "*rules"
 
 
 class MappingForm(ServiceErrorsMixin, forms.Form):
@@ -136,7 +139,10 @@ class MappingForm(ServiceErrorsMixin, forms.Form):
             if name not in keys:
                 del self.fields[name]
         if "owner" in self.fields:
-            self.fields["owner"].choices = [("", _("— the importer —"))] + [
+            owners = [("", _("— the importer —"))]
+            if job.target == ImportTarget.LEADS:
+                owners.append((BY_RULES, _("— by the assignment rules —")))
+            self.fields["owner"].choices = owners + [
                 (u.username, str(u)) for u in assignable_users(actor)
             ]
         if "source" in self.fields:
@@ -149,7 +155,7 @@ class MappingForm(ServiceErrorsMixin, forms.Form):
         initial = {f"map_{i}": job.mapping.get(column, "") for i, column in enumerate(job.columns)}
         defaults = job.defaults or {}
         initial.update(
-            owner=defaults.get("owner", ""),
+            owner=BY_RULES if defaults.get("assign_by_rules") else defaults.get("owner", ""),
             tags=", ".join(defaults.get("tags") or []),
             source=defaults.get("source", ""),
             mode=job.mode,
@@ -194,7 +200,11 @@ class MappingForm(ServiceErrorsMixin, forms.Form):
 
     def defaults(self) -> dict:
         data = self.cleaned_data
-        return {name: data[name] for name in DEFAULT_FIELDS if name in self.fields}
+        defaults = {name: data[name] for name in DEFAULT_FIELDS if name in self.fields}
+        if defaults.get("owner") == BY_RULES:
+            defaults["owner"] = ""
+            defaults["assign_by_rules"] = True
+        return defaults
 
 
 # --- Helpers -------------------------------------------------------------------------------------

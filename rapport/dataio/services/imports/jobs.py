@@ -333,7 +333,7 @@ def _clean_mapping(actor: User, job_target: str, columns: list[str], data: Mappi
                 _("To update existing records, map a column to “%(field)s”.")
                 % {"field": fields[needed].label if needed in fields else needed},
             )
-    defaults = _clean_defaults(actor, data.defaults, errors)
+    defaults = _clean_defaults(actor, data.defaults, errors, target=job_target)
     errors.raise_if_any()
     return {"mapping": mapping, "defaults": defaults, "mode": data.mode, "match_on": match_on}
 
@@ -378,18 +378,28 @@ def match_choices(target: str) -> list[tuple[str, str]]:
     return [(value, labels[value]) for value in _match_choices(target)]
 
 
-def _clean_defaults(actor: User, raw, errors: FieldErrors) -> dict:
-    """Defaults for rows that leave a value empty: owner (user name), tags, source channel."""
+def _clean_defaults(actor: User, raw, errors: FieldErrors, *, target: str) -> dict:
+    """Defaults for rows that leave a value empty: owner (user name), tags, source channel;
+    for leads, `assign_by_rules` (true: the assignment rules choose the owner instead)."""
     if raw in (None, ""):
         return {}
     if not isinstance(raw, dict):
         errors.add("defaults", _("Give the defaults as an object."))
         return {}
     defaults: dict = {}
-    unknown = set(raw) - {"owner", "tags", "source"}
+    unknown = set(raw) - {"owner", "tags", "source", "assign_by_rules"}
     for key in sorted(unknown):
         errors.add(f"defaults.{key}", _("Unknown field."))
     owner = str(raw.get("owner") or "").strip()
+    by_rules = raw.get("assign_by_rules") or False
+    if by_rules is not True and by_rules is not False:
+        errors.add("defaults.assign_by_rules", _("Give true or false."))
+    elif by_rules and target != ImportTarget.LEADS:
+        errors.add("defaults.assign_by_rules", _("Only leads are given out by the rules."))
+    elif by_rules and owner:
+        errors.add("defaults.owner", _("Choose an owner or assignment by the rules, not both."))
+    elif by_rules:
+        defaults["assign_by_rules"] = True
     if owner:
         user = User.objects.filter(username=owner, is_active=True).first()
         if user is None:
@@ -474,7 +484,8 @@ def _cleaner(target, mapping, defaults, actor, columns):
 
 
 def _cleaner_defaults(defaults: dict) -> dict:
-    return dict(defaults or {})
+    """The defaults that fill a row's fields (assignment by the rules is the writer's)."""
+    return {k: v for k, v in (defaults or {}).items() if k != "assign_by_rules"}
 
 
 @transaction.atomic

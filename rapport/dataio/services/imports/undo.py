@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.activities.models import Interaction, TimelineEntry
+from rapport.activities.task_services import tasks_delete_about
 from rapport.core.errors import ApplicationError, Conflict, PermissionDenied
 from rapport.customers.models import Company, Employment, Person, PersonEmail, PersonPhone
 from rapport.dataio.models import ImportAction, ImportJob, ImportRecord, ImportStatus, ImportTarget
@@ -193,6 +194,9 @@ def _delete(kind: str, model, ids: list[int]) -> None:
     if kind == "interaction":
         # As `interaction_delete`: the timeline entry points at the interaction by id only.
         TimelineEntry.objects.filter(source_type="interaction", source_id__in=ids).delete()
+    if kind == "lead":
+        # As `lead_delete`: the follow-up tasks of leads the rules gave out go with them.
+        tasks_delete_about(subject_model=Lead, subject_ids=ids)
     model.objects.filter(pk__in=ids).delete()
 
 

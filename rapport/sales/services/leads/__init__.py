@@ -12,7 +12,12 @@ One module per part; callers import the services from this package, which re-exp
 """
 
 from rapport.sales.selectors.leads import OPEN_STATUSES
-from rapport.sales.services.leads.assignment import lead_assign, lead_assign_to
+from rapport.sales.services.leads.assignment import (
+    RuleAssigner,
+    lead_assign,
+    lead_assign_to,
+    lead_follow_up_create,
+)
 from rapport.sales.services.leads.capture import (
     RateLimited,
     lead_capture_from_form,
@@ -51,6 +56,7 @@ __all__ = [
     "OPEN_STATUSES",
     "LeadClosed",
     "RateLimited",
+    "RuleAssigner",
     "default_form_fields",
     "lead_assign",
     "lead_assign_to",
@@ -63,6 +69,7 @@ __all__ = [
     "lead_delete",
     "lead_disqualify",
     "lead_event_add",
+    "lead_follow_up_create",
     "lead_form_create",
     "lead_form_delete",
     "lead_form_update",

@@ -37,12 +37,18 @@ SELLER_ROLES = (Role.SALES_REP, Role.SALES_MANAGER)
 
 def _follow_up_ensure(lead: Lead) -> Task | None:
     """Give the lead's owner its follow-up task, once per lead, N days after the first inquiry."""
+    if lead.owner_id is None or lead_tasks(lead).exists():
+        return None
+    return lead_follow_up_create(lead, lead.owner)
+
+
+def lead_follow_up_create(lead: Lead, owner: User) -> Task | None:
+    """The follow-up task of a new open lead given to `owner`, due RAPPORT_LEAD_FOLLOW_UP_DAYS
+    after it came in (none when that setting is 0). For an import that assigned the lead by
+    the rules; `lead_create` and assignment call it through `_follow_up_ensure`."""
     days = settings.RAPPORT_LEAD_FOLLOW_UP_DAYS
-    if days <= 0 or lead.owner_id is None or lead.status not in OPEN_STATUSES:
+    if days <= 0 or lead.status not in OPEN_STATUSES:
         return None
-    if lead_tasks(lead).exists():
-        return None
-    owner = lead.owner
     with translation.override(owner.language):
         title = _("Follow up on lead %(name)s") % {"name": lead.full_name}
     return task_services.task_create_follow_up(
@@ -87,15 +93,20 @@ def _pick_round_robin(rule: LeadAssignmentRule, sellers: list[User]) -> User:
     return next((u for u in sellers if u.pk > last), sellers[0])
 
 
-def _pick_least_loaded(sellers: list[User], *, exclude_lead: Lead) -> User:
-    loads = dict(
-        Lead.objects.filter(owner__in=sellers, status__in=OPEN_STATUSES)
-        .exclude(pk=exclude_lead.pk)
-        .values("owner_id")
-        .annotate(n=Count("pk"))
-        .values_list("owner_id", "n")
-    )
+def _open_leads_per_seller(sellers: list[User], *, exclude_lead: Lead | None = None) -> dict:
+    """Seller id → how many open leads they own."""
+    leads = Lead.objects.filter(owner__in=sellers, status__in=OPEN_STATUSES)
+    if exclude_lead is not None:
+        leads = leads.exclude(pk=exclude_lead.pk)
+    return dict(leads.values("owner_id").annotate(n=Count("pk")).values_list("owner_id", "n"))
+
+
+def _least_loaded(sellers: list[User], loads: dict) -> User:
     return min(sellers, key=lambda u: (loads.get(u.pk, 0), u.pk))
+
+
+def _pick_least_loaded(sellers: list[User], *, exclude_lead: Lead) -> User:
+    return _least_loaded(sellers, _open_leads_per_seller(sellers, exclude_lead=exclude_lead))
 
 
 def _choose_owner(lead: Lead) -> tuple[LeadAssignmentRule | None, User | None]:
@@ -116,6 +127,56 @@ def _choose_owner(lead: Lead) -> tuple[LeadAssignmentRule | None, User | None]:
         rule.save(update_fields=["last_assigned", "updated_at"])
         return rule, owner
     return None, None
+
+
+class RuleAssigner:
+    """Assignment by the rules for many new leads at once (an import), as `_choose_owner` assigns
+    one at a time: the active rules, each team's sellers and the open leads of a least-loaded
+    rule's sellers are read once; then each lead is matched and given out in memory (round robin
+    goes on from one lead to the next, a least-loaded seller's count grows with each lead). Build
+    it inside the transaction that writes the leads (it locks the rules), call `choose` per lead,
+    then `save` to record each rule's last assignee."""
+
+    def __init__(self):
+        self.rules = list(
+            LeadAssignmentRule.objects.select_for_update()
+            .filter(is_active=True)
+            .order_by("position", "pk")
+        )
+        self.sellers: dict[int, list[User]] = {}
+        self.loads: dict[int, dict] = {}
+        self.used: dict[int, LeadAssignmentRule] = {}
+
+    def _sellers(self, team_id: int) -> list[User]:
+        if team_id not in self.sellers:
+            self.sellers[team_id] = _team_sellers(team_id)
+        return self.sellers[team_id]
+
+    def choose(self, lead: Lead) -> tuple[LeadAssignmentRule | None, User | None]:
+        """The first matching rule and the seller it gives `lead` to (None: nobody in its team,
+        the lead waits in the team's queue); (None, None) when no rule matches."""
+        for rule in self.rules:
+            if not _rule_matches(rule, lead):
+                continue
+            sellers = self._sellers(rule.team_id)
+            if not sellers:
+                return rule, None
+            if rule.method == AssignmentMethod.LEAST_LOADED:
+                if rule.team_id not in self.loads:
+                    self.loads[rule.team_id] = _open_leads_per_seller(sellers)
+                loads = self.loads[rule.team_id]
+                owner = _least_loaded(sellers, loads)
+                loads[owner.pk] = loads.get(owner.pk, 0) + 1
+            else:
+                owner = _pick_round_robin(rule, sellers)
+            rule.last_assigned = owner
+            self.used[rule.pk] = rule
+            return rule, owner
+        return None, None
+
+    def save(self) -> None:
+        for rule in self.used.values():
+            rule.save(update_fields=["last_assigned", "updated_at"])
 
 
 def _set_owner(lead: Lead, owner: User, *, actor: User | None, rule_name: str = "") -> None:

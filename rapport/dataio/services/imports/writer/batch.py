@@ -86,6 +86,8 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
         # The default owner and source channel fill new records only: an update keeps its own.
         self.default_owner = (job.defaults or {}).get("owner", "")
         self.default_source = (job.defaults or {}).get("source", "")
+        # Leads whose row names no owner are given out by the assignment rules.
+        self.assign_by_rules = bool((job.defaults or {}).get("assign_by_rules"))
         self.owners = Owners(actor)
         self.tag_ids: dict[str, int] = {}
         self.company_ids: dict[str, int] = {}

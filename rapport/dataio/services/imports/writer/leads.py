@@ -25,7 +25,11 @@ from rapport.dataio.services.imports.writer.common import (
 )
 from rapport.sales.models import Lead, LeadScoringRule, LeadStatus, ScoringRuleKind
 from rapport.sales.models.leads import LeadCaptureChannel, LeadEvent, LeadEventKind
-from rapport.sales.services.leads import lead_score_compute
+from rapport.sales.services.leads import (
+    RuleAssigner,
+    lead_follow_up_create,
+    lead_score_compute,
+)
 from rapport.sales.services.leads.scoring import INTERACTION_KINDS
 
 
@@ -49,21 +53,41 @@ class LeadWriting:
     def _create_leads(self, cursor, planned: list[Planned]) -> int:
         """New leads as `lead_create` writes them: scored, with their "created" history entry,
         the inquiry when the row has a message and "assigned" when the owner is not the
-        importer. The owner is the row's, the default owner or the importer, and the lead goes
-        to the owner's team. Neither the assignment rules nor the owner's follow-up task apply:
-        the file says who owns what, and a file of leads should not become a task per row."""
+        importer. The owner is the row's, else the default owner or the importer, and the lead
+        goes to the owner's team.
+
+        With the default "by the assignment rules" (`assign_by_rules`), a row that names no
+        owner is given out by the rules as a lead from a web form is (`RuleAssigner`), gets an
+        "assigned" entry naming the rule and its owner's follow-up task; it waits unassigned in
+        the rule's team queue when that team has no sellers, and in the importer's team queue
+        when no rule matches. Otherwise the file says who owns what and no follow-up task is
+        made: a file of leads should not become a task per row unless it is handed out."""
         if not planned:
             return 0
         now = timezone.now()
         stamp = self._db_datetime(now)
         rules = self._scoring_rules()
+        assigner = RuleAssigner() if self.assign_by_rules else None
         self._owner_names({p.owner[0] for p in planned} - {self.actor.pk})
         ids = self._reserve_ids(cursor, Lead, len(planned))
-        leads, events, keys, records = [], [], [], []
+        leads, events, keys, records, follow_ups = [], [], [], [], []
         for pk, p in zip(ids, planned, strict=True):
             values = {**LEAD_DEFAULTS, **self._lead_values(row_fields(p.row))}
             owner_id, team_id = p.owner
             lead = Lead(pk=pk, created_at=now, owner_id=owner_id, team_id=team_id, **values)
+            rule = None
+            if assigner is not None and not row_value(p.row, "owner_username"):
+                rule, owner = assigner.choose(lead)
+                if owner is not None:
+                    lead.owner, lead.team_id = owner, owner.team_id or team_id
+                    self.owner_names[owner.pk] = str(owner)
+                    follow_ups.append((lead, owner))
+                else:
+                    # Nobody to give it to: it waits in the queue of the rule's team, or of
+                    # the importer's team when no rule matches.
+                    lead.owner_id = None
+                    lead.team_id = rule.team_id if rule is not None else team_id
+                owner_id, team_id = lead.owner_id, lead.team_id
             # The inquiry written below is the lead's one interaction so far.
             score, reasons = lead_score_compute(
                 lead, rules, interactions=1 if values["message"] else 0, now=now
@@ -94,8 +118,12 @@ class LeadWriting:
             )
             if values["message"]:
                 events.append((pk, LeadEventKind.INQUIRY, stamp, None, values["message"], "{}"))
-            if owner_id != self.actor.pk:
-                assigned = {"owner": self.owner_names[owner_id], "owner_id": owner_id, "rule": ""}
+            if owner_id is not None and (owner_id != self.actor.pk or rule is not None):
+                assigned = {
+                    "owner": self.owner_names[owner_id],
+                    "owner_id": owner_id,
+                    "rule": rule.name if rule is not None else "",
+                }
                 events.append(
                     (pk, LeadEventKind.ASSIGNED, stamp, self.actor.pk, "", json.dumps(assigned))
                 )
@@ -109,6 +137,10 @@ class LeadWriting:
         if keys:
             writer.write("dataio_importedkey", ("target", "key", "lead_id"), keys)
         writer.write("dataio_importrecord", RECORD_COLUMNS, records)
+        if assigner is not None:
+            assigner.save()
+            for lead, owner in follow_ups:
+                lead_follow_up_create(lead, owner)
         return len(leads)
 
     def _update_leads(self, cursor, planned: list[Planned]) -> int:
