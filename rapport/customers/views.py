@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rapport.accounts.models import Team, User
 from rapport.core.errors import ApplicationError, Conflict, ValidationFailed
 from rapport.customers import services
+from rapport.customers.duplicates import likely_duplicates
 from rapport.customers.forms import (
     LABEL_CHOICES,
     CompanyForm,
@@ -217,12 +218,19 @@ def _form_context(form, **extra) -> dict:
 def person_create(request):
     actor = request.user
     form = PersonForm(request.POST or None, actor=actor)
+    duplicates = []
     if request.method == "POST":
-        person = _save(form, lambda data: services.person_create(actor=actor, data=data))
-        if person is not None:
-            messages.success(request, _("Person created."))
-            return redirect("customers:person_detail", pk=person.pk)
-    return render(request, "customers/person_form.html", _form_context(form))
+        # The form warns of likely duplicates as the user types (htmx). Sent before any warning
+        # was shown (no JavaScript, or a quick save), it is shown again with the warning once,
+        # and the next save creates the person.
+        if not request.POST.get("duplicates_checked") and form.is_valid():
+            duplicates = likely_duplicates(actor, form.to_data())
+        if not duplicates:
+            person = _save(form, lambda data: services.person_create(actor=actor, data=data))
+            if person is not None:
+                messages.success(request, _("Person created."))
+                return redirect("customers:person_detail", pk=person.pk)
+    return render(request, "customers/person_form.html", _form_context(form, duplicates=duplicates))
 
 
 @login_required

@@ -126,3 +126,65 @@ def test_duplicate_check_is_silent_for_a_namesake(client, alice):
     ).content.decode()
 
     assert 'data-testid="duplicate-warning"' not in html
+
+
+def test_a_person_saved_before_any_warning_is_shown_the_warning_once(client, alice):
+    from rapport.customers.models import Person
+
+    existing = _person(alice, "李晓明", "13800138000")
+    client.force_login(alice)
+    form = {
+        "full_name": "Li Xiaoming",
+        "phones-0-number": "138-0013-8000",
+        "phones-0-label": "mobile",
+        "gender": "unknown",
+        "source": "other",
+        "lifecycle_stage": "target",
+    }
+
+    # As a browser without JavaScript sends it: the as-you-type check never ran.
+    first = client.post(reverse("customers:person_create"), form)
+    html = first.content.decode()
+    assert first.status_code == 200
+    assert Person.objects.count() == 1
+    assert 'data-testid="duplicate-warning"' in html
+    assert f'href="{reverse("customers:person_detail", args=[existing.pk])}"' in html
+    assert "Save again to create this person anyway." in html
+    assert 'name="duplicates_checked" value="1"' in html
+    assert 'value="Li Xiaoming"' in html  # what was typed is kept
+
+    second = client.post(reverse("customers:person_create"), {**form, "duplicates_checked": "1"})
+
+    assert second.status_code == 302
+    assert Person.objects.filter(full_name="Li Xiaoming").exists()
+
+
+def test_a_person_without_likely_duplicates_is_saved_at_once(client, alice):
+    from rapport.customers.models import Person
+
+    _person(alice, "张伟", "13800138000")
+    client.force_login(alice)
+
+    response = client.post(
+        reverse("customers:person_create"),
+        {
+            "full_name": "张伟",
+            "phones-0-number": "13911112222",
+            "phones-0-label": "mobile",
+            "gender": "unknown",
+            "source": "other",
+            "lifecycle_stage": "target",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Person.objects.filter(full_name="张伟").count() == 2
+
+
+def test_the_as_you_type_warning_marks_the_form_as_checked(client, alice):
+    client.force_login(alice)
+
+    html = client.post(reverse("dataio:duplicate_check"), {"full_name": "新客户"}).content.decode()
+
+    assert 'data-testid="duplicate-warning"' not in html
+    assert 'name="duplicates_checked" value="1"' in html

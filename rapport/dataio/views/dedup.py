@@ -156,4 +156,4 @@ def duplicate_check(request):
     }
     exclude = int_or_none(request.POST.get("person_id"))
     duplicates = selectors.likely_duplicates(request.user, data, exclude_id=exclude)
-    return render(request, "dataio/dedup/_warning.html", {"duplicates": duplicates})
+    return render(request, "customers/_duplicate_warning.html", {"duplicates": duplicates})
