@@ -85,3 +85,54 @@ class ApiKey(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class AuditAction(models.TextChoices):
+    """What the audit log records: changes that reach many records at once, cannot be seen on a
+    record's timeline, or concern access."""
+
+    MERGE = "merge", _("Records merged")
+    MERGE_UNDONE = "merge_undone", _("Merge undone")
+    IMPORT_STARTED = "import_started", _("Import started")
+    IMPORT_UNDONE = "import_undone", _("Import undone")
+    EXPORT = "export", _("Records exported")
+    API_KEY_CREATED = "api_key_created", _("API key created")
+    API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
+
+
+class AuditEvent(models.Model):
+    """One line of the audit log: who did what to which record, when. Written in the same
+    transaction as the change it records, never changed afterwards."""
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+        db_index=False,  # audit_actor_idx starts with it
+    )
+    # Kept as written, so the line still names the user after the account is deleted; empty for
+    # the system (a scheduled backup, a command).
+    actor_name = models.CharField(_("user name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
+    target_type = models.CharField(_("record type"), max_length=30, blank=True)
+    target_id = models.BigIntegerField(_("record id"), null=True, blank=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="audit_time_idx"),
+            models.Index(fields=["action", "created_at"], name="audit_action_idx"),
+            models.Index(fields=["actor", "created_at"], name="audit_actor_idx"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+        ]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or '—'} {self.action}"

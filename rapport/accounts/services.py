@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.accounts.models import ApiKey, Role, Team, User
+from rapport.accounts.models import ApiKey, AuditAction, AuditEvent, Role, Team, User
 from rapport.core.errors import NotFound, ValidationFailed
 
 API_KEY_PREFIX = "rpk_"
@@ -70,9 +70,17 @@ def api_key_create(*, user: User, name: str) -> tuple[ApiKey, str]:
     key = ApiKey.objects.create(
         user=user, name=name[:100], prefix=secret[:12], key_hash=hash_api_key(secret)
     )
+    audit_record(
+        actor=user,
+        action=AuditAction.API_KEY_CREATED,
+        target_type="api_key",
+        target_id=key.pk,
+        summary=str(key),
+    )
     return key, secret
 
 
+@transaction.atomic
 def api_key_revoke(*, user: User, key_id: int) -> ApiKey:
     key = ApiKey.objects.filter(user=user, pk=key_id).first()
     if key is None:
@@ -80,6 +88,13 @@ def api_key_revoke(*, user: User, key_id: int) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            actor=user,
+            action=AuditAction.API_KEY_REVOKED,
+            target_type="api_key",
+            target_id=key.pk,
+            summary=str(key),
+        )
     return key
 
 
@@ -96,3 +111,29 @@ def api_key_authenticate(secret: str) -> User | None:
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key.user
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    target_type: str = "",
+    target_id: int | None = None,
+    summary: str = "",
+    data: dict | None = None,
+) -> AuditEvent:
+    """Add a line to the audit log, in the caller's transaction (a change rolled back leaves no
+    line). `actor` None is the system (a scheduled job, a command). `summary` names what was
+    touched in the user's own words (names, a file name), not in a language: the action is
+    worded when read."""
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action {action!r}")
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_name=(str(actor) if actor is not None else "")[:150],
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        summary=summary[:300],
+        data=data or {},
+    )

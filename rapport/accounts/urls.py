@@ -12,4 +12,5 @@ urlpatterns = [
     path("language/", views.set_language, name="language"),
     path("api-keys/", views.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
+    path("audit/", views.audit_log, name="audit_log"),
 ]

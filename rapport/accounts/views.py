@@ -1,8 +1,11 @@
-"""Sign-in, password, language and API key pages. Django's auth views do the sign-in work."""
+"""Sign-in, password, language, API key and audit log pages. Django's auth views do the sign-in
+work."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
@@ -11,9 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.accounts.forms import ApiKeyForm, LanguageForm
+from rapport.accounts.models import AuditAction, User
+from rapport.accounts.selectors import audit_events_for
 from rapport.accounts.services import api_key_create, api_key_revoke, user_set_language
 from rapport.core.errors import ApplicationError, ValidationFailed
-from rapport.web.htmx import found_or_404
+from rapport.web.htmx import found_or_404, int_or_none, page_or_first
 
 
 class LoginView(auth_views.LoginView):
@@ -90,3 +95,33 @@ def api_key_revoke_view(request, pk: int):
     found_or_404(api_key_revoke, user=request.user, key_id=pk)
     messages.success(request, _("API key revoked."))
     return redirect("accounts:api_keys")
+
+
+@login_required
+def audit_log(request):
+    """The audit log, newest first, for administrators (anyone else gets a 404, as for a record
+    they may not see)."""
+    if not request.user.is_administrator:
+        raise Http404
+    action = request.GET.get("action") or ""
+    if action not in AuditAction.values:
+        action = ""
+    actor_id = int_or_none(request.GET.get("actor"))
+    events = audit_events_for(request.user, action=action or None, actor_id=actor_id)
+    page = page_or_first(
+        events.select_related("actor"),
+        sort="-created_at",
+        cursor=request.GET.get("cursor"),
+        size=settings.RAPPORT_PAGE_SIZE,
+    )
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {
+            "page": page,
+            "actions": AuditAction.choices,
+            "action": action,
+            "actor_id": actor_id,
+            "users": User.objects.filter(is_active=True).order_by("username"),
+        },
+    )

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.urls import URLPattern, re_path
 from ninja import NinjaAPI, Swagger
 
+from rapport.accounts.api import audit_router
 from rapport.activities.api import (
     interactions_router,
     notifications_router,
@@ -94,6 +95,7 @@ for router in (
     notifications_router,
     tags_router,
     custom_fields_router,
+    audit_router,
 ):
     api.add_router("", router)
 for router in sales_routers:

@@ -11,12 +11,11 @@ Undo recreates the other record with its original id, moves exactly the moved ro
 recreates the dropped rows and puts back the survivor's previous values. It is refused once the
 survivor has been edited (its version changed) or is gone, since it would overwrite that work.
 
-There is no audit log table in Rapport: the `Merge` row (actor, time, choices, undone by/at) is
-the audit trail, with a line in the `rapport.audit` log for each merge and undo.
+Each merge and undo is a line of the audit log (`accounts.services.audit_record`), written in its
+transaction; the `Merge` row (actor, time, choices, undone by/at) keeps the details.
 """
 
 import json
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rapport.accounts.models import User
+from rapport.accounts.models import AuditAction, User
+from rapport.accounts.services import audit_record
 from rapport.activities.services import timeline_add
 from rapport.activities.timeline_kinds import register_title
 from rapport.core.errors import Conflict, NotFound, ValidationFailed
@@ -56,8 +56,6 @@ from rapport.dataio.models import (
     SnapshotEncoder,
 )
 from rapport.sales.models import Order
-
-audit = logging.getLogger("rapport.audit")
 
 SURVIVOR = "survivor"
 OTHER = "other"
@@ -548,13 +546,13 @@ def _merge(
         **{kind.timeline_key: survivor.pk},
     )
     _pair_resolved(kind.record_type, survivor.pk, other_pk, actor=actor, merged=True)
-    audit.info(
-        "merge %s: %s %s merged into %s by user %s",
-        merge.pk,
-        kind.record_type,
-        other_pk,
-        survivor.pk,
-        actor.pk,
+    audit_record(
+        actor=actor,
+        action=AuditAction.MERGE,
+        target_type=kind.record_type,
+        target_id=survivor.pk,
+        summary=f"{other_name} (#{other_pk}) → {survivor} (#{survivor.pk})",
+        data={"merge_id": merge.pk, "other_id": other_pk},
     )
     return merge
 
@@ -756,5 +754,12 @@ def merge_undo(*, actor: User, merge: Merge) -> Merge:
         **{kind.timeline_key: survivor.pk},
     )
     _pair_resolved(kind.record_type, survivor.pk, merge.other_id, actor=actor, merged=False)
-    audit.info("merge %s undone by user %s", merge.pk, actor.pk)
+    audit_record(
+        actor=actor,
+        action=AuditAction.MERGE_UNDONE,
+        target_type=kind.record_type,
+        target_id=survivor.pk,
+        summary=f"{merge.other_name} (#{merge.other_id}) ← {survivor} (#{survivor.pk})",
+        data={"merge_id": merge.pk, "other_id": merge.other_id},
+    )
     return merge

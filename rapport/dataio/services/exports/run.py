@@ -10,7 +10,8 @@ from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from rapport.accounts.models import User
+from rapport.accounts.models import AuditAction, User
+from rapport.accounts.services import audit_record
 from rapport.core.errors import ApplicationError
 from rapport.dataio.models import ExportFormat, ExportLog
 from rapport.dataio.selectors.exports import EXPORT_CHUNK_SIZE, export_chunks
@@ -61,8 +62,8 @@ def export_plan(*, actor: User, record_type: str, params: QueryDict) -> ExportPl
 
 @transaction.atomic
 def export_start(*, actor: User, plan: ExportPlan, via_api: bool = False) -> ExportLog:
-    """Log an export as it starts; `export_finish` completes the row."""
-    return ExportLog.objects.create(
+    """Log an export as it starts (and in the audit log); `export_finish` completes the row."""
+    log = ExportLog.objects.create(
         user=actor,
         record_type=plan.kind.record_type,
         file_format=plan.file_format,
@@ -70,6 +71,15 @@ def export_start(*, actor: User, plan: ExportPlan, via_api: bool = False) -> Exp
         columns=[c.key for c in plan.columns],
         via_api=via_api,
     )
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target_type="export",
+        target_id=log.pk,
+        summary=log.record_type,
+        data={"format": log.file_format, "filters": log.filters, "via_api": via_api},
+    )
+    return log
 
 
 def export_finish(*, log: ExportLog, row_count: int, finished: bool) -> None:

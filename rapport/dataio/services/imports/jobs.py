@@ -34,7 +34,8 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import AuditAction, Role, User
+from rapport.accounts.services import audit_record
 from rapport.core.cleaning import FieldErrors
 from rapport.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from rapport.customers.models import SourceChannel
@@ -606,6 +607,14 @@ def import_start(*, actor: User, job: ImportJob, enqueue: bool = True) -> Import
     job.started_at = None
     job.error = ""
     job.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.IMPORT_STARTED,
+        target_type="import",
+        target_id=job.pk,
+        summary=job.original_name,
+        data={"target": job.target, "mode": job.mode, "rows": job.rows_total},
+    )
     if enqueue:
         _enqueue("run_import", job.pk)
     return job

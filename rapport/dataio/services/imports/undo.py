@@ -22,7 +22,8 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from rapport.accounts.models import User
+from rapport.accounts.models import AuditAction, User
+from rapport.accounts.services import audit_record
 from rapport.activities.models import Interaction, TimelineEntry
 from rapport.activities.task_services import tasks_delete_about
 from rapport.core.errors import ApplicationError, Conflict, PermissionDenied
@@ -86,6 +87,14 @@ def import_undo(*, actor: User, job: ImportJob) -> ImportJob:
     job.heartbeat_at = None
     job.error = ""
     job.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.IMPORT_UNDONE,
+        target_type="import",
+        target_id=job.pk,
+        summary=job.original_name,
+        data={"target": job.target, "created": job.created_count, "updated": job.updated_count},
+    )
     jobs._enqueue("run_undo", job.pk)
     return job
 
