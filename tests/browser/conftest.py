@@ -5,12 +5,14 @@ calls from that thread unless DJANGO_ALLOW_ASYNC_UNSAFE is set; the tests only u
 arrange data and check results, never concurrently with a request.
 """
 
+import contextlib
 import os
 import re
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from conftest import PASSWORD
 
@@ -45,6 +47,11 @@ def page(browser, live_server) -> Page:
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
+    # Let the page's last requests (htmx panels loading, a search as you type) finish before
+    # the database is emptied: a request still reading while the test's flush truncates the
+    # tables deadlocks on PostgreSQL.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
 
 
