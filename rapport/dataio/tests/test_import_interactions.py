@@ -23,6 +23,7 @@ from rapport.dataio.tests.test_import_jobs_helpers import (  # noqa: F401
     import_dir,
     mapped,
     run,
+    run_killed_in_batch,
     upload,
 )
 
@@ -412,28 +413,10 @@ def test_undo_removes_the_interactions_and_their_timeline_entries(
 
 
 def test_an_interaction_import_killed_mid_batch_resumes_without_doubling(alice, zhang, monkeypatch):
-    from rapport.dataio.services.imports.writer import BatchWriter
-
-    class Killed(BaseException):
-        pass
-
     rows = [row(主题=f"第{i}次") for i in range(7)]
     job = jobs.import_start(actor=alice, job=interactions_job(alice, rows))
-    real_write = BatchWriter.write
-    calls = []
-
-    def write_then_die(self, cursor, plan, counts):
-        calls.append(1)
-        result = real_write(self, cursor, plan, counts)
-        if len(calls) == 2:
-            raise Killed
-        return result
-
-    monkeypatch.setattr(BatchWriter, "write", write_then_die)
-    with pytest.raises(Killed):
-        jobs.import_run(job.pk, batch_size=3)
+    run_killed_in_batch(job, monkeypatch, batch=2, batch_size=3)
     assert Interaction.objects.count() == 3
-    monkeypatch.setattr(BatchWriter, "write", real_write)
 
     job = jobs.import_run(job.pk, batch_size=3)
 

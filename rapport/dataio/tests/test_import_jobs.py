@@ -21,12 +21,12 @@ from rapport.customers.services import person_create
 from rapport.dataio.models import ImportJob, ImportRecord, ImportStatus
 from rapport.dataio.selectors.imports import saved_mappings_for
 from rapport.dataio.services.imports import jobs, undo
-from rapport.dataio.services.imports.writer import BatchWriter
 from rapport.dataio.tests.test_import_jobs_helpers import (  # noqa: F401
     csv_bytes,
     import_dir,
     mapped,
     run,
+    run_killed_in_batch,
     upload,
 )
 
@@ -298,28 +298,12 @@ def test_saved_mapping_is_reused_for_the_columns_the_next_file_has(alice):
     assert next_job.status == ImportStatus.MAPPED
 
 
-class Killed(BaseException):
-    """Stands for kill -9: nothing after it runs, no except clause of the code catches it."""
-
-
 def test_a_run_killed_mid_batch_resumes_without_losing_or_doubling_rows(alice, monkeypatch):
     rows = [HEADER, *rows_of(10)]
     rows[2][2] = "bad"  # row 2 rejected (in the first batch)
     rows[8][2] = "worse"  # row 8 rejected (in the batch that is killed)
     job = jobs.import_start(actor=alice, job=mapped(alice, rows, MAPPING))
-    real_write = BatchWriter.write
-    calls = []
-
-    def write_then_die(self, cursor, plan, counts):
-        calls.append(1)
-        result = real_write(self, cursor, plan, counts)
-        if len(calls) == 3:
-            raise Killed  # after the rows were inserted, before the commit
-        return result
-
-    monkeypatch.setattr(BatchWriter, "write", write_then_die)
-    with pytest.raises(Killed):
-        jobs.import_run(job.pk, batch_size=3)
+    run_killed_in_batch(job, monkeypatch, batch=3, batch_size=3)
 
     job.refresh_from_db()
     assert (job.status, job.rows_done, job.created_count, job.rejected_count) == (
@@ -329,7 +313,6 @@ def test_a_run_killed_mid_batch_resumes_without_losing_or_doubling_rows(alice, m
         1,
     )
     assert Person.objects.count() == 5
-    monkeypatch.setattr(BatchWriter, "write", real_write)
 
     job = jobs.import_run(job.pk, batch_size=3)
 

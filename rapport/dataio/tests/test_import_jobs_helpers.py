@@ -43,3 +43,29 @@ def mapped(actor, rows, mapping, *, mode="create", match_on="email", defaults=No
     return jobs.import_set_mapping(
         actor=actor, job=job, mapping=mapping, defaults=defaults or {}, mode=mode, match_on=match_on
     )
+
+
+class Killed(BaseException):
+    """Stands for kill -9: nothing after it runs, no except clause of the code catches it."""
+
+
+def run_killed_in_batch(job, monkeypatch, *, batch: int, batch_size: int) -> None:
+    """Run the started `job` and kill it in its `batch`-th batch, after the batch's rows were
+    inserted and before its commit: the batches before it stay committed, that one is lost.
+    The writer is whole again afterwards, for the resumed run."""
+    from rapport.dataio.services.imports.writer import BatchWriter
+
+    real_write = BatchWriter.write
+    calls = []
+
+    def write_then_die(self, cursor, plan, counts):
+        calls.append(1)
+        result = real_write(self, cursor, plan, counts)
+        if len(calls) == batch:
+            raise Killed
+        return result
+
+    monkeypatch.setattr(BatchWriter, "write", write_then_die)
+    with pytest.raises(Killed):
+        jobs.import_run(job.pk, batch_size=batch_size)
+    monkeypatch.setattr(BatchWriter, "write", real_write)

@@ -18,6 +18,7 @@ from rapport.dataio.tests.test_import_jobs_helpers import (  # noqa: F401
     import_dir,
     mapped,
     run,
+    run_killed_in_batch,
     upload,
 )
 from rapport.sales.models import Lead, LeadStatus, Product
@@ -293,27 +294,9 @@ def test_undo_removes_imported_leads_and_reverts_updated_ones(
 
 
 def test_a_lead_import_killed_mid_batch_resumes_without_doubling(alice, monkeypatch):
-    from rapport.dataio.services.imports.writer import BatchWriter
-
-    class Killed(BaseException):
-        pass
-
     job = jobs.import_start(actor=alice, job=leads_job(alice, [lead_row(i) for i in range(7)]))
-    real_write = BatchWriter.write
-    calls = []
-
-    def write_then_die(self, cursor, plan, counts):
-        calls.append(1)
-        result = real_write(self, cursor, plan, counts)
-        if len(calls) == 2:
-            raise Killed
-        return result
-
-    monkeypatch.setattr(BatchWriter, "write", write_then_die)
-    with pytest.raises(Killed):
-        jobs.import_run(job.pk, batch_size=3)
+    run_killed_in_batch(job, monkeypatch, batch=2, batch_size=3)
     assert Lead.objects.count() == 3
-    monkeypatch.setattr(BatchWriter, "write", real_write)
 
     job = jobs.import_run(job.pk, batch_size=3)
 

@@ -21,6 +21,7 @@ from rapport.dataio.tests.test_import_jobs_helpers import (  # noqa: F401
     import_dir,
     mapped,
     run,
+    run_killed_in_batch,
     upload,
 )
 from rapport.sales.models import Order, OrderStatus, Payment
@@ -278,30 +279,12 @@ def test_a_payments_import_cannot_be_undone(alice, order):
 
 
 def test_a_payments_import_killed_mid_batch_resumes_without_doubling(alice, order, monkeypatch):
-    from rapport.dataio.services.imports.writer import BatchWriter
-
-    class Killed(BaseException):
-        pass
-
     rows = [row(order.number, "100", 流水号=f"R{i}") for i in range(6)]
     rows.insert(4, row(order.number, "-1"))  # row 6 in the end, refused while cleaning
     rows.insert(2, row(order.number, "0"))  # row 3, refused by the service while writing
     job = jobs.import_start(actor=alice, job=payments_job(alice, rows))
-    real_write = BatchWriter.write
-    calls = []
-
-    def write_then_die(self, cursor, plan, counts):
-        calls.append(1)
-        result = real_write(self, cursor, plan, counts)
-        if len(calls) == 2:
-            raise Killed
-        return result
-
-    monkeypatch.setattr(BatchWriter, "write", write_then_die)
-    with pytest.raises(Killed):
-        jobs.import_run(job.pk, batch_size=3)
+    run_killed_in_batch(job, monkeypatch, batch=2, batch_size=3)
     assert Payment.objects.count() == 2
-    monkeypatch.setattr(BatchWriter, "write", real_write)
 
     job = jobs.import_run(job.pk, batch_size=3)
 
@@ -561,29 +544,11 @@ def test_undo_cancels_the_created_orders_nothing_happened_to(
 def test_an_orders_import_killed_mid_run_resumes_without_doubling(
     alice, catalogue, customers, monkeypatch
 ):
-    from rapport.dataio.services.imports.writer import BatchWriter
-
-    class Killed(BaseException):
-        pass
-
     when = {"下单日期": "2024-03-01", "手机": "13800138000"}
     rows = [r for i in range(5) for r in (line(f"O{i}", **when), line(f"O{i}", 数量="2"))]
     job = jobs.import_start(actor=alice, job=orders_job(alice, rows))
-    real_write = BatchWriter.write
-    calls = []
-
-    def write_then_die(self, cursor, plan, counts):
-        calls.append(1)
-        result = real_write(self, cursor, plan, counts)
-        if len(calls) == 2:
-            raise Killed
-        return result
-
-    monkeypatch.setattr(BatchWriter, "write", write_then_die)
-    with pytest.raises(Killed):
-        jobs.import_run(job.pk, batch_size=3)
+    run_killed_in_batch(job, monkeypatch, batch=2, batch_size=3)
     assert Order.objects.count() == 2  # batches of whole orders: rows 1-4, then 5-8
-    monkeypatch.setattr(BatchWriter, "write", real_write)
 
     job = jobs.import_run(job.pk, batch_size=3)
 
