@@ -273,6 +273,16 @@ RAPPORT_BACKUP_HOUR_UTC = env_int("RAPPORT_BACKUP_HOUR_UTC", 19)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "[%(asctime)s] %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("RAPPORT_LOG_LEVEL", "WARNING")},
+    # The job consumer's own lines (started, task executed, errors). Configured here, the
+    # consumer adds no handler of its own, so each line is printed once, not twice.
+    "loggers": {
+        "huey": {
+            "handlers": ["console"],
+            "level": env_str("RAPPORT_JOBS_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        }
+    },
 }
