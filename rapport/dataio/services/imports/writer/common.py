@@ -2,6 +2,7 @@
 the owners cache and small helpers."""
 
 import datetime
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -165,6 +166,32 @@ def address_of(fields: dict) -> dict | None:
         return None
     parts["country"] = (parts["country"] or "CN").upper()[:2]
     return parts
+
+
+def customer_head(pk: int, stamp, values: dict, owner: tuple, fields: dict) -> tuple:
+    """The columns a new person and a new company share (the first twelve of
+    PERSON_TABLE_COLUMNS and COMPANY_TABLE_COLUMNS, in that order)."""
+    owner_id, team_id = owner
+    return (
+        pk,
+        stamp,
+        stamp,
+        values["industry"],
+        values["region"],
+        values["source"],
+        values["lifecycle_stage"],
+        owner_id,
+        team_id,
+        values["notes"],
+        json.dumps(custom_of(fields)),
+        1,  # version
+    )
+
+
+def region_from(values: dict, address: dict | None) -> None:
+    """A new record without a region takes its address's province."""
+    if not values["region"] and address:
+        values["region"] = address.get("province", "")[:64]
 
 
 def custom_of(fields: dict) -> dict:

@@ -23,6 +23,8 @@ from rapport.dataio.services.imports.writer.common import (
     Planned,
     address_of,
     custom_of,
+    customer_head,
+    region_from,
     row_fields,
     row_value,
     unique_values,
@@ -46,23 +48,10 @@ class CompanyWriting:
             fields = row_fields(p.row)
             values = {**self._defaults_for_new(), **self._company_values(fields)}
             address = address_of(fields)
-            if not values["region"] and address:
-                values["region"] = address.get("province", "")[:64]
-            owner_id, team_id = p.owner
+            region_from(values, address)
             rows.append(
                 (
-                    pk,
-                    stamp,
-                    stamp,
-                    values["industry"],
-                    values["region"],
-                    values["source"],
-                    values["lifecycle_stage"],
-                    owner_id,
-                    team_id,
-                    values["notes"],
-                    json.dumps(custom_of(fields)),
-                    1,
+                    *customer_head(pk, stamp, values, p.owner, fields),
                     values["name"],
                     values["english_name"],
                     values["website"],

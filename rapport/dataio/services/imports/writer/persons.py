@@ -31,7 +31,9 @@ from rapport.dataio.services.imports.writer.common import (
     Planned,
     address_of,
     custom_of,
+    customer_head,
     jsonable,
+    region_from,
     row_fields,
     row_value,
     unique_values,
@@ -77,23 +79,10 @@ class PersonWriting:
             row_phones = unique_values(row_value(row, "phones", []))
             row_emails = unique_values(row_value(row, "emails", []))
             address = address_of(fields)
-            if not values["region"] and address:
-                values["region"] = address.get("province", "")[:64]
-            owner_id, team_id = p.owner
+            region_from(values, address)
             persons.append(
                 (
-                    pk,
-                    stamp,
-                    stamp,
-                    values["industry"],
-                    values["region"],
-                    values["source"],
-                    values["lifecycle_stage"],
-                    owner_id,
-                    team_id,
-                    values["notes"],
-                    json.dumps(custom_of(fields)),
-                    1,
+                    *customer_head(pk, stamp, values, p.owner, fields),
                     values["full_name"],
                     values["given_name"],
                     values["family_name"],
