@@ -18,36 +18,15 @@ from rapport.customers.models import (
     CompanySearchTerm,
     PersonSearchTerm,
 )
+from rapport.customers.services import COMPANY_FIELDS, PERSON_FIELDS
 from rapport.dataio.models import (
     ImportTarget,
 )
 from rapport.sales.models import LeadStatus
 
-PERSON_COLUMNS = (
-    "full_name",
-    "given_name",
-    "family_name",
-    "gender",
-    "birthday",
-    "industry",
-    "region",
-    "source",
-    "lifecycle_stage",
-    "preferences",
-    "notes",
-)
-COMPANY_COLUMNS = (
-    "name",
-    "english_name",
-    "website",
-    "phone",
-    "email",
-    "industry",
-    "region",
-    "source",
-    "lifecycle_stage",
-    "notes",
-)
+# The plain columns an import may set: those the forms and the API may set.
+PERSON_COLUMNS = PERSON_FIELDS
+COMPANY_COLUMNS = COMPANY_FIELDS
 ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postcode")
 DEFAULT_COLUMN_VALUES = {
     "given_name": "",
