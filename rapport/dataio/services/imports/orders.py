@@ -54,6 +54,7 @@ from rapport.core.errors import ApplicationError, ValidationFailed
 from rapport.customers.selectors import companies_visible_to
 from rapport.dataio.models import ImportAction, ImportRecord
 from rapport.dataio.services.imports.interactions import CustomerFinder
+from rapport.dataio.services.imports.plans import Planned, Rejected
 from rapport.sales.models import Order, OrderStatus, PaymentMethod, Product
 from rapport.sales.selectors.orders import orders_visible_to
 from rapport.sales.services.orders import order_change_status, order_create, payment_record
@@ -104,7 +105,6 @@ def _reasons(writer, exc: ApplicationError) -> list[str]:
 def _record_each(writer, planned: list) -> tuple[list[tuple], list]:
     """Record each planned payment through `payment_record`; ([(planned, payment)], [refused
     rows]). A refused payment's savepoint is rolled back by the service's own atomic block."""
-    from rapport.dataio.services.imports.writer import Rejected
 
     recorded, refused = [], []
     for p in planned:
@@ -258,7 +258,6 @@ def _line_of(row, products: dict[str, int]) -> dict | str:
 def plan_orders(writer, plan, batch: list) -> None:
     """Group the batch's rows into orders (consecutive rows with one reference) and plan one
     `order_create` per order; an order any of whose rows is refused is refused whole."""
-    from rapport.dataio.services.imports.writer import Planned, Rejected
 
     position = order_ref_position(writer.job)
     groups: list[tuple[str, list]] = []
@@ -328,14 +327,13 @@ def _refused(items) -> bool:
 def _reject_order(plan, ref: str, items, reasons: dict[int, list[str]]) -> None:
     """Reject every row of the order: those at fault with their reasons, the others saying why
     they go too."""
-    from rapport.dataio.services.imports.writer import Rejected
 
-    plan.rejected.extend(_rejected_rows(Rejected, ref, [(n, v) for n, v, _r in items], reasons))
+    plan.rejected.extend(_rejected_rows(ref, [(n, v) for n, v, _r in items], reasons))
 
 
-def _rejected_rows(rejected_class, ref, rows, reasons: dict[int, list[str]]) -> list:
+def _rejected_rows(ref, rows, reasons: dict[int, list[str]]) -> list[Rejected]:
     sibling = _("Order “%(ref)s” was not imported: another of its rows was refused.") % {"ref": ref}
-    return [rejected_class(n, list(v), reasons.get(n) or [sibling]) for n, v in rows]
+    return [Rejected(n, list(v), reasons.get(n) or [sibling]) for n, v in rows]
 
 
 def _order_reasons(writer, exc: ApplicationError, rows) -> dict[int, list[str]]:
@@ -365,7 +363,6 @@ def _order_reasons(writer, exc: ApplicationError, rows) -> dict[int, list[str]]:
 def _create_each(writer, planned: list, *, rehearse: bool = False) -> tuple[list, list]:
     """`order_create` for each planned order, in its own savepoint (rolled back altogether when
     rehearsing); (the planned orders created, with their ids when not rehearsing; refused rows)."""
-    from rapport.dataio.services.imports.writer import Rejected
 
     created, refused = [], []
 
@@ -376,7 +373,7 @@ def _create_each(writer, planned: list, *, rehearse: bool = False) -> tuple[list
                 order = order_create(actor=writer.actor, data=p.order_data)
             except ApplicationError as exc:
                 reasons = _order_reasons(writer, exc, p.order_rows)
-                refused.extend(_rejected_rows(Rejected, ref, p.order_rows, reasons))
+                refused.extend(_rejected_rows(ref, p.order_rows, reasons))
             else:
                 p.target_id = order.pk
                 created.append(p)

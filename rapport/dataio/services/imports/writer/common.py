@@ -4,9 +4,7 @@ the owners cache and small helpers."""
 import datetime
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -21,6 +19,12 @@ from rapport.customers.models import (
 from rapport.customers.services import COMPANY_FIELDS, PERSON_FIELDS
 from rapport.dataio.models import (
     ImportTarget,
+)
+from rapport.dataio.services.imports.plans import (  # noqa: F401 (used by the writers)
+    BatchPlan,
+    BatchResult,
+    Planned,
+    Rejected,
 )
 from rapport.sales.models import LeadStatus
 
@@ -88,43 +92,6 @@ RECORD_KINDS = {
 NAME_CACHE_LIMIT = 100_000
 # Search terms and fields that, when an update changes them, need the terms rebuilt.
 SEARCHED_PERSON_FIELDS = {"full_name", "given_name", "family_name"}
-
-
-@dataclass
-class Rejected:
-    row_number: int
-    values: list[str]
-    reasons: list[str]
-
-
-@dataclass
-class Planned:
-    row_number: int
-    row: Any  # the cleaner's CleanRow
-    owner: tuple[int, int | None]  # (owner id, team id)
-    target_id: int | None = None  # the record to update
-    customer: tuple[int, int | None] | None = None  # an interaction's (person id, company id)
-    order_id: int | None = None  # a payment's order
-    values: list[str] | None = None  # the raw row, for a payment the service may yet refuse
-    order_data: dict | None = None  # an order's input for `order_create`
-    order_rows: list[tuple[int, list[str]]] | None = None  # an order's rows (number, values)
-
-
-@dataclass
-class BatchPlan:
-    creates: list[Planned] = field(default_factory=list)
-    updates: list[Planned] = field(default_factory=list)
-    skipped: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
-    rows: int = 0
-
-
-@dataclass
-class BatchResult:
-    created: int = 0
-    updated: int = 0
-    # Rows refused while writing (a payment `payment_record` refuses), for the rejected file.
-    rejected: list[Rejected] = field(default_factory=list)
 
 
 def row_value(row, name: str, default=None):
