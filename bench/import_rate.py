@@ -19,6 +19,15 @@ in this process by `import_run`, batch after batch, each batch committed with it
 Reported: rows/s of the import; peak resident memory of the process; and, as the yardstick, the
 rate of `bulk_create` of plain Person rows (the persons table alone, no e-mails, phones, search
 terms, timeline or undo records) in batches of the import's size, rolled back afterwards.
+
+`--breakdown` adds where the import's time went: the bulk inserts per table, the updates, the
+commits, the other queries, and the rest (Python: reading, cleaning, matching, planning).
+
+`--without` is for diagnosis only, to measure what a part of the writing costs: `search-terms`
+skips writing persons' search terms (the imported persons cannot be found by search), and
+`list-indexes` DROPS the persons list indexes (`person_*_idx`) from the benchmark database before
+the import. Never point it at a database you keep; `manage.py migrate` does not put the indexes
+back.
 """
 
 import argparse
@@ -64,6 +73,110 @@ def write_csv(path: Path, rows: int, existing_emails: list[str], seed: int) -> N
             )
 
 
+class Timings:
+    """Wall time spent in each bulk insert (per table), in the updates, in commits and in other
+    queries of the import, by wrapping the writer and the connection's cursor and commit."""
+
+    def __init__(self, skip_tables=()):
+        self.skip_tables = set(skip_tables)
+        self.seconds: dict[str, float] = {}
+        self.saved: list[tuple] = []
+        self.writing = 0  # inside an insert or update: its statements are counted there
+
+    def add(self, key: str, started: float) -> None:
+        self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
+
+    def install(self) -> None:
+        from django.db.backends.base.base import BaseDatabaseWrapper
+        from django.db.backends.utils import CursorWrapper
+
+        from rapport.dataio import bulk
+
+        timings = self
+        write, update = bulk._Writer.write, bulk._Writer.update
+        commit, execute = BaseDatabaseWrapper._commit, CursorWrapper.execute
+        executemany = CursorWrapper.executemany
+
+        def timed_write(writer, table, columns, rows):
+            if table in timings.skip_tables:
+                return len(list(rows))
+            started = time.perf_counter()
+            timings.writing += 1
+            try:
+                return write(writer, table, columns, rows)
+            finally:
+                timings.writing -= 1
+                timings.add(f"insert {table}", started)
+
+        def timed_update(writer, model, objects, field_names):
+            started = time.perf_counter()
+            timings.writing += 1
+            try:
+                return update(writer, model, objects, field_names)
+            finally:
+                timings.writing -= 1
+                timings.add(f"update {model._meta.db_table}", started)
+
+        def timed_commit(connection):
+            started = time.perf_counter()
+            try:
+                return commit(connection)
+            finally:
+                timings.add("commit", started)
+
+        def timed_execute(cursor, sql, params=None):
+            if timings.writing:
+                return execute(cursor, sql, params)
+            started = time.perf_counter()
+            try:
+                return execute(cursor, sql, params)
+            finally:
+                timings.add("other queries (matching, reading records to update)", started)
+
+        def timed_executemany(cursor, sql, param_list):
+            if timings.writing:
+                return executemany(cursor, sql, param_list)
+            started = time.perf_counter()
+            try:
+                return executemany(cursor, sql, param_list)
+            finally:
+                timings.add("other queries (matching, reading records to update)", started)
+
+        self.saved = [
+            (bulk._Writer, "write", write),
+            (bulk._Writer, "update", update),
+            (BaseDatabaseWrapper, "_commit", commit),
+            (CursorWrapper, "execute", execute),
+            (CursorWrapper, "executemany", executemany),
+        ]
+        bulk._Writer.write, bulk._Writer.update = timed_write, timed_update
+        BaseDatabaseWrapper._commit = timed_commit
+        CursorWrapper.execute, CursorWrapper.executemany = timed_execute, timed_executemany
+
+    def uninstall(self) -> None:
+        for owner, name, original in self.saved:
+            setattr(owner, name, original)
+        self.saved = []
+
+    def report(self, total: float) -> None:
+        parts = dict(self.seconds)
+        parts["the rest: reading, cleaning, matching, planning (Python)"] = total - sum(
+            parts.values()
+        )
+        print("where the time went:")
+        for name, value in sorted(parts.items(), key=lambda kv: -kv[1]):
+            print(f"  {value:7.1f} s  {value / total:4.0%}  {name}")
+
+
+def drop_person_list_indexes(connection) -> None:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "customers_person")
+        names = [n for n, c in constraints.items() if c["index"] and n.startswith("person_")]
+        for name in names:
+            cursor.execute(f'DROP INDEX "{name}"')
+    print(f"diagnosis: dropped {len(names)} persons list indexes")
+
+
 def manage(*args: str) -> None:
     subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], cwd=BASE_DIR, check=True)
 
@@ -80,7 +193,18 @@ def main() -> None:
         "--raw-rows", type=int, default=None, help="rows of the raw insert (default: --rows)"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--breakdown", action="store_true", help="report where the import's time went"
+    )
+    parser.add_argument(
+        "--without",
+        default="",
+        help="diagnosis only, comma-separated: search-terms, list-indexes (drops indexes!)",
+    )
     args = parser.parse_args()
+    without = {w for w in args.without.split(",") if w}
+    if without - {"search-terms", "list-indexes"}:
+        parser.error(f"--without: unknown part(s) {', '.join(sorted(without))}")
 
     work = Path(tempfile.mkdtemp(prefix="rapport-import-bench-"))
     os.environ.setdefault("RAPPORT_IMPORT_DIR", str(work / "imports"))
@@ -113,6 +237,13 @@ def main() -> None:
         existing_emails = list(
             PersonEmail.objects.order_by("?").values_list("email", flat=True)[:50_000]
         )
+
+    if "list-indexes" in without:
+        drop_person_list_indexes(connection)
+    skipped = {"customers_personsearchterm"} if "search-terms" in without else set()
+    timings = Timings(skip_tables=skipped)
+    if args.breakdown or without:
+        timings.install()
 
     path = work / "bench.csv"
     started = time.perf_counter()
@@ -158,6 +289,11 @@ def main() -> None:
         f"skipped {job.skipped_count:,}, rejected {job.rejected_count:,}"
     )
     print(f"peak RSS: {peak_rss_mb():.0f} MB (before the import {rss_before:.0f} MB)")
+    timings.uninstall()
+    if args.breakdown:
+        timings.report(seconds)
+    if without:
+        print(f"diagnostic run without: {', '.join(sorted(without))}")
 
     raw_rows = args.raw_rows or args.rows
     started = time.perf_counter()

@@ -21,6 +21,7 @@ from rapport.customers.services import person_create
 from rapport.dataio.models import ImportJob, ImportRecord, ImportStatus
 from rapport.dataio.selectors.imports import saved_mappings_for
 from rapport.dataio.services.imports import jobs, undo
+from rapport.dataio.services.imports.writer import batch as batch_writer
 from rapport.dataio.tests.test_import_jobs_helpers import (  # noqa: F401
     csv_bytes,
     import_dir,
@@ -199,6 +200,27 @@ def test_update_only_rejects_rows_without_a_match(alice):
     terms = set(PersonSearchTerm.objects.filter(person=person).values_list("term", flat=True))
     assert "n:老客户" not in terms
     assert "p:" + "8613800000000"[::-1] in terms
+
+
+@pytest.mark.parametrize("match_on", ["email", "phone"])
+def test_rows_are_matched_across_several_lookup_chunks(alice, monkeypatch, match_on):
+    monkeypatch.setattr(batch_writer, "MATCH_CHUNK", 2)
+    for i in (0, 2, 3, 4):
+        person_create(
+            actor=alice,
+            data={
+                "full_name": f"老客户{i}",
+                "phones": [{"number": f"138{i:08d}"}],
+                "emails": [{"email": f"c{i}@example.cn"}],
+            },
+        )
+    job = mapped(alice, [HEADER, *rows_of(6)], MAPPING, mode="upsert", match_on=match_on)
+
+    job = run(job)
+
+    # Four of six keys belong to persons, looked up two at a time: all four are found.
+    assert (job.created_count, job.updated_count) == (2, 4)
+    assert set(Person.objects.values_list("full_name", flat=True)) == {f"客户{i}" for i in range(6)}
 
 
 def test_external_ids_let_a_second_import_update_instead_of_duplicating(alice):

@@ -13,6 +13,7 @@ from rapport.api.tests.conftest import client_for
 from rapport.core.errors import PermissionDenied, ValidationFailed
 from rapport.dataio.models import ImportJob, ImportRecord, ImportStatus
 from rapport.dataio.services.imports import jobs, undo
+from rapport.dataio.services.imports.writer import batch as batch_writer
 from rapport.dataio.tests.test_import_jobs_helpers import (  # noqa: F401
     csv_bytes,
     import_dir,
@@ -217,6 +218,24 @@ def test_upsert_updates_the_visible_lead_with_the_same_contact(alice, bob, match
     status = lead.events.get(kind=LeadEventKind.STATUS)
     assert status.data == {"from": "new", "to": "qualified"}
     assert Lead.objects.count() == 2
+
+
+def test_leads_are_matched_across_several_lookup_chunks(alice, monkeypatch):
+    monkeypatch.setattr(batch_writer, "MATCH_CHUNK", 1)
+    for i in (1, 3):
+        lead_services.lead_create(
+            actor=alice, data={"full_name": f"老线索{i}", "email": f"l{i}@example.cn"}
+        )
+    rows = [lead_row(i, 姓名=f"新名字{i}") for i in (1, 2, 3)]
+
+    job = run(leads_job(alice, rows, mode="upsert", match_on="email"))
+
+    assert (job.created_count, job.updated_count) == (1, 2)
+    assert set(Lead.objects.values_list("full_name", flat=True)) == {
+        "新名字1",
+        "新名字2",
+        "新名字3",
+    }
 
 
 def test_another_teams_lead_is_neither_matched_nor_changed(alice, charlie):

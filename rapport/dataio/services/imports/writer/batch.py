@@ -65,6 +65,9 @@ from rapport.dataio.services.imports.writer.products import ProductWriting
 from rapport.sales.models import LeadStatus, Product
 from rapport.sales.selectors.leads import leads_visible_to
 
+# Keys looked up per query when matching rows to existing records (see `_match`).
+MATCH_CHUNK = 1000
+
 
 class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
     """Plans and writes batches of one import job; keeps small caches between batches."""
@@ -132,55 +135,68 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
         """Key → id of the visible record it belongs to (the oldest when several share it)."""
         if not keys:
             return {}
-        match_on = self.job.match_on
         if self.target == ImportTarget.LEADS:
             return self._match_leads(keys)
+        found: dict[str, int] = {}
+        ordered = sorted(keys)
+        # In chunks: given a batch's 5,000 keys at once, PostgreSQL plans a scan of the whole
+        # contact table (130 ms a batch at a million persons) instead of 5,000 index lookups
+        # (under 20 ms); a thousand keys at a time it takes the index.
+        for start in range(0, len(ordered), MATCH_CHUNK):
+            for key, object_id in self._match_query(ordered[start : start + MATCH_CHUNK]):
+                if key not in found or object_id < found[key]:
+                    found[key] = object_id
+        return found
+
+    def _match_query(self, keys: list[str]):
+        """(key, id) pairs of the visible records with one of `keys`."""
+        match_on = self.job.match_on
         if self.target == ImportTarget.PRODUCTS:
             # The catalogue is shared: every product is visible.
-            pairs = Product.objects.filter(sku__in=keys).values_list("sku", "pk")
-        elif self.persons:
+            return Product.objects.filter(sku__in=keys).values_list("sku", "pk")
+        if self.persons:
             if match_on == ImportMatchOn.EMAIL:
                 qs = PersonEmail.objects.filter(email__in=keys).filter(self._visible("person__"))
-                pairs = qs.values_list("email", "person_id")
-            elif match_on == ImportMatchOn.PHONE:
+                return qs.values_list("email", "person_id")
+            if match_on == ImportMatchOn.PHONE:
                 qs = PersonPhone.objects.filter(number__in=keys).filter(self._visible("person__"))
-                pairs = qs.values_list("number", "person_id")
-            elif match_on == ImportMatchOn.NAME:
+                return qs.values_list("number", "person_id")
+            if match_on == ImportMatchOn.NAME:
                 qs = Person.objects.filter(full_name__in=keys).filter(self._visible(""))
-                pairs = qs.values_list("full_name", "pk")
-            else:
-                qs = ImportedKey.objects.filter(target=ImportTarget.PERSONS, key__in=keys)
-                pairs = qs.filter(self._visible("person__")).values_list("key", "person_id")
-        else:
-            if match_on == ImportMatchOn.EXTERNAL_ID:
-                qs = ImportedKey.objects.filter(target=ImportTarget.COMPANIES, key__in=keys)
-                pairs = qs.filter(self._visible("company__")).values_list("key", "company_id")
-            elif match_on == ImportMatchOn.EMAIL:
-                qs = Company.objects.filter(email__in=keys).filter(self._visible(""))
-                pairs = qs.values_list("email", "pk")
-            elif match_on == ImportMatchOn.PHONE:
-                qs = Company.objects.filter(phone__in=keys).filter(self._visible(""))
-                pairs = qs.values_list("phone", "pk")
-            else:
-                qs = Company.objects.filter(name__in=keys).filter(self._visible(""))
-                pairs = qs.values_list("name", "pk")
-        found: dict[str, int] = {}
-        for key, object_id in pairs:
-            if key not in found or object_id < found[key]:
-                found[key] = object_id
-        return found
+                return qs.values_list("full_name", "pk")
+            qs = ImportedKey.objects.filter(target=ImportTarget.PERSONS, key__in=keys)
+            return qs.filter(self._visible("person__")).values_list("key", "person_id")
+        if match_on == ImportMatchOn.EXTERNAL_ID:
+            qs = ImportedKey.objects.filter(target=ImportTarget.COMPANIES, key__in=keys)
+            return qs.filter(self._visible("company__")).values_list("key", "company_id")
+        if match_on == ImportMatchOn.EMAIL:
+            qs = Company.objects.filter(email__in=keys).filter(self._visible(""))
+            return qs.values_list("email", "pk")
+        if match_on == ImportMatchOn.PHONE:
+            qs = Company.objects.filter(phone__in=keys).filter(self._visible(""))
+            return qs.values_list("phone", "pk")
+        qs = Company.objects.filter(name__in=keys).filter(self._visible(""))
+        return qs.values_list("name", "pk")
 
     def _match_leads(self, keys: set[str]) -> dict[str, int]:
         visible = leads_visible_to(self.actor)
         match_on = self.job.match_on
-        if match_on == ImportMatchOn.EMAIL:
-            rows = visible.filter(email__in=keys).values_list("email", "pk", "status")
-        elif match_on == ImportMatchOn.PHONE:
-            rows = visible.filter(phone__in=keys).values_list("phone", "pk", "status")
-        else:
-            rows = ImportedKey.objects.filter(
-                target=ImportTarget.LEADS, key__in=keys, lead__in=visible
+
+        def rows_for(chunk: list[str]):
+            if match_on == ImportMatchOn.EMAIL:
+                return visible.filter(email__in=chunk).values_list("email", "pk", "status")
+            if match_on == ImportMatchOn.PHONE:
+                return visible.filter(phone__in=chunk).values_list("phone", "pk", "status")
+            return ImportedKey.objects.filter(
+                target=ImportTarget.LEADS, key__in=chunk, lead__in=visible
             ).values_list("key", "lead_id", "lead__status")
+
+        ordered = sorted(keys)
+        rows = (
+            row
+            for start in range(0, len(ordered), MATCH_CHUNK)
+            for row in rows_for(ordered[start : start + MATCH_CHUNK])
+        )
         # An open lead wins over a converted one with the same key, then the oldest.
         best: dict[str, tuple[bool, int]] = {}
         for key, object_id, status in rows:
