@@ -216,6 +216,15 @@ class _Writer:
         )
         return len(rows)
 
+    def delete(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> int:
+        """Delete the rows whose `columns` equal each of `rows`, with one prepared DELETE."""
+        if not rows:
+            return 0
+        mark = "%s" if self.vendor == "postgresql" else "?"
+        where = " AND ".join(f'"{c}" = {mark}' for c in columns)
+        self.cursor.executemany(f'DELETE FROM "{table}" WHERE {where}', rows)  # noqa: S608
+        return len(rows)
+
 
 class _Schema:
     """Drops the secondary indexes (and PostgreSQL foreign keys) of the loaded tables, and

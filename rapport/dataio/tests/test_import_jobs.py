@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from rapport.activities.models import TimelineEntry
 from rapport.core.errors import Conflict, ValidationFailed
+from rapport.customers import search
 from rapport.customers.models import (
     Company,
     Employment,
@@ -221,6 +222,40 @@ def test_rows_are_matched_across_several_lookup_chunks(alice, monkeypatch, match
     # Four of six keys belong to persons, looked up two at a time: all four are found.
     assert (job.created_count, job.updated_count) == (2, 4)
     assert set(Person.objects.values_list("full_name", flat=True)) == {f"客户{i}" for i in range(6)}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ["老客户", "13900000002", "c0@example.cn", "", ""],  # a second phone, the same name
+        ["新名字", "", "c0@example.cn", "", ""],  # a new name
+        ["新名字", "13900000002", "c0@example.cn", "", ""],  # both
+    ],
+)
+def test_an_update_leaves_exactly_the_search_terms_of_the_new_values(alice, row):
+    person = person_create(
+        actor=alice,
+        data={
+            "full_name": "老客户",
+            "phones": [{"number": "13800000001"}],
+            "emails": [{"email": "c0@example.cn"}],
+        },
+    )
+    job = mapped(alice, [HEADER, row], MAPPING, mode="update", match_on="email")
+
+    assert run(job).updated_count == 1
+
+    person.refresh_from_db()
+    stored = list(PersonSearchTerm.objects.filter(person=person).values_list("term", flat=True))
+    assert len(stored) == len(set(stored))
+    assert set(stored) == search.person_terms(
+        full_name=person.full_name,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        phones=list(person.phones.values_list("number", flat=True)),
+        emails=list(person.emails.values_list("email", flat=True)),
+    )
+    assert person.full_name == row[0]
 
 
 def test_external_ids_let_a_second_import_update_instead_of_duplicating(alice):

@@ -7,14 +7,12 @@ from typing import Any
 from django.utils import timezone
 
 from rapport.core.events import publish
-from rapport.customers import search
 from rapport.customers.events import PersonUpdated
 from rapport.customers.models import (
     Employment,
     Person,
     PersonEmail,
     PersonPhone,
-    PersonSearchTerm,
 )
 from rapport.dataio.bulk import PERSON_TABLE_COLUMNS, TIMELINE_COLUMNS, _Writer
 from rapport.dataio.models import (
@@ -54,6 +52,14 @@ class PersonWriting:
             if name:
                 values["full_name"] = name
         return values
+
+    @staticmethod
+    def _names_of(person: Person) -> dict:
+        return {
+            "full_name": person.full_name,
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+        }
 
     def _create_persons(self, cursor, planned: list[Planned], counts: dict) -> int:
         if not planned:
@@ -179,7 +185,9 @@ class PersonWriting:
             [],
             [],
         )
-        records, entries, rebuild, reassigned = [], [], [], []
+        records, entries, reassigned = [], [], []
+        terms_removed: list[tuple[int, str]] = []
+        terms_added: list[tuple[int, str]] = []
         stamp = self._db_datetime(now)
         fields_changed: set[str] = set()
         applied = 0
@@ -189,6 +197,11 @@ class PersonWriting:
                 continue
             row = p.row
             fields = row_fields(row)
+            names_before = self._names_of(person)
+            phones_before = [n for n, *_ in phones.get(person.pk, [])]
+            emails_before = [e for e, *_ in emails.get(person.pk, [])]
+            added_phones: list[str] = []
+            added_emails: list[str] = []
             before: dict[str, Any] = {"version": person.version}
             changed: list[str] = []
             for name, value in self._person_values(fields).items():
@@ -214,6 +227,7 @@ class PersonWriting:
                 )
                 if not person.primary_phone:
                     person.primary_phone = add[0]
+                added_phones = add
                 changed.append("phones")
             have = {e for e, *_ in emails.get(person.pk, [])}
             add = [e for e in unique_values(row_value(row, "emails", [])) if e not in have]
@@ -224,6 +238,7 @@ class PersonWriting:
                 )
                 if not person.primary_email:
                     person.primary_email = add[0]
+                added_emails = add
                 changed.append("emails")
             have_tags = tags.get(person.pk, set())
             add_tags = {
@@ -258,7 +273,16 @@ class PersonWriting:
                 (self.job.pk, "person", person.pk, ImportAction.UPDATED, json.dumps(before))
             )
             if SEARCHED_PERSON_FIELDS & set(changed) or {"phones", "emails"} & set(changed):
-                rebuild.append(person.pk)
+                # Only the terms that differ are written: adding a phone leaves the name's and
+                # the e-mails' terms where they are in the (large) term index.
+                old = self._person_terms(names_before, phones_before, emails_before)
+                new = self._person_terms(
+                    self._names_of(person),
+                    phones_before + added_phones,
+                    emails_before + added_emails,
+                )
+                terms_removed.extend((person.pk, t) for t in old - new)
+                terms_added.extend((person.pk, t) for t in new - old)
             if "owner" in changed:
                 reassigned.append((person.pk, tuple(changed)))
             else:
@@ -294,8 +318,10 @@ class PersonWriting:
             )
         if new_keys:
             self._add_keys(ImportTarget.PERSONS, planned, new_keys)
-        if rebuild:
-            self._rebuild_person_terms(cursor, rebuild)
+        writer.delete("customers_personsearchterm", ("person_id", "term"), terms_removed)
+        if terms_added:
+            terms_added.sort(key=_term_of)
+            writer.write("customers_personsearchterm", ("person_id", "term"), terms_added)
         if entries:
             writer.write("activities_timelineentry", TIMELINE_COLUMNS, entries)
         if records:
@@ -307,32 +333,5 @@ class PersonWriting:
                 PersonUpdated(person_id=person_id, actor_id=self.actor.pk, changed_fields=changed)
             )
         return applied
-
-    def _rebuild_person_terms(self, cursor, ids: list[int]) -> None:
-        PersonSearchTerm.objects.filter(person_id__in=ids).delete()
-        phones: dict[int, list] = {}
-        for pid, number in PersonPhone.objects.filter(person_id__in=ids).values_list(
-            "person_id", "number"
-        ):
-            phones.setdefault(pid, []).append(number)
-        emails: dict[int, list] = {}
-        for pid, email in PersonEmail.objects.filter(person_id__in=ids).values_list(
-            "person_id", "email"
-        ):
-            emails.setdefault(pid, []).append(email)
-        rows = []
-        for pid, full_name, given, family in Person.objects.filter(pk__in=ids).values_list(
-            "pk", "full_name", "given_name", "family_name"
-        ):
-            terms = search.person_terms(
-                full_name=full_name,
-                given_name=given,
-                family_name=family,
-                phones=phones.get(pid, ()),
-                emails=emails.get(pid, ()),
-            )
-            rows.extend((pid, t) for t in terms)
-        rows.sort(key=_term_of)
-        _Writer(cursor).write("customers_personsearchterm", ("person_id", "term"), rows)
 
     # --- Companies --------------------------------------------------------------------------
