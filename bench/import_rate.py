@@ -4,6 +4,8 @@ database measured in the same run.
 
     .venv/bin/python bench/import_rate.py                      # 1,000,000 rows, fresh SQLite
     .venv/bin/python bench/import_rate.py --rows 200000 --existing 100000 --mode upsert
+    .venv/bin/python bench/import_rate.py --existing 200000 --rows 100000 --updates 100000 \
+        --mode upsert                                          # a re-import: all updates
     DATABASE_URL=postgres://… .venv/bin/python bench/import_rate.py --rows 200000
 
 Without DATABASE_URL (or RAPPORT_SQLITE_PATH) a fresh SQLite file in a temporary directory is
@@ -54,14 +56,22 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
-def write_csv(path: Path, rows: int, existing_emails: list[str], seed: int) -> None:
+def write_csv(
+    path: Path, rows: int, existing_emails: list[str], seed: int, distinct_updates: bool = False
+) -> None:
+    """Without `distinct_updates`, one row in ten takes a random e-mail of `existing_emails`
+    (some twice: those rows are skipped as duplicates); with it, the rows take them in turn,
+    evenly spread, each once."""
     rng = random.Random(seed)
+    step = max(1, rows // len(existing_emails)) if distinct_updates and existing_emails else 0
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["姓名", "手机", "邮箱", "公司", "城市", "标签"])
         for i in range(rows):
             name = rng.choice(FAMILY) + rng.choice(GIVEN) + rng.choice(GIVEN)
-            if existing_emails and i % 10 == 0:
+            if step and i % step == 0 and i // step < len(existing_emails):
+                email = existing_emails[i // step]
+            elif not step and existing_emails and i % 10 == 0:
                 email = rng.choice(existing_emails)
             elif i % 200 == 199:
                 email = f"bad-address-{i}"
@@ -194,6 +204,13 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--updates",
+        type=int,
+        default=None,
+        help="rows carrying the e-mail of a distinct existing person (default: one row in ten, "
+        "e-mails drawn from 50,000 existing ones, so some repeat)",
+    )
+    parser.add_argument(
         "--breakdown", action="store_true", help="report where the import's time went"
     )
     parser.add_argument(
@@ -235,7 +252,9 @@ def main() -> None:
     existing_emails = []
     if PersonEmail.objects.exists():  # seeded now by --existing, or already in the database
         existing_emails = list(
-            PersonEmail.objects.order_by("?").values_list("email", flat=True)[:50_000]
+            PersonEmail.objects.order_by("?").values_list("email", flat=True)[
+                : args.updates or 50_000
+            ]
         )
 
     if "list-indexes" in without:
@@ -247,7 +266,7 @@ def main() -> None:
 
     path = work / "bench.csv"
     started = time.perf_counter()
-    write_csv(path, args.rows, existing_emails, args.seed)
+    write_csv(path, args.rows, existing_emails, args.seed, distinct_updates=bool(args.updates))
     print(
         f"file: {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB, "
         f"written in {time.perf_counter() - started:.1f} s"

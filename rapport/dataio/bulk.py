@@ -216,12 +216,16 @@ class _Writer:
         )
         return len(rows)
 
-    def delete(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> int:
-        """Delete the rows whose `columns` equal each of `rows`, with one prepared DELETE."""
+    def delete(self, table: str, key: str, column: str, rows: list[tuple]) -> int:
+        """Delete the rows with each of `rows`' (key, column) values, with one prepared DELETE
+        found through the index on `key` only. Given both, SQLite takes the index on `column`,
+        and a search term such as the initials `n:lt` is shared by tens of thousands of persons:
+        each delete then walked all of them (an import of updates went from minutes to hours)."""
         if not rows:
             return 0
         mark = "%s" if self.vendor == "postgresql" else "?"
-        where = " AND ".join(f'"{c}" = {mark}' for c in columns)
+        # `|| ''` keeps the comparison off the column's own index, on SQLite and PostgreSQL.
+        where = f'"{key}" = {mark} AND "{column}" || \'\' = {mark}'
         self.cursor.executemany(f'DELETE FROM "{table}" WHERE {where}', rows)  # noqa: S608
         return len(rows)
 

@@ -5,6 +5,7 @@ import io
 import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from rapport.activities.models import TimelineEntry
@@ -19,6 +20,7 @@ from rapport.customers.models import (
     Tag,
 )
 from rapport.customers.services import person_create
+from rapport.dataio.bulk import _Writer
 from rapport.dataio.models import ImportJob, ImportRecord, ImportStatus
 from rapport.dataio.selectors.imports import saved_mappings_for
 from rapport.dataio.services.imports import jobs, undo
@@ -256,6 +258,30 @@ def test_an_update_leaves_exactly_the_search_terms_of_the_new_values(alice, row)
         emails=list(person.emails.values_list("email", flat=True)),
     )
     assert person.full_name == row[0]
+
+
+def test_removed_search_terms_are_deleted_through_the_person_index(db):
+    # A term such as the initials "n:lt" is shared by tens of thousands of persons: a delete
+    # planned through the term index walks all of them, for every term of every updated row.
+    class Recorder:
+        def executemany(self, sql, rows):
+            self.sql = sql
+
+    recorder = Recorder()
+    _Writer(recorder).delete("customers_personsearchterm", "person_id", "term", [(1, "n:lt")])
+    # Statistics like a real table's: about ten terms per person, nearly every term unique.
+    # From these alone a planner expects fewer rows from the term index, and takes it.
+    PersonSearchTerm.objects.bulk_create(
+        PersonSearchTerm(person_id=i // 10, term=f"n:{i}") for i in range(5000)
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        explain = "EXPLAIN QUERY PLAN" if connection.vendor == "sqlite" else "EXPLAIN"
+        cursor.execute(f"{explain} {recorder.sql.replace('?', '%s')}", [1, "n:lt"])
+        plan = str(cursor.fetchall())
+    assert "personsearchterm_person_id" in plan
+    assert "personsearchterm_term" not in plan
 
 
 def test_external_ids_let_a_second_import_update_instead_of_duplicating(alice):

@@ -318,7 +318,7 @@ class PersonWriting:
             )
         if new_keys:
             self._add_keys(ImportTarget.PERSONS, planned, new_keys)
-        writer.delete("customers_personsearchterm", ("person_id", "term"), terms_removed)
+        writer.delete("customers_personsearchterm", "person_id", "term", terms_removed)
         if terms_added:
             terms_added.sort(key=_term_of)
             writer.write("customers_personsearchterm", ("person_id", "term"), terms_added)
