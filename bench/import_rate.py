@@ -84,8 +84,8 @@ def write_csv(
 
 
 class Timings:
-    """Wall time spent in each bulk insert (per table), in the updates, in commits and in other
-    queries of the import, by wrapping the writer and the connection's cursor and commit."""
+    """Wall time spent in each bulk insert, update and delete (per table), in commits and in
+    other queries of the import, by wrapping the writer and the connection's cursor and commit."""
 
     def __init__(self, skip_tables=()):
         self.skip_tables = set(skip_tables)
@@ -103,7 +103,7 @@ class Timings:
         from rapport.dataio import bulk
 
         timings = self
-        write, update = bulk._Writer.write, bulk._Writer.update
+        write, update, delete = bulk._Writer.write, bulk._Writer.update, bulk._Writer.delete
         commit, execute = BaseDatabaseWrapper._commit, CursorWrapper.execute
         executemany = CursorWrapper.executemany
 
@@ -126,6 +126,15 @@ class Timings:
             finally:
                 timings.writing -= 1
                 timings.add(f"update {model._meta.db_table}", started)
+
+        def timed_delete(writer, table, key, column, rows):
+            started = time.perf_counter()
+            timings.writing += 1
+            try:
+                return delete(writer, table, key, column, rows)
+            finally:
+                timings.writing -= 1
+                timings.add(f"delete {table}", started)
 
         def timed_commit(connection):
             started = time.perf_counter()
@@ -155,11 +164,13 @@ class Timings:
         self.saved = [
             (bulk._Writer, "write", write),
             (bulk._Writer, "update", update),
+            (bulk._Writer, "delete", delete),
             (BaseDatabaseWrapper, "_commit", commit),
             (CursorWrapper, "execute", execute),
             (CursorWrapper, "executemany", executemany),
         ]
         bulk._Writer.write, bulk._Writer.update = timed_write, timed_update
+        bulk._Writer.delete = timed_delete
         BaseDatabaseWrapper._commit = timed_commit
         CursorWrapper.execute, CursorWrapper.executemany = timed_execute, timed_executemany
 
