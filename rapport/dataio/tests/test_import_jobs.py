@@ -284,6 +284,25 @@ def test_removed_search_terms_are_deleted_through_the_person_index(db):
     assert "personsearchterm_term" not in plan
 
 
+def test_on_postgresql_the_undo_records_are_analysed_as_the_import_grows_them(alice):
+    job = mapped(alice, [HEADER, *rows_of(20)], MAPPING)
+
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert run(job, batch_size=1).created_count == 20
+
+    analyses = [sql for sql in statements if sql.startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        assert analyses == ["ANALYZE dataio_importrecord"] * 3  # after batches 1, 4 and 16
+    else:
+        assert analyses == []
+
+
 def test_external_ids_let_a_second_import_update_instead_of_duplicating(alice):
     rows = [["编号", "姓名", "城市"], ["C-1", "王芳", "上海"], ["C-2", "李娜", "北京"]]
     mapping = {"编号": "external_id", "姓名": "full_name", "城市": "city"}

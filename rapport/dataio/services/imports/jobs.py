@@ -44,6 +44,7 @@ from rapport.dataio.models import (
     ImportMapping,
     ImportMatchOn,
     ImportMode,
+    ImportRecord,
     ImportStatus,
     ImportTarget,
 )
@@ -868,6 +869,22 @@ def _commit_batch(job, me, writer, rejected_file, plan, source_offset) -> None:
             time.sleep(0.5 * (attempt + 1))
 
 
+def _refresh_statistics(batch_number: int) -> None:
+    """On PostgreSQL, analyse the undo records after batches 1, 4, 16, 64… of this run.
+
+    Each batch looks up which of its matched records the import already wrote, and PostgreSQL
+    plans that from the table's statistics. An import grows the table by a million rows in
+    minutes, faster than autovacuum refreshes them (and not at all where autovacuum is off);
+    planned for the table it was, the lookup read every record of the job: 200 ms a batch at a
+    million rows instead of 3 ms. Refreshed each time the table may have grown fourfold, as
+    autovacuum would, the cost stays a few ANALYZEs per import."""
+    if connection.vendor != "postgresql":
+        return
+    if batch_number & (batch_number - 1) == 0 and batch_number.bit_length() % 2 == 1:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {ImportRecord._meta.db_table}")
+
+
 def _run(job: ImportJob, me: str, batch_size: int, progress: Progress | None) -> ImportJob:
     # The importer may have lost the right since the start (a manager made a representative).
     _require_target_allowed(job.actor, job.target)
@@ -875,9 +892,11 @@ def _run(job: ImportJob, me: str, batch_size: int, progress: Progress | None) ->
     cleaner = _cleaner(job.target, job.mapping, job.defaults, job.actor, job.columns)
     writer = BatchWriter(job, job.actor, dry_run=False)
     rejected_file = RejectedFile(rejected_path(job), job.columns, job.rejected_offset)
-    for batch, source_offset in _batches(job, reader, cleaner, batch_size):
+    batches = _batches(job, reader, cleaner, batch_size)
+    for number, (batch, source_offset) in enumerate(batches, start=1):
         plan = writer.plan(batch)
         _commit_batch(job, me, writer, rejected_file, plan, source_offset)
+        _refresh_statistics(number)
         if progress is not None:
             job.refresh_from_db()
             progress(job)
