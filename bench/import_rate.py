@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -93,8 +94,17 @@ class Timings:
         self.saved: list[tuple] = []
         self.writing = 0  # inside an insert or update: its statements are counted there
 
-    def add(self, key: str, started: float) -> None:
-        self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
+    @contextmanager
+    def timing(self, key: str, *, writing: bool = False):
+        """Add the time of the block to `key`; statements run inside a writer's insert, update
+        or delete (`writing`) are counted there, not again as other queries."""
+        started = time.perf_counter()
+        self.writing += writing
+        try:
+            yield
+        finally:
+            self.writing -= writing
+            self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
 
     def install(self) -> None:
         from django.db.backends.base.base import BaseDatabaseWrapper
@@ -110,56 +120,34 @@ class Timings:
         def timed_write(writer, table, columns, rows):
             if table in timings.skip_tables:
                 return len(list(rows))
-            started = time.perf_counter()
-            timings.writing += 1
-            try:
+            with timings.timing(f"insert {table}", writing=True):
                 return write(writer, table, columns, rows)
-            finally:
-                timings.writing -= 1
-                timings.add(f"insert {table}", started)
 
         def timed_update(writer, model, objects, field_names):
-            started = time.perf_counter()
-            timings.writing += 1
-            try:
+            with timings.timing(f"update {model._meta.db_table}", writing=True):
                 return update(writer, model, objects, field_names)
-            finally:
-                timings.writing -= 1
-                timings.add(f"update {model._meta.db_table}", started)
 
         def timed_delete(writer, table, key, column, rows):
-            started = time.perf_counter()
-            timings.writing += 1
-            try:
+            with timings.timing(f"delete {table}", writing=True):
                 return delete(writer, table, key, column, rows)
-            finally:
-                timings.writing -= 1
-                timings.add(f"delete {table}", started)
 
         def timed_commit(connection):
-            started = time.perf_counter()
-            try:
+            with timings.timing("commit"):
                 return commit(connection)
-            finally:
-                timings.add("commit", started)
+
+        other = "other queries (matching, reading records to update)"
 
         def timed_execute(cursor, sql, params=None):
             if timings.writing:
                 return execute(cursor, sql, params)
-            started = time.perf_counter()
-            try:
+            with timings.timing(other):
                 return execute(cursor, sql, params)
-            finally:
-                timings.add("other queries (matching, reading records to update)", started)
 
         def timed_executemany(cursor, sql, param_list):
             if timings.writing:
                 return executemany(cursor, sql, param_list)
-            started = time.perf_counter()
-            try:
+            with timings.timing(other):
                 return executemany(cursor, sql, param_list)
-            finally:
-                timings.add("other queries (matching, reading records to update)", started)
 
         self.saved = [
             (bulk._Writer, "write", write),
