@@ -69,6 +69,12 @@ from rapport.sales.selectors.leads import leads_visible_to
 MATCH_CHUNK = 1000
 
 
+def _in_chunks(keys: set[str]):
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), MATCH_CHUNK):
+        yield ordered[start : start + MATCH_CHUNK]
+
+
 class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
     """Plans and writes batches of one import job; keeps small caches between batches."""
 
@@ -138,12 +144,11 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
         if self.target == ImportTarget.LEADS:
             return self._match_leads(keys)
         found: dict[str, int] = {}
-        ordered = sorted(keys)
         # In chunks: given a batch's 5,000 keys at once, PostgreSQL plans a scan of the whole
         # contact table (130 ms a batch at a million persons) instead of 5,000 index lookups
         # (under 20 ms); a thousand keys at a time it takes the index.
-        for start in range(0, len(ordered), MATCH_CHUNK):
-            for key, object_id in self._match_query(ordered[start : start + MATCH_CHUNK]):
+        for chunk in _in_chunks(keys):
+            for key, object_id in self._match_query(chunk):
                 if key not in found or object_id < found[key]:
                     found[key] = object_id
         return found
@@ -191,12 +196,7 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
                 target=ImportTarget.LEADS, key__in=chunk, lead__in=visible
             ).values_list("key", "lead_id", "lead__status")
 
-        ordered = sorted(keys)
-        rows = (
-            row
-            for start in range(0, len(ordered), MATCH_CHUNK)
-            for row in rows_for(ordered[start : start + MATCH_CHUNK])
-        )
+        rows = (row for chunk in _in_chunks(keys) for row in rows_for(chunk))
         # An open lead wins over a converted one with the same key, then the oldest.
         best: dict[str, tuple[bool, int]] = {}
         for key, object_id, status in rows:
