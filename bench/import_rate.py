@@ -219,8 +219,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     without = {w for w in args.without.split(",") if w}
-    if without - {"search-terms", "list-indexes"}:
-        parser.error(f"--without: unknown part(s) {', '.join(sorted(without))}")
+    unknown = without - {"search-terms", "list-indexes"}
+    if unknown:
+        parser.error(f"--without: unknown part(s) {', '.join(sorted(unknown))}")
 
     work = Path(tempfile.mkdtemp(prefix="rapport-import-bench-"))
     os.environ.setdefault("RAPPORT_IMPORT_DIR", str(work / "imports"))

@@ -105,7 +105,6 @@ def _reasons(writer, exc: ApplicationError) -> list[str]:
 def _record_each(writer, planned: list) -> tuple[list[tuple], list]:
     """Record each planned payment through `payment_record`; ([(planned, payment)], [refused
     rows]). A refused payment's savepoint is rolled back by the service's own atomic block."""
-
     recorded, refused = [], []
     for p in planned:
         fields = p.row.fields
@@ -258,7 +257,6 @@ def _line_of(row, products: dict[str, int]) -> dict | str:
 def plan_orders(writer, plan, batch: list) -> None:
     """Group the batch's rows into orders (consecutive rows with one reference) and plan one
     `order_create` per order; an order any of whose rows is refused is refused whole."""
-
     position = order_ref_position(writer.job)
     groups: list[tuple[str, list]] = []
     for item in batch:
@@ -327,7 +325,6 @@ def _refused(items) -> bool:
 def _reject_order(plan, ref: str, items, reasons: dict[int, list[str]]) -> None:
     """Reject every row of the order: those at fault with their reasons, the others saying why
     they go too."""
-
     plan.rejected.extend(_rejected_rows(ref, [(n, v) for n, v, _r in items], reasons))
 
 
@@ -363,7 +360,6 @@ def _order_reasons(writer, exc: ApplicationError, rows) -> dict[int, list[str]]:
 def _create_each(writer, planned: list, *, rehearse: bool = False) -> tuple[list, list]:
     """`order_create` for each planned order, in its own savepoint (rolled back altogether when
     rehearsing); (the planned orders created, with their ids when not rehearsing; refused rows)."""
-
     created, refused = [], []
 
     def create_all():

@@ -29,13 +29,10 @@ never reveals or changes another team's records; a row whose key an earlier acce
 same file had is skipped as a duplicate, in dry runs and real runs alike.
 """
 
+from rapport.dataio.services.imports.plans import BatchPlan, BatchResult, Planned, Rejected
 from rapport.dataio.services.imports.writer.batch import BatchWriter
 from rapport.dataio.services.imports.writer.common import (
     RECORD_KINDS,
-    BatchPlan,
-    BatchResult,
-    Planned,
-    Rejected,
 )
 
 __all__ = ["RECORD_KINDS", "BatchPlan", "BatchResult", "BatchWriter", "Planned", "Rejected"]

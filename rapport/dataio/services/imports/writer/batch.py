@@ -44,16 +44,13 @@ from rapport.dataio.services.imports.orders import (
     write_orders,
     write_payments,
 )
+from rapport.dataio.services.imports.plans import BatchPlan, BatchResult, Planned, Rejected
 from rapport.dataio.services.imports.writer.common import (
     DEFAULT_COLUMN_VALUES,
     NAME_CACHE_LIMIT,
     RECORD_COLUMNS,
     RECORD_KINDS,
-    BatchPlan,
-    BatchResult,
     Owners,
-    Planned,
-    Rejected,
     row_fields,
     row_value,
     unique_values,

@@ -20,12 +20,6 @@ from rapport.customers.services import COMPANY_FIELDS, PERSON_FIELDS
 from rapport.dataio.models import (
     ImportTarget,
 )
-from rapport.dataio.services.imports.plans import (  # noqa: F401 (used by the writers)
-    BatchPlan,
-    BatchResult,
-    Planned,
-    Rejected,
-)
 from rapport.sales.models import LeadStatus
 
 # The plain columns an import may set: those the forms and the API may set.

@@ -15,12 +15,12 @@ from rapport.dataio.models import (
     ImportAction,
     ImportTarget,
 )
+from rapport.dataio.services.imports.plans import Planned
 from rapport.dataio.services.imports.writer.common import (
     ADDRESS_PARTS,
     ADDRESS_TABLE_COLUMNS,
     COMPANY_COLUMNS,
     RECORD_COLUMNS,
-    Planned,
     address_of,
     custom_of,
     customer_head,

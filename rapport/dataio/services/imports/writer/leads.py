@@ -12,13 +12,13 @@ from rapport.dataio.models import (
     ImportAction,
     ImportTarget,
 )
+from rapport.dataio.services.imports.plans import Planned
 from rapport.dataio.services.imports.writer.common import (
     LEAD_COLUMNS,
     LEAD_DEFAULTS,
     LEAD_EVENT_COLUMNS,
     LEAD_TABLE_COLUMNS,
     RECORD_COLUMNS,
-    Planned,
     jsonable,
     row_fields,
     row_value,

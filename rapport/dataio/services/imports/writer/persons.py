@@ -19,6 +19,7 @@ from rapport.dataio.models import (
     ImportAction,
     ImportTarget,
 )
+from rapport.dataio.services.imports.plans import Planned
 from rapport.dataio.services.imports.writer.common import (
     ADDRESS_PARTS,
     ADDRESS_TABLE_COLUMNS,
@@ -26,7 +27,6 @@ from rapport.dataio.services.imports.writer.common import (
     PERSON_SAVE_FIELDS,
     RECORD_COLUMNS,
     SEARCHED_PERSON_FIELDS,
-    Planned,
     address_of,
     custom_of,
     customer_head,

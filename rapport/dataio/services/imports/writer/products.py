@@ -9,12 +9,12 @@ from rapport.dataio.bulk import _Writer
 from rapport.dataio.models import (
     ImportAction,
 )
+from rapport.dataio.services.imports.plans import Planned
 from rapport.dataio.services.imports.writer.common import (
     PRODUCT_COLUMNS,
     PRODUCT_DEFAULTS,
     PRODUCT_TABLE_COLUMNS,
     RECORD_COLUMNS,
-    Planned,
     jsonable,
     row_fields,
 )
