@@ -28,6 +28,10 @@ CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal("999999999999.99")
 # A time a little ahead of the server's clock is skew between machines, not "in the future".
 CLOCK_SKEW = datetime.timedelta(minutes=5)
+# The range of the database's 64-bit integer columns (ids are 1 and up): a number outside it is
+# refused as input, since the database driver would fail on it with an OverflowError.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 # What people type for a date on customer records, tried in this order.
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%d/%m/%Y", "%m/%d/%Y")
 
