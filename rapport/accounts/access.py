@@ -6,6 +6,8 @@
   their own plus their colleagues' so that the team can cover for each other).
 
 Selectors in each app build their querysets with `visible_records_q`; nothing else decides.
+A record that belongs to a person and/or a company (an interaction, a timeline entry) follows
+them through `linked_records_q`.
 """
 
 import functools
@@ -43,6 +45,29 @@ def visible_records_parts(
     if user.team_id:
         parts.append(Q(**{f"{team_field}_id": user.team_id}))
     return parts
+
+
+def linked_records_q(
+    user: User, *, person_field: str = "person", company_field: str = "company"
+) -> Q:
+    """Which records about a person and/or a company `user` may see.
+
+    A record about a person is visible only when that person is: a visible company does not
+    reveal another team's contact (nor what was said with them). A record about a company alone
+    follows the company. Every module that shows another module's records linked to customers
+    (interactions, timelines, search, exports, reports) filters them with this.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_administrator:
+        return Q()
+    person_visible = visible_records_q(
+        user, owner_field=f"{person_field}__owner", team_field=f"{person_field}__team"
+    )
+    company_visible = visible_records_q(
+        user, owner_field=f"{company_field}__owner", team_field=f"{company_field}__team"
+    )
+    return person_visible | (Q(**{f"{person_field}__isnull": True}) & company_visible)
 
 
 def can_manage_settings(user: User) -> bool:

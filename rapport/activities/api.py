@@ -1,8 +1,9 @@
 """REST endpoints for interactions, the persons' and companies' timelines, tasks and
 notifications.
 
-An interaction is visible when its person or its company is; the customer an interaction is
-logged against must be visible to the caller, or the answer is 404 as for any hidden record.
+An interaction with a person is visible when that person is, one with a company alone when the
+company is (`linked_records_q`); the customer an interaction is logged against must be visible to
+the caller, or the answer is 404 as for any hidden record.
 """
 
 import datetime
@@ -14,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from rapport.activities import selectors, services, task_selectors, task_services
 from rapport.activities.models import Channel, Direction, TaskPriority, TaskStatus
 from rapport.api.schemas import (
+    BodyId,
     InputSchema,
     Listing,
     Page,
@@ -25,6 +27,7 @@ from rapport.api.schemas import (
     page_size,
     paginate,
 )
+from rapport.core.schema_types import RecordId
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 
 interactions_router = Router(tags=["interactions"])
@@ -49,8 +52,8 @@ class InteractionOut(Schema):
 
 
 class InteractionIn(InputSchema):
-    person_id: int | None = None
-    company_id: int | None = None
+    person_id: BodyId | None = None
+    company_id: BodyId | None = None
     channel: Channel
     direction: Direction | None = None
     occurred_at: datetime.datetime | None = None
@@ -70,11 +73,11 @@ class InteractionPatch(InputSchema):
 
 class InteractionListQuery(Listing):
     q: str = ""
-    person_id: int | None = None
-    company_id: int | None = None
+    person_id: RecordId | None = None
+    company_id: RecordId | None = None
     channel: Channel | None = None
     direction: Direction | None = None
-    logged_by_id: int | None = None
+    logged_by_id: RecordId | None = None
 
 
 def _input(payload: Schema) -> dict[str, Any]:
@@ -124,7 +127,7 @@ def interaction_create(request: HttpRequest, payload: InteractionIn):
     "/interactions/{int:interaction_id}",
     response={200: InteractionOut, **error_responses(404)},
 )
-def interaction_detail(request: HttpRequest, interaction_id: int):
+def interaction_detail(request: HttpRequest, interaction_id: RecordId):
     return selectors.get_interaction_for_user(request.auth, interaction_id)
 
 
@@ -132,7 +135,7 @@ def interaction_detail(request: HttpRequest, interaction_id: int):
     "/interactions/{int:interaction_id}",
     response={200: InteractionOut, **error_responses(400, 404, 422)},
 )
-def interaction_update(request: HttpRequest, interaction_id: int, payload: InteractionPatch):
+def interaction_update(request: HttpRequest, interaction_id: RecordId, payload: InteractionPatch):
     interaction = selectors.get_interaction_for_user(request.auth, interaction_id)
     services.interaction_update(actor=request.auth, interaction=interaction, data=_input(payload))
     return selectors.get_interaction_for_user(request.auth, interaction_id)
@@ -141,7 +144,7 @@ def interaction_update(request: HttpRequest, interaction_id: int, payload: Inter
 @interactions_router.delete(
     "/interactions/{int:interaction_id}", response={204: None, **error_responses(404)}
 )
-def interaction_delete(request: HttpRequest, interaction_id: int):
+def interaction_delete(request: HttpRequest, interaction_id: RecordId):
     interaction = selectors.get_interaction_for_user(request.auth, interaction_id)
     services.interaction_delete(actor=request.auth, interaction=interaction)
     return Status(204, None)
@@ -151,7 +154,9 @@ def interaction_delete(request: HttpRequest, interaction_id: int):
     "/persons/{int:person_id}/interactions",
     response={200: Page[InteractionOut], **error_responses(400, 404, 422)},
 )
-def person_interactions(request: HttpRequest, person_id: int, query: Query[InteractionListQuery]):
+def person_interactions(
+    request: HttpRequest, person_id: RecordId, query: Query[InteractionListQuery]
+):
     person = get_person_for_user(request.auth, person_id)
     return _interactions_page(request, query, person_id=person.pk)
 
@@ -160,7 +165,9 @@ def person_interactions(request: HttpRequest, person_id: int, query: Query[Inter
     "/companies/{int:company_id}/interactions",
     response={200: Page[InteractionOut], **error_responses(400, 404, 422)},
 )
-def company_interactions(request: HttpRequest, company_id: int, query: Query[InteractionListQuery]):
+def company_interactions(
+    request: HttpRequest, company_id: RecordId, query: Query[InteractionListQuery]
+):
     company = get_company_for_user(request.auth, company_id)
     return _interactions_page(request, query, company_id=company.pk)
 
@@ -201,7 +208,7 @@ def _timeline_page(page) -> dict:
     response={200: Page[TimelineEntryOut], **error_responses(400, 404, 422)},
     description="Newest first.",
 )
-def person_timeline(request: HttpRequest, person_id: int, query: Query[TimelineQuery]):
+def person_timeline(request: HttpRequest, person_id: RecordId, query: Query[TimelineQuery]):
     person = get_person_for_user(request.auth, person_id)
     page = selectors.timeline_for_person(
         person, cursor=query.cursor or None, size=page_size(query.limit)
@@ -214,7 +221,7 @@ def person_timeline(request: HttpRequest, person_id: int, query: Query[TimelineQ
     response={200: Page[TimelineEntryOut], **error_responses(400, 404, 422)},
     description="Newest first.",
 )
-def company_timeline(request: HttpRequest, company_id: int, query: Query[TimelineQuery]):
+def company_timeline(request: HttpRequest, company_id: RecordId, query: Query[TimelineQuery]):
     company = get_company_for_user(request.auth, company_id)
     page = selectors.timeline_for_company(
         company, viewer=request.auth, cursor=query.cursor or None, size=page_size(query.limit)
@@ -290,11 +297,11 @@ class TaskIn(InputSchema):
         None, description="When to remind the assignee; not after `due_at`."
     )
     priority: TaskPriority | None = None
-    assignee_id: int | None = Field(
+    assignee_id: BodyId | None = Field(
         None, description="Default: you. Yourself or a member of your team (any user for admins)."
     )
-    person_id: int | None = None
-    company_id: int | None = None
+    person_id: BodyId | None = None
+    company_id: BodyId | None = None
 
 
 class TaskPatch(InputSchema):
@@ -303,22 +310,22 @@ class TaskPatch(InputSchema):
     due_at: datetime.datetime | None = None
     remind_at: datetime.datetime | None = None
     priority: TaskPriority | None = None
-    assignee_id: int | None = None
-    person_id: int | None = None
-    company_id: int | None = None
+    assignee_id: BodyId | None = None
+    person_id: BodyId | None = None
+    company_id: BodyId | None = None
 
 
 class TaskListQuery(Listing):
     mine: bool = Field(False, description="Only tasks assigned to you.")
-    assignee_id: int | None = None
+    assignee_id: RecordId | None = None
     status: TaskStatus | None = None
     due: Literal["overdue", "today", "today_or_overdue", "upcoming", "none"] | None = Field(
         None,
         description="`today` is the calendar day in the server's time zone (RAPPORT_TIME_ZONE); "
         "`overdue` is open and due before now.",
     )
-    person_id: int | None = None
-    company_id: int | None = None
+    person_id: RecordId | None = None
+    company_id: RecordId | None = None
 
 
 class PageQuery(Schema):
@@ -326,7 +333,7 @@ class PageQuery(Schema):
     limit: int | None = None
 
 
-def _task_out(request: HttpRequest, task_id: int):
+def _task_out(request: HttpRequest, task_id: RecordId):
     return task_selectors.get_task_for_user(request.auth, task_id)
 
 
@@ -374,21 +381,21 @@ def task_create(request: HttpRequest, payload: TaskIn):
 
 
 @tasks_router.get("/tasks/{int:task_id}", response={200: TaskOut, **error_responses(404)})
-def task_detail(request: HttpRequest, task_id: int):
+def task_detail(request: HttpRequest, task_id: RecordId):
     return _task_out(request, task_id)
 
 
 @tasks_router.patch(
     "/tasks/{int:task_id}", response={200: TaskOut, **error_responses(400, 404, 422)}
 )
-def task_update(request: HttpRequest, task_id: int, payload: TaskPatch):
+def task_update(request: HttpRequest, task_id: RecordId, payload: TaskPatch):
     task = task_selectors.get_task_for_user(request.auth, task_id)
     task_services.task_update(actor=request.auth, task=task, data=_input(payload))
     return _task_out(request, task_id)
 
 
 @tasks_router.delete("/tasks/{int:task_id}", response={204: None, **error_responses(404)})
-def task_delete(request: HttpRequest, task_id: int):
+def task_delete(request: HttpRequest, task_id: RecordId):
     task = task_selectors.get_task_for_user(request.auth, task_id)
     task_services.task_delete(actor=request.auth, task=task)
     return Status(204, None)
@@ -399,14 +406,14 @@ def task_delete(request: HttpRequest, task_id: int):
     response={200: TaskOut, **error_responses(400, 404)},
     description="Idempotent. A task linked to a person or company adds a line to their timeline.",
 )
-def task_complete(request: HttpRequest, task_id: int):
+def task_complete(request: HttpRequest, task_id: RecordId):
     task = task_selectors.get_task_for_user(request.auth, task_id)
     task_services.task_complete(actor=request.auth, task=task)
     return _task_out(request, task_id)
 
 
 @tasks_router.post("/tasks/{int:task_id}/reopen", response={200: TaskOut, **error_responses(404)})
-def task_reopen(request: HttpRequest, task_id: int):
+def task_reopen(request: HttpRequest, task_id: RecordId):
     task = task_selectors.get_task_for_user(request.auth, task_id)
     task_services.task_reopen(actor=request.auth, task=task)
     return _task_out(request, task_id)
@@ -415,7 +422,7 @@ def task_reopen(request: HttpRequest, task_id: int):
 @tasks_router.post(
     "/tasks/{int:task_id}/cancel", response={200: TaskOut, **error_responses(400, 404)}
 )
-def task_cancel(request: HttpRequest, task_id: int):
+def task_cancel(request: HttpRequest, task_id: RecordId):
     task = task_selectors.get_task_for_user(request.auth, task_id)
     task_services.task_cancel(actor=request.auth, task=task)
     return _task_out(request, task_id)

@@ -1,13 +1,13 @@
 """Reads of interactions, timelines and notifications (tasks: `task_selectors`).
 
-Interactions and timelines are scoped through the customers' visibility rule; notifications
-are only ever their recipient's.
+Interactions and timelines are scoped through the customers' visibility rule, as records linked
+to a person and/or a company (`linked_records_q`); notifications are only ever their recipient's.
 """
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from rapport.accounts.access import visible_records_q
+from rapport.accounts.access import linked_records_q
 from rapport.accounts.models import User
 from rapport.activities.models import Interaction, Notification, TimelineEntry
 from rapport.core.errors import NotFound
@@ -16,13 +16,9 @@ from rapport.customers.models import Company, Person
 
 
 def interactions_visible_to(user: User) -> QuerySet[Interaction]:
-    """Interactions with a person or company the user may see (the same rule, joined)."""
-    if user.is_authenticated and user.is_administrator:
-        return Interaction.objects.all()
-    return Interaction.objects.filter(
-        visible_records_q(user, owner_field="person__owner", team_field="person__team")
-        | visible_records_q(user, owner_field="company__owner", team_field="company__team")
-    )
+    """Interactions the user may see: those with a visible person, and those logged with a
+    visible company alone (`linked_records_q`)."""
+    return Interaction.objects.filter(linked_records_q(user))
 
 
 def get_interaction_for_user(user: User, interaction_id: int) -> Interaction:
@@ -77,12 +73,8 @@ def timeline_for_company(
     Entries about one of the company's people (an interaction logged on the person) show only
     if `viewer` may see that person: a visible company does not reveal another team's contacts.
     """
-    qs = TimelineEntry.objects.filter(company=company).select_related("actor", "person")
-    if not viewer.is_administrator:
-        qs = qs.filter(
-            Q(person__isnull=True)
-            | visible_records_q(viewer, owner_field="person__owner", team_field="person__team")
-        )
+    qs = TimelineEntry.objects.filter(company=company).filter(linked_records_q(viewer))
+    qs = qs.select_related("actor", "person")
     return keyset_page(qs, sort="-occurred_at", cursor=cursor, size=size)
 
 
