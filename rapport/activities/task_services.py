@@ -39,6 +39,7 @@ from rapport.activities.models import (
 )
 from rapport.activities.services import notification_create, timeline_add
 from rapport.activities.task_selectors import assignable_users
+from rapport.core.cleaning import parse_int
 from rapport.core.errors import ApplicationError, ValidationFailed
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 
@@ -85,14 +86,10 @@ def _parse_datetime(value: Any, field: str, errors: dict) -> datetime.datetime |
 def _parse_id(value: Any, field: str, errors: dict) -> int | None:
     if value in (None, ""):
         return None
-    if isinstance(value, bool):
+    number = parse_int(value)
+    if number is None:
         errors[field] = [_("Enter a whole number.")]
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        errors[field] = [_("Enter a whole number.")]
-        return None
+    return number
 
 
 def _clean_text(data: dict, key: str, limit: int, *, required: bool, errors: dict) -> str:

@@ -150,18 +150,33 @@ def clean_flag(value: Any, field: str, errors: FieldErrors, *, message: str | No
 # --- Whole numbers and ids -----------------------------------------------------------------------
 
 
+def _int_or_none(digits: str) -> int | None:
+    try:
+        return int(digits)
+    except ValueError:  # more than sys.get_int_max_str_digits() digits
+        return None
+
+
 def parse_int(value: Any) -> int | None:
     """An int, or a string of digits with an optional minus sign; None for anything else.
 
-    Bools and floats are not whole numbers here, whatever Python says about True == 1.
+    Bools and floats are not whole numbers here, whatever Python says about True == 1. A number
+    outside the database's 64-bit range is None too: no column could hold it, and the driver
+    would fail on it. Every filter, id and count read from input goes through here.
     """
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
+        value = _int_or_none(value)
+    if isinstance(value, int) and INT64_MIN <= value <= INT64_MAX:
+        return value
     return None
+
+
+def parse_id(value: Any) -> int | None:
+    """A record id (1 up to the 64-bit limit) as `parse_int` reads it, else None."""
+    number = parse_int(value)
+    return number if number is not None and number >= 1 else None
 
 
 def clean_int(
@@ -192,16 +207,21 @@ def clean_int(
 def clean_id(value: Any, field: str, errors: FieldErrors) -> int | None:
     """An optional record id: None when empty, an int, or a string of digits (no sign).
 
-    Whether a record has that id, and whether the actor may see it, is the caller's question.
+    Whether a record has that id, and whether the actor may see it, is the caller's question;
+    an id beyond the 64-bit range names no record, and is refused like any other bad id.
     """
     if value in (None, ""):
         return None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
-        return int(value)
-    errors.add(field, _("Enter a whole number."))
-    return None
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+        number = _int_or_none(value)
+    else:
+        number = None
+    if number is None or not 0 <= number <= INT64_MAX:
+        errors.add(field, _("Enter a whole number."))
+        return None
+    return number
 
 
 # --- Money ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.http import Http404
 
 from rapport.accounts.access import can_manage_settings
 from rapport.core import errors
+from rapport.core.cleaning import parse_int
 from rapport.core.pagination import Page, keyset_page
 
 
@@ -38,7 +39,6 @@ def page_or_first(
 
 
 def int_or_none(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """A filter or id read from a query string; None when empty, not a whole number or beyond
+    the database's 64-bit range (which would fail in the driver, not match nothing)."""
+    return parse_int(value)

@@ -1,80 +1,190 @@
-"""Requests carrying a NUL character are refused before any view sees them.
+"""Transport-level faults in a request's text are refused here, before any view sees them.
 
-PostgreSQL cannot store or even compare a text containing NUL ("\\x00"): a search, a filter or a
-saved field with one would end in a database error, that is a 500. No person types a NUL; it
-only comes from broken clients or probing, so one check here is simpler than one in every form,
-filter and service. The API answers in its JSON error format, the pages with a 400 page.
+One walk over the query string, a urlencoded form post and a JSON body refuses:
+
+- a NUL character: PostgreSQL cannot store or even compare a text containing one, so a search,
+  a filter or a saved field with it would end in a database error, that is a 500;
+- a lone surrogate (U+D800–U+DFFF, only possible through a JSON escape such as "\\ud800"): no
+  UTF-8 encoder takes it, so the database driver fails on it;
+- a JSON body nested deeper than `MAX_JSON_DEPTH`: Python's parsers and every function walking
+  the data recurse once per level, and a few kilobytes of brackets exhaust the stack. The depth is
+  measured by a flat scan of the bytes before anything parses them.
+
+No person types these; they come from broken clients or probing, so one check here is simpler
+than one in every form, filter and service. The API (and anyone posting JSON) is answered in the
+API's JSON error format, the pages with a 400 page. Multipart bodies (uploads) are left to the
+form fields, which refuse NUL themselves; imports and jobs do not pass here and clean their text
+with `rapport.core.cleaning.clean_text`.
 """
 
 import json
+import re
+from itertools import accumulate
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.api.auth import use_key_user_language
 from rapport.api.errors import error_response
 
+# Real records nest a few levels (a person's phones, a custom field's choices); 64 is generous.
+MAX_JSON_DEPTH = 64
+
 NUL = "\x00"
+FORBIDDEN_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+# A JSON string literal, unrolled so that a long string is matched without backtracking.
+JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+NOT_BRACKETS = bytes(b for b in range(256) if b not in BRACKET_STEP)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _nul_path(value, path: str = "") -> str | None:
-    """The JSON path of the first string (or key) holding a NUL in `value`, else None."""
-    if isinstance(value, str):
-        return (path or "body") if NUL in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            here = f"{path}.{key}" if path else str(key)
-            if NUL in str(key):
-                return here
-            found = _nul_path(item, here)
-            if found:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _nul_path(item, f"{path}.{index}" if path else str(index))
-            if found:
-                return found
+class BodyTooDeep(Exception):
+    pass
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply the arrays and objects of a JSON text nest, without parsing (or recursing).
+
+    Brackets inside strings do not count. A malformed text gets some number; the parser that
+    reads it afterwards refuses it.
+    """
+    brackets = JSON_STRING.sub(b"", body).translate(None, NOT_BRACKETS)
+    return max(accumulate(BRACKET_STEP[b] for b in brackets), default=0)
+
+
+# Lazy: the API's language is only known once the middleware has found the key's user.
+NUL_MESSAGE = gettext_lazy("Text may not contain the NUL character.")
+SURROGATE_MESSAGE = gettext_lazy(
+    "Text may not contain a lone surrogate character (U+D800 to U+DFFF)."
+)
+
+
+def _bad_text_message(text: str) -> str | None:
+    match = FORBIDDEN_CHARACTER.search(text)
+    if match is None:
+        return None
+    return NUL_MESSAGE if match.group() == NUL else SURROGATE_MESSAGE
+
+
+def _printable(name: str) -> str:
+    """A field name that can be encoded in the answer (a lone surrogate cannot)."""
+    return SURROGATE.sub("", name)
+
+
+def _fault_in_pairs(pairs) -> tuple[str, str] | None:
+    for key, values in pairs:
+        for text in (key, *values):
+            message = _bad_text_message(text)
+            if message:
+                return FORBIDDEN_CHARACTER.sub("", key), message
     return None
 
 
-def _where_nul(request: HttpRequest) -> str | None:
-    for key, values in request.GET.lists():
-        if NUL in key or any(NUL in v for v in values):
-            return key.replace(NUL, "")
-    content_type = request.content_type or ""
-    if request.method in ("POST", "PUT", "PATCH"):
-        if content_type == "application/json" and request.body:
-            try:
-                data = json.loads(request.body)
-            except (ValueError, UnicodeDecodeError):
-                return None  # malformed JSON is answered by the API's own parser
-            return _nul_path(data)
-        if content_type == "application/x-www-form-urlencoded":
-            for key, values in request.POST.lists():
-                if NUL in key or any(NUL in v for v in values):
-                    return key.replace(NUL, "")
+def _fault_in_json(data) -> tuple[str, str] | None:
+    """(dotted path, message) of the first string or key holding a forbidden character.
+
+    Walked with a stack, not recursion (the depth was checked before parsing anyway); numbers
+    and other scalars are skipped without building their paths, so a long list of ids is cheap.
+    """
+    stack: list[tuple[tuple, object]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            message = _bad_text_message(value)
+            if message:
+                return ".".join(map(str, path)) or "body", message
+        elif isinstance(value, dict):
+            for key in value:
+                message = _bad_text_message(str(key))
+                if message:
+                    return _printable(".".join(map(str, (*path, key)))), message
+            stack.extend(
+                ((*path, key), item)
+                for key, item in reversed(value.items())
+                if isinstance(item, str | dict | list)
+            )
+        elif isinstance(value, list):
+            stack.extend(
+                ((*path, index), item)
+                for index, item in reversed(list(enumerate(value)))
+                if isinstance(item, str | dict | list)
+            )
     return None
+
+
+def _body_is_json(request: HttpRequest) -> bool:
+    """JSON by its content type (parameters such as charset are already split off), or any
+    non-form body sent to the API, whose parser reads every body as JSON."""
+    content_type = (request.content_type or "").lower()
+    if content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    ):
+        return True
+    return request.path.startswith("/api/") and content_type not in FORM_TYPES
+
+
+def _fault(request: HttpRequest) -> tuple[str, str] | None:
+    """(field, message) of the first forbidden text in the request, else None.
+
+    Raises BodyTooDeep for a JSON body nested too deeply.
+    """
+    fault = _fault_in_pairs(request.GET.lists())
+    if fault or request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return fault
+    if request.content_type == "application/x-www-form-urlencoded":
+        return _fault_in_pairs(request.POST.lists())
+    if _body_is_json(request) and request.body:
+        if json_depth(request.body) > MAX_JSON_DEPTH:
+            raise BodyTooDeep
+        try:
+            data = json.loads(request.body)
+        except (ValueError, RecursionError):
+            return None  # malformed JSON (or not UTF-8) is answered by the view's own parser
+        return _fault_in_json(data)
+    return None
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or _body_is_json(request)
 
 
 class RefuseNulCharactersMiddleware:
+    """Refuses NUL, lone surrogates and over-deep JSON (the module docstring says why)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
-            field = _where_nul(request)
+            fault = _fault(request)
         except RequestDataTooBig:
-            field = None  # the view answers an oversized body with its own 413
-        if field is None:
+            fault = None  # the view answers an oversized body with its own 413
+        except BodyTooDeep:
+            return self._refuse_deep_body(request)
+        if fault is None:
             return self.get_response(request)
+        field, lazy_message = fault
         if request.path.startswith("/api/"):
             # The API answers in its key user's language; the view would pick it at sign-in.
             use_key_user_language(request)
-        message = _("Text may not contain the NUL character.")
-        if request.path.startswith("/api/"):
+        message = str(lazy_message)
+        if _wants_json(request):
             return error_response(
                 422, "validation_error", _("Please correct the errors below."), {field: [message]}
             )
+        return render(request, "400.html", {"message": message}, status=400)
+
+    def _refuse_deep_body(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            use_key_user_language(request)
+        message = _("The request body is nested more than %(limit)d levels deep.") % {
+            "limit": MAX_JSON_DEPTH
+        }
+        if _wants_json(request):
+            return error_response(400, "malformed_json", message)
         return render(request, "400.html", {"message": message}, status=400)

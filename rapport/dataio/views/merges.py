@@ -28,7 +28,7 @@ from rapport.customers.selectors import (
 from rapport.dataio.models import MergeRecordType
 from rapport.dataio.selectors import merges as selectors
 from rapport.dataio.services.dedup import merge as services
-from rapport.web.htmx import found_or_404, page_or_first
+from rapport.web.htmx import found_or_404, int_or_none, page_or_first
 
 PICK_LIMIT = 20
 
@@ -144,8 +144,10 @@ def _compare(request, record_type: str, a: int, b: int):
                 survivor=survivor,
                 other=other,
                 choices=choices,
-                survivor_version=_int(posted.get(f"version_{survivor_key}")),
-                other_version=_int(posted.get("version_b" if survivor_key == "a" else "version_a")),
+                survivor_version=int_or_none(posted.get(f"version_{survivor_key}")),
+                other_version=int_or_none(
+                    posted.get("version_b" if survivor_key == "a" else "version_a")
+                ),
             )
         except ApplicationError as exc:
             error = exc
@@ -168,13 +170,6 @@ def _compare(request, record_type: str, a: int, b: int):
         },
         status=getattr(error, "status", 200),
     )
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @login_required
