@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.models import ApiKey, AuditAction, AuditEvent, Role, Team, User
+from rapport.core.cleaning import visible_text
 from rapport.core.errors import NotFound, ValidationFailed
 
 API_KEY_PREFIX = "rpk_"
@@ -63,7 +64,7 @@ def user_set_language(*, user: User, language: str) -> None:
 @transaction.atomic
 def api_key_create(*, user: User, name: str) -> tuple[ApiKey, str]:
     """Create a key and return it with its secret, which is never shown again."""
-    name = name.strip()
+    name = visible_text(name)
     if not name:
         raise ValidationFailed(_("Give the key a name."), {"name": [_("This field is required.")]})
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)

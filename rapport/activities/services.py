@@ -14,6 +14,7 @@ from rapport.activities.models import (
     Notification,
     TimelineEntry,
 )
+from rapport.core.cleaning import visible_text
 from rapport.core.errors import ValidationFailed
 from rapport.customers.models import Company, Employment, Person
 
@@ -104,7 +105,7 @@ def _clean_interaction(data: dict, *, partial: bool) -> dict:
         if not isinstance(value, str):
             errors[key] = [_("Enter text.")]
             continue
-        value = value.strip()
+        value = visible_text(value)
         if required and not value:
             errors[key] = [_("This field is required.")]
         elif len(value) > limit:

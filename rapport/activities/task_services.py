@@ -39,7 +39,7 @@ from rapport.activities.models import (
 )
 from rapport.activities.services import notification_create, timeline_add
 from rapport.activities.task_selectors import assignable_users
-from rapport.core.cleaning import parse_int
+from rapport.core.cleaning import parse_int, visible_text
 from rapport.core.errors import ApplicationError, ValidationFailed
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 
@@ -99,7 +99,7 @@ def _clean_text(data: dict, key: str, limit: int, *, required: bool, errors: dic
     if not isinstance(value, str):
         errors[key] = [_("Enter text.")]
         return ""
-    value = value.strip()
+    value = visible_text(value)
     if required and not value:
         errors[key] = [_("This field is required.")]
     elif len(value) > limit:

@@ -14,6 +14,7 @@ money, a `MoneyRules`), so each caller keeps what it says.
 import dataclasses
 import datetime
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -67,6 +68,52 @@ def reject_unknown(
 
 # --- Text ----------------------------------------------------------------------------------------
 
+# NUL cannot be stored by PostgreSQL, a lone surrogate cannot be encoded as UTF-8: either fails in
+# the database driver. The request middleware refuses both for every request; `clean_text` again
+# for imports and jobs, which do not pass through it.
+FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+NUL_MESSAGE = gettext_lazy("Text may not contain the NUL character.")
+SURROGATE_MESSAGE = gettext_lazy(
+    "Text may not contain a lone surrogate character (U+D800 to U+DFFF)."
+)
+# Embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI) reorder the text around
+# them: a name "abc\u202egpj.exe" shows as "abcexe.jpg", and an unclosed one garbles whatever a
+# page shows next to it. Removed from every text. The marks U+200E, U+200F and U+061C are kept:
+# they only set the direction of neighbouring punctuation, which right-to-left text needs.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Categories that draw nothing on their own: separators and spaces, controls and format
+# characters (zero-width space and joiners, word joiner, BOM), surrogates, and combining marks
+# with no letter to sit on.
+INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Mn", "Mc", "Me"})
+# Letters and symbols that are blank although their category says otherwise (Hangul fillers,
+# the empty Braille pattern).
+BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def forbidden_character_message(text: str) -> str | None:
+    """The message for a NUL or lone surrogate in `text` (which the database cannot take)."""
+    match = FORBIDDEN_CHARACTERS.search(text)
+    if match is None:
+        return None
+    return str(NUL_MESSAGE if match.group() == "\x00" else SURROGATE_MESSAGE)
+
+
+def has_visible_character(text: str) -> bool:
+    return any(
+        ch not in BLANK_CHARACTERS and unicodedata.category(ch) not in INVISIBLE_CATEGORIES
+        for ch in text
+    )
+
+
+def visible_text(text: str) -> str:
+    """`text` without bidirectional controls and surrounding whitespace; empty when nothing in it
+    would show (only spaces, zero-width characters or combining marks), so a required name made
+    of those is refused as missing."""
+    if BIDI_CONTROLS.search(text):
+        text = BIDI_CONTROLS.sub("", text)
+    text = text.strip()
+    return text if has_visible_character(text) else ""
+
 
 def too_long(limit: int, count: int) -> str:
     return _("Use at most %(limit)d characters (it has %(count)d).") % {
@@ -88,8 +135,10 @@ def clean_text(
 ) -> str:
     """Stripped text; None is empty. Returns the text even when it is too long.
 
-    Anything but a string is refused ("Enter text."), unless `coerce`: then a number or other
-    value is read as its `str` and any false value as empty, as settings screens always did.
+    Bidirectional controls are removed, and a text with no visible character is empty (see
+    `visible_text`); a NUL or lone surrogate is refused. Anything but a string is refused
+    ("Enter text."), unless `coerce`: then a number or other value is read as its `str` and any
+    false value as empty, as settings screens always did.
     An empty `required` text gets `required_message` (default "This field is required.").
     `count=False` leaves the current length out of the too-long message.
     """
@@ -100,7 +149,11 @@ def clean_text(
     if not isinstance(value, str):
         errors.add(field, _("Enter text."))
         return ""
-    value = value.strip()
+    fault = forbidden_character_message(value)
+    if fault:
+        errors.add(field, fault)
+        return ""
+    value = visible_text(value)
     if required and not value:
         errors.add(field, required_message or _("This field is required."))
     elif limit is not None and len(value) > limit:

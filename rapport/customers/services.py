@@ -23,6 +23,7 @@ from rapport.core.cleaning import (
     clean_text,
     invalid,
     reject_unknown,
+    visible_text,
 )
 from rapport.core.errors import Conflict
 from rapport.core.events import publish
@@ -51,6 +52,7 @@ from rapport.customers.validation import (
     normalize_contact,
     normalize_email,
     normalize_phone,
+    normalize_website,
 )
 
 # Plain columns a caller may set, per record type. Anything else in the input is an error.
@@ -108,6 +110,11 @@ def _clean_columns(model, allowed, data: dict, errors: FieldErrors) -> dict[str,
         else:
             value = clean_text(value, field, errors, limit=_max_length(model, field))
             value = normalize_contact(value, field, errors)
+            if field == "website" and field not in errors:
+                try:
+                    value = normalize_website(value)
+                except FieldError as exc:
+                    errors.add(field, str(exc))
         if field not in errors:
             cleaned[field] = value
     return cleaned
@@ -649,7 +656,7 @@ def _clean_custom_field(data: dict, *, instance: CustomFieldDefinition | None) -
         if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
             errors.add("choices", _("Give a list of choices."))
             choices = []
-        choices = [c.strip() for c in choices if c.strip()]
+        choices = [choice for choice in map(visible_text, choices) if choice]
         if field_type in (CustomFieldType.CHOICE, CustomFieldType.MULTI_CHOICE) and not choices:
             errors.add("choices", _("A choice field needs at least one choice."))
         if len(choices) != len(set(choices)):

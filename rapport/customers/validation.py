@@ -1,5 +1,6 @@
 """Field rules shared by forms, the API and (later) imports, so all three accept the same input."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 import phonenumbers
@@ -54,6 +55,24 @@ def normalize_email(raw: str) -> str:
     except EmailNotValidError as exc:
         raise FieldError(_("“%(value)s” is not a valid email address.") % {"value": raw}) from exc
     return result.normalized.lower()
+
+
+# "http(s)://" and a host with an optional port, or a bare host (no port: "javascript:1/alert(1)"
+# would read as host and port); then anything without spaces.
+WEBSITE = re.compile(
+    r"(?:https?://[^\s/:?#@]+(?::\d{1,5})?|[^\s/:?#@]+)(?:[/?#]\S*)?", re.IGNORECASE
+)
+
+
+def normalize_website(raw: str) -> str:
+    """A company's web address: http(s)://… or a bare host like "dongfang.cn", as typed; empty is
+    allowed. Any other scheme ("javascript:", "data:", "file:") is refused, and so is a space or
+    control character anywhere, since browsers drop tabs and newlines from a URL before reading
+    its scheme ("java\tscript:")."""
+    raw = (raw or "").strip()
+    if raw and not WEBSITE.fullmatch(raw):
+        raise FieldError(_("Enter a web address starting with http:// or https://."))
+    return raw
 
 
 def normalize_contact(value: str, field: str, errors: FieldErrors) -> str:

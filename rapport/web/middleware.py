@@ -24,17 +24,16 @@ from itertools import accumulate
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from rapport.api.auth import use_key_user_language
 from rapport.api.errors import error_response
+from rapport.core.cleaning import FORBIDDEN_CHARACTERS, NUL_MESSAGE, SURROGATE_MESSAGE
 
 # Real records nest a few levels (a person's phones, a custom field's choices); 64 is generous.
 MAX_JSON_DEPTH = 64
 
-NUL = "\x00"
-FORBIDDEN_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 SURROGATE = re.compile("[\ud800-\udfff]")
 # A JSON string literal, unrolled so that a long string is matched without backtracking.
 JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -57,18 +56,12 @@ def json_depth(body: bytes) -> int:
     return max(accumulate(BRACKET_STEP[b] for b in brackets), default=0)
 
 
-# Lazy: the API's language is only known once the middleware has found the key's user.
-NUL_MESSAGE = gettext_lazy("Text may not contain the NUL character.")
-SURROGATE_MESSAGE = gettext_lazy(
-    "Text may not contain a lone surrogate character (U+D800 to U+DFFF)."
-)
-
-
-def _bad_text_message(text: str) -> str | None:
-    match = FORBIDDEN_CHARACTER.search(text)
+def _bad_text_message(text: str) -> Promise | None:
+    """Lazy: the API's language is only known once the middleware has found the key's user."""
+    match = FORBIDDEN_CHARACTERS.search(text)
     if match is None:
         return None
-    return NUL_MESSAGE if match.group() == NUL else SURROGATE_MESSAGE
+    return NUL_MESSAGE if match.group() == "\x00" else SURROGATE_MESSAGE
 
 
 def _printable(name: str) -> str:
@@ -81,7 +74,7 @@ def _fault_in_pairs(pairs) -> tuple[str, str] | None:
         for text in (key, *values):
             message = _bad_text_message(text)
             if message:
-                return FORBIDDEN_CHARACTER.sub("", key), message
+                return FORBIDDEN_CHARACTERS.sub("", key), message
     return None
 
 

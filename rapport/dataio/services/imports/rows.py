@@ -33,17 +33,26 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rapport.core.cleaning import (
+    BIDI_CONTROLS,
+    FORBIDDEN_CHARACTERS,
     STRICT_MONEY,
     FieldError,
     FieldErrors,
     clean_money,
+    forbidden_character_message,
     parse_date,
     parse_int,
     too_long,
+    visible_text,
 )
 from rapport.core.errors import ValidationFailed
 from rapport.customers.models import CustomFieldDefinition, CustomFieldType, RecordType
-from rapport.customers.validation import clean_custom_value, normalize_email, normalize_phone
+from rapport.customers.validation import (
+    clean_custom_value,
+    normalize_email,
+    normalize_phone,
+    normalize_website,
+)
 from rapport.dataio.services.imports.mapping import (
     CUSTOM_PREFIX,
     SUPPORTED_TARGETS,
@@ -638,6 +647,8 @@ class RowCleaner:
             return _int
         if kind == "bool":
             return _bool
+        if key == "website":
+            return lambda text: normalize_website(_text(text, limit or len(text)))
         if limit is None:
             return str
         return lambda text: _text(text, limit)
@@ -675,6 +686,16 @@ class RowCleaner:
             text = values[index].strip()
             if not text:
                 continue
+            # Most cells start with a letter or digit and hold nothing odd: only the others are
+            # looked at character by character.
+            if not text[0].isalnum() or _odd_characters(text):
+                try:
+                    text = _visible_cell(text)
+                except FieldError as exc:
+                    reasons.append(_reason(column, exc))
+                    continue
+                if not text:
+                    continue
             try:
                 value = handler(text)
             except FieldError as exc:
@@ -871,6 +892,19 @@ def _one_value(text: str) -> str:
     return text
 
 
+def _odd_characters(text: str) -> bool:
+    return bool(FORBIDDEN_CHARACTERS.search(text) or BIDI_CONTROLS.search(text))
+
+
+def _visible_cell(text: str) -> str:
+    """A cell as `clean_text` reads text: files do not pass the request middleware, so a NUL or
+    lone surrogate is refused here, before the database driver fails on it."""
+    fault = forbidden_character_message(text)
+    if fault:
+        raise FieldError(fault)
+    return visible_text(text)
+
+
 def _text(text: str, limit: int) -> str:
     if len(text) > limit:
         raise FieldError(too_long(limit, len(text)))
@@ -882,6 +916,9 @@ def _tags(text: str, limit: int | None) -> list[str]:
     for name in split_multi(text, TAG_SEPARATORS):
         if name.startswith("* "):
             continue  # Google's system groups: "* myContacts", "* starred"
+        name = visible_text(name)
+        if not name:
+            continue
         if limit is not None and len(name) > limit:
             raise FieldError(
                 _("The tag “%(name)s” is too long: %(message)s")
