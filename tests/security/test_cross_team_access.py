@@ -1,0 +1,407 @@
+"""Another team's records stay out of reach on every route, HTML and API (issue 10).
+
+The routes are read from the URL configuration and from the API's OpenAPI description, so a route
+is checked the day it is added. charlie (West) owns one record of every kind, each named with the
+marker "WEST-SECRET-<kind>"; alice (East) is the caller:
+
+- a route with a record id in its path, built for charlie's record, answers 404 (403/405 where it
+  is not a read) to GET, and 403/404/405/422 to POST/PATCH/PUT/DELETE, never 200 nor 500, and the
+  record is left as it was;
+- a route without a record id (lists, search, exports, reports) never shows the marker.
+
+Every path parameter must be named in `PARAMETERS` (or its route in `NOT_CHECKED`): a new route
+with an unknown parameter fails `test_every_route_parameter_is_mapped` until it is added there.
+"""
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from rapport.accounts.models import ApiKey
+from rapport.accounts.services import api_key_create
+from rapport.activities.services import interaction_create, notification_create
+from rapport.activities.task_services import task_create
+from rapport.api.api import api
+from rapport.customers.services import company_create, person_create, tag_create
+from rapport.dataio.models import DuplicateCandidate, DuplicateRecordType
+from rapport.dataio.services.dedup.merge import person_merge
+from rapport.dataio.services.dedup.scan import duplicates_scan
+from rapport.dataio.services.exports.kinds import EXPORT_KINDS
+from rapport.dataio.services.imports import jobs
+from rapport.sales.services.deals import deal_create
+from rapport.sales.services.leads.capture import lead_create
+from rapport.sales.services.orders import order_create
+from rapport.sales.services.orders.payments import payment_record
+from rapport.sales.services.quotas import quota_set
+
+MARKER = "WEST-SECRET"
+
+# Owned kinds belong to a team: alice must get 404 for charlie's. Shared kinds are the company's
+# settings and catalogue (tags, pipelines, products…): every rep may read them, so their routes
+# are only held to "never a 500" here; who may change them is tested in their apps.
+SHARED = "shared"
+
+# Which record a path parameter stands for: (route name pattern, parameter, kind); the first
+# matching row wins. Route names are "namespace:name" for HTML and "api:<operationId>" for the
+# API. Add a row when a route brings a new parameter.
+PARAMETERS = [
+    ("api:*", "person_id", "person"),
+    ("api:*", "company_id", "company"),
+    ("api:*", "interaction_id", "interaction"),
+    ("api:*", "task_id", "task"),
+    ("api:*", "lead_id", "lead"),
+    ("api:*", "deal_id", "deal"),
+    ("api:*", "order_id", "order"),
+    ("api:*", "payment_id", "payment"),
+    ("api:*", "job_id", "import_job"),
+    ("api:*", "mapping_id", "saved_mapping"),
+    ("api:*", "candidate_id", "duplicate"),
+    ("api:*", "merge_id", "merge"),
+    ("api:*", "quota_id", "quota"),
+    ("api:*", "tag_id", SHARED),
+    ("api:*", "definition_id", SHARED),
+    ("api:*", "rule_id", SHARED),
+    ("api:*", "form_id", SHARED),
+    ("api:*", "pipeline_id", SHARED),
+    ("api:*", "stage_id", SHARED),
+    ("api:*", "reason_id", SHARED),
+    ("api:*", "product_id", SHARED),
+    ("api:*", "price_list_id", SHARED),
+    ("api:*", "record_type", "export_kind"),
+    ("accounts:api_key_*", "pk", "api_key"),
+    ("customers:person_*", "pk", "person"),
+    ("customers:company_*", "pk", "company"),
+    ("customers:tag_*", "pk", SHARED),
+    ("customers:custom_field_*", "pk", SHARED),
+    ("activities:person_*", "pk", "person"),
+    ("activities:company_*", "pk", "company"),
+    ("activities:task_*", "pk", "task"),
+    ("sales:lead_scoring_rule_*", "pk", SHARED),
+    ("sales:lead_assignment_rule_*", "pk", SHARED),
+    ("sales:lead_form_*", "pk", SHARED),
+    ("sales:lead_*", "pk", "lead"),
+    ("sales:deal_*", "pk", "deal"),
+    ("sales:order_from_deal", "deal_pk", "deal"),
+    ("sales:order_*", "pk", "order"),
+    ("sales:person_orders", "pk", "person"),
+    ("sales:company_orders", "pk", "company"),
+    ("sales:quota_*", "pk", "quota"),
+    ("sales:kanban", "pk", SHARED),
+    ("sales:kanban_column", "stage_pk", SHARED),
+    ("sales:pipeline_*", "pk", SHARED),
+    ("sales:stage_*", "pk", SHARED),
+    ("sales:lost_reason_*", "pk", SHARED),
+    ("sales:product_*", "pk", SHARED),
+    ("sales:price_list_*", "pk", SHARED),
+    ("sales:price_list_*", "product_pk", SHARED),
+    ("dataio:import_*", "job_id", "import_job"),
+    ("dataio:duplicate_*", "pk", "duplicate"),
+    ("dataio:merge_undo", "pk", "merge"),
+    ("dataio:merge_*_person", "a", "person"),
+    ("dataio:merge_persons", "a", "person"),
+    ("dataio:merge_persons", "b", "twin"),
+    ("dataio:merge_*_company", "a", "company"),
+    ("dataio:merge_companies", "a", "company"),
+    ("dataio:merge_companies", "b", "company_twin"),
+    ("dataio:export_*", "record_type", "export_kind"),
+]
+
+# Routes this test does not call, and why.
+NOT_CHECKED = {
+    # Django's admin admits staff only; alice is not staff (test_admin_turns_away_a_rep).
+    "admin:*": "staff only",
+    # The API is enumerated from its OpenAPI description instead of its URL patterns.
+    "api:*": "see the OpenAPI routes",
+    # Would end alice's session halfway through the test; holds no records.
+    "accounts:logout": "ends the session",
+    # Public lead form, found by its unguessable key; shows no record.
+    "sales:lead_form_public": "public form",
+    "sales:lead_form_thanks": "public form",
+}
+
+UNSAFE_METHODS = ("post", "put", "patch", "delete")
+DENIED_READ = {403, 404, 405}
+DENIED_WRITE = {403, 404, 405, 422}
+MISSING_ID = 999_999_999
+SEARCH = {"q": "secret"}  # matches every marker ("WEST-SECRET-…") by name or by text
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str
+    path: str  # with {parameter} placeholders
+    parameters: tuple[str, ...]
+    is_api: bool
+
+
+_DJANGO_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+_API_PARAMETER = re.compile(r"\{(?:\w+:)?(\w+)\}")
+
+
+def _django_routes(patterns, prefix: str = "", namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _django_routes(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name or ''}", prefix + str(pattern.pattern)
+
+
+def html_routes() -> list[Route]:
+    routes = []
+    for name, raw in _django_routes(get_resolver().url_patterns):
+        if _not_checked(name):
+            continue
+        path = "/" + _DJANGO_PARAMETER.sub(r"{\1}", raw)
+        parameters = tuple(_DJANGO_PARAMETER.findall(raw))
+        routes.append(Route(name, "get", path, parameters, is_api=False))
+    return routes
+
+
+def api_routes() -> list[Route]:
+    routes = []
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        for method, operation in operations.items():
+            parameters = tuple(_API_PARAMETER.findall(path))
+            name = f"api:{operation['operationId']}"
+            routes.append(Route(name, method, _API_PARAMETER.sub(r"{\1}", path), parameters, True))
+    return routes
+
+
+def _not_checked(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in NOT_CHECKED)
+
+
+def kind_of(route: Route, parameter: str) -> str | None:
+    for pattern, name, kind in PARAMETERS:
+        if name == parameter and fnmatch.fnmatchcase(route.name, pattern):
+            return kind
+    return None
+
+
+def _record_kinds(route: Route) -> list[str]:
+    return [k for p in route.parameters if (k := kind_of(route, p)) not in (None, "export_kind")]
+
+
+# --- charlie's records ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def west_records(admin_user, charlie, settings, tmp_path):
+    """One record of every kind, owned by charlie (West), each carrying the marker."""
+    settings.RAPPORT_IMPORT_DIR = tmp_path / "imports"
+    phone = {"phones": [{"number": "13911112222"}]}
+    company = company_create(actor=charlie, data={"name": f"{MARKER}-company"})
+    company_twin = company_create(actor=charlie, data={"name": f"{MARKER}-company-twin"})
+    person = person_create(
+        actor=charlie,
+        data={
+            "full_name": f"{MARKER}-person",
+            "employments": [{"company_id": company.pk, "is_primary": True}],
+            **phone,
+        },
+    )
+    twin = person_create(actor=charlie, data={"full_name": f"{MARKER}-person", **phone})
+    merged = person_create(actor=charlie, data={"full_name": f"{MARKER}-merged"})
+    merge = person_merge(
+        actor=charlie,
+        survivor=person_create(actor=charlie, data={"full_name": f"{MARKER}-survivor"}),
+        other=merged,
+    )
+    duplicates_scan(record_type=DuplicateRecordType.PERSON)
+    interaction = interaction_create(
+        actor=charlie,
+        person=person,
+        data={"channel": "call", "subject": f"{MARKER}-interaction", "content": MARKER},
+    )
+    task = task_create(actor=charlie, data={"title": f"{MARKER}-task", "person_id": person.pk})
+    lead = lead_create(actor=charlie, data={"full_name": f"{MARKER}-lead"})
+    deal = deal_create(
+        actor=charlie,
+        data={"title": f"{MARKER}-deal", "person_id": person.pk, "company_id": company.pk},
+    )
+    order = order_create(
+        actor=charlie,
+        data={
+            "person_id": person.pk,
+            "lines": [{"description": f"{MARKER}-order", "quantity": 1, "unit_price": "100.00"}],
+        },
+    )
+    payment = payment_record(actor=charlie, order=order, amount="40.00", reference=MARKER)
+    job = jobs.import_upload(
+        actor=charlie,
+        file=SimpleUploadedFile("west.csv", f"姓名\n{MARKER}-row\n".encode()),
+        original_name=f"{MARKER}-import.csv",
+    )
+    saved_mapping = jobs.import_mapping_save(
+        actor=charlie,
+        name=f"{MARKER}-mapping",
+        target="persons",
+        mapping={"姓名": "full_name"},
+        defaults={},
+        mode="create",
+        match_on="email",
+    )
+    quota = quota_set(
+        actor=admin_user,
+        data={"user_id": charlie.pk, "period": "month", "period_start": "2026-01-01", "amount": 1},
+    )
+    notification_create(recipient=charlie, kind="task.assigned", title=f"{MARKER}-notification")
+    api_key, _secret = api_key_create(user=charlie, name=f"{MARKER}-key")
+    tag = tag_create(actor=admin_user, data={"name": "VIP"})
+    records = {
+        "person": person,
+        "twin": twin,
+        "company": company,
+        "company_twin": company_twin,
+        "interaction": interaction,
+        "task": task,
+        "lead": lead,
+        "deal": deal,
+        "order": order,
+        "payment": payment,
+        "import_job": job,
+        "saved_mapping": saved_mapping,
+        "duplicate": DuplicateCandidate.objects.get(),
+        "merge": merge,
+        "quota": quota,
+        "api_key": api_key,
+    }
+    # A shared record of the same id space is enough to reach the routes' own code.
+    records[SHARED] = tag
+    return records
+
+
+def _path(route: Route, records: dict, export_kind: str = "persons") -> str:
+    values = {}
+    for parameter in route.parameters:
+        kind = kind_of(route, parameter)
+        values[parameter] = export_kind if kind == "export_kind" else records[kind].pk
+    return route.path.format(**values)
+
+
+def _snapshot(records: dict) -> dict:
+    return {
+        kind: type(record).objects.filter(pk=record.pk).values().first()
+        for kind, record in records.items()
+        if kind != SHARED
+    }
+
+
+@pytest.fixture
+def as_alice(alice):
+    """alice in the browser (session) and through the API (her API key, so no CSRF in the way)."""
+    browser = Client()
+    browser.force_login(alice)
+    _key, secret = api_key_create(user=alice, name="alice's script")
+    integration = Client(headers={"Authorization": f"Bearer {secret}"})
+    return lambda route: integration if route.is_api else browser
+
+
+def _send(client: Client, method: str, path: str, route: Route, data=None):
+    if route.is_api and method != "get":
+        return getattr(client, method)(path, data="{}", content_type="application/json")
+    return getattr(client, method)(path, data or {})
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+
+def test_every_route_parameter_is_mapped():
+    unmapped = [
+        f"{route.name} ({route.method.upper()} {route.path}): {parameter}"
+        for route in html_routes() + api_routes()
+        for parameter in route.parameters
+        if kind_of(route, parameter) is None
+    ]
+
+    assert unmapped == [], (
+        "Add these route parameters to PARAMETERS (or the route to NOT_CHECKED) in "
+        "tests/security/test_cross_team_access.py:\n" + "\n".join(unmapped)
+    )
+
+
+def test_other_team_records_answer_404_to_reads(as_alice, west_records):
+    leaks = []
+    for route in html_routes() + api_routes():
+        kinds = _record_kinds(route)
+        if route.method != "get" or not kinds:
+            continue
+        path = _path(route, west_records)
+        response = _send(as_alice(route), "get", path, route)
+        owned = any(kind != SHARED for kind in kinds)
+        if response.status_code >= 500 or (owned and response.status_code not in DENIED_READ):
+            leaks.append(f"GET {path} ({route.name}) answered {response.status_code}")
+        elif owned and MARKER in response.content.decode(errors="replace"):
+            leaks.append(f"GET {path} ({route.name}) shows {MARKER}")
+
+    assert leaks == [], "\n".join(leaks)
+
+
+def test_other_team_records_refuse_changes(as_alice, west_records):
+    before = _snapshot(west_records)
+    failures = []
+    for route in html_routes() + api_routes():
+        kinds = _record_kinds(route)
+        if not kinds:
+            continue
+        methods = UNSAFE_METHODS if not route.is_api else (route.method,)
+        for method in methods:
+            if method == "get":
+                continue
+            path = _path(route, west_records)
+            response = _send(as_alice(route), method, path, route)
+            owned = any(kind != SHARED for kind in kinds)
+            if response.status_code >= 500 or (owned and response.status_code not in DENIED_WRITE):
+                failures.append(f"{method.upper()} {path} ({route.name}): {response.status_code}")
+            after = _snapshot(west_records)
+            if after != before:
+                changed = [kind for kind in before if before[kind] != after[kind]]
+                failures.append(f"{method.upper()} {path} ({route.name}) changed {changed}")
+                before = after
+
+    assert failures == [], "\n".join(failures)
+
+
+def test_lists_searches_and_exports_never_show_other_team_records(as_alice, west_records):
+    leaks = []
+    for route in html_routes() + api_routes():
+        if route.method != "get" or _record_kinds(route):
+            continue
+        export_kinds = list(EXPORT_KINDS) if "record_type" in route.parameters else ["persons"]
+        for export_kind in export_kinds:
+            path = _path(route, west_records, export_kind)
+            for params in ({}, SEARCH):
+                response = as_alice(route).get(path, params)
+                body = b"".join(response) if response.streaming else response.content
+                if response.status_code >= 500:
+                    leaks.append(f"GET {path} {params} answered {response.status_code}")
+                elif MARKER.encode() in body or MARKER.encode("utf-16-le") in body:
+                    leaks.append(f"GET {path} {params} ({route.name}) shows {MARKER}")
+
+    assert leaks == [], "\n".join(leaks)
+
+
+def test_the_owner_finds_the_markers_this_test_looks_for(charlie, west_records):
+    # Guards the test above: a marker charlie cannot find either would prove nothing.
+    _key, secret = api_key_create(user=charlie, name="charlie's script")
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+
+    for path in ("/api/v1/persons", "/api/v1/interactions", "/api/v1/deals", "/api/v1/orders"):
+        assert MARKER in client.get(path, SEARCH).content.decode(), path
+
+
+def test_admin_turns_away_a_rep(client, alice, west_records):
+    client.force_login(alice)
+
+    response = client.get(f"/admin/accounts/apikey/{west_records['api_key'].pk}/change/")
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert ApiKey.objects.filter(pk=west_records["api_key"].pk, revoked_at__isnull=True).exists()
