@@ -32,7 +32,7 @@ def peak_rss_mb() -> float:
 
 
 def labelled(entities: int, seed: int) -> None:
-    from rapport.dataio import dedup_testdata
+    from rapport.dataio.demo import dedup_testdata
     from rapport.dataio.services.dedup.matching import find_duplicates
 
     records = dedup_testdata.generate(entities, seed=seed)

@@ -110,10 +110,10 @@ class Timings:
         from django.db.backends.base.base import BaseDatabaseWrapper
         from django.db.backends.utils import CursorWrapper
 
-        from rapport.dataio import bulk
+        from rapport.dataio.tablewriter import TableWriter
 
         timings = self
-        write, update, delete = bulk._Writer.write, bulk._Writer.update, bulk._Writer.delete
+        write, update, delete = TableWriter.write, TableWriter.update, TableWriter.delete
         commit, execute = BaseDatabaseWrapper._commit, CursorWrapper.execute
         executemany = CursorWrapper.executemany
 
@@ -150,15 +150,15 @@ class Timings:
                 return executemany(cursor, sql, param_list)
 
         self.saved = [
-            (bulk._Writer, "write", write),
-            (bulk._Writer, "update", update),
-            (bulk._Writer, "delete", delete),
+            (TableWriter, "write", write),
+            (TableWriter, "update", update),
+            (TableWriter, "delete", delete),
             (BaseDatabaseWrapper, "_commit", commit),
             (CursorWrapper, "execute", execute),
             (CursorWrapper, "executemany", executemany),
         ]
-        bulk._Writer.write, bulk._Writer.update = timed_write, timed_update
-        bulk._Writer.delete = timed_delete
+        TableWriter.write, TableWriter.update = timed_write, timed_update
+        TableWriter.delete = timed_delete
         BaseDatabaseWrapper._commit = timed_commit
         CursorWrapper.execute, CursorWrapper.executemany = timed_execute, timed_executemany
 

@@ -3,7 +3,7 @@ and precision and recall on seeded labelled data with realistic errors."""
 
 import pytest
 
-from rapport.dataio import dedup_testdata
+from rapport.dataio.demo import dedup_testdata
 from rapport.dataio.services.dedup.blocking import candidate_pairs
 from rapport.dataio.services.dedup.companies import company_profile, score_company_pair
 from rapport.dataio.services.dedup.matching import find_duplicates

@@ -13,7 +13,7 @@ from rapport.customers.models import (
     PersonPhone,
 )
 from rapport.customers.services import company_create, person_create
-from rapport.dataio import dedup_testdata
+from rapport.dataio.demo import dedup_testdata
 from rapport.dataio.models import CandidateStatus, DuplicateCandidate, DuplicateRecordType
 from rapport.dataio.selectors.dedup import candidates_visible_to, likely_duplicates
 from rapport.dataio.services.dedup.normalize import email_key, phone_key

@@ -20,11 +20,11 @@ from rapport.customers.models import (
     Tag,
 )
 from rapport.customers.services import person_create
-from rapport.dataio.bulk import _Writer
 from rapport.dataio.models import ImportJob, ImportRecord, ImportStatus
 from rapport.dataio.selectors.imports import saved_mappings_for
 from rapport.dataio.services.imports import jobs, undo
 from rapport.dataio.services.imports.writer import batch as batch_writer
+from rapport.dataio.tablewriter import TableWriter
 from rapport.dataio.tests.test_import_jobs_helpers import (  # noqa: F401
     csv_bytes,
     import_dir,
@@ -268,7 +268,7 @@ def test_removed_search_terms_are_deleted_through_the_person_index(db):
             self.sql = sql
 
     recorder = Recorder()
-    _Writer(recorder).delete("customers_personsearchterm", "person_id", "term", [(1, "n:lt")])
+    TableWriter(recorder).delete("customers_personsearchterm", "person_id", "term", [(1, "n:lt")])
     # Statistics like a real table's: about ten terms per person, nearly every term unique.
     # From these alone a planner expects fewer rows from the term index, and takes it.
     PersonSearchTerm.objects.bulk_create(

@@ -13,8 +13,8 @@ from rapport.customers.models import (
 )
 from rapport.customers.selectors import CustomerFilters, persons_list
 from rapport.customers.validation import normalize_phone
-from rapport.dataio.bulk_sales import LOADED_MODELS as SALES_MODELS
-from rapport.dataio.bulk_sales import bulk_sales_load
+from rapport.dataio.demo.bulk_sales import LOADED_MODELS as SALES_MODELS
+from rapport.dataio.demo.bulk_sales import bulk_sales_load
 from rapport.dataio.tests.checks import (
     customer_mismatches,
     interactions_without_one_timeline_entry,

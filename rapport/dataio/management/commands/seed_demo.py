@@ -2,7 +2,10 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rapport.customers.models import Person
+from rapport.customers.models import Company, Person
+from rapport.dataio.demo.bulk import bulk_load
+from rapport.dataio.demo.bulk_sales import bulk_sales_load
+from rapport.dataio.demo.demo_set import demo_load
 
 
 class Command(BaseCommand):
@@ -62,8 +65,6 @@ class Command(BaseCommand):
         sizes = ("persons", "interactions", "leads", "deals", "orders")
         if any(options[name] is not None for name in sizes):
             return self._bulk(options)
-        from rapport.dataio.demo import demo_load
-
         started = time.monotonic()
         result = demo_load(password=options["password"], seed=options["seed"])
         sales = result.sales
@@ -103,8 +104,6 @@ class Command(BaseCommand):
             self._bulk_sales(options, leads, deals, orders)
 
     def _bulk_customers(self, options, persons: int, interactions: int, companies: int) -> None:
-        from rapport.dataio.bulk import bulk_load
-
         result = bulk_load(
             persons=persons,
             interactions=interactions,
@@ -123,9 +122,6 @@ class Command(BaseCommand):
         )
 
     def _bulk_sales(self, options, leads: int, deals: int, orders: int) -> None:
-        from rapport.customers.models import Company
-        from rapport.dataio.bulk_sales import bulk_sales_load
-
         if (deals or orders) and not (Person.objects.exists() or Company.objects.exists()):
             raise CommandError(
                 "Deals and orders are for customers: add --persons, or load persons first."

@@ -10,11 +10,11 @@ team. The interaction's company is the row's company, or else the person's prima
 
 A batch is planned with a fixed number of queries (phones, e-mails, employments) and written
 like `interaction_create` writes one interaction: the interaction and its `interaction.<channel>`
-timeline entry, in bulk (`rapport.dataio.bulk._Writer`), with an ImportRecord each so that undo
-deletes both. Interactions are never matched or updated: the import only creates them. A row
-that repeats an interaction its customer already has — logged by the same user, same channel,
-time and subject — is skipped as a duplicate, so a file imported twice (or a row given twice)
-logs nothing twice.
+timeline entry, in bulk (`rapport.dataio.tablewriter.TableWriter`), with an ImportRecord each
+so that undo deletes both. Interactions are never matched or updated: the import only creates
+them. A row that repeats an interaction its customer already has — logged by the same user, same
+channel, time and subject — is skipped as a duplicate, so a file imported twice (or a row given
+twice) logs nothing twice.
 """
 
 import json
@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from rapport.activities.models import Interaction, TimelineEntry
 from rapport.customers.models import Employment, PersonEmail, PersonPhone
 from rapport.customers.selectors import persons_visible_to
-from rapport.dataio.bulk import INTERACTION_TABLE_COLUMNS, TIMELINE_COLUMNS, _Writer
 from rapport.dataio.models import ImportAction
+from rapport.dataio.tablewriter import INTERACTION_TABLE_COLUMNS, TIMELINE_COLUMNS, TableWriter
 
 RECORD_COLUMNS = ("job_id", "kind", "object_id", "action", "before")
 # Keep the model names imported for the tables this module writes by name.
@@ -160,7 +160,7 @@ def write_interactions(writer, cursor, planned) -> int:
              logged_by, "interaction", pk, json.dumps(data))
         )  # fmt: skip
         records.append((writer.job.pk, "interaction", pk, ImportAction.CREATED, None))
-    out = _Writer(cursor)
+    out = TableWriter(cursor)
     out.write("activities_interaction", INTERACTION_TABLE_COLUMNS, interactions)
     out.write("activities_timelineentry", TIMELINE_COLUMNS, entries)
     out.write("dataio_importrecord", RECORD_COLUMNS, records)

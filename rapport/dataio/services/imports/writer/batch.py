@@ -21,7 +21,6 @@ from rapport.customers.models import (
     PersonPhone,
     Tag,
 )
-from rapport.dataio.bulk import COMPANY_TABLE_COLUMNS, TIMELINE_COLUMNS, _Writer
 from rapport.dataio.models import (
     ImportAction,
     ImportedKey,
@@ -59,6 +58,7 @@ from rapport.dataio.services.imports.writer.companies import CompanyWriting
 from rapport.dataio.services.imports.writer.leads import LeadWriting
 from rapport.dataio.services.imports.writer.persons import PersonWriting
 from rapport.dataio.services.imports.writer.products import ProductWriting
+from rapport.dataio.tablewriter import COMPANY_TABLE_COLUMNS, TIMELINE_COLUMNS, TableWriter
 from rapport.sales.models import LeadStatus, Product
 from rapport.sales.selectors.leads import leads_visible_to
 
@@ -436,7 +436,7 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
             entries.append(self._timeline_row(None, pk, "record.created", stamp, {}))
             records.append((self.job.pk, "company", pk, ImportAction.CREATED, None))
             self.company_ids[name] = pk
-        writer = _Writer(cursor)
+        writer = TableWriter(cursor)
         writer.write("customers_company", COMPANY_TABLE_COLUMNS, rows)
         writer.write("customers_companysearchterm", ("company_id", "term"), terms)
         writer.write("activities_timelineentry", TIMELINE_COLUMNS, entries)

@@ -10,7 +10,6 @@ from rapport.customers.models import (
     Company,
     CompanySearchTerm,
 )
-from rapport.dataio.bulk import COMPANY_TABLE_COLUMNS, TIMELINE_COLUMNS, _Writer
 from rapport.dataio.models import (
     ImportAction,
     ImportTarget,
@@ -29,6 +28,7 @@ from rapport.dataio.services.imports.writer.common import (
     row_value,
     unique_values,
 )
+from rapport.dataio.tablewriter import COMPANY_TABLE_COLUMNS, TIMELINE_COLUMNS, TableWriter
 
 
 class CompanyWriting:
@@ -75,7 +75,7 @@ class CompanyWriting:
             entries.append(self._timeline_row(None, pk, "record.created", stamp, {}))
             records.append((self.job.pk, "company", pk, ImportAction.CREATED, None))
             self.company_ids.setdefault(values["name"], pk)
-        writer = _Writer(cursor)
+        writer = TableWriter(cursor)
         writer.write("customers_company", COMPANY_TABLE_COLUMNS, rows)
         writer.write("customers_companysearchterm", ("company_id", "term"), terms)
         if tags:
@@ -147,12 +147,12 @@ class CompanyWriting:
                 self._timeline_row(None, company.pk, "record.updated", stamp, {"fields": changed})
             )
         if changed_companies:
-            _Writer(cursor).update(
+            TableWriter(cursor).update(
                 Company,
                 changed_companies,
                 sorted({*fields_changed, "version", "updated_at"}),
             )
-        writer = _Writer(cursor)
+        writer = TableWriter(cursor)
         if new_tags:
             writer.write("customers_company_tags", ("company_id", "tag_id"), new_tags)
         if new_keys:

@@ -7,7 +7,6 @@ from django.db.models import Count
 from django.utils import timezone
 
 from rapport.accounts.models import User
-from rapport.dataio.bulk import _Writer
 from rapport.dataio.models import (
     ImportAction,
     ImportTarget,
@@ -23,6 +22,7 @@ from rapport.dataio.services.imports.writer.common import (
     row_fields,
     row_value,
 )
+from rapport.dataio.tablewriter import TableWriter
 from rapport.sales.models import Lead, LeadScoringRule, LeadStatus, ScoringRuleKind
 from rapport.sales.models.leads import LeadCaptureChannel, LeadEvent, LeadEventKind
 from rapport.sales.services.leads import (
@@ -131,7 +131,7 @@ class LeadWriting:
             if external:
                 keys.append((ImportTarget.LEADS, external, pk))
             records.append((self.job.pk, "lead", pk, ImportAction.CREATED, None))
-        writer = _Writer(cursor)
+        writer = TableWriter(cursor)
         writer.write("sales_lead", LEAD_TABLE_COLUMNS, leads)
         writer.write("sales_leadevent", LEAD_EVENT_COLUMNS, events)
         if keys:
@@ -210,7 +210,7 @@ class LeadWriting:
             fields_changed.update(changed)
             records.append((self.job.pk, "lead", lead.pk, ImportAction.UPDATED, json.dumps(before)))
         if changed_leads:
-            _Writer(cursor).update(
+            TableWriter(cursor).update(
                 Lead,
                 changed_leads,
                 sorted({*fields_changed, "version", "updated_at", "score", "score_reasons"}),
@@ -220,7 +220,7 @@ class LeadWriting:
         if new_keys:
             self._add_keys(ImportTarget.LEADS, planned, new_keys)
         if records:
-            _Writer(cursor).write("dataio_importrecord", RECORD_COLUMNS, records)
+            TableWriter(cursor).write("dataio_importrecord", RECORD_COLUMNS, records)
         return applied
 
     # --- Products ---------------------------------------------------------------------------

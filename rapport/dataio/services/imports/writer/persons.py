@@ -14,7 +14,6 @@ from rapport.customers.models import (
     PersonEmail,
     PersonPhone,
 )
-from rapport.dataio.bulk import PERSON_TABLE_COLUMNS, TIMELINE_COLUMNS, _Writer
 from rapport.dataio.models import (
     ImportAction,
     ImportTarget,
@@ -36,6 +35,7 @@ from rapport.dataio.services.imports.writer.common import (
     row_value,
     unique_values,
 )
+from rapport.dataio.tablewriter import PERSON_TABLE_COLUMNS, TIMELINE_COLUMNS, TableWriter
 
 
 def _term_of(row: tuple) -> str:
@@ -115,7 +115,7 @@ class PersonWriting:
                 keys.append((ImportTarget.PERSONS, external, pk, None))
             entries.append(self._timeline_row(pk, None, "record.created", stamp, {}))
             records.append((job_id, "person", pk, ImportAction.CREATED, None))
-        writer = _Writer(cursor)
+        writer = TableWriter(cursor)
         writer.write("customers_person", PERSON_TABLE_COLUMNS, persons)
         writer.write(
             "customers_personphone", ("person_id", "label", "number", "is_primary"), phones
@@ -292,14 +292,14 @@ class PersonWriting:
                     )
                 )
         if changed_persons:
-            _Writer(cursor).update(
+            TableWriter(cursor).update(
                 Person,
                 changed_persons,
                 sorted(
                     {*fields_changed, "version", "updated_at", "primary_phone", "primary_email"}
                 ),
             )
-        writer = _Writer(cursor)
+        writer = TableWriter(cursor)
         if new_phones:
             writer.write(
                 "customers_personphone", ("person_id", "label", "number", "is_primary"), new_phones

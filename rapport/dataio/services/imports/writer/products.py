@@ -5,7 +5,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from rapport.dataio.bulk import _Writer
 from rapport.dataio.models import (
     ImportAction,
 )
@@ -18,6 +17,7 @@ from rapport.dataio.services.imports.writer.common import (
     jsonable,
     row_fields,
 )
+from rapport.dataio.tablewriter import TableWriter
 from rapport.sales.models import Product
 
 
@@ -41,7 +41,7 @@ class ProductWriting:
                 (pk, stamp, stamp, fields["sku"], *(values[k] for k in PRODUCT_COLUMNS))
             )
             records.append((self.job.pk, "product", pk, ImportAction.CREATED, None))
-        writer = _Writer(cursor)
+        writer = TableWriter(cursor)
         writer.write("sales_product", PRODUCT_TABLE_COLUMNS, products)
         writer.write("dataio_importrecord", RECORD_COLUMNS, records)
         return len(products)
@@ -74,11 +74,11 @@ class ProductWriting:
                 (self.job.pk, "product", product.pk, ImportAction.UPDATED, json.dumps(before))
             )
         if changed_products:
-            _Writer(cursor).update(
+            TableWriter(cursor).update(
                 Product,
                 changed_products,
                 sorted({*fields_changed, "updated_at"}),
             )
         if records:
-            _Writer(cursor).write("dataio_importrecord", RECORD_COLUMNS, records)
+            TableWriter(cursor).write("dataio_importrecord", RECORD_COLUMNS, records)
         return applied

@@ -10,8 +10,8 @@ from django.utils import timezone
 from rapport.accounts.models import User
 from rapport.activities.models import TimelineEntry
 from rapport.customers.models import Company
-from rapport.dataio.demo_sales.context import CENT, DemoContext, lines_total, money, order_lines
-from rapport.dataio.sales_names import COMPANY_PAYMENT_METHODS, PERSON_PAYMENT_METHODS
+from rapport.dataio.demo.sales.context import CENT, DemoContext, lines_total, money, order_lines
+from rapport.dataio.demo.sales_names import COMPANY_PAYMENT_METHODS, PERSON_PAYMENT_METHODS
 from rapport.sales.models import Deal, DealStatus, Instalment, Order, OrderStatus
 from rapport.sales.services.orders import (
     order_change_status,

@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.utils import timezone, translation
 
 from rapport.customers.models import SourceChannel
-from rapport.dataio.demo_sales.context import DemoContext, money
-from rapport.dataio.sales_names import (
+from rapport.dataio.demo.sales.context import DemoContext, money
+from rapport.dataio.demo.sales_names import (
     DISTRIBUTOR_DISCOUNT,
     LOST_REASONS,
     OFFICE,

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from rapport.activities import task_services
 from rapport.activities.models import TimelineEntry
-from rapport.dataio.demo_sales.context import DemoContext, order_lines
-from rapport.dataio.sales_names import DEAL_FATES, short_name
+from rapport.dataio.demo.sales.context import DemoContext, order_lines
+from rapport.dataio.demo.sales_names import DEAL_FATES, short_name
 from rapport.sales.models import Deal, DealStageChange, DealStatus
 from rapport.sales.selectors.forecast import quarter_start
 from rapport.sales.services.deals import (

@@ -43,9 +43,9 @@ from django.utils import timezone
 from pypinyin import lazy_pinyin
 
 from rapport.customers.models import Company, Person, SourceChannel
-from rapport.dataio import demo_names as names
-from rapport.dataio.bulk import BATCH, _batch, _ensure_users, _json, _Load, _next_id, _phone
-from rapport.dataio.sales_names import (
+from rapport.dataio.demo import names
+from rapport.dataio.demo.bulk import BATCH, _batch, _ensure_users, _json, _Load, _next_id, _phone
+from rapport.dataio.demo.sales_names import (
     CAMPAIGNS,
     COMPANY_PAYMENT_METHODS,
     DISQUALIFY_REASONS,

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from rapport.accounts.models import Role, Team, User
 from rapport.activities.models import TimelineEntry
 from rapport.customers.models import Company, Person
-from rapport.dataio.sales_names import COMPANY_CATEGORIES, PERSON_CATEGORIES, QUANTITIES
+from rapport.dataio.demo.sales_names import COMPANY_CATEGORIES, PERSON_CATEGORIES, QUANTITIES
 from rapport.sales.models import Product
 
 CENT = Decimal("0.01")

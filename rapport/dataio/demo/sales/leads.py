@@ -12,15 +12,15 @@ from pypinyin import lazy_pinyin
 from rapport.activities import task_services
 from rapport.activities.models import Task, TaskStatus, TimelineEntry
 from rapport.customers.models import Company, Person
-from rapport.dataio import demo_names as names
-from rapport.dataio.demo_sales.context import (
+from rapport.dataio.demo import names
+from rapport.dataio.demo.sales.context import (
     DemoContext,
     lines_total,
     money,
     move_created,
     order_lines,
 )
-from rapport.dataio.sales_names import (
+from rapport.dataio.demo.sales_names import (
     CAMPAIGNS,
     DISQUALIFY_REASONS,
     LEAD_FATES,

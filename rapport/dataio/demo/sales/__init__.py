@@ -2,7 +2,7 @@
 reasons, a web-to-lead form with scoring and assignment rules, leads, deals, quotas, orders with
 their payments, and a few open tasks — all through the sales services, as the demo users.
 
-The services stamp what they write "now". Afterwards only times are moved, as `demo._backdate`
+The services stamp what they write "now". Afterwards only times are moved, as `demo_set._backdate`
 does for customers: leads and their history over the past months, each deal's stage changes over
 its life. Orders need no moving (their services take the time things happened), except those
 made from a won deal. Amounts, statuses and links are never touched after the services wrote
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from rapport.accounts.models import Role, Team, User
 from rapport.customers.models import Company, Person
-from rapport.dataio.demo_sales.context import DemoContext
-from rapport.dataio.demo_sales.deals import load_deals, load_tasks
-from rapport.dataio.demo_sales.leads import load_leads
-from rapport.dataio.demo_sales.orders import load_orders
-from rapport.dataio.demo_sales.setup import (
+from rapport.dataio.demo.sales.context import DemoContext
+from rapport.dataio.demo.sales.deals import load_deals, load_tasks
+from rapport.dataio.demo.sales.leads import load_leads
+from rapport.dataio.demo.sales.orders import load_orders
+from rapport.dataio.demo.sales.setup import (
     load_catalogue,
     load_lead_settings,
     load_pipeline,

@@ -3,7 +3,7 @@ input and gets its search terms and timeline entries the normal way.
 
 Only the creation dates are moved afterwards, spreading records over the past two years so the
 lists and timelines look lived-in rather than all created a second ago. The sales part (products,
-leads, deals, quotas, orders and payments) is `rapport.dataio.demo_sales`.
+leads, deals, quotas, orders and payments) is `rapport.dataio.demo.sales`.
 """
 
 import datetime
@@ -37,8 +37,8 @@ from rapport.customers.services import (
     person_create,
     tag_create,
 )
-from rapport.dataio import demo_names as names
-from rapport.dataio.demo_sales import SalesDemoResult, sales_demo_load
+from rapport.dataio.demo import names
+from rapport.dataio.demo.sales import SalesDemoResult, sales_demo_load
 
 DEMO_PERSONS = 300
 DEMO_COMPANIES = 100
