@@ -8,7 +8,9 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self):
-        # Each part words its own timeline entry kinds and subscribes to the events it needs.
-        from rapport.sales import handlers
+        # Imported here because they need the models, which are loaded only after this module.
+        # Each part words its own timeline entry kinds and subscribes to the events it needs;
+        # the jobs subscribe to the events by which the services ask for them.
+        from rapport.sales import handlers, tasks  # noqa: F401
 
         handlers.register()

@@ -12,3 +12,9 @@ class DealWon(Event):
 
     deal_id: int
     actor_id: int
+
+
+@dataclass(frozen=True)
+class LeadScoringRulesChanged(Event):
+    """The lead scoring rules were changed; every open lead's score is to be recomputed. The
+    sales jobs subscribe and queue the recomputation after the change commits."""

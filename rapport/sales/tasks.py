@@ -7,9 +7,12 @@ the sales flow.
 
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
+from rapport.core.events import subscribe
+from rapport.sales.events import LeadScoringRulesChanged
 from rapport.sales.selectors.deals import stale_deal_ids
 from rapport.sales.services.deals import deal_follow_up_if_stale
 from rapport.sales.services.leads import lead_scores_recompute_all
@@ -37,6 +40,11 @@ def recompute_lead_scores() -> int:
     Safe to run twice: a lead whose score and reasons did not change is not written.
     """
     return lead_scores_recompute_all()
+
+
+@subscribe(LeadScoringRulesChanged)
+def _queue_lead_score_recomputation(event: LeadScoringRulesChanged) -> None:
+    transaction.on_commit(lambda: recompute_lead_scores())
 
 
 def recompute_time_based_lead_scores(now: datetime.datetime | None = None) -> int:

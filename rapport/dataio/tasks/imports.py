@@ -4,9 +4,12 @@ and does nothing when it is done or another live worker has it."""
 
 import logging
 
+from django.db import transaction
 from django.utils import timezone
 from huey.contrib.djhuey import db_task, on_startup
 
+from rapport.core.events import subscribe
+from rapport.dataio.events import ImportDryRunRequested, ImportRunRequested, ImportUndoRequested
 from rapport.dataio.models import ImportJob, ImportStatus
 from rapport.dataio.services.imports import jobs, undo
 
@@ -26,6 +29,22 @@ def run_dry_run(job_id: int) -> None:
 @db_task()
 def run_undo(job_id: int) -> None:
     undo.import_undo_run(job_id)
+
+
+# The services announce the runs; the jobs are queued once their transaction commits.
+@subscribe(ImportRunRequested)
+def _queue_import(event: ImportRunRequested) -> None:
+    transaction.on_commit(lambda: run_import(event.job_id))
+
+
+@subscribe(ImportDryRunRequested)
+def _queue_dry_run(event: ImportDryRunRequested) -> None:
+    transaction.on_commit(lambda: run_dry_run(event.job_id))
+
+
+@subscribe(ImportUndoRequested)
+def _queue_undo(event: ImportUndoRequested) -> None:
+    transaction.on_commit(lambda: run_undo(event.job_id))
 
 
 TASKS = {

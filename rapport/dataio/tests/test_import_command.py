@@ -12,6 +12,7 @@ from rapport.customers.models import Person
 from rapport.customers.services import person_create
 from rapport.dataio.models import ImportJob, ImportStatus
 from rapport.dataio.services.imports import jobs
+from rapport.dataio.tasks import imports as import_tasks
 from rapport.dataio.tests.test_import_jobs_helpers import csv_bytes, import_dir  # noqa: F401
 
 HEADER = ["姓名", "手机", "邮箱"]
@@ -102,11 +103,15 @@ def test_upsert_on_phone_with_a_saved_mapping(alice, tmp_path):
     assert "2 rows, 1 created, 1 updated" in output
 
 
-def test_the_import_is_not_left_for_the_job_queue(alice, tmp_path, monkeypatch):
+def test_the_import_is_not_left_for_the_job_queue(
+    alice, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
     queued = []
-    monkeypatch.setattr(jobs, "_enqueue", lambda name, job_id: queued.append(name))
+    monkeypatch.setattr(import_tasks, "run_import", lambda job_id: queued.append("import"))
+    monkeypatch.setattr(import_tasks, "run_dry_run", lambda job_id: queued.append("dry run"))
 
-    import_file(write(tmp_path, [HEADER, *rows_of(2)]), "--user", "alice")
+    with django_capture_on_commit_callbacks(execute=True):
+        import_file(write(tmp_path, [HEADER, *rows_of(2)]), "--user", "alice")
 
     assert queued == []
     assert Person.objects.count() == 2

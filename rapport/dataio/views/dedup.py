@@ -65,7 +65,6 @@ def duplicate_queue(request):
             "filters": filters,
             "record_types": DuplicateRecordType.choices,
             "is_administrator": request.user.is_administrator,
-            "bulk_merge_available": review.merge_available(),
             "high_confidence": HIGH_CONFIDENCE_SCORE,
         },
     )
@@ -108,7 +107,7 @@ def duplicates_scan_start(request):
 def duplicates_bulk_merge(request):
     _require_administrator(request.user)
     record_type = request.POST.get("type") or DuplicateRecordType.PERSON
-    if record_type not in DuplicateRecordType.values or not review.merge_available():
+    if record_type not in DuplicateRecordType.values:
         messages.error(request, _("Merging is not available."))
         return redirect("dataio:duplicate_list")
     candidates = list(

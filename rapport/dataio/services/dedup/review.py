@@ -11,6 +11,7 @@ from rapport.accounts.models import User
 from rapport.core.errors import ApplicationError, Conflict, PermissionDenied
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 from rapport.dataio.models import CandidateStatus, DuplicateCandidate, DuplicateRecordType
+from rapport.dataio.services.dedup.merge import company_merge, person_merge
 from rapport.dataio.services.dedup.scoring import HIGH_CONFIDENCE_SCORE
 
 logger = logging.getLogger(__name__)
@@ -29,15 +30,6 @@ def candidate_dismiss(*, actor: User, candidate: DuplicateCandidate) -> Duplicat
     candidate.resolved_by = actor
     candidate.save(update_fields=["status", "resolved_at", "resolved_by"])
     return candidate
-
-
-def merge_available() -> bool:
-    """Whether the merge service (helper module `dedup.merge`) is installed."""
-    try:
-        from rapport.dataio.services.dedup import merge  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def candidate_mark_merged(*, actor: User, candidate: DuplicateCandidate) -> None:
@@ -73,8 +65,6 @@ def candidates_bulk_merge(
             "score_too_low",
             _("Bulk merge needs a score of at least %(score)s.") % {"score": HIGH_CONFIDENCE_SCORE},
         )
-    from rapport.dataio.services.dedup.merge import company_merge, person_merge
-
     result = BulkMergeResult()
     gone: set[tuple[str, int]] = set()
     for candidate in candidates[:BULK_MERGE_MAX]:

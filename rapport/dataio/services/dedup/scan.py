@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.core.errors import PermissionDenied, ValidationFailed
+from rapport.core.events import publish
+from rapport.dataio.events import DuplicateScanRequested
 from rapport.dataio.models import CandidateStatus, DuplicateCandidate, DuplicateRecordType
 from rapport.dataio.services.dedup.blocking import name_counts
 from rapport.dataio.services.dedup.companies import find_company_duplicates
@@ -108,6 +110,4 @@ def duplicates_scan_start(*, actor: User, record_type: str) -> None:
         raise ValidationFailed(
             _("Choose persons or companies."), {"record_type": [_("Unknown record type.")]}
         )
-    from rapport.dataio.tasks.dedup import scan_duplicates
-
-    transaction.on_commit(lambda: scan_duplicates(record_type))
+    publish(DuplicateScanRequested(record_type=record_type))

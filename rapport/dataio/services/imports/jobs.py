@@ -38,7 +38,9 @@ from rapport.accounts.models import AuditAction, Role, User
 from rapport.accounts.services import audit_record
 from rapport.core.cleaning import FieldErrors
 from rapport.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from rapport.core.events import publish
 from rapport.customers.models import SourceChannel
+from rapport.dataio.events import ImportDryRunRequested, ImportRunRequested
 from rapport.dataio.models import (
     ImportJob,
     ImportMapping,
@@ -51,6 +53,7 @@ from rapport.dataio.models import (
 from rapport.dataio.services.imports import mapping as mapping_rules
 from rapport.dataio.services.imports.orders import order_ref_of, order_ref_position
 from rapport.dataio.services.imports.readers import open_table
+from rapport.dataio.services.imports.rows import RowCleaner
 from rapport.dataio.services.imports.writer import BatchWriter
 from rapport.sales.services.catalog import can_manage_catalog
 from rapport.sales.services.orders.cleaning import MAX_LINES
@@ -470,8 +473,6 @@ def import_set_mapping(
 
 
 def _cleaner(target, mapping, defaults, actor, columns):
-    from rapport.dataio.services.imports.rows import RowCleaner
-
     # Outlook writes dates in the Windows locale's order; its English headers mean a US locale
     # (3/5/1990 is 5 March there). Every other file reads slashed dates day first, like the forms.
     outlook = mapping_rules.detect_known_export(list(columns or [])) == "outlook"
@@ -561,12 +562,6 @@ def import_apply_saved_mapping(*, actor: User, job: ImportJob, saved: ImportMapp
 # --- Starting ----------------------------------------------------------------------------------
 
 
-def _enqueue(task_name: str, job_id: int) -> None:
-    from rapport.dataio.tasks import imports as tasks
-
-    transaction.on_commit(lambda: getattr(tasks, task_name)(job_id))
-
-
 @transaction.atomic
 def import_dry_run_start(*, actor: User, job: ImportJob, enqueue: bool = True) -> ImportJob:
     """Queue a dry run: the whole file through the cleaner and the duplicate matching, nothing
@@ -585,7 +580,7 @@ def import_dry_run_start(*, actor: User, job: ImportJob, enqueue: bool = True) -
     job.error = ""
     job.save()
     if enqueue:
-        _enqueue("run_dry_run", job.pk)
+        publish(ImportDryRunRequested(job_id=job.pk))
     return job
 
 
@@ -617,7 +612,7 @@ def import_start(*, actor: User, job: ImportJob, enqueue: bool = True) -> Import
         data={"target": job.target, "mode": job.mode, "rows": job.rows_total},
     )
     if enqueue:
-        _enqueue("run_import", job.pk)
+        publish(ImportRunRequested(job_id=job.pk))
     return job
 
 

@@ -27,11 +27,15 @@ from rapport.accounts.services import audit_record
 from rapport.activities.models import Interaction, TimelineEntry
 from rapport.activities.task_services import tasks_delete_about
 from rapport.core.errors import ApplicationError, Conflict, PermissionDenied
+from rapport.core.events import publish
 from rapport.customers.models import Company, Employment, Person, PersonEmail, PersonPhone
+from rapport.customers.services import company_rebuild_search_terms, person_rebuild_search_terms
+from rapport.dataio.events import ImportUndoRequested
 from rapport.dataio.models import ImportAction, ImportJob, ImportRecord, ImportStatus, ImportTarget
 from rapport.dataio.services.imports import jobs
 from rapport.dataio.services.imports.orders import cancel_imported_orders
 from rapport.sales.models import Lead, LeadStatus, Product
+from rapport.sales.services.leads import lead_score_recompute
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +99,7 @@ def import_undo(*, actor: User, job: ImportJob) -> ImportJob:
         summary=job.original_name,
         data={"target": job.target, "created": job.created_count, "updated": job.updated_count},
     )
-    jobs._enqueue("run_undo", job.pk)
+    publish(ImportUndoRequested(job_id=job.pk))
     return job
 
 
@@ -211,9 +215,6 @@ def _delete(kind: str, model, ids: list[int]) -> None:
 
 def _revert(kind: str, records: list[ImportRecord]) -> None:
     """Put back what each update overwrote (kept in `before`)."""
-    from rapport.customers.services import company_rebuild_search_terms, person_rebuild_search_terms
-    from rapport.sales.services.leads import lead_score_recompute
-
     model = MODELS[kind]
     befores = {r.object_id: r.before for r in records if r.before}
     befores = {k: (json.loads(v) if isinstance(v, str) else v) for k, v in befores.items()}

@@ -9,11 +9,12 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from rapport.core.cleaning import parse_int
+from rapport.core.events import publish
+from rapport.sales.events import LeadScoringRulesChanged
 from rapport.sales.models import Lead, LeadScoringRule, ScoringRuleKind
 from rapport.sales.models.leads import LeadEvent, LeadEventKind
 from rapport.sales.selectors.leads import OPEN_STATUSES
@@ -175,9 +176,5 @@ def lead_scores_recompute_all(*, now: datetime.datetime | None = None, batch: in
 
 
 def _recompute_scores_after_commit() -> None:
-    def enqueue() -> None:
-        from rapport.sales.tasks import recompute_lead_scores
-
-        recompute_lead_scores()
-
-    transaction.on_commit(enqueue)
+    # The sales jobs queue the recomputation when this transaction commits (sales/tasks.py).
+    publish(LeadScoringRulesChanged())
