@@ -2,6 +2,7 @@
 addresses and timeline entries; updates that keep the previous values for undo."""
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
@@ -40,6 +41,79 @@ from rapport.dataio.tablewriter import PERSON_TABLE_COLUMNS, TIMELINE_COLUMNS, T
 
 def _term_of(row: tuple) -> str:
     return row[1]
+
+
+@dataclass
+class _PersonsHeld:
+    """What the matched persons hold before the batch: [value, label, is primary] of their
+    phones and e-mails, their tag ids and the ids of the companies they work at."""
+
+    phones: dict[int, list] = field(default_factory=dict)
+    emails: dict[int, list] = field(default_factory=dict)
+    tags: dict[int, set] = field(default_factory=dict)
+    companies: dict[int, set] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, ids: list[int]) -> "_PersonsHeld":
+        held = cls()
+        for pid, number, label, primary in PersonPhone.objects.filter(
+            person_id__in=ids
+        ).values_list("person_id", "number", "label", "is_primary"):
+            held.phones.setdefault(pid, []).append([number, label, primary])
+        for pid, email, label, primary in PersonEmail.objects.filter(person_id__in=ids).values_list(
+            "person_id", "email", "label", "is_primary"
+        ):
+            held.emails.setdefault(pid, []).append([email, label, primary])
+        for pid, tag_id in Person.tags.through.objects.filter(person_id__in=ids).values_list(
+            "person_id", "tag_id"
+        ):
+            held.tags.setdefault(pid, set()).add(tag_id)
+        for pid, cid in Employment.objects.filter(person_id__in=ids).values_list(
+            "person_id", "company_id"
+        ):
+            held.companies.setdefault(pid, set()).add(cid)
+        return held
+
+
+@dataclass
+class _PersonUpdates:
+    """The rows an update batch writes, collected person by person."""
+
+    stamp: str
+    changed_persons: list[Person] = field(default_factory=list)
+    fields_changed: set[str] = field(default_factory=set)
+    new_phones: list[tuple] = field(default_factory=list)
+    new_emails: list[tuple] = field(default_factory=list)
+    new_tags: list[tuple] = field(default_factory=list)
+    new_jobs: list[tuple] = field(default_factory=list)
+    new_keys: list[str] = field(default_factory=list)
+    terms_removed: list[tuple[int, str]] = field(default_factory=list)
+    terms_added: list[tuple[int, str]] = field(default_factory=list)
+    entries: list[tuple] = field(default_factory=list)
+    records: list[tuple] = field(default_factory=list)
+    reassigned: list[tuple[int, tuple]] = field(default_factory=list)
+
+
+# The primary phone and e-mail copied onto the person, for each kind of contact.
+_PRIMARY_COLUMN = {"phones": "primary_phone", "emails": "primary_email"}
+
+
+def _add_contacts(
+    person: Person, kind: str, values, held: dict[int, list], before: dict, changed: list[str]
+) -> list[tuple[str, bool]]:
+    """The row's phones or e-mails (`kind`) that the person lacks, each with whether it becomes
+    the primary one (the first, for a person who had none); the first fills the person's
+    primary column when empty."""
+    have = {v for v, *_ in held.get(person.pk, [])}
+    add = [v for v in unique_values(values) if v not in have]
+    if not add:
+        return []
+    before[kind] = held.get(person.pk, [])
+    column = _PRIMARY_COLUMN[kind]
+    if not getattr(person, column):
+        setattr(person, column, add[0])
+    changed.append(kind)
+    return [(v, not have and i == 0) for i, v in enumerate(add)]
 
 
 class PersonWriting:
@@ -142,33 +216,32 @@ class PersonWriting:
     def _update_persons(self, cursor, planned: list[Planned]) -> int:
         """Apply each row's non-empty values to its matched person: columns and custom values
         are overwritten, phones, e-mails, tags and the company are added. What is overwritten
-        is kept in the ImportRecord's `before`, for undo."""
+        is kept in the ImportRecord's `before`, for undo.
+
+        In three steps: read what the matched persons hold (`_PersonsHeld`), work out each
+        row's change in memory (`_person_update`, collecting into `_PersonUpdates`), then write
+        all of them at once (`_write_person_updates`)."""
         if not planned:
             return 0
         now = timezone.now()
         ids = [p.target_id for p in planned]
         persons = Person.objects.in_bulk(ids)
-        phones: dict[int, list] = {}
-        for pid, number, label, primary in PersonPhone.objects.filter(
-            person_id__in=ids
-        ).values_list("person_id", "number", "label", "is_primary"):
-            phones.setdefault(pid, []).append([number, label, primary])
-        emails: dict[int, list] = {}
-        for pid, email, label, primary in PersonEmail.objects.filter(person_id__in=ids).values_list(
-            "person_id", "email", "label", "is_primary"
-        ):
-            emails.setdefault(pid, []).append([email, label, primary])
-        tags: dict[int, set] = {}
-        for pid, tag_id in Person.tags.through.objects.filter(person_id__in=ids).values_list(
-            "person_id", "tag_id"
-        ):
-            tags.setdefault(pid, set()).add(tag_id)
-        companies: dict[int, set] = {}
-        for pid, cid in Employment.objects.filter(person_id__in=ids).values_list(
-            "person_id", "company_id"
-        ):
-            companies.setdefault(pid, set()).add(cid)
+        held = _PersonsHeld.load(ids)
         tag_ids = self._tag_ids(t for p in planned for t in (row_value(p.row, "tags", []) or ()))
+        self._ensure_row_companies(cursor, planned, now)
+        out = _PersonUpdates(stamp=self._db_datetime(now))
+        applied = 0
+        for p in planned:
+            person = persons.get(p.target_id)
+            if person is None:  # deleted since it was matched
+                continue
+            self._person_update(person, p, held, tag_ids, now, out)
+            applied += 1
+        self._write_person_updates(cursor, planned, out)
+        return applied
+
+    def _ensure_row_companies(self, cursor, planned: list[Planned], now) -> None:
+        """Find or create the companies the rows name, each owned like the first row naming it."""
         company_owner: dict[str, tuple] = {}
         for p in planned:
             name = (row_value(p.row, "company_name", "") or "").strip()[:200]
@@ -177,161 +250,175 @@ class PersonWriting:
         if company_owner:
             self._company_ids(cursor, set(company_owner), company_owner, now, {})
 
-        changed_persons, new_phones, new_emails, new_tags, new_jobs, new_keys = (
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
+    def _person_update(
+        self,
+        person: Person,
+        p: Planned,
+        held: "_PersonsHeld",
+        tag_ids: dict,
+        now,
+        out: "_PersonUpdates",
+    ) -> None:
+        """Change `person` in memory as row `p` says, and collect what is to be written."""
+        row = p.row
+        fields = row_fields(row)
+        names_before = self._names_of(person)
+        phones_before = [n for n, *_ in held.phones.get(person.pk, [])]
+        emails_before = [e for e, *_ in held.emails.get(person.pk, [])]
+        before: dict[str, Any] = {"version": person.version}
+        changed: list[str] = []
+        self._overwrite_columns(person, fields, before, changed)
+        if row_value(row, "owner_username") and p.owner != (person.owner_id, person.team_id):
+            before["owner"] = [person.owner_id, person.team_id]
+            person.owner_id, person.team_id = p.owner
+            changed += ["owner", "team"]
+        added_phones = _add_contacts(
+            person, "phones", row_value(row, "phones", []), held.phones, before, changed
         )
-        records, entries, reassigned = [], [], []
-        terms_removed: list[tuple[int, str]] = []
-        terms_added: list[tuple[int, str]] = []
-        stamp = self._db_datetime(now)
-        fields_changed: set[str] = set()
-        applied = 0
-        for p in planned:
-            person = persons.get(p.target_id)
-            if person is None:  # deleted since it was matched
-                continue
-            row = p.row
-            fields = row_fields(row)
-            names_before = self._names_of(person)
-            phones_before = [n for n, *_ in phones.get(person.pk, [])]
-            emails_before = [e for e, *_ in emails.get(person.pk, [])]
-            added_phones: list[str] = []
-            added_emails: list[str] = []
-            before: dict[str, Any] = {"version": person.version}
-            changed: list[str] = []
-            for name, value in self._person_values(fields).items():
-                if getattr(person, name) != value:
-                    before.setdefault("columns", {})[name] = jsonable(getattr(person, name))
-                    setattr(person, name, value)
-                    changed.append(name)
-            custom = custom_of(fields)
-            if custom and any(person.custom.get(k) != v for k, v in custom.items()):
-                before["custom"] = dict(person.custom)
-                person.custom = {**person.custom, **custom}
-                changed.append("custom")
-            if row_value(row, "owner_username") and p.owner != (person.owner_id, person.team_id):
-                before["owner"] = [person.owner_id, person.team_id]
-                person.owner_id, person.team_id = p.owner
-                changed += ["owner", "team"]
-            have = {n for n, *_ in phones.get(person.pk, [])}
-            add = [n for n in unique_values(row_value(row, "phones", [])) if n not in have]
-            if add:
-                before["phones"] = phones.get(person.pk, [])
-                new_phones.extend(
-                    (person.pk, "mobile", n, not have and i == 0) for i, n in enumerate(add)
-                )
-                if not person.primary_phone:
-                    person.primary_phone = add[0]
-                added_phones = add
-                changed.append("phones")
-            have = {e for e, *_ in emails.get(person.pk, [])}
-            add = [e for e in unique_values(row_value(row, "emails", [])) if e not in have]
-            if add:
-                before["emails"] = emails.get(person.pk, [])
-                new_emails.extend(
-                    (person.pk, "work", e, not have and i == 0) for i, e in enumerate(add)
-                )
-                if not person.primary_email:
-                    person.primary_email = add[0]
-                added_emails = add
-                changed.append("emails")
-            have_tags = tags.get(person.pk, set())
-            add_tags = {
-                tag_ids[t]
-                for t in unique_values(t.strip()[:50] for t in (row_value(row, "tags", []) or ()))
-            } - have_tags
-            if add_tags:
-                before["tags"] = sorted(have_tags)
-                new_tags.extend((person.pk, t) for t in sorted(add_tags))
-                changed.append("tags")
-            company = (row_value(row, "company_name", "") or "").strip()[:200]
-            if company and self.company_ids[company] not in companies.get(person.pk, set()):
-                before["companies"] = sorted(companies.get(person.pk, set()))
-                title = (fields.get("job_title") or "")[:100]
-                primary = not companies.get(person.pk)
-                new_jobs.append((person.pk, self.company_ids[company], title, primary))
-                changed.append("employments")
-            external = (row_value(row, "external_id", "") or "").strip()[:100]
-            if external:
-                new_keys.append(external)
-            applied += 1
-            if not changed:
-                # Nothing to change, but the row was this record's: later rows of the file
-                # with the same key are duplicates, as the dry run counts them.
-                records.append((self.job.pk, "person", person.pk, ImportAction.UPDATED, "{}"))
-                continue
-            person.version += 1
-            person.updated_at = now
-            changed_persons.append(person)
-            fields_changed.update(c for c in changed if c in PERSON_SAVE_FIELDS)
-            records.append(
-                (self.job.pk, "person", person.pk, ImportAction.UPDATED, json.dumps(before))
+        out.new_phones.extend((person.pk, "mobile", n, primary) for n, primary in added_phones)
+        added_emails = _add_contacts(
+            person, "emails", row_value(row, "emails", []), held.emails, before, changed
+        )
+        out.new_emails.extend((person.pk, "work", e, primary) for e, primary in added_emails)
+        self._add_tags(person, row, held, tag_ids, before, changed, out)
+        self._add_employment(person, row, fields, held, before, changed, out)
+        external = (row_value(row, "external_id", "") or "").strip()[:100]
+        if external:
+            out.new_keys.append(external)
+        if not changed:
+            # Nothing to change, but the row was this record's: later rows of the file
+            # with the same key are duplicates, as the dry run counts them.
+            out.records.append((self.job.pk, "person", person.pk, ImportAction.UPDATED, "{}"))
+            return
+        person.version += 1
+        person.updated_at = now
+        out.changed_persons.append(person)
+        out.fields_changed.update(c for c in changed if c in PERSON_SAVE_FIELDS)
+        out.records.append(
+            (self.job.pk, "person", person.pk, ImportAction.UPDATED, json.dumps(before))
+        )
+        if SEARCHED_PERSON_FIELDS & set(changed) or {"phones", "emails"} & set(changed):
+            # Only the terms that differ are written: adding a phone leaves the name's and
+            # the e-mails' terms where they are in the (large) term index.
+            old = self._person_terms(names_before, phones_before, emails_before)
+            new = self._person_terms(
+                self._names_of(person),
+                phones_before + [n for n, _ in added_phones],
+                emails_before + [e for e, _ in added_emails],
             )
-            if SEARCHED_PERSON_FIELDS & set(changed) or {"phones", "emails"} & set(changed):
-                # Only the terms that differ are written: adding a phone leaves the name's and
-                # the e-mails' terms where they are in the (large) term index.
-                old = self._person_terms(names_before, phones_before, emails_before)
-                new = self._person_terms(
-                    self._names_of(person),
-                    phones_before + added_phones,
-                    emails_before + added_emails,
+            out.terms_removed.extend((person.pk, t) for t in old - new)
+            out.terms_added.extend((person.pk, t) for t in new - old)
+        if "owner" in changed:
+            out.reassigned.append((person.pk, tuple(changed)))
+        else:
+            out.entries.append(
+                self._timeline_row(
+                    person.pk, None, "record.updated", out.stamp, {"fields": changed}
                 )
-                terms_removed.extend((person.pk, t) for t in old - new)
-                terms_added.extend((person.pk, t) for t in new - old)
-            if "owner" in changed:
-                reassigned.append((person.pk, tuple(changed)))
-            else:
-                entries.append(
-                    self._timeline_row(
-                        person.pk, None, "record.updated", stamp, {"fields": changed}
-                    )
-                )
-        if changed_persons:
-            TableWriter(cursor).update(
+            )
+
+    def _overwrite_columns(
+        self, person: Person, fields: dict, before: dict, changed: list[str]
+    ) -> None:
+        """The row's columns and custom values replace the person's, the old ones kept."""
+        for name, value in self._person_values(fields).items():
+            if getattr(person, name) != value:
+                before.setdefault("columns", {})[name] = jsonable(getattr(person, name))
+                setattr(person, name, value)
+                changed.append(name)
+        custom = custom_of(fields)
+        if custom and any(person.custom.get(k) != v for k, v in custom.items()):
+            before["custom"] = dict(person.custom)
+            person.custom = {**person.custom, **custom}
+            changed.append("custom")
+
+    def _add_tags(
+        self,
+        person: Person,
+        row,
+        held: "_PersonsHeld",
+        tag_ids: dict,
+        before: dict,
+        changed: list[str],
+        out: "_PersonUpdates",
+    ) -> None:
+        have_tags = held.tags.get(person.pk, set())
+        add_tags = {
+            tag_ids[t]
+            for t in unique_values(t.strip()[:50] for t in (row_value(row, "tags", []) or ()))
+        } - have_tags
+        if add_tags:
+            before["tags"] = sorted(have_tags)
+            out.new_tags.extend((person.pk, t) for t in sorted(add_tags))
+            changed.append("tags")
+
+    def _add_employment(
+        self,
+        person: Person,
+        row,
+        fields: dict,
+        held: "_PersonsHeld",
+        before: dict,
+        changed: list[str],
+        out: "_PersonUpdates",
+    ) -> None:
+        """The row's company, when the person does not work there yet (primary if the first)."""
+        company = (row_value(row, "company_name", "") or "").strip()[:200]
+        works_at = held.companies.get(person.pk, set())
+        if company and self.company_ids[company] not in works_at:
+            before["companies"] = sorted(works_at)
+            title = (fields.get("job_title") or "")[:100]
+            out.new_jobs.append((person.pk, self.company_ids[company], title, not works_at))
+            changed.append("employments")
+
+    def _write_person_updates(self, cursor, planned: list[Planned], out: "_PersonUpdates") -> None:
+        """Write what `_person_update` collected: the persons' changed columns, the added
+        contacts, tags and employments, the changed search terms, the timeline entries and the
+        import records; then announce the changes of owner."""
+        writer = TableWriter(cursor)
+        if out.changed_persons:
+            writer.update(
                 Person,
-                changed_persons,
+                out.changed_persons,
                 sorted(
-                    {*fields_changed, "version", "updated_at", "primary_phone", "primary_email"}
+                    {*out.fields_changed, "version", "updated_at", "primary_phone", "primary_email"}
                 ),
             )
-        writer = TableWriter(cursor)
-        if new_phones:
+        if out.new_phones:
             writer.write(
-                "customers_personphone", ("person_id", "label", "number", "is_primary"), new_phones
+                "customers_personphone",
+                ("person_id", "label", "number", "is_primary"),
+                out.new_phones,
             )
-        if new_emails:
+        if out.new_emails:
             writer.write(
-                "customers_personemail", ("person_id", "label", "email", "is_primary"), new_emails
+                "customers_personemail",
+                ("person_id", "label", "email", "is_primary"),
+                out.new_emails,
             )
-        if new_tags:
-            writer.write("customers_person_tags", ("person_id", "tag_id"), new_tags)
-        if new_jobs:
+        if out.new_tags:
+            writer.write("customers_person_tags", ("person_id", "tag_id"), out.new_tags)
+        if out.new_jobs:
             writer.write(
                 "customers_employment",
                 ("person_id", "company_id", "job_title", "is_primary"),
-                new_jobs,
+                out.new_jobs,
             )
-        if new_keys:
-            self._add_keys(ImportTarget.PERSONS, planned, new_keys)
-        writer.delete("customers_personsearchterm", "person_id", "term", terms_removed)
-        if terms_added:
-            terms_added.sort(key=_term_of)
-            writer.write("customers_personsearchterm", ("person_id", "term"), terms_added)
-        if entries:
-            writer.write("activities_timelineentry", TIMELINE_COLUMNS, entries)
-        if records:
-            writer.write("dataio_importrecord", RECORD_COLUMNS, records)
-        for person_id, changed in reassigned:
+        if out.new_keys:
+            self._add_keys(ImportTarget.PERSONS, planned, out.new_keys)
+        writer.delete("customers_personsearchterm", "person_id", "term", out.terms_removed)
+        if out.terms_added:
+            out.terms_added.sort(key=_term_of)
+            writer.write("customers_personsearchterm", ("person_id", "term"), out.terms_added)
+        if out.entries:
+            writer.write("activities_timelineentry", TIMELINE_COLUMNS, out.entries)
+        if out.records:
+            writer.write("dataio_importrecord", RECORD_COLUMNS, out.records)
+        for person_id, changed in out.reassigned:
             # The owner changed: the event lets sales move the person's orders along with it
             # (and activities writes the timeline entry).
             publish(
                 PersonUpdated(person_id=person_id, actor_id=self.actor.pk, changed_fields=changed)
             )
-        return applied
 
     # --- Companies --------------------------------------------------------------------------
