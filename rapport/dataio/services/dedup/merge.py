@@ -457,6 +457,40 @@ def _merge(
     survivor_version: int | None,
     other_version: int | None,
 ) -> Merge:
+    """Merge `other` into `survivor`, step by step: lock the pair, move every related row to
+    the survivor, settle its primary flags and its orders, delete the other record, give the
+    survivor the chosen values, and keep all of it in a `Merge` row (with its timeline entry,
+    its pair in the review queue and its audit entry) so that it can be undone."""
+    survivor, other = _lock_pair(kind, actor, survivor, other, survivor_version, other_version)
+    fields = merge_fields(kind.record_type, survivor, other)
+    resolved = _resolve_choices(fields, survivor, other, choices)
+    before = _to_json(_survivor_values(survivor, fields))
+    chosen, custom = _chosen_values(fields, resolved, survivor, other)
+    data = _move_related_rows(kind, survivor.pk, other.pk, chosen)
+    other_pk, other_name, other_snapshot = other.pk, str(other)[:200], _snapshot(other)
+    kind.model._base_manager.filter(pk=other_pk).delete()
+    _update_survivor(kind, survivor, chosen, custom)
+    merge = kind.merge_model.objects.create(
+        record_type=kind.record_type,
+        **{kind.survivor_field: survivor},
+        other_id=other_pk,
+        other_name=other_name,
+        choices=resolved,
+        other_snapshot=other_snapshot,
+        survivor_before=before,
+        moved=data["moved"],
+        dropped=data["dropped"],
+        flags=data["flags"],
+        survivor_version=survivor.version,
+        actor=actor,
+    )
+    _announce_merge(kind, merge, actor=actor, survivor=survivor, other_name=other_name)
+    return merge
+
+
+def _lock_pair(kind: _Kind, actor: User, survivor, other, survivor_version, other_version):
+    """Both records, visible to `actor`, locked (in id order) and unchanged since the form
+    showed them."""
     if survivor.pk == other.pk:
         raise ValidationFailed(
             _("Please correct the errors below."),
@@ -476,45 +510,42 @@ def _merge(
     survivor, other = locked[survivor.pk], locked[other.pk]
     _check_version(survivor, survivor_version)
     _check_version(other, other_version)
+    return survivor, other
 
-    fields = merge_fields(kind.record_type, survivor, other)
-    resolved = _resolve_choices(fields, survivor, other, choices)
-    before = _to_json(_survivor_values(survivor, fields))
+
+def _move_related_rows(kind: _Kind, survivor_pk: int, other_pk: int, chosen: dict) -> dict:
+    """Point every row related to the other record at the survivor (dropping those the
+    survivor already has where a unique constraint says so), then settle the primary flags
+    and the orders' owner. Returns what was moved, dropped and re-flagged, for undo."""
     data: dict[str, Any] = {"moved": {}, "dropped": [], "flags": {}}
-
     relations = _relations(kind.model)
     primary_before = {}
     for field in relations:
-        flags = _primary_flags(_key(field), field, [survivor.pk, other.pk])
+        flags = _primary_flags(_key(field), field, [survivor_pk, other_pk])
         if flags:
             primary_before[_key(field)] = flags
 
     for field in relations:
-        _move_relation(field, survivor.pk, other.pk, data)
+        _move_relation(field, survivor_pk, other_pk, data)
     content_type = ContentType.objects.get_for_model(kind.model)
     for gfk in _generic_relations():
-        _move_generic(gfk, content_type, survivor.pk, other.pk, data)
-
-    chosen, custom = _chosen_values(fields, resolved, survivor, other)
+        _move_generic(gfk, content_type, survivor_pk, other_pk, data)
 
     for field in relations:
         key = _key(field)
         if key in primary_before:
             moved = set(data["moved"].get(key, []))
-            _settle_primaries(key, field, survivor.pk, chosen, moved)
+            _settle_primaries(key, field, survivor_pk, chosen, moved)
             data["flags"][key] = primary_before[key]
     if kind.record_type == MergeRecordType.COMPANY:
         data["flags"]["customers.employment.company"] = _keep_primary_employments(
-            survivor.pk, data["dropped"]
+            survivor_pk, data["dropped"]
         )
+    data["flags"]["orders"] = _orders_follow(kind, survivor_pk, chosen)
+    return data
 
-    data["flags"]["orders"] = _orders_follow(kind, survivor.pk, chosen)
 
-    other_snapshot = _snapshot(other)
-    other_name = str(other)[:200]
-    other_pk = other.pk
-    kind.model._base_manager.filter(pk=other_pk).delete()
-
+def _update_survivor(kind: _Kind, survivor, chosen: dict, custom: dict) -> None:
     for column, value in chosen.items():
         setattr(survivor, column, value)
     survivor.custom = custom
@@ -522,20 +553,10 @@ def _merge(
     survivor.save()
     kind.rebuild_search_terms(survivor)
 
-    merge = kind.merge_model.objects.create(
-        record_type=kind.record_type,
-        **{kind.survivor_field: survivor},
-        other_id=other_pk,
-        other_name=other_name,
-        choices=resolved,
-        other_snapshot=other_snapshot,
-        survivor_before=before,
-        moved=data["moved"],
-        dropped=data["dropped"],
-        flags=data["flags"],
-        survivor_version=survivor.version,
-        actor=actor,
-    )
+
+def _announce_merge(kind: _Kind, merge: Merge, *, actor: User, survivor, other_name: str) -> None:
+    """The survivor's timeline entry, the pair marked merged in the review queue, the audit."""
+    other_pk = merge.other_id
     timeline_add(
         kind="record.merged",
         title="",
@@ -554,7 +575,6 @@ def _merge(
         summary=f"{other_name} (#{other_pk}) → {survivor} (#{survivor.pk})",
         data={"merge_id": merge.pk, "other_id": other_pk},
     )
-    return merge
 
 
 def _pair_resolved(record_type: str, a: int, b: int, *, actor: User, merged: bool) -> None:
