@@ -23,6 +23,7 @@ from rapport.customers.services import person_create
 from rapport.dataio.models import ImportJob, ImportRecord, ImportStatus
 from rapport.dataio.selectors.imports import saved_mappings_for
 from rapport.dataio.services.imports import jobs, undo
+from rapport.dataio.services.imports.jobs.mapping import row_cleaner
 from rapport.dataio.services.imports.writer import batch as batch_writer
 from rapport.dataio.tablewriter import TableWriter
 from rapport.dataio.tests.test_import_jobs_helpers import (  # noqa: F401
@@ -539,8 +540,8 @@ def test_a_bad_tag_name_default_is_a_mapping_error_not_a_row_error(alice):
 def test_outlook_exports_read_slashed_dates_month_first(alice):
     columns = ["First Name", "Last Name", "E-mail Address", "Mobile Phone", "Birthday"]
     mapping = {"First Name": "given_name", "Last Name": "family_name", "Birthday": "birthday"}
-    outlook = jobs._cleaner("persons", mapping, {}, alice, columns)
-    other = jobs._cleaner(
+    outlook = row_cleaner("persons", mapping, {}, alice, columns)
+    other = row_cleaner(
         "persons", {"姓名": "full_name", "生日": "birthday"}, {}, alice, ["姓名", "生日"]
     )
 

@@ -1,11 +1,13 @@
 """The import pages: upload, mapping, dry run, start, progress, rejected rows, undo, the list."""
 
 import csv
+import datetime
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from conftest import PASSWORD
@@ -339,7 +341,7 @@ def test_progress_shows_rows_rate_and_time_left(alice, alice_client):
         rows_total=1000,
         rows_done=250,
         run_rows_start=0,
-        run_started_at=jobs.timezone.now() - jobs.timedelta(seconds=10),
+        run_started_at=timezone.now() - datetime.timedelta(seconds=10),
     )
 
     response = alice_client.get(reverse("dataio:import_status", args=[job.pk]))

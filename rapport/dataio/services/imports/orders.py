@@ -8,7 +8,7 @@ importer can see with the row's phone or e-mail (as interactions find theirs; th
 column tells apart persons sharing them), else a visible company with the row's name. A line
 names its product by SKU (price from the price list, then the product, unless the row gives
 one) or describes itself. An order any of whose rows is refused is refused whole, each row
-saying why. The job cuts batches only between orders (`jobs._order_batches`), so an order is
+saying why. The job cuts batches only between orders (`jobs.batches.order_batches`), so an order is
 never split over two transactions. Planning a batch takes a fixed number of queries; writing,
 `order_create`'s fixed number per order. Undo cancels the created orders still placed with
 nothing paid (orders are never deleted); one paid, shipped or cancelled since is kept.

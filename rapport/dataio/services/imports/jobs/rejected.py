@@ -1,0 +1,140 @@
+"""The rejected rows: the file the run appends them to, and its download in the upload's
+format and encoding."""
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from rapport.dataio.models import (
+    ImportJob,
+)
+from rapport.dataio.services.imports.jobs.access import rejected_path
+
+
+class RejectedFile:
+    """Rejected rows with their row numbers and reasons, appended batch by batch as UTF-8 CSV
+    (converted to the upload's format on download). Opening it truncates it to the size the
+    last checkpoint recorded, so rows of a batch that never committed are not kept twice."""
+
+    def __init__(self, path: Path, columns: list[str], offset: int):
+        self.path = path
+        self.columns = columns
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab") as f:
+            f.truncate(offset)
+        self.size = offset
+
+    def append(self, rejected, *, at: int | None = None) -> int:
+        """Add `rejected` after what the file holds, or after its first `at` bytes."""
+        if at is not None and at != self.size:
+            with self.path.open("ab") as f:
+                f.truncate(at)
+            self.size = at
+        if not rejected:
+            return self.size
+        with self.path.open("a", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            if self.size == 0:
+                writer.writerow([*self.columns, "#row", "#reasons"])
+            width = len(self.columns)
+            for item in rejected:
+                values = list(item.values)[:width]
+                values += [""] * (width - len(values))
+                writer.writerow([*values, item.row_number, " | ".join(item.reasons)])
+            f.flush()
+            os.fsync(f.fileno())
+            self.size = f.tell()
+        return self.size
+
+
+@dataclass
+class RejectedDownload:
+    filename: str
+    content_type: str
+    chunks: object  # an iterator of bytes
+
+
+def _rejected_rows(job: ImportJob):
+    """(values, row number, reasons) of every rejected row, read from the working file."""
+    path = rejected_path(job)
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        for row in reader:
+            yield row[:-2], row[-2], row[-1]
+
+
+def rejected_rows_download(job: ImportJob) -> RejectedDownload:
+    """The rejected rows in the upload's format (CSV in its encoding and delimiter, or an
+    Excel workbook; vCards come back as UTF-8 CSV) with two more columns, the row number and
+    the reasons, so the file can be fixed and imported again."""
+    stem = Path(job.original_name).stem or "import"
+    header = [*job.columns, _("Row"), _("Reasons")]
+    if job.file_format == "xlsx":
+        return RejectedDownload(
+            f"{stem}-rejected.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            _xlsx_chunks(job, header),
+        )
+    if job.file_format == "csv":
+        encoding = job.encoding or "utf-8"
+        delimiter = job.delimiter or ","
+    else:
+        encoding, delimiter = "utf-8-sig", ","
+    return RejectedDownload(
+        f"{stem}-rejected.csv",
+        f"text/csv; charset={encoding.removesuffix('-sig')}",
+        _csv_chunks(job, header, encoding, delimiter),
+    )
+
+
+class _Line:
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts.clear()
+        return text
+
+
+def _csv_chunks(job, header, encoding, delimiter):
+    buffer = _Line()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(header)
+    pending = buffer.take()
+    if encoding == "utf-8-sig":
+        yield "\ufeff".encode()
+        encoding = "utf-8"
+    for values, number, reasons in _rejected_rows(job):
+        writer.writerow([*values, number, reasons])
+        pending += buffer.take()
+        if len(pending) > 64 * 1024:
+            yield pending.encode(encoding, errors="replace")
+            pending = ""
+    yield pending.encode(encoding, errors="replace")
+
+
+def _xlsx_chunks(job, header):
+    import tempfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(header)
+    for values, number, reasons in _rejected_rows(job):
+        sheet.append([*values, int(number), reasons])
+    with tempfile.TemporaryFile() as f:
+        workbook.save(f)
+        f.seek(0)
+        while chunk := f.read(1 << 20):
+            yield chunk
