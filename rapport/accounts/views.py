@@ -13,7 +13,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.accounts.forms import ApiKeyForm, LanguageForm
+from rapport.accounts.forms import (
+    ApiKeyForm,
+    LanguageForm,
+    SignInForm,
+    ThrottledPasswordChangeForm,
+)
 from rapport.accounts.models import AuditAction, User
 from rapport.accounts.selectors import audit_events_for
 from rapport.accounts.services import api_key_create, api_key_revoke, user_set_language
@@ -23,6 +28,7 @@ from rapport.web.htmx import found_or_404, int_or_none, page_or_first
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    form_class = SignInForm
     redirect_authenticated_user = True
 
 
@@ -32,6 +38,7 @@ class LogoutView(auth_views.LogoutView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
+    form_class = ThrottledPasswordChangeForm
     success_url = reverse_lazy("accounts:password_change_done")
 
 

@@ -3,15 +3,24 @@
 A key acts with its user's permissions. The session is accepted so that the web UI's own
 scripts and the interactive docs can call the API; unsafe methods then need the CSRF token, as
 any form post would.
+
+Invalid keys are counted per client address (rapport.accounts.throttling): past the limit, an
+invalid key from that address is answered 429 `throttled` for a while instead of 401. A valid key
+is not slowed down, from any address: it costs no extra read on every call, an integration behind
+the same office address as a misconfigured one keeps working, and telling a valid key from an
+invalid one gives nothing away with 256-bit random keys (docs/decisions.md).
 """
+
+import contextlib
 
 from django.http import HttpRequest
 from django.utils import translation
-from ninja.errors import HttpError
+from ninja.errors import HttpError, Throttled
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
+from rapport.accounts import throttling
 from rapport.accounts.services import api_key_authenticate
 
 
@@ -20,6 +29,11 @@ def _key_user(request: HttpRequest, secret: str | None):
         return None
     user = api_key_authenticate(secret.strip())
     if user is None:
+        address = throttling.client_address(request)
+        wait = throttling.api_key_paused_for(address)
+        if wait:
+            raise Throttled(wait)
+        throttling.api_key_failed(address=address)
         return None
     request.user = user
     # The session's language comes from UserLanguageMiddleware; a key's user gets the same,
@@ -37,7 +51,9 @@ def use_key_user_language(request: HttpRequest) -> None:
         secret = header[7:]
     else:
         secret = request.headers.get("X-API-Key")
-    _key_user(request, secret)
+    # A paused address gets the reply in the request's own language.
+    with contextlib.suppress(Throttled):
+        _key_user(request, secret)
 
 
 class ApiKeyBearer(HttpBearer):

@@ -12,7 +12,7 @@ from rapport.sales.services import leads as services
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limit_counters():
+def _fresh_rate_limit_counters(db):
     cache.clear()
     yield
     cache.clear()
