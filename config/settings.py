@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -188,6 +190,8 @@ RAPPORT_BASE_URL = env_str("RAPPORT_BASE_URL", "http://127.0.0.1:8000")
 
 # --- Accounts ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's backend with failed sign-ins throttled (rapport/accounts/throttling.py).
+AUTHENTICATION_BACKENDS = ["rapport.accounts.backends.ThrottledModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -220,7 +224,8 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
-    ("vendor/alpinejs", NODE_MODULES / "alpinejs" / "dist"),
+    # Alpine's CSP build: it reads x-* expressions without `new Function` (no 'unsafe-eval').
+    ("vendor/alpinejs", NODE_MODULES / "@alpinejs" / "csp" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/sortablejs", NODE_MODULES / "sortablejs" / "modular"),
 ]
@@ -234,12 +239,62 @@ STORAGES = {
     },
 }
 
+# --- Cache -------------------------------------------------------------------------------------
+# A table in the database (created by the accounts app's migrations), so that every worker
+# process and every machine on the same database sees the same sign-in and rate limit counts; a
+# per-process memory cache would multiply each limit by the number of workers. Only failures and
+# public form submissions write to it.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "rapport_cache",
+        # Far above any real need: culling would forget counts (an attacker could flood it).
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+
 # --- Security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("RAPPORT_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HSTS only where the site is served over HTTPS (secure cookies on): browsers then refuse plain
+# HTTP for this host for that long. Django sends it on HTTPS responses only; behind a proxy that
+# terminates TLS, set RAPPORT_TRUST_X_FORWARDED_PROTO so that Django knows the request was HTTPS.
+SECURE_HSTS_SECONDS = (
+    env_int("RAPPORT_HSTS_SECONDS", 365 * 24 * 3600) if SESSION_COOKIE_SECURE else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("RAPPORT_HSTS_INCLUDE_SUBDOMAINS", False)
+if env_bool("RAPPORT_TRUST_X_FORWARDED_PROTO", False):
+    # Only behind a proxy that sets (never passes on) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp; docs/decisions.md): scripts only from our own static files,
+# never inline or evaluated. Styles allow inline: templates carry style attributes and htmx,
+# Alpine and ECharts set styles from script. The public lead form widens frame-ancestors itself.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# --- Throttling of password and API key guesses (rapport/accounts/throttling.py) ---------------
+# Failed sign-ins for one user name, and from one client address, that start a pause; invalid
+# API keys from one address that start a pause of every key from it (0 turns a limit off).
+RAPPORT_SIGNIN_ACCOUNT_FAILURES = env_int("RAPPORT_SIGNIN_ACCOUNT_FAILURES", 5)
+RAPPORT_SIGNIN_ADDRESS_FAILURES = env_int("RAPPORT_SIGNIN_ADDRESS_FAILURES", 20)
+RAPPORT_API_KEY_ADDRESS_FAILURES = env_int("RAPPORT_API_KEY_ADDRESS_FAILURES", 20)
+# Failures count within this window from the first one; the first pause lasts this long and each
+# further one within a day twice as long as the one before, up to a day.
+RAPPORT_THROTTLE_WINDOW_SECONDS = env_int("RAPPORT_THROTTLE_WINDOW_SECONDS", 15 * 60)
+RAPPORT_THROTTLE_LOCKOUT_SECONDS = env_int("RAPPORT_THROTTLE_LOCKOUT_SECONDS", 15 * 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("RAPPORT_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
 
 # --- Pagination --------------------------------------------------------------------------------

@@ -1,6 +1,16 @@
-// Small behaviours htmx and Alpine do not cover: adding rows to repeated form sections.
+// Small behaviours htmx and Alpine do not cover, and the Alpine components of the pages.
+// Everything runs from static files: the Content-Security-Policy allows no inline script, no
+// inline event handler (onsubmit=, onchange=, …) and no evaluation of strings as code.
 (function () {
   "use strict";
+
+  // htmx evaluates no strings as code (hx-on, js: values, event filters) and injects no <style>
+  // element (its indicator rules are in rapport.css); scripts in swapped HTML are not run.
+  if (window.htmx) {
+    window.htmx.config.allowEval = false;
+    window.htmx.config.allowScriptTags = false;
+    window.htmx.config.includeIndicatorStyles = false;
+  }
 
   // <button data-add-row="phones"> clones <template id="phones-template"> into #phones-rows,
   // replacing __i__ with the next free index so the server sees phones-<i>-number etc.
@@ -21,6 +31,99 @@
     if (remove) {
       event.preventDefault();
       remove.closest(".row").remove();
+      return;
     }
+    // <textarea data-select-on-click>: one click selects the whole text, ready to copy.
+    var selectable = event.target.closest("[data-select-on-click]");
+    if (selectable) { selectable.select(); }
+  });
+
+  // <form data-confirm="Delete this?"> asks before it is sent. Capturing, so that the question
+  // comes before any other submit handler.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // <select data-navigate>: choosing an option opens the address in its value.
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("select[data-navigate]");
+    if (select && select.value) { window.location.assign(select.value); }
+  });
+
+  function jsonScript(id) {
+    var element = document.getElementById(id);
+    return element ? JSON.parse(element.textContent) : {};
+  }
+
+  // Alpine components: the pages name them in x-data; the CSP build of Alpine reads the small
+  // expressions of the templates without `new Function`, but state and logic live here.
+  document.addEventListener("alpine:init", function () {
+    var Alpine = window.Alpine;
+
+    // The top bar: the navigation on small screens and the user menu.
+    Alpine.data("topbar", function () {
+      return {
+        navOpen: false,
+        userOpen: false,
+        toggleNav: function () { this.navOpen = !this.navOpen; },
+        toggleUser: function () { this.userOpen = !this.userOpen; },
+        closeUser: function () { this.userOpen = false; }
+      };
+    });
+
+    // Shows fields that depend on a checkbox or a select; the control's rendered value is the
+    // starting state, so the template interpolates nothing into an expression.
+    Alpine.data("leadConvert", function () {
+      return {
+        deal: false,
+        init: function () {
+          var box = this.$el.querySelector("[name=create_deal]");
+          this.deal = !!(box && box.checked);
+        }
+      };
+    });
+    Alpine.data("leadEvent", function () {
+      return {
+        kind: "note",
+        init: function () {
+          var select = this.$el.querySelector("[name=kind]");
+          if (select) { this.kind = select.value; }
+        },
+        isContact: function () { return this.kind === "contact"; }
+      };
+    });
+
+    // The question list of the lead form designer: add, remove, reorder, all in the page; the
+    // server reads the rows as fields-<i>-key, -label, -type, -required, -options in their order
+    // on the page. Its data comes from the json_script "designer-data".
+    Alpine.data("leadFormDesigner", function () {
+      var data = jsonScript("designer-data");
+      var uid = 0;
+      function row(f, i) {
+        var errors = [];
+        Object.keys(data.errors || {}).forEach(function (key) {
+          if (key.split(".")[0] === String(i)) { errors = errors.concat(data.errors[key]); }
+        });
+        return { uid: ++uid, key: f.key || "", label: f.label || "", type: f.type || "text",
+                 required: !!f.required, options: (f.options || []).join("\n"), errors: errors };
+      }
+      return {
+        fields: (data.fields || []).map(row),
+        types: data.types || [],
+        add: function () { this.fields.push(row({}, -1)); },
+        remove: function (i) { this.fields.splice(i, 1); },
+        move: function (i, step) {
+          var j = i + step;
+          if (j < 0 || j >= this.fields.length) { return; }
+          var moved = this.fields.splice(i, 1)[0];
+          this.fields.splice(j, 0, moved);
+        }
+      };
+    });
   });
 })();

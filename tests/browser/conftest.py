@@ -46,6 +46,7 @@ def page(browser, live_server) -> Page:
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
+    faults = script_faults(page)
     yield page
     # Let the page's last requests (htmx panels loading, a search as you type) finish before
     # the database is emptied: a request still reading while the test's flush truncates the
@@ -53,6 +54,23 @@ def page(browser, live_server) -> Page:
     with contextlib.suppress(PlaywrightTimeoutError):
         page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
+    assert faults == [], "the pages broke their Content-Security-Policy or threw script errors"
+
+
+def script_faults(page: Page) -> list[str]:
+    """Collects what the pages' scripts must never do: break the Content-Security-Policy (an
+    inline script, an evaluated string), throw an uncaught error, or fail an Alpine expression.
+    A console error of another kind (a 4xx an htmx request was meant to get) is not a fault."""
+    faults: list[str] = []
+
+    def on_console(message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Alpine Expression Error" in text:
+            faults.append(f"{page.url}: {text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: faults.append(f"{page.url}: {error}"))
+    return faults
 
 
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:

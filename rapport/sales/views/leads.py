@@ -8,6 +8,7 @@ team's lead is a 404), call one service, render.
 
 import json
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts.models import Role, Team, User
+from rapport.accounts.throttling import client_address
 from rapport.activities.task_selectors import assignable_users
 from rapport.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from rapport.customers.models import SourceChannel
@@ -335,24 +337,6 @@ CORS_HEADERS = {
 }
 
 
-def client_ip(request) -> str:
-    """The visitor's address: REMOTE_ADDR, or X-Forwarded-For behind RAPPORT_PROXY_COUNT proxies.
-
-    Only the entries the trusted proxies appended are read, so a client cannot pick its own
-    address (and rate limit bucket) by sending the header itself.
-    """
-    proxies = settings.RAPPORT_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.headers.get("X-Forwarded-For", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "") or (
         request.content_type == "application/json"
@@ -384,8 +368,14 @@ def _thank_you(lead_form) -> str:
     return lead_form.thank_you_text or _("Thank you! We will be in touch soon.")
 
 
+# Websites embed the hosted form in an iframe: any page may frame it (X-Frame-Options off, and the
+# Content-Security-Policy's frame-ancestors widened from 'none').
+EMBEDDABLE = {"frame-ancestors": ["*"]}
+
+
 @csrf_exempt
 @xframe_options_exempt
+@csp_replace(EMBEDDABLE)
 @require_http_methods(["GET", "POST", "OPTIONS"])
 def lead_form_public(request, public_key: str):
     """The form a website embeds: GET shows it, POST takes a submission (HTML or JSON).
@@ -418,7 +408,7 @@ def lead_form_public(request, public_key: str):
     if data is None:
         return _json_error(400, "malformed_json", _("The request body is not valid JSON."))
     try:
-        services.lead_capture_from_form(form=lead_form, data=data, ip=client_ip(request))
+        services.lead_capture_from_form(form=lead_form, data=data, ip=client_address(request))
     except services.RateLimited as exc:
         if wants_json:
             return _json_error(429, exc.code, exc.message)
@@ -446,6 +436,7 @@ def lead_form_public(request, public_key: str):
 
 
 @xframe_options_exempt
+@csp_replace(EMBEDDABLE)
 @require_GET
 def lead_form_thanks(request, public_key: str):
     lead_form = found_or_404(selectors.get_public_lead_form, public_key)
