@@ -2,6 +2,7 @@
 
 A user sees the tasks assigned to them, their team's tasks (the same rule as customer records,
 `visible_records_q` with the assignee as owner) and the tasks they created for someone else.
+A task's person or company shows only to those who may see it (`visible_customer_links`).
 
 "Today" is the calendar day in `settings.TIME_ZONE`, the zone every time is shown in (users have
 no zone of their own). Due filters:
@@ -25,9 +26,10 @@ from rapport.accounts.access import visible_records_q
 from rapport.accounts.models import User
 from rapport.activities.models import Task, TaskStatus
 from rapport.core.errors import NotFound
+from rapport.customers.selectors import visible_customer_links
 
 DUE_FILTERS = ("overdue", "today", "today_or_overdue", "upcoming", "none")
-TASK_RELATED = ("assignee", "created_by", "team", "person", "company", "subject_type")
+TASK_RELATED = ("assignee", "created_by", "team", "subject_type")
 
 
 def tasks_visible_to(user: User) -> QuerySet[Task]:
@@ -43,7 +45,13 @@ def tasks_visible_to(user: User) -> QuerySet[Task]:
 
 
 def get_task_for_user(user: User, task_id: int) -> Task:
-    task = tasks_visible_to(user).select_related(*TASK_RELATED).filter(pk=task_id).first()
+    task = (
+        tasks_visible_to(user)
+        .select_related(*TASK_RELATED)
+        .prefetch_related(*visible_customer_links(user))
+        .filter(pk=task_id)
+        .first()
+    )
     if task is None:
         raise NotFound(_("Task not found."))
     return task
@@ -105,7 +113,7 @@ def tasks_list(
         qs = qs.filter(person_id=filters.person_id)
     if filters.company_id:
         qs = qs.filter(company_id=filters.company_id)
-    return qs.select_related(*TASK_RELATED)
+    return qs.select_related(*TASK_RELATED).prefetch_related(*visible_customer_links(user))
 
 
 def my_tasks_today_and_overdue(

@@ -37,6 +37,21 @@ def companies_visible_to(user: User) -> QuerySet[Company]:
     return Company.objects.filter(visible_records_q(user))
 
 
+def visible_customer_links(
+    user: User, *, person: str = "person", company: str = "company"
+) -> list[Prefetch]:
+    """Load a record's linked person and company only where `user` may see them.
+
+    For records visible by a rule of their own (a task by its assignee, a deal by its owner)
+    whose customer may since have gone to another team: an invisible link reads as None (its id
+    stays), so the record never shows the name of a customer its reader cannot open.
+    """
+    return [
+        Prefetch(person, queryset=persons_visible_to(user)),
+        Prefetch(company, queryset=companies_visible_to(user)),
+    ]
+
+
 def list_partitions(user: User, filters: "CustomerFilters") -> list[Q] | None:
     """The parts of the visibility rule for a person or company list to page through (see
     `rapport.core.pagination.keyset_page`): the user's own records and their team's.

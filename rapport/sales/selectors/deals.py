@@ -2,7 +2,8 @@
 
 `deals_visible_to` is the one place that decides which deals a user sees (the owner/team rule of
 `rapport.accounts.access`); the list, the kanban, the deal page, the API and the reports all
-start from it, so another team's deal answers 404 everywhere.
+start from it, so another team's deal answers 404 everywhere. A visible deal's person or company
+that has gone to another team reads as None (`visible_customer_links`).
 """
 
 import datetime
@@ -16,6 +17,7 @@ from rapport.accounts.access import visible_records_q
 from rapport.accounts.models import User
 from rapport.core.errors import NotFound
 from rapport.core.pagination import Page, keyset_page
+from rapport.customers.selectors import visible_customer_links
 from rapport.sales.models import (
     Deal,
     DealStageChange,
@@ -45,7 +47,8 @@ def deals_visible_to(user: User) -> QuerySet[Deal]:
 def get_deal_for_user(user: User, deal_id: int) -> Deal:
     deal = (
         deals_visible_to(user)
-        .select_related("pipeline", "stage", "owner", "team", "person", "company")
+        .select_related("pipeline", "stage", "owner", "team")
+        .prefetch_related(*visible_customer_links(user))
         .filter(pk=deal_id)
         .first()
     )
@@ -92,17 +95,18 @@ def _apply_filters(qs: QuerySet[Deal], filters: DealFilters) -> QuerySet[Deal]:
 def deals_list(user: User, filters: DealFilters) -> QuerySet[Deal]:
     """Visible deals matching `filters`, with what a list row shows fetched in the same query."""
     qs = _apply_filters(deals_visible_to(user), filters)
-    return qs.select_related("pipeline", "stage", "owner", "team", "person", "company")
+    return qs.select_related("pipeline", "stage", "owner", "team").prefetch_related(
+        *visible_customer_links(user)
+    )
 
 
 def deal_detail(user: User, deal_id: int) -> Deal:
     """A deal with its lines and stage history, in a fixed few queries."""
     deal = get_deal_for_user(user, deal_id)
     return (
-        Deal.objects.select_related(
-            "pipeline", "stage", "owner", "team", "person", "company", "lead", "lost_reason"
-        )
+        Deal.objects.select_related("pipeline", "stage", "owner", "team", "lead", "lost_reason")
         .prefetch_related(
+            *visible_customer_links(user),
             "lines__product",
             Prefetch(
                 "stage_changes",
@@ -207,7 +211,8 @@ def kanban_column(
     qs = (
         kanban_open_deals(user, stage.pipeline, filters)
         .filter(stage=stage)
-        .select_related("owner", "person", "company")
+        .select_related("owner")
+        .prefetch_related(*visible_customer_links(user))
     )
     return keyset_page(qs, sort="-stage_entered_at", cursor=cursor, size=size)
 
