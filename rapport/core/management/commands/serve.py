@@ -6,6 +6,7 @@ stopped too and the command exits non-zero, so a supervisor (systemd, Docker) re
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +28,26 @@ def _env_int(name: str, default: int) -> int:
         raise CommandError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def ensure_port_free(host: str, port: int) -> None:
+    """Refuse to start when another process listens on host:port.
+
+    granian binds its socket with SO_REUSEPORT, so a second server on a busy port would start
+    without an error and quietly take a share of the first one's connections. A probe bound
+    without that option fails whenever anyone listens there. SO_REUSEADDR only lets it ignore
+    connections of a stopped server still in TIME_WAIT.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(
+                f"Cannot serve on {host}:{port}: the address is already in use "
+                f"({exc.strerror}). Stop the other server, or set RAPPORT_PORT to a free port."
+            ) from exc
+
+
 class Command(BaseCommand):
     help = (
         "Serve Rapport with granian (RAPPORT_HOST, RAPPORT_PORT, RAPPORT_WEB_WORKERS) and run "
@@ -40,6 +61,7 @@ class Command(BaseCommand):
         host = os.environ.get("RAPPORT_HOST", "127.0.0.1")
         port = _env_int("RAPPORT_PORT", 8000)
         workers = _env_int("RAPPORT_WEB_WORKERS", 2)
+        ensure_port_free(host, port)
         base_dir = Path(settings.BASE_DIR)
         web = [
             sys.executable,
