@@ -5,6 +5,7 @@ from ninja import Field, Query, Router, Schema
 
 from rapport.accounts.selectors import audit_events_for
 from rapport.api.schemas import Listing, Page, UserRef, error_responses, paginate
+from rapport.core.schema_types import RecordId
 
 audit_router = Router(tags=["audit"])
 
@@ -15,11 +16,11 @@ class AuditQuery(Listing):
         description="`merge`, `merge_undone`, `import_started`, `import_undone`, `export`, "
         "`api_key_created` or `api_key_revoked`.",
     )
-    actor_id: int | None = Field(None, description="Only what this user did.")
+    actor_id: RecordId | None = Field(None, description="Only what this user did.")
     target_type: str | None = Field(
         None, description="`person`, `company`, `import`, `export` or `api_key`."
     )
-    target_id: int | None = None
+    target_id: RecordId | None = None
 
 
 class AuditEventOut(Schema):

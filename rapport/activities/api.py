@@ -16,9 +16,11 @@ from rapport.activities import selectors, services, task_selectors, task_service
 from rapport.activities.models import Channel, Direction, TaskPriority, TaskStatus
 from rapport.api.schemas import (
     BodyId,
+    BodyIds,
     InputSchema,
     Listing,
     Page,
+    PageQuery,
     RecordRef,
     TeamRef,
     UserRef,
@@ -26,6 +28,7 @@ from rapport.api.schemas import (
     error_responses,
     page_size,
     paginate,
+    text,
 )
 from rapport.core.schema_types import RecordId
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
@@ -33,6 +36,10 @@ from rapport.customers.selectors import get_company_for_user, get_person_for_use
 interactions_router = Router(tags=["interactions"])
 timeline_router = Router(tags=["timeline"])
 
+# What interaction_create and interaction_update accept.
+SUBJECT_MAX = 200
+CONTENT_MAX = 20000
+OUTCOME_MAX = 200
 INTERACTION_SORTS = ("occurred_at", "-occurred_at", "created_at", "-created_at")
 
 
@@ -57,18 +64,18 @@ class InteractionIn(InputSchema):
     channel: Channel
     direction: Direction | None = None
     occurred_at: datetime.datetime | None = None
-    subject: str
-    content: str | None = None
-    outcome: str | None = None
+    subject: text(SUBJECT_MAX)
+    content: text(CONTENT_MAX) | None = None
+    outcome: text(OUTCOME_MAX) | None = None
 
 
 class InteractionPatch(InputSchema):
     channel: Channel | None = None
     direction: Direction | None = None
     occurred_at: datetime.datetime | None = None
-    subject: str | None = None
-    content: str | None = None
-    outcome: str | None = None
+    subject: text(SUBJECT_MAX) | None = None
+    content: text(CONTENT_MAX) | None = None
+    outcome: text(OUTCOME_MAX) | None = None
 
 
 class InteractionListQuery(Listing):
@@ -194,11 +201,6 @@ class TimelineEntryOut(Schema):
         return obj.display_title
 
 
-class TimelineQuery(Schema):
-    cursor: str | None = None
-    limit: int | None = None
-
-
 def _timeline_page(page) -> dict:
     return {"items": page.items, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor}
 
@@ -208,7 +210,7 @@ def _timeline_page(page) -> dict:
     response={200: Page[TimelineEntryOut], **error_responses(400, 404, 422)},
     description="Newest first.",
 )
-def person_timeline(request: HttpRequest, person_id: RecordId, query: Query[TimelineQuery]):
+def person_timeline(request: HttpRequest, person_id: RecordId, query: Query[PageQuery]):
     person = get_person_for_user(request.auth, person_id)
     page = selectors.timeline_for_person(
         person, cursor=query.cursor or None, size=page_size(query.limit)
@@ -221,7 +223,7 @@ def person_timeline(request: HttpRequest, person_id: RecordId, query: Query[Time
     response={200: Page[TimelineEntryOut], **error_responses(400, 404, 422)},
     description="Newest first.",
 )
-def company_timeline(request: HttpRequest, company_id: RecordId, query: Query[TimelineQuery]):
+def company_timeline(request: HttpRequest, company_id: RecordId, query: Query[PageQuery]):
     company = get_company_for_user(request.auth, company_id)
     page = selectors.timeline_for_company(
         company, viewer=request.auth, cursor=query.cursor or None, size=page_size(query.limit)
@@ -290,8 +292,8 @@ class TaskOut(Schema):
 
 
 class TaskIn(InputSchema):
-    title: str
-    description: str | None = None
+    title: text(task_services.TITLE_MAX)
+    description: text(task_services.DESCRIPTION_MAX) | None = None
     due_at: datetime.datetime | None = None
     remind_at: datetime.datetime | None = Field(
         None, description="When to remind the assignee; not after `due_at`."
@@ -305,8 +307,8 @@ class TaskIn(InputSchema):
 
 
 class TaskPatch(InputSchema):
-    title: str | None = None
-    description: str | None = None
+    title: text(task_services.TITLE_MAX) | None = None
+    description: text(task_services.DESCRIPTION_MAX) | None = None
     due_at: datetime.datetime | None = None
     remind_at: datetime.datetime | None = None
     priority: TaskPriority | None = None
@@ -326,11 +328,6 @@ class TaskListQuery(Listing):
     )
     person_id: RecordId | None = None
     company_id: RecordId | None = None
-
-
-class PageQuery(Schema):
-    cursor: str | None = None
-    limit: int | None = None
 
 
 def _task_out(request: HttpRequest, task_id: RecordId):
@@ -454,7 +451,7 @@ class NotificationListQuery(PageQuery):
 
 
 class MarkReadIn(InputSchema):
-    ids: list[int] | None = Field(
+    ids: BodyIds | None = Field(
         None, description="The notifications to mark read; leave it out to mark all of yours."
     )
 

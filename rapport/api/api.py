@@ -23,6 +23,7 @@ from rapport.api.errors import (
     method_not_allowed_response,
     not_found_response,
 )
+from rapport.api.schemas import document_common_errors
 from rapport.customers.api import (
     companies_router,
     custom_fields_router,
@@ -59,13 +60,18 @@ _unknown_endpoint.csrf_exempt = True
 
 
 class RapportAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_common_errors(schema)
+
     def _get_urls(self):
         urls = super()._get_urls()
         for pattern in urls:
             if isinstance(pattern, URLPattern):
                 pattern.callback = _json_errors_outside_operations(pattern.callback)
         # Last, so that any other path under /api/v1/ answers a JSON 404, not an HTML page.
-        urls.append(re_path(r"^.*$", _unknown_endpoint, name="unknown-endpoint"))
+        # `[\s\S]`, not `.`, so that a path holding a newline (%0A) is caught too.
+        urls.append(re_path(r"^[\s\S]*$", _unknown_endpoint, name="unknown-endpoint"))
         return urls
 
 

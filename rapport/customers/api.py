@@ -11,6 +11,12 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.schemas import (
+    EMAIL_MAX,
+    PHONE_INPUT_MAX,
+    BodyId,
+    BodyPosition,
+    BodyTagIds,
+    BodyVersion,
     InputSchema,
     Listing,
     Page,
@@ -18,18 +24,27 @@ from rapport.api.schemas import (
     TeamRef,
     UserRef,
     checked_sort,
+    column_text,
     error_responses,
+    items,
     paginate,
+    text,
 )
+from rapport.core.schema_types import RecordId
 from rapport.customers import selectors, services
 from rapport.customers.duplicates import likely_duplicates
 from rapport.customers.models import (
+    Address,
+    Company,
     ContactLabel,
+    CustomFieldDefinition,
     CustomFieldType,
     Gender,
     LifecycleStage,
+    Person,
     RecordType,
     SourceChannel,
+    Tag,
 )
 
 persons_router = Router(tags=["persons"])
@@ -81,39 +96,43 @@ class EmploymentOut(Schema):
         return obj.company.name
 
 
+# The services take at most this many phones, e-mails, addresses or employments per record.
+MAX_CONTACTS = 20
+
+
 class PhoneIn(InputSchema):
-    number: str
+    number: text(PHONE_INPUT_MAX)
     label: ContactLabel | None = None
     is_primary: bool = False
 
 
 class EmailIn(InputSchema):
-    email: str
+    email: text(EMAIL_MAX)
     label: ContactLabel | None = None
     is_primary: bool = False
 
 
 class AddressIn(InputSchema):
     label: ContactLabel | None = None
-    country: str | None = None
-    province: str | None = None
-    city: str | None = None
-    district: str | None = None
-    street: str | None = None
-    postcode: str | None = None
+    country: column_text(Address, "country") | None = None
+    province: column_text(Address, "province") | None = None
+    city: column_text(Address, "city") | None = None
+    district: column_text(Address, "district") | None = None
+    street: column_text(Address, "street") | None = None
+    postcode: column_text(Address, "postcode") | None = None
 
 
 class EmploymentIn(InputSchema):
-    company_id: int
-    job_title: str | None = None
+    company_id: BodyId
+    job_title: text(100) | None = None
     is_primary: bool = False
 
 
 class CustomerListQuery(Listing):
     q: str = ""
-    owner_id: int | None = None
-    team_id: int | None = None
-    tag_id: int | None = None
+    owner_id: RecordId | None = None
+    team_id: RecordId | None = None
+    tag_id: RecordId | None = None
     lifecycle_stage: LifecycleStage | None = None
     region: str = ""
     source: SourceChannel | None = None
@@ -203,29 +222,29 @@ class PersonOut(Schema):
 
 
 class PersonIn(InputSchema):
-    full_name: str | None = None
-    given_name: str | None = None
-    family_name: str | None = None
+    full_name: column_text(Person, "full_name") | None = None
+    given_name: column_text(Person, "given_name") | None = None
+    family_name: column_text(Person, "family_name") | None = None
     gender: Gender | None = None
     birthday: datetime.date | None = None
-    industry: str | None = None
-    region: str | None = None
+    industry: column_text(Person, "industry") | None = None
+    region: column_text(Person, "region") | None = None
     source: SourceChannel | None = None
     lifecycle_stage: LifecycleStage | None = None
     preferences: str | None = None
     notes: str | None = None
-    owner_id: int | None = None
-    team_id: int | None = None
-    tag_ids: list[int] | None = None
-    phones: list[PhoneIn] | None = None
-    emails: list[EmailIn] | None = None
-    addresses: list[AddressIn] | None = None
-    employments: list[EmploymentIn] | None = None
+    owner_id: BodyId | None = None
+    team_id: BodyId | None = None
+    tag_ids: BodyTagIds | None = None
+    phones: items(PhoneIn, MAX_CONTACTS) | None = None
+    emails: items(EmailIn, MAX_CONTACTS) | None = None
+    addresses: items(AddressIn, MAX_CONTACTS) | None = None
+    employments: items(EmploymentIn, MAX_CONTACTS) | None = None
     custom: dict[str, Any] | None = None
 
 
 class PersonPatch(PersonIn):
-    version: int | None = None
+    version: BodyVersion
 
 
 @persons_router.get(
@@ -273,26 +292,28 @@ def person_create(request: HttpRequest, payload: PersonIn):
 
 
 @persons_router.get("/persons/{int:person_id}", response={200: PersonOut, **error_responses(404)})
-def person_detail(request: HttpRequest, person_id: int):
+def person_detail(request: HttpRequest, person_id: RecordId):
     return selectors.person_detail(request.auth, person_id)
 
 
 @persons_router.patch(
     "/persons/{int:person_id}",
     response={200: PersonOut, **error_responses(400, 404, 409, 422)},
-    description="Changes only the fields sent. Send the `version` you loaded to be told "
-    "(409 `conflict`) if someone changed the person since.",
+    description="Changes only the fields sent. Send the `version` you loaded (required): if "
+    "someone changed the person since, the answer is 409 `conflict`.",
 )
-def person_update(request: HttpRequest, person_id: int, payload: PersonPatch):
+def person_update(request: HttpRequest, person_id: RecordId, payload: PersonPatch):
     person = selectors.get_person_for_user(request.auth, person_id)
     data = _input(payload)
-    version = data.pop("version", None)
+    version = data.pop("version")
     services.person_update(actor=request.auth, person=person, data=data, version=version)
     return selectors.person_detail(request.auth, person_id)
 
 
-@persons_router.delete("/persons/{int:person_id}", response={204: None, **error_responses(404)})
-def person_delete(request: HttpRequest, person_id: int):
+@persons_router.delete(
+    "/persons/{int:person_id}", response={204: None, **error_responses(404, 409)}
+)
+def person_delete(request: HttpRequest, person_id: RecordId):
     person = selectors.get_person_for_user(request.auth, person_id)
     services.person_delete(actor=request.auth, person=person)
     return Status(204, None)
@@ -327,25 +348,25 @@ class CompanyOut(CompanyListItem):
 
 
 class CompanyIn(InputSchema):
-    name: str | None = None
-    english_name: str | None = None
-    website: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    industry: str | None = None
-    region: str | None = None
+    name: column_text(Company, "name") | None = None
+    english_name: column_text(Company, "english_name") | None = None
+    website: column_text(Company, "website") | None = None
+    phone: column_text(Company, "phone") | None = None
+    email: column_text(Company, "email") | None = None
+    industry: column_text(Company, "industry") | None = None
+    region: column_text(Company, "region") | None = None
     source: SourceChannel | None = None
     lifecycle_stage: LifecycleStage | None = None
     notes: str | None = None
-    owner_id: int | None = None
-    team_id: int | None = None
-    tag_ids: list[int] | None = None
-    addresses: list[AddressIn] | None = None
+    owner_id: BodyId | None = None
+    team_id: BodyId | None = None
+    tag_ids: BodyTagIds | None = None
+    addresses: items(AddressIn, MAX_CONTACTS) | None = None
     custom: dict[str, Any] | None = None
 
 
 class CompanyPatch(CompanyIn):
-    version: int | None = None
+    version: BodyVersion
 
 
 @companies_router.get(
@@ -375,7 +396,7 @@ def company_create(request: HttpRequest, payload: CompanyIn):
 @companies_router.get(
     "/companies/{int:company_id}", response={200: CompanyOut, **error_responses(404)}
 )
-def company_detail(request: HttpRequest, company_id: int):
+def company_detail(request: HttpRequest, company_id: RecordId):
     return selectors.company_detail(request.auth, company_id)
 
 
@@ -384,18 +405,18 @@ def company_detail(request: HttpRequest, company_id: int):
     response={200: CompanyOut, **error_responses(400, 404, 409, 422)},
     description="Changes only the fields sent; `version` as for persons.",
 )
-def company_update(request: HttpRequest, company_id: int, payload: CompanyPatch):
+def company_update(request: HttpRequest, company_id: RecordId, payload: CompanyPatch):
     company = selectors.get_company_for_user(request.auth, company_id)
     data = _input(payload)
-    version = data.pop("version", None)
+    version = data.pop("version")
     services.company_update(actor=request.auth, company=company, data=data, version=version)
     return selectors.company_detail(request.auth, company_id)
 
 
 @companies_router.delete(
-    "/companies/{int:company_id}", response={204: None, **error_responses(404)}
+    "/companies/{int:company_id}", response={204: None, **error_responses(404, 409)}
 )
-def company_delete(request: HttpRequest, company_id: int):
+def company_delete(request: HttpRequest, company_id: RecordId):
     company = selectors.get_company_for_user(request.auth, company_id)
     services.company_delete(actor=request.auth, company=company)
     return Status(204, None)
@@ -405,13 +426,13 @@ def company_delete(request: HttpRequest, company_id: int):
 
 
 class TagIn(InputSchema):
-    name: str
-    color: str | None = None
+    name: column_text(Tag, "name") = Field(description="Unique among tags (422 if taken).")
+    color: column_text(Tag, "color") | None = None
 
 
 class TagPatch(InputSchema):
-    name: str | None = None
-    color: str | None = None
+    name: column_text(Tag, "name") | None = None
+    color: column_text(Tag, "color") | None = None
 
 
 @tags_router.get("/tags", response={200: Page[TagRef], **error_responses(400, 422)})
@@ -429,7 +450,7 @@ def tag_create(request: HttpRequest, payload: TagIn):
 
 
 @tags_router.get("/tags/{int:tag_id}", response={200: TagRef, **error_responses(404)})
-def tag_detail(request: HttpRequest, tag_id: int):
+def tag_detail(request: HttpRequest, tag_id: RecordId):
     return selectors.get_tag(tag_id)
 
 
@@ -438,7 +459,7 @@ def tag_detail(request: HttpRequest, tag_id: int):
     response={200: TagRef, **error_responses(400, 403, 404, 422)},
     description="Administrators only.",
 )
-def tag_update(request: HttpRequest, tag_id: int, payload: TagPatch):
+def tag_update(request: HttpRequest, tag_id: RecordId, payload: TagPatch):
     tag = selectors.get_tag(tag_id)
     return services.tag_update(actor=request.auth, tag=tag, data=_input(payload))
 
@@ -448,7 +469,7 @@ def tag_update(request: HttpRequest, tag_id: int, payload: TagPatch):
     response={204: None, **error_responses(403, 404)},
     description="Administrators only.",
 )
-def tag_delete(request: HttpRequest, tag_id: int):
+def tag_delete(request: HttpRequest, tag_id: RecordId):
     tag = selectors.get_tag(tag_id)
     services.tag_delete(actor=request.auth, tag=tag)
     return Status(204, None)
@@ -469,26 +490,30 @@ class CustomFieldOut(Schema):
     is_active: bool
 
 
+CHOICE_MAX = 100
+Choices = items(text(CHOICE_MAX))
+
+
 class CustomFieldIn(InputSchema):
     record_type: RecordType
-    key: str
-    label: str
+    key: column_text(CustomFieldDefinition, "key")
+    label: column_text(CustomFieldDefinition, "label")
     field_type: CustomFieldType
-    choices: list[str] | None = None
+    choices: Choices | None = None
     required: bool | None = None
-    position: int | None = None
+    position: BodyPosition | None = None
     is_active: bool | None = None
 
 
 class CustomFieldPatch(InputSchema):
     # record_type, key and field_type are fixed once a field exists; the service says so.
     record_type: RecordType | None = None
-    key: str | None = None
+    key: column_text(CustomFieldDefinition, "key") | None = None
     field_type: CustomFieldType | None = None
-    label: str | None = None
-    choices: list[str] | None = None
+    label: column_text(CustomFieldDefinition, "label") | None = None
+    choices: Choices | None = None
     required: bool | None = None
-    position: int | None = None
+    position: BodyPosition | None = None
     is_active: bool | None = None
 
 
@@ -535,7 +560,7 @@ def custom_field_create(request: HttpRequest, payload: CustomFieldIn):
     "/custom-fields/{int:definition_id}",
     response={200: CustomFieldOut, **error_responses(404)},
 )
-def custom_field_detail(request: HttpRequest, definition_id: int):
+def custom_field_detail(request: HttpRequest, definition_id: RecordId):
     return selectors.get_custom_field(definition_id)
 
 
@@ -544,7 +569,7 @@ def custom_field_detail(request: HttpRequest, definition_id: int):
     response={200: CustomFieldOut, **error_responses(400, 403, 404, 422)},
     description="Administrators only.",
 )
-def custom_field_update(request: HttpRequest, definition_id: int, payload: CustomFieldPatch):
+def custom_field_update(request: HttpRequest, definition_id: RecordId, payload: CustomFieldPatch):
     definition = selectors.get_custom_field(definition_id)
     return services.custom_field_update(
         actor=request.auth, definition=definition, data=_input(payload)
@@ -557,7 +582,7 @@ def custom_field_update(request: HttpRequest, definition_id: int, payload: Custo
     description="Administrators only. Values already stored on records are kept but no longer "
     "shown.",
 )
-def custom_field_delete(request: HttpRequest, definition_id: int):
+def custom_field_delete(request: HttpRequest, definition_id: RecordId):
     definition = selectors.get_custom_field(definition_id)
     services.custom_field_delete(actor=request.auth, definition=definition)
     return Status(204, None)

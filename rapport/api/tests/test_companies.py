@@ -43,7 +43,7 @@ def test_patch_company(as_alice, east_company):
 
 
 def test_patch_company_with_stale_version_is_409(as_alice, east_company):
-    as_alice.patch(f"/companies/{east_company.pk}", {"industry": "贸易"})
+    as_alice.patch(f"/companies/{east_company.pk}", {"industry": "贸易", "version": 1})
 
     response = as_alice.patch(f"/companies/{east_company.pk}", {"industry": "物流", "version": 1})
 
@@ -60,7 +60,9 @@ def test_delete_company(as_alice, east_company):
 
 
 def test_rep_cannot_give_company_to_other_team(as_alice, east_company, charlie):
-    response = as_alice.patch(f"/companies/{east_company.pk}", {"owner_id": charlie.pk})
+    response = as_alice.patch(
+        f"/companies/{east_company.pk}", {"owner_id": charlie.pk, "version": 1}
+    )
 
     assert response.status_code == 422
     assert "owner_id" in response.json()["details"]

@@ -250,7 +250,7 @@ def test_a_deal_for_a_customer_you_cannot_see_is_404(as_charlie, east_person, pi
 
 ENDPOINTS = [
     ("get", "/deals/{deal}", None),
-    ("patch", "/deals/{deal}", lambda ids: {"title": "mine now"}),
+    ("patch", "/deals/{deal}", lambda ids: {"title": "mine now", "version": 1}),
     ("delete", "/deals/{deal}", None),
     ("post", "/deals/{deal}/move", lambda ids: {"stage_id": ids["proposal"]}),
     ("post", "/deals/{deal}/win", lambda ids: {}),

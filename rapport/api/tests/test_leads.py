@@ -67,10 +67,13 @@ def test_create_rejects_owner_and_auto_assign_together(as_alice, alice):
 
 def test_detail_and_update_with_version(as_alice, as_bob, east_lead):
     loaded = as_alice.get(f"/leads/{east_lead.pk}").json()
-    as_bob.patch(f"/leads/{east_lead.pk}", {"city": "杭州"})
+    as_bob.patch(f"/leads/{east_lead.pk}", {"city": "杭州", "version": loaded["version"]})
 
     stale = as_alice.patch(f"/leads/{east_lead.pk}", {"city": "上海", "version": loaded["version"]})
-    fresh = as_alice.patch(f"/leads/{east_lead.pk}", {"status": "qualified"})
+    reloaded = as_alice.get(f"/leads/{east_lead.pk}").json()
+    fresh = as_alice.patch(
+        f"/leads/{east_lead.pk}", {"status": "qualified", "version": reloaded["version"]}
+    )
 
     assert stale.status_code == 409
     assert stale.json()["code"] == "conflict"
@@ -207,7 +210,8 @@ def test_converting_twice_is_a_409(as_alice, east_lead):
     as_alice.post(f"/leads/{east_lead.pk}/convert", {"create_deal": False})
 
     again = as_alice.post(f"/leads/{east_lead.pk}/convert", {})
-    edit = as_alice.patch(f"/leads/{east_lead.pk}", {"city": "北京"})
+    version = as_alice.get(f"/leads/{east_lead.pk}").json()["version"]
+    edit = as_alice.patch(f"/leads/{east_lead.pk}", {"city": "北京", "version": version})
 
     assert again.status_code == 409
     assert again.json()["code"] == "lead_closed"
@@ -272,7 +276,7 @@ def test_assign_needs_exactly_one_of_owner_or_rules(as_alice, east_lead, body):
 
 ENDPOINTS = [
     ("get", "/leads/{lead}", None),
-    ("patch", "/leads/{lead}", {"full_name": "mine now"}),
+    ("patch", "/leads/{lead}", {"full_name": "mine now", "version": 1}),
     ("delete", "/leads/{lead}", None),
     ("get", "/leads/{lead}/events", None),
     ("post", "/leads/{lead}/events", {"kind": "note", "body": "mine"}),

@@ -220,7 +220,7 @@ def test_bad_sort_or_status_is_a_422(as_alice):
 
 
 def test_notes_can_be_patched(as_alice, east_order):
-    response = as_alice.patch(f"/orders/{east_order.pk}", {"notes": "送货前电话"})
+    response = as_alice.patch(f"/orders/{east_order.pk}", {"notes": "送货前电话", "version": 1})
 
     assert response.status_code == 200
     assert response.json()["notes"] == "送货前电话"
@@ -229,7 +229,10 @@ def test_notes_can_be_patched(as_alice, east_order):
 def test_paid_order_lines_are_locked(as_alice, east_order, east_payment):
     response = as_alice.patch(
         f"/orders/{east_order.pk}",
-        {"lines": [{"description": "x", "quantity": 1, "unit_price": "1"}]},
+        {
+            "lines": [{"description": "x", "quantity": 1, "unit_price": "1"}],
+            "version": Order.objects.get(pk=east_order.pk).version,
+        },
     )
 
     assert response.status_code == 409
@@ -356,7 +359,7 @@ def test_other_team_sees_no_receivables(as_charlie, east_order):
 
 ENDPOINTS = [
     ("get", "/orders/{order}", None),
-    ("patch", "/orders/{order}", {"notes": "mine now"}),
+    ("patch", "/orders/{order}", {"notes": "mine now", "version": 1}),
     ("post", "/orders/{order}/status", {"status": "cancelled"}),
     ("get", "/orders/{order}/payments", None),
     ("post", "/orders/{order}/payments", {"amount": "1.00"}),

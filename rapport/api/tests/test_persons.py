@@ -92,11 +92,12 @@ def test_patch_changes_only_the_fields_sent(as_alice, east_person):
     assert body["version"] == 2
 
 
-def test_patch_without_version_skips_the_lock(as_alice, east_person):
+def test_patch_without_version_is_422_and_changes_nothing(as_alice, east_person):
     response = as_alice.patch(f"/persons/{east_person.pk}", {"notes": "喜欢喝茶"})
 
-    assert response.status_code == 200
-    assert response.json()["notes"] == "喜欢喝茶"
+    assert response.status_code == 422
+    assert response.json()["details"] == {"version": ["This field is required."]}
+    assert Person.objects.get(pk=east_person.pk).notes == ""
 
 
 def test_patch_with_stale_version_is_409_and_changes_nothing(as_alice, as_bob, east_person):

@@ -25,12 +25,12 @@ def east_records(east_person, east_company, east_interaction):
 
 ENDPOINTS = [
     ("get", "/persons/{person}", None),
-    ("patch", "/persons/{person}", {"notes": "mine now"}),
+    ("patch", "/persons/{person}", {"notes": "mine now", "version": 1}),
     ("delete", "/persons/{person}", None),
     ("get", "/persons/{person}/timeline", None),
     ("get", "/persons/{person}/interactions", None),
     ("get", "/companies/{company}", None),
-    ("patch", "/companies/{company}", {"notes": "mine now"}),
+    ("patch", "/companies/{company}", {"notes": "mine now", "version": 1}),
     ("delete", "/companies/{company}", None),
     ("get", "/companies/{company}/timeline", None),
     ("get", "/companies/{company}/interactions", None),

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.schemas import InputSchema, Listing, Page, error_responses, paginate
 from rapport.core.errors import ValidationFailed
+from rapport.core.schema_types import RecordId
 from rapport.dataio.models import CandidateStatus, DuplicateRecordType
 from rapport.dataio.selectors import dedup as selectors
 from rapport.dataio.services.dedup import review, scan
@@ -96,7 +97,7 @@ def duplicates_list(request: HttpRequest, query: Query[DuplicateQuery]):
     "/duplicates/{int:candidate_id}",
     response={200: DuplicateOut, **error_responses(404)},
 )
-def duplicate_detail(request: HttpRequest, candidate_id: int):
+def duplicate_detail(request: HttpRequest, candidate_id: RecordId):
     return selectors.get_candidate_for_user(request.auth, candidate_id)
 
 
@@ -105,7 +106,7 @@ def duplicate_detail(request: HttpRequest, candidate_id: int):
     response={200: DuplicateOut, **error_responses(404, 409)},
     description="Mark the pair as not a duplicate; later scans keep it out of the queue.",
 )
-def duplicate_dismiss(request: HttpRequest, candidate_id: int):
+def duplicate_dismiss(request: HttpRequest, candidate_id: RecordId):
     candidate = selectors.get_candidate_for_user(request.auth, candidate_id)
     return review.candidate_dismiss(actor=request.auth, candidate=candidate)
 

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from rapport.api.schemas import TeamRef, UserRef, error_responses
 from rapport.core.errors import ValidationFailed
+from rapport.core.schema_types import RecordId
 from rapport.dataio.selectors import health as selectors
 
 router = Router(tags=["data health"])
@@ -63,19 +64,19 @@ class HistoryPointOut(Schema):
 
 
 class HealthQuery(Schema):
-    team_id: int | None = None
+    team_id: RecordId | None = None
 
 
 class HistoryQuery(Schema):
-    team_id: int | None = Field(
+    team_id: RecordId | None = Field(
         None, description="Administrators: one team's snapshots; default everyone's."
     )
     days: int = Field(selectors.HISTORY_DAYS, description="How many days back, 1 to 366.")
 
 
 class FixListQuery(Schema):
-    team_id: int | None = None
-    owner_id: int | None = None
+    team_id: RecordId | None = None
+    owner_id: RecordId | None = None
 
 
 class FixListPersonOut(Schema):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.schemas import (
+    BodyId,
     InputSchema,
     Listing,
     Page,
@@ -27,6 +28,7 @@ from rapport.api.schemas import (
     paginate,
 )
 from rapport.core.errors import ApplicationError, Conflict, ValidationFailed
+from rapport.core.schema_types import MAX_TAG_IDS, RecordId, capped_list
 from rapport.dataio.models import ImportMatchOn, ImportMode, ImportStatus, ImportTarget
 from rapport.dataio.selectors import imports as selectors
 from rapport.dataio.services.imports import jobs as services
@@ -160,7 +162,9 @@ class ColumnsOut(Schema):
 
 class DefaultsIn(InputSchema):
     owner: str | None = Field(None, description="User name of the owner of rows without one.")
-    tags: list[str] | None = Field(None, description="Tags added to every imported record.")
+    tags: capped_list(str, MAX_TAG_IDS) | None = Field(
+        None, description="Tags added to every imported record."
+    )
     source: str | None = Field(None, description="Source channel of rows without one.")
     assign_by_rules: bool | None = Field(
         None,
@@ -199,7 +203,7 @@ class SavedMappingIn(InputSchema):
 
 
 class ApplyMappingIn(InputSchema):
-    mapping_id: int
+    mapping_id: BodyId
 
 
 class SavedMappingOut(Schema):
@@ -351,7 +355,7 @@ def imports_list(request: HttpRequest, query: Query[ImportListQuery]):
     description="The import's status, counts and progress (rows done, estimated total, rate "
     "and time left of the current run).",
 )
-def import_detail(request: HttpRequest, job_id: int):
+def import_detail(request: HttpRequest, job_id: RecordId):
     return selectors.get_import_for_user(request.auth, job_id)
 
 
@@ -361,7 +365,7 @@ def import_detail(request: HttpRequest, job_id: int):
     description="The file's columns with sample values, the proposed and the current mapping, "
     "and the fields, modes and match keys a mapping may use.",
 )
-def import_columns(request: HttpRequest, job_id: int):
+def import_columns(request: HttpRequest, job_id: RecordId):
     job = selectors.get_import_for_user(request.auth, job_id)
     proposed = mapping_rules.propose_mapping(job.columns, job.target)
     columns = [
@@ -403,7 +407,7 @@ def import_columns(request: HttpRequest, job_id: int):
     "values (`owner`, `tags`, `source`), the mode and what identifies an existing record. "
     "Invalidates an earlier dry run. 409 once the import has started.",
 )
-def import_set_mapping(request: HttpRequest, job_id: int, payload: MappingIn):
+def import_set_mapping(request: HttpRequest, job_id: RecordId, payload: MappingIn):
     job = selectors.get_import_for_user(request.auth, job_id)
     return services.import_set_mapping(
         actor=request.auth, job=job, save_as=payload.save_as or "", **_mapping_data(payload)
@@ -415,7 +419,7 @@ def import_set_mapping(request: HttpRequest, job_id: int, payload: MappingIn):
     response={200: ImportJobOut, **error_responses(400, 403, 404, 409, 422)},
     description="Use one of your saved mappings for this file (the columns the file has).",
 )
-def import_apply_mapping(request: HttpRequest, job_id: int, payload: ApplyMappingIn):
+def import_apply_mapping(request: HttpRequest, job_id: RecordId, payload: ApplyMappingIn):
     job = selectors.get_import_for_user(request.auth, job_id)
     saved = selectors.get_saved_mapping_for_user(request.auth, payload.mapping_id)
     return services.import_apply_saved_mapping(actor=request.auth, job=job, saved=saved)
@@ -427,7 +431,7 @@ def import_apply_mapping(request: HttpRequest, job_id: int, payload: ApplyMappin
     description="Run the whole file through the checks and the duplicate matching without "
     "writing anything; follow it with `GET /imports/{id}/dry-run`.",
 )
-def import_dry_run_start(request: HttpRequest, job_id: int):
+def import_dry_run_start(request: HttpRequest, job_id: RecordId):
     job = selectors.get_import_for_user(request.auth, job_id)
     return Status(202, services.import_dry_run_start(actor=request.auth, job=job))
 
@@ -438,7 +442,7 @@ def import_dry_run_start(request: HttpRequest, job_id: int):
     description="What the import would do: the counts and the first rejected rows with the "
     "reasons. 409 when no dry run was started for the current mapping.",
 )
-def import_dry_run_result(request: HttpRequest, job_id: int):
+def import_dry_run_result(request: HttpRequest, job_id: RecordId):
     job = selectors.get_import_for_user(request.auth, job_id)
     if job.status != ImportStatus.DRY_RUNNING and not job.dry_run:
         raise Conflict(_("No dry run has been made with this mapping."))
@@ -457,7 +461,7 @@ def import_dry_run_result(request: HttpRequest, job_id: int):
     response={202: ImportJobOut, **error_responses(403, 404, 409)},
     description="Start the import; it runs as a background job (follow `GET /imports/{id}`).",
 )
-def import_start(request: HttpRequest, job_id: int):
+def import_start(request: HttpRequest, job_id: RecordId):
     job = selectors.get_import_for_user(request.auth, job_id)
     return Status(202, services.import_start(actor=request.auth, job=job))
 
@@ -468,7 +472,7 @@ def import_start(request: HttpRequest, job_id: int):
     description="The rejected rows in the file's own format (CSV in its encoding and "
     "delimiter, or .xlsx) with two more columns, the row number and the reasons.",
 )
-def import_rejected_download(request: HttpRequest, job_id: int):
+def import_rejected_download(request: HttpRequest, job_id: RecordId):
     job = selectors.get_import_for_user(request.auth, job_id)
     if job.purged_at is not None:
         raise Conflict(_("The files of this import have been deleted."))
@@ -492,7 +496,7 @@ def import_rejected_download(request: HttpRequest, job_id: int):
     description="Remove the records the import created and put back the values it "
     "overwrote, within RAPPORT_IMPORT_UNDO_DAYS days; runs as a background job.",
 )
-def import_undo(request: HttpRequest, job_id: int):
+def import_undo(request: HttpRequest, job_id: RecordId):
     job = selectors.get_import_for_user(request.auth, job_id)
     return Status(202, undo.import_undo(actor=request.auth, job=job))
 
@@ -537,7 +541,7 @@ def saved_mapping_save(request: HttpRequest, payload: SavedMappingIn):
     "/import-mappings/{int:mapping_id}",
     response={204: None, **error_responses(404)},
 )
-def saved_mapping_delete(request: HttpRequest, mapping_id: int):
+def saved_mapping_delete(request: HttpRequest, mapping_id: RecordId):
     saved = selectors.get_saved_mapping_for_user(request.auth, mapping_id)
     services.import_mapping_delete(actor=request.auth, saved=saved)
     return Status(204, None)

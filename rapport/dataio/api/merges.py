@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.schemas import (
+    BodyId,
+    BodyInt,
     InputSchema,
     Listing,
     Page,
@@ -19,6 +21,7 @@ from rapport.api.schemas import (
     paginate,
 )
 from rapport.core.errors import ValidationFailed
+from rapport.core.schema_types import RecordId
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 from rapport.dataio.models import MergeRecordType
 from rapport.dataio.selectors import merges as selectors
@@ -28,18 +31,18 @@ router = Router(tags=["merge"])
 
 
 class MergeIn(InputSchema):
-    survivor_id: int = Field(description="The record that stays, with its id.")
-    other_id: int = Field(description="The record merged into it and removed.")
+    survivor_id: BodyId = Field(description="The record that stays, with its id.")
+    other_id: BodyId = Field(description="The record merged into it and removed.")
     choices: dict[str, str] = Field(
         default_factory=dict,
         description="Field name → `survivor` or `other`: whose value the survivor keeps. "
         "Fields left out take the most recently updated non-empty value. Names: the record's "
         "columns, `owner` (owner and team together) and `custom.<key>` per custom field.",
     )
-    survivor_version: int | None = Field(
+    survivor_version: BodyInt | None = Field(
         None, description="The survivor's version you loaded; 409 if it changed since."
     )
-    other_version: int | None = Field(None, description="Likewise for the other record.")
+    other_version: BodyInt | None = Field(None, description="Likewise for the other record.")
 
 
 class MergeOut(Schema):
@@ -137,7 +140,7 @@ def merges_list(request: HttpRequest, query: Query[MergeListQuery]):
 
 
 @router.get("/merges/{int:merge_id}", response={200: MergeOut, **error_responses(404)})
-def merge_detail(request: HttpRequest, merge_id: int):
+def merge_detail(request: HttpRequest, merge_id: RecordId):
     return selectors.get_merge_for_user(request.auth, merge_id)
 
 
@@ -147,7 +150,7 @@ def merge_detail(request: HttpRequest, merge_id: int):
     description="Bring the merged record back with its id and its related records, and give "
     "the survivor its previous values. 409 once the survivor has been edited since.",
 )
-def merge_undo(request: HttpRequest, merge_id: int):
+def merge_undo(request: HttpRequest, merge_id: RecordId):
     merge = selectors.get_merge_for_user(request.auth, merge_id)
     services.merge_undo(actor=request.auth, merge=merge)
     return selectors.get_merge_for_user(request.auth, merge_id)

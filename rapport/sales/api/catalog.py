@@ -16,9 +16,12 @@ from rapport.api.schemas import (
     Listing,
     Page,
     checked_sort,
+    column_text,
     error_responses,
     paginate,
 )
+from rapport.core.schema_types import RecordId
+from rapport.sales.models import PriceList, Product
 from rapport.sales.selectors import catalog as selectors
 from rapport.sales.services import catalog as services
 
@@ -45,21 +48,21 @@ class ProductOut(Schema):
 
 
 class ProductIn(InputSchema):
-    sku: str
-    name: str
+    sku: column_text(Product, "sku")
+    name: column_text(Product, "name")
     unit_price: Decimal
-    category: str | None = None
-    currency: str | None = None
+    category: column_text(Product, "category") | None = None
+    currency: column_text(Product, "currency") | None = None
     description: str | None = None
     is_active: bool | None = None
 
 
 class ProductPatch(InputSchema):
-    sku: str | None = None
-    name: str | None = None
+    sku: column_text(Product, "sku") | None = None
+    name: column_text(Product, "name") | None = None
     unit_price: Decimal | None = None
-    category: str | None = None
-    currency: str | None = None
+    category: column_text(Product, "category") | None = None
+    currency: column_text(Product, "currency") | None = None
     description: str | None = None
     is_active: bool | None = None
 
@@ -89,8 +92,8 @@ class PriceListOut(Schema):
 
 
 class PriceListIn(InputSchema):
-    name: str
-    currency: str | None = None
+    name: column_text(PriceList, "name")
+    currency: column_text(PriceList, "currency") | None = None
     is_default: bool | None = None
     is_active: bool | None = None
     valid_from: datetime.date | None = None
@@ -98,8 +101,8 @@ class PriceListIn(InputSchema):
 
 
 class PriceListPatch(InputSchema):
-    name: str | None = None
-    currency: str | None = None
+    name: column_text(PriceList, "name") | None = None
+    currency: column_text(PriceList, "currency") | None = None
     is_default: bool | None = None
     is_active: bool | None = None
     valid_from: datetime.date | None = None
@@ -156,7 +159,7 @@ def product_create(request: HttpRequest, payload: ProductIn):
 
 
 @router.get("/products/{int:product_id}", response={200: ProductOut, **error_responses(404)})
-def product_detail(request: HttpRequest, product_id: int):
+def product_detail(request: HttpRequest, product_id: RecordId):
     return selectors.get_product(product_id)
 
 
@@ -165,7 +168,7 @@ def product_detail(request: HttpRequest, product_id: int):
     response={200: ProductOut, **error_responses(400, 403, 404, 422)},
     description=MANAGERS_ONLY + " Send `is_active: false` to stop selling a product.",
 )
-def product_update(request: HttpRequest, product_id: int, payload: ProductPatch):
+def product_update(request: HttpRequest, product_id: RecordId, payload: ProductPatch):
     product = selectors.get_product(product_id)
     data = _drop_nulls(_input(payload), PRODUCT_NULLABLE)
     return services.product_update(actor=request.auth, product=product, data=data)
@@ -177,7 +180,7 @@ def product_update(request: HttpRequest, product_id: int, payload: ProductPatch)
     description=MANAGERS_ONLY + " A product used by an order or deal cannot be deleted (400 "
     "`product_in_use`): deactivate it instead.",
 )
-def product_delete(request: HttpRequest, product_id: int):
+def product_delete(request: HttpRequest, product_id: RecordId):
     product = selectors.get_product(product_id)
     services.product_delete(actor=request.auth, product=product)
     return Status(204, None)
@@ -213,7 +216,7 @@ def price_list_create(request: HttpRequest, payload: PriceListIn):
     response={200: PriceListOut, **error_responses(404)},
     tags=["price lists"],
 )
-def price_list_detail(request: HttpRequest, price_list_id: int):
+def price_list_detail(request: HttpRequest, price_list_id: RecordId):
     return selectors.get_price_list(price_list_id)
 
 
@@ -223,7 +226,7 @@ def price_list_detail(request: HttpRequest, price_list_id: int):
     tags=["price lists"],
     description=MANAGERS_ONLY,
 )
-def price_list_update(request: HttpRequest, price_list_id: int, payload: PriceListPatch):
+def price_list_update(request: HttpRequest, price_list_id: RecordId, payload: PriceListPatch):
     price_list = selectors.get_price_list(price_list_id)
     data = _drop_nulls(_input(payload), PRICE_LIST_NULLABLE)
     return services.price_list_update(actor=request.auth, price_list=price_list, data=data)
@@ -235,7 +238,7 @@ def price_list_update(request: HttpRequest, price_list_id: int, payload: PriceLi
     tags=["price lists"],
     description=MANAGERS_ONLY + " Orders placed with it keep their prices.",
 )
-def price_list_delete(request: HttpRequest, price_list_id: int):
+def price_list_delete(request: HttpRequest, price_list_id: RecordId):
     price_list = selectors.get_price_list(price_list_id)
     services.price_list_delete(actor=request.auth, price_list=price_list)
     return Status(204, None)
@@ -246,7 +249,7 @@ def price_list_delete(request: HttpRequest, price_list_id: int):
     response={200: Page[PriceListItemOut], **error_responses(400, 404, 422)},
     tags=["price lists"],
 )
-def price_list_items(request: HttpRequest, price_list_id: int, query: Query[Listing]):
+def price_list_items(request: HttpRequest, price_list_id: RecordId, query: Query[Listing]):
     price_list = selectors.get_price_list(price_list_id)
     sort = checked_sort(query.sort, ("id", "-id"), "id")
     qs = selectors.price_list_items(price_list)
@@ -260,7 +263,7 @@ def price_list_items(request: HttpRequest, price_list_id: int, query: Query[List
     description=MANAGERS_ONLY + " Set what the product costs on this list.",
 )
 def price_list_set_price(
-    request: HttpRequest, price_list_id: int, product_id: int, payload: PriceIn
+    request: HttpRequest, price_list_id: RecordId, product_id: RecordId, payload: PriceIn
 ):
     price_list = selectors.get_price_list(price_list_id)
     product = selectors.get_product(product_id)
@@ -278,7 +281,7 @@ def price_list_set_price(
     tags=["price lists"],
     description=MANAGERS_ONLY + " Orders then use the product's own price.",
 )
-def price_list_remove_price(request: HttpRequest, price_list_id: int, product_id: int):
+def price_list_remove_price(request: HttpRequest, price_list_id: RecordId, product_id: RecordId):
     price_list = selectors.get_price_list(price_list_id)
     product = selectors.get_product(product_id)
     services.price_list_remove_price(actor=request.auth, price_list=price_list, product=product)

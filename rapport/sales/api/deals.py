@@ -14,6 +14,11 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from rapport.api.schemas import (
+    BodyId,
+    BodyIds,
+    BodyInt,
+    BodyPosition,
+    BodyVersion,
     InputSchema,
     Listing,
     Page,
@@ -21,10 +26,22 @@ from rapport.api.schemas import (
     TeamRef,
     UserRef,
     checked_sort,
+    column_text,
     error_responses,
+    items,
     paginate,
 )
-from rapport.sales.models import DealStatus, Priority, QuotaPeriod, StageKind
+from rapport.core.schema_types import RecordId
+from rapport.sales.models import (
+    Deal,
+    DealStatus,
+    LostReason,
+    Pipeline,
+    Priority,
+    QuotaPeriod,
+    Stage,
+    StageKind,
+)
 from rapport.sales.selectors import deals as selectors
 from rapport.sales.selectors import forecast as reports
 from rapport.sales.services import deals as services
@@ -38,7 +55,6 @@ LIST_DESCRIPTION = (
     "from `close_from` to `close_to`. Pages hold `limit` deals (default 25); pass `next_cursor` "
     "back as `cursor`."
 )
-VERSION_HELP = "The `version` you loaded; if someone changed the deal since, the answer is 409."
 
 
 def _input(payload: Schema) -> dict[str, Any]:
@@ -173,133 +189,137 @@ class DealOut(DealListItem):
 
 
 class DealLineIn(InputSchema):
-    product_id: int
-    quantity: int = 1
+    product_id: BodyId
+    quantity: BodyInt = 1
     unit_price: Decimal | None = None
     discount: Decimal | None = None
 
 
 class DealFields(InputSchema):
     amount: Decimal | None = Field(None, description="At least 0, at most two decimals.")
-    currency: str | None = Field(None, description="Three letters; default CNY.")
+    currency: column_text(Deal, "currency") | None = Field(
+        None, description="Three letters; default CNY."
+    )
     expected_close_date: datetime.date | None = None
-    probability: int | None = Field(None, description="0–100; default the stage's.")
+    probability: BodyInt | None = Field(
+        None, ge=0, le=100, description="0–100; default the stage's."
+    )
     purchase_intent: Priority | None = None
     budget_status: Priority | None = None
     urgency: Priority | None = None
-    person_id: int | None = None
-    company_id: int | None = None
-    lead_id: int | None = None
-    owner_id: int | None = None
+    person_id: BodyId | None = None
+    company_id: BodyId | None = None
+    lead_id: BodyId | None = None
+    owner_id: BodyId | None = None
     notes: str | None = None
-    lines: list[DealLineIn] | None = Field(
+    lines: items(DealLineIn) | None = Field(
         None, description="Products; without an `amount`, the amount is their total."
     )
 
 
 class DealIn(DealFields):
-    title: str
-    pipeline_id: int | None = Field(None, description="Default: the default pipeline.")
-    stage_id: int | None = Field(None, description="An open stage; default the first.")
+    title: column_text(Deal, "title")
+    pipeline_id: BodyId | None = Field(None, description="Default: the default pipeline.")
+    stage_id: BodyId | None = Field(None, description="An open stage; default the first.")
 
 
 class DealPatch(DealFields):
-    title: str | None = None
-    version: int | None = Field(None, description=VERSION_HELP)
+    title: column_text(Deal, "title") | None = None
+    version: BodyVersion
 
 
 class DealMoveIn(InputSchema):
-    stage_id: int
-    version: int | None = Field(None, description=VERSION_HELP)
-    lost_reason_id: int | None = Field(None, description="Required when moving to a lost stage.")
+    stage_id: BodyId
+    version: BodyVersion | None = None
+    lost_reason_id: BodyId | None = Field(None, description="Required when moving to a lost stage.")
     note: str | None = None
 
 
 class DealWinIn(InputSchema):
     note: str | None = None
-    version: int | None = Field(None, description=VERSION_HELP)
+    version: BodyVersion | None = None
 
 
 class DealLoseIn(InputSchema):
-    lost_reason_id: int
+    lost_reason_id: BodyId
     note: str | None = None
-    version: int | None = Field(None, description=VERSION_HELP)
+    version: BodyVersion | None = None
 
 
 class DealReopenIn(InputSchema):
-    stage_id: int | None = Field(
+    stage_id: BodyId | None = Field(
         None, description="An open stage; default the one the deal was closed from."
     )
-    version: int | None = Field(None, description=VERSION_HELP)
+    version: BodyVersion | None = None
 
 
 class DealListQuery(Listing):
     q: str = ""
-    pipeline_id: int | None = None
-    stage_id: int | None = None
+    pipeline_id: RecordId | None = None
+    stage_id: RecordId | None = None
     status: DealStatus | None = None
-    owner_id: int | None = None
-    team_id: int | None = None
-    person_id: int | None = None
-    company_id: int | None = None
+    owner_id: RecordId | None = None
+    team_id: RecordId | None = None
+    person_id: RecordId | None = None
+    company_id: RecordId | None = None
     priority: Priority | None = None
     close_from: datetime.date | None = None
     close_to: datetime.date | None = None
 
 
 class StageIn(InputSchema):
-    name: str
-    probability: int = Field(0, ge=0, le=100)
+    name: column_text(Stage, "name")
+    probability: BodyInt = Field(0, ge=0, le=100)
     kind: StageKind = StageKind.OPEN
-    stale_after_days: int | None = None
-    position: int | None = None
+    stale_after_days: BodyInt | None = None
+    position: BodyPosition | None = None
 
 
 class StagePatch(InputSchema):
-    name: str | None = None
-    probability: int | None = Field(None, ge=0, le=100)
+    name: column_text(Stage, "name") | None = None
+    probability: BodyInt | None = Field(None, ge=0, le=100)
     kind: StageKind | None = None
-    stale_after_days: int | None = None
+    stale_after_days: BodyInt | None = None
 
 
 class StageSpecIn(InputSchema):
-    name: str
-    probability: int = Field(0, ge=0, le=100)
+    name: column_text(Stage, "name")
+    probability: BodyInt = Field(0, ge=0, le=100)
     kind: StageKind = StageKind.OPEN
-    stale_after_days: int | None = None
+    stale_after_days: BodyInt | None = None
 
 
 class PipelineIn(InputSchema):
-    name: str
-    position: int | None = None
+    name: column_text(Stage, "name")
+    position: BodyPosition | None = None
     is_default: bool | None = None
     is_active: bool | None = None
-    stages: list[StageSpecIn] | None = Field(
+    stages: items(StageSpecIn) | None = Field(
         None,
         description="Ordered; exactly one `won` and one `lost` stage. Default: the standard six.",
     )
 
 
 class PipelinePatch(InputSchema):
-    name: str | None = None
-    position: int | None = None
+    name: column_text(Pipeline, "name") | None = None
+    position: BodyPosition | None = None
     is_default: bool | None = None
     is_active: bool | None = None
 
 
 class StageOrderIn(InputSchema):
-    stage_ids: list[int] = Field(description="Every stage of the pipeline, once, in order.")
+    stage_ids: BodyIds = Field(description="Every stage of the pipeline, once, in order.")
 
 
 class LostReasonIn(InputSchema):
-    name: str
-    position: int | None = None
+    name: column_text(LostReason, "name")
+    position: BodyPosition | None = None
     is_active: bool | None = None
 
 
 class LostReasonPatch(InputSchema):
-    name: str | None = None
-    position: int | None = None
+    name: column_text(LostReason, "name") | None = None
+    position: BodyPosition | None = None
     is_active: bool | None = None
 
 
@@ -345,7 +365,7 @@ def deal_create(request: HttpRequest, payload: DealIn):
 
 
 @router.get("/deals/{int:deal_id}", response={200: DealOut, **error_responses(404)})
-def deal_detail(request: HttpRequest, deal_id: int):
+def deal_detail(request: HttpRequest, deal_id: RecordId):
     return selectors.deal_detail(request.auth, deal_id)
 
 
@@ -354,7 +374,7 @@ def deal_detail(request: HttpRequest, deal_id: int):
     response={200: DealOut, **error_responses(400, 404, 409, 422)},
     description="Changes only the fields sent; the stage changes with the move action.",
 )
-def deal_update(request: HttpRequest, deal_id: int, payload: DealPatch):
+def deal_update(request: HttpRequest, deal_id: RecordId, payload: DealPatch):
     deal = selectors.get_deal_for_user(request.auth, deal_id)
     data = _input(payload)
     version = data.pop("version", None)
@@ -363,7 +383,7 @@ def deal_update(request: HttpRequest, deal_id: int, payload: DealPatch):
 
 
 @router.delete("/deals/{int:deal_id}", response={204: None, **error_responses(404)})
-def deal_delete(request: HttpRequest, deal_id: int):
+def deal_delete(request: HttpRequest, deal_id: RecordId):
     deal = selectors.get_deal_for_user(request.auth, deal_id)
     services.deal_delete(actor=request.auth, deal=deal)
     return Status(204, None)
@@ -375,7 +395,7 @@ def deal_delete(request: HttpRequest, deal_id: int):
     description="Move an open deal to another stage of its pipeline. A won stage wins it, a "
     "lost stage loses it (`lost_reason_id` required). A closed deal answers 409 `deal_closed`.",
 )
-def deal_move(request: HttpRequest, deal_id: int, payload: DealMoveIn):
+def deal_move(request: HttpRequest, deal_id: RecordId, payload: DealMoveIn):
     deal = selectors.get_deal_for_user(request.auth, deal_id)
     stage = selectors.get_stage(payload.stage_id)
     services.deal_move_stage(
@@ -393,7 +413,7 @@ def deal_move(request: HttpRequest, deal_id: int, payload: DealMoveIn):
     "/deals/{int:deal_id}/win",
     response={200: DealOut, **error_responses(400, 404, 409, 422)},
 )
-def deal_win(request: HttpRequest, deal_id: int, payload: DealWinIn):
+def deal_win(request: HttpRequest, deal_id: RecordId, payload: DealWinIn):
     deal = selectors.get_deal_for_user(request.auth, deal_id)
     services.deal_win(
         actor=request.auth, deal=deal, note=payload.note or "", version=payload.version
@@ -405,7 +425,7 @@ def deal_win(request: HttpRequest, deal_id: int, payload: DealWinIn):
     "/deals/{int:deal_id}/lose",
     response={200: DealOut, **error_responses(400, 404, 409, 422)},
 )
-def deal_lose(request: HttpRequest, deal_id: int, payload: DealLoseIn):
+def deal_lose(request: HttpRequest, deal_id: RecordId, payload: DealLoseIn):
     deal = selectors.get_deal_for_user(request.auth, deal_id)
     services.deal_lose(
         actor=request.auth,
@@ -421,7 +441,7 @@ def deal_lose(request: HttpRequest, deal_id: int, payload: DealLoseIn):
     "/deals/{int:deal_id}/reopen",
     response={200: DealOut, **error_responses(400, 404, 409, 422)},
 )
-def deal_reopen(request: HttpRequest, deal_id: int, payload: DealReopenIn):
+def deal_reopen(request: HttpRequest, deal_id: RecordId, payload: DealReopenIn):
     deal = selectors.get_deal_for_user(request.auth, deal_id)
     stage = selectors.get_stage(payload.stage_id) if payload.stage_id else None
     services.deal_reopen(actor=request.auth, deal=deal, stage=stage, version=payload.version)
@@ -448,7 +468,7 @@ def pipeline_create(request: HttpRequest, payload: PipelineIn):
 @settings_router.get(
     "/pipelines/{int:pipeline_id}", response={200: PipelineOut, **error_responses(404)}
 )
-def pipeline_detail(request: HttpRequest, pipeline_id: int):
+def pipeline_detail(request: HttpRequest, pipeline_id: RecordId):
     return selectors.get_pipeline(pipeline_id)
 
 
@@ -456,7 +476,7 @@ def pipeline_detail(request: HttpRequest, pipeline_id: int):
     "/pipelines/{int:pipeline_id}",
     response={200: PipelineOut, **error_responses(400, 403, 404, 422)},
 )
-def pipeline_update(request: HttpRequest, pipeline_id: int, payload: PipelinePatch):
+def pipeline_update(request: HttpRequest, pipeline_id: RecordId, payload: PipelinePatch):
     pipeline = selectors.get_pipeline(pipeline_id)
     services.pipeline_update(actor=request.auth, pipeline=pipeline, data=_input(payload))
     return selectors.get_pipeline(pipeline_id)
@@ -467,7 +487,7 @@ def pipeline_update(request: HttpRequest, pipeline_id: int, payload: PipelinePat
     response={204: None, **error_responses(403, 404, 409)},
     description="A pipeline that deals use answers 409 `in_use`: deactivate it instead.",
 )
-def pipeline_delete(request: HttpRequest, pipeline_id: int):
+def pipeline_delete(request: HttpRequest, pipeline_id: RecordId):
     pipeline = selectors.get_pipeline(pipeline_id)
     services.pipeline_delete(actor=request.auth, pipeline=pipeline)
     return Status(204, None)
@@ -477,7 +497,7 @@ def pipeline_delete(request: HttpRequest, pipeline_id: int):
     "/pipelines/{int:pipeline_id}/stages",
     response={201: StageOut, **error_responses(400, 403, 404, 422)},
 )
-def stage_create(request: HttpRequest, pipeline_id: int, payload: StageIn):
+def stage_create(request: HttpRequest, pipeline_id: RecordId, payload: StageIn):
     pipeline = selectors.get_pipeline(pipeline_id)
     stage = services.stage_create(actor=request.auth, pipeline=pipeline, data=_input(payload))
     return Status(201, stage)
@@ -487,7 +507,7 @@ def stage_create(request: HttpRequest, pipeline_id: int, payload: StageIn):
     "/pipelines/{int:pipeline_id}/stage-order",
     response={200: PipelineOut, **error_responses(400, 403, 404, 422)},
 )
-def stage_reorder(request: HttpRequest, pipeline_id: int, payload: StageOrderIn):
+def stage_reorder(request: HttpRequest, pipeline_id: RecordId, payload: StageOrderIn):
     pipeline = selectors.get_pipeline(pipeline_id)
     services.stage_reorder(actor=request.auth, pipeline=pipeline, stage_ids=payload.stage_ids)
     return selectors.get_pipeline(pipeline_id)
@@ -496,7 +516,7 @@ def stage_reorder(request: HttpRequest, pipeline_id: int, payload: StageOrderIn)
 @settings_router.patch(
     "/stages/{int:stage_id}", response={200: StageOut, **error_responses(400, 403, 404, 422)}
 )
-def stage_update(request: HttpRequest, stage_id: int, payload: StagePatch):
+def stage_update(request: HttpRequest, stage_id: RecordId, payload: StagePatch):
     stage = selectors.get_stage(stage_id)
     return services.stage_update(actor=request.auth, stage=stage, data=_input(payload))
 
@@ -506,7 +526,7 @@ def stage_update(request: HttpRequest, stage_id: int, payload: StagePatch):
     response={204: None, **error_responses(403, 404, 409)},
     description="A stage deals are in or have passed through answers 409 `in_use`.",
 )
-def stage_delete(request: HttpRequest, stage_id: int):
+def stage_delete(request: HttpRequest, stage_id: RecordId):
     stage = selectors.get_stage(stage_id)
     services.stage_delete(actor=request.auth, stage=stage)
     return Status(204, None)
@@ -534,7 +554,7 @@ def lost_reason_create(request: HttpRequest, payload: LostReasonIn):
     "/lost-reasons/{int:reason_id}",
     response={200: LostReasonOut, **error_responses(400, 403, 404, 422)},
 )
-def lost_reason_update(request: HttpRequest, reason_id: int, payload: LostReasonPatch):
+def lost_reason_update(request: HttpRequest, reason_id: RecordId, payload: LostReasonPatch):
     reason = selectors.get_lost_reason(reason_id)
     return services.lost_reason_update(actor=request.auth, reason=reason, data=_input(payload))
 
@@ -542,7 +562,7 @@ def lost_reason_update(request: HttpRequest, reason_id: int, payload: LostReason
 @settings_router.delete(
     "/lost-reasons/{int:reason_id}", response={204: None, **error_responses(403, 404, 409)}
 )
-def lost_reason_delete(request: HttpRequest, reason_id: int):
+def lost_reason_delete(request: HttpRequest, reason_id: RecordId):
     reason = selectors.get_lost_reason(reason_id)
     services.lost_reason_delete(actor=request.auth, reason=reason)
     return Status(204, None)
@@ -568,18 +588,18 @@ class QuotaOut(Schema):
 
 
 class QuotaIn(InputSchema):
-    user_id: int | None = Field(None, description="A user or a team, not both.")
-    team_id: int | None = None
+    user_id: BodyId | None = Field(None, description="A user or a team, not both.")
+    team_id: BodyId | None = None
     period: QuotaPeriod
     period_start: datetime.date = Field(description="Any day of the month or quarter.")
     amount: Decimal = Field(description="Target of won amount (CNY).")
-    won_count: int = Field(0, ge=0, description="Target number of won deals.")
+    won_count: BodyInt = Field(0, ge=0, description="Target number of won deals.")
 
 
 class QuotaListQuery(Listing):
     period: QuotaPeriod | None = None
-    user_id: int | None = None
-    team_id: int | None = None
+    user_id: RecordId | None = None
+    team_id: RecordId | None = None
 
 
 @quotas_router.get("/quotas", response={200: Page[QuotaOut], **error_responses(400, 422)})
@@ -606,7 +626,7 @@ def quota_set(request: HttpRequest, payload: QuotaIn):
 
 
 @quotas_router.delete("/quotas/{int:quota_id}", response={204: None, **error_responses(403, 404)})
-def quota_delete(request: HttpRequest, quota_id: int):
+def quota_delete(request: HttpRequest, quota_id: RecordId):
     quota = reports.get_quota_for_user(request.auth, quota_id)
     quota_services.quota_delete(actor=request.auth, quota=quota)
     return Status(204, None)
@@ -646,9 +666,9 @@ class ForecastOut(Schema):
 
 
 class ForecastQuery(Schema):
-    pipeline_id: int | None = None
-    owner_id: int | None = None
-    team_id: int | None = None
+    pipeline_id: RecordId | None = None
+    owner_id: RecordId | None = None
+    team_id: RecordId | None = None
 
 
 def _quarters_out(forecast, numbers) -> list[dict]:

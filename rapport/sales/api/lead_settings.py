@@ -13,7 +13,17 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from rapport.api.schemas import InputSchema, TeamRef, UserRef, error_responses
+from rapport.api.schemas import (
+    BodyId,
+    BodyInt,
+    BodyPosition,
+    InputSchema,
+    TeamRef,
+    UserRef,
+    error_responses,
+    items,
+)
+from rapport.core.schema_types import RecordId
 from rapport.customers.models import SourceChannel
 from rapport.sales.models import AssignmentMethod, ScoringRuleKind
 from rapport.sales.selectors import leads as selectors
@@ -51,8 +61,8 @@ class ScoringRuleIn(InputSchema):
     value: str | None = Field(
         None, description="The value to compare with, a source, an amount or a number of days."
     )
-    points: int = Field(description="-100 to 100; negative subtracts.")
-    position: int | None = None
+    points: BodyInt = Field(description="-100 to 100; negative subtracts.")
+    position: BodyPosition | None = None
     is_active: bool | None = None
 
 
@@ -61,8 +71,8 @@ class ScoringRulePatch(InputSchema):
     kind: ScoringRuleKind | None = None
     field: str | None = None
     value: str | None = None
-    points: int | None = None
-    position: int | None = None
+    points: BodyInt | None = None
+    position: BodyPosition | None = None
     is_active: bool | None = None
 
 
@@ -106,7 +116,7 @@ def scoring_rule_create(request: HttpRequest, payload: ScoringRuleIn):
     description=ADMIN_ONLY,
     operation_id="rapport_sales_api_leads_scoring_rule_detail",
 )
-def scoring_rule_detail(request: HttpRequest, rule_id: int):
+def scoring_rule_detail(request: HttpRequest, rule_id: RecordId):
     selectors.require_lead_settings_manager(request.auth)
     return selectors.get_scoring_rule(rule_id)
 
@@ -118,7 +128,7 @@ def scoring_rule_detail(request: HttpRequest, rule_id: int):
     description=ADMIN_ONLY,
     operation_id="rapport_sales_api_leads_scoring_rule_update",
 )
-def scoring_rule_update(request: HttpRequest, rule_id: int, payload: ScoringRulePatch):
+def scoring_rule_update(request: HttpRequest, rule_id: RecordId, payload: ScoringRulePatch):
     selectors.require_lead_settings_manager(request.auth)
     rule = selectors.get_scoring_rule(rule_id)
     return services.lead_scoring_rule_update(actor=request.auth, rule=rule, data=_input(payload))
@@ -131,7 +141,7 @@ def scoring_rule_update(request: HttpRequest, rule_id: int, payload: ScoringRule
     description=ADMIN_ONLY,
     operation_id="rapport_sales_api_leads_scoring_rule_delete",
 )
-def scoring_rule_delete(request: HttpRequest, rule_id: int):
+def scoring_rule_delete(request: HttpRequest, rule_id: RecordId):
     selectors.require_lead_settings_manager(request.auth)
     rule = selectors.get_scoring_rule(rule_id)
     services.lead_scoring_rule_delete(actor=request.auth, rule=rule)
@@ -156,23 +166,23 @@ class AssignmentRuleOut(Schema):
 
 class AssignmentRuleIn(InputSchema):
     name: str
-    team_id: int
+    team_id: BodyId
     region: str | None = None
     source: SourceChannel | Literal[""] | None = None
-    product_id: int | None = None
+    product_id: BodyId | None = None
     method: AssignmentMethod | None = None
-    position: int | None = None
+    position: BodyPosition | None = None
     is_active: bool | None = None
 
 
 class AssignmentRulePatch(InputSchema):
     name: str | None = None
-    team_id: int | None = None
+    team_id: BodyId | None = None
     region: str | None = None
     source: SourceChannel | Literal[""] | None = None
-    product_id: int | None = None
+    product_id: BodyId | None = None
     method: AssignmentMethod | None = None
-    position: int | None = None
+    position: BodyPosition | None = None
     is_active: bool | None = None
 
 
@@ -215,7 +225,7 @@ def assignment_rule_create(request: HttpRequest, payload: AssignmentRuleIn):
     description=ADMIN_ONLY,
     operation_id="rapport_sales_api_leads_assignment_rule_detail",
 )
-def assignment_rule_detail(request: HttpRequest, rule_id: int):
+def assignment_rule_detail(request: HttpRequest, rule_id: RecordId):
     selectors.require_lead_settings_manager(request.auth)
     return selectors.get_assignment_rule(rule_id)
 
@@ -227,7 +237,7 @@ def assignment_rule_detail(request: HttpRequest, rule_id: int):
     description=ADMIN_ONLY,
     operation_id="rapport_sales_api_leads_assignment_rule_update",
 )
-def assignment_rule_update(request: HttpRequest, rule_id: int, payload: AssignmentRulePatch):
+def assignment_rule_update(request: HttpRequest, rule_id: RecordId, payload: AssignmentRulePatch):
     selectors.require_lead_settings_manager(request.auth)
     rule = selectors.get_assignment_rule(rule_id)
     services.lead_assignment_rule_update(actor=request.auth, rule=rule, data=_input(payload))
@@ -241,7 +251,7 @@ def assignment_rule_update(request: HttpRequest, rule_id: int, payload: Assignme
     description=ADMIN_ONLY,
     operation_id="rapport_sales_api_leads_assignment_rule_delete",
 )
-def assignment_rule_delete(request: HttpRequest, rule_id: int):
+def assignment_rule_delete(request: HttpRequest, rule_id: RecordId):
     selectors.require_lead_settings_manager(request.auth)
     rule = selectors.get_assignment_rule(rule_id)
     services.lead_assignment_rule_delete(actor=request.auth, rule=rule)
@@ -291,23 +301,23 @@ class LeadFormOut(Schema):
 
 class LeadFormIn(InputSchema):
     name: str
-    fields: list[FormFieldIn] | None = Field(
+    fields: items(FormFieldIn) | None = Field(
         None, description="Default: name, phone, e-mail, company and message."
     )
     thank_you_text: str | None = None
     source: SourceChannel | None = None
     campaign: str | None = None
-    team_id: int | None = None
+    team_id: BodyId | None = None
     is_active: bool | None = None
 
 
 class LeadFormPatch(InputSchema):
     name: str | None = None
-    fields: list[FormFieldIn] | None = None
+    fields: items(FormFieldIn) | None = None
     thank_you_text: str | None = None
     source: SourceChannel | None = None
     campaign: str | None = None
-    team_id: int | None = None
+    team_id: BodyId | None = None
     is_active: bool | None = None
 
 
@@ -356,7 +366,7 @@ def lead_form_create(request: HttpRequest, payload: LeadFormIn):
     description=ADMIN_ONLY,
     operation_id="rapport_sales_api_leads_lead_form_detail",
 )
-def lead_form_detail(request: HttpRequest, form_id: int):
+def lead_form_detail(request: HttpRequest, form_id: RecordId):
     selectors.require_lead_settings_manager(request.auth)
     return selectors.get_lead_form(form_id)
 
@@ -368,7 +378,7 @@ def lead_form_detail(request: HttpRequest, form_id: int):
     description=ADMIN_ONLY,
     operation_id="rapport_sales_api_leads_lead_form_update",
 )
-def lead_form_update(request: HttpRequest, form_id: int, payload: LeadFormPatch):
+def lead_form_update(request: HttpRequest, form_id: RecordId, payload: LeadFormPatch):
     selectors.require_lead_settings_manager(request.auth)
     lead_form = selectors.get_lead_form(form_id)
     services.lead_form_update(actor=request.auth, lead_form=lead_form, data=_form_input(payload))
@@ -382,7 +392,7 @@ def lead_form_update(request: HttpRequest, form_id: int, payload: LeadFormPatch)
     description=f"The form's leads stay. {ADMIN_ONLY}",
     operation_id="rapport_sales_api_leads_lead_form_delete",
 )
-def lead_form_delete(request: HttpRequest, form_id: int):
+def lead_form_delete(request: HttpRequest, form_id: RecordId):
     selectors.require_lead_settings_manager(request.auth)
     lead_form = selectors.get_lead_form(form_id)
     services.lead_form_delete(actor=request.auth, lead_form=lead_form)

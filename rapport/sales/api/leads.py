@@ -8,7 +8,7 @@ of its own (`sales:lead_form_public`) that needs no API key.
 
 import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -17,21 +17,30 @@ from pydantic import Field
 
 from rapport.accounts.models import User
 from rapport.api.schemas import (
+    EMAIL_MAX,
+    PHONE_INPUT_MAX,
+    BodyId,
+    BodyInt,
+    BodyVersion,
     InputSchema,
     Listing,
     Page,
     TeamRef,
     UserRef,
     checked_sort,
+    column_text,
     error_responses,
     paginate,
+    text,
 )
 from rapport.core.cleaning import invalid
+from rapport.core.schema_types import RecordId
 from rapport.customers.models import SourceChannel
-from rapport.sales.models import LeadStatus
+from rapport.sales.models import Deal, Lead, LeadStatus
 from rapport.sales.models.leads import LeadCaptureChannel
 from rapport.sales.selectors import leads as selectors
 from rapport.sales.services import leads as services
+from rapport.sales.services.leads.common import DATA_MAX_KEYS, MESSAGE_MAX
 
 router = Router()
 
@@ -92,50 +101,50 @@ class LeadOut(LeadListItem):
 
 
 class LeadIn(InputSchema):
-    full_name: str | None = None
-    company_name: str | None = None
-    job_title: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    region: str | None = None
-    city: str | None = None
+    full_name: column_text(Lead, "full_name") | None = None
+    company_name: column_text(Lead, "company_name") | None = None
+    job_title: column_text(Lead, "job_title") | None = None
+    phone: text(PHONE_INPUT_MAX) | None = None
+    email: text(EMAIL_MAX) | None = None
+    region: column_text(Lead, "region") | None = None
+    city: column_text(Lead, "city") | None = None
     source: SourceChannel | None = None
-    campaign: str | None = None
-    product_interest_id: int | None = None
+    campaign: column_text(Lead, "campaign") | None = None
+    product_interest_id: BodyId | None = None
     budget: Decimal | None = None
-    message: str | None = None
-    data: dict[str, Any] | None = None
+    message: text(MESSAGE_MAX) | None = None
+    data: Annotated[dict[str, Any], Field(max_length=DATA_MAX_KEYS)] | None = None
     status: LeadStatus | None = None
-    owner_id: int | None = Field(None, description="Default: you.")
-    team_id: int | None = Field(None, description="Administrators only; default: the owner's.")
+    owner_id: BodyId | None = Field(None, description="Default: you.")
+    team_id: BodyId | None = Field(None, description="Administrators only; default: the owner's.")
     auto_assign: bool | None = Field(
         None, description="True: the assignment rules choose the owner (omit `owner_id`)."
     )
 
 
 class LeadPatch(InputSchema):
-    full_name: str | None = None
-    company_name: str | None = None
-    job_title: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    region: str | None = None
-    city: str | None = None
+    full_name: column_text(Lead, "full_name") | None = None
+    company_name: column_text(Lead, "company_name") | None = None
+    job_title: column_text(Lead, "job_title") | None = None
+    phone: text(PHONE_INPUT_MAX) | None = None
+    email: text(EMAIL_MAX) | None = None
+    region: column_text(Lead, "region") | None = None
+    city: column_text(Lead, "city") | None = None
     source: SourceChannel | None = None
-    campaign: str | None = None
-    product_interest_id: int | None = None
+    campaign: column_text(Lead, "campaign") | None = None
+    product_interest_id: BodyId | None = None
     budget: Decimal | None = None
-    message: str | None = None
-    data: dict[str, Any] | None = None
+    message: text(MESSAGE_MAX) | None = None
+    data: Annotated[dict[str, Any], Field(max_length=DATA_MAX_KEYS)] | None = None
     status: LeadStatus | None = None
-    version: int | None = None
+    version: BodyVersion
 
 
 class LeadListQuery(Listing):
     q: str = ""
     status: LeadStatus | Literal["open"] | None = None
-    owner_id: int | None = None
-    team_id: int | None = None
+    owner_id: RecordId | None = None
+    team_id: RecordId | None = None
     source: SourceChannel | None = None
     campaign: str = ""
     unassigned: bool = False
@@ -164,13 +173,13 @@ class LeadEventIn(InputSchema):
 
 
 class DealIn(InputSchema):
-    title: str | None = None
-    pipeline_id: int | None = None
-    stage_id: int | None = None
+    title: column_text(Deal, "title") | None = None
+    pipeline_id: BodyId | None = None
+    stage_id: BodyId | None = None
     amount: Decimal | None = None
-    currency: str | None = None
+    currency: column_text(Deal, "currency") | None = None
     expected_close_date: datetime.date | None = None
-    probability: int | None = None
+    probability: BodyInt | None = Field(None, ge=0, le=100)
     notes: str | None = None
 
 
@@ -182,11 +191,11 @@ class ConvertIn(InputSchema):
 
 
 class DisqualifyIn(InputSchema):
-    reason: str
+    reason: column_text(Lead, "disqualify_reason")
 
 
 class AssignIn(InputSchema):
-    owner_id: int | None = Field(None, description="Give the lead to this user.")
+    owner_id: BodyId | None = Field(None, description="Give the lead to this user.")
     by_rules: bool = Field(False, description="Or let the assignment rules choose.")
 
 
@@ -233,7 +242,7 @@ def lead_create(request: HttpRequest, payload: LeadIn):
 
 
 @router.get("/leads/{int:lead_id}", response={200: LeadOut, **error_responses(404)}, tags=LEADS)
-def lead_detail(request: HttpRequest, lead_id: int):
+def lead_detail(request: HttpRequest, lead_id: RecordId):
     return selectors.lead_detail(request.auth, lead_id)
 
 
@@ -244,7 +253,7 @@ def lead_detail(request: HttpRequest, lead_id: int):
     description="Changes only the fields sent; send `version` to hear of others' changes (409). "
     "Owners change with the assign action; a converted lead is read-only (409 `lead_closed`).",
 )
-def lead_update(request: HttpRequest, lead_id: int, payload: LeadPatch):
+def lead_update(request: HttpRequest, lead_id: RecordId, payload: LeadPatch):
     lead = selectors.get_lead_for_user(request.auth, lead_id)
     data = _input(payload)
     version = data.pop("version", None)
@@ -253,7 +262,7 @@ def lead_update(request: HttpRequest, lead_id: int, payload: LeadPatch):
 
 
 @router.delete("/leads/{int:lead_id}", response={204: None, **error_responses(404)}, tags=LEADS)
-def lead_delete(request: HttpRequest, lead_id: int):
+def lead_delete(request: HttpRequest, lead_id: RecordId):
     lead = selectors.get_lead_for_user(request.auth, lead_id)
     services.lead_delete(actor=request.auth, lead=lead)
     return Status(204, None)
@@ -265,7 +274,7 @@ def lead_delete(request: HttpRequest, lead_id: int):
     tags=LEADS,
     description="The lead's history, newest first (`sort=occurred_at` for oldest first).",
 )
-def lead_events(request: HttpRequest, lead_id: int, query: Query[Listing]):
+def lead_events(request: HttpRequest, lead_id: RecordId, query: Query[Listing]):
     lead = selectors.get_lead_for_user(request.auth, lead_id)
     sort = checked_sort(query.sort, ("-occurred_at", "occurred_at"), "-occurred_at")
     return paginate(selectors.lead_events(lead), sort=sort, cursor=query.cursor, limit=query.limit)
@@ -277,7 +286,7 @@ def lead_events(request: HttpRequest, lead_id: int, query: Query[Listing]):
     tags=LEADS,
     description="Add a note, or log a contact (which marks a new lead contacted).",
 )
-def lead_event_add(request: HttpRequest, lead_id: int, payload: LeadEventIn):
+def lead_event_add(request: HttpRequest, lead_id: RecordId, payload: LeadEventIn):
     lead = selectors.get_lead_for_user(request.auth, lead_id)
     event = services.lead_event_add(
         actor=request.auth,
@@ -298,7 +307,7 @@ def lead_event_add(request: HttpRequest, lead_id: int, payload: LeadEventIn):
     "`create_deal` is false, a deal. All or nothing; the lead's history is copied to the "
     "person's timeline. A converted or disqualified lead answers 409 `lead_closed`.",
 )
-def lead_convert(request: HttpRequest, lead_id: int, payload: ConvertIn):
+def lead_convert(request: HttpRequest, lead_id: RecordId, payload: ConvertIn):
     lead = selectors.get_lead_for_user(request.auth, lead_id)
     deal_data = payload.deal.model_dump(mode="json", exclude_unset=True) if payload.deal else {}
     services.lead_convert(
@@ -312,7 +321,7 @@ def lead_convert(request: HttpRequest, lead_id: int, payload: ConvertIn):
     response={200: LeadOut, **error_responses(400, 404, 409, 422)},
     tags=LEADS,
 )
-def lead_disqualify(request: HttpRequest, lead_id: int, payload: DisqualifyIn):
+def lead_disqualify(request: HttpRequest, lead_id: RecordId, payload: DisqualifyIn):
     lead = selectors.get_lead_for_user(request.auth, lead_id)
     services.lead_disqualify(actor=request.auth, lead=lead, reason=payload.reason)
     return selectors.lead_detail(request.auth, lead_id)
@@ -325,7 +334,7 @@ def lead_disqualify(request: HttpRequest, lead_id: int, payload: DisqualifyIn):
     description="Give the lead to `owner_id` (yourself, or a member of your team), or with "
     "`by_rules` let the assignment rules choose (administrators and sales managers).",
 )
-def lead_assign(request: HttpRequest, lead_id: int, payload: AssignIn):
+def lead_assign(request: HttpRequest, lead_id: RecordId, payload: AssignIn):
     lead = selectors.get_lead_for_user(request.auth, lead_id)
     if payload.by_rules == (payload.owner_id is not None):
         raise invalid("owner_id", _("Give an owner or let the rules choose, one of the two."))

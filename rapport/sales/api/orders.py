@@ -14,6 +14,9 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.api.schemas import (
+    BodyId,
+    BodyInt,
+    BodyVersion,
     InputSchema,
     Listing,
     Page,
@@ -21,11 +24,14 @@ from rapport.api.schemas import (
     TeamRef,
     UserRef,
     checked_sort,
+    column_text,
     error_responses,
+    items,
     paginate,
 )
+from rapport.core.schema_types import RecordId
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
-from rapport.sales.models import OrderStatus, PaymentMethod
+from rapport.sales.models import Order, OrderLine, OrderStatus, Payment, PaymentMethod
 from rapport.sales.selectors import orders as selectors
 from rapport.sales.selectors.deals import get_deal_for_user
 from rapport.sales.services import orders as services
@@ -120,9 +126,9 @@ class OrderOut(OrderListItem):
 
 
 class OrderLineIn(InputSchema):
-    product_id: int | None = None
-    description: str | None = None
-    quantity: int
+    product_id: BodyId | None = None
+    description: column_text(OrderLine, "description") | None = None
+    quantity: BodyInt
     unit_price: Decimal | None = Field(
         None, description="Default: the price list's price, else the product's."
     )
@@ -135,16 +141,16 @@ class InstalmentIn(InputSchema):
 
 
 class OrderIn(InputSchema):
-    person_id: int | None = None
-    company_id: int | None = None
-    price_list_id: int | None = Field(
+    person_id: BodyId | None = None
+    company_id: BodyId | None = None
+    price_list_id: BodyId | None = Field(
         None, description="Default: the default price list in force on the order date."
     )
-    currency: str | None = None
+    currency: column_text(Order, "currency") | None = None
     placed_at: datetime.datetime | None = Field(None, description="Default: now.")
     notes: str | None = None
-    lines: list[OrderLineIn]
-    instalments: list[InstalmentIn] | None = Field(
+    lines: items(OrderLineIn)
+    instalments: items(InstalmentIn) | None = Field(
         None,
         description="Must add up to the total exactly. Default: the whole total due after "
         "RAPPORT_PAYMENT_TERMS_DAYS days.",
@@ -153,11 +159,11 @@ class OrderIn(InputSchema):
 
 class OrderPatch(InputSchema):
     notes: str | None = None
-    price_list_id: int | None = None
-    currency: str | None = None
-    lines: list[OrderLineIn] | None = None
-    instalments: list[InstalmentIn] | None = None
-    version: int | None = None
+    price_list_id: BodyId | None = None
+    currency: column_text(Order, "currency") | None = None
+    lines: items(OrderLineIn) | None = None
+    instalments: items(InstalmentIn) | None = None
+    version: BodyVersion
 
 
 class StatusIn(InputSchema):
@@ -170,17 +176,17 @@ class PaymentIn(InputSchema):
     amount: Decimal
     paid_at: datetime.datetime | None = None
     method: PaymentMethod | None = None
-    reference: str | None = None
+    reference: column_text(Payment, "reference") | None = None
     notes: str | None = None
 
 
 class OrderListQuery(Listing):
     status: OrderStatus | None = None
-    owner_id: int | None = None
-    team_id: int | None = None
-    person_id: int | None = None
-    company_id: int | None = None
-    deal_id: int | None = None
+    owner_id: RecordId | None = None
+    team_id: RecordId | None = None
+    person_id: RecordId | None = None
+    company_id: RecordId | None = None
+    deal_id: RecordId | None = None
     placed_from: datetime.date | None = None
     placed_until: datetime.date | None = None
     number: str = ""
@@ -188,9 +194,9 @@ class OrderListQuery(Listing):
 
 
 class PaymentListQuery(Listing):
-    order_id: int | None = None
-    person_id: int | None = None
-    company_id: int | None = None
+    order_id: RecordId | None = None
+    person_id: RecordId | None = None
+    company_id: RecordId | None = None
     method: PaymentMethod | None = None
     paid_from: datetime.date | None = None
     paid_until: datetime.date | None = None
@@ -243,8 +249,8 @@ class ReceivablesReportOut(Schema):
 
 
 class ReceivablesQuery(Schema):
-    owner_id: int | None = None
-    team_id: int | None = None
+    owner_id: RecordId | None = None
+    team_id: RecordId | None = None
 
 
 # --- Orders --------------------------------------------------------------------------------------
@@ -289,7 +295,7 @@ def order_create(request: HttpRequest, payload: OrderIn):
 
 
 @router.get("/orders/{int:order_id}", response={200: OrderOut, **error_responses(404)})
-def order_detail(request: HttpRequest, order_id: int):
+def order_detail(request: HttpRequest, order_id: RecordId):
     return selectors.order_detail(request.auth, order_id)
 
 
@@ -300,7 +306,7 @@ def order_detail(request: HttpRequest, order_id: int):
     "while the order is placed and nothing is paid (else 409 `order_locked`). New lines "
     "without `instalments` get the default plan. Orders are never deleted: cancel them.",
 )
-def order_update(request: HttpRequest, order_id: int, payload: OrderPatch):
+def order_update(request: HttpRequest, order_id: RecordId, payload: OrderPatch):
     order = selectors.get_order_for_user(request.auth, order_id)
     data = _input(payload)
     version = data.pop("version", None)
@@ -315,7 +321,7 @@ def order_update(request: HttpRequest, order_id: int, payload: OrderPatch):
     "cancelled (with a `note` on the refund); shipped → received / returned; received → "
     "returned. Anything else is 409 `invalid_transition` with `details.allowed`.",
 )
-def order_change_status(request: HttpRequest, order_id: int, payload: StatusIn):
+def order_change_status(request: HttpRequest, order_id: RecordId, payload: StatusIn):
     order = selectors.get_order_for_user(request.auth, order_id)
     data = _input(payload)
     services.order_change_status(
@@ -334,7 +340,7 @@ def order_change_status(request: HttpRequest, order_id: int, payload: StatusIn):
     description="Turn a won deal into an order: its products become the lines. 409 "
     "`deal_not_won`, or `deal_already_ordered` with the existing order's id in `details`.",
 )
-def order_create_from_deal(request: HttpRequest, deal_id: int):
+def order_create_from_deal(request: HttpRequest, deal_id: RecordId):
     deal = get_deal_for_user(request.auth, deal_id)
     order = services.order_create_from_deal(actor=request.auth, deal=deal)
     return Status(201, selectors.order_detail(request.auth, order.pk))
@@ -348,7 +354,7 @@ def order_create_from_deal(request: HttpRequest, deal_id: int):
     response={200: Page[PaymentOut], **error_responses(400, 404, 422)},
     tags=["payments"],
 )
-def order_payments(request: HttpRequest, order_id: int, query: Query[Listing]):
+def order_payments(request: HttpRequest, order_id: RecordId, query: Query[Listing]):
     order = selectors.get_order_for_user(request.auth, order_id)
     sort = checked_sort(query.sort, selectors.PAYMENT_SORTS, "-paid_at")
     qs = selectors.payments_list(request.auth, order_id=order.pk)
@@ -364,7 +370,7 @@ def order_payments(request: HttpRequest, order_id: int, query: Query[Listing]):
     "a cancelled or returned order is 409 `order_closed`. Payments cannot be changed or "
     "deleted. " + MONEY_NOTE,
 )
-def payment_record(request: HttpRequest, order_id: int, payload: PaymentIn):
+def payment_record(request: HttpRequest, order_id: RecordId, payload: PaymentIn):
     order = selectors.get_order_for_user(request.auth, order_id)
     data = _input(payload)
     payment = services.payment_record(
@@ -405,7 +411,7 @@ def payments_list(request: HttpRequest, query: Query[PaymentListQuery]):
     response={200: PaymentOut, **error_responses(404)},
     tags=["payments"],
 )
-def payment_detail(request: HttpRequest, payment_id: int):
+def payment_detail(request: HttpRequest, payment_id: RecordId):
     return selectors.get_payment_for_user(request.auth, payment_id)
 
 
@@ -441,7 +447,7 @@ def receivables(request: HttpRequest, query: Query[ReceivablesQuery]):
     response={200: ReceivablesOut, **error_responses(404)},
     tags=["receivables"],
 )
-def person_receivables(request: HttpRequest, person_id: int):
+def person_receivables(request: HttpRequest, person_id: RecordId):
     person = get_person_for_user(request.auth, person_id)
     return selectors.customer_receivables(request.auth, person=person)
 
@@ -451,6 +457,6 @@ def person_receivables(request: HttpRequest, person_id: int):
     response={200: ReceivablesOut, **error_responses(404)},
     tags=["receivables"],
 )
-def company_receivables(request: HttpRequest, company_id: int):
+def company_receivables(request: HttpRequest, company_id: RecordId):
     company = get_company_for_user(request.auth, company_id)
     return selectors.customer_receivables(request.auth, company=company)
