@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import require_settings_manager
@@ -25,7 +26,7 @@ from rapport.core.cleaning import (
     reject_unknown,
     visible_text,
 )
-from rapport.core.errors import Conflict
+from rapport.core.errors import ApplicationError, Conflict
 from rapport.core.events import publish
 from rapport.customers import search
 from rapport.customers.events import CompanyCreated, CompanyUpdated, PersonCreated, PersonUpdated
@@ -463,9 +464,21 @@ def person_update(*, actor: User, person: Person, data: dict, version: int | Non
     return person
 
 
+class InUse(ApplicationError):
+    """A person or company that deals or orders name cannot be deleted (they keep the history)."""
+
+    status = 409
+
+    def __init__(self, message: str):
+        super().__init__("in_use", message)
+
+
 @transaction.atomic
 def person_delete(*, actor: User, person: Person) -> None:
-    person.delete()
+    try:
+        person.delete()
+    except ProtectedError as exc:  # raised while collecting, before anything is deleted
+        raise InUse(_("Deals or orders name this person, so it cannot be deleted.")) from exc
 
 
 def _clean_company(actor: User, data: dict, *, instance: Company | None) -> dict:
@@ -545,7 +558,10 @@ def company_update(*, actor: User, company: Company, data: dict, version: int | 
 
 @transaction.atomic
 def company_delete(*, actor: User, company: Company) -> None:
-    company.delete()
+    try:
+        company.delete()
+    except ProtectedError as exc:
+        raise InUse(_("Deals or orders name this company, so it cannot be deleted.")) from exc
 
 
 # --- Tags ------------------------------------------------------------------------------------

@@ -255,7 +255,11 @@ def person_edit(request, pk: int):
 @require_POST
 def person_delete(request, pk: int):
     person = found_or_404(person_detail, request.user, pk)
-    services.person_delete(actor=request.user, person=person)
+    try:
+        services.person_delete(actor=request.user, person=person)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("customers:person_detail", pk=person.pk)
     messages.success(request, _("Person deleted."))
     return redirect("customers:person_list")
 
@@ -294,7 +298,11 @@ def company_edit(request, pk: int):
 @require_POST
 def company_delete(request, pk: int):
     company = found_or_404(company_detail, request.user, pk)
-    services.company_delete(actor=request.user, company=company)
+    try:
+        services.company_delete(actor=request.user, company=company)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("customers:company_detail", pk=company.pk)
     messages.success(request, _("Company deleted."))
     return redirect("customers:company_list")
 

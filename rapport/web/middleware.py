@@ -35,6 +35,9 @@ from rapport.core.cleaning import FORBIDDEN_CHARACTERS, NUL_MESSAGE, SURROGATE_M
 MAX_JSON_DEPTH = 64
 
 SURROGATE = re.compile("[\ud800-\udfff]")
+# How a NUL or a lone surrogate can be written in a UTF-8 JSON text: as an escape, or (for a
+# surrogate) as its three UTF-8 bytes, which Python's JSON parser decodes with "surrogatepass".
+FORBIDDEN_IN_JSON = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})|\xed[\xa0-\xbf]")
 # A JSON string literal, unrolled so that a long string is matched without backtracking.
 JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
@@ -110,6 +113,15 @@ def _fault_in_json(data) -> tuple[str, str] | None:
     return None
 
 
+def _may_hold_forbidden_characters(body: bytes) -> bool:
+    """False when a JSON text cannot decode to a NUL or lone surrogate, so it need not be parsed.
+
+    A body with NUL bytes may be UTF-16 or UTF-32, which the parser also reads: that one is
+    always looked at whole.
+    """
+    return b"\x00" in body or FORBIDDEN_IN_JSON.search(body) is not None
+
+
 def _body_is_json(request: HttpRequest) -> bool:
     """JSON by its content type (parameters such as charset are already split off), or any
     non-form body sent to the API, whose parser reads every body as JSON."""
@@ -134,6 +146,8 @@ def _fault(request: HttpRequest) -> tuple[str, str] | None:
     if _body_is_json(request) and request.body:
         if json_depth(request.body) > MAX_JSON_DEPTH:
             raise BodyTooDeep
+        if not _may_hold_forbidden_characters(request.body):
+            return None
         try:
             data = json.loads(request.body)
         except (ValueError, RecursionError):

@@ -25,8 +25,10 @@ from rapport.core.cleaning import (
     invalid,
     parse_date,
     parse_date_or,
+    parse_id,
     parse_int,
     reject_unknown,
+    visible_text,
 )
 from rapport.core.errors import ValidationFailed
 
@@ -215,6 +217,78 @@ def test_an_id_is_optional_and_an_int_or_digits(errors, value, expected):
 def test_an_id_refuses_signs_bools_and_other_types(errors, value):
     assert clean_id(value, "person_id", errors) is None
     assert errors == {"person_id": ["Enter a whole number."]}
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**30, "9223372036854775808", "1" * 5000])
+def test_a_number_beyond_64_bits_is_not_a_whole_number(value):
+    assert parse_int(value) is None
+
+
+@pytest.mark.parametrize(
+    "value", [2**63 - 1, -(2**63), "9223372036854775807", "-9223372036854775808"]
+)
+def test_the_64_bit_limits_themselves_are_whole_numbers(value):
+    assert parse_int(value) == int(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", 1), (2**63 - 1, 2**63 - 1), (0, None), ("-1", None), (2**63, None)],
+)
+def test_a_record_id_is_from_1_to_the_64_bit_limit(value, expected):
+    assert parse_id(value) == expected
+
+
+@pytest.mark.parametrize("value", [2**63, "9223372036854775808", "9" * 5000])
+def test_an_id_beyond_64_bits_is_refused_like_any_bad_id(errors, value):
+    assert clean_id(value, "person_id", errors) is None
+    assert errors == {"person_id": ["Enter a whole number."]}
+
+
+# --- Hostile text --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("\ud800x", "Text may not contain a lone surrogate character (U+D800 to U+DFFF)."),
+        ("x\udfff", "Text may not contain a lone surrogate character (U+D800 to U+DFFF)."),
+        ("张\x00伟", "Text may not contain the NUL character."),
+    ],
+)
+def test_text_the_database_cannot_store_is_refused(errors, value, message):
+    # Imports and jobs do not pass the request middleware; the text cleaner refuses these too.
+    assert clean_text(value, "full_name", errors) == ""
+    assert errors == {"full_name": [message]}
+
+
+def test_bidirectional_overrides_are_removed_from_text(errors):
+    assert clean_text("\u202eabc\u202c gpj.exe\u2066x\u2069", "name", errors) == "abc gpj.exex"
+    assert errors == {}
+
+
+def test_direction_marks_that_right_to_left_text_needs_are_kept(errors):
+    assert clean_text("שלום\u200f!", "name", errors) == "שלום\u200f!"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\u200b\u200c\u200d",  # zero-width space, non-joiner, joiner
+        " \u2060\ufeff ",  # word joiner, byte order mark
+        "\u0301\u0302",  # combining marks with no letter
+        "\u3164\u115f",  # Hangul fillers
+        "\u202e\u3000",  # an override and an ideographic space
+    ],
+)
+def test_a_required_text_with_nothing_visible_is_missing(errors, value):
+    assert clean_text(value, "name", errors, required=True, required_message="Enter a name.") == ""
+    assert errors == {"name": ["Enter a name."]}
+
+
+@pytest.mark.parametrize("value", ["张伟", "e\u0301", "😀", "\u200b李", "a\u200db"])
+def test_text_with_a_visible_character_is_kept(value):
+    assert visible_text(value) == value
 
 
 # --- Money ---------------------------------------------------------------------------------------

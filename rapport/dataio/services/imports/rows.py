@@ -46,6 +46,7 @@ from rapport.core.cleaning import (
     visible_text,
 )
 from rapport.core.errors import ValidationFailed
+from rapport.core.schema_types import MAX_LIST_ITEMS
 from rapport.customers.models import CustomFieldDefinition, CustomFieldType, RecordType
 from rapport.customers.validation import (
     clean_custom_value,
@@ -578,6 +579,12 @@ class RowCleaner:
             if raw in (None, "", []):
                 continue
             if isinstance(raw, list | tuple):
+                if len(raw) > MAX_LIST_ITEMS:
+                    errors.add(
+                        f"defaults.{key}",
+                        _("Give at most %(limit)s entries.") % {"limit": MAX_LIST_ITEMS},
+                    )
+                    continue
                 raw = "\n".join(str(item) for item in raw)  # tags, phones: one per line
             try:
                 self.defaults[key] = self._handler(self.fields[key])(str(raw).strip())

@@ -1,0 +1,463 @@
+"""Hostile input on every route is a 4xx, never a 500 (issue 10).
+
+The routes are read from the URL configuration and from the API's OpenAPI description, so a new
+route is probed the day it is added. Each is called as an anonymous visitor, as a representative
+(charlie, who owns one record of every kind: path ids are his, so the handlers really run) and as
+an administrator (session sign-in for pages, API key for the API), with:
+
+- integers beyond 64 bits (2**63, -2**63 - 1, 10**30, one per route in turn) in every integer
+  query parameter the API declares, and in the filter names the list pages read;
+- a NUL byte in the query string, and bytes that are not UTF-8;
+- JSON bodies nested 1,100 levels deep, or holding a lone surrogate or a NUL in a string;
+- on the API, bodies whose every integer is beyond 64 bits, and lists of a million items.
+
+The pages may answer anything but a 5xx; the API answers a hostile value with a 4xx in its
+`{code, message, details}` format. Refusing at the root (the request middleware, the shared
+integer parser and the bounded schema types) is what keeps this one test cheap to pass.
+"""
+
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from rapport.accounts.services import api_key_create
+from rapport.api.api import api
+from rapport.api.tests.conftest import client_for
+from rapport.core.schema_types import MAX_TAG_IDS
+from rapport.customers.models import Company, Person, Tag
+from rapport.dataio.services.imports.rows import RowCleaner
+from rapport.sales.services.leads.settings import lead_form_create
+
+# charlie's records of every kind, shared with the cross-team test so both probe the same data.
+from tests.security.test_cross_team_access import SHARED, kind_of
+from tests.security.test_cross_team_access import west_records as west_records
+
+HUGE = (2**63, -(2**63) - 1, 10**30)
+MILLION = 1_000_000
+# The names list pages and forms read ids and numbers from; a page ignores those it does not read.
+INT_NAMES = (
+    "owner_id",
+    "team_id",
+    "tag_id",
+    "tag",
+    "assignee",
+    "assignee_id",
+    "person",
+    "person_id",
+    "company",
+    "company_id",
+    "order",
+    "order_id",
+    "actor",
+    "stage",
+    "stage_id",
+    "pipeline",
+    "pipeline_id",
+    "deal_id",
+    "lead_id",
+    "product",
+    "product_id",
+    "user_id",
+    "min_score",
+    "page",
+    "limit",
+    "cursor",
+    "version",
+    "quantity",
+    "position",
+    "probability",
+    "survivor",
+)
+# Routes not probed, and why.
+SKIPPED = (
+    "/admin/",  # Django's own admin, staff only
+    "/accounts/logout/",  # would end the session halfway through
+    "/api/",  # probed through the OpenAPI description instead
+)
+
+_DJANGO_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+_API_PARAMETER = re.compile(r"\{(?:\w+:)?(\w+)\}")
+
+
+def deep_json(levels: int = 1100) -> str:
+    return "[" * levels + "]" * levels
+
+
+def _django_routes(patterns, prefix: str = "", namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _django_routes(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name or ''}", "/" + prefix + str(pattern.pattern)
+
+
+class Routes:
+    """Every page and API operation, with charlie's record ids put into their paths."""
+
+    def __init__(self, records: dict, public_key: str):
+        self.records = records
+        self.public_key = public_key
+        self.schema = api.get_openapi_schema()
+
+    def _id(self, name: str, parameter: str) -> str:
+        if parameter == "public_key":
+            return self.public_key
+        if parameter == "record_type":
+            return "persons"
+        kind = kind_of(type("Route", (), {"name": name})(), parameter)
+        record = self.records.get(kind) or self.records[SHARED]
+        return str(record.pk)
+
+    def pages(self) -> list[str]:
+        paths = []
+        for name, raw in _django_routes(get_resolver().url_patterns):
+            if raw.startswith(SKIPPED) or "(?P" in raw or "^" in raw:
+                continue
+            path = _DJANGO_PARAMETER.sub(lambda m, n=name: self._id(n, m.group(1)), raw)
+            paths.append(path)
+        return paths
+
+    def operations(self) -> list[tuple[str, str, dict]]:
+        found = []
+        for raw, operations in self.schema["paths"].items():
+            for method, operation in operations.items():
+                name = f"api:{operation['operationId']}"
+                path = _API_PARAMETER.sub(lambda m, n=name: self._id(n, m.group(1)), raw)
+                found.append((method, path, operation))
+        return found
+
+    def resolve(self, schema: dict) -> dict:
+        while "$ref" in schema:
+            schema = self.schema["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        for key in ("anyOf", "oneOf", "allOf"):
+            if key in schema:
+                options = [s for s in schema[key] if s.get("type") != "null"]
+                return self.resolve(options[0]) if options else {}
+        return schema
+
+    def int_query_parameters(self, operation: dict) -> list[str]:
+        return [
+            p["name"]
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and self.resolve(p.get("schema", {})).get("type") == "integer"
+        ]
+
+    def body_schema(self, operation: dict) -> dict | None:
+        content = operation.get("requestBody", {}).get("content", {})
+        if "application/json" not in content:
+            return None
+        return self.resolve(content["application/json"]["schema"])
+
+    def sample(self, schema: dict, *, integer, big_lists: list | None = None, depth: int = 0):
+        """A body of `schema`'s shape with every integer `integer`; the first list is
+        `big_lists.pop()` items long when that is given, every other list one item."""
+        schema = self.resolve(schema)
+        kind = schema.get("type")
+        if kind == "integer":
+            return integer
+        if kind == "array":
+            if big_lists:
+                return [1] * big_lists.pop()  # refused by its length, whatever its items
+            return [self.sample(schema.get("items", {}), integer=integer, depth=depth + 1)]
+        if kind == "object" or "properties" in schema:
+            if depth > 3:
+                return {}
+            return {
+                name: self.sample(field, integer=integer, big_lists=big_lists, depth=depth + 1)
+                for name, field in schema.get("properties", {}).items()
+            }
+        if kind == "number":
+            return 1
+        if kind == "boolean":
+            return True
+        if "enum" in schema:
+            return schema["enum"][0]
+        return "x"
+
+    def has(self, schema: dict, kind: str, depth: int = 0) -> bool:
+        schema = self.resolve(schema)
+        if schema.get("type") == kind:
+            return True
+        if depth > 3:
+            return False
+        children = list(schema.get("properties", {}).values())
+        if "items" in schema:
+            children.append(schema["items"])
+        return any(self.has(child, kind, depth + 1) for child in children)
+
+
+@pytest.fixture
+def routes(west_records, admin_user):
+    lead_form = lead_form_create(actor=admin_user, data={"name": "Website"})
+    return Routes(west_records, lead_form.public_key)
+
+
+@pytest.fixture
+def callers(charlie, admin_user, west_records):
+    """(name, page client, API client) for an anonymous visitor, a rep and an administrator."""
+    # A failing view answers 500 as in production, so that every failure is listed.
+    found = [("anonymous", Client(raise_request_exception=False), Client())]
+    for user in (charlie, admin_user):
+        page = Client(raise_request_exception=False)
+        page.force_login(user)
+        _key, secret = api_key_create(user=user, name="hostile input")
+        integration = Client(
+            headers={"Authorization": f"Bearer {secret}"}, raise_request_exception=False
+        )
+        found.append((user.username, page, integration))
+    return found
+
+
+def _problem(response, *, api: bool, refused: bool) -> str | None:
+    """What is wrong with an answer to hostile input, or None."""
+    status = response.status_code
+    if status >= 500:
+        return f"answered {status}"
+    if refused and not 400 <= status < 500:
+        return f"answered {status}, not a 4xx"
+    if api and status >= 400:
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return f"answered {status} without a JSON body"
+        if not (isinstance(body, dict) and {"code", "message", "details"} <= set(body)):
+            return f"answered {status} without {{code, message, details}}"
+    return None
+
+
+def test_huge_integers_in_query_parameters_never_fail(routes, callers):
+    failures = []
+    for who, page, integration in callers:
+        for index, path in enumerate(routes.pages()):
+            number = HUGE[index % len(HUGE)]
+            response = page.get(path, dict.fromkeys(INT_NAMES, number))
+            if problem := _problem(response, api=False, refused=False):
+                failures.append(f"{who} GET {path}?…={number}: {problem}")
+        for index, (method, path, operation) in enumerate(routes.operations()):
+            names = routes.int_query_parameters(operation)
+            if method != "get" or not names:
+                continue
+            number = HUGE[index % len(HUGE)]
+            response = integration.get(path, dict.fromkeys(names, number))
+            if problem := _problem(response, api=True, refused=True):
+                failures.append(f"{who} GET {path}?{','.join(names)}={number}: {problem}")
+
+    assert not failures, "\n".join(failures)
+
+
+def test_nul_and_broken_utf8_in_the_query_string_never_fail(routes, callers):
+    failures = []
+    for who, page, integration in callers:
+        paths = [(page, p, False) for p in routes.pages()]
+        paths += [(integration, p, True) for m, p, _o in routes.operations() if m == "get"]
+        for client, path, is_api in paths:
+            response = client.get(path, {"q": "a\x00", "owner_id": "1\x00"})
+            if problem := _problem(response, api=is_api, refused=True):
+                failures.append(f"{who} GET {path}?q=NUL: {problem}")
+            response = client.get(path, QUERY_STRING="q=%ED%A0%80%FF&owner_id=%C0%AF")
+            if problem := _problem(response, api=is_api, refused=False):
+                failures.append(f"{who} GET {path}?q=<not UTF-8>: {problem}")
+
+    assert not failures, "\n".join(failures)
+
+
+HOSTILE_BODIES = {
+    "nested 1,100 levels": deep_json(),
+    "nested in an object": '{"full_name": ' + deep_json() + "}",
+    "a lone surrogate": '{"full_name": "\\ud800x", "name": "\\udfff", "title": "x"}',
+    "a NUL": '{"full_name": "a\\u0000", "name": "b\\u0000"}',
+}
+
+
+# Django splits parameters off the content type; "+json" types are JSON too. One per route in turn.
+JSON_TYPES = ("application/json", "application/json; charset=utf-8", "application/merge-patch+json")
+
+
+def test_hostile_json_bodies_are_refused_on_every_route(routes, callers):
+    failures = []
+    for who, page, integration in callers:
+        targets = [(page, "post", p) for p in routes.pages()]
+        targets += [(integration, m, p) for m, p, _o in routes.operations() if m != "get"]
+        for index, (client, method, path) in enumerate(targets):
+            content_type = JSON_TYPES[index % len(JSON_TYPES)]
+            for label, body in HOSTILE_BODIES.items():
+                response = getattr(client, method)(path, body, content_type=content_type)
+                # Whoever posts JSON is answered in JSON, pages included.
+                if problem := _problem(response, api=True, refused=True):
+                    failures.append(f"{who} {method.upper()} {path} with {label}: {problem}")
+
+    assert not failures, "\n".join(failures)
+
+
+def test_pages_survive_form_posts_of_huge_integers(routes, callers):
+    failures = []
+    for who, page, _integration in callers:
+        for index, path in enumerate(routes.pages()):
+            number = str(HUGE[index % len(HUGE)])
+            response = page.post(path, dict.fromkeys(INT_NAMES, number))
+            if problem := _problem(response, api=False, refused=False):
+                failures.append(f"{who} POST {path} ({number}): {problem}")
+
+    assert not failures, "\n".join(failures)
+
+
+def test_api_refuses_bodies_of_huge_integers(routes, callers):
+    failures = []
+    for who, _page, integration in callers[1:]:
+        for index, (method, path, operation) in enumerate(routes.operations()):
+            schema = routes.body_schema(operation)
+            if (
+                method == "get"
+                or method == "delete"
+                or not schema
+                or not routes.has(schema, "integer")
+            ):
+                continue
+            number = HUGE[index % len(HUGE)]
+            body = json.dumps(routes.sample(schema, integer=number))
+            response = getattr(integration, method)(path, body, content_type="application/json")
+            if problem := _problem(response, api=True, refused=True):
+                failures.append(f"{who} {method.upper()} {path} with {number}: {problem}")
+
+    assert not failures, "\n".join(failures)
+
+
+def test_api_refuses_lists_of_a_million_items(routes, callers):
+    failures = []
+    _who, _page, integration = callers[-1]  # the administrator may call every operation
+    for method, path, operation in routes.operations():
+        schema = routes.body_schema(operation)
+        if method in ("get", "delete") or not schema or not routes.has(schema, "array"):
+            continue
+        body = json.dumps(routes.sample(schema, integer=1, big_lists=[MILLION]))
+        response = getattr(integration, method)(path, body, content_type="application/json")
+        if problem := _problem(response, api=True, refused=True):
+            failures.append(f"{method.upper()} {path}: {problem}")
+
+    assert not failures, "\n".join(failures)
+
+
+# --- The reproducers of issue 10 -----------------------------------------------------------------
+
+
+@pytest.fixture
+def as_alice(alice):
+    return client_for(alice)
+
+
+@pytest.mark.parametrize("filter_name", ["owner_id", "team_id", "tag_id"])
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**30])
+def test_api_lists_refuse_filters_beyond_64_bits(as_alice, filter_name, value):
+    for path in ("/persons", "/companies"):
+        response = as_alice.get(path, {filter_name: value})
+
+        assert response.status_code == 422, path
+        assert list(response.json()["details"]) == [filter_name]
+
+
+def test_receivables_refuse_an_owner_beyond_64_bits(as_alice):
+    response = as_alice.get("/receivables", {"owner_id": 2**63})
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
+def test_a_tag_id_beyond_64_bits_is_refused_and_nothing_is_saved(as_alice):
+    response = as_alice.post("/persons", {"full_name": "张伟", "tag_ids": [2**63]})
+
+    assert response.status_code == 422
+    assert list(response.json()["details"]) == ["tag_ids.0"]
+    assert not Person.objects.exists()
+
+
+def test_a_million_tag_ids_are_refused_by_their_number(as_alice):
+    response = as_alice.post("/persons", {"full_name": "张伟", "tag_ids": [1] * MILLION})
+
+    assert response.status_code == 422
+    assert response.json()["details"] == {"tag_ids": [f"Give at most {MAX_TAG_IDS} entries."]}
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200c\u200d", "\u2060\ufeff", " \u3164 ", "\u0301"])
+def test_a_tag_named_only_of_invisible_characters_is_refused(admin_user, name):
+    response = client_for(admin_user).post("/tags", {"name": name})
+
+    assert response.status_code == 422
+    assert response.json()["details"] == {"name": ["Enter a name."]}
+    assert not Tag.objects.exists()
+
+
+def test_a_person_named_only_of_invisible_characters_is_refused(as_alice):
+    response = as_alice.post("/persons", {"full_name": "\u200b\u202e\u200b"})
+
+    assert response.status_code == 422
+    assert response.json()["details"] == {"full_name": ["Enter a name."]}
+
+
+def test_direction_overrides_are_removed_from_names(as_alice):
+    response = as_alice.post("/persons", {"full_name": "张伟\u202egpj.exe"})
+
+    assert response.status_code == 201
+    assert Person.objects.get().full_name == "张伟gpj.exe"
+
+
+@pytest.mark.parametrize(
+    "website",
+    ["javascript:alert(1)", "JavaScript:alert(1)", "java\tscript:alert(1)", "data:text/html,x"],
+)
+def test_a_company_website_must_be_a_web_address(as_alice, website):
+    response = as_alice.post("/companies", {"name": "东方贸易", "website": website})
+
+    assert response.status_code == 422
+    assert response.json()["details"] == {
+        "website": ["Enter a web address starting with http:// or https://."]
+    }
+    assert not Company.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "website", ["https://dongfang.cn/about", "http://例子.中国", "dongfang.cn"]
+)
+def test_a_company_website_may_be_http_https_or_a_bare_host(as_alice, website):
+    response = as_alice.post("/companies", {"name": "东方贸易", "website": website})
+
+    assert response.status_code == 201
+    assert Company.objects.get().website == website
+
+
+def test_the_company_form_refuses_a_javascript_website(client, alice):
+    client.force_login(alice)
+
+    response = client.post(
+        reverse("customers:company_create"),
+        {"name": "东方贸易", "website": "javascript:alert(document.cookie)"},
+    )
+
+    assert response.status_code == 200
+    assert "Enter a web address starting with http:// or https://." in response.content.decode()
+    assert not Company.objects.exists()
+
+
+def test_an_import_row_with_a_javascript_website_is_rejected(db):
+    cleaner = RowCleaner("companies", {"公司": "name", "网址": "website"}, columns=["公司", "网址"])
+
+    assert cleaner.clean(["东方贸易", "javascript:alert(1)"]).reasons == [
+        "网址: Enter a web address starting with http:// or https://."
+    ]
+    assert cleaner.clean(["东方贸易", "dongfang.cn"]).fields["website"] == "dongfang.cn"
+
+
+def test_import_rows_refuse_text_the_database_cannot_store_and_drop_overrides(db):
+    cleaner = RowCleaner("companies", {"公司": "name"}, columns=["公司"])
+
+    assert cleaner.clean(["东方\x00贸易"]).reasons == [
+        "公司: Text may not contain the NUL character."
+    ]
+    assert cleaner.clean(["东方\ud800贸易"]).reasons == [
+        "公司: Text may not contain a lone surrogate character (U+D800 to U+DFFF)."
+    ]
+    assert cleaner.clean(["\u202e东方贸易"]).fields["name"] == "东方贸易"
+    assert cleaner.clean(["\u200b\u200b"]).reasons == ["name: This field is required."]
