@@ -28,8 +28,10 @@ from rapport.api.api import api
 from rapport.api.tests.conftest import client_for
 from rapport.core.schema_types import MAX_TAG_IDS
 from rapport.customers.models import Company, Person, Tag
+from rapport.customers.services import person_create
 from rapport.dataio.services.imports.rows import RowCleaner
 from rapport.sales.services.leads.settings import lead_form_create
+from rapport.sales.services.orders import order_create
 
 # charlie's records of every kind, shared with the cross-team test so both probe the same data.
 from tests.security.test_cross_team_access import SHARED, kind_of
@@ -231,10 +233,12 @@ def _problem(response, *, api: bool, refused: bool) -> str | None:
 
 def test_huge_integers_in_query_parameters_never_fail(routes, callers):
     failures = []
+    shown = 0
     for who, page, integration in callers:
         for index, path in enumerate(routes.pages()):
             number = HUGE[index % len(HUGE)]
             response = page.get(path, dict.fromkeys(INT_NAMES, number))
+            shown += who == "charlie" and response.status_code == 200
             if problem := _problem(response, api=False, refused=False):
                 failures.append(f"{who} GET {path}?…={number}: {problem}")
         for index, (method, path, operation) in enumerate(routes.operations()):
@@ -247,6 +251,9 @@ def test_huge_integers_in_query_parameters_never_fail(routes, callers):
                 failures.append(f"{who} GET {path}?{','.join(names)}={number}: {problem}")
 
     assert not failures, "\n".join(failures)
+    # Guards the probe: the rep's pages, with his own record ids, really ran their views (the
+    # others are forms answering 405 to GET, or settings pages a rep may not open).
+    assert shown > len(routes.pages()) / 3
 
 
 def test_nul_and_broken_utf8_in_the_query_string_never_fail(routes, callers):
@@ -461,3 +468,24 @@ def test_import_rows_refuse_text_the_database_cannot_store_and_drop_overrides(db
     ]
     assert cleaner.clean(["\u202e东方贸易"]).fields["name"] == "东方贸易"
     assert cleaner.clean(["\u200b\u200b"]).reasons == ["name: This field is required."]
+
+
+def test_deleting_a_person_that_an_order_names_is_a_409_not_a_500(alice, as_alice, client):
+    # Found by the form-post probe above: the database protects the order's customer.
+    person = person_create(actor=alice, data={"full_name": "张伟"})
+    order_create(
+        actor=alice,
+        data={
+            "person_id": person.pk,
+            "lines": [{"description": "Tea", "quantity": 1, "unit_price": "100.00"}],
+        },
+    )
+    client.force_login(alice)
+
+    api_response = as_alice.delete(f"/persons/{person.pk}")
+    page_response = client.post(reverse("customers:person_delete", args=[person.pk]))
+
+    assert api_response.status_code == 409
+    assert api_response.json()["code"] == "in_use"
+    assert page_response.status_code == 302
+    assert Person.objects.filter(pk=person.pk).exists()
