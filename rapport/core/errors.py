@@ -5,6 +5,8 @@ The API turns it into a 4xx JSON body `{code, message, details}`; the web UI int
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class ApplicationError(Exception):
     status = 400
@@ -48,3 +50,22 @@ class PermissionDenied(ApplicationError):
 
     def __init__(self, message: str):
         super().__init__("permission_denied", message)
+
+
+def check_version(record, version: int | None, message: str | None = None) -> None:
+    """Refuse an edit made on a stale copy: optimistic locking on the record's `version`.
+
+    `version` is the one the editor loaded (None: the caller did not send one, so nothing is
+    checked). `message` replaces the default wording for records that name themselves (a deal,
+    a lead, an order). Services call it after locking the row with `select_for_update`.
+    """
+    if version is not None and version != record.version:
+        raise Conflict(
+            str(message)
+            if message is not None
+            else _(
+                "Someone else changed this record while you were editing it. Reload it to see "
+                "their changes, then make yours again."
+            ),
+            {"current_version": record.version, "your_version": version},
+        )

@@ -2,8 +2,45 @@
 
 Forms only shape the browser's input into the `data` a service takes; the service checks every
 rule and raises `ValidationFailed` whose `details` map its field names to messages. The mixin puts
-those messages back next to the inputs they are about.
+those messages back next to the inputs they are about. `save_form` is how a view runs the
+service behind a form.
 """
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.utils.translation import gettext as _
+
+from rapport.core.errors import ApplicationError, Conflict, ValidationFailed
+
+Saved = TypeVar("Saved")
+
+
+def save_form(form, save: Callable[[], Saved]) -> Saved | None:
+    """Run `save()` (the service call) if the form is valid; None when the form has errors.
+
+    A refusal from the service becomes form errors: `ValidationFailed` next to the inputs it
+    names, a `Conflict` (the record changed since it was loaded) above the form, keeping what the
+    user typed so that saving again replaces the other change, any other `ApplicationError` above
+    the form. `save` reads `form.to_data()` or `form.cleaned_data` when it is called.
+    """
+    if not form.is_valid():
+        return None
+    try:
+        return save()
+    except Conflict as exc:
+        form.add_error(
+            None,
+            _("%(message)s Your changes are kept below: save again to replace theirs.")
+            % {"message": exc.message},
+        )
+        if isinstance(form, VersionedFormMixin):
+            form.keep_input_with_version(exc.details.get("current_version"))
+    except ValidationFailed as exc:
+        form.apply_service_errors(exc.details)
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+    return None
 
 
 class ServiceErrorsMixin:

@@ -26,7 +26,7 @@ from rapport.core.cleaning import (
     reject_unknown,
     visible_text,
 )
-from rapport.core.errors import ApplicationError, Conflict
+from rapport.core.errors import ApplicationError, check_version
 from rapport.core.events import publish
 from rapport.customers import search
 from rapport.customers.events import CompanyCreated, CompanyUpdated, PersonCreated, PersonUpdated
@@ -305,17 +305,6 @@ def _clean_employments(actor: User, data: dict, errors: FieldErrors) -> list[dic
     return _with_one_primary(cleaned)
 
 
-def _check_version(instance, version: int | None) -> None:
-    if version is not None and version != instance.version:
-        raise Conflict(
-            _(
-                "Someone else changed this record while you were editing it. Reload it to see "
-                "their changes, then make yours again."
-            ),
-            {"current_version": instance.version, "your_version": version},
-        )
-
-
 def _replace_addresses(*, person=None, company=None, addresses: list[dict]) -> None:
     owner = {"person": person} if person is not None else {"company": company}
     Address.objects.filter(**owner).delete()
@@ -431,7 +420,7 @@ def person_update(*, actor: User, person: Person, data: dict, version: int | Non
     """
     # Re-read under a row lock so two concurrent saves cannot both pass the version check.
     person = Person.objects.select_for_update().get(pk=person.pk)
-    _check_version(person, version)
+    check_version(person, version)
     cleaned = _clean_person(actor, data, instance=person)
     changed = [f for f, v in cleaned["columns"].items() if getattr(person, f) != v]
     for field, value in cleaned["columns"].items():
@@ -529,7 +518,7 @@ def company_create(*, actor: User, data: dict) -> Company:
 @transaction.atomic
 def company_update(*, actor: User, company: Company, data: dict, version: int | None) -> Company:
     company = Company.objects.select_for_update().get(pk=company.pk)
-    _check_version(company, version)
+    check_version(company, version)
     cleaned = _clean_company(actor, data, instance=company)
     changed = [f for f, v in cleaned["columns"].items() if getattr(company, f) != v]
     for field, value in cleaned["columns"].items():

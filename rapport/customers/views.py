@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rapport.accounts.models import Team, User
-from rapport.core.errors import ApplicationError, Conflict, ValidationFailed
+from rapport.core.errors import ApplicationError
+from rapport.core.forms import save_form
 from rapport.customers import services
 from rapport.customers.duplicates import likely_duplicates
 from rapport.customers.forms import (
@@ -190,26 +191,6 @@ def company_detail_page(request, pk: int):
 # --- Create and edit -----------------------------------------------------------------------------
 
 
-def _save(form, save) -> object | None:
-    """Run the service with the form's data; on refusal, put its messages on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        return save(form.to_data())
-    except Conflict as exc:
-        form.add_error(
-            None,
-            _("%(message)s Your changes are kept below: save again to replace theirs.")
-            % {"message": exc.message},
-        )
-        form.keep_input_with_version(exc.details.get("current_version"))
-    except ValidationFailed as exc:
-        form.apply_service_errors(exc.details)
-    except ApplicationError as exc:
-        form.add_error(None, exc.message)
-    return None
-
-
 def _form_context(form, **extra) -> dict:
     return {"form": form, "label_choices": LABEL_CHOICES, **extra}
 
@@ -226,7 +207,9 @@ def person_create(request):
         if not request.POST.get("duplicates_checked") and form.is_valid():
             duplicates = likely_duplicates(actor, form.to_data())
         if not duplicates:
-            person = _save(form, lambda data: services.person_create(actor=actor, data=data))
+            person = save_form(
+                form, lambda: services.person_create(actor=actor, data=form.to_data())
+            )
             if person is not None:
                 messages.success(request, _("Person created."))
                 return redirect("customers:person_detail", pk=person.pk)
@@ -239,10 +222,13 @@ def person_edit(request, pk: int):
     person = found_or_404(person_detail, actor, pk)
     form = PersonForm(request.POST or None, actor=actor, instance=person)
     if request.method == "POST":
-        saved = _save(
+        saved = save_form(
             form,
-            lambda data: services.person_update(
-                actor=actor, person=person, data=data, version=form.cleaned_data.get("version")
+            lambda: services.person_update(
+                actor=actor,
+                person=person,
+                data=form.to_data(),
+                version=form.cleaned_data.get("version"),
             ),
         )
         if saved is not None:
@@ -269,7 +255,7 @@ def company_create(request):
     actor = request.user
     form = CompanyForm(request.POST or None, actor=actor)
     if request.method == "POST":
-        company = _save(form, lambda data: services.company_create(actor=actor, data=data))
+        company = save_form(form, lambda: services.company_create(actor=actor, data=form.to_data()))
         if company is not None:
             messages.success(request, _("Company created."))
             return redirect("customers:company_detail", pk=company.pk)
@@ -282,10 +268,13 @@ def company_edit(request, pk: int):
     company = found_or_404(company_detail, actor, pk)
     form = CompanyForm(request.POST or None, actor=actor, instance=company)
     if request.method == "POST":
-        saved = _save(
+        saved = save_form(
             form,
-            lambda data: services.company_update(
-                actor=actor, company=company, data=data, version=form.cleaned_data.get("version")
+            lambda: services.company_update(
+                actor=actor,
+                company=company,
+                data=form.to_data(),
+                version=form.cleaned_data.get("version"),
             ),
         )
         if saved is not None:
@@ -315,7 +304,7 @@ def tag_list(request):
     require_settings_manager(request.user)
     form = TagForm(request.POST or None)
     if request.method == "POST":
-        tag = _save(form, lambda data: services.tag_create(actor=request.user, data=data))
+        tag = save_form(form, lambda: services.tag_create(actor=request.user, data=form.to_data()))
         if tag is not None:
             messages.success(request, _("Tag created."))
             return redirect("customers:tag_list")
@@ -328,8 +317,8 @@ def tag_edit(request, pk: int):
     tag = found_or_404(get_tag, pk)
     form = TagForm(request.POST or None, initial={"name": tag.name, "color": tag.color})
     if request.method == "POST":
-        saved = _save(
-            form, lambda data: services.tag_update(actor=request.user, tag=tag, data=data)
+        saved = save_form(
+            form, lambda: services.tag_update(actor=request.user, tag=tag, data=form.to_data())
         )
         if saved is not None:
             messages.success(request, _("Tag saved."))
@@ -366,8 +355,8 @@ def custom_field_create(request):
     require_settings_manager(request.user)
     form = CustomFieldForm(request.POST or None)
     if request.method == "POST":
-        saved = _save(
-            form, lambda data: services.custom_field_create(actor=request.user, data=data)
+        saved = save_form(
+            form, lambda: services.custom_field_create(actor=request.user, data=form.to_data())
         )
         if saved is not None:
             messages.success(request, _("Custom field created."))
@@ -381,10 +370,10 @@ def custom_field_edit(request, pk: int):
     definition = found_or_404(get_custom_field, pk)
     form = CustomFieldForm(request.POST or None, instance=definition)
     if request.method == "POST":
-        saved = _save(
+        saved = save_form(
             form,
-            lambda data: services.custom_field_update(
-                actor=request.user, definition=definition, data=data
+            lambda: services.custom_field_update(
+                actor=request.user, definition=definition, data=form.to_data()
             ),
         )
         if saved is not None:

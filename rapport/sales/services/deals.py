@@ -57,7 +57,7 @@ from rapport.core.cleaning import (
     parse_int,
     reject_unknown,
 )
-from rapport.core.errors import ApplicationError, Conflict, NotFound
+from rapport.core.errors import ApplicationError, NotFound, check_version
 from rapport.core.events import publish
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 from rapport.sales.events import DealWon
@@ -375,15 +375,11 @@ def _save_lines(deal: Deal, lines: list[dict]) -> None:
     DealLine.objects.bulk_create(DealLine(deal=deal, **line) for line in lines)
 
 
-def _check_version(deal: Deal, version: int | None) -> None:
-    if version is not None and version != deal.version:
-        raise Conflict(
-            _(
-                "Someone else changed this deal while you were looking at it. Reload it to see "
-                "their changes, then make yours again."
-            ),
-            {"current_version": deal.version, "your_version": version},
-        )
+# How `check_version` refuses an edit of a stale deal.
+STALE_DEAL = gettext_lazy(
+    "Someone else changed this deal while you were looking at it. Reload it to see "
+    "their changes, then make yours again."
+)
 
 
 def _locked(deal: Deal) -> Deal:
@@ -461,7 +457,7 @@ def deal_update(*, actor: User, deal: Deal, data: dict, version: int | None = No
     `version` is the version the editor loaded; None skips the check.
     """
     deal = _locked(deal)
-    _check_version(deal, version)
+    check_version(deal, version, STALE_DEAL)
     cleaned = _clean_deal(actor, data, instance=deal)
     columns = cleaned["columns"]
     if cleaned["lines"] is not None and "amount" not in columns:
@@ -620,7 +616,7 @@ def deal_move_stage(
     needs `lost_reason_id`. Moving to the stage it is in changes nothing.
     """
     deal = _locked(deal)
-    _check_version(deal, version)
+    check_version(deal, version, STALE_DEAL)
     _ensure_open(deal)
     if stage.pipeline_id != deal.pipeline_id:
         raise invalid("stage_id", _("Choose a stage of the deal's pipeline."))
@@ -697,7 +693,7 @@ def _closing_stage_or_fail(deal: Deal, kind: str) -> Stage:
 def deal_win(*, actor: User, deal: Deal, note: str = "", version: int | None = None) -> Deal:
     """Move an open deal to its pipeline's won stage; publishes `DealWon`."""
     deal = _locked(deal)
-    _check_version(deal, version)
+    check_version(deal, version, STALE_DEAL)
     _ensure_open(deal)
     stage = _closing_stage_or_fail(deal, StageKind.WON)
     return _close(actor=actor, deal=deal, stage=stage, status=DealStatus.WON, note=note)
@@ -709,7 +705,7 @@ def deal_lose(
 ) -> Deal:
     """Move an open deal to its pipeline's lost stage, with the reason (required) and a note."""
     deal = _locked(deal)
-    _check_version(deal, version)
+    check_version(deal, version, STALE_DEAL)
     _ensure_open(deal)
     reason = _clean_lost_reason(reason_id)
     stage = _closing_stage_or_fail(deal, StageKind.LOST)
@@ -725,7 +721,7 @@ def deal_reopen(
     """Put a won or lost deal back into an open stage: `stage`, else the open stage it was closed
     from, else the pipeline's first. It takes that stage's probability."""
     deal = _locked(deal)
-    _check_version(deal, version)
+    check_version(deal, version, STALE_DEAL)
     if deal.status == DealStatus.OPEN:
         raise ApplicationError("deal_open", _("This deal is already open."))
     if stage is None:

@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from rapport.core.errors import ApplicationError, ValidationFailed
+from rapport.core.errors import ValidationFailed
+from rapport.core.forms import save_form
 from rapport.sales.forms.orders import PriceListForm, PriceListItemForm, ProductForm
 from rapport.sales.selectors import catalog as selectors
 from rapport.sales.services import catalog as services
@@ -23,19 +24,6 @@ PRODUCT_OPTIONS_SHOWN = 30
 def _require_catalog_manager(user) -> None:
     if not services.can_manage_catalog(user):
         raise PermissionDenied
-
-
-def _save(form, save):
-    """Run the service with the form's data; on refusal, put its messages on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        return save(form.to_data())
-    except ValidationFailed as exc:
-        form.apply_service_errors(exc.details)
-    except ApplicationError as exc:
-        form.add_error(None, exc.message)
-    return None
 
 
 # --- Products ------------------------------------------------------------------------------------
@@ -86,7 +74,9 @@ def product_create(request):
     _require_catalog_manager(request.user)
     form = ProductForm(request.POST or None)
     if request.method == "POST":
-        product = _save(form, lambda data: services.product_create(actor=request.user, data=data))
+        product = save_form(
+            form, lambda: services.product_create(actor=request.user, data=form.to_data())
+        )
         if product is not None:
             messages.success(request, _("Product created."))
             return redirect("sales:product_list")
@@ -99,9 +89,11 @@ def product_edit(request, pk: int):
     product = found_or_404(selectors.get_product, pk)
     form = ProductForm(request.POST or None, instance=product)
     if request.method == "POST":
-        saved = _save(
+        saved = save_form(
             form,
-            lambda data: services.product_update(actor=request.user, product=product, data=data),
+            lambda: services.product_update(
+                actor=request.user, product=product, data=form.to_data()
+            ),
         )
         if saved is not None:
             messages.success(request, _("Changes saved."))
@@ -140,8 +132,8 @@ def price_list_create(request):
     _require_catalog_manager(request.user)
     form = PriceListForm(request.POST or None)
     if request.method == "POST":
-        price_list = _save(
-            form, lambda data: services.price_list_create(actor=request.user, data=data)
+        price_list = save_form(
+            form, lambda: services.price_list_create(actor=request.user, data=form.to_data())
         )
         if price_list is not None:
             messages.success(request, _("Price list created."))
@@ -155,10 +147,10 @@ def price_list_edit(request, pk: int):
     price_list = found_or_404(selectors.get_price_list, pk)
     form = PriceListForm(request.POST or None, instance=price_list)
     if request.method == "POST":
-        saved = _save(
+        saved = save_form(
             form,
-            lambda data: services.price_list_update(
-                actor=request.user, price_list=price_list, data=data
+            lambda: services.price_list_update(
+                actor=request.user, price_list=price_list, data=form.to_data()
             ),
         )
         if saved is not None:

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rapport.accounts.models import Role, Team
 from rapport.core.cleaning import parse_date_or
-from rapport.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
+from rapport.core.forms import save_form
 from rapport.customers.selectors import CustomerFilters, persons_list
 from rapport.sales.forms.deals import DealForm, LoseForm, NameForm, QuotaForm, StageForm
 from rapport.sales.models import DealStatus, Priority, QuotaPeriod, StageKind
@@ -111,26 +112,6 @@ def deal_detail(request, pk: int):
     )
 
 
-def _save(form, save):
-    """Run the service with the form's data; on refusal, put its messages on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        return save(form.to_data())
-    except Conflict as exc:
-        form.add_error(
-            None,
-            _("%(message)s Your changes are kept below: save again to replace theirs.")
-            % {"message": exc.message},
-        )
-        form.keep_input_with_version(exc.details.get("current_version"))
-    except ValidationFailed as exc:
-        form.apply_service_errors(exc.details)
-    except ApplicationError as exc:
-        form.add_error(None, exc.message)
-    return None
-
-
 @login_required
 def deal_create(request):
     actor = request.user
@@ -141,7 +122,7 @@ def deal_create(request):
     }
     form = DealForm(request.POST or None, actor=actor, initial_customer=customer)
     if request.method == "POST":
-        deal = _save(form, lambda data: services.deal_create(actor=actor, data=data))
+        deal = save_form(form, lambda: services.deal_create(actor=actor, data=form.to_data()))
         if deal is not None:
             messages.success(request, _("Deal created."))
             return redirect("sales:deal_detail", pk=deal.pk)
@@ -154,10 +135,13 @@ def deal_edit(request, pk: int):
     deal = found_or_404(selectors.deal_detail, actor, pk)
     form = DealForm(request.POST or None, actor=actor, instance=deal)
     if request.method == "POST":
-        saved = _save(
+        saved = save_form(
             form,
-            lambda data: services.deal_update(
-                actor=actor, deal=deal, data=data, version=form.cleaned_data.get("version")
+            lambda: services.deal_update(
+                actor=actor,
+                deal=deal,
+                data=form.to_data(),
+                version=form.cleaned_data.get("version"),
             ),
         )
         if saved is not None:
@@ -536,7 +520,9 @@ def quota_list(request):
         if form is None:
             return HttpResponse(status=403)
         try:
-            quota = _save(form, lambda data: quota_services.quota_set(actor=actor, data=data))
+            quota = save_form(
+                form, lambda: quota_services.quota_set(actor=actor, data=form.to_data())
+            )
         except ApplicationError as exc:  # PermissionDenied for someone else's team
             form.add_error(None, exc.message)
             quota = None
@@ -588,7 +574,9 @@ def pipeline_settings(request):
     require_settings_manager(request.user)
     form = NameForm(request.POST or None)
     if request.method == "POST":
-        pipeline = _save(form, lambda data: services.pipeline_create(actor=request.user, data=data))
+        pipeline = save_form(
+            form, lambda: services.pipeline_create(actor=request.user, data=form.to_data())
+        )
         if pipeline is not None:
             messages.success(request, _("Pipeline created."))
             return redirect("sales:pipeline_edit", pk=pipeline.pk)
@@ -606,9 +594,11 @@ def pipeline_edit(request, pk: int):
     pipeline = found_or_404(selectors.get_pipeline, pk)
     form = StageForm(request.POST or None, prefix="new")
     if request.method == "POST":
-        stage = _save(
+        stage = save_form(
             form,
-            lambda data: services.stage_create(actor=request.user, pipeline=pipeline, data=data),
+            lambda: services.stage_create(
+                actor=request.user, pipeline=pipeline, data=form.to_data()
+            ),
         )
         if stage is not None:
             messages.success(request, _("Stage added."))
@@ -703,8 +693,8 @@ def lost_reason_settings(request):
     require_settings_manager(request.user)
     form = NameForm(request.POST or None)
     if request.method == "POST":
-        reason = _save(
-            form, lambda data: services.lost_reason_create(actor=request.user, data=data)
+        reason = save_form(
+            form, lambda: services.lost_reason_create(actor=request.user, data=form.to_data())
         )
         if reason is not None:
             messages.success(request, _("Lost reason added."))

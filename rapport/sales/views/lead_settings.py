@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rapport.core.errors import ApplicationError, ValidationFailed
+from rapport.core.forms import save_form
 from rapport.sales.forms.leads import (
     FIELD_TYPE_LABELS,
     AssignmentRuleForm,
@@ -25,23 +25,6 @@ from rapport.sales.selectors import leads as selectors
 from rapport.sales.services import leads as services
 from rapport.web.htmx import found_or_404, require_settings_manager
 
-
-def _save(form, save):
-    """Run the service with the form's data; on refusal, put its messages on the form.
-
-    Settings carry no version, so unlike the lead pages there is no edit conflict to report.
-    """
-    if not form.is_valid():
-        return None
-    try:
-        return save()
-    except ValidationFailed as exc:
-        form.apply_service_errors(exc.details)
-    except ApplicationError as exc:
-        form.add_error(None, exc.message)
-    return None
-
-
 # --- Settings: scoring rules ---------------------------------------------------------------------
 
 
@@ -51,7 +34,7 @@ def scoring_rule_list(request):
     require_settings_manager(request.user)
     form = ScoringRuleForm(request.POST or None)
     if request.method == "POST":
-        rule = _save(
+        rule = save_form(
             form,
             lambda: services.lead_scoring_rule_create(actor=request.user, data=form.to_data()),
         )
@@ -72,7 +55,7 @@ def scoring_rule_edit(request, pk: int):
     rule = found_or_404(selectors.get_scoring_rule, pk)
     form = ScoringRuleForm(request.POST or None, instance=rule)
     if request.method == "POST":
-        saved = _save(
+        saved = save_form(
             form,
             lambda: services.lead_scoring_rule_update(
                 actor=request.user, rule=rule, data=form.to_data()
@@ -107,7 +90,7 @@ def assignment_rule_list(request):
     require_settings_manager(request.user)
     form = AssignmentRuleForm(request.POST or None)
     if request.method == "POST":
-        rule = _save(
+        rule = save_form(
             form,
             lambda: services.lead_assignment_rule_create(actor=request.user, data=form.to_data()),
         )
@@ -128,7 +111,7 @@ def assignment_rule_edit(request, pk: int):
     rule = found_or_404(selectors.get_assignment_rule, pk)
     form = AssignmentRuleForm(request.POST or None, instance=rule)
     if request.method == "POST":
-        saved = _save(
+        saved = save_form(
             form,
             lambda: services.lead_assignment_rule_update(
                 actor=request.user, rule=rule, data=form.to_data()
@@ -193,7 +176,7 @@ def lead_form_create(request):
     require_settings_manager(request.user)
     form = LeadFormDesignForm(request.POST or None, initial_fields=services.default_form_fields())
     if request.method == "POST":
-        lead_form = _save(
+        lead_form = save_form(
             form, lambda: services.lead_form_create(actor=request.user, data=form.to_data())
         )
         if lead_form is not None:
@@ -209,7 +192,7 @@ def lead_form_edit(request, pk: int):
     lead_form = found_or_404(selectors.get_lead_form, pk)
     form = LeadFormDesignForm(request.POST or None, instance=lead_form)
     if request.method == "POST":
-        saved = _save(
+        saved = save_form(
             form,
             lambda: services.lead_form_update(
                 actor=request.user, lead_form=lead_form, data=form.to_data()

@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rapport.accounts.models import Role, Team, User
 from rapport.accounts.throttling import client_address
 from rapport.activities.task_selectors import assignable_users
-from rapport.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
+from rapport.core.forms import save_form
 from rapport.customers.models import SourceChannel
 from rapport.sales.forms.leads import (
     AssignForm,
@@ -39,27 +40,6 @@ from rapport.sales.services import leads as services
 from rapport.web.htmx import found_or_404, int_or_none, page_or_first
 
 HISTORY_SHOWN = 100
-
-
-def _save(form, save):
-    """Run the service with the form's data; on refusal, put its messages on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        return save()
-    except Conflict as exc:
-        form.add_error(
-            None,
-            _("%(message)s Your changes are kept below: save again to replace theirs.")
-            % {"message": exc.message},
-        )
-        if hasattr(form, "keep_input_with_version"):
-            form.keep_input_with_version(exc.details.get("current_version"))
-    except ValidationFailed as exc:
-        form.apply_service_errors(exc.details)
-    except ApplicationError as exc:
-        form.add_error(None, exc.message)
-    return None
 
 
 def _can_assign_by_rules(user: User) -> bool:
@@ -133,7 +113,7 @@ def lead_create(request):
     actor = request.user
     form = LeadEditForm(request.POST or None, actor=actor)
     if request.method == "POST":
-        lead = _save(form, lambda: services.lead_create(actor=actor, data=form.to_data()))
+        lead = save_form(form, lambda: services.lead_create(actor=actor, data=form.to_data()))
         if lead is not None:
             messages.success(request, _("Lead created."))
             return redirect("sales:lead_detail", pk=lead.pk)
@@ -150,7 +130,7 @@ def lead_edit(request, pk: int):
         return redirect("sales:lead_detail", pk=lead.pk)
     form = LeadEditForm(request.POST or None, actor=actor, instance=lead)
     if request.method == "POST":
-        saved = _save(
+        saved = save_form(
             form,
             lambda: services.lead_update(
                 actor=actor,
@@ -226,7 +206,7 @@ def lead_event_add(request, pk: int):
     actor = request.user
     lead = found_or_404(selectors.lead_detail, actor, pk)
     form = LeadEventForm(request.POST)
-    saved = _save(
+    saved = save_form(
         form,
         lambda: services.lead_event_add(
             actor=actor,
@@ -266,7 +246,7 @@ def lead_assign(request, pk: int):
         owner = User.objects.get(pk=int(form.cleaned_data["owner_id"]))
         return services.lead_assign_to(actor=actor, lead=lead, owner=owner)
 
-    if _save(form, assign) is None:
+    if save_form(form, assign) is None:
         return _detail(request, lead, assign_form=form)
     messages.success(request, _("Lead assigned."))
     return redirect("sales:lead_detail", pk=pk)
@@ -278,7 +258,7 @@ def lead_disqualify(request, pk: int):
     actor = request.user
     lead = found_or_404(selectors.lead_detail, actor, pk)
     form = DisqualifyForm(request.POST)
-    saved = _save(
+    saved = save_form(
         form,
         lambda: services.lead_disqualify(
             actor=actor, lead=lead, reason=form.cleaned_data["reason"]
@@ -300,7 +280,7 @@ def lead_convert(request, pk: int):
         return redirect("sales:lead_detail", pk=pk)
     form = ConvertForm(request.POST or None, lead=lead)
     if request.method == "POST":
-        converted = _save(
+        converted = save_form(
             form,
             lambda: services.lead_convert(
                 actor=actor,

@@ -33,7 +33,7 @@ from rapport.accounts.models import AuditAction, User
 from rapport.accounts.services import audit_record
 from rapport.activities.services import timeline_add
 from rapport.activities.timeline_kinds import register_title
-from rapport.core.errors import Conflict, NotFound, ValidationFailed
+from rapport.core.errors import Conflict, NotFound, ValidationFailed, check_version
 from rapport.customers.models import (
     Company,
     CompanySearchTerm,
@@ -394,18 +394,6 @@ _COMPANY = _Kind(
 )
 
 
-def _check_version(record, version: int | None) -> None:
-    # The same rule and wording as the customers' edit forms.
-    if version is not None and version != record.version:
-        raise Conflict(
-            _(
-                "Someone else changed this record while you were editing it. Reload it to see "
-                "their changes, then make yours again."
-            ),
-            {"current_version": record.version, "your_version": version},
-        )
-
-
 def _kind(record_type: str) -> _Kind:
     return _PERSON if record_type == MergeRecordType.PERSON else _COMPANY
 
@@ -508,8 +496,8 @@ def _lock_pair(kind: _Kind, actor: User, survivor, other, survivor_version, othe
     if len(locked) != 2:
         raise NotFound(_("Record not found."))
     survivor, other = locked[survivor.pk], locked[other.pk]
-    _check_version(survivor, survivor_version)
-    _check_version(other, other_version)
+    check_version(survivor, survivor_version)
+    check_version(other, other_version)
     return survivor, other
 
 

@@ -11,12 +11,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.accounts.models import Team, User
 from rapport.activities import task_services
 from rapport.activities.models import Channel, TaskStatus
 from rapport.core.cleaning import FieldErrors, clean_choice, invalid, parse_int, too_long
-from rapport.core.errors import ApplicationError, Conflict
+from rapport.core.errors import ApplicationError, check_version
 from rapport.sales.models import Lead, LeadForm, LeadStatus
 from rapport.sales.models.leads import LeadCaptureChannel, LeadEvent, LeadEventKind
 from rapport.sales.selectors.leads import OPEN_STATUSES, lead_tasks
@@ -62,15 +63,11 @@ def _clean_owner(actor: User, data: dict, errors: FieldErrors) -> tuple[User | N
     return owner, team
 
 
-def _check_version(lead: Lead, version: int | None) -> None:
-    if version is not None and version != lead.version:
-        raise Conflict(
-            _(
-                "Someone else changed this lead while you were editing it. Reload it to see "
-                "their changes, then make yours again."
-            ),
-            {"current_version": lead.version, "your_version": version},
-        )
+# How `check_version` refuses an edit of a stale lead.
+STALE_LEAD = gettext_lazy(
+    "Someone else changed this lead while you were editing it. Reload it to see "
+    "their changes, then make yours again."
+)
 
 
 # --- Create, update, history ---------------------------------------------------------------------
@@ -161,7 +158,7 @@ def lead_update(*, actor: User, lead: Lead, data: dict, version: int | None) -> 
     `lead_assign_to`.
     """
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
-    _check_version(lead, version)
+    check_version(lead, version, STALE_LEAD)
     if lead.status == LeadStatus.CONVERTED:
         raise LeadClosed(_("This lead was converted; it can no longer be changed."))
     errors = FieldErrors()

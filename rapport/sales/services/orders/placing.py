@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from rapport.accounts.models import User
 from rapport.activities.services import timeline_add
 from rapport.core.cleaning import FieldErrors, clean_text, reject_unknown
-from rapport.core.errors import ApplicationError, Conflict
+from rapport.core.errors import ApplicationError, check_version
 from rapport.customers.models import Company, Person
 from rapport.sales.models import Deal, Instalment, Order, OrderLine, OrderStatus
 from rapport.sales.services.orders.cleaning import (
@@ -155,11 +155,9 @@ def order_update(*, actor: User, order: Order, data: dict, version: int | None =
     """Change the notes of any order; lines, price list and instalments only while it is placed
     and nothing has been paid. The customer and the order date never change."""
     order = Order.objects.select_for_update().get(pk=order.pk)
-    if version is not None and version != order.version:
-        raise Conflict(
-            _("Someone else changed this order while you were editing it. Reload it."),
-            {"current_version": order.version, "your_version": version},
-        )
+    check_version(
+        order, version, _("Someone else changed this order while you were editing it. Reload it.")
+    )
     errors = FieldErrors()
     reject_unknown(data, ("notes", *EDITABLE_WHILE_OPEN), errors)
     errors.raise_if_any()
