@@ -8,15 +8,21 @@
 Selectors in each app build their querysets with `visible_records_q`; nothing else decides.
 A record that belongs to a person and/or a company (an interaction, a timeline entry) follows
 them through `linked_records_q`.
+
+Ownership is access (an owner sees the record, and so does the owner's team), so who may be made
+a record's owner is decided here too, once: `assignable_owners` for the choices a form or a list
+offers, `may_own` and `check_owner_assignable` / `clean_owner` for the checks of services.
 """
 
 import functools
 import operator
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from rapport.accounts.models import User
+from rapport.accounts.models import Team, User
+from rapport.core.cleaning import FieldErrors, parse_int
 from rapport.core.errors import PermissionDenied
 
 
@@ -68,6 +74,90 @@ def linked_records_q(
         user, owner_field=f"{company_field}__owner", team_field=f"{company_field}__team"
     )
     return person_visible | (Q(**{f"{person_field}__isnull": True}) & company_visible)
+
+
+def assignable_owners(actor: User) -> QuerySet[User]:
+    """Who `actor` may make a record's owner, or hand work (a task) to.
+
+    The one rule: administrators any active user; sales managers and representatives themselves
+    and the active members of their own team; a user without a team only themselves. Every
+    service, form, view and endpoint that sets an owner or an assignee asks this (or `may_own`,
+    its test for one user already loaded).
+    """
+    users = User.objects.filter(is_active=True)
+    if not actor.is_authenticated or not actor.is_active:
+        return users.none()
+    if not actor.is_administrator:
+        mine = Q(pk=actor.pk)
+        users = users.filter(mine | Q(team_id=actor.team_id) if actor.team_id else mine)
+    return users.order_by("first_name", "last_name", "username")
+
+
+def may_own(actor: User, owner: User) -> bool:
+    """`assignable_owners(actor)` contains `owner`, decided without a query."""
+    if not (actor.is_authenticated and actor.is_active and owner.is_active):
+        return False
+    if actor.is_administrator or owner.pk == actor.pk:
+        return True
+    return actor.team_id is not None and owner.team_id == actor.team_id
+
+
+def may_own_team(actor: User, team: Team) -> bool:
+    """Whether `actor` may put a record in `team`: administrators any team, others their own."""
+    return actor.is_administrator or (actor.team_id is not None and team.pk == actor.team_id)
+
+
+def check_owner_assignable(
+    actor: User,
+    owner: User,
+    team: Team | None = None,
+    *,
+    errors: FieldErrors | None = None,
+    field: str = "owner_id",
+) -> None:
+    """Refuse to make `owner` (and `team`, when given) a record's owner unless `actor` may.
+
+    The refusal is a message on `field` ("owner_id") and "team_id": added to `errors` when the
+    caller collects a whole form's errors, else raised at once as `ValidationFailed`.
+    """
+    collected = FieldErrors() if errors is None else errors
+    if not owner.is_active:
+        collected.add(field, _("There is no such active user."))
+    elif not may_own(actor, owner):
+        collected.add(field, _("You can only give records to members of your team."))
+    if team is not None and not may_own_team(actor, team):
+        collected.add("team_id", _("You can only assign records to your own team."))
+    if errors is None:
+        collected.raise_if_any()
+
+
+def clean_owner(
+    actor: User, owner_id: Any, errors: FieldErrors, *, field: str = "owner_id"
+) -> User | None:
+    """The active user `owner_id` names, if `actor` may make them an owner; else None, with the
+    reason added to `errors` on `field`."""
+    pk = parse_int(owner_id)
+    owner = User.objects.filter(pk=pk, is_active=True).first() if pk else None
+    if owner is None:
+        errors.add(field, _("There is no such active user."))
+        return None
+    if not may_own(actor, owner):
+        errors.add(field, _("You can only give records to members of your team."))
+        return None
+    return owner
+
+
+def clean_owner_team(actor: User, team_id: Any, errors: FieldErrors) -> Team | None:
+    """The team `team_id` names, if `actor` may put records in it; else None, with the reason
+    added to `errors` on "team_id"."""
+    pk = parse_int(team_id)
+    team = Team.objects.filter(pk=pk).first() if pk else None
+    if team is None:
+        errors.add("team_id", _("There is no such team."))
+    elif not may_own_team(actor, team):
+        errors.add("team_id", _("You can only assign records to your own team."))
+        return None
+    return team
 
 
 def can_manage_settings(user: User) -> bool:

@@ -48,7 +48,8 @@ class AuditEventOut(Schema):
     "/audit",
     response={200: Page[AuditEventOut], **error_responses(403, 422)},
     description="The audit log, newest first: merges and their undo, imports started and "
-    "undone, exports, API keys created and revoked. Administrators only.",
+    "undone, exports, persons and companies deleted, API keys created and revoked. "
+    "Administrators only.",
 )
 def audit_list(request: HttpRequest, query: Query[AuditQuery]):
     events = audit_events_for(

@@ -96,6 +96,7 @@ class AuditAction(models.TextChoices):
     IMPORT_STARTED = "import_started", _("Import started")
     IMPORT_UNDONE = "import_undone", _("Import undone")
     EXPORT = "export", _("Records exported")
+    RECORD_DELETED = "record_deleted", _("Record deleted")
     API_KEY_CREATED = "api_key_created", _("API key created")
     API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
 

@@ -4,8 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rapport.accounts.access import assignable_owners
 from rapport.activities.models import Channel, Direction, TaskPriority
-from rapport.activities.task_selectors import assignable_users
 
 
 def _now_local() -> str:
@@ -116,7 +116,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args, actor, task=None, **kwargs):
         super().__init__(*args, **kwargs)
-        users = list(assignable_users(actor))
+        users = list(assignable_owners(actor))
         if task is not None and task.assignee not in users:
             users.append(task.assignee)  # e.g. given to them by an administrator
         self.fields["assignee_id"].choices = [(str(u.pk), str(u)) for u in users]

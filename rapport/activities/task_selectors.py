@@ -136,18 +136,6 @@ def open_tasks_for_customer(
     )
 
 
-def assignable_users(actor: User) -> QuerySet[User]:
-    """Who `actor` may give a task to: administrators anyone active; others themselves and
-    the active members of their team."""
-    users = User.objects.filter(is_active=True)
-    if not actor.is_administrator:
-        allowed = Q(pk=actor.pk)
-        if actor.team_id:
-            allowed |= Q(team_id=actor.team_id)
-        users = users.filter(allowed)
-    return users.order_by("first_name", "last_name", "username")
-
-
 def tasks_due_for_reminder(now: datetime.datetime | None = None) -> QuerySet[Task]:
     """Open tasks whose reminder time has come and whose reminder has not gone out yet."""
     return Task.objects.filter(

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from rapport.accounts.access import assignable_owners
 from rapport.accounts.models import User
 from rapport.activities.models import (
     Notification,
@@ -38,7 +39,6 @@ from rapport.activities.models import (
     TimelineEntry,
 )
 from rapport.activities.services import notification_create, timeline_add
-from rapport.activities.task_selectors import assignable_users
 from rapport.core.cleaning import parse_int, visible_text
 from rapport.core.errors import ApplicationError, ValidationFailed
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
@@ -112,7 +112,7 @@ def _clean_text(data: dict, key: str, limit: int, *, required: bool, errors: dic
 
 def _clean_assignee(actor: User | None, assignee_id: int, errors: dict) -> User | None:
     # Without an actor (automatic follow-ups) any active user will do.
-    users = assignable_users(actor) if actor is not None else User.objects.filter(is_active=True)
+    users = assignable_owners(actor) if actor is not None else User.objects.filter(is_active=True)
     assignee = users.filter(pk=assignee_id).first()
     if assignee is None:
         if actor is not None and User.objects.filter(pk=assignee_id, is_active=True).exists():

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rapport.accounts.access import assignable_owners
 from rapport.activities import task_services
 from rapport.activities.forms import TaskForm
 from rapport.activities.models import TaskStatus
@@ -19,7 +20,6 @@ from rapport.activities.selectors import notifications_for
 from rapport.activities.services import notifications_mark_read
 from rapport.activities.task_selectors import (
     TaskFilters,
-    assignable_users,
     get_task_for_user,
     open_tasks_for_customer,
     tasks_list,
@@ -85,7 +85,7 @@ def task_list(request):
             "tab": tab,
             "tabs": _tab_labels(),
             "whose": whose,
-            "users": assignable_users(request.user),
+            "users": assignable_owners(request.user),
             "person_id": filters.person_id,
             "company_id": filters.company_id,
             "show_customer": True,

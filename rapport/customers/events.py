@@ -27,3 +27,22 @@ class CompanyUpdated(Event):
     company_id: int
     actor_id: int
     changed_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PersonDeleted(Event):
+    """Published after the person's row is gone (in the same transaction): subscribers get the
+    id and name, not the record."""
+
+    person_id: int
+    actor_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class CompanyDeleted(Event):
+    """Published after the company's row is gone (in the same transaction)."""
+
+    company_id: int
+    actor_id: int
+    name: str

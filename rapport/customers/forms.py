@@ -11,7 +11,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rapport.accounts.models import Role, Team, User
+from rapport.accounts.access import assignable_owners
+from rapport.accounts.models import Team, User
 from rapport.core.forms import ServiceErrorsMixin, VersionedFormMixin
 from rapport.customers.models import (
     ContactLabel,
@@ -139,10 +140,8 @@ class CustomerForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
             choices=[(str(t.pk), t.name) for t in tags_all()],
             widget=forms.CheckboxSelectMultiple(attrs=_testid("tag_ids")),
         )
-        if actor.is_administrator or actor.role == Role.SALES_MANAGER:
-            owners = User.objects.filter(is_active=True).order_by("username")
-            if not actor.is_administrator:
-                owners = owners.filter(team_id=actor.team_id) if actor.team_id else owners.none()
+        owners = list(assignable_owners(actor))
+        if owners != [actor]:  # a choice only when there is one to make
             self.fields["owner_id"] = _choice(
                 _("Owner"), [("", "—"), *[(str(u.pk), str(u)) for u in owners]], "owner_id"
             )

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from rapport.accounts.access import require_settings_manager
-from rapport.accounts.models import Team, User
+from rapport.accounts.access import clean_owner, clean_owner_team, require_settings_manager
+from rapport.accounts.models import AuditAction, User
+from rapport.accounts.services import audit_record
 from rapport.core.cleaning import (
     DATE_FORMATS,
     FieldError,
@@ -29,7 +30,14 @@ from rapport.core.cleaning import (
 from rapport.core.errors import ApplicationError, check_version
 from rapport.core.events import publish
 from rapport.customers import search
-from rapport.customers.events import CompanyCreated, CompanyUpdated, PersonCreated, PersonUpdated
+from rapport.customers.events import (
+    CompanyCreated,
+    CompanyDeleted,
+    CompanyUpdated,
+    PersonCreated,
+    PersonDeleted,
+    PersonUpdated,
+)
 from rapport.customers.models import (
     Address,
     Company,
@@ -48,6 +56,7 @@ from rapport.customers.models import (
     SourceChannel,
     Tag,
 )
+from rapport.customers.selectors import get_company_for_user, get_person_for_user
 from rapport.customers.validation import (
     clean_custom_values,
     normalize_contact,
@@ -125,26 +134,14 @@ def _clean_owner(actor: User, data: dict, errors: FieldErrors, current: Any = No
     """Owner and team for a record; defaults to the actor and the owner's team."""
     owner = current.owner if current is not None else actor
     if data.get("owner_id") is not None:
-        owner = User.objects.filter(pk=data["owner_id"], is_active=True).first()
+        owner = clean_owner(actor, data["owner_id"], errors)
         if owner is None:
-            errors.add("owner_id", _("There is no such active user."))
-            return None, None
-        if (
-            not actor.is_administrator
-            and owner.pk != actor.pk
-            and (actor.team_id is None or owner.team_id != actor.team_id)
-        ):
-            errors.add("owner_id", _("You can only give records to members of your team."))
             return None, None
     team = owner.team if owner else None
     if current is not None and "owner_id" not in data:
         team = current.team
     if data.get("team_id") is not None:
-        team = Team.objects.filter(pk=data["team_id"]).first()
-        if team is None:
-            errors.add("team_id", _("There is no such team."))
-        elif not actor.is_administrator and team.pk != actor.team_id:
-            errors.add("team_id", _("You can only assign records to your own team."))
+        team = clean_owner_team(actor, data["team_id"], errors)
     return owner, team
 
 
@@ -464,10 +461,24 @@ class InUse(ApplicationError):
 
 @transaction.atomic
 def person_delete(*, actor: User, person: Person) -> None:
+    """Delete a person the actor may see (anyone who may see a record may delete it; another
+    team's answers `NotFound`, as if it did not exist). Deals or orders that name the person
+    keep it: `InUse` (409). Writes the audit line, since the record's own timeline goes with it,
+    and publishes `PersonDeleted`."""
+    person = get_person_for_user(actor, person.pk)
+    pk, name = person.pk, str(person)
     try:
         person.delete()
     except ProtectedError as exc:  # raised while collecting, before anything is deleted
         raise InUse(_("Deals or orders name this person, so it cannot be deleted.")) from exc
+    audit_record(
+        actor=actor,
+        action=AuditAction.RECORD_DELETED,
+        target_type="person",
+        target_id=pk,
+        summary=name,
+    )
+    publish(PersonDeleted(person_id=pk, actor_id=actor.pk, name=name))
 
 
 def _clean_company(actor: User, data: dict, *, instance: Company | None) -> dict:
@@ -547,10 +558,22 @@ def company_update(*, actor: User, company: Company, data: dict, version: int | 
 
 @transaction.atomic
 def company_delete(*, actor: User, company: Company) -> None:
+    """Delete a company the actor may see, as `person_delete` does a person; publishes
+    `CompanyDeleted`."""
+    company = get_company_for_user(actor, company.pk)
+    pk, name = company.pk, str(company)
     try:
         company.delete()
     except ProtectedError as exc:
         raise InUse(_("Deals or orders name this company, so it cannot be deleted.")) from exc
+    audit_record(
+        actor=actor,
+        action=AuditAction.RECORD_DELETED,
+        target_type="company",
+        target_id=pk,
+        summary=name,
+    )
+    publish(CompanyDeleted(company_id=pk, actor_id=actor.pk, name=name))
 
 
 # --- Tags ------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import pytest
 from rapport.activities.models import TaskStatus
 from rapport.activities.task_selectors import (
     TaskFilters,
-    assignable_users,
     get_task_for_user,
     my_tasks_today_and_overdue,
     open_tasks_for_customer,
@@ -174,11 +173,6 @@ def test_task_list_is_two_queries_however_many_rows(
         }
 
     assert shown == {("alice", "alice", "East", "张伟")}
-
-
-def test_assignable_users_are_self_and_team_for_reps(alice, bob, charlie, diana, admin_user):
-    assert set(assignable_users(alice)) == {alice, bob, diana}
-    assert set(assignable_users(admin_user)) == {alice, bob, charlie, diana, admin_user}
 
 
 def test_reminders_due_are_open_unsent_and_past_their_time(alice):

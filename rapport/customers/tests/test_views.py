@@ -427,7 +427,14 @@ def test_manager_can_give_a_person_to_a_team_member(client, diana, bob, zhang):
     assert zhang.owner == bob
 
 
-def test_rep_form_has_no_owner_field(client, alice):
+def test_rep_form_offers_the_team_as_owners(client, alice, bob):
+    client.force_login(alice)
+    html = client.get(reverse("customers:person_create")).content.decode()
+    assert 'name="owner_id"' in html
+    assert f'value="{bob.pk}"' in html
+
+
+def test_form_has_no_owner_field_for_a_rep_who_can_give_records_to_no_one_else(client, alice):
     client.force_login(alice)
     html = client.get(reverse("customers:person_create")).content.decode()
     assert 'name="owner_id"' not in html

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rapport.activities.task_selectors import assignable_users
+from rapport.accounts.access import assignable_owners
 from rapport.core.errors import ApplicationError, ValidationFailed
 from rapport.core.forms import ServiceErrorsMixin
 from rapport.customers.models import SourceChannel
@@ -143,7 +143,7 @@ class MappingForm(ServiceErrorsMixin, forms.Form):
             if job.target == ImportTarget.LEADS:
                 owners.append((BY_RULES, _("— by the assignment rules —")))
             self.fields["owner"].choices = owners + [
-                (u.username, str(u)) for u in assignable_users(actor)
+                (u.username, str(u)) for u in assignable_owners(actor)
             ]
         if "source" in self.fields:
             self.fields["source"].choices = [("", "—"), *SourceChannel.choices]

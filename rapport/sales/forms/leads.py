@@ -9,9 +9,9 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rapport.accounts.access import assignable_owners
 from rapport.accounts.models import Role, Team, User
 from rapport.activities.models import Channel
-from rapport.activities.task_selectors import assignable_users
 from rapport.core.forms import ServiceErrorsMixin, VersionedFormMixin
 from rapport.customers.models import SourceChannel
 from rapport.customers.validation import format_phone
@@ -46,11 +46,8 @@ def _choice(label, choices, name):
 
 
 def owner_choices(actor: User) -> list[tuple[str, str]]:
-    """Who the actor may give a lead to: themselves and their team, administrators anyone."""
-    users = assignable_users(actor).filter(
-        role__in=(Role.SALES_REP, Role.SALES_MANAGER, Role.ADMINISTRATOR)
-    )
-    return [(str(u.pk), str(u)) for u in users]
+    """Who the actor may give a lead to: `assignable_owners`, the rule of every record."""
+    return [(str(u.pk), str(u)) for u in assignable_owners(actor)]
 
 
 def pipeline_choices() -> list[tuple[str, str]]:

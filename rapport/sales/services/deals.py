@@ -8,8 +8,8 @@ Rules the services enforce:
   through its `str`, never used in arithmetic), must be ≥ 0 and have at most two decimals
   (`DEAL_MONEY`);
 - a deal's person, company and lead must be visible to the actor (`NotFound` otherwise, as if
-  they did not exist); its owner must be an active user, and anyone but an administrator may
-  give a deal only to themselves or a member of their team. The deal's team is its owner's;
+  they did not exist); its owner is one `assignable_owners` allows (the one ownership rule, in
+  `rapport.accounts.access`). The deal's team is its owner's;
 - a deal moves only between stages of its own pipeline; moving it to the won or lost stage wins
   or loses it (a loss needs a lost reason); a closed (won or lost) deal does not move until it is
   reopened (`DealClosed`, 409);
@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rapport.accounts.access import require_settings_manager, visible_records_q
+from rapport.accounts.access import clean_owner, require_settings_manager, visible_records_q
 from rapport.accounts.models import User
 from rapport.activities.models import Task
 from rapport.activities.services import timeline_add
@@ -195,19 +195,7 @@ def closing_stage(pipeline: Pipeline, kind: str) -> Stage | None:
 def _clean_owner(actor: User, data: dict, errors: FieldErrors, current: Deal | None) -> User | None:
     if data.get("owner_id") is None:
         return current.owner if current is not None else actor
-    owner_id = parse_int(data["owner_id"])
-    owner = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id else None
-    if owner is None:
-        errors.add("owner_id", _("There is no such active user."))
-        return None
-    if (
-        not actor.is_administrator
-        and owner.pk != actor.pk
-        and (actor.team_id is None or owner.team_id != actor.team_id)
-    ):
-        errors.add("owner_id", _("You can only give deals to members of your team."))
-        return None
-    return owner
+    return clean_owner(actor, data["owner_id"], errors)
 
 
 def _clean_lines(data: dict, errors: FieldErrors) -> list[dict] | None:

@@ -20,9 +20,9 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rapport.accounts.access import may_own
 from rapport.accounts.models import Role, Team, User
 from rapport.accounts.throttling import client_address
-from rapport.activities.task_selectors import assignable_users
 from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
 from rapport.core.forms import save_form
 from rapport.customers.models import SourceChannel
@@ -183,7 +183,7 @@ def _detail(request, lead, *, status: int = 200, **forms):
         "tasks": list(selectors.lead_tasks(lead)),
         "is_open": lead.status in selectors.OPEN_STATUSES,
         "can_assign_by_rules": _can_assign_by_rules(user),
-        "can_take": lead.owner_id != user.pk and assignable_users(user).filter(pk=user.pk).exists(),
+        "can_take": lead.owner_id != user.pk and may_own(user, user),
         "event_form": forms.get("event_form") or LeadEventForm(),
         "disqualify_form": forms.get("disqualify_form") or DisqualifyForm(),
         "assign_form": forms.get("assign_form")

@@ -17,16 +17,15 @@ from django.db.models import Count
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from rapport.accounts.access import assignable_owners, check_owner_assignable
 from rapport.accounts.models import Role, User
 from rapport.activities import task_services
 from rapport.activities.models import Task, TaskStatus
-from rapport.activities.task_selectors import assignable_users
-from rapport.core.cleaning import FieldErrors
 from rapport.core.errors import PermissionDenied
 from rapport.sales.models import AssignmentMethod, Lead, LeadAssignmentRule
 from rapport.sales.models.leads import LeadEventKind
 from rapport.sales.selectors.leads import OPEN_STATUSES, lead_tasks
-from rapport.sales.services.leads.common import _event, _may_give_to, _require_open
+from rapport.sales.services.leads.common import _event, _require_open
 
 # Who automatic assignment may pick from a team.
 SELLER_ROLES = (Role.SALES_REP, Role.SALES_MANAGER)
@@ -64,7 +63,7 @@ def _follow_up_pass_on(lead: Lead, actor: User | None) -> None:
     """A reassigned lead's open follow-up goes to its new owner, if the actor may hand it over."""
     if actor is None or lead.owner_id is None:
         return
-    if not assignable_users(actor).filter(pk=lead.owner_id).exists():
+    if not assignable_owners(actor).filter(pk=lead.owner_id).exists():
         return
     tasks = lead_tasks(lead).filter(status=TaskStatus.OPEN).exclude(assignee_id=lead.owner_id)
     for task in tasks:
@@ -225,12 +224,7 @@ def lead_assign_to(*, actor: User, lead: Lead, owner: User) -> Lead:
     """Give `lead` to `owner` by hand: a rep takes a lead from the queue, a manager hands out."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     _require_open(lead)
-    errors = FieldErrors()
-    if not owner.is_active:
-        errors.add("owner_id", _("There is no such active user."))
-    elif not _may_give_to(actor, owner):
-        errors.add("owner_id", _("You can only give leads to members of your team."))
-    errors.raise_if_any()
+    check_owner_assignable(actor, owner)
     if lead.owner_id == owner.pk:
         return lead
     _set_owner(lead, owner, actor=actor)

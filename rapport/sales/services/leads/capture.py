@@ -13,10 +13,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.accounts.access import clean_owner, clean_owner_team
 from rapport.accounts.models import Team, User
 from rapport.activities import task_services
 from rapport.activities.models import Channel, TaskStatus
-from rapport.core.cleaning import FieldErrors, clean_choice, invalid, parse_int, too_long
+from rapport.core.cleaning import FieldErrors, clean_choice, invalid, too_long
 from rapport.core.errors import ApplicationError, check_version
 from rapport.sales.models import Lead, LeadForm, LeadStatus
 from rapport.sales.models.leads import LeadCaptureChannel, LeadEvent, LeadEventKind
@@ -28,7 +29,6 @@ from rapport.sales.services.leads.common import (
     _clean_lead,
     _event,
     _max_length,
-    _may_give_to,
     _require_open,
 )
 from rapport.sales.services.leads.scoring import _comparable, lead_score_recompute
@@ -47,19 +47,10 @@ class RateLimited(ApplicationError):
 def _clean_owner(actor: User, data: dict, errors: FieldErrors) -> tuple[User | None, Team | None]:
     owner: User | None = actor
     if data.get("owner_id") is not None:
-        owner = User.objects.filter(pk=parse_int(data["owner_id"]) or 0, is_active=True).first()
-        if owner is None:
-            errors.add("owner_id", _("There is no such active user."))
-        elif not _may_give_to(actor, owner):
-            errors.add("owner_id", _("You can only give leads to members of your team."))
-            owner = None
+        owner = clean_owner(actor, data["owner_id"], errors)
     team = owner.team if owner else None
     if data.get("team_id") is not None:
-        team = Team.objects.filter(pk=parse_int(data["team_id"]) or 0).first()
-        if team is None:
-            errors.add("team_id", _("There is no such team."))
-        elif not actor.is_administrator and team.pk != actor.team_id:
-            errors.add("team_id", _("You can only put leads in your own team."))
+        team = clean_owner_team(actor, data["team_id"], errors)
     return owner, team
 
 

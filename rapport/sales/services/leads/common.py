@@ -159,13 +159,6 @@ def _clean_lead(data: dict, errors: FieldErrors, *, instance: Lead | None) -> di
     return cleaned
 
 
-def _may_give_to(actor: User, owner: User) -> bool:
-    """The rule for handing records out, as for persons: self or team, administrators anyone."""
-    if actor.is_administrator or owner.pk == actor.pk:
-        return True
-    return actor.team_id is not None and owner.team_id == actor.team_id
-
-
 def _require_open(lead: Lead) -> None:
     if lead.status == LeadStatus.CONVERTED:
         raise LeadClosed(_("This lead was converted; it can no longer be changed."))

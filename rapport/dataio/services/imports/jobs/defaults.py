@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext as _
 
+from rapport.accounts.access import may_own
 from rapport.accounts.models import User
 from rapport.core.cleaning import FieldErrors
 from rapport.customers.models import SourceChannel
@@ -36,11 +37,7 @@ def clean_defaults(actor: User, raw, errors: FieldErrors, *, target: str) -> dic
         user = User.objects.filter(username=owner, is_active=True).first()
         if user is None:
             errors.add("defaults.owner", _("There is no active user “%(name)s”.") % {"name": owner})
-        elif (
-            not actor.is_administrator
-            and user.pk != actor.pk
-            and (actor.team_id is None or user.team_id != actor.team_id)
-        ):
+        elif not may_own(actor, user):
             errors.add("defaults.owner", _("You can only give records to members of your team."))
         else:
             defaults["owner"] = user.username

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from rapport.accounts.access import may_own
 from rapport.accounts.models import User
 from rapport.activities.models import TimelineEntry
 from rapport.customers.models import (
@@ -153,8 +154,7 @@ def unique_values(values) -> list[str]:
 
 class Owners:
     """Owner usernames → (id, team id), checked once per name against who the actor may give
-    records to (the same rule as `person_create`: themselves or their team; administrators
-    anyone active)."""
+    records to (`may_own`, the rule of `assignable_owners`)."""
 
     def __init__(self, actor: User):
         self.actor = actor
@@ -169,7 +169,7 @@ class Owners:
         for user in User.objects.filter(
             Q(username__in=missing) | Q(email__in={n.lower() for n in missing if "@" in n}),
             is_active=True,
-        ).only("pk", "username", "email", "team_id"):
+        ).only("pk", "username", "email", "team_id", "is_active"):
             found[user.username] = user
             if user.email:
                 found.setdefault(user.email.lower(), user)
@@ -179,11 +179,7 @@ class Owners:
             user = found.get(name)
             if user is None:
                 self.cache[name] = _("There is no active user “%(name)s”.") % {"name": name}
-            elif (
-                not actor.is_administrator
-                and user.pk != actor.pk
-                and (actor.team_id is None or user.team_id != actor.team_id)
-            ):
+            elif not may_own(actor, user):
                 self.cache[name] = _("You can only give records to members of your team.")
             else:
                 self.cache[name] = (user.pk, user.team_id)
