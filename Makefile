@@ -15,6 +15,8 @@ PYTHON3 ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 UV := $(shell uv --version >/dev/null 2>&1 && command -v uv || echo var/tools/bin/uv)
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
+# The import-linter contracts of pyproject.toml: which app may import which (docs/architecture.md).
+LINT_IMPORTS := .venv/bin/lint-imports --no-logo --cache-dir var/cache/import-linter
 
 .PHONY: run setup test test-fast lint format bench clean-env messages
 
@@ -47,6 +49,7 @@ node_modules/.installed: package.json package-lock.json
 test: .venv/.synced node_modules/.installed
 	@$(MANAGE) compile_translations --check > /dev/null
 	$(PY) -m ruff check .
+	$(LINT_IMPORTS)
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-fast: .venv/.synced
@@ -55,6 +58,7 @@ test-fast: .venv/.synced
 lint: .venv/.synced
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(LINT_IMPORTS)
 
 format: .venv/.synced
 	$(PY) -m ruff check --fix .

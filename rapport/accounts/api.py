@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from rapport.accounts.selectors import audit_events_for
-from rapport.api.schemas import Listing, Page, UserRef, error_responses, paginate
+from rapport.core.api_schemas import Listing, Page, UserRef, error_responses, paginate
 from rapport.core.schema_types import RecordId
 
 audit_router = Router(tags=["audit"])

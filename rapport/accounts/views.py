@@ -19,11 +19,11 @@ from rapport.accounts.forms import (
     SignInForm,
     ThrottledPasswordChangeForm,
 )
-from rapport.accounts.models import AuditAction, User
-from rapport.accounts.selectors import audit_events_for
+from rapport.accounts.models import AuditAction
+from rapport.accounts.selectors import audit_events_for, users_for_filters
 from rapport.accounts.services import api_key_create, api_key_revoke, user_set_language
 from rapport.core.errors import ApplicationError, PermissionDenied, ValidationFailed
-from rapport.web.htmx import found_or_404, int_or_none, page_or_first
+from rapport.core.htmx import found_or_404, int_or_none, page_or_first
 
 
 class LoginView(auth_views.LoginView):
@@ -130,6 +130,6 @@ def audit_log(request):
             "actions": AuditAction.choices,
             "action": action,
             "actor_id": actor_id,
-            "users": User.objects.filter(is_active=True).order_by("username"),
+            "users": users_for_filters(request.user),
         },
     )

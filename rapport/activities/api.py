@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from rapport.activities import selectors, services, task_selectors, task_services
 from rapport.activities.models import Channel, Direction, TaskPriority, TaskStatus
-from rapport.api.schemas import (
+from rapport.core.api_schemas import (
     BodyId,
     BodyIds,
     InputSchema,
@@ -28,6 +28,7 @@ from rapport.api.schemas import (
     error_responses,
     page_size,
     paginate,
+    service_input,
     text,
 )
 from rapport.core.schema_types import RecordId
@@ -87,10 +88,6 @@ class InteractionListQuery(Listing):
     logged_by_id: RecordId | None = None
 
 
-def _input(payload: Schema) -> dict[str, Any]:
-    return payload.model_dump(mode="json", exclude_unset=True)
-
-
 def _interactions_page(request: HttpRequest, query: InteractionListQuery, **scope):
     sort = checked_sort(query.sort, INTERACTION_SORTS, "-occurred_at")
     qs = selectors.interactions_list(
@@ -119,7 +116,7 @@ def interactions_list(request: HttpRequest, query: Query[InteractionListQuery]):
     "primary company) or a company. It appears on their timelines.",
 )
 def interaction_create(request: HttpRequest, payload: InteractionIn):
-    data = _input(payload)
+    data = service_input(payload)
     person_id = data.pop("person_id", None)
     company_id = data.pop("company_id", None)
     person = get_person_for_user(request.auth, person_id) if person_id is not None else None
@@ -144,7 +141,9 @@ def interaction_detail(request: HttpRequest, interaction_id: RecordId):
 )
 def interaction_update(request: HttpRequest, interaction_id: RecordId, payload: InteractionPatch):
     interaction = selectors.get_interaction_for_user(request.auth, interaction_id)
-    services.interaction_update(actor=request.auth, interaction=interaction, data=_input(payload))
+    services.interaction_update(
+        actor=request.auth, interaction=interaction, data=service_input(payload)
+    )
     return selectors.get_interaction_for_user(request.auth, interaction_id)
 
 
@@ -373,7 +372,7 @@ def tasks_today(request: HttpRequest, query: Query[PageQuery]):
     description="Assigning a task to someone else notifies them.",
 )
 def task_create(request: HttpRequest, payload: TaskIn):
-    task = task_services.task_create(actor=request.auth, data=_input(payload))
+    task = task_services.task_create(actor=request.auth, data=service_input(payload))
     return Status(201, _task_out(request, task.pk))
 
 
@@ -387,7 +386,7 @@ def task_detail(request: HttpRequest, task_id: RecordId):
 )
 def task_update(request: HttpRequest, task_id: RecordId, payload: TaskPatch):
     task = task_selectors.get_task_for_user(request.auth, task_id)
-    task_services.task_update(actor=request.auth, task=task, data=_input(payload))
+    task_services.task_update(actor=request.auth, task=task, data=service_input(payload))
     return _task_out(request, task_id)
 
 

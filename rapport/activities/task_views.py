@@ -25,8 +25,8 @@ from rapport.activities.task_selectors import (
     tasks_list,
 )
 from rapport.core.errors import ApplicationError, ValidationFailed
+from rapport.core.htmx import found_or_404, int_or_none, is_htmx, page_or_first
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
-from rapport.web.htmx import found_or_404, int_or_none, is_htmx, page_or_first
 
 PANEL_SIZE = 20
 

@@ -18,8 +18,8 @@ from rapport.activities.selectors import (
 )
 from rapport.activities.services import interaction_create
 from rapport.core.errors import ApplicationError, ValidationFailed
+from rapport.core.htmx import found_or_404, int_or_none, is_htmx, page_or_first
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
-from rapport.web.htmx import found_or_404, int_or_none, is_htmx, page_or_first
 
 TIMELINE_PAGE_SIZE = 20
 INTERACTION_SORTS = ("-occurred_at", "occurred_at")

@@ -23,7 +23,7 @@ from rapport.api.errors import (
     method_not_allowed_response,
     not_found_response,
 )
-from rapport.api.schemas import document_common_errors
+from rapport.core.api_schemas import document_common_errors
 from rapport.customers.api import (
     companies_router,
     custom_fields_router,

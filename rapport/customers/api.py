@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from rapport.api.schemas import (
+from rapport.core.api_schemas import (
     EMAIL_MAX,
     PHONE_INPUT_MAX,
     BodyId,
@@ -28,6 +28,7 @@ from rapport.api.schemas import (
     error_responses,
     items,
     paginate,
+    service_input,
     text,
 )
 from rapport.core.schema_types import RecordId
@@ -156,11 +157,6 @@ def _filters(request: HttpRequest, query: CustomerListQuery) -> selectors.Custom
     )
 
 
-def _input(payload: Schema) -> dict[str, Any]:
-    """The fields the client sent, as the plain values services take."""
-    return payload.model_dump(mode="json", exclude_unset=True)
-
-
 # --- Persons -------------------------------------------------------------------------------------
 
 
@@ -281,7 +277,7 @@ class PersonCreatedOut(PersonOut):
 
 @persons_router.post("/persons", response={201: PersonCreatedOut, **error_responses(400, 422)})
 def person_create(request: HttpRequest, payload: PersonIn):
-    data = _input(payload)
+    data = service_input(payload)
     person = services.person_create(actor=request.auth, data=data)
     created = selectors.person_detail(request.auth, person.pk)
     created.duplicates = [
@@ -304,7 +300,7 @@ def person_detail(request: HttpRequest, person_id: RecordId):
 )
 def person_update(request: HttpRequest, person_id: RecordId, payload: PersonPatch):
     person = selectors.get_person_for_user(request.auth, person_id)
-    data = _input(payload)
+    data = service_input(payload)
     version = data.pop("version")
     services.person_update(actor=request.auth, person=person, data=data, version=version)
     return selectors.person_detail(request.auth, person_id)
@@ -389,7 +385,7 @@ def companies_list(request: HttpRequest, query: Query[CustomerListQuery]):
 
 @companies_router.post("/companies", response={201: CompanyOut, **error_responses(400, 422)})
 def company_create(request: HttpRequest, payload: CompanyIn):
-    company = services.company_create(actor=request.auth, data=_input(payload))
+    company = services.company_create(actor=request.auth, data=service_input(payload))
     return Status(201, selectors.company_detail(request.auth, company.pk))
 
 
@@ -407,7 +403,7 @@ def company_detail(request: HttpRequest, company_id: RecordId):
 )
 def company_update(request: HttpRequest, company_id: RecordId, payload: CompanyPatch):
     company = selectors.get_company_for_user(request.auth, company_id)
-    data = _input(payload)
+    data = service_input(payload)
     version = data.pop("version")
     services.company_update(actor=request.auth, company=company, data=data, version=version)
     return selectors.company_detail(request.auth, company_id)
@@ -443,7 +439,7 @@ def tags_list(request: HttpRequest, query: Query[Listing]):
 
 @tags_router.post("/tags", response={201: TagRef, **error_responses(400, 422)})
 def tag_create(request: HttpRequest, payload: TagIn):
-    data = _input(payload)
+    data = service_input(payload)
     if data.get("color") is None:
         data.pop("color", None)
     return Status(201, services.tag_create(actor=request.auth, data=data))
@@ -461,7 +457,7 @@ def tag_detail(request: HttpRequest, tag_id: RecordId):
 )
 def tag_update(request: HttpRequest, tag_id: RecordId, payload: TagPatch):
     tag = selectors.get_tag(tag_id)
-    return services.tag_update(actor=request.auth, tag=tag, data=_input(payload))
+    return services.tag_update(actor=request.auth, tag=tag, data=service_input(payload))
 
 
 @tags_router.delete(
@@ -552,7 +548,7 @@ def custom_fields_list(request: HttpRequest, query: Query[CustomFieldQuery]):
     description="Administrators only.",
 )
 def custom_field_create(request: HttpRequest, payload: CustomFieldIn):
-    definition = services.custom_field_create(actor=request.auth, data=_input(payload))
+    definition = services.custom_field_create(actor=request.auth, data=service_input(payload))
     return Status(201, definition)
 
 
@@ -572,7 +568,7 @@ def custom_field_detail(request: HttpRequest, definition_id: RecordId):
 def custom_field_update(request: HttpRequest, definition_id: RecordId, payload: CustomFieldPatch):
     definition = selectors.get_custom_field(definition_id)
     return services.custom_field_update(
-        actor=request.auth, definition=definition, data=_input(payload)
+        actor=request.auth, definition=definition, data=service_input(payload)
     )
 
 

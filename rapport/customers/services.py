@@ -56,7 +56,11 @@ from rapport.customers.models import (
     SourceChannel,
     Tag,
 )
-from rapport.customers.selectors import get_company_for_user, get_person_for_user
+from rapport.customers.selectors import (
+    companies_visible_to,
+    get_company_for_user,
+    get_person_for_user,
+)
 from rapport.customers.validation import (
     clean_custom_values,
     normalize_contact,
@@ -262,8 +266,6 @@ def _clean_addresses(data: dict, errors: FieldErrors) -> list[dict] | None:
 
 
 def _clean_employments(actor: User, data: dict, errors: FieldErrors) -> list[dict] | None:
-    from rapport.customers.selectors import companies_visible_to
-
     items = _clean_list(data, "employments", errors)
     if items is None:
         return None

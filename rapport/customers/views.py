@@ -12,9 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from rapport.accounts.models import Team, User
+from rapport.accounts.access import require_settings_manager
+from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.core.errors import ApplicationError
 from rapport.core.forms import save_form
+from rapport.core.htmx import allowed_or_403, found_or_404, int_or_none, page_or_first
 from rapport.customers import services
 from rapport.customers.duplicates import likely_duplicates
 from rapport.customers.forms import (
@@ -40,7 +42,6 @@ from rapport.customers.selectors import (
     persons_list,
     tags_all,
 )
-from rapport.web.htmx import found_or_404, int_or_none, page_or_first, require_settings_manager
 
 COMPANY_PEOPLE_SHOWN = 50
 COMPANY_OPTIONS_SHOWN = 20
@@ -65,13 +66,10 @@ def _filters(request) -> CustomerFilters:
 
 def _filter_choices(user, record_type: str, filters: CustomerFilters) -> dict:
     """What the filter bar offers: bounded lists only (active users of the team, all teams)."""
-    owners = User.objects.filter(is_active=True).order_by("username")
-    if not user.is_administrator:
-        owners = owners.filter(team_id=user.team_id) if user.team_id else owners.filter(pk=user.pk)
     return {
         "filters": filters,
-        "owners": owners,
-        "teams": Team.objects.all() if user.is_administrator else [],
+        "owners": users_for_filters(user),
+        "teams": teams_for_filters(user),
         "tags": tags_all(),
         "stages": LifecycleStage.choices,
         "sources": SourceChannel.choices,
@@ -301,7 +299,7 @@ def company_delete(request, pk: int):
 
 @login_required
 def tag_list(request):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     form = TagForm(request.POST or None)
     if request.method == "POST":
         tag = save_form(form, lambda: services.tag_create(actor=request.user, data=form.to_data()))
@@ -313,7 +311,7 @@ def tag_list(request):
 
 @login_required
 def tag_edit(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     tag = found_or_404(get_tag, pk)
     form = TagForm(request.POST or None, initial={"name": tag.name, "color": tag.color})
     if request.method == "POST":
@@ -329,7 +327,7 @@ def tag_edit(request, pk: int):
 @login_required
 @require_POST
 def tag_delete(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     tag = found_or_404(get_tag, pk)
     services.tag_delete(actor=request.user, tag=tag)
     messages.success(request, _("Tag deleted."))
@@ -339,7 +337,7 @@ def tag_delete(request, pk: int):
 @login_required
 @require_GET
 def custom_field_list(request):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     return render(
         request,
         "customers/custom_field_list.html",
@@ -352,7 +350,7 @@ def custom_field_list(request):
 
 @login_required
 def custom_field_create(request):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     form = CustomFieldForm(request.POST or None)
     if request.method == "POST":
         saved = save_form(
@@ -366,7 +364,7 @@ def custom_field_create(request):
 
 @login_required
 def custom_field_edit(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     definition = found_or_404(get_custom_field, pk)
     form = CustomFieldForm(request.POST or None, instance=definition)
     if request.method == "POST":
@@ -387,7 +385,7 @@ def custom_field_edit(request, pk: int):
 @login_required
 @require_POST
 def custom_field_delete(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     definition = found_or_404(get_custom_field, pk)
     services.custom_field_delete(actor=request.user, definition=definition)
     messages.success(request, _("Custom field deleted."))

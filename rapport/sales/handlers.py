@@ -1,12 +1,21 @@
-"""Timeline wording and event subscriptions of the sales app, one function per part."""
+"""Timeline wording and event subscriptions of the sales app, one function per part.
+
+Imported by `SalesConfig.ready()`, once every model is loaded; `register()` runs each part.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from rapport.activities.timeline_kinds import register_title
+from rapport.core.events import subscribe
+from rapport.customers.events import CompanyUpdated, PersonUpdated
+from rapport.sales.models import PaymentMethod
+from rapport.sales.models.leads import LeadEventKind, lead_event_title
+from rapport.sales.services.orders import orders_follow_customer
 
 
 def register_leads() -> None:
-    from django.utils.translation import gettext as _
-
-    from rapport.activities.timeline_kinds import register_title
-    from rapport.sales.models.leads import LeadEventKind, lead_event_title
-
     # A converted lead's history lands on the customer's timeline as "lead.<event kind>"
     # entries; each is worded like on the lead's page, with the lead's name in front.
     def wording(kind: str):
@@ -23,12 +32,6 @@ def register_leads() -> None:
 
 
 def register_deals() -> None:
-    from decimal import Decimal, InvalidOperation
-
-    from django.utils.translation import gettext as _
-
-    from rapport.activities.timeline_kinds import register_title
-
     def amount(entry) -> str:
         try:
             return f"{Decimal(entry.data.get('amount', '')):,.2f}"
@@ -61,16 +64,6 @@ def register_deals() -> None:
 
 
 def register_orders() -> None:
-    from decimal import Decimal, InvalidOperation
-
-    from django.utils.translation import gettext as _
-
-    from rapport.activities.timeline_kinds import register_title
-    from rapport.core.events import subscribe
-    from rapport.customers.events import CompanyUpdated, PersonUpdated
-    from rapport.sales.models import PaymentMethod
-    from rapport.sales.services.orders import orders_follow_customer
-
     def money(entry, key: str) -> str:
         try:
             amount = f"{Decimal(entry.data.get(key, '')):,.2f}"

@@ -8,6 +8,7 @@ from rapport.core.errors import (
     NotFound,
     PermissionDenied,
     ValidationFailed,
+    check_version,
 )
 
 
@@ -32,3 +33,25 @@ def test_details_default_to_an_empty_dict():
     assert ValidationFailed("bad", {"name": ["Enter a name."]}).details == {
         "name": ["Enter a name."]
     }
+
+
+class Versioned:
+    version = 4
+
+
+def test_a_stale_version_is_a_conflict_naming_both_versions():
+    with pytest.raises(Conflict) as refused:
+        check_version(Versioned(), 3)
+
+    assert refused.value.details == {"current_version": 4, "your_version": 3}
+    assert refused.value.message.startswith("Someone else changed this record")
+
+
+def test_the_current_version_or_none_passes():
+    check_version(Versioned(), 4)
+    check_version(Versioned(), None)
+
+
+def test_a_record_may_word_its_own_conflict():
+    with pytest.raises(Conflict, match=r"^This deal changed\.$"):
+        check_version(Versioned(), 1, "This deal changed.")

@@ -3,7 +3,8 @@
 from django import forms
 from django.http import QueryDict
 
-from rapport.core.forms import ServiceErrorsMixin, VersionedFormMixin
+from rapport.core.errors import ApplicationError, Conflict, ValidationFailed
+from rapport.core.forms import ServiceErrorsMixin, VersionedFormMixin, save_form
 
 
 class OrderLikeForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
@@ -83,3 +84,70 @@ def test_after_a_conflict_the_input_is_kept_with_the_current_version():
 
     assert form.data["version"] == "5"
     assert form.data["notes"] == "hello"
+
+
+class NameForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField()
+
+
+def test_save_form_runs_nothing_for_an_invalid_form():
+    calls = []
+    form = NameForm(QueryDict(""))
+
+    saved = save_form(form, lambda: calls.append("saved"))
+
+    assert saved is None
+    assert calls == []
+
+
+def test_save_form_returns_what_the_service_saved():
+    form = NameForm(QueryDict("name=Acme"))
+
+    saved = save_form(form, lambda: f"saved {form.cleaned_data['name']}")
+
+    assert saved == "saved Acme"
+
+
+def test_save_form_puts_a_refusal_next_to_the_input_it_names():
+    form = NameForm(QueryDict("name=Acme"))
+
+    def refuse():
+        raise ValidationFailed("Please correct the errors below.", {"name": ["Taken."]})
+
+    assert save_form(form, refuse) is None
+    assert form.errors == {"name": ["Taken."]}
+
+
+def test_save_form_keeps_the_input_of_a_stale_edit_with_the_current_version():
+    form = OrderLikeForm(QueryDict("notes=mine&version=3"))
+
+    def stale():
+        raise Conflict("Someone else changed it.", {"current_version": 5})
+
+    assert save_form(form, stale) is None
+    assert form.non_field_errors() == [
+        "Someone else changed it. Your changes are kept below: save again to replace theirs."
+    ]
+    assert (form.data["notes"], form.data["version"]) == ("mine", "5")
+
+
+def test_save_form_shows_a_conflict_above_a_form_without_a_version():
+    form = NameForm(QueryDict("name=Acme"))
+
+    def stale():
+        raise Conflict("Someone else changed it.")
+
+    assert save_form(form, stale) is None
+    assert form.non_field_errors() == [
+        "Someone else changed it. Your changes are kept below: save again to replace theirs."
+    ]
+
+
+def test_save_form_shows_any_other_refusal_above_the_form():
+    form = NameForm(QueryDict("name=Acme"))
+
+    def refuse():
+        raise ApplicationError("deal_closed", "The deal is closed.")
+
+    assert save_form(form, refuse) is None
+    assert form.non_field_errors() == ["The deal is closed."]

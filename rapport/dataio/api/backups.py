@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from rapport.accounts.access import can_manage_settings
-from rapport.api.schemas import error_responses
+from rapport.core.api_schemas import error_responses
 from rapport.core.errors import PermissionDenied
 from rapport.dataio.services.backups import backups_list
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from rapport.api.schemas import InputSchema, Listing, Page, error_responses, paginate
+from rapport.core.api_schemas import InputSchema, Listing, Page, error_responses, paginate
 from rapport.core.errors import ValidationFailed
 from rapport.core.schema_types import RecordId
 from rapport.dataio.models import CandidateStatus, DuplicateRecordType

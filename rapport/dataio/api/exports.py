@@ -9,7 +9,7 @@ persons: `q`, `owner_id`, `team_id`, `tag_id`, `lifecycle_stage`, `region`, `sou
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from rapport.api.schemas import Listing, Page, UserRef, error_responses, paginate
+from rapport.core.api_schemas import Listing, Page, UserRef, error_responses, paginate
 from rapport.dataio.models import ExportFormat, ExportRecordType
 from rapport.dataio.selectors.exports import export_logs_visible_to
 from rapport.dataio.services import exports as services

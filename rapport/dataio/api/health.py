@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from rapport.api.schemas import TeamRef, UserRef, error_responses
+from rapport.core.api_schemas import TeamRef, UserRef, error_responses
 from rapport.core.errors import ValidationFailed
 from rapport.core.schema_types import RecordId
 from rapport.dataio.selectors import health as selectors

@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from rapport.api.schemas import (
+from rapport.core.api_schemas import (
     BodyId,
     InputSchema,
     Listing,

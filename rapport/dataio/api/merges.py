@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from rapport.api.schemas import (
+from rapport.core.api_schemas import (
     BodyId,
     BodyInt,
     InputSchema,

@@ -5,14 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from rapport.accounts.access import require_settings_manager
+from rapport.core.htmx import allowed_or_403
 from rapport.dataio.services.backups import backups_list
-from rapport.web.htmx import require_settings_manager
 
 
 @login_required
 @require_GET
 def backup_list_page(request):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     return render(
         request,
         "dataio/backups/list.html",

@@ -12,12 +12,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from rapport.core.errors import ApplicationError
+from rapport.core.htmx import found_or_404, int_or_none, page_or_first
 from rapport.customers.forms import parse_rows
 from rapport.dataio.models import DuplicateRecordType
 from rapport.dataio.selectors import dedup as selectors
 from rapport.dataio.services.dedup import review, scan
 from rapport.dataio.services.dedup.scoring import CANDIDATE_MIN_SCORE, HIGH_CONFIDENCE_SCORE
-from rapport.web.htmx import found_or_404, int_or_none, page_or_first
 
 MERGE_URL_NAMES = {
     DuplicateRecordType.PERSON: ("dataio:merge_persons", "/data/merge/persons/{a}/{b}/"),

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from rapport.core.errors import ApplicationError
+from rapport.core.htmx import found_or_404, page_or_first
 from rapport.dataio.models import ExportFormat
 from rapport.dataio.selectors.exports import export_logs_visible_to
 from rapport.dataio.services import exports as services
 from rapport.dataio.services.exports.kinds import EXPORT_PARAMETERS, ExportKind
-from rapport.web.htmx import found_or_404, page_or_first
 
 
 def _filter_params(request) -> list[tuple[str, str]]:

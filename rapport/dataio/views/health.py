@@ -5,9 +5,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from rapport.accounts.models import Team
+from rapport.accounts.selectors import teams_for_filters
+from rapport.core.htmx import int_or_none
 from rapport.dataio.selectors import health as selectors
-from rapport.web.htmx import int_or_none
 
 
 def _pct_text(value: float | None) -> str | None:
@@ -50,7 +50,7 @@ def health_page(request):
             "chart": _trend_chart(history),
             "has_history": bool(history),
             "fix_rows": selectors.fix_list(user, team_id=team_id, owner_id=owner_id),
-            "teams": Team.objects.order_by("name") if user.is_administrator else [],
+            "teams": teams_for_filters(user),
             "team_id": team_id,
             "owner_id": owner_id,
             "stale_days": selectors.STALE_DAYS,

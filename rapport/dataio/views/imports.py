@@ -21,13 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rapport.accounts.access import assignable_owners
 from rapport.core.errors import ApplicationError, ValidationFailed
 from rapport.core.forms import ServiceErrorsMixin
+from rapport.core.htmx import found_or_404, int_or_none, page_or_first
 from rapport.customers.models import SourceChannel
 from rapport.dataio.models import ImportJob, ImportMode, ImportStatus, ImportTarget
 from rapport.dataio.selectors import imports as selectors
 from rapport.dataio.services.imports import jobs as services
 from rapport.dataio.services.imports import undo as undo_services
 from rapport.dataio.services.imports.mapping import CUSTOM_PREFIX, import_fields
-from rapport.web.htmx import found_or_404, int_or_none, page_or_first
 
 SAMPLE_VALUES_SHOWN = 3
 # Statuses whose page polls for progress.

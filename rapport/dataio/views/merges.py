@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.core.errors import ApplicationError
+from rapport.core.htmx import found_or_404, int_or_none, page_or_first
 from rapport.customers.selectors import (
     CustomerFilters,
     companies_list,
@@ -28,7 +29,6 @@ from rapport.customers.selectors import (
 from rapport.dataio.models import MergeRecordType
 from rapport.dataio.selectors import merges as selectors
 from rapport.dataio.services.dedup import merge as services
-from rapport.web.htmx import found_or_404, int_or_none, page_or_first
 
 PICK_LIMIT = 20
 

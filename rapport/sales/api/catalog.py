@@ -6,12 +6,11 @@ The catalogue is shared: every user may read it; administrators and sales manage
 
 import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from rapport.api.schemas import (
+from rapport.core.api_schemas import (
     InputSchema,
     Listing,
     Page,
@@ -19,6 +18,7 @@ from rapport.api.schemas import (
     column_text,
     error_responses,
     paginate,
+    service_input,
 )
 from rapport.core.schema_types import RecordId
 from rapport.sales.models import PriceList, Product
@@ -28,10 +28,6 @@ from rapport.sales.services import catalog as services
 router = Router(tags=["products"])
 
 MANAGERS_ONLY = "Administrators and sales managers only."
-
-
-def _input(payload: Schema) -> dict[str, Any]:
-    return payload.model_dump(mode="json", exclude_unset=True)
 
 
 class ProductOut(Schema):
@@ -154,7 +150,7 @@ def products_list(request: HttpRequest, query: Query[ProductListQuery]):
     description=MANAGERS_ONLY + " The SKU is unique.",
 )
 def product_create(request: HttpRequest, payload: ProductIn):
-    data = _drop_nulls(_input(payload), PRODUCT_NULLABLE)
+    data = _drop_nulls(service_input(payload), PRODUCT_NULLABLE)
     return Status(201, services.product_create(actor=request.auth, data=data))
 
 
@@ -170,7 +166,7 @@ def product_detail(request: HttpRequest, product_id: RecordId):
 )
 def product_update(request: HttpRequest, product_id: RecordId, payload: ProductPatch):
     product = selectors.get_product(product_id)
-    data = _drop_nulls(_input(payload), PRODUCT_NULLABLE)
+    data = _drop_nulls(service_input(payload), PRODUCT_NULLABLE)
     return services.product_update(actor=request.auth, product=product, data=data)
 
 
@@ -207,7 +203,7 @@ def price_lists_list(request: HttpRequest, query: Query[PriceListQuery]):
     description=MANAGERS_ONLY + " Making a list the default unmarks the previous default.",
 )
 def price_list_create(request: HttpRequest, payload: PriceListIn):
-    data = _drop_nulls(_input(payload), PRICE_LIST_NULLABLE)
+    data = _drop_nulls(service_input(payload), PRICE_LIST_NULLABLE)
     return Status(201, services.price_list_create(actor=request.auth, data=data))
 
 
@@ -228,7 +224,7 @@ def price_list_detail(request: HttpRequest, price_list_id: RecordId):
 )
 def price_list_update(request: HttpRequest, price_list_id: RecordId, payload: PriceListPatch):
     price_list = selectors.get_price_list(price_list_id)
-    data = _drop_nulls(_input(payload), PRICE_LIST_NULLABLE)
+    data = _drop_nulls(service_input(payload), PRICE_LIST_NULLABLE)
     return services.price_list_update(actor=request.auth, price_list=price_list, data=data)
 
 
@@ -271,7 +267,7 @@ def price_list_set_price(
         actor=request.auth,
         price_list=price_list,
         product=product,
-        unit_price=_input(payload)["unit_price"],
+        unit_price=service_input(payload)["unit_price"],
     )
 
 

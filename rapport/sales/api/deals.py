@@ -8,12 +8,11 @@ Amounts are decimal strings in answers ("12800.00"); requests may send strings o
 
 import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from rapport.api.schemas import (
+from rapport.core.api_schemas import (
     BodyId,
     BodyIds,
     BodyInt,
@@ -30,6 +29,7 @@ from rapport.api.schemas import (
     error_responses,
     items,
     paginate,
+    service_input,
 )
 from rapport.core.schema_types import RecordId
 from rapport.sales.models import (
@@ -55,10 +55,6 @@ LIST_DESCRIPTION = (
     "from `close_from` to `close_to`. Pages hold `limit` deals (default 25); pass `next_cursor` "
     "back as `cursor`."
 )
-
-
-def _input(payload: Schema) -> dict[str, Any]:
-    return payload.model_dump(mode="json", exclude_unset=True)
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -360,7 +356,7 @@ def deals_list(request: HttpRequest, query: Query[DealListQuery]):
     "answers 404.",
 )
 def deal_create(request: HttpRequest, payload: DealIn):
-    deal = services.deal_create(actor=request.auth, data=_input(payload))
+    deal = services.deal_create(actor=request.auth, data=service_input(payload))
     return Status(201, selectors.deal_detail(request.auth, deal.pk))
 
 
@@ -376,7 +372,7 @@ def deal_detail(request: HttpRequest, deal_id: RecordId):
 )
 def deal_update(request: HttpRequest, deal_id: RecordId, payload: DealPatch):
     deal = selectors.get_deal_for_user(request.auth, deal_id)
-    data = _input(payload)
+    data = service_input(payload)
     version = data.pop("version", None)
     services.deal_update(actor=request.auth, deal=deal, data=data, version=version)
     return selectors.deal_detail(request.auth, deal_id)
@@ -461,7 +457,7 @@ def pipelines_list(request: HttpRequest, query: Query[Listing]):
 
 @settings_router.post("/pipelines", response={201: PipelineOut, **error_responses(400, 403, 422)})
 def pipeline_create(request: HttpRequest, payload: PipelineIn):
-    pipeline = services.pipeline_create(actor=request.auth, data=_input(payload))
+    pipeline = services.pipeline_create(actor=request.auth, data=service_input(payload))
     return Status(201, selectors.get_pipeline(pipeline.pk))
 
 
@@ -478,7 +474,7 @@ def pipeline_detail(request: HttpRequest, pipeline_id: RecordId):
 )
 def pipeline_update(request: HttpRequest, pipeline_id: RecordId, payload: PipelinePatch):
     pipeline = selectors.get_pipeline(pipeline_id)
-    services.pipeline_update(actor=request.auth, pipeline=pipeline, data=_input(payload))
+    services.pipeline_update(actor=request.auth, pipeline=pipeline, data=service_input(payload))
     return selectors.get_pipeline(pipeline_id)
 
 
@@ -499,7 +495,9 @@ def pipeline_delete(request: HttpRequest, pipeline_id: RecordId):
 )
 def stage_create(request: HttpRequest, pipeline_id: RecordId, payload: StageIn):
     pipeline = selectors.get_pipeline(pipeline_id)
-    stage = services.stage_create(actor=request.auth, pipeline=pipeline, data=_input(payload))
+    stage = services.stage_create(
+        actor=request.auth, pipeline=pipeline, data=service_input(payload)
+    )
     return Status(201, stage)
 
 
@@ -518,7 +516,7 @@ def stage_reorder(request: HttpRequest, pipeline_id: RecordId, payload: StageOrd
 )
 def stage_update(request: HttpRequest, stage_id: RecordId, payload: StagePatch):
     stage = selectors.get_stage(stage_id)
-    return services.stage_update(actor=request.auth, stage=stage, data=_input(payload))
+    return services.stage_update(actor=request.auth, stage=stage, data=service_input(payload))
 
 
 @settings_router.delete(
@@ -547,7 +545,7 @@ def lost_reasons_list(request: HttpRequest, query: Query[Listing]):
     "/lost-reasons", response={201: LostReasonOut, **error_responses(400, 403, 422)}
 )
 def lost_reason_create(request: HttpRequest, payload: LostReasonIn):
-    return Status(201, services.lost_reason_create(actor=request.auth, data=_input(payload)))
+    return Status(201, services.lost_reason_create(actor=request.auth, data=service_input(payload)))
 
 
 @settings_router.patch(
@@ -556,7 +554,9 @@ def lost_reason_create(request: HttpRequest, payload: LostReasonIn):
 )
 def lost_reason_update(request: HttpRequest, reason_id: RecordId, payload: LostReasonPatch):
     reason = selectors.get_lost_reason(reason_id)
-    return services.lost_reason_update(actor=request.auth, reason=reason, data=_input(payload))
+    return services.lost_reason_update(
+        actor=request.auth, reason=reason, data=service_input(payload)
+    )
 
 
 @settings_router.delete(
@@ -622,7 +622,7 @@ def quotas_list(request: HttpRequest, query: Query[QuotaListQuery]):
     "Administrators set any; sales managers their team's and its members'.",
 )
 def quota_set(request: HttpRequest, payload: QuotaIn):
-    return quota_services.quota_set(actor=request.auth, data=_input(payload))
+    return quota_services.quota_set(actor=request.auth, data=service_input(payload))
 
 
 @quotas_router.delete("/quotas/{int:quota_id}", response={204: None, **error_responses(403, 404)})

@@ -13,7 +13,7 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from rapport.api.schemas import (
+from rapport.core.api_schemas import (
     BodyId,
     BodyInt,
     BodyPosition,
@@ -22,6 +22,7 @@ from rapport.api.schemas import (
     UserRef,
     error_responses,
     items,
+    service_input,
 )
 from rapport.core.schema_types import RecordId
 from rapport.customers.models import SourceChannel
@@ -32,10 +33,6 @@ from rapport.sales.services import leads as services
 router = Router()
 
 SETTINGS = ["lead settings"]
-
-
-def _input(payload: Schema) -> dict[str, Any]:
-    return payload.model_dump(mode="json", exclude_unset=True)
 
 
 # --- Scoring rules -------------------------------------------------------------------------------
@@ -106,7 +103,9 @@ def scoring_rules_list(request: HttpRequest):
 )
 def scoring_rule_create(request: HttpRequest, payload: ScoringRuleIn):
     selectors.require_lead_settings_manager(request.auth)
-    return Status(201, services.lead_scoring_rule_create(actor=request.auth, data=_input(payload)))
+    return Status(
+        201, services.lead_scoring_rule_create(actor=request.auth, data=service_input(payload))
+    )
 
 
 @router.get(
@@ -131,7 +130,9 @@ def scoring_rule_detail(request: HttpRequest, rule_id: RecordId):
 def scoring_rule_update(request: HttpRequest, rule_id: RecordId, payload: ScoringRulePatch):
     selectors.require_lead_settings_manager(request.auth)
     rule = selectors.get_scoring_rule(rule_id)
-    return services.lead_scoring_rule_update(actor=request.auth, rule=rule, data=_input(payload))
+    return services.lead_scoring_rule_update(
+        actor=request.auth, rule=rule, data=service_input(payload)
+    )
 
 
 @router.delete(
@@ -214,7 +215,7 @@ def assignment_rules_list(request: HttpRequest):
 )
 def assignment_rule_create(request: HttpRequest, payload: AssignmentRuleIn):
     selectors.require_lead_settings_manager(request.auth)
-    rule = services.lead_assignment_rule_create(actor=request.auth, data=_input(payload))
+    rule = services.lead_assignment_rule_create(actor=request.auth, data=service_input(payload))
     return Status(201, selectors.get_assignment_rule(rule.pk))
 
 
@@ -240,7 +241,7 @@ def assignment_rule_detail(request: HttpRequest, rule_id: RecordId):
 def assignment_rule_update(request: HttpRequest, rule_id: RecordId, payload: AssignmentRulePatch):
     selectors.require_lead_settings_manager(request.auth)
     rule = selectors.get_assignment_rule(rule_id)
-    services.lead_assignment_rule_update(actor=request.auth, rule=rule, data=_input(payload))
+    services.lead_assignment_rule_update(actor=request.auth, rule=rule, data=service_input(payload))
     return selectors.get_assignment_rule(rule_id)
 
 
@@ -328,7 +329,7 @@ class LeadFormPage(Schema):
 
 
 def _form_input(payload: Schema) -> dict[str, Any]:
-    data = _input(payload)
+    data = service_input(payload)
     if data.get("fields") is None:
         data.pop("fields", None)
     return data

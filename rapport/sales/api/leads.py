@@ -16,7 +16,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.accounts.models import User
-from rapport.api.schemas import (
+from rapport.core.api_schemas import (
     EMAIL_MAX,
     PHONE_INPUT_MAX,
     BodyId,
@@ -31,6 +31,7 @@ from rapport.api.schemas import (
     column_text,
     error_responses,
     paginate,
+    service_input,
     text,
 )
 from rapport.core.cleaning import invalid
@@ -51,10 +52,6 @@ LIST_DESCRIPTION = (
     "for the queue of open leads nobody owns. Sort by `-score` (default), `score`, "
     "`-created_at`, `created_at`, `-updated_at`, `updated_at`; pages hold `limit` leads."
 )
-
-
-def _input(payload: Schema) -> dict[str, Any]:
-    return payload.model_dump(mode="json", exclude_unset=True)
 
 
 # --- Schemas -------------------------------------------------------------------------------------
@@ -236,7 +233,7 @@ def leads_list(request: HttpRequest, query: Query[LeadListQuery]):
 )
 def lead_create(request: HttpRequest, payload: LeadIn):
     lead = services.lead_create(
-        actor=request.auth, data=_input(payload), channel=LeadCaptureChannel.API
+        actor=request.auth, data=service_input(payload), channel=LeadCaptureChannel.API
     )
     return Status(201, selectors.lead_detail(request.auth, lead.pk))
 
@@ -255,7 +252,7 @@ def lead_detail(request: HttpRequest, lead_id: RecordId):
 )
 def lead_update(request: HttpRequest, lead_id: RecordId, payload: LeadPatch):
     lead = selectors.get_lead_for_user(request.auth, lead_id)
-    data = _input(payload)
+    data = service_input(payload)
     version = data.pop("version", None)
     services.lead_update(actor=request.auth, lead=lead, data=data, version=version)
     return selectors.lead_detail(request.auth, lead_id)

@@ -7,13 +7,12 @@ answered as decimal strings ("1280.50"), never as binary floats.
 
 import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from rapport.api.schemas import (
+from rapport.core.api_schemas import (
     BodyId,
     BodyInt,
     BodyVersion,
@@ -28,6 +27,7 @@ from rapport.api.schemas import (
     error_responses,
     items,
     paginate,
+    service_input,
 )
 from rapport.core.schema_types import RecordId
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
@@ -39,10 +39,6 @@ from rapport.sales.services import orders as services
 router = Router(tags=["orders"])
 
 MONEY_NOTE = 'Amounts are decimal strings with two places, e.g. `"1280.50"`.'
-
-
-def _input(payload: Schema) -> dict[str, Any]:
-    return payload.model_dump(mode="json", exclude_unset=True)
 
 
 # --- Schemas -------------------------------------------------------------------------------------
@@ -290,7 +286,7 @@ def orders_list(request: HttpRequest, query: Query[OrderListQuery]):
     "takes the customer's owner and team. " + MONEY_NOTE,
 )
 def order_create(request: HttpRequest, payload: OrderIn):
-    order = services.order_create(actor=request.auth, data=_input(payload))
+    order = services.order_create(actor=request.auth, data=service_input(payload))
     return Status(201, selectors.order_detail(request.auth, order.pk))
 
 
@@ -308,7 +304,7 @@ def order_detail(request: HttpRequest, order_id: RecordId):
 )
 def order_update(request: HttpRequest, order_id: RecordId, payload: OrderPatch):
     order = selectors.get_order_for_user(request.auth, order_id)
-    data = _input(payload)
+    data = service_input(payload)
     version = data.pop("version", None)
     services.order_update(actor=request.auth, order=order, data=data, version=version)
     return selectors.order_detail(request.auth, order_id)
@@ -323,7 +319,7 @@ def order_update(request: HttpRequest, order_id: RecordId, payload: OrderPatch):
 )
 def order_change_status(request: HttpRequest, order_id: RecordId, payload: StatusIn):
     order = selectors.get_order_for_user(request.auth, order_id)
-    data = _input(payload)
+    data = service_input(payload)
     services.order_change_status(
         actor=request.auth,
         order=order,
@@ -372,7 +368,7 @@ def order_payments(request: HttpRequest, order_id: RecordId, query: Query[Listin
 )
 def payment_record(request: HttpRequest, order_id: RecordId, payload: PaymentIn):
     order = selectors.get_order_for_user(request.auth, order_id)
-    data = _input(payload)
+    data = service_input(payload)
     payment = services.payment_record(
         actor=request.auth,
         order=order,

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rapport.activities.models import Channel
 from rapport.core.models import TimeStampedModel
 from rapport.customers.models import SourceChannel
 from rapport.sales.models.catalog import MONEY
@@ -294,8 +295,6 @@ def lead_event_title(kind: str, data: dict) -> str:
     Used by the lead's page and, through the timeline's registry, by the customer's timeline
     after conversion; worded at read time so each reader sees their own language.
     """
-    from rapport.activities.models import Channel
-
     data = data or {}
     if kind == LeadEventKind.CREATED:
         via = data.get("via", "")

@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import visible_records_q
@@ -244,11 +244,3 @@ def stale_deal_ids(now: datetime.datetime) -> list[int]:
             .values_list("pk", flat=True)
         )
     return ids
-
-
-def users_for_filters(user: User) -> QuerySet[User]:
-    """Whom the owner filter offers: everyone active for an administrator, else the team."""
-    qs = User.objects.filter(is_active=True).order_by("username")
-    if user.is_administrator:
-        return qs
-    return qs.filter(Q(pk=user.pk) | Q(team_id=user.team_id) if user.team_id else Q(pk=user.pk))

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rapport.core.errors import ValidationFailed
 from rapport.core.forms import save_form
+from rapport.core.htmx import found_or_404, page_or_first
 from rapport.sales.forms.orders import PriceListForm, PriceListItemForm, ProductForm
 from rapport.sales.selectors import catalog as selectors
 from rapport.sales.services import catalog as services
-from rapport.web.htmx import found_or_404, page_or_first
 
 PRODUCT_OPTIONS_SHOWN = 30
 

@@ -18,10 +18,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from rapport.accounts.models import Role, Team
+from rapport.accounts.access import require_settings_manager
+from rapport.accounts.models import Role
+from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.core.cleaning import parse_date_or
 from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
 from rapport.core.forms import save_form
+from rapport.core.htmx import (
+    allowed_or_403,
+    found_or_404,
+    int_or_none,
+    is_htmx,
+    page_or_first,
+)
 from rapport.customers.selectors import CustomerFilters, persons_list
 from rapport.sales.forms.deals import DealForm, LoseForm, NameForm, QuotaForm, StageForm
 from rapport.sales.models import DealStatus, Priority, QuotaPeriod, StageKind
@@ -29,13 +38,6 @@ from rapport.sales.selectors import deals as selectors
 from rapport.sales.selectors import forecast as reports
 from rapport.sales.services import deals as services
 from rapport.sales.services import quotas as quota_services
-from rapport.web.htmx import (
-    found_or_404,
-    int_or_none,
-    is_htmx,
-    page_or_first,
-    require_settings_manager,
-)
 
 PERSON_OPTIONS_SHOWN = 20
 QUOTAS_SHOWN = 25
@@ -58,8 +60,8 @@ def _filters(request) -> selectors.DealFilters:
 
 def _owner_team_choices(user) -> dict:
     return {
-        "owners": selectors.users_for_filters(user),
-        "teams": Team.objects.all() if user.is_administrator else [],
+        "owners": users_for_filters(user),
+        "teams": teams_for_filters(user),
     }
 
 
@@ -571,7 +573,7 @@ def quota_delete(request, pk: int):
 
 @login_required
 def pipeline_settings(request):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     form = NameForm(request.POST or None)
     if request.method == "POST":
         pipeline = save_form(
@@ -590,7 +592,7 @@ def pipeline_settings(request):
 @login_required
 def pipeline_edit(request, pk: int):
     """Rename the pipeline, make it the default, add stages; each stage edits in place."""
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     pipeline = found_or_404(selectors.get_pipeline, pk)
     form = StageForm(request.POST or None, prefix="new")
     if request.method == "POST":
@@ -613,7 +615,7 @@ def pipeline_edit(request, pk: int):
 @login_required
 @require_POST
 def pipeline_update(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     pipeline = found_or_404(selectors.get_pipeline, pk)
     data = {}
     if "name" in request.POST:
@@ -632,7 +634,7 @@ def pipeline_update(request, pk: int):
 @login_required
 @require_POST
 def pipeline_delete(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     pipeline = found_or_404(selectors.get_pipeline, pk)
     try:
         services.pipeline_delete(actor=request.user, pipeline=pipeline)
@@ -646,7 +648,7 @@ def pipeline_delete(request, pk: int):
 @login_required
 @require_POST
 def stage_edit(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     stage = found_or_404(selectors.get_stage, pk)
     form = StageForm(request.POST, prefix=f"stage-{pk}")
     if form.is_valid():
@@ -664,7 +666,7 @@ def stage_edit(request, pk: int):
 @require_POST
 def stage_move(request, pk: int):
     """Move a stage one place up or down (`direction` = up|down)."""
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     stage = found_or_404(selectors.get_stage, pk)
     ids = list(stage.pipeline.stages.order_by("position", "id").values_list("pk", flat=True))
     i = ids.index(stage.pk)
@@ -678,7 +680,7 @@ def stage_move(request, pk: int):
 @login_required
 @require_POST
 def stage_delete(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     stage = found_or_404(selectors.get_stage, pk)
     try:
         services.stage_delete(actor=request.user, stage=stage)
@@ -690,7 +692,7 @@ def stage_delete(request, pk: int):
 
 @login_required
 def lost_reason_settings(request):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     form = NameForm(request.POST or None)
     if request.method == "POST":
         reason = save_form(
@@ -709,7 +711,7 @@ def lost_reason_settings(request):
 @login_required
 @require_POST
 def lost_reason_toggle(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     reason = found_or_404(selectors.get_lost_reason, pk)
     services.lost_reason_update(
         actor=request.user, reason=reason, data={"is_active": not reason.is_active}

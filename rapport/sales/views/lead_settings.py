@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rapport.accounts.access import require_settings_manager
 from rapport.core.forms import save_form
+from rapport.core.htmx import allowed_or_403, found_or_404
 from rapport.sales.forms.leads import (
     FIELD_TYPE_LABELS,
     AssignmentRuleForm,
@@ -23,7 +25,6 @@ from rapport.sales.forms.leads import (
 )
 from rapport.sales.selectors import leads as selectors
 from rapport.sales.services import leads as services
-from rapport.web.htmx import found_or_404, require_settings_manager
 
 # --- Settings: scoring rules ---------------------------------------------------------------------
 
@@ -31,7 +32,7 @@ from rapport.web.htmx import found_or_404, require_settings_manager
 @login_required
 @require_http_methods(["GET", "POST"])
 def scoring_rule_list(request):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     form = ScoringRuleForm(request.POST or None)
     if request.method == "POST":
         rule = save_form(
@@ -51,7 +52,7 @@ def scoring_rule_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def scoring_rule_edit(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     rule = found_or_404(selectors.get_scoring_rule, pk)
     form = ScoringRuleForm(request.POST or None, instance=rule)
     if request.method == "POST":
@@ -74,7 +75,7 @@ def scoring_rule_edit(request, pk: int):
 @login_required
 @require_POST
 def scoring_rule_delete(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     rule = found_or_404(selectors.get_scoring_rule, pk)
     services.lead_scoring_rule_delete(actor=request.user, rule=rule)
     messages.success(request, _("Scoring rule deleted."))
@@ -87,7 +88,7 @@ def scoring_rule_delete(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def assignment_rule_list(request):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     form = AssignmentRuleForm(request.POST or None)
     if request.method == "POST":
         rule = save_form(
@@ -107,7 +108,7 @@ def assignment_rule_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def assignment_rule_edit(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     rule = found_or_404(selectors.get_assignment_rule, pk)
     form = AssignmentRuleForm(request.POST or None, instance=rule)
     if request.method == "POST":
@@ -130,7 +131,7 @@ def assignment_rule_edit(request, pk: int):
 @login_required
 @require_POST
 def assignment_rule_delete(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     rule = found_or_404(selectors.get_assignment_rule, pk)
     services.lead_assignment_rule_delete(actor=request.user, rule=rule)
     messages.success(request, _("Assignment rule deleted."))
@@ -143,7 +144,7 @@ def assignment_rule_delete(request, pk: int):
 @login_required
 @require_GET
 def lead_form_list(request):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     return render(
         request,
         "sales/leads/form_list.html",
@@ -173,7 +174,7 @@ def _designer(request, form, lead_form=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def lead_form_create(request):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     form = LeadFormDesignForm(request.POST or None, initial_fields=services.default_form_fields())
     if request.method == "POST":
         lead_form = save_form(
@@ -188,7 +189,7 @@ def lead_form_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def lead_form_edit(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     lead_form = found_or_404(selectors.get_lead_form, pk)
     form = LeadFormDesignForm(request.POST or None, instance=lead_form)
     if request.method == "POST":
@@ -207,7 +208,7 @@ def lead_form_edit(request, pk: int):
 @login_required
 @require_POST
 def lead_form_delete(request, pk: int):
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     lead_form = found_or_404(selectors.get_lead_form, pk)
     services.lead_form_delete(actor=request.user, lead_form=lead_form)
     messages.success(request, _("Form deleted. Its leads are kept."))
@@ -218,7 +219,7 @@ def lead_form_delete(request, pk: int):
 @require_GET
 def lead_form_embed(request, pk: int):
     """The snippets to paste into a website: a plain HTML form, or an iframe of the hosted one."""
-    require_settings_manager(request.user)
+    allowed_or_403(require_settings_manager, request.user)
     lead_form = found_or_404(selectors.get_lead_form, pk)
     url = request.build_absolute_uri(reverse("sales:lead_form_public", args=[lead_form.public_key]))
     snippet = render_to_string(

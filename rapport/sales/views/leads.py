@@ -21,10 +21,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts.access import may_own
-from rapport.accounts.models import Role, Team, User
+from rapport.accounts.models import Role, User
+from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.accounts.throttling import client_address
 from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
 from rapport.core.forms import save_form
+from rapport.core.htmx import found_or_404, int_or_none, page_or_first
 from rapport.customers.models import SourceChannel
 from rapport.sales.forms.leads import (
     AssignForm,
@@ -37,7 +39,6 @@ from rapport.sales.forms.leads import (
 from rapport.sales.models import LeadStatus
 from rapport.sales.selectors import leads as selectors
 from rapport.sales.services import leads as services
-from rapport.web.htmx import found_or_404, int_or_none, page_or_first
 
 HISTORY_SHOWN = 100
 
@@ -78,9 +79,6 @@ def lead_list(request):
         size=settings.RAPPORT_PAGE_SIZE,
         partitions=selectors.lead_list_partitions(user, filters),
     )
-    owners = User.objects.filter(is_active=True).order_by("username")
-    if not user.is_administrator:
-        owners = owners.filter(team_id=user.team_id) if user.team_id else owners.filter(pk=user.pk)
     return render(
         request,
         "sales/leads/list.html",
@@ -88,8 +86,8 @@ def lead_list(request):
             "page": page,
             "sort": sort,
             "filters": filters,
-            "owners": owners,
-            "teams": Team.objects.all() if user.is_administrator else [],
+            "owners": users_for_filters(user),
+            "teams": teams_for_filters(user),
             "statuses": [("open", _("Open")), *LeadStatus.choices],
             "sources": SourceChannel.choices,
             "sort_choices": [

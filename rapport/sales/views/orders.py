@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rapport.accounts.models import Team, User
+from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.core.cleaning import parse_date_or
 from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
+from rapport.core.htmx import found_or_404, int_or_none, is_htmx, page_or_first
 from rapport.customers.selectors import (
     CustomerFilters,
     companies_list,
@@ -29,20 +30,11 @@ from rapport.sales.models import OrderStatus, PaymentMethod
 from rapport.sales.selectors import orders as selectors
 from rapport.sales.selectors.deals import get_deal_for_user
 from rapport.sales.services import orders as services
-from rapport.web.htmx import found_or_404, int_or_none, is_htmx, page_or_first
 
 CUSTOMER_OPTIONS_SHOWN = 15
 PANEL_ORDERS_SHOWN = 5
 # Statuses whose change may carry a note (a refund, a reason for the return).
 NOTE_STATUSES = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
-
-
-def _owner_choices(user):
-    """The owners a filter offers: bounded lists only (the user's team, or all for admins)."""
-    owners = User.objects.filter(is_active=True).order_by("username")
-    if not user.is_administrator:
-        owners = owners.filter(team_id=user.team_id) if user.team_id else owners.filter(pk=user.pk)
-    return owners
 
 
 # --- List ----------------------------------------------------------------------------------------
@@ -98,8 +90,8 @@ def order_list(request):
             "filters": filters,
             "customer": _customer_named(request.user, filters),
             "statuses": OrderStatus.choices,
-            "owners": _owner_choices(request.user),
-            "teams": Team.objects.all() if request.user.is_administrator else [],
+            "owners": users_for_filters(request.user),
+            "teams": teams_for_filters(request.user),
             "sort_choices": [
                 ("-placed_at", _("Newest")),
                 ("placed_at", _("Oldest")),
@@ -298,8 +290,8 @@ def receivables(request):
             "report": report,
             "owner_id": owner_id,
             "team_id": team_id,
-            "owners": _owner_choices(request.user),
-            "teams": Team.objects.all() if request.user.is_administrator else [],
+            "owners": users_for_filters(request.user),
+            "teams": teams_for_filters(request.user),
         },
     )
 

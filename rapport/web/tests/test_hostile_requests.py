@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from rapport.api.tests.conftest import ApiClient, client_for
+from rapport.core.htmx import int_or_none
 from rapport.customers.models import Person
-from rapport.web.htmx import int_or_none
 from rapport.web.middleware import MAX_JSON_DEPTH, json_depth
 
 

@@ -1,5 +1,8 @@
 """Schemas and list helpers every router of the API shares.
 
+Every app's `api.py` imports them from here, below the apps, so that no app imports the `api`
+package that mounts it.
+
 Input schemas forbid unknown fields, so a typo in a client is answered with a 422 naming the
 field instead of being silently dropped. Output schemas describe exactly what a record exposes.
 """
@@ -65,6 +68,15 @@ def items(item: Any, max_items: int = MAX_LIST_ITEMS) -> Any:
 
 class InputSchema(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+def service_input(payload: Schema) -> dict[str, Any]:
+    """The fields the client sent, as the plain `data` dict services take.
+
+    Unsent fields are left out, so a PATCH changes only what it names; dates, decimals and enums
+    become the strings a service also receives from a form.
+    """
+    return payload.model_dump(mode="json", exclude_unset=True)
 
 
 class ErrorOut(Schema):

@@ -1,9 +1,11 @@
-"""Helpers every HTML view uses: htmx detection, service errors to 404/403, safe pagination."""
+"""Helpers every HTML view uses: htmx detection, service errors to 404/403, safe pagination.
+
+They sit in core, below the apps, so that every app's views may import them.
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from rapport.accounts.access import can_manage_settings
 from rapport.core import errors
 from rapport.core.cleaning import parse_int
 from rapport.core.pagination import Page, keyset_page
@@ -21,9 +23,13 @@ def found_or_404(getter, *args, **kwargs):
         raise Http404(exc.message) from exc
 
 
-def require_settings_manager(user) -> None:
-    if not can_manage_settings(user):
-        raise PermissionDenied
+def allowed_or_403(check, *args, **kwargs):
+    """Call an access check such as `require_settings_manager`; its PermissionDenied becomes
+    Django's 403 page."""
+    try:
+        return check(*args, **kwargs)
+    except errors.PermissionDenied as exc:
+        raise PermissionDenied(exc.message) from exc
 
 
 def page_or_first(

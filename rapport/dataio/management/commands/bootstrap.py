@@ -13,6 +13,7 @@ from django.db import connection
 
 from rapport.accounts.models import Role, User
 from rapport.accounts.services import user_create
+from rapport.customers.models import Person
 
 ADMIN_USERNAME = "admin"
 DEMO_MARKER = "demo_data_loaded"
@@ -97,8 +98,6 @@ class Command(BaseCommand):
         if not _demo_env_enabled():
             self.stdout.write("Demo data skipped (RAPPORT_DEMO_DATA=false).")
             return
-        from rapport.customers.models import Person
-
         if Person.objects.exists():
             self.stdout.write("The database already has persons: no demo data loaded.")
         else:
