@@ -213,6 +213,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("RAPPORT_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Money grouped by thousands and one date / date-time pattern per language (config/formats/).
+# USE_THOUSAND_SEPARATOR stays off: it would also group ids in URLs, form values and data-*
+# attributes; amounts go through the money filter (rapport.core.formats.format_money).
+FORMAT_MODULE_PATH = ["config.formats"]
 PHONE_DEFAULT_REGION = env_str("RAPPORT_PHONE_REGION", "CN")
 
 # --- Static files ------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""Template filters shared by every page: phone formatting, chips, small helpers."""
+"""Template filters shared by every page: money, phone formatting, chips, small helpers."""
 
 from django import template
 from django.utils.html import format_html
 
+from rapport.core.formats import format_money
 from rapport.customers.validation import format_phone as _format_phone
 
 register = template.Library()
@@ -11,6 +12,15 @@ register = template.Library()
 @register.filter
 def startswith(value, prefix) -> bool:
     return bool(prefix) and str(value).startswith(str(prefix))
+
+
+@register.filter
+def money(amount, currency=None) -> str:
+    """`{{ amount|money }}` → "1,207,014.00"; `{{ amount|money:currency }}` → "… CNY".
+
+    Two decimals and thousands separators in every language; None prints "—".
+    """
+    return format_money(amount, currency or None)
 
 
 @register.filter
