@@ -78,10 +78,23 @@ class RapportAPI(NinjaAPI):
 api = RapportAPI(
     title="Rapport API",
     version="1",
+    # Every operation tag is named here (a test holds it to that), so a new resource group
+    # shows up in the description as well as in the list of operations.
     description=(
-        "Persons, companies, interactions, tags and custom fields of a Rapport CRM. "
+        "The records of a Rapport CRM, grouped as in the application:\n\n"
+        "- **Customers**: persons, companies, their interactions and timeline, tags and "
+        "custom fields.\n"
+        "- **Work**: tasks and notifications.\n"
+        "- **Sales**: leads (with their history, conversion and assignment) and lead settings "
+        "(scoring rules, assignment rules, web forms); deals, pipelines with their stages and "
+        "lost reasons, quotas and sales reports (the forecast); products, price lists, orders, "
+        "payments and receivables.\n"
+        "- **Data**: imports (with saved column mappings, dry runs and undo), duplicates and "
+        "merge (with undo), exports, data health and backups.\n"
+        "- **Administration**: the audit log.\n\n"
         "Authenticate with an API key (`Authorization: Bearer rpk_…` or `X-API-Key: rpk_…`), "
-        "created under Account → API keys; a key acts with its user's permissions. "
+        "created under Account → API keys; a key acts with its user's permissions and sees "
+        "what the user sees in the application. "
         "Errors are `{code, message, details}`. Lists are keyset-paginated: follow "
         "`next_cursor` with `?cursor=`."
     ),

@@ -132,3 +132,13 @@ def test_the_audit_log_link_is_for_administrators_only(client, alice):
 def test_an_unknown_action_is_a_programming_error(alice):
     with pytest.raises(ValueError):
         audit_record(actor=alice, action="deleted_everything")
+
+
+def test_the_audit_filter_bar_looks_like_the_other_filter_bars(client, admin_user):
+    client.force_login(admin_user)
+
+    page = client.get(reverse("accounts:audit_log")).content.decode()
+
+    assert 'class="filters panel" data-testid="audit-filters"' in page
+    assert 'type="submit" class="primary" data-testid="audit-filter"' in page
+    assert '<label for="f-action">' in page and 'id="f-action"' in page

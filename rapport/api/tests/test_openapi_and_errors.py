@@ -141,3 +141,12 @@ def test_error_messages_follow_the_requested_language(alice):
 
     assert response.status_code == 404
     assert response["Content-Language"] == "zh-hans"
+
+
+def test_the_description_names_every_resource_group(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    description = schema["info"]["description"].lower()
+    tags = {tag for ops in schema["paths"].values() for op in ops.values() for tag in op["tags"]}
+
+    assert {"persons", "deals", "imports", "audit"} <= tags
+    assert [tag for tag in sorted(tags) if tag.lower() not in description] == []
