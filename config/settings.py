@@ -121,6 +121,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "rapport.activities.context_processors.notifications",
             ],
+            # money, phone, tag_chip…: every app's templates use them, so no {% load %} needed.
+            "builtins": ["rapport.web.templatetags.rapport"],
         },
     },
 ]

@@ -3,12 +3,11 @@
 Imported by `SalesConfig.ready()`, once every model is loaded; `register()` runs each part.
 """
 
-from decimal import Decimal, InvalidOperation
-
 from django.utils.translation import gettext as _
 
 from rapport.activities.timeline_kinds import register_title
 from rapport.core.events import subscribe
+from rapport.core.formats import format_money
 from rapport.customers.events import CompanyUpdated, PersonUpdated
 from rapport.sales.models import PaymentMethod
 from rapport.sales.models.leads import LeadEventKind, lead_event_title
@@ -33,10 +32,8 @@ def register_leads() -> None:
 
 def register_deals() -> None:
     def amount(entry) -> str:
-        try:
-            return f"{Decimal(entry.data.get('amount', '')):,.2f}"
-        except (InvalidOperation, ValueError):
-            return str(entry.data.get("amount", ""))
+        value = entry.data.get("amount", "")
+        return format_money(value) if value not in (None, "") else ""
 
     # Entries keep the deal's title in `title` and the rest in `data`; the words are the reader's.
     register_title("deal.created", lambda e: _("Deal created: %(title)s") % {"title": e.title})
@@ -65,11 +62,8 @@ def register_deals() -> None:
 
 def register_orders() -> None:
     def money(entry, key: str) -> str:
-        try:
-            amount = f"{Decimal(entry.data.get(key, '')):,.2f}"
-        except (InvalidOperation, ValueError):
-            amount = str(entry.data.get(key, ""))
-        return f"{amount} {entry.data.get('currency', '')}".strip()
+        value = entry.data.get(key, "")
+        return format_money(value, entry.data.get("currency")) if value not in (None, "") else ""
 
     def number(entry) -> str:
         return entry.data.get("number") or entry.title
