@@ -97,6 +97,7 @@ class AuditAction(models.TextChoices):
     IMPORT_UNDONE = "import_undone", _("Import undone")
     EXPORT = "export", _("Records exported")
     RECORD_DELETED = "record_deleted", _("Record deleted")
+    BULK_ACTION = "bulk_action", _("Bulk action")
     API_KEY_CREATED = "api_key_created", _("API key created")
     API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
 
