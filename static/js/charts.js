@@ -3,11 +3,21 @@
 (function () {
   "use strict";
 
+  // Amounts as the server prints them (rapport.core.formats): two decimals, comma-grouped in
+  // both languages. A fixed locale, not the browser's, so a German browser does not show 1.234,00.
+  var moneyFormat = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  function money(v) { return v == null || v === "" ? "—" : moneyFormat.format(Number(v)); }
+  function count(v) { return v == null ? "—" : String(v); }
+
   var options = {
     funnel: function (data) {
       return {
-        tooltip: { trigger: "item" },
-        series: [{ type: "funnel", sort: "none", left: "10%", width: "80%", label: { position: "inside" }, data: data }]
+        tooltip: { trigger: "item", valueFormatter: count },
+        series: [{
+          type: "funnel", sort: "none", left: "10%", width: "80%", minSize: "20%", data: data,
+          label: { position: "inside", formatter: "{b}: {c}", overflow: "truncate", width: 180 },
+          emphasis: { label: { overflow: "none" } }
+        }]
       };
     },
     forecast: function (data) {
@@ -17,9 +27,9 @@
       });
       series.push({ name: data.names.quota, type: "line", data: data.series.quota.map(Number), symbolSize: 10 });
       return {
-        tooltip: { trigger: "axis" },
-        legend: {},
-        grid: { left: 80, right: 20 },
+        tooltip: { trigger: "axis", valueFormatter: money },
+        legend: { type: "scroll", top: 0 },
+        grid: { left: 10, right: 20, top: 40, containLabel: true },
         xAxis: { type: "category", data: data.quarters },
         yAxis: { type: "value" },
         series: series
@@ -27,14 +37,24 @@
     },
     lostReasons: function (data) {
       if (!data.length) { return null; }
-      return { tooltip: { trigger: "item" }, series: [{ type: "pie", radius: ["35%", "70%"], data: data }] };
+      // Reason names can be long: the legend scrolls below the donut, slice labels show the share
+      // and wrap; the full name and count are in the legend and the tooltip.
+      return {
+        tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+        legend: { type: "scroll", bottom: 0, left: "center", textStyle: { overflow: "break", width: 200 } },
+        series: [{
+          type: "pie", radius: ["35%", "62%"], center: ["50%", "44%"], avoidLabelOverlap: true, data: data,
+          label: { formatter: "{d}%", minMargin: 4 },
+          labelLine: { length: 8, length2: 8 }
+        }]
+      };
     },
     health: function (data) {
       return {
         tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
-        legend: {},
-        grid: { left: 50, right: 20 },
-        xAxis: { type: "category", data: data.dates },
+        legend: { type: "scroll", top: 0 },
+        grid: { left: 10, right: 20, top: 40, containLabel: true },
+        xAxis: { type: "category", data: data.dates, axisLabel: { hideOverlap: true } },
         yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
         series: data.series.map(function (s) {
           return { name: s.name, type: "line", connectNulls: true, data: s.data.map(function (v) { return v == null ? null : Number(v); }) };

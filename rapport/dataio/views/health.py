@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from rapport.accounts.selectors import teams_for_filters
+from rapport.core.formats import format_date
 from rapport.core.htmx import int_or_none
 from rapport.dataio.selectors import health as selectors
 
@@ -23,7 +24,7 @@ def _trend_chart(history: list[selectors.HistoryPoint]) -> dict:
         return lambda p: next((f.pct for f in p.completeness if f.key == key), None)
 
     return {
-        "dates": [point.date.isoformat() for point in history],
+        "dates": [format_date(point.date) for point in history],
         "series": [
             {"name": _("Phone"), "data": series(filled("phone"))},
             {"name": _("Email"), "data": series(filled("email"))},
