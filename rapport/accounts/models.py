@@ -138,3 +138,104 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or '—'} {self.action}"
+
+
+class SavedViewVisibility(models.TextChoices):
+    PRIVATE = "private", _("Only me")
+    TEAM = "team", _("My team")
+    EVERYONE = "everyone", _("Everyone")
+
+
+class SavedView(TimeStampedModel):
+    """A named set of a list's filters, sort and columns, offered as a tab above the list.
+
+    Private to its owner, shared with one team (`team`, the owner's when it was shared), or, made
+    by an administrator, shared with everyone. `query` is the list's query string as the list
+    reads it (`list_specs.clean_query`); `columns` the keys of the columns shown."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+        verbose_name=_("owner"),
+        db_index=False,  # saved_view_owner_idx starts with it
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+        db_index=False,  # saved_view_team_idx starts with it
+    )
+    list_key = models.CharField(_("list"), max_length=30)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    visibility = models.CharField(
+        _("shared with"),
+        max_length=10,
+        choices=SavedViewVisibility.choices,
+        default=SavedViewVisibility.PRIVATE,
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name", "id"]
+        indexes = [
+            models.Index(fields=["owner", "list_key"], name="saved_view_owner_idx"),
+            models.Index(fields=["team", "list_key"], name="saved_view_team_idx"),
+            models.Index(fields=["visibility", "list_key"], name="saved_view_shared_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "list_key", "name"], name="saved_view_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(visibility=SavedViewVisibility.TEAM, team__isnull=False)
+                    | (~models.Q(visibility=SavedViewVisibility.TEAM) & models.Q(team__isnull=True))
+                ),
+                name="saved_view_team_iff_team_shared",
+            ),
+        ]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+
+    def __str__(self):
+        return self.name
+
+
+class ListPreference(TimeStampedModel):
+    """What a user chose for a list outside any saved view: the columns shown, and the saved view
+    the list opens with."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="list_preferences",
+        verbose_name=_("user"),
+        db_index=False,  # list_preference_unique starts with it
+    )
+    list_key = models.CharField(_("list"), max_length=30)
+    # None: the list's default columns.
+    columns = models.JSONField(_("columns"), null=True, blank=True)
+    default_view = models.ForeignKey(
+        SavedView,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default view"),
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_key"], name="list_preference_unique")
+        ]
+        verbose_name = _("list preference")
+        verbose_name_plural = _("list preferences")
+
+    def __str__(self):
+        return f"{self.user} · {self.list_key}"

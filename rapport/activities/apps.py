@@ -8,5 +8,8 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self):
-        # Subscribe the timeline to the customers app's events.
-        from rapport.activities import handlers  # noqa: F401
+        # Subscribe the timeline to the customers app's events, and offer the task list as
+        # saved views (accounts validates views against it).
+        from rapport.activities import handlers, list_specs  # noqa: F401
+
+        list_specs.register()

@@ -14,3 +14,8 @@ class SalesConfig(AppConfig):
         from rapport.sales import handlers, tasks  # noqa: F401
 
         handlers.register()
+
+        # The lists offered as saved views (accounts validates views against them).
+        from rapport.sales import list_specs
+
+        list_specs.register()
