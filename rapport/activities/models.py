@@ -56,15 +56,36 @@ class Interaction(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The record of a higher app the interaction was logged on (a deal, a lead…), linked
+    # generically like `Task.subject` so that activities never imports sales. The interaction
+    # also keeps the record's person and company, so it shows on their timelines too.
+    about_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("about_type", "about_id")
 
     class Meta:
         verbose_name = _("interaction")
         verbose_name_plural = _("interactions")
         constraints = [
             models.CheckConstraint(
-                condition=Q(person__isnull=False) | Q(company__isnull=False),
-                name="interaction_has_customer",
-            )
+                condition=(
+                    Q(person__isnull=False) | Q(company__isnull=False) | Q(about_type__isnull=False)
+                ),
+                name="interaction_has_customer_or_record",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(about_type__isnull=True, about_id__isnull=True)
+                    | Q(about_type__isnull=False, about_id__isnull=False)
+                ),
+                name="interaction_about_complete",
+            ),
         ]
         indexes = [
             models.Index(fields=["occurred_at", "id"], name="interaction_time_idx"),
@@ -72,6 +93,9 @@ class Interaction(TimeStampedModel):
             models.Index(fields=["company", "occurred_at"], name="interaction_company_idx"),
             models.Index(fields=["channel", "occurred_at"], name="interaction_channel_idx"),
             models.Index(fields=["logged_by", "occurred_at"], name="interaction_user_idx"),
+            models.Index(
+                fields=["about_type", "about_id", "occurred_at"], name="interaction_about_idx"
+            ),
         ]
 
     def __str__(self):
@@ -85,7 +109,10 @@ class TimelineEntry(models.Model):
     tickets, campaigns and automation later) adds an entry through
     `rapport.activities.services.timeline_add`, pointing back at its own record by kind and id.
     The 360° page reads only this table, so it stays one indexed query however many modules
-    contribute.
+    contribute. An entry may also be about a record of a higher app (`about`, a generic link:
+    a deal's moves, a call logged on the deal), which is how that record's own page reads its
+    timeline; an entry about such a record alone (a deal without a customer) is on no customer's
+    timeline.
     """
 
     person = models.ForeignKey(
@@ -117,20 +144,41 @@ class TimelineEntry(models.Model):
     source_type = models.CharField(max_length=40, blank=True)
     source_id = models.BigIntegerField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    about_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("about_type", "about_id")
 
     class Meta:
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
         constraints = [
             models.CheckConstraint(
-                condition=Q(person__isnull=False) | Q(company__isnull=False),
-                name="timeline_entry_has_customer",
-            )
+                condition=(
+                    Q(person__isnull=False) | Q(company__isnull=False) | Q(about_type__isnull=False)
+                ),
+                name="timeline_entry_has_customer_or_record",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(about_type__isnull=True, about_id__isnull=True)
+                    | Q(about_type__isnull=False, about_id__isnull=False)
+                ),
+                name="timeline_entry_about_complete",
+            ),
         ]
         indexes = [
             models.Index(fields=["person", "occurred_at", "id"], name="timeline_person_idx"),
             models.Index(fields=["company", "occurred_at", "id"], name="timeline_company_idx"),
             models.Index(fields=["source_type", "source_id"], name="timeline_source_idx"),
+            models.Index(
+                fields=["about_type", "about_id", "occurred_at", "id"], name="timeline_about_idx"
+            ),
         ]
 
     def __str__(self):

@@ -4,6 +4,8 @@ Interactions and timelines are scoped through the customers' visibility rule, as
 to a person and/or a company (`linked_records_q`); notifications are only ever their recipient's.
 """
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -75,6 +77,17 @@ def timeline_for_company(
     """
     qs = TimelineEntry.objects.filter(company=company).filter(linked_records_q(viewer))
     qs = qs.select_related("actor", "person")
+    return keyset_page(qs, sort="-occurred_at", cursor=cursor, size=size)
+
+
+def timeline_for_record(record: models.Model, *, cursor: str | None = None, size: int = 20) -> Page:
+    """The timeline of a record of a higher app (a deal), newest first: the entries written
+    about it (its moves, wins and losses) and the interactions logged on it, one range scan of
+    the (about_type, about_id, occurred_at, id) index. The caller has already checked that the
+    reader may see the record; what it says about the record's customer is the record's own."""
+    qs = TimelineEntry.objects.filter(
+        about_type=ContentType.objects.get_for_model(record), about_id=record.pk
+    ).select_related("actor")
     return keyset_page(qs, sort="-occurred_at", cursor=cursor, size=size)
 
 

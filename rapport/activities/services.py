@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +34,7 @@ def timeline_add(
     source_type: str = "",
     source_id: int | None = None,
     data: dict | None = None,
+    about: models.Model | None = None,
 ) -> TimelineEntry:
     """Add one entry to a customer's timeline: the one door every module uses.
 
@@ -40,9 +42,11 @@ def timeline_add(
     choose an icon. `title` and `body` are what people read: user text as typed, or empty for
     kinds whose wording `TimelineEntry.display_title` supplies in the reader's language.
     Takes ids, not objects, so an event handler can call it without loading the records.
+    `about` is the record of a higher app the entry is about (a deal), whose own page shows it
+    (`timeline_for_record`); an entry about such a record needs no person or company.
     """
-    if person_id is None and company_id is None:
-        raise ValueError("A timeline entry belongs to a person or a company.")
+    if person_id is None and company_id is None and about is None:
+        raise ValueError("A timeline entry belongs to a person, a company or a record.")
     return TimelineEntry.objects.create(
         person_id=person_id,
         company_id=company_id,
@@ -54,6 +58,8 @@ def timeline_add(
         source_type=source_type,
         source_id=source_id,
         data=data or {},
+        about_type=ContentType.objects.get_for_model(about) if about is not None else None,
+        about_id=about.pk if about is not None else None,
     )
 
 
@@ -126,24 +132,50 @@ def _primary_company(person: Person) -> Company | None:
     return employment.company if employment else None
 
 
+def _timeline_data(interaction: Interaction, about_label: str = "") -> dict:
+    data = {
+        "channel": interaction.channel,
+        "direction": interaction.direction,
+        "outcome": interaction.outcome,
+    }
+    if about_label:
+        data["about_label"] = about_label[:200]
+    return data
+
+
 @transaction.atomic
 def interaction_create(
-    *, actor: User, data: dict, person: Person | None = None, company: Company | None = None
+    *,
+    actor: User,
+    data: dict,
+    person: Person | None = None,
+    company: Company | None = None,
+    about: models.Model | None = None,
 ) -> Interaction:
-    """Log an interaction with a person (and their primary company) or a company.
+    """Log an interaction with a person (and their primary company) or a company, and/or on a
+    record of a higher app (`about`: a deal, a lead).
 
-    The caller has already checked that `actor` may see the customer.
+    An interaction on a record is given that record's person and company by the caller, so it
+    shows on the record's timeline and on theirs; the entry keeps the record's name
+    (`data["about_label"]`) for the customer's timeline to say what it was about. The caller
+    has already checked that `actor` may see the customer and the record.
     """
-    if person is None and company is None:
+    if person is None and company is None and about is None:
         raise ValidationFailed(
             _("Please correct the errors below."),
             {"person_id": [_("Choose a person or a company.")]},
         )
     cleaned = _clean_interaction(data, partial=False)
-    if person is not None and company is None:
+    if person is not None and company is None and about is None:
         company = _primary_company(person)
+    about_type = ContentType.objects.get_for_model(about) if about is not None else None
     interaction = Interaction.objects.create(
-        person=person, company=company, logged_by=actor, **cleaned
+        person=person,
+        company=company,
+        logged_by=actor,
+        about_type=about_type,
+        about_id=about.pk if about is not None else None,
+        **cleaned,
     )
     timeline_add(
         kind=f"interaction.{interaction.channel}",
@@ -155,11 +187,8 @@ def interaction_create(
         actor_id=actor.pk,
         source_type="interaction",
         source_id=interaction.pk,
-        data={
-            "channel": interaction.channel,
-            "direction": interaction.direction,
-            "outcome": interaction.outcome,
-        },
+        data=_timeline_data(interaction, str(about) if about is not None else ""),
+        about=about,
     )
     return interaction
 
@@ -170,16 +199,14 @@ def interaction_update(*, actor: User, interaction: Interaction, data: dict) -> 
     for field, value in cleaned.items():
         setattr(interaction, field, value)
     interaction.save()
-    TimelineEntry.objects.filter(source_type="interaction", source_id=interaction.pk).update(
+    entries = TimelineEntry.objects.filter(source_type="interaction", source_id=interaction.pk)
+    previous = entries.values_list("data", flat=True).first() or {}
+    entries.update(
         kind=f"interaction.{interaction.channel}",
         title=interaction.subject[:200],
         body=interaction.content,
         occurred_at=interaction.occurred_at,
-        data={
-            "channel": interaction.channel,
-            "direction": interaction.direction,
-            "outcome": interaction.outcome,
-        },
+        data=_timeline_data(interaction, previous.get("about_label", "")),
     )
     return interaction
 
@@ -188,6 +215,24 @@ def interaction_update(*, actor: User, interaction: Interaction, data: dict) -> 
 def interaction_delete(*, actor: User, interaction: Interaction) -> None:
     TimelineEntry.objects.filter(source_type="interaction", source_id=interaction.pk).delete()
     interaction.delete()
+
+
+@transaction.atomic
+def record_activity_delete(*, record: models.Model) -> None:
+    """Before a higher app deletes a record (a deal), remove what was only about it.
+
+    Interactions and timeline entries that also belong to a customer stay on that customer's
+    timeline as history (they keep the record's name); those about the record alone would
+    otherwise be readable by no one.
+    """
+    about = {"about_type": ContentType.objects.get_for_model(record), "about_id": record.pk}
+    alone = {"person__isnull": True, "company__isnull": True}
+    interaction_ids = Interaction.objects.filter(**about, **alone).values_list("pk", flat=True)
+    TimelineEntry.objects.filter(
+        source_type="interaction", source_id__in=list(interaction_ids)
+    ).delete()
+    Interaction.objects.filter(**about, **alone).delete()
+    TimelineEntry.objects.filter(**about, **alone).delete()
 
 
 # --- Notifications ------------------------------------------------------------------------------

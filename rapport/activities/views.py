@@ -15,6 +15,7 @@ from rapport.activities.selectors import (
     timeline_entry_for_source,
     timeline_for_company,
     timeline_for_person,
+    timeline_for_record,
 )
 from rapport.activities.services import interaction_create
 from rapport.core.errors import ApplicationError, ValidationFailed
@@ -64,11 +65,12 @@ def interaction_list(request):
     )
 
 
-def _timeline_context(page, *, more_url: str, show_person: bool) -> dict:
+def _timeline_context(page, *, more_url: str, show_person: bool, on_record: bool = False) -> dict:
     return {
         "entries": page.items,
         "next_url": f"{more_url}?cursor={page.next_cursor}" if page.next_cursor else None,
         "show_person": show_person,
+        "on_record": on_record,
         "channel_labels": dict(Channel.choices),
         "direction_labels": dict(Direction.choices),
     }
@@ -111,7 +113,36 @@ def page_or_first_timeline(selector, record, cursor):
         return selector(record, cursor=None, size=TIMELINE_PAGE_SIZE)
 
 
-def _log_interaction(request, *, person=None, company=None, action_url: str, back_url: str):
+def record_timeline(request, record, *, more_url: str):
+    """The timeline entries of a record of a higher app (a deal), for that app's view to return
+    once it has checked that the reader may see the record."""
+    page = page_or_first_timeline(timeline_for_record, record, request.GET.get("cursor"))
+    return render(
+        request,
+        "activities/_timeline_entries.html",
+        # Not the entries' person: the record's page shows its customer as far as the reader
+        # may see them; the entries' own link could name another team's contact.
+        _timeline_context(page, more_url=more_url, show_person=False, on_record=True),
+    )
+
+
+def record_log_interaction(request, record, *, person, company, action_url: str, back_url: str):
+    """The log form of a record of a higher app (a deal): the interaction is about the record
+    and its person and company (as far as the reader may see them), so it shows on all three
+    timelines. For that app's view to return once it has checked the record."""
+    return _log_interaction(
+        request,
+        person=person,
+        company=company,
+        about=record,
+        action_url=action_url,
+        back_url=back_url,
+    )
+
+
+def _log_interaction(
+    request, *, person=None, company=None, about=None, action_url: str, back_url: str
+):
     """GET: the empty form. POST: log it; htmx gets the new entry plus a fresh form."""
     if request.method == "GET":
         return render(
@@ -124,7 +155,11 @@ def _log_interaction(request, *, person=None, company=None, action_url: str, bac
     if form.is_valid():
         try:
             interaction = interaction_create(
-                actor=request.user, data=form.to_data(), person=person, company=company
+                actor=request.user,
+                data=form.to_data(),
+                person=person,
+                company=company,
+                about=about,
             )
         except ValidationFailed as exc:
             form.apply_service_errors(exc.details)
@@ -149,7 +184,8 @@ def _log_interaction(request, *, person=None, company=None, action_url: str, bac
             "entry": entry,
             "form": InteractionForm(),
             "action_url": action_url,
-            "show_person": company is not None and person is None,
+            "show_person": company is not None and person is None and about is None,
+            "on_record": about is not None,
             "channel_labels": dict(Channel.choices),
             "direction_labels": dict(Direction.choices),
         },

@@ -35,12 +35,12 @@ from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from rapport.accounts.access import clean_owner, require_settings_manager, visible_records_q
 from rapport.accounts.models import User
 from rapport.activities.models import Task
-from rapport.activities.services import timeline_add
+from rapport.activities.services import record_activity_delete, timeline_add
 from rapport.activities.task_services import task_create_follow_up
 from rapport.core.cleaning import (
     DATE_FORMATS,
@@ -148,8 +148,8 @@ def default_stage_specs() -> list[dict]:
         {"name": _("Needs analysis"), "probability": 25, "kind": StageKind.OPEN},
         {"name": _("Proposal"), "probability": 50, "kind": StageKind.OPEN},
         {"name": _("Negotiation"), "probability": 75, "kind": StageKind.OPEN},
-        {"name": _("Won"), "probability": 100, "kind": StageKind.WON},
-        {"name": _("Lost"), "probability": 0, "kind": StageKind.LOST},
+        {"name": pgettext("deal status", "Won"), "probability": 100, "kind": StageKind.WON},
+        {"name": pgettext("deal status", "Lost"), "probability": 0, "kind": StageKind.LOST},
     ]
 
 
@@ -380,8 +380,7 @@ def _locked(deal: Deal) -> Deal:
 
 
 def _timeline(deal: Deal, *, kind: str, actor: User | None, when, data: dict) -> None:
-    if deal.person_id is None and deal.company_id is None:
-        return
+    # About the deal (its page reads it) and on its customer's timelines, if it has one.
     timeline_add(
         kind=kind,
         title=deal.title,
@@ -392,6 +391,7 @@ def _timeline(deal: Deal, *, kind: str, actor: User | None, when, data: dict) ->
         source_type="deal",
         source_id=deal.pk,
         data={"amount": str(deal.amount), "currency": deal.currency, **data},
+        about=deal,
     )
 
 
@@ -465,7 +465,9 @@ def deal_update(*, actor: User, deal: Deal, data: dict, version: int | None = No
 
 @transaction.atomic
 def deal_delete(*, actor: User, deal: Deal) -> None:
-    """Delete the deal with its lines and stage history; its timeline entries stay as history."""
+    """Delete the deal with its lines and stage history; its timeline entries stay as history
+    on its customer's timeline (those about the deal alone go with it)."""
+    record_activity_delete(record=deal)
     # Tasks about the deal (the stale-deal follow-ups) would otherwise point at nothing.
     Task.objects.filter(
         subject_type=ContentType.objects.get_for_model(Deal), subject_id=deal.pk
