@@ -4,7 +4,6 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from rapport.activities.services import interaction_create
 from rapport.customers.services import company_create, person_create
 
 
@@ -65,26 +64,6 @@ def test_admin_sees_settings_links(client, admin_user):
     html = client.get(reverse("web:home")).content.decode()
     assert reverse("customers:custom_field_list") in html
     assert reverse("customers:tag_list") in html
-
-
-def test_home_counts_my_records_and_lists_my_recent_interactions(
-    client, alice, zhang, django_assert_max_num_queries
-):
-    interaction_create(actor=alice, person=zhang, data={"channel": "call", "subject": "首次联系"})
-    client.force_login(alice)
-    with django_assert_max_num_queries(7):
-        response = client.get(reverse("web:home"))
-    dashboard = response.context["dashboard"]
-    assert dashboard.my_persons == 1
-    assert dashboard.my_companies == 1
-    assert dashboard.my_interactions_recent == 1
-    assert "首次联系" in response.content.decode()
-
-
-def test_home_does_not_count_other_teams_records(client, charlie, zhang):
-    client.force_login(charlie)
-    dashboard = client.get(reverse("web:home")).context["dashboard"]
-    assert (dashboard.my_persons, dashboard.my_companies) == (0, 0)
 
 
 @pytest.mark.parametrize(

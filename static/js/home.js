@@ -1,0 +1,53 @@
+// The home page's own charts: each <div data-home-chart="kind" data-chart-data="id"> is drawn
+// with ECharts from the json_script element of that id. The forecast chart is the Forecast
+// page's, drawn by charts.js (data-chart="forecast"). Loaded after echarts.min.js (deferred).
+(function () {
+  "use strict";
+
+  var options = {
+    // Open deals per stage: the amount in the base currency (bars) and the number of deals.
+    stages: function (data) {
+      return {
+        tooltip: { trigger: "axis" },
+        legend: {},
+        grid: { left: 70, right: 40, bottom: 60 },
+        xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0, rotate: data.labels.length > 4 ? 20 : 0 } },
+        yAxis: [{ type: "value" }, { type: "value", minInterval: 1, splitLine: { show: false } }],
+        series: [
+          { name: data.names.amount, type: "bar", data: data.amounts.map(Number) },
+          { name: data.names.count, type: "line", yAxisIndex: 1, data: data.counts, symbolSize: 8 }
+        ]
+      };
+    },
+    // Interactions logged per person, most active at the top.
+    activity: function (data) {
+      return {
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        grid: { left: 10, right: 30, top: 10, bottom: 20, containLabel: true },
+        xAxis: { type: "value", minInterval: 1 },
+        yAxis: { type: "category", data: data.labels },
+        series: [{ name: data.name, type: "bar", data: data.counts, label: { show: true, position: "right" } }]
+      };
+    }
+  };
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.echarts) { return; }
+    document.querySelectorAll("[data-home-chart]").forEach(function (el) {
+      var build = options[el.getAttribute("data-home-chart")];
+      var source = document.getElementById(el.getAttribute("data-chart-data"));
+      if (!build || !source) { return; }
+      var data = JSON.parse(source.textContent);
+      var chart = window.echarts.init(el);
+      chart.setOption(build(data));
+      if (data.links) {
+        // A bar opens the list behind it, like the figures and the table rows.
+        chart.on("click", function (params) {
+          var link = data.links[params.dataIndex];
+          if (link) { window.location.assign(link); }
+        });
+      }
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  });
+})();
