@@ -38,6 +38,7 @@ from rapport.customers.services import (
     tag_create,
 )
 from rapport.dataio.demo import names
+from rapport.dataio.demo.duplicates import DuplicatesDemoResult, duplicates_demo_load
 from rapport.dataio.demo.sales import SalesDemoResult, sales_demo_load
 
 DEMO_PERSONS = 300
@@ -69,6 +70,7 @@ class DemoResult:
     interactions: int = 0
     usernames: list[str] = field(default_factory=list)
     sales: SalesDemoResult = field(default_factory=SalesDemoResult)
+    duplicates: DuplicatesDemoResult | None = None
 
 
 def default_demo_password() -> str | None:
@@ -355,10 +357,16 @@ def demo_load(*, password: str | None = None, seed: int = 42) -> DemoResult:
         persons=list(Person.objects.filter(pk__in=[p.pk for p in persons]).order_by("pk")),
         companies=list(Company.objects.filter(pk__in=[c.pk for c in companies]).order_by("pk")),
     )
+    # Last, so that the scan sees every record and the duplicates page opens with its queue.
+    duplicates = duplicates_demo_load(
+        admin=admin,
+        owners=[u for u in users if u.team_id == teams[0].pk and u.role == Role.SALES_REP],
+    )
     return DemoResult(
         persons=len(persons),
         companies=len(companies),
         interactions=interactions,
         usernames=[u.username for u in users],
         sales=sales,
+        duplicates=duplicates,
     )

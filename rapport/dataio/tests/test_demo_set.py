@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.activities.models import Interaction, Task, TaskStatus
-from rapport.customers.models import Person
+from rapport.customers.models import Company, Person
 from rapport.customers.selectors import CustomerFilters, persons_list
+from rapport.dataio.demo.duplicates import COMPANY_PAIRS, PERSON_PAIRS
+from rapport.dataio.models import CandidateStatus, DuplicateCandidate
 from rapport.dataio.tests.checks import (
     interactions_without_one_timeline_entry,
     money_mismatches,
@@ -109,3 +111,35 @@ def test_demo_set_persons_are_found_by_pinyin_and_phone_tail(demo_set, admin_use
     assert someone in by_pinyin
     assert someone in by_initials
     assert someone in by_phone
+
+
+@pytest.mark.django_db
+def test_demo_set_has_duplicate_pairs_waiting_for_review(demo_set):
+    queue = {
+        (record_type, frozenset(pair))
+        for record_type, *pair in DuplicateCandidate.objects.filter(
+            status=CandidateStatus.OPEN
+        ).values_list("record_type", "first_id", "second_id")
+    }
+    seeded = {
+        (
+            "person",
+            frozenset(
+                Person.objects.filter(full_name__in={a["full_name"], b["full_name"]}).values_list(
+                    "pk", flat=True
+                )
+            ),
+        )
+        for a, b in PERSON_PAIRS
+    } | {
+        (
+            "company",
+            frozenset(
+                Company.objects.filter(name__in={a["name"], b["name"]}).values_list("pk", flat=True)
+            ),
+        )
+        for a, b in COMPANY_PAIRS
+    }
+
+    assert len(seeded) == 6 and all(len(pair) == 2 for _, pair in seeded)
+    assert seeded <= queue

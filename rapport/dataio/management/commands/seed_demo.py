@@ -13,9 +13,10 @@ class Command(BaseCommand):
     requires_system_checks = []
     help = (
         "Load demo data. Without sizes: the bilingual demo set (teams, users, a few hundred "
-        "persons, ~100 companies, interactions, products, leads, deals, orders and payments), "
-        "built through the services. With --persons, --interactions, --leads, --deals and/or "
-        "--orders: benchmark-sized data written with raw SQL (refused on a database that "
+        "persons, ~100 companies, interactions, products, leads, deals, orders and payments, "
+        "a few customers typed twice, found by a duplicate scan), built through the services. "
+        "With --persons, --interactions, --leads, --deals and/or --orders: benchmark-sized "
+        "data written with raw SQL (refused on a database that "
         "already has persons, unless --append; sales data alone is added to the persons and "
         "companies already there)."
     )
@@ -72,7 +73,8 @@ class Command(BaseCommand):
             f"Demo data: {result.persons} persons, {result.companies} companies, "
             f"{result.interactions} interactions, {sales.products} products, {sales.leads} "
             f"leads, {sales.deals} deals, {sales.orders} orders, {sales.payments} payments, "
-            f"{sales.quotas} quotas, {sales.tasks} tasks, {len(result.usernames)} users "
+            f"{sales.quotas} quotas, {sales.tasks} tasks, {len(result.usernames)} users, "
+            f"{result.duplicates.candidates} likely duplicates to review "
             f"({time.monotonic() - started:.1f}s)."
         )
         self.stdout.write(
