@@ -27,14 +27,15 @@ class SourceChannel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# A context of their own: "Customer" and "Lost" also name an order's customer and a lost deal.
 class LifecycleStage(models.TextChoices):
-    TARGET = "target", _("Target")
-    POTENTIAL = "potential", _("Potential")
-    OPPORTUNITY = "opportunity", _("Opportunity")
-    CUSTOMER = "customer", _("Customer")
-    REPEAT_CUSTOMER = "repeat_customer", _("Repeat customer")
-    DORMANT = "dormant", _("Dormant")
-    LOST = "lost", _("Lost")
+    TARGET = "target", pgettext_lazy("lifecycle stage", "Target")
+    POTENTIAL = "potential", pgettext_lazy("lifecycle stage", "Potential")
+    OPPORTUNITY = "opportunity", pgettext_lazy("lifecycle stage", "Opportunity")
+    CUSTOMER = "customer", pgettext_lazy("lifecycle stage", "Customer")
+    REPEAT_CUSTOMER = "repeat_customer", pgettext_lazy("lifecycle stage", "Repeat customer")
+    DORMANT = "dormant", pgettext_lazy("lifecycle stage", "Dormant")
+    LOST = "lost", pgettext_lazy("lifecycle stage", "Lost")
 
 
 class RecordType(models.TextChoices):

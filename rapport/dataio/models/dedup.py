@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 __all__ = ["CandidateStatus", "DuplicateCandidate", "DuplicateRecordType"]
 
@@ -15,7 +16,7 @@ class DuplicateRecordType(models.TextChoices):
 
 
 class CandidateStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("duplicate pair status", "Open")
     MERGED = "merged", _("Merged")
     DISMISSED = "dismissed", _("Not a duplicate")
 

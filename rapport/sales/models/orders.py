@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.core.models import TimeStampedModel
 from rapport.sales.models.catalog import MONEY
@@ -167,7 +168,7 @@ class Instalment(models.Model):
     """One due amount of an order's payment plan; payments fill instalments oldest due first."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="instalments")
-    sequence = models.PositiveSmallIntegerField(_("number"))
+    sequence = models.PositiveSmallIntegerField(pgettext_lazy("instalment", "number"))
     due_date = models.DateField(_("due date"))
     amount = models.DecimalField(_("amount"), **MONEY)
     paid_amount = models.DecimalField(_("paid"), **MONEY, default=Decimal("0"))
