@@ -43,6 +43,9 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # False until the user picks a language or signs in for the first time: then the language
+    # the sign-in page was shown in (the browser's) is saved (docs/configuration.md).
+    language_chosen = models.BooleanField(_("language chosen"), default=False)
 
     class Meta:
         verbose_name = _("user")

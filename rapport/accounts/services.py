@@ -33,9 +33,12 @@ def user_create(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
-    language: str = "zh-hans",
+    language: str | None = None,
     is_superuser: bool = False,
 ) -> User:
+    """A new user. Without a language, the first sign-in sets it (user_signed_in_language)."""
+    from django.conf import settings
+
     user = User(
         username=username,
         role=role,
@@ -43,7 +46,8 @@ def user_create(
         first_name=first_name,
         last_name=last_name,
         email=email,
-        language=language,
+        language=language or settings.LANGUAGE_CODE,
+        language_chosen=language is not None,
         is_staff=is_superuser or role == Role.ADMINISTRATOR,
         is_superuser=is_superuser,
     )
@@ -58,7 +62,23 @@ def user_set_language(*, user: User, language: str) -> None:
     if language not in dict(settings.LANGUAGES):
         raise ValidationFailed(_("Unknown language."), {"language": [_("Unknown language.")]})
     user.language = language
-    user.save(update_fields=["language"])
+    user.language_chosen = True
+    user.save(update_fields=["language", "language_chosen"])
+
+
+def user_signed_in_language(*, user: User, language: str) -> str:
+    """The language a user works in after signing in from a page shown in `language`.
+
+    A language the user saved wins; a user who never chose one keeps the sign-in page's
+    language (the browser's), which is saved so that every later page and e-mail uses it.
+    """
+    from django.conf import settings
+
+    if not user.language_chosen and language in dict(settings.LANGUAGES):
+        user.language = language
+        user.language_chosen = True
+        user.save(update_fields=["language", "language_chosen"])
+    return user.language
 
 
 @transaction.atomic

@@ -21,15 +21,44 @@ from rapport.accounts.forms import (
 )
 from rapport.accounts.models import AuditAction
 from rapport.accounts.selectors import audit_events_for, users_for_filters
-from rapport.accounts.services import api_key_create, api_key_revoke, user_set_language
+from rapport.accounts.services import (
+    api_key_create,
+    api_key_revoke,
+    user_set_language,
+    user_signed_in_language,
+)
 from rapport.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from rapport.core.htmx import found_or_404, int_or_none, page_or_first
+
+
+def _remember_language(response, language: str):
+    # The cookie LocaleMiddleware reads: the sign-in page after a sign-out, and any page before
+    # the session is read, speak the user's language in this browser.
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+    return response
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        # This request was answered in the sign-in page's language (LocaleMiddleware's choice):
+        # a user without a saved language keeps it; a saved language wins.
+        response = super().form_valid(form)
+        language = user_signed_in_language(
+            user=self.request.user, language=translation.get_language()
+        )
+        translation.activate(language)
+        return _remember_language(response, language)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -56,7 +85,7 @@ def _safe_next(request, target: str | None) -> str:
 
 @login_required
 def profile(request):
-    form = LanguageForm(initial={"language": request.user.language})
+    form = LanguageForm(initial={"language": translation.get_language()})
     return render(request, "accounts/profile.html", {"form": form})
 
 
@@ -72,6 +101,9 @@ def set_language(request):
             messages.error(request, exc.message)
         else:
             translation.activate(request.user.language)
+            return _remember_language(
+                redirect(_safe_next(request, request.POST.get("next"))), request.user.language
+            )
     else:
         messages.error(request, _("Unknown language."))
     return redirect(_safe_next(request, request.POST.get("next")))
