@@ -13,6 +13,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts.access import assignable_owners
+from rapport.accounts.saved_view_views import saved_views_state
 from rapport.activities import task_services
 from rapport.activities.forms import TaskForm
 from rapport.activities.models import TaskStatus
@@ -51,12 +52,13 @@ def _tab_labels() -> list[tuple[str, str]]:
     ]
 
 
-@login_required
-@require_GET
-def task_list(request):
+def task_filters(request) -> TaskFilters:
+    """The list's filters from the query string (of `request.GET`, for `request.user`); bulk
+    actions on "all matching" tasks read them again with this, so they select what the list
+    shows."""
     get = request.GET
     tab = get.get("tab") if get.get("tab") in TASK_TABS else "today"
-    status, due, sort = TASK_TABS[tab]
+    status, due, _sort = TASK_TABS[tab]
     whose = get.get("assignee") or "me"
     if whose == "me":
         assignee_id = request.user.pk
@@ -64,13 +66,26 @@ def task_list(request):
         assignee_id = None
     else:
         assignee_id = int_or_none(whose) or request.user.pk
-    filters = TaskFilters(
+    return TaskFilters(
         assignee_id=assignee_id,
         status=status,
         due=due,
         person_id=int_or_none(get.get("person_id")),
         company_id=int_or_none(get.get("company_id")),
     )
+
+
+@login_required
+@require_GET
+def task_list(request):
+    saved_views = saved_views_state(request, "tasks")
+    if saved_views.redirect_to:
+        return redirect(saved_views.redirect_to)
+    get = request.GET
+    tab = get.get("tab") if get.get("tab") in TASK_TABS else "today"
+    sort = TASK_TABS[tab][2]
+    whose = get.get("assignee") or "me"
+    filters = task_filters(request)
     page = page_or_first(
         tasks_list(request.user, filters),
         sort=sort,
@@ -89,6 +104,7 @@ def task_list(request):
             "person_id": filters.person_id,
             "company_id": filters.company_id,
             "show_customer": True,
+            **saved_views.context(),
         },
     )
 

@@ -37,3 +37,10 @@ class ImportUndoRequested(Event):
     """An import's undo was started; the job runs it."""
 
     job_id: int
+
+
+@dataclass(frozen=True)
+class BulkActionRequested(Event):
+    """A bulk action too large for one request was queued; the job runs it."""
+
+    job_id: int

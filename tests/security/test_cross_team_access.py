@@ -29,6 +29,7 @@ from rapport.activities.task_services import task_create
 from rapport.api.api import api
 from rapport.customers.services import company_create, person_create, tag_create
 from rapport.dataio.models import DuplicateCandidate, DuplicateRecordType
+from rapport.dataio.services.bulk import bulk_action_start, bulk_selection
 from rapport.dataio.services.dedup.merge import person_merge
 from rapport.dataio.services.dedup.scan import duplicates_scan
 from rapport.dataio.services.exports.kinds import EXPORT_KINDS
@@ -109,6 +110,7 @@ PARAMETERS = [
     ("dataio:merge_companies", "a", "company"),
     ("dataio:merge_companies", "b", "company_twin"),
     ("dataio:export_*", "record_type", "export_kind"),
+    ("dataio:bulk_*", "pk", "bulk_action"),
 ]
 
 # Routes this test does not call, and why.
@@ -254,6 +256,13 @@ def west_records(admin_user, charlie, settings, tmp_path):
     )
     notification_create(recipient=charlie, kind="task.assigned", title=f"{MARKER}-notification")
     api_key, _secret = api_key_create(user=charlie, name=f"{MARKER}-key")
+    bulk_action = bulk_action_start(
+        actor=charlie,
+        selection=bulk_selection(
+            list_name="leads", action="create_task", scope="ids", ids=[lead.pk], query=""
+        ),
+        data={"title": f"{MARKER}-bulk-task"},
+    )
     tag = tag_create(actor=admin_user, data={"name": "VIP"})
     records = {
         "person": person,
@@ -272,6 +281,7 @@ def west_records(admin_user, charlie, settings, tmp_path):
         "merge": merge,
         "quota": quota,
         "api_key": api_key,
+        "bulk_action": bulk_action,
     }
     # A shared record of the same id space is enough to reach the routes' own code.
     records[SHARED] = tag

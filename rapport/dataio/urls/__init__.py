@@ -1,6 +1,6 @@
 """HTML routes of dataio (under /data/), one module per part."""
 
-from rapport.dataio.urls import backups, dedup, exports, health, hub, imports, merges
+from rapport.dataio.urls import backups, bulk, dedup, exports, health, hub, imports, merges
 
 app_name = "dataio"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *exports.urlpatterns,
     *health.urlpatterns,
     *backups.urlpatterns,
+    *bulk.urlpatterns,
 ]
