@@ -91,6 +91,8 @@ PARAMETERS = [
     ("sales:order_*", "pk", "order"),
     ("sales:person_orders", "pk", "person"),
     ("sales:company_orders", "pk", "company"),
+    ("sales:person_sales", "pk", "person"),
+    ("sales:company_sales", "pk", "company"),
     ("sales:quota_*", "pk", "quota"),
     ("sales:kanban", "pk", SHARED),
     ("sales:kanban_column", "stage_pk", SHARED),

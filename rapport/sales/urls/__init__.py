@@ -1,7 +1,12 @@
 """HTML routes of the sales app, one module per part of the flow."""
 
-from rapport.sales.urls import deals, leads, orders
+from rapport.sales.urls import customer_sales, deals, leads, orders
 
 app_name = "sales"
 
-urlpatterns = [*leads.urlpatterns, *deals.urlpatterns, *orders.urlpatterns]
+urlpatterns = [
+    *leads.urlpatterns,
+    *deals.urlpatterns,
+    *orders.urlpatterns,
+    *customer_sales.urlpatterns,
+]

@@ -117,11 +117,13 @@ def deal_detail(request, pk: int):
 @login_required
 def deal_create(request):
     actor = request.user
-    customer = {
-        key: int_or_none(request.GET.get(key))
-        for key in ("person_id", "company_id")
-        if int_or_none(request.GET.get(key))
-    }
+    # "New deal" on a person's or company's page opens the form with that customer chosen
+    # (?person_id= or ?person=, ?company_id= or ?company=); the form offers it only if visible.
+    customer = {}
+    for key in ("person_id", "company_id"):
+        value = int_or_none(request.GET.get(key) or request.GET.get(key.removesuffix("_id")))
+        if value:
+            customer[key] = value
     form = DealForm(request.POST or None, actor=actor, initial_customer=customer)
     if request.method == "POST":
         deal = save_form(form, lambda: services.deal_create(actor=actor, data=form.to_data()))

@@ -39,8 +39,7 @@ from rapport.sales.forms.leads import (
 from rapport.sales.models import LeadStatus
 from rapport.sales.selectors import leads as selectors
 from rapport.sales.services import leads as services
-
-HISTORY_SHOWN = 100
+from rapport.sales.views.timelines import lead_history_context
 
 
 def _can_assign_by_rules(user: User) -> bool:
@@ -177,7 +176,7 @@ def _detail(request, lead, *, status: int = 200, **forms):
             for r in lead.score_reasons
         ],
         "deal_url": _deal_url(lead),
-        "events": list(selectors.lead_events(lead)[:HISTORY_SHOWN]),
+        **lead_history_context(lead),
         "tasks": list(selectors.lead_tasks(lead)),
         "is_open": lead.status in selectors.OPEN_STATUSES,
         "can_assign_by_rules": _can_assign_by_rules(user),
