@@ -9,7 +9,7 @@ keeps machine-readable numbers and ISO dates (docs/decisions.md).
 import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 
 # What a missing amount prints as, in every language and everywhere.
 MISSING = "—"
@@ -66,3 +66,23 @@ def format_datetime(value) -> str:
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return formats.date_format(value, "DATETIME_FORMAT")
+
+
+_SENTENCE_ENDS = ".!?。！？…"
+
+
+def join_sentences(sentences) -> str:
+    """Messages that are each a sentence, as one text in the active language.
+
+    English: "Phone: not a number. Email: not an address." (each ends with a full stop, then a
+    space); Chinese: "电话：不是号码。邮箱：不是地址。" (full-width stops, no space). Never ".; ".
+    """
+    chinese = (translation.get_language() or "").startswith("zh")
+    stop = "。" if chinese else "."
+    texts = []
+    for sentence in sentences:
+        text = str(sentence).strip()
+        if not text:
+            continue
+        texts.append(text if text[-1] in _SENTENCE_ENDS else text + stop)
+    return ("" if chinese else " ").join(texts)

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from rapport.core.formats import format_money
+from rapport.core.formats import format_money, join_sentences
 from rapport.customers.validation import format_phone as _format_phone
 
 register = template.Library()
@@ -21,6 +21,12 @@ def money(amount, currency=None) -> str:
     Two decimals and thousands separators in every language; None prints "—".
     """
     return format_money(amount, currency or None)
+
+
+@register.filter
+def sentences(messages) -> str:
+    """A list of messages, each a sentence, as one text: "A. B." / "甲。乙。" (never ".; ")."""
+    return join_sentences(messages or [])
 
 
 @register.filter

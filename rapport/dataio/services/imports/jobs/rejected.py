@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from rapport.core.formats import join_sentences
 from rapport.dataio.models import (
     ImportJob,
 )
@@ -43,7 +44,7 @@ class RejectedFile:
             for item in rejected:
                 values = list(item.values)[:width]
                 values += [""] * (width - len(values))
-                writer.writerow([*values, item.row_number, " | ".join(item.reasons)])
+                writer.writerow([*values, item.row_number, join_sentences(item.reasons)])
             f.flush()
             os.fsync(f.fileno())
             self.size = f.tell()
