@@ -8,6 +8,12 @@ quote); in .xlsx they are written as string cells with Excel's own "quote prefix
 cell shows the text unchanged and stays text even when edited. Numbers, dates and amounts are
 typed values, not text, and are never prefixed (a negative amount stays a number).
 
+Numbers stay machine-readable (docs/decisions.md): CSV writes an amount as a plain decimal with
+a "." and no thousands separator ("1207014.00"), whatever the user's language, so the file
+re-imports and every spreadsheet parses it; .xlsx writes a number cell whose display format
+groups thousands ("#,##0.00"), so it reads like the pages and still sums. Dates are ISO in CSV
+and date cells in .xlsx.
+
 GBK cannot encode every character (emoji, some rare names): such characters become `?`
 (`errors="replace"`) instead of failing half-way through a download. Choose UTF-8 to keep them.
 """
@@ -29,6 +35,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 UTF8_BOM = "\ufeff"
 # Excel refuses longer cell texts; a longer note is cut rather than making the file unreadable.
 XLSX_MAX_CELL_TEXT = 32767
+# Amounts (every Decimal column is money): thousands grouped and two decimals, as on the pages.
+XLSX_MONEY_FORMAT = "#,##0.00"
 
 
 def is_formula_like(text: str) -> bool:
@@ -103,7 +111,11 @@ def _xlsx_cell(sheet, value: Any) -> Any:
         return None
     if isinstance(value, bool):
         return text_of(value)
-    if isinstance(value, int | float | Decimal):
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = XLSX_MONEY_FORMAT
+        return cell
+    if isinstance(value, int | float):
         return value
     if isinstance(value, datetime.datetime):
         # Excel has no time zones: write the local wall-clock time.
