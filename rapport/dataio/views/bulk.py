@@ -137,6 +137,14 @@ def bulk_run(request):
     return redirect("dataio:bulk_job", pk=job.pk)
 
 
+def _job_list_url(bulk_list, job) -> str:
+    """Back to the list, with the filters the action ran on."""
+    if bulk_list is None:
+        return ""
+    url = reverse(bulk_list.list_url_name)
+    return f"{url}?{job.filter_query}" if job.filter_query else url
+
+
 def _job_context(request, job) -> dict:
     bulk_list = services.BULK_LISTS.get(job.list_name)
     action = None
@@ -148,7 +156,7 @@ def _job_context(request, job) -> dict:
         "action": action,
         "reasons": sorted(job.skip_reasons.items(), key=lambda item: -item[1]),
         "polling": not job.is_finished,
-        "list_url": reverse(bulk_list.list_url_name) if bulk_list else "",
+        "list_url": _job_list_url(bulk_list, job),
     }
 
 
