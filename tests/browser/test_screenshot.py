@@ -1,4 +1,5 @@
-"""The 360° person page with demo-like data; RAPPORT_SCREENSHOT=1 saves it for the README.
+"""The README's pictures: the home page of a sales manager on the demo data, and the 360° person
+page with demo-like data. RAPPORT_SCREENSHOT=1 saves them under docs/images/.
 
 RAPPORT_SCREENSHOT=1 .venv/bin/python -m pytest tests/browser/test_screenshot.py
 """
@@ -13,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from conftest import PASSWORD
+from rapport.accounts.models import User
 from rapport.activities.services import interaction_create
 from rapport.customers.services import (
     company_create,
@@ -20,11 +23,13 @@ from rapport.customers.services import (
     person_create,
     tag_create,
 )
+from rapport.dataio.demo.demo_set import demo_load
 from tests.browser.conftest import log_in, wait_for_htmx_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 README_IMAGE = Path(settings.BASE_DIR) / "docs" / "images" / "customer-page.png"
+HOME_IMAGE = Path(settings.BASE_DIR) / "docs" / "images" / "home-page.png"
 # The interface language of the picture; the data is Chinese either way. Rendering Chinese text
 # needs a CJK font on the machine (Debian: fonts-wqy-microhei or fonts-noto-cjk).
 SCREENSHOT_LANGUAGE = os.environ.get("RAPPORT_SCREENSHOT_LANGUAGE", "en")
@@ -124,6 +129,29 @@ def test_person_page_shows_the_whole_customer(page, admin_user, alice, tmp_path)
     wait_for_htmx_idle(page)
 
     target = README_IMAGE if os.environ.get("RAPPORT_SCREENSHOT") == "1" else tmp_path / "p.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 10_000
+
+
+def test_managers_home_page_on_the_demo_data(page, tmp_path):
+    # Given the demo data set; 王芳 manages the first team
+    demo_load(password=PASSWORD)
+    User.objects.filter(username="wang.fang").update(language=SCREENSHOT_LANGUAGE)
+    page.set_viewport_size({"width": 1366, "height": 1400})
+    log_in(page, "wang.fang")
+
+    # When she opens the home page, the overview of her team's work is drawn
+    page.goto(reverse("web:home"))
+    expect(page.get_by_test_id("home-scope")).to_have_attribute("data-scope", "team")
+    for chart in ("home-forecast-chart", "home-stages-chart", "home-activity-chart"):
+        expect(page.get_by_test_id(chart).locator("canvas")).to_have_count(1)
+    expect(page.get_by_test_id("figure-deals-count")).not_to_have_text("0")
+    wait_for_htmx_idle(page)
+    # ECharts animates its first drawing for about a second.
+    page.wait_for_timeout(1500)
+
+    target = HOME_IMAGE if os.environ.get("RAPPORT_SCREENSHOT") == "1" else tmp_path / "h.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target))
     assert target.stat().st_size > 10_000
