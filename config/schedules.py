@@ -35,6 +35,11 @@ def resume_stalled_imports() -> None:
     dataio_tasks.imports.resume_stalled_imports()
 
 
+@db_periodic_task(crontab(minute="*/5"))
+def resume_stalled_bulk_actions() -> None:
+    dataio_tasks.bulk.resume_stalled_bulk_actions()
+
+
 @db_periodic_task(crontab(minute="40", hour="19"))
 def purge_expired_imports() -> None:
     dataio_tasks.imports.purge_expired_imports()

@@ -1,9 +1,12 @@
 """Bulk actions: each action through its app's service, per record access, the audit line, the
 job for large selections, and a query count that grows only by what the services cost."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from rapport.accounts.models import AuditAction, AuditEvent
@@ -409,3 +412,21 @@ def test_queries_grow_per_record_only_by_what_the_service_costs(alice, bob, dian
 
     per_record = (cost_many - cost_few) / (len(many) - len(few))
     assert per_record <= service_cost
+
+
+def test_a_job_whose_worker_died_is_queued_again_and_a_live_one_is_not(alice, monkeypatch):
+    queued = []
+    monkeypatch.setattr(
+        bulk_tasks, "run_bulk_action", lambda pk, resume=False: queued.append((pk, resume))
+    )
+    common = {"actor": alice, "list_name": "leads", "action": "assign", "scope": BulkScope.IDS}
+    stalled = BulkAction.objects.create(status=BulkStatus.RUNNING, **common)
+    live = BulkAction.objects.create(status=BulkStatus.RUNNING, **common)
+    BulkAction.objects.create(status=BulkStatus.DONE, **common)
+    BulkAction.objects.filter(pk=stalled.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(minutes=10)
+    )
+
+    assert bulk_tasks.resume_stalled_bulk_actions() == 1
+    assert queued == [(stalled.pk, True)]
+    assert live.pk not in [pk for pk, _resume in queued]
