@@ -65,14 +65,32 @@
   document.addEventListener("alpine:init", function () {
     var Alpine = window.Alpine;
 
-    // The top bar: the navigation on small screens and the user menu.
+    // The top bar: the hamburger shows the navigation on small screens.
     Alpine.data("topbar", function () {
       return {
         navOpen: false,
-        userOpen: false,
         toggleNav: function () { this.navOpen = !this.navOpen; },
-        toggleUser: function () { this.userOpen = !this.userOpen; },
-        closeUser: function () { this.userOpen = false; }
+        get navClass() { return this.navOpen ? "open" : ""; }
+      };
+    });
+
+    // A menu of the top bar (a navigation group, the user menu): a button with aria-expanded
+    // and the list after it, which the stylesheet shows while aria-expanded is "true". Escape
+    // closes it and puts the focus back on its button; so do a click or the focus elsewhere.
+    Alpine.data("navMenu", function () {
+      return {
+        open: false,
+        toggle: function () { this.open = !this.open; },
+        close: function () { this.open = false; },
+        closeAndFocus: function () {
+          if (!this.open) { return; }
+          this.open = false;
+          var button = this.$root.querySelector("[aria-expanded]");
+          if (button) { button.focus(); }
+        },
+        closeIfFocusLeft: function (event) {
+          if (!event.relatedTarget || !this.$root.contains(event.relatedTarget)) { this.open = false; }
+        }
       };
     });
 

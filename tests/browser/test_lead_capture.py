@@ -85,6 +85,7 @@ def test_visitor_submits_the_form_and_the_owner_converts_the_lead(page, contact_
 
     # When its owner opens the lead list, then the lead
     log_in(page, lead.owner.username)
+    page.get_by_test_id("nav-group-sales").click()
     page.get_by_test_id("nav-leads").click()
     rows = page.get_by_test_id("lead-row")
     expect(rows).to_have_count(1)

@@ -134,6 +134,7 @@ def test_web_inquiry_becomes_a_paid_order_on_the_customers_timeline(
     lead = Lead.objects.get()
     assert (lead.owner, lead.score) == (alice, 30)
     log_in(page, "alice")
+    page.get_by_test_id("nav-group-sales").click()
     page.get_by_test_id("nav-leads").click()
     rows = page.get_by_test_id("lead-row")
     expect(rows).to_have_count(1)
@@ -166,6 +167,7 @@ def test_web_inquiry_becomes_a_paid_order_on_the_customers_timeline(
     assert (deal.person, deal.company, deal.owner) == (person, lead.converted_company, alice)
 
     # When she opens the kanban and drags the deal to Won
+    page.get_by_test_id("nav-group-sales").click()
     page.get_by_test_id("nav-deals").click()
     open_board(page, pipeline_get_default())
     card = page.locator(f"#deal-card-{deal.pk}")

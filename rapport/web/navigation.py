@@ -1,0 +1,252 @@
+"""The main navigation: its groups, their links, who sees each one, and which one is active.
+
+One list, rendered by templates/base.html (a menu per group, a plain link for a group of one),
+so that a new page is reachable once it has its line here. A link is active when the current
+view's name matches one of its patterns; the longest matching pattern wins, so that
+`sales:lead_scoring_rule_*` (Settings) beats `sales:lead_*` (Sales).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from rapport.accounts.access import can_manage_settings
+
+
+def _everyone(user) -> bool:
+    return True
+
+
+def _user_admin(user) -> bool:
+    # Users and teams are kept in the Django admin, which lets in staff with the permission
+    # (a superuser has it without a query).
+    return user.is_active and user.is_staff and user.has_perm("accounts.view_user")
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str | Promise
+    url_name: str
+    # View names (fnmatch patterns) for which this link is the current page.
+    matches: tuple[str, ...]
+    testid: str = ""
+    visible: Callable = _everyone
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: str | Promise
+    links: tuple[Link, ...]
+    visible: Callable = _everyone
+
+
+NAVIGATION: tuple[Group | Link, ...] = (
+    Link(_("Home"), "web:home", ("web:home",), testid="nav-home"),
+    Group(
+        "customers",
+        _("Customers"),
+        (
+            Link(_("Persons"), "customers:person_list", ("customers:person_*",), "nav-persons"),
+            Link(
+                _("Companies"), "customers:company_list", ("customers:company_*",), "nav-companies"
+            ),
+            Link(
+                _("Interactions"),
+                "activities:interaction_list",
+                ("activities:interaction_*",),
+                "nav-interactions",
+            ),
+        ),
+    ),
+    Group(
+        "sales",
+        _("Sales"),
+        (
+            Link(_("Leads"), "sales:lead_list", ("sales:lead_*",), "nav-leads"),
+            Link(
+                _("Deals"), "sales:kanban_default", ("sales:deal_*", "sales:kanban*"), "nav-deals"
+            ),
+            Link(_("Orders"), "sales:order_list", ("sales:order_*",), "nav-orders"),
+            Link(_("Receivables"), "sales:receivables", ("sales:receivables",), "nav-receivables"),
+            Link(_("Products"), "sales:product_list", ("sales:product_*",), "nav-products"),
+            Link(
+                _("Price lists"),
+                "sales:price_list_list",
+                ("sales:price_list_*",),
+                "nav-price-lists",
+            ),
+        ),
+    ),
+    Group(
+        "reports",
+        _("Reports"),
+        (
+            Link(_("Forecast"), "sales:forecast", ("sales:forecast",), "nav-forecast"),
+            Link(_("Funnel"), "sales:funnel", ("sales:funnel",), "nav-funnel"),
+            Link(
+                _("Lost reasons"),
+                "sales:lost_reasons_report",
+                ("sales:lost_reasons_report",),
+                "nav-lost-reasons-report",
+            ),
+            Link(_("Leaderboard"), "sales:leaderboard", ("sales:leaderboard",), "nav-leaderboard"),
+            Link(_("Quotas"), "sales:quota_list", ("sales:quota_*",), "nav-quotas"),
+        ),
+    ),
+    Link(_("Tasks"), "activities:task_list", ("activities:task_*",), testid="nav-tasks"),
+    Group(
+        "data",
+        _("Data"),
+        (
+            Link(_("Overview"), "dataio:home", ("dataio:home",), "nav-data"),
+            Link(_("Import"), "dataio:imports", ("dataio:import*",), "nav-imports"),
+            Link(
+                _("Duplicates"),
+                "dataio:duplicate_list",
+                (
+                    "dataio:duplicate*",
+                    "dataio:merge_pick_*",
+                    "dataio:merge_persons",
+                    "dataio:merge_companies",
+                ),
+                "nav-duplicates",
+            ),
+            Link(_("Merge history"), "dataio:merge_list", ("dataio:merge_list",), "nav-merges"),
+            Link(_("Export history"), "dataio:export_log", ("dataio:export_*",), "nav-exports"),
+            Link(_("Data health"), "dataio:health", ("dataio:health",), "nav-health"),
+            Link(
+                _("Backups"),
+                "dataio:backups",
+                ("dataio:backups",),
+                "nav-backups",
+                visible=can_manage_settings,
+            ),
+        ),
+    ),
+    Group(
+        "settings",
+        _("Settings"),
+        (
+            Link(
+                _("Custom fields"),
+                "customers:custom_field_list",
+                ("customers:custom_field_*",),
+                "nav-custom-fields",
+            ),
+            Link(_("Tags"), "customers:tag_list", ("customers:tag_*",), "nav-tags"),
+            Link(
+                _("Pipelines"),
+                "sales:pipeline_settings",
+                ("sales:pipeline_*", "sales:stage_*"),
+                "nav-pipelines",
+            ),
+            Link(
+                _("Lost reasons"),
+                "sales:lost_reason_settings",
+                ("sales:lost_reason_settings", "sales:lost_reason_toggle"),
+                "nav-lost-reason-settings",
+            ),
+            Link(_("Web forms"), "sales:lead_form_list", ("sales:lead_form_*",), "nav-lead-forms"),
+            Link(
+                _("Scoring rules"),
+                "sales:lead_scoring_rule_list",
+                ("sales:lead_scoring_rule_*",),
+                "nav-lead-scoring",
+            ),
+            Link(
+                _("Assignment rules"),
+                "sales:lead_assignment_rule_list",
+                ("sales:lead_assignment_rule_*",),
+                "nav-lead-assignment",
+            ),
+            Link(
+                _("Users and teams"),
+                "admin:accounts_user_changelist",
+                (),
+                "nav-users",
+                visible=_user_admin,
+            ),
+            Link(_("Audit log"), "accounts:audit_log", ("accounts:audit_log",), "audit-log-link"),
+        ),
+        visible=can_manage_settings,
+    ),
+)
+
+
+@dataclass
+class ShownLink:
+    label: str | Promise
+    url: str
+    testid: str
+    active: bool = False
+
+
+@dataclass
+class ShownEntry:
+    """A group with its visible links, or (`links` empty) a plain link."""
+
+    key: str
+    label: str | Promise
+    url: str = ""
+    testid: str = ""
+    links: list[ShownLink] | None = None
+    active: bool = False
+
+
+def _match_length(link: Link, view_name: str) -> int:
+    return max(
+        (len(pattern.rstrip("*")) for pattern in link.matches if fnmatchcase(view_name, pattern)),
+        default=0,
+    )
+
+
+def navigation_for(user, view_name: str) -> list[ShownEntry]:
+    """The entries `user` sees, the one holding the page of `view_name` marked active.
+
+    Groups with no visible link are left out. Nothing here queries the database.
+    """
+    best, best_length = None, 0
+    for entry in NAVIGATION:
+        links = entry.links if isinstance(entry, Group) else (entry,)
+        for link in links:
+            length = _match_length(link, view_name)
+            if length > best_length:
+                best, best_length = link, length
+
+    shown: list[ShownEntry] = []
+    for entry in NAVIGATION:
+        if isinstance(entry, Link):
+            if entry.visible(user):
+                shown.append(
+                    ShownEntry(
+                        key=entry.url_name,
+                        label=entry.label,
+                        url=reverse(entry.url_name),
+                        testid=entry.testid,
+                        active=entry is best,
+                    )
+                )
+            continue
+        if not entry.visible(user):
+            continue
+        links = [
+            ShownLink(link.label, reverse(link.url_name), link.testid, active=link is best)
+            for link in entry.links
+            if link.visible(user)
+        ]
+        if links:
+            shown.append(
+                ShownEntry(
+                    key=entry.key,
+                    label=entry.label,
+                    testid=f"nav-group-{entry.key}",
+                    links=links,
+                    active=any(link.active for link in links),
+                )
+            )
+    return shown

@@ -1,0 +1,132 @@
+"""The main navigation: every page within two clicks, only what a role may open, the active
+group marked, and no query spent on it."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from rapport.accounts.models import Role
+from rapport.accounts.services import user_create
+from rapport.web.navigation import navigation_for
+
+# Pages that are reached from somewhere else than the navigation, and where from.
+REACHED_ELSEWHERE = {
+    "web:search": "the search box of the top bar",
+    "accounts:profile": "the user menu",
+    "accounts:api_keys": "the user menu",
+    "accounts:password_change": "the user menu",
+    "accounts:password_change_done": "the page after changing the password",
+    "activities:notification_list": "the bell of the top bar",
+}
+
+
+def _links(entries):
+    for entry in entries:
+        yield from entry.links or [entry]
+
+
+def _page_names(resolver=None, namespace=""):
+    """The names of the HTML routes without path parameters (those a menu can link to)."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in {"admin", "api"}:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _page_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name and "<" not in str(pattern.pattern):
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_link_of_the_administrators_navigation_opens(client, admin_user):
+    client.force_login(admin_user)
+
+    links = list(_links(navigation_for(admin_user, "web:home")))
+    statuses = {link.testid: client.get(link.url, follow=True).status_code for link in links}
+
+    assert len(links) >= 25
+    assert {testid for testid, status in statuses.items() if status != 200} == set()
+
+
+def test_a_representative_sees_no_settings_and_every_link_opens(client, alice):
+    client.force_login(alice)
+
+    entries = navigation_for(alice, "web:home")
+    statuses = {
+        link.testid: client.get(link.url, follow=True).status_code for link in _links(entries)
+    }
+
+    assert [entry.testid for entry in entries] == [
+        "nav-home",
+        "nav-group-customers",
+        "nav-group-sales",
+        "nav-group-reports",
+        "nav-tasks",
+        "nav-group-data",
+    ]
+    assert {testid for testid, status in statuses.items() if status != 200} == set()
+    assert "nav-backups" not in statuses and "audit-log-link" not in statuses
+
+
+def test_every_page_is_in_the_navigation_or_reached_from_a_named_place(client, admin_user):
+    """A page a menu can link to (a GET route without parameters that renders the layout) is
+    either an entry of the navigation (or marks one active, like "new person" marks Persons)
+    or listed above with where it is reached from."""
+    client.force_login(admin_user)
+    orphans = []
+    for name in sorted(set(_page_names())):
+        response = client.get(reverse(name))
+        if response.status_code != 200 or b'data-testid="main-nav"' not in response.content:
+            continue  # not a page: a fragment, a form's target, a redirect or a download
+        if name in REACHED_ELSEWHERE:
+            continue
+        if not any(entry.active for entry in navigation_for(admin_user, name)):
+            orphans.append(name)
+
+    assert orphans == []
+
+
+@pytest.mark.parametrize(
+    ("view_name", "group", "link"),
+    [
+        ("customers:person_detail", "nav-group-customers", "nav-persons"),
+        ("sales:kanban", "nav-group-sales", "nav-deals"),
+        ("sales:deal_detail", "nav-group-sales", "nav-deals"),
+        ("sales:lead_detail", "nav-group-sales", "nav-leads"),
+        ("sales:lead_scoring_rule_edit", "nav-group-settings", "nav-lead-scoring"),
+        ("sales:lost_reasons_report", "nav-group-reports", "nav-lost-reasons-report"),
+        ("sales:lost_reason_settings", "nav-group-settings", "nav-lost-reason-settings"),
+        ("dataio:merge_persons", "nav-group-data", "nav-duplicates"),
+        ("activities:task_detail", "nav-tasks", "nav-tasks"),
+    ],
+)
+def test_the_group_of_the_page_is_active(admin_user, view_name, group, link):
+    entries = navigation_for(admin_user, view_name)
+
+    assert [entry.testid for entry in entries if entry.active] == [group]
+    assert [shown.testid for shown in _links(entries) if shown.active] == [link]
+
+
+def test_the_page_marks_its_group_and_link(client, admin_user):
+    client.force_login(admin_user)
+    html = client.get(reverse("sales:lead_scoring_rule_list")).content.decode()
+
+    assert re.search(r'<li class="navgroup active"[^>]*>\s*<button[^>]*"nav-group-settings"', html)
+    assert 'class="active" aria-current="page" data-testid="nav-lead-scoring"' in html
+    assert html.count('aria-current="page"') == 1
+    assert 'aria-expanded="false"' in html and 'aria-controls="nav-menu-settings"' in html
+
+
+def test_the_navigation_costs_no_query(alice, superuser, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        navigation_for(alice, "sales:lead_list")
+        entries = navigation_for(superuser, "sales:lead_list")
+
+    assert "nav-users" in [link.testid for link in _links(entries)]
+
+
+@pytest.fixture
+def superuser(db):
+    return user_create(
+        username="root", password="x-Secret-42", role=Role.ADMINISTRATOR, is_superuser=True
+    )
