@@ -49,6 +49,13 @@ def format_money(amount, currency: str | None = None) -> str:
     return f"{text} {currency}" if currency else text
 
 
+def format_number(value) -> str:
+    """A count with the active language's thousands separator: 1234567 → "1,234,567"."""
+    if value is None or value == "":
+        return MISSING
+    return formats.number_format(value, use_l10n=True, force_grouping=True)
+
+
 def format_date(value) -> str:
     """A date (or the local date of a datetime) in the active language's DATE_FORMAT."""
     if value is None or value == "":

@@ -87,3 +87,13 @@ def test_date_inputs_render_iso(language):
         assert 'value="2026-12-06T17:54"' in html
         bound = F(data={"day": "2026-12-06", "at": "2026-12-06T17:54"})
         assert bound.is_valid(), bound.errors
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_counts_group_thousands_with_the_number_filter(language):
+    from rapport.core.formats import format_number
+
+    with translation.override(language):
+        assert format_number(1234567) == "1,234,567"
+        assert render("{{ n|number }}", n=1000000) == "1,000,000"
+        assert render("{{ n|number }}", n=12) == "12"

@@ -157,7 +157,7 @@ def test_each_refused_row_keeps_the_services_reason_and_the_others_go_on(alice, 
         "A cancelled order takes no payments.",
         "付款日期: This is before the order was placed.",
         "金额: Only 600.00 CNY is outstanding on this order.",
-        "amount: This field is required. | paid at: This field is required.",
+        "amount: This field is required. paid at: This field is required.",
         "付款方式: “比特币” is not a valid choice.",
     ]
     order.refresh_from_db()
@@ -310,7 +310,7 @@ def test_a_retried_batch_writes_its_rejected_rows_once(tmp_path):
     file.append([Rejected(2, ["y"], ["worse"])], at=start)
 
     lines = (tmp_path / "rejected.csv").read_text(encoding="utf-8").splitlines()
-    assert lines == ["a,#row,#reasons", "x,1,bad", "y,2,worse"]
+    assert lines == ["a,#row,#reasons", "x,1,bad.", "y,2,worse."]
 
 
 # --- Queries per row -----------------------------------------------------------------------------

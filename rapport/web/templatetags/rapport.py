@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from rapport.core.formats import format_money, join_sentences
+from rapport.core.formats import format_money, format_number, join_sentences
 from rapport.customers.validation import format_phone as _format_phone
 
 register = template.Library()
@@ -21,6 +21,12 @@ def money(amount, currency=None) -> str:
     Two decimals and thousands separators in every language; None prints "—".
     """
     return format_money(amount, currency or None)
+
+
+@register.filter
+def number(value) -> str:
+    """`{{ count|number }}` → "1,234,567": a count (not an id) grouped by thousands."""
+    return format_number(value)
 
 
 @register.filter

@@ -11,9 +11,11 @@ queue speaks the reader's language.
 
 from dataclasses import dataclass
 
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from rapidfuzz.distance import OSA, Indel
 
+from rapport.core.formats import format_date
 from rapport.dataio.services.dedup.normalize import name_key, name_tokens
 
 CANDIDATE_MIN_SCORE = 60  # stored in the review queue from here
@@ -370,6 +372,14 @@ def score_pair(
     return score, reasons
 
 
+def _iso_date_text(value) -> str:
+    try:
+        day = parse_date(str(value))
+    except ValueError:
+        day = None
+    return format_date(day) if day else str(value)
+
+
 def reason_text(code: str, points: int, params: dict) -> str:
     """One reason in the active language, e.g. "Same phone +8613800138000"."""
     wording = {
@@ -396,6 +406,9 @@ def reason_text(code: str, points: int, params: dict) -> str:
     }.get(code)
     if wording is None:
         return code
+    if code.startswith("birthday_"):
+        # Stored as ISO dates; shown in the reader's date format.
+        params = {k: _iso_date_text(v) for k, v in params.items()}
     try:
         return wording % params
     except (KeyError, TypeError, ValueError):

@@ -24,6 +24,7 @@ from rapport.core.cleaning import (
     clean_money,
     reject_unknown,
 )
+from rapport.core.formats import format_money
 from rapport.customers.models import Company, Person
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 from rapport.sales.models import PriceList, Product
@@ -171,7 +172,7 @@ def _clean_lines(
             errors.add(
                 f"{prefix}discount",
                 _("The discount cannot be more than the line's amount (%(amount)s).")
-                % {"amount": line.gross},
+                % {"amount": format_money(line.gross)},
             )
             continue
         lines.append(line)
@@ -223,7 +224,7 @@ def _clean_instalments(
             errors.add(
                 "instalments",
                 _("The instalments add up to %(planned)s but the order's total is %(total)s.")
-                % {"planned": planned, "total": total},
+                % {"planned": format_money(planned), "total": format_money(total)},
             )
     # A stable sort keeps the caller's order for instalments due the same day.
     return sorted(plan, key=lambda pair: pair[0])
