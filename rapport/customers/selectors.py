@@ -4,6 +4,7 @@
 records a user may see; the web UI, the API, search and exports all start from them.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -222,28 +223,38 @@ def _apply_common_filters(qs: QuerySet, filters: CustomerFilters, record_type: s
     return qs
 
 
-def persons_list(user: User, filters: CustomerFilters) -> QuerySet[Person]:
-    """Visible persons matching `filters`, with what a list row shows fetched up front."""
+def persons_list(
+    user: User, filters: CustomerFilters, *, columns: Collection[str] | None = None
+) -> QuerySet[Person]:
+    """Visible persons matching `filters`, with what a list row shows fetched up front: of the
+    list's `columns` shown (all when None), tags and primary companies are not fetched if hidden."""
     qs = persons_visible_to(user)
     if filters.q:
         qs = qs.filter(pk__in=person_search_ids(user, filters.q))
     qs = _apply_common_filters(qs, filters, RecordType.PERSON)
-    return qs.select_related("owner", "team").prefetch_related(
-        "tags",
-        Prefetch(
-            "employments",
-            queryset=Employment.objects.filter(is_primary=True).select_related("company"),
-            to_attr="primary_employments",
-        ),
-    )
+    qs = qs.select_related("owner", "team")
+    if columns is None or "tags" in columns:
+        qs = qs.prefetch_related("tags")
+    if columns is None or "company" in columns:
+        qs = qs.prefetch_related(
+            Prefetch(
+                "employments",
+                queryset=Employment.objects.filter(is_primary=True).select_related("company"),
+                to_attr="primary_employments",
+            )
+        )
+    return qs
 
 
-def companies_list(user: User, filters: CustomerFilters) -> QuerySet[Company]:
+def companies_list(
+    user: User, filters: CustomerFilters, *, columns: Collection[str] | None = None
+) -> QuerySet[Company]:
     qs = companies_visible_to(user)
     if filters.q:
         qs = qs.filter(pk__in=company_search_ids(user, filters.q))
     qs = _apply_common_filters(qs, filters, RecordType.COMPANY)
-    return qs.select_related("owner", "team").prefetch_related("tags")
+    qs = qs.select_related("owner", "team")
+    return qs.prefetch_related("tags") if columns is None or "tags" in columns else qs
 
 
 def person_detail(user: User, person_id: int) -> Person:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rapport.accounts.access import require_settings_manager
+from rapport.accounts.saved_view_views import saved_views_state
 from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.core.errors import ApplicationError
 from rapport.core.forms import save_form
@@ -88,13 +89,19 @@ def _sort_choices(name_field: str) -> list[tuple[str, str]]:
     ]
 
 
-def _list_page(request, *, queryset, sorts, record_type, template, default_sort="-updated_at"):
+def _list_page(
+    request, *, list_key, selector, sorts, record_type, template, default_sort="-updated_at"
+):
+    saved_views = saved_views_state(request, list_key)
+    if saved_views.redirect_to:
+        return redirect(saved_views.redirect_to)
     sort = request.GET.get("sort")
     if sort not in sorts:
         sort = default_sort
     filters = _filters(request)
     page = page_or_first(
-        queryset,
+        # Only the columns shown are fetched: hidden tags or companies cost no query.
+        selector(request.user, filters, columns=saved_views.shown),
         sort=sort,
         cursor=request.GET.get("cursor"),
         size=settings.RAPPORT_PAGE_SIZE,
@@ -106,6 +113,7 @@ def _list_page(request, *, queryset, sorts, record_type, template, default_sort=
         "sort": sort,
         "sort_choices": [c for c in _sort_choices(name_field) if c[0] in sorts],
         **_filter_choices(request.user, record_type, filters),
+        **saved_views.context(),
     }
     return render(request, template, context)
 
@@ -115,7 +123,8 @@ def _list_page(request, *, queryset, sorts, record_type, template, default_sort=
 def person_list(request):
     return _list_page(
         request,
-        queryset=persons_list(request.user, _filters(request)),
+        list_key="persons",
+        selector=persons_list,
         sorts=PERSON_SORTS,
         record_type=RecordType.PERSON,
         template="customers/person_list.html",
@@ -127,7 +136,8 @@ def person_list(request):
 def company_list(request):
     return _list_page(
         request,
-        queryset=companies_list(request.user, _filters(request)),
+        list_key="companies",
+        selector=companies_list,
         sorts=COMPANY_SORTS,
         record_type=RecordType.COMPANY,
         template="customers/company_list.html",

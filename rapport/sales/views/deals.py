@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rapport.accounts.access import require_settings_manager
 from rapport.accounts.models import Role
+from rapport.accounts.saved_view_views import saved_views_state
 from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.core.cleaning import parse_date_or
 from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
@@ -71,6 +72,9 @@ def _owner_team_choices(user) -> dict:
 @login_required
 @require_GET
 def deal_list(request):
+    saved_views = saved_views_state(request, "deals")
+    if saved_views.redirect_to:
+        return redirect(saved_views.redirect_to)
     sort = request.GET.get("sort")
     if sort not in selectors.DEAL_SORTS:
         sort = "-updated_at"
@@ -98,6 +102,7 @@ def deal_list(request):
                 ("title", _("Title (A–Z)")),
             ],
             **_owner_team_choices(request.user),
+            **saved_views.context(),
         },
     )
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rapport.accounts.access import may_own
 from rapport.accounts.models import Role, User
+from rapport.accounts.saved_view_views import saved_views_state
 from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.accounts.throttling import client_address
 from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
@@ -67,6 +68,9 @@ def _filters(request) -> selectors.LeadFilters:
 @require_GET
 def lead_list(request):
     user = request.user
+    saved_views = saved_views_state(request, "leads")
+    if saved_views.redirect_to:
+        return redirect(saved_views.redirect_to)
     filters = _filters(request)
     sort = request.GET.get("sort")
     if sort not in selectors.LEAD_SORTS:
@@ -97,6 +101,7 @@ def lead_list(request):
                 ("-updated_at", _("Recently updated")),
             ],
             "tab": "queue" if filters.unassigned else "leads",
+            **saved_views.context(),
         },
     )
 

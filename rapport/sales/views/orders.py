@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rapport.accounts.saved_view_views import saved_views_state
 from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.core.cleaning import parse_date_or
 from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
@@ -70,6 +71,9 @@ def _customer_named(user, filters: selectors.OrderFilters):
 @login_required
 @require_GET
 def order_list(request):
+    saved_views = saved_views_state(request, "orders")
+    if saved_views.redirect_to:
+        return redirect(saved_views.redirect_to)
     filters = _filters(request)
     sort = request.GET.get("sort")
     if sort not in selectors.ORDER_SORTS:
@@ -99,6 +103,7 @@ def order_list(request):
                 ("total", _("Smallest total")),
                 ("-updated_at", _("Recently updated")),
             ],
+            **saved_views.context(),
         },
     )
 
