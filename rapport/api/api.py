@@ -11,6 +11,7 @@ from django.urls import URLPattern, re_path
 from ninja import NinjaAPI, Swagger
 
 from rapport.accounts.api import audit_router
+from rapport.accounts.saved_view_api import saved_views_router
 from rapport.activities.api import (
     interactions_router,
     notifications_router,
@@ -90,8 +91,9 @@ api = RapportAPI(
         "lost reasons, quotas and sales reports (the forecast); products, price lists, orders, "
         "payments and receivables.\n"
         "- **Data**: imports (with saved column mappings, dry runs and undo), duplicates and "
-        "merge (with undo), exports, data health and backups.\n"
-        "- **Administration**: the audit log.\n\n"
+        "merge (with undo), exports, bulk actions, data health and backups.\n"
+        "- **Administration**: the audit log.\n"
+        "- **Preferences**: saved views (a list's filters, sort and columns, as tabs).\n\n"
         "Authenticate with an API key (`Authorization: Bearer rpk_…` or `X-API-Key: rpk_…`), "
         "created under Account → API keys; a key acts with its user's permissions and sees "
         "what the user sees in the application. "
@@ -115,6 +117,7 @@ for router in (
     tags_router,
     custom_fields_router,
     audit_router,
+    saved_views_router,
 ):
     api.add_router("", router)
 for router in sales_routers:
