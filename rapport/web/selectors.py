@@ -330,29 +330,29 @@ def _team_activity(scope: HomeScope, now: datetime.datetime) -> TeamActivity:
     """Interactions logged per person in the last `ACTIVITY_DAYS` days: a manager's team (every
     member, also those who logged nothing), or for administrators the most active people.
 
-    Counted by who logged them (the (logged_by, occurred_at) index), like "my interactions": a
-    count of one's own team's work reveals nothing about another team's customers."""
+    Counted by who logged them, like "my interactions": a count of one's own team's work reveals
+    nothing about another team's customers. The people are named, so that each count is a range
+    of the (logged_by, occurred_at) index: grouped over all interactions, SQLite read the whole
+    index rather than the week's entries."""
     since = now - datetime.timedelta(days=ACTIVITY_DAYS)
-    counts = Interaction.objects.filter(occurred_at__gte=since).order_by()
+    people = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
     if scope.kind == SCOPE_TEAM:
-        members = list(
-            User.objects.filter(team_id=scope.user.team_id, is_active=True).order_by(
-                "first_name", "last_name", "username"
-            )
-        )
-        counts = counts.filter(logged_by_id__in=[m.pk for m in members])
+        people = people.filter(team_id=scope.user.team_id)
+    people = list(people)
     by_user = dict(
-        counts.values("logged_by_id").annotate(n=Count("pk")).values_list("logged_by_id", "n")
+        Interaction.objects.filter(logged_by_id__in=[p.pk for p in people], occurred_at__gte=since)
+        .order_by()
+        .values("logged_by_id")
+        .annotate(n=Count("pk"))
+        .values_list("logged_by_id", "n")
     )
+    rows = [ActivityRow(user=p, count=by_user.get(p.pk, 0)) for p in people]
     if scope.kind != SCOPE_TEAM:
-        most_active = sorted(
-            (pk for pk in by_user if pk is not None), key=lambda pk: (-by_user[pk], pk)
-        )[:ACTIVITY_MEMBERS_SHOWN]
-        people = User.objects.in_bulk(most_active)
-        members = [people[pk] for pk in most_active if pk in people]
-    rows = [ActivityRow(user=m, count=by_user.get(m.pk, 0)) for m in members]
+        rows = [row for row in rows if row.count]
     rows.sort(key=lambda r: -r.count)
-    return TeamActivity(days=ACTIVITY_DAYS, total=sum(by_user.values()), rows=rows)
+    return TeamActivity(
+        days=ACTIVITY_DAYS, total=sum(by_user.values()), rows=rows[:ACTIVITY_MEMBERS_SHOWN]
+    )
 
 
 def _health() -> HealthFigures | None:
