@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from rapport.accounts.models import ApiKey
+from rapport.accounts.saved_view_services import saved_view_create
 from rapport.accounts.services import api_key_create
 from rapport.activities.services import interaction_create, notification_create
 from rapport.activities.task_services import task_create
@@ -64,6 +65,7 @@ PARAMETERS = [
     ("api:*", "candidate_id", "duplicate"),
     ("api:*", "merge_id", "merge"),
     ("api:*", "quota_id", "quota"),
+    ("api:*", "view_id", "saved_view"),
     ("api:*", "tag_id", SHARED),
     ("api:*", "definition_id", SHARED),
     ("api:*", "rule_id", SHARED),
@@ -75,6 +77,7 @@ PARAMETERS = [
     ("api:*", "price_list_id", SHARED),
     ("api:*", "record_type", "export_kind"),
     ("accounts:api_key_*", "pk", "api_key"),
+    ("accounts:saved_view_*", "pk", "saved_view"),
     ("customers:person_*", "pk", "person"),
     ("customers:company_*", "pk", "company"),
     ("customers:tag_*", "pk", SHARED),
@@ -258,6 +261,10 @@ def west_records(admin_user, charlie, settings, tmp_path):
     )
     notification_create(recipient=charlie, kind="task.assigned", title=f"{MARKER}-notification")
     api_key, _secret = api_key_create(user=charlie, name=f"{MARKER}-key")
+    saved_view = saved_view_create(
+        actor=charlie,
+        data={"list_key": "leads", "name": f"{MARKER}-view", "visibility": "team"},
+    )
     bulk_action = bulk_action_start(
         actor=charlie,
         selection=bulk_selection(
@@ -283,6 +290,7 @@ def west_records(admin_user, charlie, settings, tmp_path):
         "merge": merge,
         "quota": quota,
         "api_key": api_key,
+        "saved_view": saved_view,
         "bulk_action": bulk_action,
     }
     # A shared record of the same id space is enough to reach the routes' own code.
