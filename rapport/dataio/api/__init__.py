@@ -1,6 +1,6 @@
 """The dataio routers, mounted under /api/v1 by rapport.api.api."""
 
-from rapport.dataio.api import backups, dedup, exports, health, imports, merges
+from rapport.dataio.api import backups, bulk, dedup, exports, health, imports, merges
 
 routers = [
     imports.router,
@@ -9,4 +9,5 @@ routers = [
     exports.router,
     health.router,
     backups.router,
+    bulk.router,
 ]
