@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.access import assignable_owners
 from rapport.accounts.models import Team, User
+from rapport.core.cleaning import parse_id
 from rapport.core.forms import ServiceErrorsMixin, VersionedFormMixin
 from rapport.customers.selectors import companies_visible_to, persons_visible_to
 from rapport.sales.models import Priority, Product, QuotaPeriod, Stage, StageKind
@@ -128,8 +129,9 @@ class DealForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
                 ids.add(current)
             if initial_customer.get(key):
                 ids.add(initial_customer[key])
-            if self.is_bound and str(self.data.get(key, "")).isdigit():
-                ids.add(int(self.data[key]))
+            posted = parse_id(self.data.get(key)) if self.is_bound else None
+            if posted:  # a number past the 64-bit range is no id (the driver would fail on it)
+                ids.add(posted)
             names = dict(queryset.filter(pk__in=ids).values_list("pk", label))
             if current and current not in names:
                 # Linked to a customer the editor cannot see: keep the link, show no name.
