@@ -32,7 +32,7 @@ class BulkParamsIn(InputSchema):
     stage_id: BodyId | None = Field(None, description="move_stage: an open stage.")
     lost_reason_id: BodyId | None = Field(None, description="lose: the lost reason.")
     status: text(20) | None = Field(
-        None, description="status (orders): `shipped`, `received` or `cancelled`."
+        None, description="status (orders): `shipped`, `received`, `returned` or `cancelled`."
     )
     title: text(200) | None = Field(None, description="create_task: the task's title.")
     due_date: text(10) | None = Field(None, description="create_task: YYYY-MM-DD, optional.")

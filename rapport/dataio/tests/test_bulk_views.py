@@ -236,3 +236,16 @@ def test_an_administrator_may_follow_anyones_bulk_action(client, admin_user, bob
     client.force_login(admin_user)
 
     assert client.get(reverse("dataio:bulk_job", args=[job.pk])).status_code == 200
+
+
+def test_a_query_with_a_line_break_is_re_encoded_on_the_way_back(client, alice):
+    client.force_login(alice)
+
+    response = client.get(
+        reverse("dataio:bulk_confirm"),
+        {"list": "leads", "action": "assign", "query": "q=a\r\nSet-Cookie: x=1"},
+    )
+
+    assert response.status_code == 302
+    assert "\n" not in response.url
+    assert response.url.startswith(reverse("sales:lead_list") + "?q=a")

@@ -22,6 +22,7 @@ from rapport.customers.selectors import tags_all
 from rapport.dataio.models import BulkScope, ExportFormat
 from rapport.dataio.selectors.bulk import get_bulk_action_for_user
 from rapport.dataio.services import bulk as services
+from rapport.dataio.services.bulk.run import list_query
 from rapport.sales.models import OrderStatus, StageKind
 from rapport.sales.selectors.deals import lost_reasons_all, pipelines_all
 
@@ -104,7 +105,7 @@ def bulk_confirm(request):
         list_name = request.GET.get("list", "")
         if list_name in services.BULK_LISTS:
             url = reverse(services.BULK_LISTS[list_name].list_url_name)
-            query = request.GET.get("query", "")
+            query = list_query(request.GET.get("query", ""))
             return redirect(f"{url}?{query}" if query else url)
         raise Http404(exc.message) from exc
     return _confirm(request, selection)

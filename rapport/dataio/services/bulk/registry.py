@@ -179,8 +179,14 @@ def _clean_format(actor: User, value: Any, errors: FieldErrors) -> str | None:
     return clean_choice(value, "format", errors, choices=ExportFormat.values, default="csv")
 
 
-# Bulk status changes an order may take (the others need a payment or a note per order).
-BULK_ORDER_STATUSES = (OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.CANCELLED)
+# Bulk status changes an order may take ("paid" comes with the last payment); an order that
+# cannot move there from where it is, or needs a note (cancelling a paid order), is skipped.
+BULK_ORDER_STATUSES = (
+    OrderStatus.SHIPPED,
+    OrderStatus.RECEIVED,
+    OrderStatus.RETURNED,
+    OrderStatus.CANCELLED,
+)
 
 PARAMETER_CLEANERS: dict[str, Callable[[User, Any, FieldErrors], Any]] = {
     "owner_id": _clean_owner,

@@ -65,7 +65,9 @@ class BulkSelection:
     query: str
 
 
-def _list_query(query: str) -> str:
+def list_query(query: str) -> str:
+    """A list's query string with only its filters (no cursor, sort, view or columns),
+    re-encoded, so it is safe to store and to put in a URL."""
     params = QueryDict(query[:QUERY_MAX], mutable=True)
     for key in NOT_FILTERS:
         params.pop(key, None)
@@ -96,7 +98,7 @@ def bulk_selection(
             )
     else:
         parsed = ()
-    return BulkSelection(bulk_list, spec, scope, parsed, _list_query(query or ""))
+    return BulkSelection(bulk_list, spec, scope, parsed, list_query(query or ""))
 
 
 def bulk_selection_count(*, actor: User, selection: BulkSelection) -> int:
