@@ -12,6 +12,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from rapport.accounts.models import User
 from rapport.customers.models import Company, Person, PersonEmail, PersonPhone
+from rapport.customers.selectors import companies_visible_to
 from rapport.sales.models import Deal, DealStatus, Lead, Order
 from rapport.sales.selectors.deals import deals_visible_to
 from rapport.sales.selectors.leads import OPEN_STATUSES, leads_visible_to
@@ -43,6 +44,8 @@ class CustomerSales:
     orders: list[Order] = field(default_factory=list)
     recent_orders: list[Order] = field(default_factory=list)
     receivables: Receivables = field(default_factory=Receivables)
+    # A new deal for a person is also for their primary company, if the reader may see it.
+    deal_company_id: int | None = None
 
     @property
     def deal_count(self) -> int:
@@ -88,10 +91,18 @@ def customer_sales(
     """The sales panels of one person's or company's page, as `user` may see them.
 
     Open deals first (soonest expected close), then the most recently closed; open leads by
-    score; orders that still owe money, then the latest others. At most ten queries, none
+    score; orders that still owe money, then the latest others. At most eleven queries, none
     growing with the customer's history.
     """
     scope = _scope(person, company)
+    result = CustomerSales()
+    if person is not None:
+        result.deal_company_id = (
+            companies_visible_to(user)
+            .filter(employments__person=person, employments__is_primary=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
     counts = (
         deals_visible_to(user)
         .filter(**scope)
@@ -100,7 +111,7 @@ def customer_sales(
             closed=Count("pk", filter=~Q(status=DealStatus.OPEN)),
         )
     )
-    result = CustomerSales(open_deal_count=counts["open"], closed_deal_count=counts["closed"])
+    result.open_deal_count, result.closed_deal_count = counts["open"], counts["closed"]
     if counts["open"]:
         result.open_deals = list(
             _deals(user, scope)

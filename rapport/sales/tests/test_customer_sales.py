@@ -130,7 +130,9 @@ def test_person_panels_show_amounts_stages_and_links(client, alice, customer, op
     assert "200,000.00" in html
     assert order.number in html
     assert f"{reverse('sales:deal_list')}?person_id={customer.pk}" in html
-    assert f"{reverse('sales:deal_create')}?person_id={customer.pk}" in html
+    # The new deal is for the person and their primary company
+    new_deal = f"{reverse('sales:deal_create')}?person_id={customer.pk}&amp;company_id="
+    assert f"{new_deal}{customer.employments.get().company_id}" in html
     assert f"{reverse('sales:order_list')}?person_id={customer.pk}&amp;open_only=1" in html
 
 
@@ -147,7 +149,7 @@ def test_person_panels_answer_in_a_fixed_number_of_queries(
     url = reverse("sales:person_sales", args=[customer.pk])
     client.get(url, **HTMX)
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(url, **HTMX)
 
     assert response.content.decode().count('data-testid="customer-deal"') == 5

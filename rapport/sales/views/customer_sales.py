@@ -25,7 +25,9 @@ def _panels(request, *, person=None, company=None):
         {
             "sales": sales,
             "query": urlencode(scope),
-            "open_deals_query": urlencode({**scope, "status": "open"}),
+            "new_deal_query": urlencode(
+                {**scope, "company_id": sales.deal_company_id} if sales.deal_company_id else scope
+            ),
             "orders_query": urlencode({**scope, "open_only": "1"}),
             "leads_query": urlencode({"q": sales.lead_search, "status": "open"}),
         },
