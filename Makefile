@@ -20,9 +20,10 @@ LINT_IMPORTS := .venv/bin/lint-imports --no-logo --cache-dir var/cache/import-li
 
 .PHONY: run setup test test-fast lint format bench clean-env messages
 
+# bootstrap --serve starts the server and prints the address and the login once it is up, last;
+# the server's and the job consumer's lines go to var/log/ (the console shows only warnings).
 run: setup
-	@$(MANAGE) bootstrap
-	@$(MANAGE) serve
+	@$(MANAGE) bootstrap --serve
 
 setup: .venv/.synced node_modules/.installed
 	@$(MANAGE) compile_translations > /dev/null

@@ -331,19 +331,50 @@ RAPPORT_BACKUP_DIR = Path(env_str("RAPPORT_BACKUP_DIR", str(VAR_DIR / "backups")
 RAPPORT_BACKUP_KEEP = env_int("RAPPORT_BACKUP_KEEP", 7)
 RAPPORT_BACKUP_HOUR_UTC = env_int("RAPPORT_BACKUP_HOUR_UTC", 19)
 
+# Logs: everything from INFO up goes to RAPPORT_LOG_DIR/rapport.log (the web server's access log
+# to access.log beside it, see `manage.py serve`); the console shows only warnings and errors, so
+# that `make run` stays quiet unless something goes wrong. WatchedFileHandler reopens a file that
+# logrotate moved; every process (web workers, job consumer, commands) appends to the same file.
+LOG_DIR = Path(env_str("RAPPORT_LOG_DIR", str(VAR_DIR / "log")))
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+CONSOLE_LOG_LEVEL = env_str("RAPPORT_CONSOLE_LOG_LEVEL", "WARNING").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "[%(asctime)s] %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("RAPPORT_LOG_LEVEL", "WARNING")},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "level": CONSOLE_LOG_LEVEL,
+        },
+        # Requests answered 4xx are logged as warnings; on the console only server errors.
+        "console_errors": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "level": "ERROR",
+        },
+        "file": {
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(LOG_DIR / "rapport.log"),
+            "formatter": "plain",
+            "encoding": "utf-8",
+            "delay": True,
+        },
+    },
+    "root": {"handlers": ["console", "file"], "level": env_str("RAPPORT_LOG_LEVEL", "INFO")},
     # The job consumer's own lines (started, task executed, errors). Configured here, the
-    # consumer adds no handler of its own, so each line is printed once, not twice.
+    # consumer adds no handler of its own, so each line is written once, not twice.
     "loggers": {
         "huey": {
-            "handlers": ["console"],
+            "handlers": ["console", "file"],
             "level": env_str("RAPPORT_JOBS_LOG_LEVEL", "INFO"),
             "propagate": False,
-        }
+        },
+        "django.request": {
+            "handlers": ["console_errors", "file"],
+            "level": "WARNING",
+            "propagate": False,
+        },
     },
 }

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from rapport.accounts.models import Role, User
 from rapport.activities.models import Interaction
 from rapport.customers.models import Company, Person
+from rapport.dataio.management.commands import bootstrap
 from rapport.sales.models import Deal, Lead, Order, Payment
 
 
@@ -93,3 +94,34 @@ def test_bootstrap_keeps_an_existing_administrator(var_dir, admin_user, monkeypa
     _bootstrap()
 
     assert list(User.objects.filter(role=Role.ADMINISTRATOR)) == [admin_user]
+
+
+@pytest.mark.django_db
+def test_bootstrap_serve_hands_the_login_to_serve_to_print_last(var_dir, monkeypatch):
+    monkeypatch.setenv("RAPPORT_DEMO_DATA", "false")
+    served = []
+    monkeypatch.setattr(bootstrap, "call_command", lambda name, **options: served.append(options))
+
+    output = io.StringIO()
+    call_command("bootstrap", serve=True, stdout=output)
+
+    password = (var_dir / "admin_password").read_text().strip()
+    assert served == [
+        {"message": [f"Log in as admin / {password}  (kept in {var_dir / 'admin_password'})"]}
+    ]
+    assert password not in output.getvalue()
+
+
+@pytest.mark.django_db
+def test_bootstrap_no_longer_shows_a_password_that_was_changed(var_dir, monkeypatch):
+    monkeypatch.setenv("RAPPORT_DEMO_DATA", "false")
+    _bootstrap()
+    admin = User.objects.get(username="admin")
+    admin.set_password("changed-by-the-admin-42")
+    admin.save()
+
+    output = _bootstrap()
+
+    assert "changed-by-the-admin-42" not in output
+    assert (var_dir / "admin_password").read_text().strip() not in output
+    assert "was changed since" in output

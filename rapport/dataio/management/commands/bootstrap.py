@@ -1,10 +1,14 @@
 """First-run set-up for `make run`: an administrator, the demo data once, and how to log in.
 
-Safe to run on every start: it creates only what is missing and never reseeds.
+Safe to run on every start: it creates only what is missing and never reseeds. With `--serve`
+(what `make run` does) it then starts `serve`, which prints the address and the login once the
+server is up, so that they are the last lines on the console.
 """
 
+import contextlib
 import os
 import secrets
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -35,6 +39,16 @@ def admin_password() -> tuple[str, str]:
     return path.read_text().strip(), str(path)
 
 
+def _password_origin(source: str) -> str:
+    """Where the initial password comes from, as the console says it."""
+    path = Path(source)
+    if not path.is_absolute():
+        return f"from {source}"  # RAPPORT_ADMIN_PASSWORD
+    with contextlib.suppress(ValueError):  # outside the working directory: the full path
+        path = path.resolve().relative_to(Path.cwd().resolve())
+    return f"kept in {path}"
+
+
 def _database_label() -> str:
     db = connection.settings_dict
     return f"{connection.vendor}:{db.get('HOST') or ''}:{db.get('PORT') or ''}:{db['NAME']}"
@@ -48,27 +62,43 @@ def _demo_env_enabled() -> bool:
 class Command(BaseCommand):
     help = (
         "Create the administrator if there is none, load the demo data the first time "
-        "(unless RAPPORT_DEMO_DATA=false), and print the URL and the login."
+        "(unless RAPPORT_DEMO_DATA=false), and print the URL and the login; with --serve, "
+        "start the server and print them once it is up."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--serve",
+            action="store_true",
+            help="Then run `serve`, which prints the URL and the login after it has started.",
+        )
+
+    def handle(self, *args, serve=False, **options):
         password, password_source = admin_password()
         created_admin = self._ensure_admin(password)
         self._demo_data(password)
+        login = self._login(password, password_source, created_admin)
+        if serve:
+            call_command("serve", message=login)
+            return
 
         host = os.environ.get("RAPPORT_HOST", "127.0.0.1")
         port = os.environ.get("RAPPORT_PORT", "8000")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Rapport: http://{host}:{port}/"))
-        if created_admin:
-            self.stdout.write(f"  Log in as {ADMIN_USERNAME} / {password}")
-            self.stdout.write(f"  (password from {password_source})")
-        else:
-            self.stdout.write(
-                f"  Log in as {ADMIN_USERNAME}; the initial password is in {password_source} "
-                "unless it was changed since."
-            )
+        for line in login:
+            self.stdout.write(f"  {line}")
         self.stdout.write("")
+
+    def _login(self, password: str, password_source: str, created_admin: bool) -> list[str]:
+        admin = User.objects.filter(username=ADMIN_USERNAME, is_active=True).first()
+        if admin is None:
+            return ["Log in with your administrator's account."]
+        # The password is shown for as long as it still opens the account.
+        origin = _password_origin(password_source)
+        if created_admin or admin.check_password(password):
+            return [f"Log in as {ADMIN_USERNAME} / {password}  ({origin})"]
+        return [f"Log in as {ADMIN_USERNAME} (the first password, {origin}, was changed since)."]
 
     def _ensure_admin(self, password: str) -> bool:
         has_admin = (
