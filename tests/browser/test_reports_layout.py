@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from rapport.customers.services import company_create
 from rapport.sales.services.deals import (
     deal_create,
     deal_lose,
@@ -13,6 +14,7 @@ from rapport.sales.services.deals import (
     lost_reason_create,
     pipeline_get_default,
 )
+from rapport.sales.services.orders import order_create
 from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -104,3 +106,25 @@ def test_report_tables_scroll_inside_their_card_on_a_phone(page, alice, deals):
         scrolled = _boxes(page, testid)
         assert scrolled["headers"][-1]["right"] <= scrolled["wrap"]["right"] + 1, scrolled
         assert scrolled["pageOverflow"] <= 0
+
+
+def test_receivables_fit_a_phone_with_large_amounts(page, alice):
+    company = company_create(actor=alice, data={"name": "东方国际贸易集团股份有限公司"})
+    order_create(
+        actor=alice,
+        data={
+            "company_id": company.pk,
+            "placed_at": "2026-01-01T10:00:00+08:00",
+            "lines": [{"description": "Tea", "quantity": 1000, "unit_price": "1207014.44"}],
+        },
+    )
+    log_in(page, "alice")
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(reverse("sales:receivables"))
+
+    expect(page.get_by_test_id("receivables-outstanding")).to_have_text("1,207,014,440.00")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    number = page.get_by_test_id("receivables-outstanding")
+    assert number.evaluate("e => e.scrollWidth <= e.clientWidth")
