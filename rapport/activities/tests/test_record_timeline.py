@@ -5,8 +5,10 @@ higher app": the link is generic (content type and id), whatever the model.
 """
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
@@ -151,3 +153,24 @@ def test_deleting_a_records_activity_keeps_what_is_on_a_customers_timeline(alice
     assert not TimelineEntry.objects.filter(source_type="interaction", source_id=alone.pk)
     remaining = TimelineEntry.objects.filter(about_id=record.pk)
     assert [e.person_id for e in remaining] == [person.pk]
+
+
+def test_the_migration_links_the_entries_sales_wrote_about_a_deal(person):
+    # Entries written before the link existed: a deal's, and an order's that must stay as it is
+    deal_entry = timeline_add(
+        kind="deal.created", title="", person_id=person.pk, source_type="deal", source_id=7
+    )
+    order_entry = timeline_add(
+        kind="order.placed", title="", person_id=person.pk, source_type="order", source_id=7
+    )
+    migration = importlib.import_module(
+        "rapport.activities.migrations.0003_interaction_and_timeline_about"
+    )
+
+    migration.link_deal_entries(django_apps, None)
+
+    deal_entry.refresh_from_db()
+    order_entry.refresh_from_db()
+    assert (deal_entry.about_type.app_label, deal_entry.about_type.model) == ("sales", "deal")
+    assert deal_entry.about_id == 7
+    assert order_entry.about_type is None
