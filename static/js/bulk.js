@@ -5,7 +5,8 @@
   "use strict";
 
   function setUp(bar) {
-    var pageBox = document.querySelector("input[data-bulk-page]");
+    // The header's box, and the bar's own on phones, where the header is hidden.
+    var pageBoxes = Array.prototype.slice.call(document.querySelectorAll("input[data-bulk-page]"));
     var matching = bar.querySelector("[data-bulk-matching]");
     var count = bar.querySelector("[data-bulk-count]");
     var submit = bar.querySelector("[data-bulk-submit]");
@@ -19,10 +20,10 @@
     function update() {
       var boxes = rows();
       var ticked = boxes.filter(function (box) { return box.checked; }).length;
-      if (pageBox) {
+      pageBoxes.forEach(function (pageBox) {
         pageBox.checked = boxes.length > 0 && ticked === boxes.length;
         pageBox.indeterminate = ticked > 0 && ticked < boxes.length;
-      }
+      });
       if (matching.checked) {
         count.textContent = count.getAttribute("data-all");
       } else if (ticked) {
@@ -37,9 +38,9 @@
 
     document.addEventListener("change", function (event) {
       var target = event.target;
-      if (target === pageBox) {
-        rows().forEach(function (box) { box.checked = pageBox.checked; });
-        if (!pageBox.checked) { matching.checked = false; }
+      if (pageBoxes.indexOf(target) >= 0) {
+        rows().forEach(function (box) { box.checked = target.checked; });
+        if (!target.checked) { matching.checked = false; }
       } else if (target === matching) {
         if (matching.checked) { rows().forEach(function (box) { box.checked = true; }); }
       } else if (target.matches && target.matches("input[data-bulk-row]")) {
