@@ -445,12 +445,13 @@ def _sales_scenarios(runner, label, user, client, api_client, auth, sample, want
             ]
             runner.run("forecast", label, client, urls, REPORT_TARGET_MS)
 
-    if wanted("customer_orders"):
+    if wanted("customer_sales"):
         if not has_orders:
-            skip("customer_orders", "orders")
+            skip("customer_sales", "orders")
         else:
-            urls = [reverse("sales:person_orders", args=[p.pk]) for p in sample]
-            runner.run("customer_orders", label, client, urls, LIST_TARGET_MS)
+            # A person's deal, lead and order panels (the orders panel of the 360° page).
+            urls = [reverse("sales:person_sales", args=[p.pk]) for p in sample]
+            runner.run("customer_sales", label, client, urls, LIST_TARGET_MS)
 
     statuses = ["", "", "status=open", "status=new", "status=qualified"]
     if wanted("lead_list_score"):

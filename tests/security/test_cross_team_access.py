@@ -95,8 +95,6 @@ PARAMETERS = [
     ("sales:deal_*", "pk", "deal"),
     ("sales:order_from_deal", "deal_pk", "deal"),
     ("sales:order_*", "pk", "order"),
-    ("sales:person_orders", "pk", "person"),
-    ("sales:company_orders", "pk", "company"),
     ("sales:person_sales", "pk", "person"),
     ("sales:company_sales", "pk", "company"),
     ("sales:quota_*", "pk", "quota"),

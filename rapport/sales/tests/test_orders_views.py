@@ -271,14 +271,14 @@ def test_receivables_page_sums_what_is_owed(
 def test_person_panel_shows_orders_and_what_they_owe(client, alice, east_order, east_person):
     client.force_login(alice)
 
-    response = client.get(reverse("sales:person_orders", args=[east_person.pk]))
+    response = client.get(reverse("sales:person_sales", args=[east_person.pk]))
 
     html = response.content.decode()
     assert east_order.number in html
     assert 'data-testid="customer-outstanding">1,000.00' in html
 
 
-def test_person_page_loads_the_orders_panel_from_sales(client, alice, east_person):
+def test_person_page_loads_the_sales_panels_from_sales(client, alice, east_person):
     client.force_login(alice)
 
     response = client.get(reverse("customers:person_detail", args=[east_person.pk]))
@@ -297,8 +297,8 @@ def test_person_page_loads_the_orders_panel_from_sales(client, alice, east_perso
         ("post", "sales:order_change_status", "order"),
         ("post", "sales:order_record_payment", "order"),
         ("post", "sales:order_from_deal", "deal"),
-        ("get", "sales:person_orders", "person"),
-        ("get", "sales:company_orders", "company"),
+        ("get", "sales:person_sales", "person"),
+        ("get", "sales:company_sales", "company"),
     ],
 )
 def test_other_team_gets_404_on_order_pages(

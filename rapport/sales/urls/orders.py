@@ -25,6 +25,4 @@ urlpatterns = [
     path("orders/<int:pk>/payments/", orders.order_record_payment, name="order_record_payment"),
     path("deals/<int:deal_pk>/order/", orders.order_from_deal, name="order_from_deal"),
     path("receivables/", orders.receivables, name="receivables"),
-    path("persons/<int:pk>/orders/", orders.person_orders, name="person_orders"),
-    path("companies/<int:pk>/orders/", orders.company_orders, name="company_orders"),
 ]

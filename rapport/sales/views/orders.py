@@ -33,7 +33,6 @@ from rapport.sales.selectors.deals import get_deal_for_user
 from rapport.sales.services import orders as services
 
 CUSTOMER_OPTIONS_SHOWN = 15
-PANEL_ORDERS_SHOWN = 5
 # Statuses whose change may carry a note (a refund, a reason for the return).
 NOTE_STATUSES = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
 
@@ -299,40 +298,3 @@ def receivables(request):
             "teams": teams_for_filters(request.user),
         },
     )
-
-
-def _panel(request, *, person=None, company=None):
-    scope = {"person_id": person.pk} if person else {"company_id": company.pk}
-    page = page_or_first(
-        selectors.orders_list(request.user, selectors.OrderFilters(**scope)),
-        sort="-placed_at",
-        cursor=None,
-        size=PANEL_ORDERS_SHOWN,
-    )
-    query = "&".join(f"{k}={v}" for k, v in scope.items())
-    return render(
-        request,
-        "sales/orders/_customer_orders.html",
-        {
-            "orders": page.items,
-            "more": page.next_cursor is not None,
-            "receivables": selectors.customer_receivables(
-                request.user, person=person, company=company
-            ),
-            "query": query,
-        },
-    )
-
-
-@login_required
-@require_GET
-def person_orders(request, pk: int):
-    person = found_or_404(get_person_for_user, request.user, pk)
-    return _panel(request, person=person)
-
-
-@login_required
-@require_GET
-def company_orders(request, pk: int):
-    company = found_or_404(get_company_for_user, request.user, pk)
-    return _panel(request, company=company)
