@@ -17,10 +17,11 @@ from rapport.activities.services import interaction_create
 from rapport.activities.task_services import task_create
 from rapport.customers.services import person_create
 from rapport.dataio.services.health import health_snapshot_take
-from rapport.sales.models import Deal
+from rapport.sales.models import Deal, Order
 from rapport.sales.services.deals import deal_create, stage_update
 from rapport.sales.services.leads.capture import lead_create
 from rapport.sales.services.orders import order_create
+from rapport.sales.services.orders.payments import payment_record
 from rapport.sales.services.quotas import quota_set
 from rapport.sales.tests.deals_fixtures import *  # noqa: F403 (fixtures)
 from rapport.web.selectors import home_for
@@ -125,6 +126,16 @@ def test_administrator_sees_everyones_figures(admin_user, book):
     assert home.receivables.amounts == {"CNY": Decimal("9538.00")}
     assert home.activity.total == 4
     assert home.imports == []
+
+
+def test_a_payment_shows_at_once_in_the_teams_cached_receivables(diana, alice, book):
+    assert home_for(diana).receivables.amounts == {"CNY": Decimal("650.00")}
+    order = Order.objects.get(owner=alice)
+
+    payment_record(actor=alice, order=order, amount="400.00")
+
+    assert home_for(diana).receivables.amounts == {"CNY": Decimal("250.00")}
+    assert home_for(alice).receivables.amounts == {}
 
 
 def test_another_teams_figures_never_appear(charlie, diana, book, client):
