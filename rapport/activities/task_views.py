@@ -16,6 +16,7 @@ from rapport.accounts.access import assignable_owners
 from rapport.accounts.saved_view_views import saved_views_state
 from rapport.activities import task_services
 from rapport.activities.forms import TaskForm
+from rapport.activities.list_specs import TASKS
 from rapport.activities.models import TaskStatus
 from rapport.activities.selectors import notifications_for
 from rapport.activities.services import notifications_mark_read
@@ -163,11 +164,15 @@ def _task_action(request, pk: int, service):
             messages.error(request, error)
         return redirect(_safe_next(request, reverse("activities:task_detail", args=[task.pk])))
     task = get_task_for_user(request.user, pk)
-    return render(
-        request,
-        "activities/_task_item.html",
-        {"task": task, "error": error, "show_customer": request.POST.get("show_customer") == "1"},
-    )
+    context = {
+        "task": task,
+        "error": error,
+        "show_customer": request.POST.get("show_customer") == "1",
+    }
+    if request.POST.get("cols_sent") == "1":  # the list's column choice, kept for the new item
+        shown = set(request.POST.getlist("cols"))
+        context["cols"] = {c.key: c.always or c.key in shown for c in TASKS.columns}
+    return render(request, "activities/_task_item.html", context)
 
 
 @login_required

@@ -12,6 +12,7 @@ from rapport.accounts.list_specs import PAGE_STATE_PARAMS, list_spec
 from rapport.accounts.models import ListPreference, SavedView
 from rapport.accounts.saved_view_services import list_columns_set, saved_view_create
 from rapport.activities.list_specs import TASK_TAB_KEYS
+from rapport.activities.task_services import task_create
 from rapport.activities.task_views import TASK_TABS
 from rapport.customers.services import custom_field_create, person_create
 from rapport.sales.services.leads.capture import lead_create
@@ -303,3 +304,22 @@ def test_hiding_tags_and_companies_spares_their_queries(client, alice, django_as
         html = client.get(url).content.decode()
 
     assert "<th>Tags</th>" not in html
+
+
+def test_a_task_done_from_the_list_keeps_the_lists_columns(client, alice):
+    task = task_create(actor=alice, data={"title": "Call back", "priority": "high"})
+    list_columns_set(actor=alice, list_key="tasks", columns=["due"])
+    client.force_login(alice)
+
+    html = client.get(reverse("activities:task_list"), {"tab": "nodate"}).content.decode()
+    posted = re.findall(r'name="cols" value="(\w+)"', html)
+    item = client.post(
+        reverse("activities:task_complete", args=[task.pk]),
+        {"cols_sent": "1", "cols": posted},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+
+    assert sorted(set(posted)) == ["due", "title"]
+    assert "High priority" not in html
+    assert "High priority" not in item
+    assert "No due date" in item
