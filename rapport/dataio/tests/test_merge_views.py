@@ -32,6 +32,21 @@ def test_compare_page_offers_a_radio_per_differing_field(client, alice, pair):
     assert 'data-testid="choice-full_name-a"' not in html  # the same on both
 
 
+def test_compare_page_shows_dates_in_the_languages_format(client, alice):
+    a = person_create(actor=alice, data={"full_name": "张伟", "birthday": "1986-04-18"})
+    b = person_create(actor=alice, data={"full_name": "张伟", "birthday": "1986-04-08"})
+    client.force_login(alice)
+    url = reverse("dataio:merge_persons", kwargs={"a": a.pk, "b": b.pk})
+
+    english = client.get(url).content.decode()
+    alice.language = "zh-hans"
+    alice.save(update_fields=["language"])
+    chinese = client.get(url).content.decode()
+
+    assert "Apr 18, 1986" in english and "1986-04-18" not in english
+    assert "1986-04-18" in chinese
+
+
 def test_posting_merges_and_redirects_to_the_survivor_with_undo(client, alice, pair):
     survivor, other = pair
     client.force_login(alice)

@@ -5,6 +5,7 @@ survives and, per differing field, whose value it keeps. The view turns that int
 "survivor" / "other" choices.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.core.errors import ApplicationError
+from rapport.core.formats import format_date, format_datetime
 from rapport.core.htmx import found_or_404, int_or_none, page_or_first
 from rapport.customers.selectors import (
     CustomerFilters,
@@ -81,6 +83,10 @@ def _shown(record, field: services.MergeField) -> str:
     if display is not None:
         return str(display())
     value = getattr(record, column)
+    if isinstance(value, datetime.datetime):
+        return format_datetime(value)
+    if isinstance(value, datetime.date):
+        return format_date(value)
     return "" if value is None else str(value)
 
 

@@ -1,0 +1,148 @@
+"""Every page a user reaches from the navigation, for the page-wide browser check.
+
+A new page is covered by adding one `Page` here: its URL name, how to fill the URL's arguments
+from the seeded demo data, and which of the checked users may open it. The check
+(tests/browser/test_every_page.py) visits each page as the administrator and as a
+representative, in both languages, at a desktop and a phone width;
+tests/browser/test_page_list.py fails when the navigation links to a page missing here.
+
+Only this module and test_every_page.py import it; it must not import Playwright, so the
+navigation test runs without a browser.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+
+ADMIN = "admin"
+REP = "rep"
+BOTH = frozenset({ADMIN, REP})
+ADMIN_ONLY = frozenset({ADMIN})
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: `url_name` reversed with `kwargs(objects)`, plus an optional query string.
+
+    `objects` is the `SeededObjects` of test_every_page.py: records of the demo set the
+    representative may see (the administrator sees everything).
+    """
+
+    url_name: str
+    roles: frozenset = BOTH
+    kwargs: Callable[[Any], dict] | None = None
+    query: str = ""
+    # What tells that the page has drawn what it loads after the first response (a chart, an
+    # htmx panel); the check waits for it before measuring.
+    ready: str = ""
+    notes: str = field(default="", compare=False)
+
+    def path(self, objects) -> str:
+        url = reverse(self.url_name, kwargs=self.kwargs(objects) if self.kwargs else None)
+        return f"{url}?{self.query}" if self.query else url
+
+    @property
+    def id(self) -> str:
+        return self.url_name + (f"?{self.query}" if self.query else "")
+
+
+def _pk(name: str) -> Callable[[Any], dict]:
+    return lambda objects: {"pk": getattr(objects, name).pk}
+
+
+PAGES: tuple[Page, ...] = (
+    # Home and search
+    Page("web:home"),
+    Page("web:search", query="q=%E5%BC%A0"),  # 张
+    # Customers
+    Page("customers:person_list"),
+    Page("customers:person_create"),
+    Page("customers:person_detail", kwargs=_pk("person"), ready="[data-testid=timeline]"),
+    Page("customers:person_edit", kwargs=_pk("person")),
+    Page("customers:company_list"),
+    Page("customers:company_create"),
+    Page("customers:company_detail", kwargs=_pk("company"), ready="[data-testid=timeline]"),
+    Page("customers:company_edit", kwargs=_pk("company")),
+    # Activities
+    Page("activities:interaction_list"),
+    Page("activities:task_list"),
+    Page("activities:task_create"),
+    Page("activities:task_detail", kwargs=_pk("task")),
+    Page("activities:notification_list"),
+    # Leads
+    Page("sales:lead_list"),
+    Page("sales:lead_create"),
+    Page("sales:lead_detail", kwargs=_pk("lead")),
+    Page("sales:lead_edit", kwargs=_pk("lead")),
+    Page("sales:lead_convert", kwargs=_pk("lead_open")),
+    Page("sales:lead_scoring_rule_list", roles=ADMIN_ONLY),
+    Page("sales:lead_scoring_rule_edit", roles=ADMIN_ONLY, kwargs=_pk("scoring_rule")),
+    Page("sales:lead_assignment_rule_list", roles=ADMIN_ONLY),
+    Page("sales:lead_assignment_rule_edit", roles=ADMIN_ONLY, kwargs=_pk("assignment_rule")),
+    Page("sales:lead_form_list", roles=ADMIN_ONLY),
+    Page("sales:lead_form_create", roles=ADMIN_ONLY),
+    Page("sales:lead_form_edit", roles=ADMIN_ONLY, kwargs=_pk("lead_form")),
+    Page("sales:lead_form_embed", roles=ADMIN_ONLY, kwargs=_pk("lead_form")),
+    # Deals and their reports
+    Page("sales:kanban_default", ready="[data-testid=kanban][data-ready=true]"),
+    Page("sales:deal_list"),
+    Page("sales:deal_create"),
+    Page("sales:deal_detail", kwargs=_pk("deal")),
+    Page("sales:deal_edit", kwargs=_pk("deal")),
+    Page("sales:forecast", ready="[data-testid=forecast-chart] canvas"),
+    Page("sales:funnel", ready="[data-testid=funnel-chart] canvas"),
+    Page("sales:lost_reasons_report"),
+    Page("sales:leaderboard"),
+    Page("sales:quota_list"),
+    # Orders and catalogue
+    Page("sales:order_list"),
+    Page("sales:order_create"),
+    Page("sales:order_detail", kwargs=_pk("order")),
+    Page("sales:receivables"),
+    Page("sales:product_list"),
+    Page("sales:product_create", roles=ADMIN_ONLY),
+    Page("sales:product_edit", roles=ADMIN_ONLY, kwargs=_pk("product")),
+    Page("sales:price_list_list"),
+    Page("sales:price_list_create", roles=ADMIN_ONLY),
+    Page("sales:price_list_detail", kwargs=_pk("price_list")),
+    Page("sales:price_list_edit", roles=ADMIN_ONLY, kwargs=_pk("price_list")),
+    # Data
+    Page("dataio:home"),
+    Page("dataio:imports"),
+    Page("dataio:import_new"),
+    Page("dataio:import_detail", kwargs=lambda objects: {"job_id": objects.import_job.pk}),
+    Page("dataio:duplicate_list"),
+    Page("dataio:merge_list"),
+    Page(
+        "dataio:merge_pick_person",
+        kwargs=lambda objects: {"a": objects.person.pk},
+    ),
+    Page(
+        "dataio:merge_persons",
+        kwargs=lambda objects: {"a": objects.person.pk, "b": objects.person_twin.pk},
+    ),
+    Page("dataio:health"),
+    Page("dataio:export_log"),
+    Page("dataio:export_form", kwargs=lambda objects: {"record_type": "persons"}),
+    Page("dataio:backups", roles=ADMIN_ONLY),
+    # Settings
+    Page("customers:custom_field_list", roles=ADMIN_ONLY),
+    Page("customers:custom_field_create", roles=ADMIN_ONLY),
+    Page("customers:custom_field_edit", roles=ADMIN_ONLY, kwargs=_pk("custom_field")),
+    Page("customers:tag_list", roles=ADMIN_ONLY),
+    Page("customers:tag_edit", roles=ADMIN_ONLY, kwargs=_pk("tag")),
+    Page("sales:pipeline_settings", roles=ADMIN_ONLY),
+    Page("sales:pipeline_edit", roles=ADMIN_ONLY, kwargs=_pk("pipeline")),
+    Page("sales:lost_reason_settings", roles=ADMIN_ONLY),
+    # The user's own pages
+    Page("accounts:profile"),
+    Page("accounts:api_keys"),
+    Page("accounts:password_change"),
+    Page("accounts:audit_log", roles=ADMIN_ONLY),
+)
+
+
+def pages_for(role: str) -> list[Page]:
+    return [page for page in PAGES if role in page.roles]
