@@ -17,7 +17,8 @@ customer tables: the page costs a fixed number of queries whatever the number of
   stage is a range of the (stage, status, …) index as on the kanban);
 - leads waiting: new (not yet contacted) leads of the scope, and the unassigned queue;
 - overdue receivables: unpaid instalments past due on orders of the scope (the definition of
-  `sales.selectors.orders.receivables_report`), per currency;
+  `sales.selectors.orders.receivables_report`), per currency; no index tells paid from unpaid,
+  so a team's and everyone's are cached for a few minutes (`_overdue_receivables`);
 - deals stuck in a stage: open deals longer in their stage than its `stale_after_days` (what
   `create_stale_deal_tasks` gives a follow-up task for);
 - for managers and administrators: the forecast against quota (`sales.selectors.forecast`) and
