@@ -5,8 +5,11 @@ in the log directory; the logging configuration keeps the console for warnings."
 import io
 import json
 import logging
+import os
 import signal
 import socket
+import subprocess
+import time
 import uuid
 from logging.handlers import WatchedFileHandler
 from pathlib import Path
@@ -52,12 +55,15 @@ class FakeChild:
 
     def __init__(self, args, exit_code=None, **kwargs):
         self.args, self.env, self.returncode = args, kwargs.get("env"), exit_code
+        self.new_session, self.signals = kwargs.get("start_new_session"), []
 
     def poll(self):
         return self.returncode
 
     def send_signal(self, signum):
-        self.returncode = 0
+        self.signals.append(signum)
+        if self.returncode is None:
+            self.returncode = 0
 
     def wait(self, timeout=None):
         return self.returncode
@@ -95,6 +101,7 @@ def serve_world(monkeypatch, settings, tmp_path):
 
     monkeypatch.setattr(serve.subprocess, "Popen", popen)
     monkeypatch.setattr(serve.time, "sleep", sleep)
+    monkeypatch.setattr(serve, "_signal_group", lambda child, signum: child.send_signal(signum))
     monkeypatch.setattr(
         serve, "accepts_connections", lambda host, port: world["tick"] >= world["listening"]
     )
@@ -126,6 +133,16 @@ def test_serve_prints_the_address_and_the_login_last_once_both_children_run(serv
     assert lines[-2:] == ["  Log in as admin / secret", "Stopped."]
 
 
+def test_ctrl_c_stops_each_child_once_and_kills_what_is_left_of_it(serve_world):
+    _serve(serve_world)
+
+    web, jobs = serve_world["children"]["web"], serve_world["children"]["jobs"]
+    # In their own process groups, so that Ctrl-C reaches serve only and serve stops them
+    assert web.new_session and jobs.new_session
+    assert web.signals == [signal.SIGTERM, signal.SIGKILL]
+    assert jobs.signals == [signal.SIGINT, signal.SIGKILL]  # Huey finishes its jobs on SIGINT
+
+
 def test_serve_prints_no_banner_when_the_web_server_exits(serve_world):
     serve_world["web_exit"] = 3
 
@@ -136,7 +153,7 @@ def test_serve_prints_no_banner_when_the_web_server_exits(serve_world):
     assert "The web process exited with code 3; stopping." in serve_world["err"].getvalue()
     assert "rapport.log" in serve_world["err"].getvalue()
     assert "Rapport is running" not in serve_world["out"].getvalue()
-    assert serve_world["children"]["jobs"].returncode == 0  # the consumer was stopped too
+    assert serve_world["children"]["jobs"].signals[0] == signal.SIGINT  # stopped too
 
 
 def test_the_web_server_logs_into_the_log_directory(serve_world, settings):
@@ -182,3 +199,31 @@ def test_info_lines_go_to_the_log_file_and_only_warnings_to_the_console(settings
     assert Path(log_file.baseFilename) == settings.LOG_DIR / "rapport.log"
     assert marker in Path(log_file.baseFilename).read_text(encoding="utf-8")
     assert [handler.level for handler in console] == [logging.WARNING]
+
+
+def test_stopping_kills_a_child_group_that_ignores_the_stop_signal(monkeypatch):
+    monkeypatch.setattr(serve, "STOP_TIMEOUT", 0.5)
+    # A parent and its own child, both deaf to SIGTERM, like workers their server cannot stop
+    stubborn = subprocess.Popen(
+        ["/bin/sh", "-c", 'trap "" TERM; sleep 60 & echo deaf; wait'],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+    )
+    assert stubborn.stdout.readline() == b"deaf\n"
+
+    serve.Command()._stop({"web": stubborn})
+
+    stubborn.stdout.close()
+    assert stubborn.returncode == -signal.SIGKILL
+    assert _group_gone(stubborn.pid)
+
+
+def _group_gone(pgid: int) -> bool:
+    # The killed grandchild lingers until init has reaped it.
+    for _ in range(100):
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False

@@ -10,6 +10,7 @@ Ctrl-C or SIGTERM stops both and exits 0. If either child exits on its own, the 
 stopped too and the command exits non-zero, so a supervisor (systemd, Docker) restarts the pair.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -183,8 +184,13 @@ class Command(BaseCommand):
         children: dict[str, subprocess.Popen] = {}
         exit_code = 0
         try:
-            children["web"] = subprocess.Popen(web, cwd=base_dir)  # noqa: S603
-            children["jobs"] = subprocess.Popen(jobs, cwd=base_dir, env=jobs_env)  # noqa: S603
+            # Each child leads its own process group: Ctrl-C reaches this command only, which
+            # stops each child once (granian, signalled twice, could leave its workers behind),
+            # and whatever of a group outlives the timeout is killed with it.
+            children["web"] = subprocess.Popen(web, cwd=base_dir, start_new_session=True)  # noqa: S603
+            children["jobs"] = subprocess.Popen(  # noqa: S603
+                jobs, cwd=base_dir, env=jobs_env, start_new_session=True
+            )
             self.stdout.write(f"Starting Rapport on {url} …")
             started = False
             while not stop_requested:
@@ -223,13 +229,20 @@ class Command(BaseCommand):
         self.stdout.write("")
 
     def _stop(self, children: dict[str, subprocess.Popen]) -> None:
-        for process in children.values():
+        # granian stops on SIGTERM; Huey finishes its running jobs on SIGINT.
+        stop_signals = {"web": signal.SIGTERM, "jobs": signal.SIGINT}
+        for name, process in children.items():
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+                _signal_group(process, stop_signals[name])
         deadline = time.monotonic() + STOP_TIMEOUT
         for process in children.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    """Send `signum` to the process group `process` leads, if anything of it is left."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
