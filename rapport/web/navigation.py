@@ -208,7 +208,8 @@ def _match_length(link: Link, view_name: str) -> int:
 def navigation_for(user, view_name: str) -> list[ShownEntry]:
     """The entries `user` sees, the one holding the page of `view_name` marked active.
 
-    Groups with no visible link are left out. Nothing here queries the database.
+    Groups with no visible link are left out. No query is made, except the permission check
+    of the users-and-teams link for staff who are not superusers (cached on the user).
     """
     best, best_length = None, 0
     for entry in NAVIGATION:
