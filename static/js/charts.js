@@ -37,15 +37,15 @@
     },
     lostReasons: function (data) {
       if (!data.length) { return null; }
-      // Reason names can be long: the legend scrolls below the donut, slice labels show the share
-      // and wrap; the full name and count are in the legend and the tooltip.
+      // Reason names can be long: each slice is labelled with its name and share, placed at the
+      // card's edges and wrapped to the room left beside the donut (never cut to "预…").
       return {
         tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
-        legend: { type: "scroll", bottom: 0, left: "center", textStyle: { overflow: "break", width: 200 } },
         series: [{
-          type: "pie", radius: ["35%", "62%"], center: ["50%", "44%"], avoidLabelOverlap: true, data: data,
-          label: { formatter: "{d}%", minMargin: 4 },
-          labelLine: { length: 8, length2: 8 }
+          type: "pie", radius: ["30%", "55%"], avoidLabelOverlap: true, data: data,
+          label: { formatter: "{b}\n{d}%", alignTo: "edge", edgeDistance: 8, overflow: "break", lineHeight: 15 },
+          labelLine: { length: 10, length2: 0, maxSurfaceAngle: 80 },
+          labelLayout: { hideOverlap: false }
         }]
       };
     },
