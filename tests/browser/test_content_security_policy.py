@@ -55,4 +55,6 @@ def test_api_docs_render_under_the_policy(page, alice):
 
     page.goto("/api/v1/docs")
 
-    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    # Swagger draws all operations (170 and more) before the first shows: slow on a loaded
+    # machine, so wait longer than expect's default 5 s. A wait, not a timing assertion.
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=30_000)
