@@ -85,6 +85,15 @@ def test_representative_sees_her_figures_and_the_stage_chart(page, alice, east_b
     # And another team's deal is nowhere
     expect(page.locator("body")).not_to_contain_text("77,777.00")
 
+    # When she ticks off her task on the home page
+    page.get_by_test_id("home-task-list").get_by_test_id("task-complete").click()
+
+    # Then it is done, without leaving the page
+    expect(page.get_by_test_id("home-task-list").get_by_test_id("task-item")).to_have_attribute(
+        "data-status", "done"
+    )
+    assert path_of(page) == reverse("web:home")
+
     # When she follows the figure of her open deals
     page.get_by_test_id("figure-deals").click()
 
