@@ -47,3 +47,33 @@ def test_deal_status_and_lifecycle_stage_words_differ_in_chinese():
         assert str(LifecycleStage.LOST.label) == "流失客户"
         assert str(LifecycleStage.CUSTOMER.label) == "成交客户"
         assert translation.gettext("Customer") == "客户"
+
+
+def test_migration_renames_the_lost_stage_chinese_pipelines_were_created_with(stages):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from rapport.sales.models import Pipeline, Stage
+
+    migration = importlib.import_module(
+        "rapport.sales.migrations.0007_rename_lost_stage_in_chinese"
+    )
+    lost = stages["lost"]
+    lost.name = "流失客户"
+    lost.save(update_fields=["name"])
+    # A pipeline whose administrator already has a stage named 输单 keeps its lost stage's name.
+    other = Pipeline.objects.create(name="渠道")
+    Stage.objects.create(pipeline=other, name="输单", position=1, kind="open", probability=10)
+    kept = Stage.objects.create(pipeline=other, name="流失客户", position=2, kind="lost")
+    # An open stage an administrator named so is not the deal status.
+    chosen = Stage.objects.create(
+        pipeline=lost.pipeline, name="流失客户召回", position=9, kind="open", probability=5
+    )
+
+    migration.rename_lost_stages(django_apps, None)
+
+    lost.refresh_from_db()
+    kept.refresh_from_db()
+    chosen.refresh_from_db()
+    assert (lost.name, kept.name, chosen.name) == ("输单", "流失客户", "流失客户召回")
