@@ -40,6 +40,7 @@ from rapport.customers.services import (
 from rapport.dataio.demo import names
 from rapport.dataio.demo.duplicates import DuplicatesDemoResult, duplicates_demo_load
 from rapport.dataio.demo.sales import SalesDemoResult, sales_demo_load
+from rapport.dataio.services.health import health_snapshot_take
 
 DEMO_PERSONS = 300
 DEMO_COMPANIES = 100
@@ -362,6 +363,9 @@ def demo_load(*, password: str | None = None, seed: int = 42) -> DemoResult:
         admin=admin,
         owners=[u for u in users if u.team_id == teams[0].pk and u.role == Role.SALES_REP],
     )
+    # A first data-health snapshot, so that the home page and the data-health page have figures
+    # before the nightly job takes the next.
+    health_snapshot_take()
     return DemoResult(
         persons=len(persons),
         companies=len(companies),

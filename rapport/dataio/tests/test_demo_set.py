@@ -143,3 +143,21 @@ def test_demo_set_has_duplicate_pairs_waiting_for_review(demo_set):
 
     assert len(seeded) == 6 and all(len(pair) == 2 for _, pair in seeded)
     assert seeded <= queue
+
+
+@pytest.mark.django_db
+def test_demo_set_shows_stuck_deals_and_data_health_from_the_start(demo_set):
+    from rapport.dataio.models import DataHealthSnapshot
+    from rapport.sales.models import DealStatus, Stage
+
+    limited = Stage.objects.filter(stale_after_days__isnull=False)
+    assert limited.exists()
+    stuck = [
+        deal
+        for deal in Deal.objects.filter(status=DealStatus.OPEN, stage__in=limited).select_related(
+            "stage"
+        )
+        if (timezone.now() - deal.stage_entered_at).days > deal.stage.stale_after_days
+    ]
+    assert stuck, "the home page's stuck-deals panel would be empty on the demo"
+    assert DataHealthSnapshot.objects.exists()

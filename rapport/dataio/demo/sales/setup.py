@@ -64,6 +64,9 @@ def load_catalogue(ctx: DemoContext) -> None:
     ctx.price_list_id = price_list.pk
 
 
+STALE_AFTER_DAYS = (14, 14, 21, 21, 30, 30)
+
+
 def load_pipeline(ctx: DemoContext) -> list[Stage]:
     """The default pipeline's open stages, in order; and the lost reasons.
 
@@ -78,6 +81,13 @@ def load_pipeline(ctx: DemoContext) -> list[Stage]:
         )
         ctx.lost_reason_ids.append(reason.pk)
     open_stages = list(pipeline.stages.filter(kind=StageKind.OPEN).order_by("position", "id"))
+    # How long a deal may wait in each stage before it counts as stuck, so that the stale-deal
+    # job and the home page's "stuck deals" panel have something to show: early stages move
+    # fast, negotiation takes longer. A limit an administrator set is kept.
+    for stage, days in zip(open_stages, STALE_AFTER_DAYS, strict=False):
+        if stage.stale_after_days is None:
+            stage.stale_after_days = days
+            stage.save(update_fields=["stale_after_days"])
     return open_stages
 
 
