@@ -82,6 +82,13 @@ KNOWN_FAULTS: dict[tuple[str, str], str] = {
         "at 390 px the donut's share labels are truncated to '55.5...' (static/js/charts.js, "
         "lostReasons: label overflow / minMargin on a narrow chart)"
     ),
+    ("admin:accounts_user_changelist", "language"): (
+        "Django 5.2's own zh-Hans catalogue lacks the admin's screen-reader table headers "
+        "('Model name', 'Add link', 'Change or view list link')"
+    ),
+    ("admin:accounts_user_changelist", "overflow"): (
+        "the Django admin's user list is 20 px wider than its form at 1366 px (Django's CSS)"
+    ),
 }
 
 # Words of the interface that stay in Latin letters in Chinese: product and format names, HTTP
@@ -89,7 +96,7 @@ KNOWN_FAULTS: dict[tuple[str, str], str] = {
 LATIN_IN_CHINESE = {
     "Rapport", "API", "CSV", "Excel", "xlsx", "vCard", "vcf", "JSON", "OpenAPI", "Swagger",
     "PostgreSQL", "SQLite", "Redis", "HTML", "iframe", "Authorization", "Bearer", "Accept",
-    "English",
+    "English", "Django",
 }  # fmt: skip
 # What needs no letters of a language: e-mails, URLs, file paths, codes with digits, HTTP header
 # names (X-API-Key) and media types, JSON shapes ({code, message}), commands (manage.py backup),
@@ -217,7 +224,11 @@ def _import_job(actor: User):
 
 
 def _seed(rep_username: str) -> SimpleNamespace:
-    user_create(username=USERNAMES[ADMIN], password=PASSWORD, role=Role.ADMINISTRATOR)
+    # The administrator `make run` creates (bootstrap): a superuser, who also sees the Django
+    # admin's users and teams.
+    user_create(
+        username=USERNAMES[ADMIN], password=PASSWORD, role=Role.ADMINISTRATOR, is_superuser=True
+    )
     # The demo set at a fraction of its size: every kind of record and page state is still
     # there, in a quarter of the time.
     with (
@@ -293,16 +304,22 @@ def _language_faults(site: Site, language: str, text: str) -> bool:
     """Whether `text` (chrome of an `language` page) still has words of the other language
     once the demo's data, e-mails, URLs, codes and product names are taken out."""
     data = site.latin if language == "zh-hans" else site.chinese
-    if text.strip() in data:
-        return False
-    # Codes first (a data value inside a list of field keys must not break up the list).
-    rest = NOT_WORDS.sub(" ", text) if language == "zh-hans" else text
-    for value in sorted((value for value in data if value in rest), key=len, reverse=True):
-        rest = rest.replace(value, " ")
+
+    def without_data(rest: str) -> str:
+        for value in sorted((value for value in data if value in rest), key=len, reverse=True):
+            rest = rest.replace(value, " ")
+        return rest
+
     if language == "en":
-        return bool(CJK.search(rest))
-    rest = NOT_WORDS.sub(" ", rest)
-    return any(word not in LATIN_IN_CHINESE for word in LATIN_WORD.findall(rest))
+        return bool(CJK.search(without_data(text)))
+
+    def has_words(rest: str) -> bool:
+        rest = NOT_WORDS.sub(" ", rest)
+        return any(word not in LATIN_IN_CHINESE for word in LATIN_WORD.findall(rest))
+
+    # Data first (a product name holds codes too), and codes first (a data value inside a list
+    # of field keys must not break up the list): a fault only if both leave words.
+    return has_words(without_data(text)) and has_words(without_data(NOT_WORDS.sub(" ", text)))
 
 
 def _settle(page: BrowserPage, ready: str = "") -> None:
@@ -397,6 +414,8 @@ def test_every_page_is_whole_translated_and_formatted(site, browser, role, langu
         lambda message: (
             message.type == "error"
             and "Content Security Policy" not in message.text
+            # The browser asks pages without an icon link (the Django admin's) for one.
+            and not message.location.get("url", "").endswith("/favicon.ico")
             and script_errors.append(f"{page.url}: console error: {message.text}")
         ),
     )
