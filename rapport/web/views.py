@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from rapport.customers.selectors import CustomerFilters, companies_list, persons_list
-from rapport.sales.selectors.forecast import BASE_CURRENCY, Forecast
+from rapport.sales.selectors.forecast import BASE_CURRENCY
+from rapport.sales.views.deals import forecast_chart
 from rapport.web.selectors import Home, home_for
 
 SEARCH_RESULTS_SHOWN = 20
@@ -45,27 +46,6 @@ def _stages_chart(home: Home) -> dict:
     }
 
 
-def _forecast_chart(result: Forecast) -> dict:
-    """The Forecast page's chart (static/js/charts.js "forecast"): this and next quarter."""
-    return {
-        "quarters": [label for label, _start, _end in result.quarters],
-        "series": {
-            "weighted": [_chart_money(n.weighted) for n in result.total],
-            "committed": [_chart_money(n.committed) for n in result.total],
-            "best_case": [_chart_money(n.best_case) for n in result.total],
-            "won": [_chart_money(n.won_amount) for n in result.total],
-            "quota": [_chart_money(n.target.amount) for n in result.total],
-        },
-        "names": {
-            "weighted": _("Weighted"),
-            "committed": _("Committed"),
-            "best_case": _("Best case"),
-            "won": _("Won"),
-            "quota": _("Quota"),
-        },
-    }
-
-
 def _activity_chart(home: Home) -> dict:
     # Most active at the top: ECharts draws a category axis's first entry at the bottom.
     rows = list(reversed(home.activity.rows))
@@ -85,7 +65,7 @@ def home(request):
     if result.deals is not None and result.deals.count:
         charts["stages"] = _stages_chart(result)
     if result.forecast is not None:
-        charts["forecast"] = _forecast_chart(result.forecast)
+        charts["forecast"] = forecast_chart(result.forecast)
     if result.activity is not None and result.activity.total:
         charts["activity"] = _activity_chart(result)
     forecast_params = {}

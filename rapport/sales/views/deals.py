@@ -372,6 +372,28 @@ def kanban_column(request, stage_pk: int):
 # --- Reports -------------------------------------------------------------------------------------
 
 
+def forecast_chart(result: reports.Forecast) -> dict:
+    """The data of the forecast chart (static/js/charts.js "forecast"): this and next quarter,
+    for the Forecast page and the home page."""
+    return {
+        "quarters": [label for label, _start, _end in result.quarters],
+        "series": {
+            "weighted": [_chart_money(n.weighted) for n in result.total],
+            "committed": [_chart_money(n.committed) for n in result.total],
+            "best_case": [_chart_money(n.best_case) for n in result.total],
+            "won": [_chart_money(n.won_amount) for n in result.total],
+            "quota": [_chart_money(n.target.amount) for n in result.total],
+        },
+        "names": {
+            "weighted": _("Weighted"),
+            "committed": _("Committed"),
+            "best_case": _("Best case"),
+            "won": _("Won"),
+            "quota": _("Quota"),
+        },
+    }
+
+
 def _chart_money(value) -> str:
     # ECharts plots numbers; the JSON carries the exact decimal as text and the chart parses it
     # for drawing only. Tables show the Decimal itself.
@@ -389,23 +411,7 @@ def forecast_page(request):
         owner_id=filters.owner_id,
         team_id=filters.team_id,
     )
-    chart = {
-        "quarters": [label for label, _start, _end in result.quarters],
-        "series": {
-            "weighted": [_chart_money(n.weighted) for n in result.total],
-            "committed": [_chart_money(n.committed) for n in result.total],
-            "best_case": [_chart_money(n.best_case) for n in result.total],
-            "won": [_chart_money(n.won_amount) for n in result.total],
-            "quota": [_chart_money(n.target.amount) for n in result.total],
-        },
-        "names": {
-            "weighted": _("Weighted"),
-            "committed": _("Committed"),
-            "best_case": _("Best case"),
-            "won": _("Won"),
-            "quota": _("Quota"),
-        },
-    }
+    chart = forecast_chart(result)
     return render(
         request,
         "sales/deals/forecast.html",
