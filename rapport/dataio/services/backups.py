@@ -21,6 +21,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -378,21 +379,76 @@ def _engine_of_file(path: Path) -> str:
     raise RestoreRefused("unknown_backup", _("This file is not a Rapport backup."))
 
 
-def _sqlite_restore(path: Path, alias: str) -> None:
-    connection = connections[alias]
-    with tempfile.TemporaryDirectory() as tmp:
-        plain = Path(tmp) / "restore.sqlite3"
-        opener = gzip.open if path.name.endswith(".gz") else open
+def _unreadable(path: Path, error: object) -> RestoreRefused:
+    return RestoreRefused(
+        "unreadable_backup",
+        _(
+            "The backup %(name)s cannot be read to the end (%(error)s): it is damaged or "
+            "incomplete. Nothing was changed."
+        )
+        % {"name": path.name, "error": error},
+    )
+
+
+def _sqlite_unpack(path: Path, directory: Path) -> Path:
+    """The backup's database as a plain file in `directory`, read to the last byte: a gzip cut
+    short or damaged fails here, before the configured database is touched."""
+    plain = directory / "restore.sqlite3"
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
         with opener(path, "rb") as source, open(plain, "wb") as out:
             shutil.copyfileobj(source, out, length=1024 * 1024)
-        source_db = sqlite3.connect(plain)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise _unreadable(path, exc) from exc
+    return plain
+
+
+def _sqlite_check(plain: Path, path: Path) -> None:
+    """Refuse a backup whose database SQLite finds damaged. `integrity_check`, not
+    `quick_check`: only the full check reads every index against its table."""
+    try:
+        db = sqlite3.connect(plain.as_uri() + "?mode=ro", uri=True)
         try:
-            connection.ensure_connection()
-            # The backup API replaces every page of the configured database, inside SQLite's
-            # own locking, so a reader never sees half a restore.
-            source_db.backup(connection.connection, pages=-1)
+            problems = [row[0] for row in db.execute("PRAGMA integrity_check(10)")]
         finally:
-            source_db.close()
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    if problems != ["ok"]:
+        raise RestoreRefused(
+            "damaged_backup",
+            _("The database in the backup %(name)s is damaged (%(problems)s). Nothing was changed.")
+            % {"name": path.name, "problems": "; ".join(problems[:3])},
+        )
+
+
+def _sqlite_copy(source, target: Path) -> None:
+    """Copy the database of the sqlite3 connection `source` to the file `target`."""
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy, pages=-1)
+    finally:
+        copy.close()
+
+
+def _sqlite_restore(plain: Path, alias: str) -> None:
+    connection = connections[alias]
+    source_db = sqlite3.connect(plain)
+    try:
+        connection.ensure_connection()
+        # The backup API replaces every page of the configured database, inside SQLite's
+        # own locking, so a reader never sees half a restore.
+        source_db.backup(connection.connection, pages=-1)
+    finally:
+        source_db.close()
+
+
+def _postgresql_read_through(path: Path, env: dict[str, str]) -> None:
+    """pg_restore reads the whole archive (to /dev/null): a dump cut short fails here."""
+    try:
+        _run(["pg_restore", f"--file={os.devnull}", str(path)], env)
+    except BackupFailed as exc:
+        raise _unreadable(path, exc.message) from exc
 
 
 def _postgresql_restore(path: Path, alias: str) -> None:
@@ -442,15 +498,62 @@ def backup_restore(*, path: Path | str, force: bool = False, alias: str = "defau
         manifest = json.loads(manifest_path_for(path).read_text())
     except (OSError, ValueError):
         manifest = {}
-    try:
+    # Everything is read and checked before the configured database is touched.
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            if engine == "sqlite":
+                plain = _sqlite_unpack(path, Path(tmp))
+                _sqlite_check(plain, path)
+            else:
+                _postgresql_read_through(path, _pg_environment(connections[alias].settings_dict))
+        except (OSError, sqlite3.Error) as exc:
+            raise BackupFailed(str(exc)) from exc
         if engine == "sqlite":
-            _sqlite_restore(path, alias)
+            _sqlite_replace(plain, alias, manifest)
         else:
+            # pg_restore runs in one transaction: on failure the current data stays.
             _postgresql_restore(path, alias)
-    except (OSError, sqlite3.Error) as exc:
-        raise BackupFailed(str(exc)) from exc
+            _compare_row_counts(manifest, alias)
+    return manifest
+
+
+def _compare_row_counts(manifest: dict, alias: str) -> None:
     expected = manifest.get("row_counts")
     if expected:
         actual = database_row_counts(alias)
         manifest["row_counts_match"] = all(actual.get(t) == n for t, n in expected.items())
-    return manifest
+
+
+def _sqlite_replace(plain: Path, alias: str, manifest: dict) -> None:
+    """Replace the configured database with `plain`, keeping a copy of the current one in the
+    backup directory (where it outlives a crash) until the restore has succeeded; on failure
+    the copy is put back."""
+    connection = connections[alias]
+    stamp = timezone.now().astimezone(datetime.UTC).strftime(_STAMP)
+    kept = _directory(None) / f"before-restore-{stamp}-{os.getpid()}.sqlite3"
+    try:
+        connection.ensure_connection()
+        _sqlite_copy(connection.connection, kept)
+    except (OSError, sqlite3.Error) as exc:
+        kept.unlink(missing_ok=True)
+        raise BackupFailed(str(exc)) from exc
+    try:
+        _sqlite_restore(plain, alias)
+        _compare_row_counts(manifest, alias)
+    except Exception as exc:
+        try:
+            _sqlite_restore(kept, alias)
+        except (OSError, sqlite3.Error):
+            raise BackupFailed(
+                _(
+                    "The restore failed (%(error)s) and the previous database could not be put "
+                    "back; it is kept in %(path)s."
+                )
+                % {"error": exc, "path": kept}
+            ) from exc
+        kept.unlink(missing_ok=True)
+        raise BackupFailed(
+            _("The restore failed (%(error)s); the previous database was put back.")
+            % {"error": exc}
+        ) from exc
+    kept.unlink(missing_ok=True)

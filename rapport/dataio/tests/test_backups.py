@@ -1,7 +1,10 @@
 """Backup and restore: the round trip keeps every table's rows, on SQLite and on PostgreSQL."""
 
+import gzip
 import hashlib
 import json
+import random
+import sqlite3
 
 import pytest
 from django.apps import apps
@@ -13,7 +16,9 @@ from django.urls import reverse
 from rapport.api.tests.conftest import client_for
 from rapport.customers.models import Person
 from rapport.customers.services import company_create, person_create, person_delete
+from rapport.dataio.services import backups
 from rapport.dataio.services.backups import (
+    BackupFailed,
     RestoreRefused,
     backup_create,
     backup_restore,
@@ -207,3 +212,100 @@ def test_others_may_not_list_backups(records, diana, backup_dir, client):
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     assert client.get(reverse("dataio:backups")).status_code == 403
+
+
+# --- A backup is checked before anything is replaced ---------------------------------------------
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the SQLite backup is a gzipped database file"
+)
+
+
+def test_restore_refuses_a_backup_cut_short_and_changes_nothing(records, alice, backup_dir):
+    people, _company = records
+    backup = backup_create()
+    person_delete(actor=alice, person=people[0])
+    before = table_fingerprints()
+    data = backup.path.read_bytes()
+    cut = backup_dir / backup.name.replace("manual", "scheduled")
+    cut.write_bytes(data[: len(data) // 2])
+
+    with pytest.raises(RestoreRefused) as refused:
+        backup_restore(path=cut, force=True)
+
+    assert refused.value.code == "unreadable_backup"
+    assert cut.name in refused.value.message
+    assert table_fingerprints() == before
+
+
+def test_restore_command_reports_a_backup_cut_short_as_a_message(records, backup_dir):
+    backup = backup_create()
+    data = backup.path.read_bytes()
+    backup.path.write_bytes(data[: len(data) // 2])
+
+    with pytest.raises(CommandError, match="cannot be read to the end"):
+        call_command("restore", str(backup.path), "--yes")
+
+
+def _backup_with_changed_database(backup, target, change) -> None:
+    """Write to `target` a gzipped copy of `backup`'s database after `change(path)`."""
+    plain = target.with_name("plain.sqlite3")
+    with gzip.open(backup.path, "rb") as source:
+        plain.write_bytes(source.read())
+    change(plain)
+    with gzip.open(target, "wb") as out:
+        out.write(plain.read_bytes())
+
+
+def _write_garbage_pages(path) -> None:
+    db = sqlite3.connect(path)
+    page_size, pages = db.execute("SELECT * FROM pragma_page_size, pragma_page_count").fetchone()
+    db.close()
+    assert pages > 40
+    garbage = random.Random(13)
+    with open(path, "r+b") as f:
+        for page in range(20, 36):  # 16 pages, well past the schema on page 1
+            f.seek((page - 1) * page_size)
+            f.write(garbage.randbytes(page_size))
+
+
+@sqlite_only
+def test_restore_refuses_a_database_with_garbage_pages_and_keeps_the_current_one(
+    records, alice, backup_dir, tmp_path
+):
+    people, _company = records
+    backup = backup_create()
+    damaged = tmp_path / "rapport-manual-20260101T000000Z-sqlite.sqlite3.gz"
+    _backup_with_changed_database(backup, damaged, _write_garbage_pages)
+    person_delete(actor=alice, person=people[0])
+    before = table_fingerprints()
+
+    with pytest.raises(RestoreRefused) as refused:
+        backup_restore(path=damaged, force=True)
+
+    assert refused.value.code == "damaged_backup"
+    assert "damaged" in refused.value.message
+    assert table_fingerprints() == before
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA integrity_check")
+        assert cursor.fetchall() == [("ok",)]
+
+
+@sqlite_only
+def test_a_restore_that_fails_after_replacing_puts_the_current_database_back(
+    records, alice, backup_dir, monkeypatch
+):
+    people, _company = records
+    backup = backup_create()
+    person_delete(actor=alice, person=people[0])
+    before = table_fingerprints()
+
+    def fail(alias="default"):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(backups, "database_row_counts", fail)
+    with pytest.raises(BackupFailed, match="put back"):
+        backup_restore(path=backup.path, force=True)
+
+    assert table_fingerprints() == before
+    assert list(backup_dir.glob("before-restore-*")) == []
