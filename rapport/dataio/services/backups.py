@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connections
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -205,7 +207,7 @@ def _pg_environment(settings_dict: dict) -> dict[str, str]:
     return env
 
 
-def _run(command: list[str], env: dict[str, str]) -> None:
+def _run(command: list[str], env: dict[str, str]) -> str:
     program = shutil.which(command[0])
     if program is None:
         raise BackupFailed(
@@ -223,6 +225,7 @@ def _run(command: list[str], env: dict[str, str]) -> None:
             _("%(program)s failed: %(error)s")
             % {"program": command[0], "error": result.stderr.strip()[-2000:]}
         )
+    return result.stdout
 
 
 def _postgresql_backup(target: Path, alias: str) -> dict:
@@ -422,6 +425,97 @@ def _sqlite_check(plain: Path, path: Path) -> None:
         )
 
 
+def _sqlite_migration_history(plain: Path) -> set[tuple[str, str]] | None:
+    db = sqlite3.connect(plain.as_uri() + "?mode=ro", uri=True)
+    try:
+        found = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'"
+        ).fetchone()
+        if found is None:
+            return None
+        return {(app, name) for app, name in db.execute("SELECT app, name FROM django_migrations")}
+    finally:
+        db.close()
+
+
+def _postgresql_migration_history(path: Path, env: dict[str, str]) -> set[tuple[str, str]] | None:
+    """django_migrations as the dump holds it, read from its COPY block without restoring."""
+    script = _run(
+        ["pg_restore", "--data-only", "--table=django_migrations", "--file=-", str(path)], env
+    )
+    columns = None
+    applied = set()
+    for line in script.splitlines():
+        if columns is None:
+            match = re.match(r"^COPY \S*django_migrations \(([^)]*)\) FROM stdin;$", line)
+            if match:
+                columns = [c.strip().strip('"') for c in match[1].split(",")]
+            continue
+        if line == "\\.":
+            break
+        row = dict(zip(columns, line.split("\t"), strict=False))
+        applied.add((row["app"], row["name"]))
+    return applied if columns is not None else None
+
+
+def _names(keys) -> str:
+    keys = sorted(keys)
+    names = ", ".join(f"{app}.{name}" for app, name in keys[:10])
+    return names + (" …" if len(keys) > 10 else "")
+
+
+def _migrations_to_apply(applied: set[tuple[str, str]] | None, path: Path) -> list[str]:
+    """Refuse a backup whose migration history `migrate` cannot bring to the code's: one with
+    a migration the code lacks, or with a migration applied before one it depends on. Returns
+    the code's migrations the backup has not applied yet (an older backup)."""
+    if not applied:
+        raise RestoreRefused(
+            "no_migration_history",
+            _("The backup %(name)s has no migration history; it was not written by Rapport.")
+            % {"name": path.name},
+        )
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    unknown = applied - set(loader.disk_migrations)
+    if unknown:
+        raise RestoreRefused(
+            "unknown_migrations",
+            _(
+                "The backup %(name)s was written by a newer or different version of Rapport: "
+                "its database has migrations this code does not have (%(migrations)s). "
+                "Nothing was changed."
+            )
+            % {"name": path.name, "migrations": _names(unknown)},
+        )
+
+    def is_applied(key) -> bool:
+        if key in applied:
+            return True
+        replaced = loader.replacements.get(key)
+        return replaced is not None and all(r in applied for r in replaced.replaces)
+
+    for key in sorted(applied):
+        if key not in loader.graph.nodes:
+            continue  # replaced by a squashed migration
+        missing = [p.key for p in loader.graph.node_map[key].parents if not is_applied(p.key)]
+        if missing:
+            raise RestoreRefused(
+                "inconsistent_migrations",
+                _(
+                    "The backup %(name)s has %(migration)s applied without %(missing)s, "
+                    "which it depends on; migrate cannot bring it forward. Nothing was changed."
+                )
+                % {"name": path.name, "migration": _names([key]), "missing": _names(missing)},
+            )
+    return [
+        f"{app}.{name}" for app, name in sorted(loader.graph.nodes) if not is_applied((app, name))
+    ]
+
+
+def _migrate(pending: list[str], alias: str) -> None:
+    if pending:
+        call_command("migrate", database=alias, interactive=False, verbosity=0)
+
+
 def _sqlite_copy(source, target: Path) -> None:
     """Copy the database of the sqlite3 connection `source` to the file `target`."""
     copy = sqlite3.connect(target)
@@ -474,9 +568,11 @@ def _postgresql_restore(path: Path, alias: str) -> None:
 def backup_restore(*, path: Path | str, force: bool = False, alias: str = "default") -> dict:
     """Replace the configured database's data with the backup at `path`.
 
-    Refuses a database that holds data unless `force`, and a backup of another engine. Returns
+    Refuses a database that holds data unless `force`, a backup of another engine, and, before
+    anything is replaced, a backup that does not read to the end, whose SQLite database fails
+    `integrity_check`, or whose migration history `migrate` cannot bring to the code's. Returns
     the backup's manifest (empty when it has none) with `row_counts_match`: whether the restored
-    tables have the manifest's counts.
+    tables have the manifest's counts, and `migrations_applied`: what `migrate` added after.
     """
     path = Path(path)
     if not path.is_file():
@@ -504,16 +600,22 @@ def backup_restore(*, path: Path | str, force: bool = False, alias: str = "defau
             if engine == "sqlite":
                 plain = _sqlite_unpack(path, Path(tmp))
                 _sqlite_check(plain, path)
+                history = _sqlite_migration_history(plain)
             else:
-                _postgresql_read_through(path, _pg_environment(connections[alias].settings_dict))
+                env = _pg_environment(connections[alias].settings_dict)
+                _postgresql_read_through(path, env)
+                history = _postgresql_migration_history(path, env)
         except (OSError, sqlite3.Error) as exc:
             raise BackupFailed(str(exc)) from exc
+        pending = _migrations_to_apply(history, path)
         if engine == "sqlite":
-            _sqlite_replace(plain, alias, manifest)
+            _sqlite_replace(plain, alias, manifest, pending)
         else:
             # pg_restore runs in one transaction: on failure the current data stays.
             _postgresql_restore(path, alias)
             _compare_row_counts(manifest, alias)
+            _migrate(pending, alias)
+    manifest["migrations_applied"] = pending
     return manifest
 
 
@@ -524,7 +626,7 @@ def _compare_row_counts(manifest: dict, alias: str) -> None:
         manifest["row_counts_match"] = all(actual.get(t) == n for t, n in expected.items())
 
 
-def _sqlite_replace(plain: Path, alias: str, manifest: dict) -> None:
+def _sqlite_replace(plain: Path, alias: str, manifest: dict, pending: list[str]) -> None:
     """Replace the configured database with `plain`, keeping a copy of the current one in the
     backup directory (where it outlives a crash) until the restore has succeeded; on failure
     the copy is put back."""
@@ -540,6 +642,7 @@ def _sqlite_replace(plain: Path, alias: str, manifest: dict) -> None:
     try:
         _sqlite_restore(plain, alias)
         _compare_row_counts(manifest, alias)
+        _migrate(pending, alias)
     except Exception as exc:
         try:
             _sqlite_restore(kept, alias)

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from rapport.api.tests.conftest import client_for
 from rapport.customers.models import Person
@@ -309,3 +310,79 @@ def test_a_restore_that_fails_after_replacing_puts_the_current_database_back(
 
     assert table_fingerprints() == before
     assert list(backup_dir.glob("before-restore-*")) == []
+
+
+_DELETE_MIGRATION = "DELETE FROM django_migrations WHERE app = %s AND name = %s"
+
+
+def _backup_with_migration_rows(*, add=(), remove=()):
+    """A backup of the current data whose django_migrations has rows added or removed; the
+    live table is put back as it was right after."""
+    with connection.cursor() as cursor:
+        for app, name in add:
+            cursor.execute(
+                "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, %s)",
+                [app, name, timezone.now()],
+            )
+        for app, name in remove:
+            cursor.execute(
+                "DELETE FROM django_migrations WHERE app = %s AND name = %s", [app, name]
+            )
+    backup = backup_create()
+    with connection.cursor() as cursor:
+        for app, name in add:
+            cursor.execute(
+                "DELETE FROM django_migrations WHERE app = %s AND name = %s", [app, name]
+            )
+        for app, name in remove:
+            cursor.execute(
+                "INSERT INTO django_migrations (app, name, applied) VALUES (%s, %s, %s)",
+                [app, name, timezone.now()],
+            )
+    return backup
+
+
+def _migration_rows() -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT app, name FROM django_migrations")
+        return set(cursor.fetchall())
+
+
+def test_restore_refuses_a_backup_with_a_migration_the_code_lacks(records, alice, backup_dir):
+    people, _company = records
+    backup = _backup_with_migration_rows(add=[("customers", "0099_from_a_newer_version")])
+    person_delete(actor=alice, person=people[0])
+    before, history = table_fingerprints(), _migration_rows()
+
+    with pytest.raises(RestoreRefused) as refused:
+        backup_restore(path=backup.path, force=True)
+
+    assert refused.value.code == "unknown_migrations"
+    assert "customers.0099_from_a_newer_version" in refused.value.message
+    assert table_fingerprints() == before
+    assert _migration_rows() == history
+
+
+def test_restore_refuses_a_migration_history_with_a_gap(records, backup_dir):
+    backup = _backup_with_migration_rows(remove=[("customers", "0001_initial")])
+    before = table_fingerprints()
+
+    with pytest.raises(CommandError, match=r"without customers\.0001_initial"):
+        call_command("restore", str(backup.path), "--yes")
+
+    assert table_fingerprints() == before
+
+
+def test_restore_migrates_a_backup_older_than_the_code(records, alice, backup_dir, capsys):
+    people, _company = records
+    # A migration that only changes choices: re-applying it to the newer schema is harmless.
+    leaf = ("admin", "0003_logentry_add_action_flag_choices")
+    backup = _backup_with_migration_rows(remove=[leaf])
+    before, history = table_fingerprints(), _migration_rows()
+    person_delete(actor=alice, person=people[0])
+
+    call_command("restore", str(backup.path), "--yes")
+
+    assert table_fingerprints() == before
+    assert _migration_rows() == history
+    assert "admin.0003_logentry_add_action_flag_choices" in capsys.readouterr().out

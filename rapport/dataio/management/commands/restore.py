@@ -9,8 +9,9 @@ class Command(BaseCommand):
     help = (
         "Restore a backup written by `manage.py backup` into the configured database, replacing "
         "its data. Stop the web server and the job worker first. Refuses a database that holds "
-        "data unless --yes. Run `manage.py migrate` afterwards if the backup is older than the "
-        "code."
+        "data unless --yes. The backup is read and checked first (a damaged archive or database, "
+        "or a migration history the code cannot bring forward, is refused and nothing changes); "
+        "a backup older than the code is migrated after the restore."
     )
 
     def add_arguments(self, parser):
@@ -38,3 +39,8 @@ class Command(BaseCommand):
             raise CommandError("The restored row counts differ from the backup's manifest.")
         if "row_counts_match" in manifest:
             self.stdout.write("Row counts match the manifest.")
+        if manifest.get("migrations_applied"):
+            self.stdout.write(
+                "Applied the migrations the backup did not have: "
+                + ", ".join(manifest["migrations_applied"])
+            )
