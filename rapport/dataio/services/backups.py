@@ -616,7 +616,27 @@ def backup_restore(*, path: Path | str, force: bool = False, alias: str = "defau
             _compare_row_counts(manifest, alias)
             _migrate(pending, alias)
     manifest["migrations_applied"] = pending
+    manifest["uploads_removed"] = _remove_unreferenced_uploads()
     return manifest
+
+
+def _remove_unreferenced_uploads() -> int:
+    """Delete the folders of import jobs the restored database does not have: their uploads
+    hold personal data that nothing lists any more. Returns how many were deleted."""
+    from rapport.dataio.models import ImportJob
+    from rapport.dataio.services.imports.jobs import import_dir
+
+    root = import_dir()
+    if not root.is_dir():
+        return 0
+    known = {str(pk) for pk in ImportJob.objects.values_list("pk", flat=True)}
+    removed = 0
+    for folder in root.iterdir():
+        # Only the job folders (`<job id>/`) written by import_upload.
+        if folder.is_dir() and folder.name.isdigit() and folder.name not in known:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def _compare_row_counts(manifest: dict, alias: str) -> None:

@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -28,6 +29,7 @@ from rapport.dataio.services.backups import (
     backups_prune,
     database_row_counts,
 )
+from rapport.dataio.services.imports import jobs
 from rapport.dataio.tasks.backups import backup_scheduled
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,6 +60,13 @@ def table_fingerprints() -> dict[str, tuple[int, str]]:
 def backup_dir(tmp_path, settings):
     settings.RAPPORT_BACKUP_DIR = tmp_path / "backups"
     return settings.RAPPORT_BACKUP_DIR
+
+
+@pytest.fixture(autouse=True)
+def import_dir(settings, tmp_path):
+    # A restore deletes the upload folders of imports it does not have: never the real ones.
+    settings.RAPPORT_IMPORT_DIR = tmp_path / "imports"
+    return settings.RAPPORT_IMPORT_DIR
 
 
 @pytest.fixture
@@ -386,3 +395,23 @@ def test_restore_migrates_a_backup_older_than_the_code(records, alice, backup_di
     assert table_fingerprints() == before
     assert _migration_rows() == history
     assert "admin.0003_logentry_add_action_flag_choices" in capsys.readouterr().out
+
+
+def test_restore_removes_the_uploads_of_imports_the_backup_does_not_have(
+    records, alice, backup_dir, import_dir
+):
+    def upload(name):
+        content = "姓名,手机\n王五,13912340000\n".encode()
+        return jobs.import_upload(
+            actor=alice, file=SimpleUploadedFile(name, content), original_name=name
+        )
+
+    kept = upload("before.csv")
+    backup = backup_create()
+    later = upload("after.csv")
+
+    manifest = backup_restore(path=backup.path, force=True)
+
+    assert (import_dir / kept.stored_path).is_file()
+    assert not (import_dir / str(later.pk)).exists()
+    assert manifest["uploads_removed"] == 1

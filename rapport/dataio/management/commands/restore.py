@@ -44,3 +44,8 @@ class Command(BaseCommand):
                 "Applied the migrations the backup did not have: "
                 + ", ".join(manifest["migrations_applied"])
             )
+        if manifest.get("uploads_removed"):
+            self.stdout.write(
+                f"Removed the uploads of {manifest['uploads_removed']} import(s) the restored "
+                "database does not have."
+            )
