@@ -545,10 +545,35 @@ def _postgresql_read_through(path: Path, env: dict[str, str]) -> None:
         raise _unreadable(path, exc.message) from exc
 
 
-def _postgresql_restore(path: Path, alias: str) -> None:
+def _postgresql_dump_tables(path: Path, env: dict[str, str]) -> set[tuple[str, str]]:
+    """(schema, table) of every table in the dump's table of contents."""
+    listing = _run(["pg_restore", "--list", str(path)], env)
+    entry = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )(\S+) (\S+) ")
+    return {(m[1], m[2]) for line in listing.splitlines() if (m := entry.match(line))}
+
+
+def _postgresql_restore(path: Path, alias: str, directory: Path) -> None:
+    """Restore the dump in one transaction, which also drops the tables the dump does not
+    have: the restored database holds exactly the backup's tables, and on any error nothing
+    has changed."""
     connection = connections[alias]
     env = _pg_environment(connection.settings_dict)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT schemaname, tablename FROM pg_tables "
+            "WHERE schemaname = ANY(current_schemas(false))"
+        )
+        current = set(cursor.fetchall())
+    extra = sorted(current - _postgresql_dump_tables(path, env))
     connection.close()
+    prelude = directory / "drop-extra-tables.sql"
+    prelude.write_text(
+        "".join(
+            f"DROP TABLE IF EXISTS {_sql_name(schema)}.{_sql_name(table)} CASCADE;\n"
+            for schema, table in extra
+        )
+    )
+    script = directory / "restore.sql"
     _run(
         [
             "pg_restore",
@@ -556,10 +581,21 @@ def _postgresql_restore(path: Path, alias: str) -> None:
             "--if-exists",
             "--no-owner",
             "--no-privileges",
-            "--single-transaction",
-            "--exit-on-error",
-            f"--dbname={env['PGDATABASE']}",
+            f"--file={script}",
             str(path),
+        ],
+        env,
+    )
+    _run(
+        [
+            "psql",
+            "--no-psqlrc",
+            "--quiet",
+            "--single-transaction",
+            "--set=ON_ERROR_STOP=1",
+            f"--dbname={env['PGDATABASE']}",
+            f"--file={prelude}",
+            f"--file={script}",
         ],
         env,
     )
@@ -611,8 +647,8 @@ def backup_restore(*, path: Path | str, force: bool = False, alias: str = "defau
         if engine == "sqlite":
             _sqlite_replace(plain, alias, manifest, pending)
         else:
-            # pg_restore runs in one transaction: on failure the current data stays.
-            _postgresql_restore(path, alias)
+            # One transaction: on failure the current data stays.
+            _postgresql_restore(path, alias, Path(tmp))
             _compare_row_counts(manifest, alias)
             _migrate(pending, alias)
     manifest["migrations_applied"] = pending

@@ -415,3 +415,22 @@ def test_restore_removes_the_uploads_of_imports_the_backup_does_not_have(
     assert (import_dir / kept.stored_path).is_file()
     assert not (import_dir / str(later.pk)).exists()
     assert manifest["uploads_removed"] == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_restore leaves other tables")
+def test_postgresql_restore_leaves_exactly_the_backups_tables(records, backup_dir):
+    people, _company = records
+    backup = backup_create()
+    person_table = connection.ops.quote_name(Person._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE rapport_stray (id integer PRIMARY KEY, "
+            f"person_id bigint REFERENCES {person_table} (id))"
+        )
+        cursor.execute("INSERT INTO rapport_stray VALUES (1, %s)", [people[0].pk])
+    before = table_fingerprints()
+
+    backup_restore(path=backup.path, force=True)
+
+    assert "rapport_stray" not in connection.introspection.table_names()
+    assert table_fingerprints() == before
