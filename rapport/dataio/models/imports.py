@@ -128,6 +128,9 @@ class ImportJob(TimeStampedModel):
     # Set when the undo data and files were purged after RAPPORT_IMPORT_UNDO_DAYS.
     purged_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # What the undo kept and why: {"counts": {reason: n}, "kept": [{"kind", "id", "name",
+    # "reason", "into"}]} (the list capped, the counts complete); see `imports.undo`.
+    undo_report = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -664,7 +664,13 @@ def test_undo_leaves_a_lead_converted_since_the_import_as_it_is(
     assert job.status == ImportStatus.UNDONE
     assert (lead.full_name, lead.status) == ("新名字", LeadStatus.CONVERTED)
     assert Lead.objects.filter(pk=created.pk, status=LeadStatus.CONVERTED).exists()
-    assert "1 created records were kept" in job.error
+    assert job.undo_report == {
+        "counts": {"converted": 2},
+        "kept": [
+            {"kind": "lead", "id": lead.pk, "name": "新名字", "reason": "converted"},
+            {"kind": "lead", "id": created.pk, "name": str(created), "reason": "converted"},
+        ],
+    }
 
 
 # --- Assignment by the rules ---------------------------------------------------------------------

@@ -533,7 +533,7 @@ def test_undo_cancels_the_created_orders_nothing_happened_to(
     job = undo.import_undo_run(job.pk)
 
     assert job.status == ImportStatus.UNDONE
-    assert "1 created records were kept" in job.error
+    assert job.undo_report == {"counts": {"order": 1}, "kept": []}
     untouched.refresh_from_db()
     paid.refresh_from_db()
     assert (untouched.status, paid.status) == (OrderStatus.CANCELLED, OrderStatus.PLACED)

@@ -29,10 +29,10 @@ from rapport.customers.services import (
 )
 from rapport.dataio.models import CandidateStatus, DuplicateCandidate, Merge, PersonMerge
 from rapport.dataio.services.dedup.merge import (
-    _relations,
     company_merge,
     merge_undo,
     person_merge,
+    record_relations,
 )
 from rapport.sales.models import Deal, Instalment, Lead, Order, Payment
 from rapport.sales.services.deals import deal_create
@@ -113,7 +113,7 @@ def _pointing_at(model, pk) -> dict[str, int]:
         f"{f.model._meta.label_lower}.{f.name}": f.model._base_manager.filter(
             **{f.attname: pk}
         ).count()
-        for f in _relations(model)
+        for f in record_relations(model)
     }
 
 
@@ -158,7 +158,7 @@ def test_every_related_row_moves_to_the_survivor(alice, pair, company):
 
 def test_relations_cover_every_table_with_a_key_to_persons():
     # A table added later by any app is found without changing the merge.
-    found = {(f.model, f.name) for f in _relations(Person)}
+    found = {(f.model, f.name) for f in record_relations(Person)}
     expected = {
         (m, f.name)
         for m in apps.get_models(include_auto_created=True)

@@ -250,6 +250,7 @@ def _status_context(request, job: ImportJob) -> dict:
         "can_undo": undo_services.can_undo(job)
         and (job.actor_id == request.user.pk or request.user.is_administrator),
         "undo_deadline": undo_services.undo_deadline(job),
+        "undo_report": undo_services.undo_report(job),
         "can_download_rejected": job.rejected_count > 0
         and job.purged_at is None
         and job.status not in POLLED

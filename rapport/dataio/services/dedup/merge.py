@@ -209,7 +209,7 @@ def _resolve_choices(fields: list[MergeField], survivor, other, choices: dict | 
 # --- Finding what points at a record ---------------------------------------------------------
 
 
-def _relations(model) -> list[models.ForeignKey]:
+def record_relations(model) -> list[models.ForeignKey]:
     """Every foreign key in the project pointing at `model`, hidden ones (related_name="+")
     and the automatic tables of many-to-many fields included, except those rebuilt or the
     merges' own."""
@@ -224,7 +224,7 @@ def _relations(model) -> list[models.ForeignKey]:
     ]
 
 
-def _generic_relations() -> list[GenericForeignKey]:
+def generic_relations() -> list[GenericForeignKey]:
     return [
         f
         for m in apps.get_models()
@@ -506,7 +506,7 @@ def _move_related_rows(kind: _Kind, survivor_pk: int, other_pk: int, chosen: dic
     survivor already has where a unique constraint says so), then settle the primary flags
     and the orders' owner. Returns what was moved, dropped and re-flagged, for undo."""
     data: dict[str, Any] = {"moved": {}, "dropped": [], "flags": {}}
-    relations = _relations(kind.model)
+    relations = record_relations(kind.model)
     primary_before = {}
     for field in relations:
         flags = _primary_flags(_key(field), field, [survivor_pk, other_pk])
@@ -516,7 +516,7 @@ def _move_related_rows(kind: _Kind, survivor_pk: int, other_pk: int, chosen: dic
     for field in relations:
         _move_relation(field, survivor_pk, other_pk, data)
     content_type = ContentType.objects.get_for_model(kind.model)
-    for gfk in _generic_relations():
+    for gfk in generic_relations():
         _move_generic(gfk, content_type, survivor_pk, other_pk, data)
 
     for field in relations:
