@@ -644,13 +644,20 @@ def backup_restore(*, path: Path | str, force: bool = False, alias: str = "defau
         except (OSError, sqlite3.Error) as exc:
             raise BackupFailed(str(exc)) from exc
         pending = _migrations_to_apply(history, path)
-        if engine == "sqlite":
-            _sqlite_replace(plain, alias, manifest, pending)
-        else:
-            # One transaction: on failure the current data stays.
-            _postgresql_restore(path, alias, Path(tmp))
+
+        def restore() -> None:
+            if engine == "sqlite":
+                _sqlite_restore(plain, alias)
+            else:
+                _postgresql_restore(path, alias, Path(tmp))
+
+        def after() -> None:
             _compare_row_counts(manifest, alias)
             _migrate(pending, alias)
+
+        _replace_keeping_a_copy(
+            engine=engine, alias=alias, restore=restore, after=after, directory=Path(tmp)
+        )
     manifest["migrations_applied"] = pending
     manifest["uploads_removed"] = _remove_unreferenced_uploads()
     return manifest
@@ -682,27 +689,40 @@ def _compare_row_counts(manifest: dict, alias: str) -> None:
         manifest["row_counts_match"] = all(actual.get(t) == n for t, n in expected.items())
 
 
-def _sqlite_replace(plain: Path, alias: str, manifest: dict, pending: list[str]) -> None:
-    """Replace the configured database with `plain`, keeping a copy of the current one in the
-    backup directory (where it outlives a crash) until the restore has succeeded; on failure
-    the copy is put back."""
+def _replace_keeping_a_copy(*, engine: str, alias: str, restore, after, directory: Path) -> None:
+    """Run `restore` then `after`, keeping a copy of the current database in the backup
+    directory (where it outlives a crash) until both succeeded; on failure the copy is put
+    back."""
     connection = connections[alias]
     stamp = timezone.now().astimezone(datetime.UTC).strftime(_STAMP)
-    kept = _directory(None) / f"before-restore-{stamp}-{os.getpid()}.sqlite3"
+    ext = "sqlite3" if engine == "sqlite" else "dump"
+    kept = _directory(None) / f"before-restore-{stamp}-{os.getpid()}.{ext}"
     try:
-        connection.ensure_connection()
-        _sqlite_copy(connection.connection, kept)
+        if engine == "sqlite":
+            connection.ensure_connection()
+            _sqlite_copy(connection.connection, kept)
+        else:
+            env = _pg_environment(connection.settings_dict)
+            _run(
+                ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={kept}"],
+                env,
+            )
     except (OSError, sqlite3.Error) as exc:
         kept.unlink(missing_ok=True)
         raise BackupFailed(str(exc)) from exc
+    except BackupFailed:
+        kept.unlink(missing_ok=True)
+        raise
     try:
-        _sqlite_restore(plain, alias)
-        _compare_row_counts(manifest, alias)
-        _migrate(pending, alias)
+        restore()
+        after()
     except Exception as exc:
         try:
-            _sqlite_restore(kept, alias)
-        except (OSError, sqlite3.Error):
+            if engine == "sqlite":
+                _sqlite_restore(kept, alias)
+            else:
+                _postgresql_restore(kept, alias, directory)
+        except (OSError, sqlite3.Error, BackupFailed):
             raise BackupFailed(
                 _(
                     "The restore failed (%(error)s) and the previous database could not be put "

@@ -301,7 +301,6 @@ def test_restore_refuses_a_database_with_garbage_pages_and_keeps_the_current_one
         assert cursor.fetchall() == [("ok",)]
 
 
-@sqlite_only
 def test_a_restore_that_fails_after_replacing_puts_the_current_database_back(
     records, alice, backup_dir, monkeypatch
 ):
