@@ -392,7 +392,7 @@ def test_dry_run_reports_counts_and_the_first_rejected_rows(alice, run_jobs):
     assert result["finished"] is True
     assert (result["rows"], result["created"], result["rejected"]) == (3, 2, 1)
     assert result["columns"] == HEADER
-    assert [r["row"] for r in result["rejected_rows"]] == [2]
+    assert [r["row"] for r in result["rejected_rows"]] == [3]
     assert result["rejected_rows"][0]["values"] == ROWS[2]
     assert "not-an-email" in result["rejected_rows"][0]["reasons"][0]
 
@@ -441,7 +441,7 @@ def test_rejected_rows_download_in_the_files_encoding_and_delimiter(alice, run_j
     assert "customers-rejected.csv" in response["Content-Disposition"]
     lines = b"".join(response.streaming_content).decode("gb18030").splitlines()
     assert lines[0] == "姓名;手机;邮箱;城市;Row;Reasons"
-    assert lines[1].startswith("李娜;13800138001;not-an-email;北京;2;")
+    assert lines[1].startswith("李娜;13800138001;not-an-email;北京;3;")
     assert len(lines) == 2
 
 

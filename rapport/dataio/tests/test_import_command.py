@@ -55,7 +55,7 @@ def test_imports_a_file_with_progress_counts_and_rejected_rows(alice, tmp_path, 
     assert f"Rejected rows written to {rejected}" in output
     lines = rejected.read_bytes().decode("gb18030").splitlines()
     assert lines[0] == "姓名,手机,邮箱,Row,Reasons"
-    assert lines[1].startswith("客户3,13800000003,bad-email,4,")
+    assert lines[1].startswith("客户3,13800000003,bad-email,5,")
     assert len(lines) == 2
 
 
@@ -69,7 +69,7 @@ def test_dry_run_prints_the_counts_and_rejected_rows_and_writes_nothing(alice, t
     assert not Person.objects.exists()
     assert ImportJob.objects.get().status == ImportStatus.DRY_RUN_DONE
     assert "3 rows would give 2 created, 0 updated, 0 skipped as duplicates, 1 rejected" in output
-    assert "  Row 2: " in output and "bad-email" in output
+    assert "  Row 3: " in output and "bad-email" in output
     assert not (tmp_path / "customers-rejected.csv").exists()
 
 

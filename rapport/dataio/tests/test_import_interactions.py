@@ -385,7 +385,7 @@ def test_dry_run_writes_nothing_and_predicts_the_run(alice, zhang):
         "skipped": 0,
         "rejected": 2,
     }
-    assert [r["row"] for r in dry.dry_run["rejected_rows"]] == [2, 3]
+    assert [r["row"] for r in dry.dry_run["rejected_rows"]] == [3, 4]
     job = run(dry)
     assert (job.created_count, job.updated_count, job.rejected_count) == (2, 0, 2)
 

@@ -158,7 +158,7 @@ def test_dry_run_writes_nothing_and_predicts_the_real_run(alice):
     assert dry.status == ImportStatus.DRY_RUN_DONE
     expected = {"created": 3, "updated": 1, "skipped": 2, "rejected": 1, "rows": 7}
     assert {k: dry.dry_run[k] for k in expected} == expected
-    assert [r["row"] for r in dry.dry_run["rejected_rows"]] == [5]
+    assert [r["row"] for r in dry.dry_run["rejected_rows"]] == [6]
     assert "not-an-email" in dry.dry_run["rejected_rows"][0]["reasons"][0]
 
     real = run(dry, batch_size=2)

@@ -252,9 +252,9 @@ def test_dry_run_writes_nothing_and_gives_the_services_reasons(alice, order):
         "rejected": 3,
     }
     assert [(r["row"], r["reasons"]) for r in dry.dry_run["rejected_rows"]] == [
-        (2, ["No order you can see has the number “SO-0-0”."]),
-        (3, ["金额: Only 400.00 CNY is outstanding on this order."]),
-        (5, ["金额: Only 0.00 CNY is outstanding on this order."]),
+        (3, ["No order you can see has the number “SO-0-0”."]),
+        (4, ["金额: Only 400.00 CNY is outstanding on this order."]),
+        (6, ["金额: Only 0.00 CNY is outstanding on this order."]),
     ]
     job = run(dry, batch_size=2)
     assert (job.created_count, job.updated_count, job.rejected_count) == (2, 0, 3)
@@ -508,7 +508,7 @@ def test_an_order_over_the_batch_size_stays_whole_in_dry_run_and_run(alice, cata
     assert not Order.objects.exists()
     assert not TimelineEntry.objects.filter(kind="order.placed").exists()
     assert (dry.dry_run["created"], dry.dry_run["rejected"]) == (3, 1)
-    assert [r["row"] for r in dry.dry_run["rejected_rows"]] == [5]
+    assert [r["row"] for r in dry.dry_run["rejected_rows"]] == [6]
     job = run(dry, batch_size=2)
     assert (job.created_count, job.rejected_count) == (3, 1)
     assert sorted(sum(ln.quantity for ln in o.lines.all()) for o in Order.objects.all()) == [

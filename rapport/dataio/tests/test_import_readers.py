@@ -63,8 +63,8 @@ def test_utf8_file_is_read_as_utf8(tmp_path):
     assert reader.encoding == "utf-8"
     assert reader.columns == ["姓名", "手机", "城市"]
     assert all_rows(reader) == [
-        (1, ["张伟", "13800138000", "北京"]),
-        (2, ["李娜", "13900139000", "上海"]),
+        (2, ["张伟", "13800138000", "北京"]),
+        (3, ["李娜", "13900139000", "上海"]),
     ]
 
 
@@ -73,7 +73,7 @@ def test_utf8_bom_is_detected_and_kept_out_of_the_first_column(tmp_path):
 
     assert reader.encoding == "utf-8-sig"
     assert reader.columns[0] == "姓名"
-    assert all_rows(reader)[0] == (1, ["张伟", "13800138000", "北京"])
+    assert all_rows(reader)[0] == (2, ["张伟", "13800138000", "北京"])
 
 
 def test_gbk_file_is_read_as_gb18030(tmp_path):
@@ -81,7 +81,7 @@ def test_gbk_file_is_read_as_gb18030(tmp_path):
 
     assert reader.encoding == "gb18030"
     assert reader.columns == ["姓名", "手机", "城市"]
-    assert all_rows(reader)[1] == (2, ["李娜", "13900139000", "上海"])
+    assert all_rows(reader)[1] == (3, ["李娜", "13900139000", "上海"])
 
 
 def test_gb18030_characters_outside_gbk_are_read(tmp_path):
@@ -92,7 +92,7 @@ def test_gb18030_characters_outside_gbk_are_read(tmp_path):
     reader = open_bytes(tmp_path, text.encode("gb18030"))
 
     assert reader.encoding == "gb18030"
-    assert all_rows(reader) == [(1, ["张㐀", "䶮"])]
+    assert all_rows(reader) == [(2, ["张㐀", "䶮"])]
 
 
 def test_utf16_with_bom_as_excel_unicode_text_is_read(tmp_path):
@@ -101,7 +101,7 @@ def test_utf16_with_bom_as_excel_unicode_text_is_read(tmp_path):
     assert reader.encoding == "utf-16"
     assert reader.delimiter == "\t"
     assert reader.columns == ["姓名", "手机", "城市"]
-    assert all_rows(reader)[0] == (1, ["张伟", "13800138000", "北京"])
+    assert all_rows(reader)[0] == (2, ["张伟", "13800138000", "北京"])
 
 
 def test_encoding_of_a_sample_cut_inside_a_character_is_still_utf8():
@@ -129,7 +129,7 @@ def test_a_line_in_another_encoding_in_a_utf8_file_is_a_flawed_row(tmp_path):
 
     rows = all_rows(open_bytes(tmp_path, data))
 
-    assert [number for number, _values in rows] == [1, 2, 3]
+    assert [number for number, _values in rows] == [2, 3, 4]
     assert not isinstance(rows[0][1], FlawedRow)
     flawed = rows[1][1]
     assert isinstance(flawed, FlawedRow)
@@ -194,7 +194,7 @@ def test_delimiter_is_detected(tmp_path, delimiter):
     reader = open_bytes(tmp_path, (text + "\n").encode())
 
     assert reader.delimiter == delimiter
-    assert all_rows(reader) == [(1, ["张伟", "13800138000", "zw@a.cn"])]
+    assert all_rows(reader) == [(2, ["张伟", "13800138000", "zw@a.cn"])]
 
 
 @pytest.mark.parametrize(
@@ -220,16 +220,30 @@ def test_single_column_file_is_read(tmp_path):
     reader = open_bytes(tmp_path, "姓名\n张伟\n李娜\n".encode())
 
     assert reader.columns == ["姓名"]
-    assert all_rows(reader) == [(1, ["张伟"]), (2, ["李娜"])]
+    assert all_rows(reader) == [(2, ["张伟"]), (3, ["李娜"])]
 
 
 # --- CSV structure -------------------------------------------------------------------------------
 
 
-def test_blank_lines_are_skipped_and_not_counted(tmp_path):
+def test_blank_lines_are_skipped_and_rows_keep_the_files_line_numbers(tmp_path):
     reader = open_bytes(tmp_path, b"name,phone\n\n,\nalice,1\n\n\nbob,2\n")
 
-    assert all_rows(reader) == [(1, ["alice", "1"]), (2, ["bob", "2"])]
+    assert all_rows(reader) == [(4, ["alice", "1"]), (7, ["bob", "2"])]
+
+
+def test_a_row_after_blank_lines_and_a_multi_line_value_has_the_number_of_its_first_line(
+    tmp_path,
+):
+    data = b'name,note\n\nalice,"line 1\nline 2\nline 3"\n\n\nbob,x\n"carol","a\nb"\n'
+
+    rows = all_rows(open_bytes(tmp_path, data))
+
+    assert rows == [
+        (3, ["alice", "line 1\nline 2\nline 3"]),
+        (8, ["bob", "x"]),
+        (9, ["carol", "a\nb"]),
+    ]
 
 
 def test_empty_and_repeated_headers_get_unique_names(tmp_path):
@@ -243,13 +257,13 @@ def test_quoted_values_keep_delimiters_quotes_and_line_breaks(tmp_path):
 
     rows = all_rows(open_bytes(tmp_path, data))
 
-    assert rows == [(1, ["Carter, Emily", 'line 1\nline 2 "quoted"']), (2, ["bob", "x"])]
+    assert rows == [(2, ["Carter, Emily", 'line 1\nline 2 "quoted"']), (4, ["bob", "x"])]
 
 
 def test_old_mac_line_endings_are_read(tmp_path):
     reader = open_bytes(tmp_path, b"name,phone\ralice,1\rbob,2\r")
 
-    assert all_rows(reader) == [(1, ["alice", "1"]), (2, ["bob", "2"])]
+    assert all_rows(reader) == [(2, ["alice", "1"]), (3, ["bob", "2"])]
 
 
 def test_rows_resume_from_a_byte_offset(tmp_path):
@@ -262,7 +276,7 @@ def test_rows_resume_from_a_byte_offset(tmp_path):
 
     resumed = list(open_bytes(tmp_path, data).rows_from_offset(offset, 2))
 
-    assert resumed == [(3, ["王芳", "广州"]), (4, ["赵磊", "深圳"])]
+    assert resumed == [(5, ["王芳", "广州"]), (6, ["赵磊", "深圳"])]
     assert resumed == list(reader.rows(2))
 
 
@@ -347,8 +361,8 @@ def test_quote_that_never_closes_is_refused_with_its_line(tmp_path):
 def test_quote_in_the_wrong_place_spoils_only_its_row(tmp_path):
     rows = all_rows(open_bytes(tmp_path, b'name,note\nalice,"ok"\nbob,"bad"x\ncarol,fine\n'))
 
-    assert rows[0] == (1, ["alice", "ok"])
-    assert rows[2] == (3, ["carol", "fine"])
+    assert rows[0] == (2, ["alice", "ok"])
+    assert rows[2] == (4, ["carol", "fine"])
     flawed = rows[1][1]
     assert isinstance(flawed, FlawedRow)
     assert (flawed.problem, flawed.lines) == ("quoting", (3, 3))
@@ -363,7 +377,7 @@ def test_quote_in_the_wrong_place_in_a_utf16_file_is_reported_not_dropped(tmp_pa
     assert len(rows) == 2
     assert isinstance(rows[0][1], FlawedRow)
     assert rows[0][1] == ['张伟\t"138"x']
-    assert rows[1] == (2, ["李娜", "139"])
+    assert rows[1] == (3, ["李娜", "139"])
 
 
 def test_value_longer_than_the_csv_limit_spoils_only_its_row(tmp_path):
@@ -373,7 +387,7 @@ def test_value_longer_than_the_csv_limit_spoils_only_its_row(tmp_path):
 
     assert isinstance(rows[0][1], FlawedRow)
     assert (rows[0][1].problem, rows[0][1].lines) == ("too_long", (2, 2))
-    assert rows[1] == (2, ["bob", "fine"])
+    assert rows[1] == (3, ["bob", "fine"])
 
 
 def test_header_that_cannot_be_read_is_refused(tmp_path):
@@ -413,10 +427,10 @@ def test_xlsx_cells_are_read_as_the_text_a_csv_would_hold(tmp_path):
     assert (reader.format, reader.encoding, reader.delimiter) == ("xlsx", None, None)
     assert reader.columns == ["姓名", "手机", "生日", "金额", "启用", "#6", "备注"]
     rows = all_rows(reader)
-    assert rows[0] == (1, ["张伟", "13800138000", "1990-03-05", "12.5", "TRUE", "", ""])
-    assert rows[1] == (2, ["李娜", "139 0013 9000", "1985-06-12", "100", "FALSE", "", "VIP"])
+    assert rows[0] == (2, ["张伟", "13800138000", "1990-03-05", "12.5", "TRUE", "", ""])
+    assert rows[1] == (4, ["李娜", "139 0013 9000", "1985-06-12", "100", "FALSE", "", "VIP"])
     # A value beyond the header is kept, so the row can be rejected rather than cut.
-    assert rows[2] == (3, ["王芳", "", "2024-03-05 09:30:00", "", "", "", "", "extra"])
+    assert rows[2] == (5, ["王芳", "", "2024-03-05 09:30:00", "", "", "", "", "extra"])
 
 
 def test_xlsx_is_recognised_by_content_whatever_its_name(tmp_path):
@@ -425,7 +439,7 @@ def test_xlsx_is_recognised_by_content_whatever_its_name(tmp_path):
     reader = open_table(path, original_name="export.csv")
 
     assert reader.format == "xlsx"
-    assert all_rows(reader) == [(1, ["alice"])]
+    assert all_rows(reader) == [(2, ["alice"])]
 
 
 def test_xlsx_header_below_blank_rows_is_found(tmp_path):
@@ -434,7 +448,7 @@ def test_xlsx_header_below_blank_rows_is_found(tmp_path):
     reader = open_table(path, original_name="contacts.xlsx")
 
     assert reader.columns == ["name", "phone"]
-    assert all_rows(reader) == [(1, ["alice", "1"])]
+    assert all_rows(reader) == [(3, ["alice", "1"])]
 
 
 def test_empty_workbook_is_refused(tmp_path):
@@ -551,7 +565,7 @@ def test_vcard_40_is_read_with_uri_phones_quoted_parameters_and_groups(tmp_path)
 
     rows = all_rows(reader)
 
-    assert [number for number, _values in rows] == [1, 2]
+    assert [number for number, _values in rows] == [1, 16]
     assert card(reader, rows[0][1]) == {
         "FN": "张伟",
         "N.family": "张",

@@ -242,4 +242,4 @@ def test_a_killed_worker_resumes_and_every_accepted_row_exists_once(database, tm
     assert records == (expected["created"],)
     with (tmp_path / "imports" / str(job_id) / "rejected.csv").open(encoding="utf-8") as f:
         rejected = list(csv.reader(f))[1:]
-    assert sorted(int(row[-2]) for row in rejected) == list(range(1000, ROWS + 1, 1000))
+    assert sorted(int(row[-2]) for row in rejected) == list(range(1001, ROWS + 2, 1000))

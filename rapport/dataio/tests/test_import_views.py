@@ -232,7 +232,7 @@ def test_saving_the_mapping_runs_the_dry_run_and_shows_rejected_rows(
     assert 'data-testid="dry-run-created">2<' in html
     assert 'data-testid="dry-run-rejected">1<' in html
     rows = page.context["dry_run_rejected"]
-    assert [r["row"] for r in rows] == [3]
+    assert [r["row"] for r in rows] == [4]
     assert ("手机", "12345") in rows[0]["cells"]
     assert rows[0]["reasons"]
     assert 'data-testid="import-start"' in html
@@ -369,7 +369,7 @@ def test_rejected_rows_download_in_the_files_encoding(
     rows = list(csv.reader(io.StringIO(body.decode("gb18030"))))
     assert rows[0] == [*HEADER, "Row", "Reasons"]
     assert rows[1][:4] == BAD[0]
-    assert rows[1][4] == "3"
+    assert rows[1][4] == "4"
     assert Person.objects.count() == 2
 
 

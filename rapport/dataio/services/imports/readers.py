@@ -321,9 +321,11 @@ class TableReader:
     columns: list[str]
 
     def rows(self, start: int = 0) -> Iterator[tuple[int, list[str]]]:
-        """(row number, values) from data row `start + 1` on; row 1 is the first data row.
+        """(row number, values) from data row `start + 1` on (blank rows are not data rows).
 
-        Blank rows are skipped and not counted, so numbers are stable between runs.
+        The row number is the file's own: the line a CSV row starts on (a quoted value may span
+        several lines), the sheet's row number in a workbook, the BEGIN line of a vCard, with
+        the header and blank lines counted, so a rejected row is found where the report says.
         """
         return itertools.islice(self._iter_rows(), start, None)
 
@@ -414,8 +416,9 @@ class CsvReader(TableReader):
             return values
         return []
 
-    def _parse(self, offset: int | None, *, header: bool = False, first_number: int = 1):
-        """(row number, values, offset after the row) from `offset` (None: the header).
+    def _parse(self, offset: int | None, *, header: bool = False, start_line: int = 1):
+        """(line number, values, offset after the row) from `offset` (None: the header), the
+        line at `offset` being number `start_line`.
 
         Raises ImportFileError for a quote that never closes; yields a FlawedRow for a line in
         another encoding or a quote in the wrong place.
@@ -431,7 +434,7 @@ class CsvReader(TableReader):
             lines = self._lines(f, start, state)
         with f:
             reader = csv.reader(lines, delimiter=self.delimiter, quotechar='"', strict=True)
-            number = first_number - 1
+            lines_before = start_line - 1
             skip_header = offset is None and not header
             while True:
                 first_line = reader.line_num + 1
@@ -455,10 +458,23 @@ class CsvReader(TableReader):
                     continue
                 if state["undecodable"] and not isinstance(values, FlawedRow):
                     values = FlawedRow(values, "undecodable", (first_line, reader.line_num))
-                number += 1
+                number = lines_before + first_line
                 yield number, values, (None if self._text_mode else state["offset"])
                 if header:
                     return
+
+    def _lines_before(self, offset: int) -> int:
+        """How many lines the file has before byte `offset` (a resumed run numbers its rows
+        from there; counting newlines reads the bytes once, without decoding or parsing)."""
+        count, left = 0, offset
+        with open(self.path, "rb") as f:
+            while left > 0:
+                chunk = f.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                count += chunk.count(b"\n")
+                left -= len(chunk)
+        return count
 
     def _broken_quote(self, exc: csv.Error, first: int, last: int, state: dict) -> FlawedRow:
         message = str(exc)
@@ -490,12 +506,14 @@ class CsvReader(TableReader):
             yield number, values
 
     def rows_from_offset(self, offset: int, start: int) -> Iterator[tuple[int, list[str]]]:
-        """Rows from byte `offset` (an `offset` read after row `start` was yielded), numbered
-        from `start + 1`. Only for files read line by line (`offset` is not None)."""
+        """Rows from byte `offset` (an `offset` read after row `start` was yielded). Only for
+        files read line by line (`offset` is not None)."""
         if self._text_mode:
             yield from self.rows(start)
             return
-        for number, values, next_offset in self._parse(offset, first_number=start + 1):
+        for number, values, next_offset in self._parse(
+            offset, start_line=self._lines_before(offset) + 1
+        ):
             self.offset = next_offset
             yield number, values
 
@@ -530,7 +548,7 @@ class XlsxReader(TableReader):
     def __init__(self, path: Path):
         self.path = path
         header = None
-        for values in self._sheet_rows():
+        for _number, values in self._sheet_rows():
             header = values
             break
         if header is None:
@@ -543,8 +561,8 @@ class XlsxReader(TableReader):
         if not header:
             raise ImportFileError(_("The workbook's first sheet is empty."))
 
-    def _sheet_rows(self) -> Iterator[list[str]]:
-        """Non-blank rows of the first sheet as text."""
+    def _sheet_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Non-blank rows of the first sheet as text, with their row numbers."""
         from openpyxl import load_workbook
 
         # A file object, not the path: openpyxl refuses a path whose extension is not .xlsx,
@@ -558,10 +576,12 @@ class XlsxReader(TableReader):
                 if not workbook.worksheets:
                     return
                 sheet = workbook.worksheets[0]
-                for row in sheet.iter_rows(values_only=True):
+                # Rows missing from the sheet's XML come as empty rows, so the count is the
+                # sheet's own row number.
+                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
                     values = [_cell_text(v) for v in row]
                     if any(v.strip() for v in values):
-                        yield values
+                        yield number, values
             except (zipfile.BadZipFile, ValueError, KeyError, SyntaxError, EOFError) as exc:
                 # A sheet damaged after its first rows (lxml's XMLSyntaxError is a SyntaxError).
                 raise _not_a_workbook(exc) from exc
@@ -572,7 +592,7 @@ class XlsxReader(TableReader):
         width = len(self.columns)
         rows = self._sheet_rows()
         next(rows, None)  # the header
-        for number, values in enumerate(rows, start=1):
+        for number, values in rows:
             # Read-only sheets pad rows to the sheet's width; drop the empty tail.
             if len(values) > width:
                 tail = values[width:]
@@ -697,7 +717,7 @@ class VCardReader(TableReader):
             if name == "END" and value_part.strip().upper() == b"VCARD":
                 depth -= 1
                 if depth == 0 and card is not None:
-                    number += 1
+                    number = first_line
                     values = self._card_values(card)
                     if undecodable:
                         values = FlawedRow(values, "undecodable", (first_line, line_number))
