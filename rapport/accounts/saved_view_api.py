@@ -2,17 +2,17 @@
 
 from typing import Literal
 
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from rapport.accounts import saved_view_services as services
 from rapport.accounts.list_specs import QUERY_LIMIT
-from rapport.accounts.models import ListPreference, SavedView
+from rapport.accounts.models import SavedView
 from rapport.accounts.saved_view_selectors import (
     get_saved_view_for_user,
+    is_default_view,
     may_manage_saved_view,
-    saved_views_visible_to,
+    saved_views_with_default_flag,
 )
 from rapport.accounts.saved_view_services import NAME_LIMIT
 from rapport.core.api_schemas import (
@@ -61,9 +61,7 @@ class SavedViewOut(Schema):
         known = getattr(obj, "is_default_for_me", None)  # annotated on lists, one query for all
         if known is not None:
             return known
-        return ListPreference.objects.filter(
-            user=context["request"].auth, list_key=obj.list_key, default_view=obj
-        ).exists()
+        return is_default_view(context["request"].auth, obj)
 
 
 class SavedViewIn(InputSchema):
@@ -98,14 +96,7 @@ class SavedViewPatch(InputSchema):
     "with everyone.",
 )
 def saved_view_list(request: HttpRequest, query: Query[SavedViewQuery]):
-    defaults = ListPreference.objects.filter(
-        user=request.auth, list_key=OuterRef("list_key"), default_view=OuterRef("pk")
-    )
-    views = (
-        saved_views_visible_to(request.auth, query.list_key)
-        .select_related("owner")
-        .annotate(is_default_for_me=Exists(defaults))
-    )
+    views = saved_views_with_default_flag(request.auth, query.list_key).select_related("owner")
     sort = checked_sort(query.sort, ("position", "-position"), "position")
     return paginate(views, sort=sort, cursor=query.cursor, limit=query.limit)
 

@@ -10,7 +10,7 @@ Who may change a view: its owner; the sales manager of the team a view is shared
 administrator, any shared view they can see. Changing who a view is shared with is for its owner.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from rapport.accounts.models import ListPreference, Role, SavedView, SavedViewVisibility, User
@@ -62,3 +62,17 @@ def may_manage_saved_view(user: User, view: SavedView) -> bool:
 
 def list_preference(user: User, list_key: str) -> ListPreference | None:
     return ListPreference.objects.filter(user=user, list_key=list_key).first()
+
+
+def saved_views_with_default_flag(user: User, list_key: str | None = None) -> QuerySet[SavedView]:
+    """`saved_views_visible_to`, each view annotated `is_default_for_me` in the same query."""
+    defaults = ListPreference.objects.filter(
+        user=user, list_key=OuterRef("list_key"), default_view=OuterRef("pk")
+    )
+    return saved_views_visible_to(user, list_key).annotate(is_default_for_me=Exists(defaults))
+
+
+def is_default_view(user: User, view: SavedView) -> bool:
+    return ListPreference.objects.filter(
+        user=user, list_key=view.list_key, default_view=view
+    ).exists()
