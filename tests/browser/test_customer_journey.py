@@ -34,7 +34,8 @@ def test_rep_logs_in_and_out(page, alice):
     # Then she is on the home page, with htmx and the navigation loaded
     assert path_of(page) == reverse("web:home")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    assert page.evaluate("() => typeof window.htmx") == "object"
+    # (deferred scripts may still be running when the navigation shows, so wait for htmx)
+    page.wait_for_function("() => typeof window.htmx === 'object'")
 
     # And logging out sends her back to the login page
     page.get_by_test_id("user-menu").click()
