@@ -169,9 +169,19 @@ class Person(CustomerRecord):
         help_text=_("As the person writes it, e.g. 张伟 or Emily Carter."),
     )
     given_name = models.CharField(_("given name (English)"), max_length=100, blank=True)
+    middle_name = models.CharField(_("middle name"), max_length=100, blank=True)
     family_name = models.CharField(_("family name (English)"), max_length=100, blank=True)
+    nickname = models.CharField(_("nickname"), max_length=100, blank=True)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender, default=Gender.UNKNOWN)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
+    # Month and day of the birthday, also when the year is unknown (Google exports "--07-14");
+    # kept equal to `birthday` when that is set. Birthday rules need only these two.
+    birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
+    birth_day = models.PositiveSmallIntegerField(_("birth day"), null=True, blank=True)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    # Phone numbers valid in no region, kept as written: [{"label": "work", "raw": "…"}]. A
+    # person with any is listed by the data-health check.
+    raw_phones = models.JSONField(_("unrecognised phone numbers"), default=list, blank=True)
     preferences = models.TextField(_("preferences"), blank=True)
     # Copies of the primary phone and email, so list pages need no join per row.
     primary_phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -211,6 +221,7 @@ class Employment(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="employments")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="employments")
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    department = models.CharField(_("department"), max_length=100, blank=True)
     is_primary = models.BooleanField(_("primary"), default=False)
 
     class Meta:
@@ -228,6 +239,7 @@ class ContactLabel(models.TextChoices):
     MOBILE = "mobile", pgettext_lazy("contact label", "Mobile")
     WORK = "work", pgettext_lazy("contact label", "Work")
     HOME = "home", pgettext_lazy("contact label", "Home")
+    FAX = "fax", pgettext_lazy("contact label", "Fax")
     OTHER = "other", pgettext_lazy("contact label", "Other")
 
 

@@ -110,6 +110,10 @@ class ImportJob(TimeStampedModel):
     updated_count = models.BigIntegerField(_("updated"), default=0)
     skipped_count = models.BigIntegerField(_("skipped as duplicates"), default=0)
     rejected_count = models.BigIntegerField(_("rejected"), default=0)
+    # Rows imported with a field left out (a bad birthday, e-mail, phone or choice value),
+    # listed with the reasons in a file like the rejected rows.
+    warned_count = models.BigIntegerField(_("imported with warnings"), default=0)
+    warned_offset = models.BigIntegerField(default=0)
     # Size of the rejected-rows file at the checkpoint; a resumed run truncates it to this.
     rejected_offset = models.BigIntegerField(default=0)
     # Where in the file (bytes) the row after the checkpoint starts, when the reader knows it,
