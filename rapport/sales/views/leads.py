@@ -20,7 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rapport.accounts.access import may_own
+from rapport.accounts.access import assignable_owners, may_own
 from rapport.accounts.models import Role, User
 from rapport.accounts.saved_view_views import saved_views_state
 from rapport.accounts.selectors import teams_for_filters, users_for_filters
@@ -245,7 +245,8 @@ def lead_assign(request, pk: int):
     form = AssignForm(data, actor=actor)
 
     def assign():
-        owner = User.objects.get(pk=int(form.cleaned_data["owner_id"]))
+        # The form offered only assignable owners; the same rule reads the one chosen.
+        owner = assignable_owners(actor).get(pk=int(form.cleaned_data["owner_id"]))
         return services.lead_assign_to(actor=actor, lead=lead, owner=owner)
 
     if save_form(form, assign) is None:
