@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import cache
 
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -540,6 +541,13 @@ def propose_mapping(columns: list[str], target: str) -> dict[str, str]:
         if field.key.startswith(CUSTOM_PREFIX):
             index[normalize_header(str(field.label))] = field.key
             index[normalize_header(field.key[len(CUSTOM_PREFIX) :])] = field.key
+        # A field's own label, in either language, names it too: it is what the mapping form
+        # shows and how Rapport's exports head their columns, so an export imports back.
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                label = normalize_header(str(field.label))
+            if index.get(label) not in keys:
+                index[label] = field.key
     for column in columns:
         if column in mapping:
             continue
