@@ -13,6 +13,7 @@ from functools import cache
 
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rapport.activities.models import Channel, Direction, Interaction
@@ -119,19 +120,63 @@ def _custom_fields(record_type: str) -> list[ImportField]:
     ]
 
 
+def _more_address_fields(prefix: str, group: str | Promise) -> list[ImportField]:
+    """A second or third address of a person (home, other): the parts of `_address_fields`
+    under keys with `prefix`, labelled with the address they belong to."""
+    return [
+        ImportField(
+            f"{prefix}{field.key}",
+            format_lazy("{group}: {part}", group=group, part=field.label),
+            max_length=field.max_length,
+            repeatable=field.key == "street",
+        )
+        for field in _address_fields()
+    ] + [
+        ImportField(
+            f"{prefix}address_text",
+            format_lazy("{group}: {part}", group=group, part=_("whole address in one cell")),
+        )
+    ]
+
+
 def _person_fields() -> list[ImportField]:
+    address = [
+        dataclasses.replace(f, repeatable=True) if f.key == "street" else f
+        for f in _address_fields()
+    ]
     return [
         ImportField("full_name", _("full name"), max_length=_length(Person, "full_name")),
         ImportField("given_name", _("given name"), max_length=_length(Person, "given_name")),
+        ImportField("middle_name", _("middle name"), max_length=_length(Person, "middle_name")),
         ImportField("family_name", _("family name"), max_length=_length(Person, "family_name")),
+        ImportField("nickname", _("nickname"), max_length=_length(Person, "nickname")),
         ImportField("phone", _("phone"), kind="phone", repeatable=True),
+        ImportField("work_phone", _("work phone"), kind="phone", repeatable=True),
+        ImportField("home_phone", _("home phone"), kind="phone", repeatable=True),
+        ImportField("other_phone", _("other phone"), kind="phone", repeatable=True),
+        ImportField("fax", _("fax"), kind="phone", repeatable=True),
         ImportField("email", _("email"), kind="email", repeatable=True),
+        ImportField("home_email", _("home e-mail"), kind="email", repeatable=True),
+        ImportField("other_email", _("other e-mail"), kind="email", repeatable=True),
+        ImportField(
+            "contact_label",
+            _("type of the phone, e-mail or address beside it (Home, Work, …)"),
+            repeatable=True,
+        ),
         ImportField("gender", _("gender"), kind="choice", choices=_choices(Gender)),
         ImportField("birthday", _("birthday"), kind="date"),
+        ImportField("website", _("website"), max_length=_length(Person, "website")),
         ImportField("company", _("company"), max_length=_length(Company, "name")),
         ImportField("job_title", _("job title"), max_length=100),
-        *_address_fields(),
+        ImportField("department", _("department"), max_length=100),
+        *address,
+        ImportField("address_text", _("whole address in one cell")),
+        *_more_address_fields("home_", _("home address")),
+        *_more_address_fields("other_", _("other address")),
         *_record_fields(Person),
+        ImportField(
+            "note_line", _("a line of the notes, after the column's name"), repeatable=True
+        ),
     ]
 
 
@@ -208,11 +253,12 @@ def _interaction_fields() -> list[ImportField]:
 
 def _order_fields() -> list[ImportField]:
     """One row per order line; consecutive rows with the same reference are one order, whose
-    customer (a visible person by phone or e-mail, or a visible company by name) and date are
-    read from its first row."""
+    customer (a visible person by phone or e-mail, or a visible company by name), date and
+    currency (CNY when not given) are read from its first row."""
     return [
         ImportField("order_ref", _("order reference"), required=True, max_length=100),
         ImportField("placed_at", _("order date"), kind="datetime"),
+        ImportField("currency", _("currency"), max_length=3),
         ImportField("phone", _("customer's phone"), kind="phone", repeatable=True),
         ImportField("email", _("customer's e-mail"), kind="email", repeatable=True),
         ImportField("company", _("customer's company"), max_length=_length(Company, "name")),
@@ -287,10 +333,22 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "phone": (
         "手机", "手机号", "手机号码", "移动电话", "电话", "联系电话", "电话号码", "座机",
         "固话", "固定电话", "办公电话", "联系方式", "手机电话", "mobile", "mobilephone",
-        "cellphone", "cell", "phone", "phonenumber", "telephone", "tel", "tel;cell",
-        "workphone", "homephone", "businessphone", "商务电话", "住宅电话", "主要电话",
-        "公司电话", "工作电话",
+        "cellphone", "cell", "phone", "phonenumber", "telephone", "tel", "tel;cell", "主要电话",
     ),
+    "work_phone": ("商务电话", "公司电话", "工作电话", "办公室电话", "单位电话", "workphone",
+                   "businessphone", "officephone"),
+    "home_phone": ("住宅电话", "家庭电话", "家里电话", "家庭座机", "homephone"),
+    "other_phone": ("其他电话", "其它电话", "otherphone"),
+    "fax": ("传真", "传真号", "传真号码", "商务传真", "公司传真", "fax", "faxnumber",
+            "businessfax", "workfax"),
+    "home_email": ("私人邮箱", "个人邮箱", "家庭邮箱", "homeemail", "personalemail",
+                   "privateemail"),
+    "middle_name": ("中间名", "middlename", "additionalname", "middle"),
+    "nickname": ("昵称", "绰号", "小名", "nickname", "nick"),
+    "department": ("部门", "所属部门", "科室", "department", "dept"),
+    "home_street": ("家庭住址", "家庭地址", "住宅地址", "住址", "homeaddress", "homestreet"),
+    "home_city": ("家庭城市", "homecity"),
+    "home_postcode": ("家庭邮编", "homepostcode", "homepostalcode", "homezip"),
     "email": (
         "邮箱", "电子邮件", "电子邮箱", "邮件", "邮箱地址", "email", "mail", "emailaddress",
         "e-mail", "emailaddr", "电子邮件地址", "邮件地址",

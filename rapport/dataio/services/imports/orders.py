@@ -3,9 +3,9 @@
 Orders: one row per order line; consecutive rows with the same order reference (the file's own,
 e.g. its system's order number) are one order, created by one `order_create`, so its totals,
 payment plan, number, owner and team (its customer's) are exactly those of an order placed by
-hand. The customer and the order date are read from the order's first row: a person the
-importer can see with the row's phone or e-mail (as interactions find theirs; the company
-column tells apart persons sharing them), else a visible company with the row's name. A line
+hand. The customer, the order date and the currency are read from the order's first row: a
+person the importer can see with the row's phone or e-mail (as interactions find theirs; the
+company column tells apart persons sharing them), else a visible company with the row's name. A line
 names its product by SKU (price from the price list, then the product, unless the row gives
 one) or describes itself. An order any of whose rows is refused is refused whole, each row
 saying why. The job cuts batches only between orders (`jobs.batches.order_batches`), so an order is
@@ -302,6 +302,8 @@ def plan_orders(writer, plan, batch: list) -> None:
             _reject_order(plan, ref, items, problems)
             continue
         data = {**customer, "placed_at": first.fields["placed_at"], "lines": lines}
+        if first.fields.get("currency"):
+            data["currency"] = first.fields["currency"].upper()
         plan.creates.append(
             Planned(
                 items[0][0], first, None, values=list(items[0][1]),

@@ -510,6 +510,7 @@ PAYMENT_COPIED = ("amount", "paid_at", "method", "reference", "notes")
 ORDER_COPIED = (
     "order_ref",
     "placed_at",
+    "currency",
     "sku",
     "description",
     "quantity",
