@@ -68,52 +68,8 @@ TAG_SEPARATORS = re.compile(r"\s*(?::::|[;,，；、|\n])\s*")
 _split = MULTI_SEPARATORS.split
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
-# Address fields; on a person or company they make one address. A person may have a home and
-# an "other" address too, under the same keys with a prefix (home_street).
+# Address fields; on a person or company they make one address.
 ADDRESS_KEYS = ("country", "province", "city", "district", "street", "postcode")
-ADDRESS_GROUPS = (("", "work"), ("home_", "home"), ("other_", "other"))
-COUNTRY_KEYS = {f"{prefix}country" for prefix, _label in ADDRESS_GROUPS}
-# A person's phone and e-mail fields with the label each gives, in the order they are kept
-# (the first phone is the primary one).
-PHONE_KEYS = (
-    ("phone", "mobile"),
-    ("work_phone", "work"),
-    ("home_phone", "home"),
-    ("other_phone", "other"),
-    ("fax", "fax"),
-)
-EMAIL_KEYS = (("email", "work"), ("home_email", "home"), ("other_email", "other"))
-# Fields read from the whole row after the other cells (RowCleaner._labelled_values): the label
-# of a phone, e-mail or address beside it (Google's "Phone 1 - Label"), and the lines that go to
-# the notes under their column's name.
-LABELLING_KEYS = ("contact_label", "note_line")
-# What the labels of Google, Apple and Android say → a ContactLabel.
-LABEL_WORDS = {
-    "mobile": "mobile",
-    "cell": "mobile",
-    "iphone": "mobile",
-    "手机": "mobile",
-    "移动电话": "mobile",
-    "work": "work",
-    "business": "work",
-    "main": "work",
-    "company": "work",
-    "工作": "work",
-    "单位": "work",
-    "公司": "work",
-    "home": "home",
-    "personal": "home",
-    "住宅": "home",
-    "家庭": "home",
-    "家": "home",
-    "fax": "fax",
-    "workfax": "fax",
-    "homefax": "fax",
-    "otherfax": "fax",
-    "传真": "fax",
-    "other": "other",
-    "其他": "other",
-}
 
 BASE_DATE_FORMATS = (
     "%Y-%m-%d",
@@ -341,11 +297,6 @@ class CleanRow:
     job_title, and "custom" (key → value) when a custom field is mapped. `match_keys` are the
     keys to look for an existing record by, strongest first: ("external_id", "C-001"),
     ("phone", "+8613800138000"), ("email", "a@b.cn"), ("name", "casefolded name"), ("sku", …).
-
-    A person's phones and e-mails carry a label each (`phone_labels`, `email_labels`: value →
-    ContactLabel; unlisted ones are "mobile" and "work"), and `addresses` holds each address
-    given, as (label, parts). `company_only` is a person row that names no person but a
-    company (how Outlook exports a company): the writer creates or finds that company.
     """
 
     fields: dict[str, Any]
@@ -356,10 +307,6 @@ class CleanRow:
     owner_username: str = ""
     external_id: str = ""
     match_keys: list[tuple[str, str]] = dataclasses.field(default_factory=list)
-    phone_labels: dict[str, str] = dataclasses.field(default_factory=dict)
-    email_labels: dict[str, str] = dataclasses.field(default_factory=dict)
-    addresses: list[tuple[str, dict[str, str]]] = dataclasses.field(default_factory=list)
-    company_only: bool = False
 
 
 @dataclasses.dataclass
@@ -659,7 +606,6 @@ class RowCleaner:
         self._width = len(self.columns)
         self._name_limit = self.fields["full_name"].max_length if "full_name" in self.fields else 0
         self._build = getattr(self, f"_build_{target}")
-        self._labelling = _labelling_plan(mapping, positions)
 
     @classmethod
     def for_reader(cls, reader, target: str, mapping: dict[str, str], defaults=None, **kwargs):
@@ -683,7 +629,7 @@ class RowCleaner:
         key, kind, limit = field.key, field.kind, field.max_length
         if key in self._definitions:
             return self._custom_handler(self._definitions[key])
-        if key in COUNTRY_KEYS:
+        if key == "country":
             return _country
         if kind == "phone":
             if field.repeatable:
@@ -711,11 +657,6 @@ class RowCleaner:
             return _bool
         if key == "website":
             return lambda text: normalize_website(_text(text, limit or len(text)))
-        if key in LABELLING_KEYS:
-            return _read_later
-        if field.repeatable:
-            # Several columns of one text field (Street, Street 2, PO Box): all kept, joined.
-            return lambda text: [_text(text, limit or len(text))]
         if limit is None:
             return str
         return lambda text: _text(text, limit)
@@ -783,8 +724,6 @@ class RowCleaner:
             for key, value in self.defaults.items():
                 if key not in data:
                     data[key] = value
-        if self._labelling is not None:
-            self._labelling.read(values, data)
         if reasons:
             return RejectedRow(reasons)
         return self._build(data)
