@@ -7,7 +7,8 @@ table size. The terms make each kind of query a prefix:
 - ``n:`` name keys. Every suffix (two characters or more) of a Chinese name, so any run of two or
   more consecutive characters is a prefix of one of them (张小伟 → 张小伟, 小伟). The full pinyin
   and its syllable suffixes (zhangxiaowei, xiaowei, wei), the initials and their suffixes (zxw,
-  xw). English given, family and full names, lower-cased, both orders.
+  xw). English given, family and full names, lower-cased, both orders; the middle name and the
+  nickname on their own.
 - ``p:`` the phone's digits reversed, so "the last four digits" is a prefix.
 - ``e:`` the e-mail address, lower-cased.
 
@@ -80,11 +81,21 @@ def email_terms(email: str) -> set[str]:
 
 
 def person_terms(
-    *, full_name: str, given_name: str = "", family_name: str = "", phones=(), emails=()
+    *,
+    full_name: str,
+    given_name: str = "",
+    family_name: str = "",
+    middle_name: str = "",
+    nickname: str = "",
+    phones=(),
+    emails=(),
 ) -> set[str]:
     terms = name_terms(full_name)
     if given_name or family_name:
         terms |= name_terms(f"{given_name} {family_name}")
+    # Each on its own: a middle name between given and family name would change their joined
+    # keys ("emilycarter"), which users type.
+    terms |= name_terms(middle_name) | name_terms(nickname)
     for phone in phones:
         terms |= phone_terms(phone)
     for email in emails:

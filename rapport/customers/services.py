@@ -5,6 +5,8 @@ field, so nothing is saved unless everything is valid. Updates take the version 
 a stale version raises `Conflict` instead of overwriting someone else's change.
 """
 
+import calendar
+import datetime
 import re
 from typing import Any
 
@@ -22,6 +24,7 @@ from rapport.core.cleaning import (
     clean_choice,
     clean_date,
     clean_flag,
+    clean_int,
     clean_text,
     invalid,
     reject_unknown,
@@ -73,9 +76,14 @@ from rapport.customers.validation import (
 PERSON_FIELDS = (
     "full_name",
     "given_name",
+    "middle_name",
     "family_name",
+    "nickname",
     "gender",
     "birthday",
+    "birth_month",
+    "birth_day",
+    "website",
     "industry",
     "region",
     "source",
@@ -96,7 +104,12 @@ COMPANY_FIELDS = (
     "notes",
 )
 RELATED_FIELDS = ("owner_id", "team_id", "tag_ids", "addresses", "custom")
-PERSON_RELATED_FIELDS = (*RELATED_FIELDS, "phones", "emails", "employments")
+PERSON_RELATED_FIELDS = (*RELATED_FIELDS, "phones", "emails", "employments", "raw_phones")
+# How a birthday may be given: a full date in "birthday", or "birth_month" and "birth_day"
+# with an optional "birth_year" (the form's three inputs). See `_clean_birthday`.
+BIRTHDAY_FIELDS = ("birthday", "birth_year", "birth_month", "birth_day")
+# Month and day are checked against a leap year: 29 February is a birthday without a year.
+LEAP_YEAR = 2000
 CHOICES = {"gender": Gender, "source": SourceChannel, "lifecycle_stage": LifecycleStage}
 ADDRESS_FIELDS = ("label", "country", "province", "city", "district", "street", "postcode")
 
@@ -112,9 +125,9 @@ def _clean_columns(model, allowed, data: dict, errors: FieldErrors) -> dict[str,
         if field not in data:
             continue
         value = data[field]
-        if field == "birthday":
-            value = clean_date(value, field, errors, formats=DATE_FORMATS)
-        elif field in CHOICES:
+        if field in BIRTHDAY_FIELDS:
+            continue  # see _clean_birthday
+        if field in CHOICES:
             value = clean_text(value, field, errors)
             if field not in errors:
                 default = Gender.UNKNOWN if field == "gender" else None
@@ -132,6 +145,85 @@ def _clean_columns(model, allowed, data: dict, errors: FieldErrors) -> dict[str,
         if field not in errors:
             cleaned[field] = value
     return cleaned
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _clean_month_and_day(month, day, errors: FieldErrors) -> tuple[int | None, int | None]:
+    """A birthday's month and day, checked against a leap year (29 February is one)."""
+    if _empty(month):
+        errors.add("birth_month", _("Enter the month as well as the day."))
+        month = None
+    else:
+        message = _("Enter a month from 1 to 12.")
+        month = clean_int(month, "birth_month", errors, message=message, min_value=1, max_value=12)
+    if _empty(day):
+        errors.add("birth_day", _("Enter the day as well as the month."))
+        return month, None
+    message = _("Enter a day from 1 to 31.")
+    day = clean_int(day, "birth_day", errors, message=message, min_value=1, max_value=31)
+    if day is not None and month is not None:
+        days = calendar.monthrange(LEAP_YEAR, month)[1]
+        if day > days:
+            errors.add("birth_day", _("This month has only %(days)d days.") % {"days": days})
+            return month, None
+    return month, day
+
+
+def _clean_birthday(data: dict, errors: FieldErrors, instance: Person | None) -> dict[str, Any]:
+    """The birthday columns from `data`: `birthday`, `birth_month` and `birth_day`, kept equal.
+
+    A birthday is a full date ("birthday") or a month and day ("birth_month", "birth_day") with
+    an optional "birth_year"; 29 February without a year is a birthday. Month and day given
+    without "birthday" or "birth_year" keep the year the person's birthday has. A "birthday"
+    sent empty with no month and day clears all three. Nothing given: nothing changes."""
+    if not any(key in data for key in BIRTHDAY_FIELDS):
+        return {}
+    month, day, year = (data.get(k) for k in ("birth_month", "birth_day", "birth_year"))
+    parts_given = not (_empty(month) and _empty(day))
+    if parts_given:
+        month, day = _clean_month_and_day(month, day, errors)
+        if month is None or day is None:
+            return {}
+    birthday = None
+    if not _empty(data.get("birthday")):
+        birthday = clean_date(data["birthday"], "birthday", errors, formats=DATE_FORMATS)
+        if birthday is None:
+            return {}
+        if parts_given and (birthday.month, birthday.day) != (month, day):
+            errors.add("birthday", _("The birthday's month and day differ from those given."))
+            return {}
+        return {"birthday": birthday, "birth_month": birthday.month, "birth_day": birthday.day}
+    if not parts_given:
+        if not _empty(year):
+            errors.add("birth_month", _("Enter the month and day of the birthday."))
+            return {}
+        return {"birthday": None, "birth_month": None, "birth_day": None}
+    if _empty(year) and "birthday" not in data and instance and instance.birthday:
+        year = instance.birthday.year  # a new month and day keep the known year
+    if not _empty(year):
+        year = clean_int(
+            year,
+            "birth_year",
+            errors,
+            message=_("Enter a year, e.g. 1980."),
+            min_value=1,
+            max_value=9999,
+        )
+        if year is None:
+            return {}
+        try:
+            birthday = datetime.date(year, month, day)
+        except ValueError:
+            errors.add(
+                "birth_year",
+                _("%(year)d has no 29 February: leave the year empty or change the day.")
+                % {"year": year},
+            )
+            return {}
+    return {"birthday": birthday, "birth_month": month, "birth_day": day}
 
 
 def _clean_owner(actor: User, data: dict, errors: FieldErrors, current: Any = None):
@@ -289,7 +381,15 @@ def _clean_employments(actor: User, data: dict, errors: FieldErrors) -> list[dic
             coerce=True,
             count=False,
         )
-        if f"employments.{i}.job_title" in errors:
+        department = clean_text(
+            item.get("department"),
+            f"employments.{i}.department",
+            errors,
+            limit=_max_length(Employment, "department"),
+            coerce=True,
+            count=False,
+        )
+        if f"employments.{i}.job_title" in errors or f"employments.{i}.department" in errors:
             continue
         if company_id in seen:
             continue
@@ -298,10 +398,32 @@ def _clean_employments(actor: User, data: dict, errors: FieldErrors) -> list[dic
             {
                 "company_id": company_id,
                 "job_title": title,
+                "department": department,
                 "is_primary": bool(item.get("is_primary")),
             }
         )
     return _with_one_primary(cleaned)
+
+
+def _clean_raw_phones(data: dict, errors: FieldErrors, instance: Person | None) -> list | None:
+    """The numbers kept as imported (valid in no region) that stay on the person: a caller may
+    keep or drop each of them, not add one; a real number goes under "phones"."""
+    items = _clean_list(data, "raw_phones", errors)
+    if items is None:
+        return None
+    current = {entry.get("raw"): entry for entry in (instance.raw_phones if instance else [])}
+    kept, seen = [], set()
+    for i, item in enumerate(items):
+        raw = item.get("raw")
+        if not isinstance(raw, str) or raw not in current:
+            errors.add(
+                f"raw_phones.{i}.raw",
+                _("Only numbers kept as imported can stay here; add a number under phones."),
+            )
+        elif raw not in seen:
+            seen.add(raw)
+            kept.append(current[raw])
+    return kept
 
 
 def _replace_addresses(*, person=None, company=None, addresses: list[dict]) -> None:
@@ -315,13 +437,21 @@ def _default_region(record, addresses: list[dict] | None) -> None:
         record.region = addresses[0].get("province", "")[:64]
 
 
+# A change to one of these rebuilds the person's search terms.
+SEARCHED_FIELDS = frozenset(
+    {"full_name", "given_name", "middle_name", "family_name", "nickname", "phones", "emails"}
+)
+
+
 def person_rebuild_search_terms(person: Person) -> None:
     phones = list(person.phones.values_list("number", flat=True))
     emails = list(person.emails.values_list("email", flat=True))
     terms = search.person_terms(
         full_name=person.full_name,
         given_name=person.given_name,
+        middle_name=person.middle_name,
         family_name=person.family_name,
+        nickname=person.nickname,
         phones=phones,
         emails=emails,
     )
@@ -337,7 +467,7 @@ def company_rebuild_search_terms(company: Company) -> None:
 
 def _clean_person(actor: User, data: dict, *, instance: Person | None) -> dict:
     errors = FieldErrors()
-    reject_unknown(data, PERSON_FIELDS + PERSON_RELATED_FIELDS, errors)
+    reject_unknown(data, (*PERSON_FIELDS, "birth_year", *PERSON_RELATED_FIELDS), errors)
     columns = _clean_columns(Person, PERSON_FIELDS, data, errors)
     if instance is None or "full_name" in columns:
         name = columns.get("full_name", "")
@@ -349,6 +479,7 @@ def _clean_person(actor: User, data: dict, *, instance: Person | None) -> dict:
                 columns["full_name"] = name
             else:
                 errors.add("full_name", _("Enter a name."))
+    columns.update(_clean_birthday(data, errors, instance))
     owner, team = _clean_owner(actor, data, errors, current=instance)
     existing = instance.custom if instance else {}
     custom, custom_errors = (
@@ -369,6 +500,7 @@ def _clean_person(actor: User, data: dict, *, instance: Person | None) -> dict:
         "emails": _clean_emails(data, errors),
         "addresses": _clean_addresses(data, errors),
         "employments": _clean_employments(actor, data, errors),
+        "raw_phones": _clean_raw_phones(data, errors, instance),
     }
     errors.raise_if_any()
     return cleaned
@@ -439,6 +571,9 @@ def person_update(*, actor: User, person: Person, data: dict, version: int | Non
     if cleaned["emails"] is not None:
         person.primary_email = cleaned["emails"][0]["email"] if cleaned["emails"] else ""
         changed.append("emails")
+    if cleaned["raw_phones"] is not None and cleaned["raw_phones"] != person.raw_phones:
+        person.raw_phones = cleaned["raw_phones"]
+        changed.append("raw_phones")
     _default_region(person, cleaned["addresses"])
     for key in ("tag_ids", "addresses", "employments"):
         if cleaned[key] is not None:
@@ -446,7 +581,52 @@ def person_update(*, actor: User, person: Person, data: dict, version: int | Non
     person.version += 1
     person.save()
     _save_person_relations(person, cleaned)
-    if {"full_name", "given_name", "family_name", "phones", "emails"} & set(changed):
+    if SEARCHED_FIELDS & set(changed):
+        person_rebuild_search_terms(person)
+    publish(PersonUpdated(person_id=person.pk, actor_id=actor.pk, changed_fields=tuple(changed)))
+    return person
+
+
+@transaction.atomic
+def person_raw_phone_resolve(
+    *,
+    actor: User,
+    person: Person,
+    raw: str,
+    number: str | None,
+    label: str | None = None,
+    version: int | None,
+) -> Person:
+    """Settle one number kept as imported (see `Person.raw_phones`): with `number`, the user's
+    correction becomes one of the person's phones (the primary one if it has none); without,
+    the number is removed. Either way the kept text goes. `raw` names the entry, as shown."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    check_version(person, version)
+    errors = FieldErrors()
+    entry = next((e for e in person.raw_phones if e.get("raw") == raw), None)
+    if entry is None:
+        raise invalid("raw", _("This number is no longer kept on the person."))
+    changed = ["raw_phones"]
+    if number is not None:
+        label = _label(label or entry.get("label"), errors, "label", "mobile")
+        try:
+            number = normalize_phone(number)
+        except FieldError as exc:
+            errors.add("number", str(exc))
+        errors.raise_if_any()
+        phones = person.phones.all()
+        if not phones.filter(number=number).exists():
+            is_primary = not phones.filter(is_primary=True).exists()
+            PersonPhone.objects.create(
+                person=person, number=number, label=label, is_primary=is_primary
+            )
+            if is_primary or not person.primary_phone:
+                person.primary_phone = number
+            changed.append("phones")
+    person.raw_phones = [e for e in person.raw_phones if e is not entry]
+    person.version += 1
+    person.save()
+    if "phones" in changed:
         person_rebuild_search_terms(person)
     publish(PersonUpdated(person_id=person.pk, actor_id=actor.pk, changed_fields=tuple(changed)))
     return person

@@ -243,8 +243,8 @@ def test_oversized_address_part_is_refused_and_nothing_saved(alice):
 
 
 def test_unknown_field_is_refused_and_nothing_saved(alice):
-    error = _fails_without_saving(alice, {**VALID_PERSON, "nickname": "小伟"})
-    assert set(error.details) == {"nickname"}
+    error = _fails_without_saving(alice, {**VALID_PERSON, "pet_name": "小伟"})
+    assert set(error.details) == {"pet_name"}
 
 
 def test_missing_name_is_refused_and_nothing_saved(alice):
@@ -266,7 +266,7 @@ def test_every_error_is_reported_at_once(alice):
             "emails": [{"email": "nope"}],
             "birthday": "yesterday",
             "gender": "robot",
-            "nickname": "x",
+            "pet_name": "x",
         },
     )
     assert set(error.details) == {
@@ -274,7 +274,7 @@ def test_every_error_is_reported_at_once(alice):
         "emails.0.email",
         "birthday",
         "gender",
-        "nickname",
+        "pet_name",
     }
 
 
