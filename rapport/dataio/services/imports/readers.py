@@ -23,6 +23,11 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import ValidationFailed
+from rapport.dataio.services.imports.encodings import (
+    EncodingGuess,
+    guess_legacy_encoding,
+    utf16_without_bom,
+)
 
 MAX_COLUMNS = 500
 # Encoding and delimiter are decided on this much of the start of the file.
@@ -164,17 +169,27 @@ def _looks_binary(head: bytes) -> bool:
 
 
 def detect_encoding(sample: bytes, *, complete: bool) -> str:
-    """The encoding of a text sample: from its BOM, else UTF-8 when most of its non-ASCII lines
-    are UTF-8 (a few lines in another encoding become undecodable rows), else GB18030 (a superset
-    of GBK and GB2312, what Chinese Excel writes). Raises ImportFileError for binary content.
+    """The encoding of a text sample, the best reading `guess_encoding` finds."""
+    return guess_encoding(sample, complete=complete).encoding
+
+
+def guess_encoding(sample: bytes, *, complete: bool) -> EncodingGuess:
+    """The encoding of a text sample and how sure that is: from its BOM; UTF-16 without one
+    (NUL high bytes); else UTF-8 when most of its non-ASCII lines are UTF-8 (a few lines in
+    another encoding become undecodable rows); else the most plausible of GB18030 (a superset
+    of GBK and GB2312, what Chinese Excel writes), Windows-1252 and Latin-1 (see `encodings`),
+    not `confident` when another reading is nearly as plausible. Raises ImportFileError for
+    binary content.
 
     `complete` says the sample is the whole file; otherwise it may end inside a character, so it
     is cut after its last newline.
     """
     if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return EncodingGuess("utf-8-sig")
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return EncodingGuess("utf-16")
+    if utf16 := utf16_without_bom(sample):
+        return EncodingGuess(utf16)
     if _looks_binary(sample[:65536]):
         raise _not_a_table()
     if not complete:
@@ -183,8 +198,9 @@ def detect_encoding(sample: bytes, *, complete: bool) -> str:
         else:
             # One long line cut at the sample's end, perhaps inside a character.
             sample = _drop_partial_utf8(sample)
+    lines = sample.splitlines()
     utf8 = other = 0
-    for line in sample.splitlines():
+    for line in lines:
         if line.isascii():
             continue
         if _decodes(line, "utf-8"):
@@ -192,15 +208,11 @@ def detect_encoding(sample: bytes, *, complete: bool) -> str:
         else:
             other += 1
     if other == 0 or utf8 > other:
-        return "utf-8"
-    try:
-        sample.decode("gb18030")
-    except UnicodeDecodeError:
-        # Neither UTF-8 nor GB18030 throughout: take the one most lines are in.
-        good = sum(1 for line in sample.splitlines() if _decodes(line, "gb18030"))
-        if good * 2 < len(sample.splitlines()):
-            raise _not_a_table() from None
-    return "gb18030"
+        return EncodingGuess("utf-8")
+    guess = guess_legacy_encoding(lines)
+    if not guess.candidates:
+        raise _not_a_table()
+    return guess
 
 
 def _drop_partial_utf8(sample: bytes) -> bytes:
@@ -234,7 +246,7 @@ def _decodes(line: bytes, encoding: str) -> bool:
     return True
 
 
-def _encoding_after_ascii(path: Path, start: int) -> str:
+def _encoding_after_ascii(path: Path, start: int) -> EncodingGuess:
     """The encoding of a file whose first megabyte is all ASCII (English names first, Chinese
     ones later), judged on the lines from its first other byte on; UTF-8 if there is none."""
     with path.open("rb") as f:
@@ -246,12 +258,28 @@ def _encoding_after_ascii(path: Path, start: int) -> str:
             line_start = chunk.rfind(b"\n", 0, first) + 1
             sample = chunk[line_start:] + f.read(65536)
             try:
-                encoding = detect_encoding(sample, complete=False)
+                guess = guess_encoding(sample, complete=False)
             except ImportFileError:
-                return "utf-8"  # binary bytes: each spoilt line is reported as a row
+                return EncodingGuess("utf-8")  # binary bytes: each spoilt line is reported
             # A byte order mark in the middle (files pasted together) says nothing of the start.
-            return "gb18030" if encoding == "gb18030" else "utf-8"
-    return "utf-8"
+            if guess.encoding.startswith(("utf-8", "utf-16")):
+                return EncodingGuess("utf-8")
+            return guess
+    return EncodingGuess("utf-8")
+
+
+def guess_file_encoding(path: Path, head: bytes | None = None) -> EncodingGuess:
+    """`guess_encoding` of a CSV file, from its first SAMPLE_BYTES (`head`, when already read)
+    and, when they are all ASCII, from the first lines after them that are not."""
+    path = Path(path)
+    if head is None:
+        with path.open("rb") as f:
+            head = f.read(SAMPLE_BYTES)
+    complete = path.stat().st_size <= len(head)
+    guess = guess_encoding(head, complete=complete)
+    if guess.encoding == "utf-8" and not complete and head.isascii():
+        guess = _encoding_after_ascii(path, len(head))
+    return guess
 
 
 def detect_delimiter(text: str) -> str:
@@ -272,8 +300,9 @@ def detect_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def open_table(path: Path, *, original_name: str) -> "TableReader":
+def open_table(path: Path, *, original_name: str, encoding: str | None = None) -> "TableReader":
     """Open an uploaded file for import, choosing the reader from its content and name.
+    `encoding` (a CSV file's, as the user chose it) replaces the guess.
 
     Raises ImportFileError when the file is empty, binary, in an unknown format, has more than
     MAX_COLUMNS columns or is broken in its first megabyte.
@@ -299,7 +328,7 @@ def open_table(path: Path, *, original_name: str) -> "TableReader":
         return VCardReader(path, head, complete=size <= len(head))
     if extension in VCARD_EXTENSIONS:
         raise _no_vcard()
-    return CsvReader(path, head, complete=size <= len(head))
+    return CsvReader(path, head, complete=size <= len(head), encoding=encoding)
 
 
 def _starts_vcard(head: bytes) -> bool:
@@ -344,15 +373,22 @@ class CsvReader(TableReader):
 
     format = "csv"
 
-    def __init__(self, path: Path, head: bytes, *, complete: bool):
+    def __init__(self, path: Path, head: bytes, *, complete: bool, encoding: str | None = None):
+        """`encoding` is the one the user chose; without it, the file's is guessed and `guess`
+        says how sure that is."""
         self.path = path
-        self.encoding = detect_encoding(head, complete=complete)
-        if self.encoding == "utf-8" and not complete and head.isascii():
-            self.encoding = _encoding_after_ascii(path, len(head))
+        if encoding:
+            self.guess = None
+            self.encoding = encoding
+        else:
+            self.guess = guess_file_encoding(path, head)
+            self.encoding = self.guess.encoding
         self.offset: int | None = None
         # UTF-16 has NUL bytes in every line and old Mac files have no \n: both are read through
         # a text stream instead (no per-line decoding, no offsets).
-        self._text_mode = self.encoding == "utf-16" or (b"\n" not in head and b"\r" in head)
+        self._text_mode = self.encoding.startswith("utf-16") or (
+            b"\n" not in head and b"\r" in head
+        )
         text = self._decode_sample(head, complete)
         self.delimiter = detect_delimiter(text)
         self._bom = len(codecs.BOM_UTF8) if self.encoding == "utf-8-sig" else 0
@@ -823,5 +859,7 @@ __all__ = [
     "TableReader",
     "detect_delimiter",
     "detect_encoding",
+    "guess_encoding",
+    "guess_file_encoding",
     "open_table",
 ]

@@ -1,0 +1,296 @@
+"""Which encoding a text file without a byte order mark is in, and how sure that is.
+
+UTF-8 is recognised by its structure. Other bytes are read as each legacy candidate (GB18030,
+the superset of GBK and GB2312 that Chinese Excel writes; Windows-1252, what Western Excel and
+Outlook write; Latin-1) and each reading is scored by how plausible its text is: a Chinese reading
+is plausible when its characters are mostly common ones (GB2312's first level) and not glued
+between Latin letters (Windows-1252 `Müller` read as GBK is `M黮ler`: a rare character inside a
+Latin word); a Western reading is plausible when its accented letters sit one or two at a time
+inside Latin words (GBK `张伟` read as Windows-1252 is `ÕÅÎ°`: a run of accented letters and
+symbols). charset-normalizer's mess ratio of each reading weighs in. A guess is `confident` only
+when one reading clearly wins; otherwise the import asks the user, showing the lines that
+differ read each way.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from charset_normalizer import from_bytes
+from django.utils.translation import gettext as _
+
+# The readings compared for a file that is not UTF-8, in the order of preference on a tie.
+LEGACY_CANDIDATES = ("gb18030", "cp1252", "latin-1")
+# Names charset-normalizer knows the candidates by.
+NORMALIZER_NAMES = {"gb18030": "gb18030", "cp1252": "cp1252", "latin-1": "latin_1"}
+# Encodings a user may choose for a CSV file.
+CHOOSABLE = (
+    "utf-8",
+    "utf-8-sig",
+    "gb18030",
+    "cp1252",
+    "latin-1",
+    "utf-16",
+    "utf-16-le",
+    "utf-16-be",
+)
+# A reading wins without asking when it scores at least this and leads the next by MARGIN.
+CONFIDENT_SCORE = 0.5
+CONFIDENT_MARGIN = 0.3
+# With fewer non-ASCII bytes than this, the best reading wins without asking only when the
+# others score below CLEAR_LOSER_SCORE.
+THIN_EVIDENCE_BYTES = 12
+CLEAR_LOSER_SCORE = 0.15
+HIGH_BYTES = bytes(range(0x80, 0x100))
+# Readings scoring below this are not offered as a choice.
+OFFERED_SCORE = 0.05
+# How much of the non-ASCII lines the scores are computed on, and how many are shown.
+EVIDENCE_BYTES = 64 * 1024
+SHOWN_LINES = 5
+SHOWN_LINE_CHARS = 160
+
+NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+CJK_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
+# Symbols a Western text holds on their own: currency, quotes, dashes, degrees, fractions.
+LATIN_SYMBOLS = set("\xa0€£¥¢©®°±²³µ·¹º¼½¾¿¡§¶«»‘’‚“”„•–—…×÷‰™ª")
+# Chinese punctuation and the symbols GB2312 has in its first rows.
+CJK_PUNCTUATION = set("·—…‘’“”、。〃々〈〉《》「」『』【】〔〕℃№※→←↑↓■□▲△○●◎◇◆★☆")
+
+
+@dataclass(frozen=True)
+class EncodingCandidate:
+    encoding: str
+    score: float
+    # The first lines with non-ASCII characters, read in this encoding.
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EncodingGuess:
+    """The encoding to read a file in; `confident` is False when another reading in
+    `candidates` (best first) is nearly as plausible and the user should choose."""
+
+    encoding: str
+    confident: bool = True
+    candidates: tuple[EncodingCandidate, ...] = field(default=())
+
+    def as_json(self) -> dict:
+        return {
+            "detected": self.encoding,
+            "confident": self.confident,
+            "candidates": [
+                {"encoding": c.encoding, "score": round(c.score, 3), "lines": list(c.lines)}
+                for c in self.candidates
+            ],
+        }
+
+
+def encoding_label(encoding: str) -> str:
+    """The name of an encoding as the user knows it."""
+    labels = {
+        "utf-8": "UTF-8",
+        "utf-8-sig": _("UTF-8 with BOM"),
+        "utf-16": _("UTF-16 (Excel “Unicode text”)"),
+        "utf-16-le": "UTF-16LE",
+        "utf-16-be": "UTF-16BE",
+        "gb18030": _("GB18030/GBK (Chinese)"),
+        "cp1252": _("Windows-1252 (Western European)"),
+        "latin-1": _("ISO-8859-1 (Latin-1)"),
+    }
+    return labels.get(encoding, encoding)
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" for UTF-16 text without a byte order mark: the high byte of
+    every ASCII character (delimiters, digits, line ends) is NUL, always on the same side."""
+    window = head[:65536]
+    pairs = len(window) // 2
+    if pairs < 4:
+        return None
+    even_nul = window[0 : pairs * 2 : 2].count(0)
+    odd_nul = window[1 : pairs * 2 : 2].count(0)
+    if odd_nul >= pairs * 0.1 and even_nul <= pairs * 0.01:
+        encoding = "utf-16-le"
+    elif even_nul >= pairs * 0.1 and odd_nul <= pairs * 0.01:
+        encoding = "utf-16-be"
+    else:
+        return None
+    text = None
+    for cut in (0, 2, 4):  # the window may end inside a surrogate pair
+        try:
+            text = window[: pairs * 2 - cut].decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        return None
+    controls = sum(1 for ch in text if ch < " " and ch not in "\t\r\n\f")
+    return encoding if controls <= max(2, len(text) // 200) else None
+
+
+def evidence_lines(lines: list[bytes]) -> list[bytes]:
+    """The lines with non-ASCII bytes, up to EVIDENCE_BYTES of them."""
+    kept, size = [], 0
+    for line in lines:
+        if line.isascii():
+            continue
+        kept.append(line)
+        size += len(line)
+        if size >= EVIDENCE_BYTES:
+            break
+    return kept
+
+
+def guess_legacy_encoding(lines: list[bytes]) -> EncodingGuess:
+    """The most plausible reading of `lines` (the non-ASCII lines of a file that is not UTF-8)
+    among LEGACY_CANDIDATES, each reading scored from 0 to 1."""
+    evidence = evidence_lines(lines)
+    if not evidence:
+        return EncodingGuess("utf-8")
+    mess = _mess_ratios(b"\n".join(evidence))
+    scored: list[EncodingCandidate] = []
+    seen_texts: set[tuple[str, ...]] = set()
+    for encoding in LEGACY_CANDIDATES:
+        texts, failed = [], 0
+        for line in evidence:
+            try:
+                texts.append(line.decode(encoding))
+            except UnicodeDecodeError:
+                failed += 1
+                continue
+            if encoding == "gb18030" and _is_utf8_cjk(line):
+                failed += 1  # a UTF-8 line that GB18030 happens to decode
+        if failed * 2 > len(evidence):
+            continue
+        shown = tuple(t.strip()[:SHOWN_LINE_CHARS] for t in texts[:SHOWN_LINES])
+        if shown in seen_texts:
+            continue  # Latin-1 reads most Windows-1252 files into the same text
+        seen_texts.add(shown)
+        text = "\n".join(texts)
+        if encoding == "gb18030":
+            plausibility = _chinese_plausibility(text)
+        else:
+            plausibility = _western_plausibility(text)
+        decoded_share = 1 - failed / len(evidence)
+        score = plausibility * decoded_share * (1 - mess.get(encoding, 0.5))
+        scored.append(EncodingCandidate(encoding, score, shown))
+    if not scored:
+        return EncodingGuess("gb18030", confident=False)
+    # Stable: on equal scores the order of LEGACY_CANDIDATES decides.
+    scored.sort(key=lambda c: -c.score)
+    best = scored[0]
+    second = scored[1].score if len(scored) > 1 else 0.0
+    confident = best.score >= CONFIDENT_SCORE and best.score - second >= CONFIDENT_MARGIN
+    if confident and second >= CLEAR_LOSER_SCORE:
+        # A few characters are no proof: one rare Chinese character (赟, bytes DA 53) reads as
+        # a plausible `ÚS` in Windows-1252.
+        confident = sum(len(line) - len(line.translate(None, HIGH_BYTES)) for line in evidence) >= (
+            THIN_EVIDENCE_BYTES
+        )
+    offered = tuple(c for c in scored if c is best or c.score >= OFFERED_SCORE)
+    return EncodingGuess(best.encoding, confident, offered)
+
+
+def _mess_ratios(data: bytes) -> dict[str, float]:
+    """charset-normalizer's mess ratio (0: clean text, 1: gibberish) of each candidate it can
+    decode `data` in; candidates it rules out are missing."""
+    matches = from_bytes(
+        data,
+        cp_isolation=[NORMALIZER_NAMES[e] for e in LEGACY_CANDIDATES],
+        threshold=1.0,
+        preemptive_behaviour=False,
+    )
+    by_name = {name: encoding for encoding, name in NORMALIZER_NAMES.items()}
+    ratios: dict[str, float] = {}
+    for match in matches:
+        for name in [match.encoding, *match.could_be_from_charset]:
+            encoding = by_name.get(name)
+            if encoding is not None and encoding not in ratios:
+                ratios[encoding] = float(match.chaos)
+    return ratios
+
+
+def _is_utf8_cjk(line: bytes) -> bool:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return CJK_IDEOGRAPH.search(text) is not None
+
+
+def _runs(text: str):
+    """Each run of non-ASCII characters with whether an ASCII letter is right before it and
+    right after it."""
+    for run in NON_ASCII_RUN.finditer(text):
+        start, end = run.span()
+        before = start > 0 and text[start - 1].isascii() and text[start - 1].isalpha()
+        after = end < len(text) and text[end].isascii() and text[end].isalpha()
+        yield run.group(), before, after
+
+
+def _chinese_plausibility(text: str) -> float:
+    total = weight = 0.0
+    for run, before, after in _runs(text):
+        for char in run:
+            value, common = _chinese_char_value(char)
+            if before and after:
+                value *= 0.2  # inside a Latin word: Windows-1252 `Müller` is `M黮ler`
+            elif (before or after) and not common:
+                value *= 0.5
+            total += 1
+            weight += value
+    return weight / total if total else 0.0
+
+
+def _chinese_char_value(char: str) -> tuple[float, bool]:
+    """How likely `char` is in a Chinese contact list, and whether it is a common one."""
+    if CJK_IDEOGRAPH.match(char):
+        try:
+            code = char.encode("gb2312")
+        except UnicodeEncodeError:
+            # Outside GB2312: the rare characters of GBK and GB18030 (some given names).
+            return 0.3, False
+        # GB2312's first level (lead bytes B0-D7) holds the 3,755 common characters.
+        return (1.0, True) if code[0] <= 0xD7 else (0.6, False)
+    if "\u3000" <= char <= "\u303f" or "\uff01" <= char <= "\uff5e" or char in CJK_PUNCTUATION:
+        return 0.9, True
+    return 0.1, False  # Greek, Cyrillic, kana, box drawing: seldom in a Chinese contact list
+
+
+def _western_plausibility(text: str) -> float:
+    total = weight = 0.0
+    for match in NON_ASCII_RUN.finditer(text):
+        start, end = match.span()
+        run = match.group()
+        previous = text[start - 1] if start > 0 else " "
+        following = text[end] if end < len(text) else " "
+        before = previous.isascii() and previous.isalpha()
+        after = following.isascii() and following.isalpha()
+        for position, char in enumerate(run):
+            total += 1
+            weight += _western_char_value(
+                char,
+                len(run),
+                before or after,
+                # A lower-case letter right before an upper-case one is seldom inside a word.
+                case_break=(
+                    (position == 0 and previous.islower() and char.isupper())
+                    or (position == len(run) - 1 and char.islower() and following.isupper())
+                ),
+            )
+    return weight / total if total else 0.0
+
+
+def _western_char_value(char, length, in_word, *, case_break) -> float:
+    if unicodedata.category(char).startswith("C"):
+        return 0.0  # C1 control characters: Latin-1's reading of 0x80-0x9F
+    if char.isalpha():
+        if not in_word:
+            return 0.3 if length <= 2 else 0.1
+        if case_break:
+            return 0.3
+        return 1.0 if length == 1 else 0.7 if length == 2 else 0.2
+    if char in LATIN_SYMBOLS and length == 1:
+        # `5 €`, `20°C`, `“Müller”`; a symbol touching a letter (`•N`, `«h`) seldom.
+        return 0.3 if in_word else 0.8
+    return 0.1
