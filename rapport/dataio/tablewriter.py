@@ -32,6 +32,12 @@ PERSON_TABLE_COLUMNS = (
     "preferences",
     "primary_phone",
     "primary_email",
+    "middle_name",
+    "nickname",
+    "website",
+    "birth_month",
+    "birth_day",
+    "raw_phones",
 )
 COMPANY_TABLE_COLUMNS = (
     "id",

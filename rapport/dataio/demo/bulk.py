@@ -519,12 +519,11 @@ def bulk_load(
                 custom = (
                     rng.choice(custom_pool) if rng.random() < CUSTOM_VALUES_SHARE else empty_json
                 )
-                birthday = (
-                    f"{rng.randrange(1960, 2002)}-{rng.randrange(1, 13):02d}-"
-                    f"{rng.randrange(1, 29):02d}"
-                    if rng.random() < 0.3
-                    else None
-                )
+                birthday, birth_month, birth_day = None, None, None
+                if rng.random() < 0.3:
+                    year = rng.randrange(1960, 2002)
+                    birth_month, birth_day = rng.randrange(1, 13), rng.randrange(1, 29)
+                    birthday = f"{year}-{birth_month:02d}-{birth_day:02d}"
                 rows.append(
                     (
                         pid,
@@ -547,6 +546,12 @@ def bulk_load(
                         "",
                         phone,
                         email,
+                        "",  # middle name
+                        "",  # nickname
+                        "",  # website
+                        birth_month,
+                        birth_day,
+                        "[]",  # unrecognised phone numbers
                     )
                 )
                 phones.append((pid, "mobile", phone, True))
@@ -564,7 +569,7 @@ def bulk_load(
                 company_id = None
                 if companies and rng.random() < EMPLOYED_SHARE:
                     company_id = first_company + rng.randrange(companies)
-                    jobs.append((pid, company_id, rng.choice(names.JOB_TITLES), True))
+                    jobs.append((pid, company_id, rng.choice(names.JOB_TITLES), "", True))
                 person_owner.append(owner_id)
                 person_company.append(company_id)
                 person_cn.append(not english)
@@ -587,7 +592,7 @@ def bulk_load(
                 writer.write("customers_person_tags", ("person_id", "tag_id"), tags)
                 writer.write(
                     "customers_employment",
-                    ("person_id", "company_id", "job_title", "is_primary"),
+                    ("person_id", "company_id", "job_title", "department", "is_primary"),
                     jobs,
                 )
                 writer.write("activities_timelineentry", TIMELINE_COLUMNS, created_entries)

@@ -29,9 +29,13 @@ COMPANY_COLUMNS = COMPANY_FIELDS
 ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postcode")
 DEFAULT_COLUMN_VALUES = {
     "given_name": "",
+    "middle_name": "",
     "family_name": "",
+    "nickname": "",
     "gender": "unknown",
     "birthday": None,
+    "birth_month": None,
+    "birth_day": None,
     "industry": "",
     "region": "",
     "source": "other",

@@ -94,6 +94,15 @@ class _PersonUpdates:
     reassigned: list[tuple[int, tuple]] = field(default_factory=list)
 
 
+def _birth_month_day(values: dict) -> tuple[int | None, int | None]:
+    """The month and day of the birthday (services keep them equal; this path bypasses them),
+    or those given without a year."""
+    birthday = values["birthday"]
+    if birthday:
+        return birthday.month, birthday.day
+    return values["birth_month"], values["birth_day"]
+
+
 # The primary phone and e-mail copied onto the person, for each kind of contact.
 _PRIMARY_COLUMN = {"phones": "primary_phone", "emails": "primary_email"}
 
@@ -171,6 +180,11 @@ class PersonWriting:
                     values["preferences"],
                     row_phones[0] if row_phones else "",
                     row_emails[0] if row_emails else "",
+                    values["middle_name"],
+                    values["nickname"],
+                    values["website"],
+                    *_birth_month_day(values),
+                    json.dumps(row_value(row, "raw_phones", [])),
                 )
             )
             phones.extend((pk, "mobile", n, i == 0) for i, n in enumerate(row_phones))
@@ -181,7 +195,8 @@ class PersonWriting:
             company = (row_value(row, "company_name", "") or "").strip()[:200]
             if company:
                 title = (fields.get("job_title") or "")[:100]
-                jobs.append((pk, self.company_ids[company], title, True))
+                department = (fields.get("department") or "")[:100]
+                jobs.append((pk, self.company_ids[company], title, department, True))
             if address:
                 addresses.append((pk, None, "work", *(address[k] for k in ADDRESS_PARTS)))
             external = (row_value(row, "external_id", "") or "").strip()[:100]
@@ -203,7 +218,9 @@ class PersonWriting:
             writer.write("customers_person_tags", ("person_id", "tag_id"), tags)
         if jobs:
             writer.write(
-                "customers_employment", ("person_id", "company_id", "job_title", "is_primary"), jobs
+                "customers_employment",
+                ("person_id", "company_id", "job_title", "department", "is_primary"),
+                jobs,
             )
         if addresses:
             writer.write("customers_address", ADDRESS_TABLE_COLUMNS, addresses)
@@ -368,7 +385,10 @@ class PersonWriting:
         if company and self.company_ids[company] not in works_at:
             before["companies"] = sorted(works_at)
             title = (fields.get("job_title") or "")[:100]
-            out.new_jobs.append((person.pk, self.company_ids[company], title, not works_at))
+            department = (fields.get("department") or "")[:100]
+            out.new_jobs.append(
+                (person.pk, self.company_ids[company], title, department, not works_at)
+            )
             changed.append("employments")
 
     def _write_person_updates(self, cursor, planned: list[Planned], out: "_PersonUpdates") -> None:
@@ -401,7 +421,7 @@ class PersonWriting:
         if out.new_jobs:
             writer.write(
                 "customers_employment",
-                ("person_id", "company_id", "job_title", "is_primary"),
+                ("person_id", "company_id", "job_title", "department", "is_primary"),
                 out.new_jobs,
             )
         if out.new_keys:
