@@ -66,6 +66,17 @@ def format_date(value) -> str:
     return formats.date_format(value, "DATE_FORMAT")
 
 
+def format_birthday(birthday, month: int | None, day: int | None) -> str:
+    """A birthday in the active language: the date when the year is known, else month and day
+    in MONTH_DAY_FORMAT ("Jul 14", "7月14日"); empty when there is none."""
+    if birthday:
+        return format_date(birthday)
+    if not (month and day):
+        return ""
+    # A leap year, so that 29 February prints.
+    return formats.date_format(datetime.date(2000, month, day), "MONTH_DAY_FORMAT")
+
+
 def format_datetime(value) -> str:
     """A datetime in the active language's DATETIME_FORMAT, in the installation's time zone."""
     if value is None or value == "":

@@ -6,9 +6,11 @@ The forms only shape the browser's input into the `data` dict the services take;
 e-mails, addresses, companies) are posted as `<section>-<index>-<field>` inputs.
 """
 
+import datetime
 import re
 
 from django import forms
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.access import assignable_owners
@@ -24,21 +26,26 @@ from rapport.customers.models import (
     SourceChannel,
 )
 from rapport.customers.selectors import companies_visible_to, custom_fields_for, tags_all
-from rapport.customers.services import ADDRESS_FIELDS, COMPANY_FIELDS, PERSON_FIELDS
+from rapport.customers.services import (
+    ADDRESS_FIELDS,
+    BIRTHDAY_FIELDS,
+    COMPANY_FIELDS,
+    PERSON_FIELDS,
+)
 from rapport.customers.validation import format_phone
 
 ROW_FIELDS = {
     "phones": ("number", "label"),
     "emails": ("email", "label"),
     "addresses": ADDRESS_FIELDS,
-    "employments": ("company_id", "job_title"),
+    "employments": ("company_id", "job_title", "department"),
 }
 # A row counts as filled in when one of these has a value; empty rows are dropped silently.
 ROW_CONTENT = {
     "phones": ("number",),
     "emails": ("email",),
     "addresses": ("province", "city", "district", "street", "postcode"),
-    "employments": ("company_id", "job_title"),
+    "employments": ("company_id", "job_title", "department"),
 }
 HAS_PRIMARY = ("phones", "emails", "employments")
 
@@ -80,6 +87,23 @@ def parse_rows(data, section: str) -> list[dict]:
             row["is_primary"] = primary == str(index)
         result.append(row)
     return result
+
+
+def posted_birthday(data) -> dict:
+    """The birthday as the person form posts it (year, month and day inputs; the year may be
+    empty) in the service's terms: a full date when the three make one, else the parts as
+    typed, for the service to check and name the wrong one."""
+    year, month, day = (
+        str(data.get(k) or "").strip() for k in ("birth_year", "birth_month", "birth_day")
+    )
+    if year.isdigit() and month.isdigit() and day.isdigit():
+        try:
+            birthday = datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            pass
+        else:
+            return {"birthday": birthday.isoformat(), "birth_month": month, "birth_day": day}
+    return {"birthday": "", "birth_year": year, "birth_month": month, "birth_day": day}
 
 
 def custom_form_field(definition: CustomFieldDefinition) -> forms.Field:
@@ -259,18 +283,38 @@ class CustomerForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
 
 class PersonForm(CustomerForm):
     record_type = RecordType.PERSON
-    plain_fields = PERSON_FIELDS
+    plain_fields = tuple(f for f in PERSON_FIELDS if f not in BIRTHDAY_FIELDS)
     sections = ("phones", "emails", "addresses", "employments")
+    # A full date the form composed is only refused for what the year inputs hold.
+    error_aliases = {"birthday": "birth_year"}
 
     full_name = _text(_("Full name"), name="full_name")
     given_name = _text(_("Given name (English)"), name="given_name")
+    middle_name = _text(_("Middle name"), name="middle_name")
     family_name = _text(_("Family name (English)"), name="family_name")
+    nickname = _text(_("Nickname"), name="nickname")
     gender = _choice(_("Gender"), Gender.choices, "gender")
-    birthday = forms.CharField(
-        label=_("Birthday"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date", **_testid("birthday")}),
+    # A birthday is month and day, with the year when it is known (Google exports "--07-14").
+    birth_month = _choice(
+        _("Month"), [("", "—"), *[(str(m), n) for m, n in MONTHS.items()]], "birth_month"
     )
+    birth_day = _choice(
+        _("Day"), [("", "—"), *[(str(d), str(d)) for d in range(1, 32)]], "birth_day"
+    )
+    birth_year = forms.CharField(
+        label=_("Year"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "maxlength": 4,
+                "size": 6,
+                "placeholder": _("unknown"),
+                **_testid("birth_year"),
+            }
+        ),
+    )
+    website = _text(_("Website"), name="website")
     industry = _text(_("Industry"), name="industry")
     region = _text(_("Region"), name="region")
     source = _choice(_("Source"), SourceChannel.choices, "source")
@@ -295,14 +339,27 @@ class PersonForm(CustomerForm):
                 {
                     "company_id": str(e.company_id),
                     "job_title": e.job_title,
+                    "department": e.department,
                     "is_primary": e.is_primary,
                 }
                 for e in person.employments.all()
             ]
         return super().initial_rows(section)
 
+    def _set_initial_from(self, instance) -> None:
+        super()._set_initial_from(instance)
+        self.initial["birth_year"] = str(instance.birthday.year) if instance.birthday else ""
+        self.initial["birth_month"] = str(instance.birth_month or "")
+        self.initial["birth_day"] = str(instance.birth_day or "")
+
+    @property
+    def birthday_errors(self) -> list[str]:
+        """The messages about any of the three birthday inputs, shown once under them."""
+        return [e for name in ("birth_month", "birth_day", "birth_year") for e in self[name].errors]
+
     def to_data(self) -> dict:
         data = super().to_data()
+        data.update(posted_birthday(self.cleaned_data))
         # A person may work for a company the editor cannot see (another team's). Re-sending
         # unchanged links would fail the service's visibility check, so they are left out.
         if self.instance is not None:
@@ -333,6 +390,23 @@ class CompanyForm(CustomerForm):
 
 
 LABEL_CHOICES = ContactLabel.choices
+
+
+class RawPhoneForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
+    """Turn a number kept as imported into a real phone: the user corrects the text."""
+
+    number = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", **_testid("number")}),
+    )
+    label = _choice(_("Label"), LABEL_CHOICES, "label")
+    raw = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def field_for_error(self, key: str) -> str | None:
+        # The kept text is a hidden input: a message about it goes above the form.
+        return None if key == "raw" else super().field_for_error(key)
 
 
 # --- Settings -----------------------------------------------------------------------------------

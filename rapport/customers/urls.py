@@ -9,6 +9,11 @@ urlpatterns = [
     path("persons/<int:pk>/", views.person_detail_page, name="person_detail"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:pk>/delete/", views.person_delete, name="person_delete"),
+    path(
+        "persons/<int:pk>/raw-phones/<int:index>/",
+        views.person_raw_phone,
+        name="person_raw_phone",
+    ),
     path("companies/", views.company_list, name="company_list"),
     path("companies/new/", views.company_create, name="company_create"),
     path("companies/options/", views.company_options, name="company_options"),

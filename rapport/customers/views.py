@@ -8,6 +8,7 @@ from its URLs with htmx, so this app does not import the one above it.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -25,9 +26,10 @@ from rapport.customers.forms import (
     CompanyForm,
     CustomFieldForm,
     PersonForm,
+    RawPhoneForm,
     TagForm,
 )
-from rapport.customers.models import LifecycleStage, RecordType, SourceChannel
+from rapport.customers.models import ContactLabel, LifecycleStage, RecordType, SourceChannel
 from rapport.customers.selectors import (
     COMPANY_SORTS,
     PERSON_SORTS,
@@ -168,6 +170,18 @@ def _custom_rows(record_type: str, values: dict) -> list[tuple]:
     ]
 
 
+def _label_display(value: str) -> str:
+    return ContactLabel(value).label if value in ContactLabel.values else value
+
+
+def _raw_phones(person) -> list[dict]:
+    """The numbers kept as imported, as the 360° page lists them (by position, for the links)."""
+    return [
+        {"index": i, "raw": entry.get("raw", ""), "label": _label_display(entry.get("label"))}
+        for i, entry in enumerate(person.raw_phones or [])
+    ]
+
+
 @login_required
 @require_GET
 def person_detail_page(request, pk: int):
@@ -175,7 +189,11 @@ def person_detail_page(request, pk: int):
     return render(
         request,
         "customers/person_detail.html",
-        {"person": person, "custom_rows": _custom_rows(RecordType.PERSON, person.custom)},
+        {
+            "person": person,
+            "custom_rows": _custom_rows(RecordType.PERSON, person.custom),
+            "raw_phones": _raw_phones(person),
+        },
     )
 
 
@@ -243,6 +261,48 @@ def person_edit(request, pk: int):
             messages.success(request, _("Changes saved."))
             return redirect("customers:person_detail", pk=person.pk)
     return render(request, "customers/person_form.html", _form_context(form, person=person))
+
+
+@login_required
+def person_raw_phone(request, pk: int, index: int):
+    """Fix a number kept as imported into a real phone, or (`remove`) drop it."""
+    actor = request.user
+    person = found_or_404(person_detail, actor, pk)
+    entries = person.raw_phones or []
+    if request.method == "POST":
+        form = RawPhoneForm(request.POST)
+        remove = bool(request.POST.get("remove"))
+        saved = save_form(
+            form,
+            lambda: services.person_raw_phone_resolve(
+                actor=actor,
+                person=person,
+                raw=form.cleaned_data["raw"],
+                number=None if remove else form.cleaned_data["number"],
+                label=form.cleaned_data["label"],
+                version=form.cleaned_data.get("version"),
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Number removed.") if remove else _("Phone saved."))
+            return redirect("customers:person_detail", pk=person.pk)
+        raw = form.data.get("raw", "")
+    else:
+        if index >= len(entries):
+            raise Http404
+        entry = entries[index]
+        raw = entry.get("raw", "")
+        form = RawPhoneForm(
+            initial={
+                "number": raw,
+                "label": entry.get("label") or ContactLabel.MOBILE,
+                "raw": raw,
+                "version": person.version,
+            }
+        )
+    return render(
+        request, "customers/person_raw_phone.html", {"form": form, "person": person, "raw": raw}
+    )
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rapport.core.errors import ApplicationError
 from rapport.core.htmx import found_or_404, int_or_none, page_or_first
-from rapport.customers.forms import parse_rows
+from rapport.customers.forms import parse_rows, posted_birthday
 from rapport.dataio.models import DuplicateRecordType
 from rapport.dataio.selectors import dedup as selectors
 from rapport.dataio.services.dedup import review, scan
@@ -146,7 +146,8 @@ def duplicate_check(request):
         "full_name": request.POST.get("full_name", ""),
         "given_name": request.POST.get("given_name", ""),
         "family_name": request.POST.get("family_name", ""),
-        "birthday": request.POST.get("birthday", ""),
+        # The form has year, month and day inputs; a birthday without a year compares as none.
+        "birthday": posted_birthday(request.POST)["birthday"],
         "gender": request.POST.get("gender", ""),
         "phones": parse_rows(request.POST, "phones"),
         "emails": parse_rows(request.POST, "emails"),

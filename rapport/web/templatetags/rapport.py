@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from rapport.core.formats import format_money, format_number, join_sentences
+from rapport.core.formats import format_birthday, format_money, format_number, join_sentences
 from rapport.customers.validation import format_phone as _format_phone
 
 register = template.Library()
@@ -39,6 +39,12 @@ def sentences(messages) -> str:
 def phone(value) -> str:
     """An E.164 number as people read it (national format for local numbers)."""
     return _format_phone(value) if value else ""
+
+
+@register.filter
+def birthday(person) -> str:
+    """A person's birthday: the date, or month and day when the year is unknown."""
+    return format_birthday(person.birthday, person.birth_month, person.birth_day)
 
 
 @register.filter
