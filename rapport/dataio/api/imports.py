@@ -78,7 +78,10 @@ class ImportJobOut(Schema):
     original_name: str
     size: int
     file_format: str
-    encoding: str
+    encoding: str = Field(
+        description="The CSV file's encoding; empty while the detector is unsure and none "
+        "was chosen (see `GET /imports/{id}/encoding`)."
+    )
     status: str
     status_label: str
     actor: UserRef
@@ -227,6 +230,33 @@ class RejectedRowOut(Schema):
     reasons: list[str]
 
 
+class EncodingCandidateOut(Schema):
+    encoding: str
+    label: str
+    score: float = Field(description="How plausible the text read this way is, 0 to 1.")
+    lines: list[str] = Field(description="The file's first lines with non-ASCII characters.")
+
+
+class EncodingOut(Schema):
+    encoding: str = Field(description="The encoding the file is read in now.")
+    detected: str = Field(description="The detector's best guess.")
+    confident: bool
+    choice_needed: bool = Field(
+        description="The import does not start until an encoding is chosen "
+        "(`PUT /imports/{id}/encoding`)."
+    )
+    candidates: list[EncodingCandidateOut] = Field(
+        description="When the detector is unsure: each plausible reading, best first."
+    )
+
+
+class EncodingIn(InputSchema):
+    encoding: str = Field(
+        description="`utf-8`, `utf-8-sig`, `gb18030`, `cp1252`, `latin-1`, `utf-16`, "
+        "`utf-16-le` or `utf-16-be`."
+    )
+
+
 class DryRunOut(Schema):
     status: str
     finished: bool
@@ -238,6 +268,9 @@ class DryRunOut(Schema):
     columns: list[str]
     rejected_rows: list[RejectedRowOut] = Field(
         description=f"The first {services.DRY_RUN_REJECTED_SHOWN} rejected rows and why."
+    )
+    encoding: EncodingOut | None = Field(
+        None, description="Set when the detector is unsure of the file's encoding."
     )
 
 
@@ -453,13 +486,39 @@ def import_dry_run_result(request: HttpRequest, job_id: RecordId):
         **{k: result.get(k, 0) for k in ("rows", "created", "updated", "skipped", "rejected")},
         "columns": job.columns,
         "rejected_rows": result.get("rejected_rows", []),
+        "encoding": services.encoding_state(job) if result.get("encoding") else None,
     }
+
+
+@router.get(
+    "/imports/{int:job_id}/encoding",
+    response={200: EncodingOut, **error_responses(404)},
+    description="The encoding the file is read in and, when the detector is unsure of it, "
+    "the plausible readings with the file's first non-ASCII lines read each way: the import "
+    "starts only after one is chosen (`choice_needed`).",
+)
+def import_encoding(request: HttpRequest, job_id: RecordId):
+    job = selectors.get_import_for_user(request.auth, job_id)
+    return services.encoding_state(job)
+
+
+@router.put(
+    "/imports/{int:job_id}/encoding",
+    response={200: ImportJobOut, **error_responses(403, 404, 409, 422)},
+    description="Read the CSV file in this encoding from now on: its columns and sample are "
+    "read again and an earlier dry run is dropped; the mapping stays when the columns read "
+    "the same, else a new one is proposed (status `uploaded`). 409 once the import started.",
+)
+def import_set_encoding(request: HttpRequest, job_id: RecordId, payload: EncodingIn):
+    job = selectors.get_import_for_user(request.auth, job_id)
+    return services.import_set_encoding(actor=request.auth, job=job, encoding=payload.encoding)
 
 
 @router.post(
     "/imports/{int:job_id}/start",
     response={202: ImportJobOut, **error_responses(403, 404, 409)},
-    description="Start the import; it runs as a background job (follow `GET /imports/{id}`).",
+    description="Start the import; it runs as a background job (follow `GET /imports/{id}`). "
+    "409 while the file's encoding is to be chosen (`GET /imports/{id}/encoding`).",
 )
 def import_start(request: HttpRequest, job_id: RecordId):
     job = selectors.get_import_for_user(request.auth, job_id)

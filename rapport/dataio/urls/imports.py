@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("imports/<int:job_id>/status/", views.import_status, name="import_status"),
     path("imports/<int:job_id>/dry-run/", views.import_dry_run, name="import_dry_run"),
+    path("imports/<int:job_id>/encoding/", views.import_encoding, name="import_encoding"),
     path("imports/<int:job_id>/start/", views.import_start, name="import_start"),
     path("imports/<int:job_id>/undo/", views.import_undo, name="import_undo"),
     path(

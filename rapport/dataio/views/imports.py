@@ -237,6 +237,7 @@ def _status_context(request, job: ImportJob) -> dict:
         "time_left": _time_left(progress.seconds_left),
         "polling": job.status in POLLED,
         "dry_run": dry_run,
+        "encoding": services.encoding_state(job) if dry_run.get("encoding") else None,
         "dry_run_rejected": [
             {
                 "row": item.get("row"),
@@ -429,6 +430,34 @@ def _act(request, job_id: int, action, done_message: str):
 @require_POST
 def import_dry_run(request, job_id: int):
     return _act(request, job_id, services.import_dry_run_start, "")
+
+
+@login_required
+@require_POST
+def import_encoding(request, job_id: int):
+    """The encoding the user chose for the file; the dry run runs again with it."""
+    job = _job_or_404(request, job_id)
+    try:
+        job = services.import_set_encoding(
+            actor=request.user, job=job, encoding=request.POST.get("encoding", "")
+        )
+        if job.status == ImportStatus.MAPPED:
+            services.import_dry_run_start(actor=request.user, job=job)
+    except ApplicationError as exc:
+        messages.error(request, " ".join(_messages_of(exc)))
+        return redirect("dataio:import_detail", job.pk)
+    if job.status == ImportStatus.UPLOADED:
+        messages.info(
+            request,
+            _("Read this way, the file has other column names: check the mapping again."),
+        )
+        return redirect("dataio:import_mapping", job.pk)
+    return redirect("dataio:import_detail", job.pk)
+
+
+def _messages_of(exc: ApplicationError) -> list[str]:
+    details = exc.details if isinstance(exc, ValidationFailed) else {}
+    return [m for values in details.values() for m in values] or [exc.message]
 
 
 @login_required

@@ -1,12 +1,14 @@
 """Import a file from the command line, through the same services as the import pages and the API.
 
     manage.py import_file customers.csv --target persons --user wang \\
-        [--mapping "CRM 导出"] [--mode upsert] [--match-on email] [--dry-run]
+        [--mapping "CRM 导出"] [--mode upsert] [--match-on email] [--dry-run] [--encoding cp1252]
 
 Without `--mapping` the proposed mapping is used (the one the mapping page starts from). The
 import runs in this process, with a progress line; if the command is killed, a running job
 consumer (`manage.py run_huey`) resumes the import from its last committed batch. The rejected
-rows are written next to the file, in its format, with the row numbers and the reasons.
+rows are written next to the file, in its format, with the row numbers and the reasons. When
+Rapport is not sure of a CSV file's encoding, the command shows the file's first non-ASCII
+lines read each plausible way and stops; run it again with `--encoding`.
 """
 
 import time
@@ -61,6 +63,12 @@ class Command(BaseCommand):
             help="Where to write the rejected rows (default: next to the file, NAME-rejected.EXT).",
         )
         parser.add_argument("--batch-size", type=int, default=jobs.BATCH_SIZE)
+        parser.add_argument(
+            "--encoding",
+            default="",
+            help="A CSV file's encoding (utf-8, gb18030, cp1252, utf-16, …) instead of the "
+            "detected one.",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
@@ -83,6 +91,14 @@ class Command(BaseCommand):
             job = jobs.import_upload(
                 actor=user, file=f, original_name=path.name, target=options["target"]
             )
+        if options["encoding"]:
+            job = jobs.import_set_encoding(actor=user, job=job, encoding=options["encoding"])
+        elif jobs.encoding_unsure(job):
+            self._encoding_readings(job)
+            if not options["dry_run"]:
+                raise CommandError(
+                    _("Rapport is not sure of the file's encoding: choose one with --encoding.")
+                )
         self.stdout.write(
             _("Read %(name)s: %(columns)d columns, about %(rows)d rows.")
             % {"name": path.name, "columns": len(job.columns), "rows": job.rows_total}
@@ -213,6 +229,13 @@ class Command(BaseCommand):
             self.stderr.write(str(exc))
             return jobs.rejected_path(job)
         return target
+
+    def _encoding_readings(self, job) -> None:
+        self.stdout.write(_("The file's first lines with non-ASCII characters, read each way:"))
+        for candidate in jobs.encoding_state(job)["candidates"]:
+            self.stdout.write(f"  --encoding {candidate['encoding']} ({candidate['label']}):")
+            for line in candidate["lines"]:
+                self.stdout.write(f"    {line}")
 
     @staticmethod
     def _error_text(exc: ApplicationError) -> str:

@@ -125,7 +125,7 @@ def utf16_without_bom(head: bytes) -> str | None:
     if text is None:
         return None
     controls = sum(1 for ch in text if ch < " " and ch not in "\t\r\n\f")
-    return encoding if controls <= max(2, len(text) // 200) else None
+    return encoding if controls <= len(text) // 200 else None
 
 
 def evidence_lines(lines: list[bytes]) -> list[bytes]:

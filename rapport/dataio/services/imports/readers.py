@@ -188,7 +188,7 @@ def guess_encoding(sample: bytes, *, complete: bool) -> EncodingGuess:
         return EncodingGuess("utf-8-sig")
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return EncodingGuess("utf-16")
-    if utf16 := utf16_without_bom(sample):
+    if not sample.startswith(BINARY_SIGNATURES) and (utf16 := utf16_without_bom(sample)):
         return EncodingGuess(utf16)
     if _looks_binary(sample[:65536]):
         raise _not_a_table()

@@ -18,7 +18,8 @@ by `resume_stalled_imports`.
 One module per part: `access` (who may import what, where the files live), `upload`, `mapping`
 (a mapping checked, and the row cleaner it makes), `defaults`, `set_mapping`, `saved_mappings`,
 `start`, `claim` (which worker runs a job), `batches` (reading the file from the checkpoint),
-`run`, `dry_run` and `rejected` (the rejected-rows file and its download). The services callers
+`run`, `dry_run`, `encoding` (the user's choice when the detector is unsure) and
+`rejected` (the rejected-rows file and its download). The services callers
 use are importable from this package.
 """
 
@@ -41,6 +42,12 @@ from rapport.dataio.services.imports.jobs.claim import (
     worker_id,
 )
 from rapport.dataio.services.imports.jobs.dry_run import DRY_RUN_REJECTED_SHOWN
+from rapport.dataio.services.imports.jobs.encoding import (
+    encoding_report,
+    encoding_state,
+    encoding_unsure,
+    import_set_encoding,
+)
 from rapport.dataio.services.imports.jobs.mapping import MappingInput, match_choices, mode_choices
 from rapport.dataio.services.imports.jobs.rejected import (
     RejectedDownload,
@@ -78,12 +85,16 @@ __all__ = [
     "RejectedFile",
     "can_import",
     "claim",
+    "encoding_report",
+    "encoding_state",
+    "encoding_unsure",
     "import_apply_saved_mapping",
     "import_dir",
     "import_dry_run_start",
     "import_mapping_delete",
     "import_mapping_save",
     "import_run",
+    "import_set_encoding",
     "import_set_mapping",
     "import_start",
     "import_upload",

@@ -130,7 +130,9 @@ def _refresh_statistics(batch_number: int) -> None:
 def _run(job: ImportJob, me: str, batch_size: int, progress: Progress | None) -> ImportJob:
     # The importer may have lost the right since the start (a manager made a representative).
     require_target_allowed(job.actor, job.target)
-    reader = open_table(upload_path(job), original_name=job.original_name)
+    reader = open_table(
+        upload_path(job), original_name=job.original_name, encoding=job.encoding or None
+    )
     cleaner = row_cleaner(job.target, job.mapping, job.defaults, job.actor, job.columns)
     writer = BatchWriter(job, job.actor, dry_run=False)
     rejected_file = RejectedFile(rejected_path(job), job.columns, job.rejected_offset)

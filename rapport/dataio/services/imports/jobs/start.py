@@ -13,6 +13,7 @@ from rapport.dataio.models import (
     ImportStatus,
 )
 from rapport.dataio.services.imports.jobs.access import require_importer, require_target_allowed
+from rapport.dataio.services.imports.jobs.encoding import require_encoding_chosen
 
 
 @transaction.atomic
@@ -46,6 +47,7 @@ def import_start(*, actor: User, job: ImportJob, enqueue: bool = True) -> Import
     require_target_allowed(actor, job.target)
     if job.status not in (ImportStatus.MAPPED, ImportStatus.DRY_RUN_DONE):
         raise Conflict(_("Map the file's columns first."))
+    require_encoding_chosen(job)
     job.status = ImportStatus.QUEUED
     job.rows_done = 0
     job.created_count = job.updated_count = job.skipped_count = job.rejected_count = 0

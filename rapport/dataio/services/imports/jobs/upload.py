@@ -101,7 +101,9 @@ def import_upload(*, actor: User, file, original_name: str, target: str = Import
         job.stored_path = f"{job.pk}/{path.name}"
         job.size = written
         job.file_format = reader.format
-        job.encoding = reader.encoding or ""
+        # Left empty when the detector is unsure: the user chooses before the import starts.
+        guess = getattr(reader, "guess", None)
+        job.encoding = "" if guess is not None and not guess.confident else reader.encoding or ""
         job.delimiter = reader.delimiter or ""
         job.columns = list(reader.columns)
         job.sample = [list(row) for row in reader.sample(SAMPLE_ROWS)]
