@@ -14,6 +14,7 @@ from rapport.core.api_schemas import (
     EMAIL_MAX,
     PHONE_INPUT_MAX,
     BodyId,
+    BodyInt,
     BodyPosition,
     BodyTagIds,
     BodyVersion,
@@ -90,6 +91,7 @@ class EmploymentOut(Schema):
     company_id: int
     company_name: str
     job_title: str
+    department: str
     is_primary: bool
 
     @staticmethod
@@ -126,7 +128,29 @@ class AddressIn(InputSchema):
 class EmploymentIn(InputSchema):
     company_id: BodyId
     job_title: text(100) | None = None
+    department: text(100) | None = None
     is_primary: bool = False
+
+
+class RawPhoneOut(Schema):
+    label: str
+    raw: str
+
+
+class RawPhoneIn(InputSchema):
+    raw: text(PHONE_INPUT_MAX * 5)
+    label: str | None = Field(None, description="Ignored: the kept number keeps its label.")
+
+
+BIRTHDAY_DESCRIPTION = (
+    "A birthday is `birthday` (a date) or, when the year is unknown, `birth_month` and "
+    "`birth_day` (29 February allowed; 30 February is a 422 on `birth_day`). With a `birthday` "
+    "set, they are its month and day. Sending only `birth_month` and `birth_day` keeps the year "
+    "the person's birthday has; `birthday: null` with them drops it; `birthday: null` alone "
+    "clears all three. `raw_phones` are numbers an import kept as written because they are "
+    "valid in no region: a PATCH may keep or drop them (send those to keep), not add one; a "
+    "corrected number goes under `phones`."
+)
 
 
 class CustomerListQuery(Listing):
@@ -164,9 +188,13 @@ class PersonListItem(Schema):
     id: int
     full_name: str
     given_name: str
+    middle_name: str
     family_name: str
+    nickname: str
     gender: str
     birthday: datetime.date | None
+    birth_month: int | None
+    birth_day: int | None
     industry: str
     region: str
     source: str
@@ -193,9 +221,14 @@ class PersonOut(Schema):
     id: int
     full_name: str
     given_name: str
+    middle_name: str
     family_name: str
+    nickname: str
     gender: str
     birthday: datetime.date | None
+    birth_month: int | None
+    birth_day: int | None
+    website: str
     industry: str
     region: str
     source: str
@@ -205,6 +238,7 @@ class PersonOut(Schema):
     primary_phone: str
     primary_email: str
     phones: list[PhoneOut]
+    raw_phones: list[RawPhoneOut]
     emails: list[EmailOut]
     addresses: list[AddressOut]
     employments: list[EmploymentOut]
@@ -220,9 +254,14 @@ class PersonOut(Schema):
 class PersonIn(InputSchema):
     full_name: column_text(Person, "full_name") | None = None
     given_name: column_text(Person, "given_name") | None = None
+    middle_name: column_text(Person, "middle_name") | None = None
     family_name: column_text(Person, "family_name") | None = None
+    nickname: column_text(Person, "nickname") | None = None
     gender: Gender | None = None
     birthday: datetime.date | None = None
+    birth_month: BodyInt | None = None
+    birth_day: BodyInt | None = None
+    website: column_text(Person, "website") | None = None
     industry: column_text(Person, "industry") | None = None
     region: column_text(Person, "region") | None = None
     source: SourceChannel | None = None
@@ -236,6 +275,7 @@ class PersonIn(InputSchema):
     emails: items(EmailIn, MAX_CONTACTS) | None = None
     addresses: items(AddressIn, MAX_CONTACTS) | None = None
     employments: items(EmploymentIn, MAX_CONTACTS) | None = None
+    raw_phones: items(RawPhoneIn, MAX_CONTACTS) | None = None
     custom: dict[str, Any] | None = None
 
 
@@ -275,7 +315,11 @@ class PersonCreatedOut(PersonOut):
     )
 
 
-@persons_router.post("/persons", response={201: PersonCreatedOut, **error_responses(400, 422)})
+@persons_router.post(
+    "/persons",
+    response={201: PersonCreatedOut, **error_responses(400, 422)},
+    description=BIRTHDAY_DESCRIPTION,
+)
 def person_create(request: HttpRequest, payload: PersonIn):
     data = service_input(payload)
     person = services.person_create(actor=request.auth, data=data)
@@ -296,7 +340,7 @@ def person_detail(request: HttpRequest, person_id: RecordId):
     "/persons/{int:person_id}",
     response={200: PersonOut, **error_responses(400, 404, 409, 422)},
     description="Changes only the fields sent. Send the `version` you loaded (required): if "
-    "someone changed the person since, the answer is 409 `conflict`.",
+    "someone changed the person since, the answer is 409 `conflict`. " + BIRTHDAY_DESCRIPTION,
 )
 def person_update(request: HttpRequest, person_id: RecordId, payload: PersonPatch):
     person = selectors.get_person_for_user(request.auth, person_id)

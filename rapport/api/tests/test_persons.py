@@ -55,6 +55,7 @@ def test_create_person_with_contacts_returns_the_full_record(
             "company_id": east_company.pk,
             "company_name": "东方贸易有限公司",
             "job_title": "总经理",
+            "department": "",
             "is_primary": True,
         }
     ]
