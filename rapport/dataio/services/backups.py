@@ -12,9 +12,12 @@ beside it (`<file>.json`: engine, creation time, applied migrations, row count p
 Scheduled backups are pruned to the newest `RAPPORT_BACKUP_KEEP`; manual ones are never pruned.
 """
 
+import contextlib
 import datetime
 import gzip
+import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -34,6 +37,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.core.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 SCHEDULED = "scheduled"
 MANUAL = "manual"
@@ -228,22 +233,29 @@ def _run(command: list[str], env: dict[str, str]) -> str:
     return result.stdout
 
 
-def _postgresql_backup(target: Path, alias: str) -> dict:
+def _pg_connect(env: dict[str, str], dbname: str | None = None, **kwargs):
+    """A psycopg connection as the configured user, to `dbname` (default the configured
+    database)."""
     import psycopg  # only needed, and only installed, with PostgreSQL
 
+    return psycopg.connect(
+        host=env.get("PGHOST"),
+        port=env.get("PGPORT"),
+        user=env.get("PGUSER"),
+        password=env.get("PGPASSWORD"),
+        dbname=dbname or env["PGDATABASE"],
+        sslmode=env.get("PGSSLMODE"),
+        **kwargs,
+    )
+
+
+def _postgresql_backup(target: Path, alias: str) -> dict:
     settings_dict = connections[alias].settings_dict
     env = _pg_environment(settings_dict)
     partial = target.with_name(target.name + ".partial")
     # A repeatable-read transaction exports its snapshot; pg_dump reads the same one, so the
     # manifest's counts and the dump agree even while others write.
-    with psycopg.connect(
-        host=env.get("PGHOST"),
-        port=env.get("PGPORT"),
-        user=env.get("PGUSER"),
-        password=env.get("PGPASSWORD"),
-        dbname=env["PGDATABASE"],
-        sslmode=env.get("PGSSLMODE"),
-    ) as pg:
+    with _pg_connect(env) as pg:
         pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         snapshot = pg.execute("SELECT pg_export_snapshot()").fetchone()[0]
         cursor = pg.cursor()
@@ -425,37 +437,169 @@ def _sqlite_check(plain: Path, path: Path) -> None:
         )
 
 
-def _sqlite_migration_history(plain: Path) -> set[tuple[str, str]] | None:
+def _check_row_counts(counts: dict[str, int], manifest: dict, path: Path) -> None:
+    """Refuse a backup whose database does not hold the rows its manifest counted (no manifest,
+    no check: a backup copied without its `.json` is still restorable)."""
+    expected = manifest.get("row_counts")
+    if not expected:
+        return
+    differ = sorted(t for t in set(expected) | set(counts) if expected.get(t) != counts.get(t))
+    if differ:
+        raise RestoreRefused(
+            "row_counts_differ",
+            _(
+                "The database in the backup %(name)s does not hold the rows its manifest "
+                "counted (%(tables)s): the backup is damaged or the manifest belongs to another "
+                "one. Nothing was changed."
+            )
+            % {
+                "name": path.name,
+                "tables": ", ".join(
+                    f"{t} {counts.get(t, '-')}/{expected.get(t, '-')}" for t in differ[:5]
+                )
+                + (" …" if len(differ) > 5 else ""),
+            },
+        )
+
+
+def _sqlite_contents(plain: Path) -> tuple[set[tuple[str, str]] | None, dict[str, int]]:
+    """The migration history (None without a django_migrations table) and the rows per table
+    of the unpacked backup."""
     db = sqlite3.connect(plain.as_uri() + "?mode=ro", uri=True)
     try:
-        found = db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'"
-        ).fetchone()
-        if found is None:
-            return None
-        return {(app, name) for app, name in db.execute("SELECT app, name FROM django_migrations")}
+        cursor = db.cursor()
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        tables = [r[0] for r in cursor.fetchall() if not r[0].startswith("sqlite_")]
+        return _history(cursor, tables), _row_counts(cursor, _sql_name, tables)
     finally:
         db.close()
 
 
-def _postgresql_migration_history(path: Path, env: dict[str, str]) -> set[tuple[str, str]] | None:
-    """django_migrations as the dump holds it, read from its COPY block without restoring."""
-    script = _run(
-        ["pg_restore", "--data-only", "--table=django_migrations", "--file=-", str(path)], env
-    )
-    columns = None
-    applied = set()
-    for line in script.splitlines():
-        if columns is None:
-            match = re.match(r"^COPY \S*django_migrations \(([^)]*)\) FROM stdin;$", line)
-            if match:
-                columns = [c.strip().strip('"') for c in match[1].split(",")]
-            continue
-        if line == "\\.":
-            break
-        row = dict(zip(columns, line.split("\t"), strict=False))
-        applied.add((row["app"], row["name"]))
-    return applied if columns is not None else None
+def _history(cursor, tables: list[str]) -> set[tuple[str, str]] | None:
+    if "django_migrations" not in tables:
+        return None
+    return {
+        (app, name) for app, names in _applied_migrations(cursor, tables).items() for name in names
+    }
+
+
+# PostgreSQL: the dump is restored into a scratch database and checked there; only a dump that
+# restores and passes is restored into the configured database.
+
+_SCRATCH_PREFIX = "rapport_scratch_"
+
+
+def scratch_database_prefix(alias: str = "default") -> str:
+    """What the names of the scratch databases of a restore into `alias` begin with: one prefix
+    per database, so that the leftover of a killed restore is recognised and dropped."""
+    name = str(connections[alias].settings_dict["NAME"])
+    return f"{_SCRATCH_PREFIX}{hashlib.sha256(name.encode()).hexdigest()[:8]}_"
+
+
+@contextlib.contextmanager
+def _scratch_database(env: dict[str, str], prefix: str):
+    """An empty database, with the configured one's encoding and locale, dropped on leaving
+    whatever happened. Creating it needs the CREATEDB right only."""
+    from psycopg import errors, sql
+
+    name = f"{prefix}{os.getpid()}"
+    with _pg_connect(env, autocommit=True) as pg:
+        leftovers = pg.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s) "
+            "AND datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+            [prefix],
+        ).fetchall()
+        for (leftover,) in leftovers:  # of a restore killed before it could drop it
+            pg.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(leftover))
+            )
+        encoding, collate, ctype, user = pg.execute(
+            "SELECT pg_encoding_to_char(encoding), datcollate, datctype, current_user "
+            "FROM pg_database WHERE datname = current_database()"
+        ).fetchone()
+        try:
+            pg.execute(
+                sql.SQL(
+                    "CREATE DATABASE {} TEMPLATE template0 ENCODING {} LC_COLLATE {} LC_CTYPE {}"
+                ).format(
+                    sql.Identifier(name),
+                    sql.Literal(encoding),
+                    sql.Literal(collate),
+                    sql.Literal(ctype),
+                )
+            )
+        except errors.InsufficientPrivilege as exc:
+            raise RestoreRefused(
+                "needs_createdb",
+                _(
+                    "The PostgreSQL user %(user)s may not create databases: restore first "
+                    "restores the backup into a scratch database to check it, which needs the "
+                    "CREATEDB right (ALTER ROLE %(user)s CREATEDB). Nothing was changed."
+                )
+                % {"user": user},
+            ) from exc
+    try:
+        yield name
+    finally:
+        try:
+            with _pg_connect(env, autocommit=True) as pg:
+                pg.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+        except errors.Error:
+            # The next restore drops it (same prefix); do not hide why this one stopped.
+            logger.exception("Could not drop the scratch database %s", name)
+
+
+def _postgresql_restore_into_scratch(path: Path, env: dict[str, str], scratch: str) -> None:
+    """pg_restore into the scratch database in one transaction, stopping at the first error:
+    data a column or a constraint of the dump rejects fails here."""
+    try:
+        _run(
+            [
+                "pg_restore",
+                "--exit-on-error",
+                "--single-transaction",
+                "--no-owner",
+                "--no-privileges",
+                f"--dbname={scratch}",
+                str(path),
+            ],
+            env,
+        )
+    except BackupFailed as exc:
+        raise RestoreRefused(
+            "damaged_backup",
+            _(
+                "The backup %(name)s does not restore into an empty database (%(error)s): it is "
+                "damaged or was not written by Rapport. Nothing was changed."
+            )
+            % {"name": path.name, "error": exc.message},
+        ) from exc
+
+
+def _postgresql_contents(
+    env: dict[str, str], scratch: str, path: Path
+) -> tuple[set[tuple[str, str]] | None, dict[str, int]]:
+    """The migration history (None without django_migrations) and the rows per table of the
+    restored scratch database, read in the schemas the configured database uses, as the
+    manifest was."""
+    from psycopg import errors
+
+    try:
+        with _pg_connect(env, scratch) as pg:
+            cursor = pg.cursor()
+            cursor.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = ANY(current_schemas(false))"
+            )
+            tables = [r[0] for r in cursor.fetchall()]
+            return _history(cursor, tables), _row_counts(cursor, _sql_name, tables)
+    except errors.Error as exc:  # e.g. a django_migrations of another shape
+        raise RestoreRefused(
+            "unknown_backup",
+            _("The backup %(name)s was not written by Rapport (%(error)s). Nothing was changed.")
+            % {"name": path.name, "error": exc},
+        ) from exc
 
 
 def _names(keys) -> str:
@@ -605,10 +749,13 @@ def backup_restore(*, path: Path | str, force: bool = False, alias: str = "defau
     """Replace the configured database's data with the backup at `path`.
 
     Refuses a database that holds data unless `force`, a backup of another engine, and, before
-    anything is replaced, a backup that does not read to the end, whose SQLite database fails
-    `integrity_check`, or whose migration history `migrate` cannot bring to the code's. Returns
-    the backup's manifest (empty when it has none) with `row_counts_match`: whether the restored
-    tables have the manifest's counts, and `migrations_applied`: what `migrate` added after.
+    anything is replaced, a backup that does not read to the end, whose database is damaged
+    (SQLite: `integrity_check`; PostgreSQL: the dump must restore into a scratch database, which
+    is dropped afterwards and needs the CREATEDB right), does not hold the rows its manifest
+    counted, or has a migration history `migrate` cannot bring to the code's. Returns the
+    backup's manifest (empty when it has none) with `row_counts_match` (True: the restored
+    tables have the manifest's counts, else the restore fails and the previous database is put
+    back) and `migrations_applied`: what `migrate` added after.
     """
     path = Path(path)
     if not path.is_file():
@@ -630,20 +777,25 @@ def backup_restore(*, path: Path | str, force: bool = False, alias: str = "defau
         manifest = json.loads(manifest_path_for(path).read_text())
     except (OSError, ValueError):
         manifest = {}
+    if not isinstance(manifest, dict):
+        manifest = {}
     # Everything is read and checked before the configured database is touched.
     with tempfile.TemporaryDirectory() as tmp:
         try:
             if engine == "sqlite":
                 plain = _sqlite_unpack(path, Path(tmp))
                 _sqlite_check(plain, path)
-                history = _sqlite_migration_history(plain)
+                history, counts = _sqlite_contents(plain)
             else:
                 env = _pg_environment(connections[alias].settings_dict)
                 _postgresql_read_through(path, env)
-                history = _postgresql_migration_history(path, env)
+                with _scratch_database(env, scratch_database_prefix(alias)) as scratch:
+                    _postgresql_restore_into_scratch(path, env, scratch)
+                    history, counts = _postgresql_contents(env, scratch, path)
         except (OSError, sqlite3.Error) as exc:
             raise BackupFailed(str(exc)) from exc
         pending = _migrations_to_apply(history, path)
+        _check_row_counts(counts, manifest, path)
 
         def restore() -> None:
             if engine == "sqlite":
@@ -683,10 +835,18 @@ def _remove_unreferenced_uploads() -> int:
 
 
 def _compare_row_counts(manifest: dict, alias: str) -> None:
+    """The restored database must hold the manifest's rows, as the checked copy did; a
+    difference fails the restore, which puts the previous database back."""
     expected = manifest.get("row_counts")
     if expected:
         actual = database_row_counts(alias)
-        manifest["row_counts_match"] = all(actual.get(t) == n for t, n in expected.items())
+        differ = sorted(t for t, n in expected.items() if actual.get(t) != n)
+        if differ:
+            raise BackupFailed(
+                _("the restored row counts differ from the manifest's in %(tables)s")
+                % {"tables": ", ".join(differ[:5])}
+            )
+        manifest["row_counts_match"] = True
 
 
 def _replace_keeping_a_copy(*, engine: str, alias: str, restore, after, directory: Path) -> None:
@@ -696,8 +856,9 @@ def _replace_keeping_a_copy(*, engine: str, alias: str, restore, after, director
     connection = connections[alias]
     stamp = timezone.now().astimezone(datetime.UTC).strftime(_STAMP)
     ext = "sqlite3" if engine == "sqlite" else "dump"
-    kept = _directory(None) / f"before-restore-{stamp}-{os.getpid()}.{ext}"
+    kept = None
     try:
+        kept = _directory(None) / f"before-restore-{stamp}-{os.getpid()}.{ext}"
         if engine == "sqlite":
             connection.ensure_connection()
             _sqlite_copy(connection.connection, kept)
@@ -707,32 +868,39 @@ def _replace_keeping_a_copy(*, engine: str, alias: str, restore, after, director
                 ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={kept}"],
                 env,
             )
-    except (OSError, sqlite3.Error) as exc:
-        kept.unlink(missing_ok=True)
-        raise BackupFailed(str(exc)) from exc
-    except BackupFailed:
-        kept.unlink(missing_ok=True)
-        raise
+    except (OSError, sqlite3.Error, BackupFailed) as exc:  # a full disk, say
+        if kept is not None:
+            kept.unlink(missing_ok=True)
+        raise BackupFailed(
+            _(
+                "The copy of the current database that a restore keeps until it succeeded "
+                "could not be written (%(error)s). Nothing was changed."
+            )
+            % {"error": getattr(exc, "message", exc)}
+        ) from exc
     try:
         restore()
         after()
-    except Exception as exc:
+    # BaseException: a restore interrupted (Ctrl-C) between the replacement and the end of
+    # `migrate` would otherwise leave a half-migrated database and the copy unmentioned.
+    except BaseException as exc:
+        error = str(exc) or _("interrupted")
         try:
             if engine == "sqlite":
                 _sqlite_restore(kept, alias)
             else:
                 _postgresql_restore(kept, alias, directory)
-        except (OSError, sqlite3.Error, BackupFailed):
+        except Exception:
             raise BackupFailed(
                 _(
                     "The restore failed (%(error)s) and the previous database could not be put "
                     "back; it is kept in %(path)s."
                 )
-                % {"error": exc, "path": kept}
+                % {"error": error, "path": kept}
             ) from exc
         kept.unlink(missing_ok=True)
         raise BackupFailed(
             _("The restore failed (%(error)s); the previous database was put back.")
-            % {"error": exc}
+            % {"error": error}
         ) from exc
     kept.unlink(missing_ok=True)

@@ -3,7 +3,9 @@
 import gzip
 import hashlib
 import json
+import os
 import random
+import re
 import sqlite3
 
 import pytest
@@ -56,6 +58,18 @@ def table_fingerprints() -> dict[str, tuple[int, str]]:
     return fingerprints
 
 
+def scratch_databases() -> list[str]:
+    """The scratch databases a PostgreSQL restore into the test database left behind."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
+            [backups.scratch_database_prefix()],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 @pytest.fixture
 def backup_dir(tmp_path, settings):
     settings.RAPPORT_BACKUP_DIR = tmp_path / "backups"
@@ -102,6 +116,7 @@ def test_round_trip_keeps_every_table_identical(records, alice, backup_dir):
     assert table_fingerprints() == before
     assert manifest["row_counts_match"] is True
     assert Person.objects.filter(pk=deleted_id).exists()
+    assert scratch_databases() == []
 
 
 def test_backup_writes_a_manifest_with_engine_counts_and_migrations(records, backup_dir):
@@ -369,6 +384,7 @@ def test_restore_refuses_a_backup_with_a_migration_the_code_lacks(records, alice
     assert "customers.0099_from_a_newer_version" in refused.value.message
     assert table_fingerprints() == before
     assert _migration_rows() == history
+    assert scratch_databases() == []
 
 
 def test_restore_refuses_a_migration_history_with_a_gap(records, backup_dir):
@@ -416,8 +432,7 @@ def test_restore_removes_the_uploads_of_imports_the_backup_does_not_have(
     assert manifest["uploads_removed"] == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_restore leaves other tables")
-def test_postgresql_restore_leaves_exactly_the_backups_tables(records, backup_dir):
+def test_restore_leaves_exactly_the_backups_tables(records, backup_dir):
     people, _company = records
     backup = backup_create()
     person_table = connection.ops.quote_name(Person._meta.db_table)
@@ -433,3 +448,224 @@ def test_postgresql_restore_leaves_exactly_the_backups_tables(records, backup_di
 
     assert "rapport_stray" not in connection.introspection.table_names()
     assert table_fingerprints() == before
+
+
+def test_restore_refuses_a_backup_whose_rows_differ_from_its_manifest(records, alice, backup_dir):
+    people, _company = records
+    backup = backup_create()
+    manifest = json.loads(backup.manifest_path.read_text())
+    manifest["row_counts"][Person._meta.db_table] += 1
+    backup.manifest_path.write_text(json.dumps(manifest))
+    person_delete(actor=alice, person=people[0])
+    before = table_fingerprints()
+
+    with pytest.raises(RestoreRefused) as refused:
+        backup_restore(path=backup.path, force=True)
+
+    assert refused.value.code == "row_counts_differ"
+    assert f"{Person._meta.db_table} 5/6" in refused.value.message
+    assert table_fingerprints() == before
+    assert scratch_databases() == []
+
+
+def test_a_restore_interrupted_while_migrating_puts_the_current_database_back(
+    records, alice, backup_dir, monkeypatch
+):
+    people, _company = records
+    backup = _backup_with_migration_rows(
+        remove=[("admin", "0003_logentry_add_action_flag_choices")]
+    )
+    person_delete(actor=alice, person=people[0])
+    before, history = table_fingerprints(), _migration_rows()
+
+    def interrupt(*args, **kwargs):  # Ctrl-C while `migrate` brings the backup forward
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(backups, "call_command", interrupt)
+    with pytest.raises(BackupFailed, match=r"\(interrupted\); the previous database was put back"):
+        backup_restore(path=backup.path, force=True)
+
+    assert table_fingerprints() == before
+    assert _migration_rows() == history
+    assert list(backup_dir.glob("before-restore-*")) == []
+
+
+def test_a_restore_that_cannot_write_its_copy_of_the_current_database_changes_nothing(
+    records, alice, backup_dir, settings, tmp_path
+):
+    people, _company = records
+    backup = backup_create()
+    person_delete(actor=alice, person=people[0])
+    before = table_fingerprints()
+    # Where the copy would go cannot hold it (as on a full disk: the write fails).
+    unwritable = tmp_path / "not-a-directory"
+    unwritable.write_text("")
+    settings.RAPPORT_BACKUP_DIR = unwritable
+
+    with pytest.raises(BackupFailed, match=r"could not be written.*Nothing was changed"):
+        backup_restore(path=backup.path, force=True)
+
+    assert table_fingerprints() == before
+    assert not Person.objects.filter(pk=people[0].pk).exists()
+
+
+# --- PostgreSQL: the dump is restored into a scratch database and checked there first ----------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a PostgreSQL dump is checked in a scratch database"
+)
+
+
+def _pg_settings() -> dict:
+    settings_dict = connection.settings_dict
+    return {
+        "host": settings_dict["HOST"] or None,
+        "port": settings_dict["PORT"] or None,
+        "user": settings_dict["USER"] or None,
+        "password": settings_dict["PASSWORD"] or None,
+    }
+
+
+def _foreign_dump(target, statements: list[str]) -> None:
+    """Write to `target` a pg_dump of a database Rapport did not write, made of `statements`."""
+    import psycopg
+
+    name = f"rapport_foreign_{os.getpid()}"
+    env = backups._pg_environment({**connection.settings_dict, "NAME": name})
+    with psycopg.connect(**_pg_settings(), dbname="postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            with psycopg.connect(**_pg_settings(), dbname=name, autocommit=True) as foreign:
+                for statement in statements:
+                    foreign.execute(statement)
+            backups._run(["pg_dump", "--format=custom", f"--file={target}"], env)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_SHOP_MIGRATIONS = [
+    "CREATE TABLE {schema}.django_migrations (id serial PRIMARY KEY, app varchar(255), "
+    "name varchar(255), applied timestamptz)",
+    "INSERT INTO {schema}.django_migrations (app, name, applied) "
+    "VALUES ('shop', '0001_initial', now())",
+    "CREATE TABLE {schema}.shop_customer (id integer PRIMARY KEY, name text)",
+    "INSERT INTO {schema}.shop_customer VALUES (1, 'Jürgen Müller')",
+]
+
+
+def _cut_short(backup, target) -> None:
+    data = backup.path.read_bytes()
+    target.write_bytes(data[: len(data) // 2])
+
+
+def _garbage_inside(backup, target) -> None:
+    data = bytearray(backup.path.read_bytes())
+    garbage = random.Random(13)
+    for offset in range(len(data) // 3, len(data) - 512, len(data) // 7):
+        data[offset : offset + 256] = garbage.randbytes(256)
+    target.write_bytes(bytes(data))
+
+
+def _from_another_schema(backup, target) -> None:
+    _foreign_dump(
+        target, ["CREATE SCHEMA shop", *(s.format(schema="shop") for s in _SHOP_MIGRATIONS)]
+    )
+
+
+def _from_another_project(backup, target) -> None:
+    _foreign_dump(target, [s.format(schema="public") for s in _SHOP_MIGRATIONS])
+
+
+def _a_value_postgresql_rejects(backup, target) -> None:
+    """An uncompressed dump of the current data in which one timestamp has month 13: the file
+    reads to the end, only restoring it shows the damage."""
+    env = backups._pg_environment(connection.settings_dict)
+    backups._run(["pg_dump", "--format=custom", "--compress=0", f"--file={target}"], env)
+    data, found = re.subn(
+        rb"\t(\d{4})-\d\d-(\d\d \d\d:\d\d:\d\d)", rb"\t\1-13-\2", target.read_bytes(), count=1
+    )
+    assert found == 1
+    target.write_bytes(data)
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("damage", "code", "says"),
+    [
+        (_cut_short, "unreadable_backup", "cannot be read to the end"),
+        (_garbage_inside, "unreadable_backup", "cannot be read to the end"),
+        (_a_value_postgresql_rejects, "damaged_backup", "does not restore into an empty database"),
+        (_from_another_schema, "no_migration_history", "has no migration history"),
+        (_from_another_project, "unknown_migrations", "shop.0001_initial"),
+    ],
+    ids=["cut-short", "garbage-inside", "value-rejected", "another-schema", "another-project"],
+)
+def test_postgresql_restore_refuses_a_bad_dump_and_leaves_the_live_database_alone(
+    records, alice, backup_dir, tmp_path, damage, code, says
+):
+    people, _company = records
+    backup = backup_create()
+    bad = tmp_path / "rapport-manual-20260101T000000Z-postgresql.dump"
+    damage(backup, bad)
+    person_delete(actor=alice, person=people[0])
+    newcomer = person_create(actor=alice, data={"full_name": "新来的"})
+    counts, before = database_row_counts(), table_fingerprints()
+
+    with pytest.raises(RestoreRefused) as refused:
+        backup_restore(path=bad, force=True)
+
+    assert refused.value.code == code
+    assert says in refused.value.message
+    assert bad.name in refused.value.message
+    assert database_row_counts() == counts
+    assert table_fingerprints() == before
+    assert Person.objects.get(pk=newcomer.pk).full_name == "新来的"
+    assert not Person.objects.filter(pk=people[0].pk).exists()
+    assert scratch_databases() == []
+
+
+@pytest.fixture
+def role_without_createdb():
+    role = f"rapport_nocreatedb_{os.getpid()}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
+        cursor.execute(f'CREATE ROLE "{role}" LOGIN NOCREATEDB')
+    yield role
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+@postgresql_only
+def test_postgresql_restore_without_the_createdb_right_is_refused_by_name(
+    records, alice, backup_dir, monkeypatch, role_without_createdb
+):
+    people, _company = records
+    backup = backup_create()
+    person_delete(actor=alice, person=people[0])
+    before = table_fingerprints()
+
+    with monkeypatch.context() as patch, pytest.raises(RestoreRefused) as refused:
+        patch.setitem(connection.settings_dict, "USER", role_without_createdb)
+        backup_restore(path=backup.path, force=True)
+
+    assert refused.value.code == "needs_createdb"
+    assert f"ALTER ROLE {role_without_createdb} CREATEDB" in refused.value.message
+    assert table_fingerprints() == before
+    assert scratch_databases() == []
+
+
+@postgresql_only
+def test_postgresql_restore_drops_the_scratch_database_a_killed_restore_left(
+    records, alice, backup_dir
+):
+    people, _company = records
+    backup = backup_create()
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{backups.scratch_database_prefix()}1"')
+    person_delete(actor=alice, person=people[0])
+
+    backup_restore(path=backup.path, force=True)
+
+    assert Person.objects.filter(pk=people[0].pk).exists()
+    assert scratch_databases() == []
