@@ -98,7 +98,7 @@ def test_rep_export_never_contains_other_team_person(client, charlie, zhang, emi
     response, body = _download(client, "persons", columns="full_name")
 
     assert response.status_code == 200
-    assert _csv_rows(body) == [["Name"], ["Emily Carter"]]
+    assert _csv_rows(body) == [["Full name"], ["Emily Carter"]]
 
 
 def test_colleague_and_administrator_export_the_team_person(client, bob, admin_user, zhang, emily):
@@ -132,11 +132,11 @@ def test_export_has_the_chosen_columns_in_order_with_all_phones(client, alice, z
     _, body = _download(client, "persons", columns="emails,full_name,phones,company,tags,job_title")
 
     assert _csv_rows(body) == [
-        ["Emails", "Name", "Phones", "Company", "Tags", "Job title"],
+        ["Email", "Full name", "Phone", "Company", "Tags", "Job title"],
         [
             "zhang.wei@example.cn",
             "张伟",
-            "'+8613800138000; +14155550123",
+            "+8613800138000; +14155550123",
             "上海顶峰贸易有限公司",
             "VIP",
             "采购经理",
@@ -159,7 +159,7 @@ def test_custom_field_is_a_column(client, admin_user, alice):
 
     _, body = _download(client, "persons", columns="full_name,cf_wechat")
 
-    assert _csv_rows(body) == [["Name", "微信号"], ["王芳", "wangfang88"]]
+    assert _csv_rows(body) == [["Full name", "微信号"], ["王芳", "wangfang88"]]
 
 
 def test_keyset_chunks_return_every_row_once(alice):
@@ -215,22 +215,33 @@ def test_xlsx_writes_formula_text_as_a_string_cell(client, alice, text):
     sheet = _xlsx_sheet(body)
     cell = sheet["B2"]
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert [c.value for c in sheet[1]] == ["Name", "Notes"]
+    assert [c.value for c in sheet[1]] == ["Full name", "Notes"]
     assert cell.data_type == "s"
     assert cell.value == text
     assert cell.quotePrefix is True
 
 
-def test_e164_phone_stays_readable_in_csv_and_xlsx(client, alice, zhang):
+def test_e164_phones_are_written_without_a_mark_in_csv_and_xlsx(client, alice, zhang):
     client.force_login(alice)
 
     _, csv_body = _download(client, "persons", columns="phones")
     _, xlsx_body = _download(client, "persons", columns="phones", format="xlsx")
 
-    # CSV: a leading quote (Excel hides it), so "+86…" is not read as a formula.
-    assert _csv_rows(csv_body)[1] == ["'+8613800138000; +14155550123"]
+    # Signed numbers name no function and no cell: nothing to guard, no quote to see.
+    assert _csv_rows(csv_body)[1] == ["+8613800138000; +14155550123"]
     cell = _xlsx_sheet(xlsx_body)["A2"]
     assert (cell.data_type, cell.value) == ("s", "+8613800138000; +14155550123")
+    assert cell.quotePrefix is False
+
+
+@pytest.mark.parametrize("text", ["+8613800138000", "-12", "-0.5", "+8613800138000; +14155550123"])
+def test_signed_numbers_are_not_guarded(text):
+    assert escape_formula(text) == text
+
+
+@pytest.mark.parametrize("text", ["--07-14", "+1 ", "-1e5", "+86; =1", "-12;+3", "+１２"])
+def test_text_that_is_more_than_signed_numbers_is_guarded(text):
+    assert escape_formula(text) == "'" + text
 
 
 def test_xlsx_keeps_amounts_as_numbers(client, alice):
@@ -266,7 +277,7 @@ def test_gbk_csv_decodes_and_replaces_what_gbk_lacks(client, alice):
 
     assert response["Content-Type"] == "text/csv; charset=gbk"
     assert not body.startswith(b"\xef\xbb\xbf")
-    assert _csv_rows(body, "gbk") == [["Name", "Notes"], ["张伟", "好评?"]]
+    assert _csv_rows(body, "gbk") == [["Full name", "Notes"], ["张伟", "好评?"]]
 
 
 def test_header_is_in_the_users_language(client, alice, zhang):
@@ -276,7 +287,7 @@ def test_header_is_in_the_users_language(client, alice, zhang):
 
     _, body = _download(client, "persons", columns="full_name,lifecycle_stage")
 
-    assert _csv_rows(body) == [["名称", "生命周期阶段"], ["张伟", "成交客户"]]
+    assert _csv_rows(body) == [["姓名", "生命周期阶段"], ["张伟", "成交客户"]]
 
 
 def test_choice_labels_follow_each_exports_language(client, alice, bob, zhang):
@@ -298,11 +309,12 @@ def test_choice_labels_follow_each_exports_language(client, alice, bob, zhang):
 def test_export_queries_do_not_grow_with_rows(client, alice, count, django_assert_max_num_queries):
     _make_persons(alice, count)
     client.force_login(alice)
-    columns = "full_name,phones,emails,company,tags,owner,team"
+    columns = "full_name,phones,emails,company,tags,owner,owner_name,team,city,street"
 
-    # Session and user, the log row (insert + update) and its audit line, one chunk: persons
-    # with owner and team, then tags, primary employments, phones and e-mails.
-    with django_assert_max_num_queries(13):
+    # Session and user, the import's fields for the headers (custom fields), the log row
+    # (insert + update) and its audit line, one chunk: persons with owner and team, then tags,
+    # primary employments, phones, e-mails and addresses.
+    with django_assert_max_num_queries(15):
         _, body = _download(client, "persons", columns=columns)
 
     assert len(_csv_rows(body)) == count + 1
@@ -483,7 +495,7 @@ def test_api_export_is_the_callers_visible_rows_and_logged(alice, charlie, zhang
     response, body = _api_download(api, "persons", columns="full_name,phones")
 
     assert response.status_code == 200
-    assert _csv_rows(body) == [["Name", "Phones"], ["Emily Carter", "'+8613900139000"]]
+    assert _csv_rows(body) == [["Full name", "Phone"], ["Emily Carter", "+8613900139000"]]
     log = ExportLog.objects.get()
     assert (log.user, log.via_api, log.row_count) == (charlie, True, 1)
 
@@ -535,7 +547,7 @@ def test_api_columns_lists_custom_fields(admin_user, alice):
 
     columns = client_for(alice).get("/exports/persons/columns").json()
 
-    assert {"key": "full_name", "label": "Name", "default": True} in columns
+    assert {"key": "full_name", "label": "Full name", "default": True} in columns
     assert {"key": "cf_wechat", "label": "微信号", "default": False} in columns
 
 

@@ -3,6 +3,13 @@
 Each kind reuses its list page's own filter parsing and selector, so an export holds exactly
 the rows that list shows with the same filters, under the one visibility rule. Rows are
 written in id order (see `selectors.exports.export_chunks`), not in the list's sort order.
+
+An export imports back without help: a column that an import of the same records can fill names
+that import field (`Column.import_key`) and is headed with the field's own label, in the export's
+language, which the import's `propose_mapping` recognises in either language; its values are
+written as the import reads them (the owner's user name, an order's customer by phone, e-mail or
+company, one row per order line). Columns the import has no field for (the owner's display name,
+the team, the times) are listed as not imported there, never refused.
 """
 
 import dataclasses
@@ -14,6 +21,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
@@ -25,6 +33,9 @@ from rapport.customers import views as customer_views
 from rapport.customers.models import CustomFieldDefinition, RecordType
 from rapport.customers.selectors import companies_list, custom_fields_for, persons_list
 from rapport.dataio.models import ExportRecordType
+from rapport.dataio.services.imports.mapping import CUSTOM_PREFIX as IMPORT_CUSTOM_PREFIX
+from rapport.dataio.services.imports.mapping import import_fields
+from rapport.sales.models import OrderLine
 from rapport.sales.selectors.deals import deals_list
 from rapport.sales.selectors.leads import leads_list
 from rapport.sales.selectors.orders import orders_list
@@ -46,6 +57,10 @@ class Column:
     # Prefetches the column needs, applied to each chunk of rows (never a query per row).
     prefetch: tuple = ()
     default: bool = False
+    # The field of the kind's import target this column fills when the file is imported back.
+    import_key: str = ""
+    # A value of each of the record's lines (`ExportKind.lines`): one row per line.
+    per_line: bool = False
 
 
 def _display(name: str) -> Callable[[Any], Any]:
@@ -119,6 +134,28 @@ def _primary_employment(attribute: str) -> Callable[[Any], Any]:
     return get
 
 
+def _first(relation: str, attribute: str) -> Callable[[Any], Any]:
+    """`attribute` of the first related item (prefetched with `_listed`), or None."""
+    listed = f"export_{relation}"
+
+    def get(record):
+        for item in getattr(record, listed):
+            return getattr(item, attribute) or None
+        return None
+
+    return get
+
+
+def _birthday(person) -> Any:
+    """The birthday; without a year, "--MM-DD" as Google and vCard write it (the import reads
+    it back as month and day)."""
+    if person.birthday is not None:
+        return person.birthday
+    if person.birth_month and person.birth_day:
+        return f"--{person.birth_month:02d}-{person.birth_day:02d}"
+    return None
+
+
 def _order_customer(order) -> str | None:
     if order.company_id:
         return order.company.name
@@ -127,12 +164,21 @@ def _order_customer(order) -> str | None:
     return None
 
 
+def _order_person(attribute: str) -> Callable[[Any], Any]:
+    # The import finds an order's person by phone or e-mail: the person's primary ones.
+    def get(order):
+        return (getattr(order.person, attribute) or None) if order.person_id else None
+
+    return get
+
+
 def _custom_column(definition: CustomFieldDefinition) -> Column:
     key = definition.key
     return Column(
         key=f"{CUSTOM_COLUMN_PREFIX}{key}",
         label=definition.label,
         value=lambda record: record.custom.get(key),
+        import_key=f"{IMPORT_CUSTOM_PREFIX}{key}",
     )
 
 
@@ -159,6 +205,11 @@ class ExportKind:
     columns: tuple[Column, ...]
     list_url_name: str
     custom_record_type: str = ""
+    # What an import of this kind's file is (mapping.TARGETS); "" when there is none.
+    import_target: str = ""
+    # A record's lines, for the `per_line` columns, and the prefetch they need.
+    lines: Callable[[Any], list] | None = None
+    lines_prefetch: tuple = ()
 
     def filters_from(self, user: User, params: QueryDict) -> Any:
         return self.parse_filters(SimpleNamespace(GET=params, user=user))
@@ -171,10 +222,36 @@ class ExportKind:
         columns = list(self.columns)
         if self.custom_record_type:
             columns += [_custom_column(d) for d in custom_fields_for(self.custom_record_type)]
-        return columns
+        return self._headed(columns)
 
     def default_columns(self) -> list[Column]:
-        return [c for c in self.columns if c.default]
+        return self._headed([c for c in self.columns if c.default])
+
+    def _headed(self, columns: list[Column]) -> list[Column]:
+        """The columns with the label of the import field each fills, so that the file maps
+        itself when imported (one query, for the custom fields)."""
+        if not self.import_target or not any(c.import_key for c in columns):
+            return columns
+        labels = {f.key: f.label for f in import_fields(self.import_target)}
+        return [
+            dataclasses.replace(c, label=capfirst(labels[c.import_key]))
+            if c.import_key in labels and not c.import_key.startswith(IMPORT_CUSTOM_PREFIX)
+            else c
+            for c in columns
+        ]
+
+    def rows_of(self, record, columns: list[Column]) -> list[list[Any]]:
+        """The record's row, or one row per line when a chosen column is a line's."""
+        if self.lines is None or not any(c.per_line for c in columns):
+            return [[c.value(record) for c in columns]]
+        lines = self.lines(record) or [None]
+        return [
+            [
+                (c.value(line) if line is not None else None) if c.per_line else c.value(record)
+                for c in columns
+            ]
+            for line in lines
+        ]
 
     def resolve_columns(self, keys: Iterable[str]) -> list[Column]:
         """The chosen columns in the order given; empty means the defaults.
@@ -195,11 +272,40 @@ class ExportKind:
             )
         return [available[k] for k in dict.fromkeys(keys)]
 
+    def prefetch_for(self, columns: list[Column]) -> list:
+        prefetch = [p for c in columns for p in c.prefetch]
+        if self.lines is not None and any(c.per_line for c in columns):
+            prefetch += self.lines_prefetch
+        return list(dict.fromkeys(prefetch))
 
+
+# The owner by user name, which an import takes; the name people know them by beside it.
 _OWNER_TEAM = (
-    Column("owner", gettext_lazy("Owner"), _related_str("owner"), default=True),
+    Column(
+        "owner", gettext_lazy("Owner"), _attr("owner.username"), default=True, import_key="owner"
+    ),
+    Column("owner_name", gettext_lazy("Owner's name"), _related_str("owner"), default=True),
     Column("team", gettext_lazy("Team"), _related_str("team")),
 )
+
+
+def _address_columns(*, default: bool) -> tuple[Column, ...]:
+    """The parts of the record's first address."""
+    prefetch = (_listed("addresses"),)
+    parts = (
+        ("country", gettext_lazy("Country")),
+        ("province", gettext_lazy("Province")),
+        ("city", gettext_lazy("City")),
+        ("district", gettext_lazy("District")),
+        ("street", gettext_lazy("Street")),
+        ("postcode", gettext_lazy("Postcode")),
+    )
+    return tuple(
+        Column(part, label, _first("addresses", part), prefetch, default=default, import_key=part)
+        for part, label in parts
+    )
+
+
 _TIMES = (
     Column("created_at", gettext_lazy("Created"), _attr("created_at"), default=True),
     Column("updated_at", gettext_lazy("Updated"), _attr("updated_at")),
@@ -207,17 +313,34 @@ _TIMES = (
 
 PERSON_COLUMNS = (
     Column("id", gettext_lazy("ID"), _attr("pk")),
-    Column("full_name", gettext_lazy("Name"), _attr("full_name"), default=True),
-    Column("given_name", gettext_lazy("Given name (English)"), _attr("given_name")),
-    Column("family_name", gettext_lazy("Family name (English)"), _attr("family_name")),
-    Column("gender", gettext_lazy("Gender"), _display("gender")),
-    Column("birthday", gettext_lazy("Birthday"), _attr("birthday")),
+    Column(
+        "full_name", gettext_lazy("Name"), _attr("full_name"), default=True, import_key="full_name"
+    ),
+    Column(
+        "given_name",
+        gettext_lazy("Given name (English)"),
+        _attr("given_name"),
+        import_key="given_name",
+    ),
+    Column(
+        "middle_name", gettext_lazy("Middle name"), _attr("middle_name"), import_key="middle_name"
+    ),
+    Column(
+        "family_name",
+        gettext_lazy("Family name (English)"),
+        _attr("family_name"),
+        import_key="family_name",
+    ),
+    Column("nickname", gettext_lazy("Nickname"), _attr("nickname"), import_key="nickname"),
+    Column("gender", gettext_lazy("Gender"), _display("gender"), import_key="gender"),
+    Column("birthday", gettext_lazy("Birthday"), _birthday, import_key="birthday"),
     Column(
         "phones",
         gettext_lazy("Phones"),
         _all("phones", "number"),
         (_listed("phones"),),
         default=True,
+        import_key="phone",
     ),
     Column(
         "emails",
@@ -225,75 +348,153 @@ PERSON_COLUMNS = (
         _all("emails", "email"),
         (_listed("emails"),),
         default=True,
+        import_key="email",
     ),
-    Column("company", gettext_lazy("Company"), _primary_employment("company.name"), default=True),
-    Column("job_title", gettext_lazy("Job title"), _primary_employment("job_title")),
-    Column("tags", gettext_lazy("Tags"), _all("tags", "name"), default=True),
+    Column("website", gettext_lazy("Website"), _attr("website"), import_key="website"),
+    Column(
+        "company",
+        gettext_lazy("Company"),
+        _primary_employment("company.name"),
+        default=True,
+        import_key="company",
+    ),
+    Column(
+        "job_title",
+        gettext_lazy("Job title"),
+        _primary_employment("job_title"),
+        import_key="job_title",
+    ),
+    Column(
+        "department",
+        gettext_lazy("Department"),
+        _primary_employment("department"),
+        import_key="department",
+    ),
+    *_address_columns(default=False),
+    Column("tags", gettext_lazy("Tags"), _all("tags", "name"), default=True, import_key="tags"),
     Column(
         "lifecycle_stage",
         gettext_lazy("Lifecycle stage"),
         _display("lifecycle_stage"),
         default=True,
+        import_key="lifecycle_stage",
     ),
-    Column("source", gettext_lazy("Source"), _display("source")),
-    Column("region", gettext_lazy("Region"), _attr("region")),
-    Column("industry", gettext_lazy("Industry"), _attr("industry")),
+    Column("source", gettext_lazy("Source"), _display("source"), import_key="source"),
+    Column("region", gettext_lazy("Region"), _attr("region"), import_key="region"),
+    Column("industry", gettext_lazy("Industry"), _attr("industry"), import_key="industry"),
     *_OWNER_TEAM,
-    Column("notes", gettext_lazy("Notes"), _attr("notes")),
+    Column("notes", gettext_lazy("Notes"), _attr("notes"), import_key="notes"),
     Column("preferences", gettext_lazy("Preferences"), _attr("preferences")),
     *_TIMES,
 )
 
 COMPANY_COLUMNS = (
     Column("id", gettext_lazy("ID"), _attr("pk")),
-    Column("name", gettext_lazy("Name"), _attr("name"), default=True),
-    Column("english_name", gettext_lazy("English name"), _attr("english_name")),
-    Column("phone", gettext_lazy("Phone"), _attr("phone"), default=True),
-    Column("email", gettext_lazy("Email"), _attr("email"), default=True),
-    Column("website", gettext_lazy("Website"), _attr("website")),
-    Column("industry", gettext_lazy("Industry"), _attr("industry"), default=True),
-    Column("region", gettext_lazy("Region"), _attr("region")),
-    Column("tags", gettext_lazy("Tags"), _all("tags", "name"), default=True),
+    Column("name", gettext_lazy("Name"), _attr("name"), default=True, import_key="name"),
+    Column(
+        "english_name",
+        gettext_lazy("English name"),
+        _attr("english_name"),
+        import_key="english_name",
+    ),
+    Column("phone", gettext_lazy("Phone"), _attr("phone"), default=True, import_key="phone"),
+    Column("email", gettext_lazy("Email"), _attr("email"), default=True, import_key="email"),
+    Column("website", gettext_lazy("Website"), _attr("website"), import_key="website"),
+    *_address_columns(default=False),
+    Column(
+        "industry", gettext_lazy("Industry"), _attr("industry"), default=True, import_key="industry"
+    ),
+    Column("region", gettext_lazy("Region"), _attr("region"), import_key="region"),
+    Column("tags", gettext_lazy("Tags"), _all("tags", "name"), default=True, import_key="tags"),
     Column(
         "lifecycle_stage",
         gettext_lazy("Lifecycle stage"),
         _display("lifecycle_stage"),
         default=True,
+        import_key="lifecycle_stage",
     ),
-    Column("source", gettext_lazy("Source"), _display("source")),
+    Column("source", gettext_lazy("Source"), _display("source"), import_key="source"),
     *_OWNER_TEAM,
-    Column("notes", gettext_lazy("Notes"), _attr("notes")),
+    Column("notes", gettext_lazy("Notes"), _attr("notes"), import_key="notes"),
     *_TIMES,
 )
 
 INTERACTION_COLUMNS = (
     Column("id", gettext_lazy("ID"), _attr("pk")),
-    Column("occurred_at", gettext_lazy("Time"), _attr("occurred_at"), default=True),
-    Column("channel", gettext_lazy("Channel"), _display("channel"), default=True),
-    Column("direction", gettext_lazy("Direction"), _display("direction"), default=True),
-    Column("subject", gettext_lazy("Subject"), _attr("subject"), default=True),
-    Column("content", gettext_lazy("Content"), _attr("content")),
-    Column("outcome", gettext_lazy("Outcome"), _attr("outcome"), default=True),
+    Column(
+        "occurred_at",
+        gettext_lazy("Time"),
+        _attr("occurred_at"),
+        default=True,
+        import_key="occurred_at",
+    ),
+    Column(
+        "channel", gettext_lazy("Channel"), _display("channel"), default=True, import_key="channel"
+    ),
+    Column(
+        "direction",
+        gettext_lazy("Direction"),
+        _display("direction"),
+        default=True,
+        import_key="direction",
+    ),
+    Column(
+        "subject", gettext_lazy("Subject"), _attr("subject"), default=True, import_key="subject"
+    ),
+    Column("content", gettext_lazy("Content"), _attr("content"), import_key="content"),
+    Column(
+        "outcome", gettext_lazy("Outcome"), _attr("outcome"), default=True, import_key="outcome"
+    ),
     Column("person", gettext_lazy("Person"), _attr("person.full_name"), default=True),
-    Column("company", gettext_lazy("Company"), _attr("company.name"), default=True),
-    Column("logged_by", gettext_lazy("Logged by"), _related_str("logged_by"), default=True),
+    # The import finds the customer by phone or e-mail (and company): the person's primary ones.
+    Column(
+        "person_phone", gettext_lazy("Phone"), _attr("person.primary_phone"), import_key="phone"
+    ),
+    Column(
+        "person_email", gettext_lazy("Email"), _attr("person.primary_email"), import_key="email"
+    ),
+    Column(
+        "company",
+        gettext_lazy("Company"),
+        _attr("company.name"),
+        default=True,
+        import_key="company",
+    ),
+    Column(
+        "logged_by",
+        gettext_lazy("Logged by"),
+        _attr("logged_by.username"),
+        default=True,
+        import_key="logged_by",
+    ),
+    Column(
+        "logged_by_name", gettext_lazy("Logged by (name)"), _related_str("logged_by"), default=True
+    ),
 )
 
 LEAD_COLUMNS = (
     Column("id", gettext_lazy("ID"), _attr("pk")),
-    Column("full_name", gettext_lazy("Name"), _attr("full_name"), default=True),
-    Column("company_name", gettext_lazy("Company"), _attr("company_name"), default=True),
-    Column("job_title", gettext_lazy("Job title"), _attr("job_title")),
-    Column("phone", gettext_lazy("Phone"), _attr("phone"), default=True),
-    Column("email", gettext_lazy("Email"), _attr("email"), default=True),
-    Column("region", gettext_lazy("Region"), _attr("region")),
-    Column("city", gettext_lazy("City"), _attr("city")),
-    Column("source", gettext_lazy("Source"), _display("source"), default=True),
-    Column("campaign", gettext_lazy("Campaign"), _attr("campaign")),
-    Column("budget", gettext_lazy("Budget"), _attr("budget")),
-    Column("status", gettext_lazy("Status"), _display("status"), default=True),
+    Column(
+        "full_name", gettext_lazy("Name"), _attr("full_name"), default=True, import_key="full_name"
+    ),
+    Column(
+        "company_name",
+        gettext_lazy("Company"),
+        _attr("company_name"),
+        default=True,
+        import_key="company",
+    ),
+    Column("job_title", gettext_lazy("Job title"), _attr("job_title"), import_key="job_title"),
+    Column("phone", gettext_lazy("Phone"), _attr("phone"), default=True, import_key="phone"),
+    Column("email", gettext_lazy("Email"), _attr("email"), default=True, import_key="email"),
+    Column("region", gettext_lazy("Region"), _attr("region"), import_key="region"),
+    Column("city", gettext_lazy("City"), _attr("city"), import_key="city"),
+    Column("source", gettext_lazy("Source"), _display("source"), default=True, import_key="source"),
+    Column("campaign", gettext_lazy("Campaign"), _attr("campaign"), import_key="campaign"),
+    Column("budget", gettext_lazy("Budget"), _attr("budget"), import_key="budget"),
+    Column("status", gettext_lazy("Status"), _display("status"), default=True, import_key="status"),
     Column("score", gettext_lazy("Score"), _attr("score"), default=True),
-    Column("message", gettext_lazy("Message"), _attr("message")),
+    Column("message", gettext_lazy("Message"), _attr("message"), import_key="message"),
     *_OWNER_TEAM,
     *_TIMES,
 )
@@ -322,21 +523,103 @@ DEAL_COLUMNS = (
 )
 
 ORDER_COLUMNS = (
-    Column("number", gettext_lazy("Order number"), _attr("number"), default=True),
+    Column(
+        "number",
+        gettext_lazy("Order number"),
+        _attr("number"),
+        default=True,
+        import_key="order_ref",
+    ),
     Column("customer", pgettext_lazy("export column", "Customer"), _order_customer, default=True),
     Column("person", gettext_lazy("Person"), _attr("person.full_name")),
-    Column("company", gettext_lazy("Company"), _attr("company.name")),
+    Column(
+        "person_phone",
+        gettext_lazy("Phone"),
+        _order_person("primary_phone"),
+        default=True,
+        import_key="phone",
+    ),
+    Column(
+        "person_email",
+        gettext_lazy("Email"),
+        _order_person("primary_email"),
+        default=True,
+        import_key="email",
+    ),
+    Column(
+        "company",
+        gettext_lazy("Company"),
+        _attr("company.name"),
+        default=True,
+        import_key="company",
+    ),
     Column("status", gettext_lazy("Status"), _display("status"), default=True),
-    Column("placed_at", gettext_lazy("Placed at"), _attr("placed_at"), default=True),
-    Column("currency", gettext_lazy("Currency"), _attr("currency"), default=True),
+    Column(
+        "placed_at",
+        gettext_lazy("Placed at"),
+        _attr("placed_at"),
+        default=True,
+        import_key="placed_at",
+    ),
+    Column(
+        "currency", gettext_lazy("Currency"), _attr("currency"), default=True, import_key="currency"
+    ),
     Column("subtotal", gettext_lazy("Subtotal"), _attr("subtotal")),
-    Column("discount_total", gettext_lazy("Discount"), _attr("discount_total")),
+    Column("discount_total", gettext_lazy("Total discount"), _attr("discount_total")),
     Column("total", gettext_lazy("Total"), _attr("total"), default=True),
     Column("paid_amount", gettext_lazy("Paid"), _attr("paid_amount"), default=True),
     *_OWNER_TEAM,
     Column("notes", gettext_lazy("Notes"), _attr("notes")),
     *_TIMES,
+    # One row per line when any of these is chosen; the order's columns repeat on each.
+    Column(
+        "sku",
+        gettext_lazy("SKU"),
+        _attr("product.sku"),
+        default=True,
+        import_key="sku",
+        per_line=True,
+    ),
+    Column(
+        "description",
+        gettext_lazy("Description"),
+        _attr("description"),
+        default=True,
+        import_key="description",
+        per_line=True,
+    ),
+    Column(
+        "quantity",
+        gettext_lazy("Quantity"),
+        _attr("quantity"),
+        default=True,
+        import_key="quantity",
+        per_line=True,
+    ),
+    Column(
+        "unit_price",
+        gettext_lazy("Unit price"),
+        _attr("unit_price"),
+        default=True,
+        import_key="unit_price",
+        per_line=True,
+    ),
+    Column(
+        "discount",
+        gettext_lazy("Discount"),
+        _attr("discount"),
+        default=True,
+        import_key="discount",
+        per_line=True,
+    ),
+    Column(
+        "line_total", gettext_lazy("Line total"), _attr("line_total"), default=True, per_line=True
+    ),
 )
+
+
+def _order_lines(order) -> list:
+    return order.export_lines
 
 
 # The list pages' own filter parsers (`_filters` in each list view) are reused on purpose: the
@@ -352,6 +635,7 @@ EXPORT_KINDS: dict[str, ExportKind] = {
             columns=PERSON_COLUMNS,
             list_url_name="customers:person_list",
             custom_record_type=RecordType.PERSON,
+            import_target="persons",
         ),
         ExportKind(
             record_type=ExportRecordType.COMPANIES,
@@ -361,6 +645,7 @@ EXPORT_KINDS: dict[str, ExportKind] = {
             columns=COMPANY_COLUMNS,
             list_url_name="customers:company_list",
             custom_record_type=RecordType.COMPANY,
+            import_target="companies",
         ),
         ExportKind(
             record_type=ExportRecordType.INTERACTIONS,
@@ -369,6 +654,7 @@ EXPORT_KINDS: dict[str, ExportKind] = {
             select=lambda user, filters: interactions_list(user, **filters),
             columns=INTERACTION_COLUMNS,
             list_url_name="activities:interaction_list",
+            import_target="interactions",
         ),
         ExportKind(
             record_type=ExportRecordType.LEADS,
@@ -377,6 +663,7 @@ EXPORT_KINDS: dict[str, ExportKind] = {
             select=leads_list,
             columns=LEAD_COLUMNS,
             list_url_name="sales:lead_list",
+            import_target="leads",
         ),
         ExportKind(
             record_type=ExportRecordType.DEALS,
@@ -393,6 +680,15 @@ EXPORT_KINDS: dict[str, ExportKind] = {
             select=orders_list,
             columns=ORDER_COLUMNS,
             list_url_name="sales:order_list",
+            import_target="orders",
+            lines=_order_lines,
+            lines_prefetch=(
+                Prefetch(
+                    "lines",
+                    queryset=OrderLine.objects.select_related("product"),
+                    to_attr="export_lines",
+                ),
+            ),
         ),
     )
 }

@@ -92,11 +92,13 @@ def export_finish(*, log: ExportLog, row_count: int, finished: bool) -> None:
 def export_rows(
     *, actor: User, plan: ExportPlan, chunk_size: int = EXPORT_CHUNK_SIZE
 ) -> Iterator[list[list[Any]]]:
-    """The chosen columns' values of every row the plan selects, one chunk at a time."""
-    queryset = plan.kind.queryset(actor, plan.filters)
-    prefetch = list(dict.fromkeys(p for c in plan.columns for p in c.prefetch))
+    """The chosen columns' values of every row the plan selects, one chunk at a time (an
+    order with line columns gives a row per line)."""
+    kind, columns = plan.kind, plan.columns
+    queryset = kind.queryset(actor, plan.filters)
+    prefetch = kind.prefetch_for(columns)
     for chunk in export_chunks(queryset, prefetch=prefetch, chunk_size=chunk_size):
-        yield [[column.value(record) for column in plan.columns] for record in chunk]
+        yield [row for record in chunk for row in kind.rows_of(record, columns)]
 
 
 def _logged(rows: Iterator[list], log: ExportLog, language: str) -> Iterator[list]:

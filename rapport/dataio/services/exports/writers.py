@@ -2,11 +2,19 @@
 
 Formula injection (OWASP "CSV injection"): a spreadsheet runs a cell whose text starts with
 `=`, `+`, `-` or `@` (and, in some programs, a tab or carriage return) as a formula. Text
-values that start so are written with a leading `'` in CSV, which Excel and WPS show as plain
-text (a phone number in E.164 comes out as `'+8613800138000`, still readable, and Excel hides the
-quote); in .xlsx they are written as string cells with Excel's own "quote prefix" style, so the
-cell shows the text unchanged and stays text even when edited. Numbers, dates and amounts are
-typed values, not text, and are never prefixed (a negative amount stays a number).
+values that start so are written with a leading `'` in CSV, as OWASP advises, which Excel and
+WPS read as "this is text"; in .xlsx they are written as string cells with Excel's own "quote
+prefix" style, so the cell shows the text unchanged and stays text even when edited. Rapport's
+import reads `'` before such a character as that guard and drops it, so the value comes back
+as it was. Numbers, dates and amounts are typed values, not text, and are never prefixed (a
+negative amount stays a number).
+
+A text that is only a signed number, or several separated by "; " as a list cell writes them
+(`+8613800138000`, `+8613800138000; +14155550123`, `-12`), is not guarded: with no letter it
+can name no function (HYPERLINK, WEBSERVICE, DDE's `cmd|`) and no cell, so there is nothing a
+spreadsheet could run or send anywhere (the reason OWASP lists those characters), and a phone
+number in E.164 comes out without a mark. A sum such as `-3+4` or `+1+2` is still guarded: a
+spreadsheet would show its result instead of the text.
 
 Numbers stay machine-readable (docs/decisions.md): CSV writes an amount as a plain decimal with
 a "." and no thousands separator ("1207014.00"), whatever the user's language, so the file
@@ -21,6 +29,7 @@ GBK cannot encode every character (emoji, some rare names): such characters beco
 import csv
 import datetime
 import io
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -32,6 +41,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+SIGNED_NUMBERS = re.compile(r"[+-]?\d+(?:\.\d+)?(?:; [+-]?\d+(?:\.\d+)?)*", re.ASCII)
 UTF8_BOM = "\ufeff"
 # Excel refuses longer cell texts; a longer note is cut rather than making the file unreadable.
 XLSX_MAX_CELL_TEXT = 32767
@@ -40,7 +50,7 @@ XLSX_MONEY_FORMAT = "#,##0.00"
 
 
 def is_formula_like(text: str) -> bool:
-    return text.startswith(FORMULA_PREFIXES)
+    return text.startswith(FORMULA_PREFIXES) and not SIGNED_NUMBERS.fullmatch(text)
 
 
 def escape_formula(text: str) -> str:
