@@ -3,10 +3,13 @@
 alice (East) owns 张伟 twice, as happens after an import; charlie (West) must never reach them.
 """
 
+import datetime
+
 import pytest
 from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from rapport.activities.models import Interaction, Task, TimelineEntry
 from rapport.activities.services import interaction_create
@@ -529,3 +532,198 @@ def test_merge_resolves_the_review_queues_pair_and_undo_reopens_it(alice, pair):
     merge_undo(actor=alice, merge=merge)
     candidate.refresh_from_db()
     assert (candidate.status, candidate.resolved_by) == (CandidateStatus.OPEN, None)
+
+
+# --- Middle name, nickname, website, birthday without a year, raw phones, departments -----------
+
+
+def test_merge_carries_middle_name_nickname_and_website(alice, pair):
+    survivor, other = pair
+    person_update(
+        actor=alice,
+        person=other,
+        data={"middle_name": "Wei", "nickname": "小张", "website": "zhang.example.cn"},
+        version=None,
+    )
+
+    person_merge(actor=alice, survivor=survivor, other=other)
+
+    survivor.refresh_from_db()
+    assert (survivor.middle_name, survivor.nickname, survivor.website) == (
+        "Wei",
+        "小张",
+        "zhang.example.cn",
+    )
+
+
+def test_chosen_nickname_of_the_survivor_is_kept(alice, pair):
+    survivor, other = pair
+    person_update(actor=alice, person=survivor, data={"nickname": "老张"}, version=None)
+    person_update(actor=alice, person=other, data={"nickname": "小张"}, version=None)
+
+    person_merge(actor=alice, survivor=survivor, other=other, choices={"nickname": "survivor"})
+
+    survivor.refresh_from_db()
+    assert survivor.nickname == "老张"
+
+
+def _birthday(person) -> tuple:
+    person.refresh_from_db()
+    return person.birthday, person.birth_month, person.birth_day
+
+
+def test_a_birthday_with_its_year_wins_over_the_same_day_without(alice, pair):
+    survivor, other = pair
+    person_update(
+        actor=alice, person=survivor, data={"birth_month": 7, "birth_day": 14}, version=None
+    )
+    person_update(actor=alice, person=other, data={"birthday": "1985-07-14"}, version=None)
+    # The yearless one is the more recent: the year still wins.
+    person_update(actor=alice, person=survivor, data={"notes": "later"}, version=None)
+
+    person_merge(actor=alice, survivor=survivor, other=other)
+
+    assert _birthday(survivor) == (datetime.date(1985, 7, 14), 7, 14)
+
+
+def test_a_birthday_without_a_year_is_taken_whole(alice, pair):
+    survivor, other = pair
+    person_update(actor=alice, person=survivor, data={"birthday": "1990-01-01"}, version=None)
+    person_update(actor=alice, person=other, data={"birth_month": 2, "birth_day": 29}, version=None)
+
+    person_merge(actor=alice, survivor=survivor, other=other, choices={"birthday": "other"})
+
+    assert _birthday(survivor) == (None, 2, 29)
+
+
+def test_an_empty_birthday_yields_to_month_and_day(alice, pair):
+    survivor, other = pair
+    person_update(
+        actor=alice, person=survivor, data={"birth_month": 2, "birth_day": 29}, version=None
+    )
+    person_update(actor=alice, person=other, data={"notes": "later"}, version=None)
+
+    person_merge(actor=alice, survivor=survivor, other=other)
+
+    assert _birthday(survivor) == (None, 2, 29)
+
+
+def test_raw_phones_are_pooled_without_duplicates(alice, pair):
+    survivor, other = pair
+    Person.objects.filter(pk=survivor.pk).update(
+        raw_phones=[{"label": "work", "raw": "12-34"}, {"label": "fax", "raw": "555 0100"}]
+    )
+    Person.objects.filter(pk=other.pk).update(
+        raw_phones=[{"label": "home", "raw": "5550100"}, {"label": "home", "raw": "99-88"}]
+    )
+
+    person_merge(actor=alice, survivor=survivor, other=other)
+
+    survivor.refresh_from_db()
+    assert survivor.raw_phones == [
+        {"label": "work", "raw": "12-34"},
+        {"label": "fax", "raw": "555 0100"},
+        {"label": "home", "raw": "99-88"},
+    ]
+
+
+def test_department_moves_with_the_company_link(alice, pair, company):
+    survivor, other = pair
+    Employment.objects.create(person=other, company=company, job_title="经理", department="采购部")
+
+    person_merge(actor=alice, survivor=survivor, other=other)
+
+    link = Employment.objects.get(company=company)
+    assert (link.person_id, link.job_title, link.department) == (survivor.pk, "经理", "采购部")
+
+
+def test_a_dropped_link_gives_the_survivors_its_missing_department_until_undone(
+    alice, pair, company
+):
+    survivor, other = pair
+    own = Employment.objects.create(person=survivor, company=company, job_title="经理")
+    Employment.objects.create(person=other, company=company, job_title="主管", department="采购部")
+    links = set(
+        Employment.objects.values_list("pk", "person_id", "company_id", "job_title", "department")
+    )
+
+    merge = person_merge(actor=alice, survivor=survivor, other=other)
+
+    own.refresh_from_db()
+    assert (own.job_title, own.department) == ("经理", "采购部")
+    assert Employment.objects.count() == 1
+
+    merge_undo(actor=alice, merge=merge)
+
+    assert (
+        set(
+            Employment.objects.values_list(
+                "pk", "person_id", "company_id", "job_title", "department"
+            )
+        )
+        == links
+    )
+
+
+def test_company_merge_gives_a_persons_kept_link_the_dropped_department(alice):
+    survivor = company_create(actor=alice, data={"name": "东方贸易有限公司"})
+    other = company_create(actor=alice, data={"name": "东方贸易"})
+    person = _person(alice, "王芳")
+    kept = Employment.objects.create(person=person, company=survivor)
+    Employment.objects.create(person=person, company=other, department="财务部")
+
+    merge = company_merge(actor=alice, survivor=survivor, other=other)
+
+    kept.refresh_from_db()
+    assert kept.department == "财务部"
+    merge_undo(actor=alice, merge=merge)
+    kept.refresh_from_db()
+    assert kept.department == ""
+    assert Employment.objects.get(company=other).department == "财务部"
+
+
+def test_undo_restores_the_new_fields_of_both(alice, pair):
+    survivor, other = pair
+    person_update(
+        actor=alice,
+        person=survivor,
+        data={"middle_name": "A", "birth_month": 7, "birth_day": 14},
+        version=None,
+    )
+    person_update(
+        actor=alice,
+        person=other,
+        data={"nickname": "小张", "website": "zhang.example.cn", "birthday": "1985-03-05"},
+        version=None,
+    )
+    Person.objects.filter(pk=survivor.pk).update(raw_phones=[{"label": "work", "raw": "12-34"}])
+    Person.objects.filter(pk=other.pk).update(raw_phones=[{"label": "fax", "raw": "99-88"}])
+    survivor_columns = _columns(Person.objects.get(pk=survivor.pk))
+    other_columns = _columns(Person.objects.get(pk=other.pk))
+    merge = person_merge(actor=alice, survivor=survivor, other=other)
+    merged = Person.objects.get(pk=survivor.pk)
+    assert (merged.birthday, merged.nickname, len(merged.raw_phones)) == (
+        datetime.date(1985, 3, 5),
+        "小张",
+        2,
+    )
+
+    merge_undo(actor=alice, merge=merge)
+
+    assert _columns(Person.objects.get(pk=other.pk)) == other_columns
+    after = _columns(Person.objects.get(pk=survivor.pk))
+    for column in ("version", "updated_at"):
+        after.pop(column), survivor_columns.pop(column)
+    assert after == survivor_columns
+
+
+def test_compare_page_shows_a_birthday_without_a_year(client, alice, pair):
+    survivor, other = pair
+    person_update(actor=alice, person=other, data={"birth_month": 2, "birth_day": 29}, version=None)
+    client.force_login(alice)
+
+    html = client.get(
+        reverse("dataio:merge_persons", kwargs={"a": survivor.pk, "b": other.pk})
+    ).content.decode()
+
+    assert "Feb 29" in html

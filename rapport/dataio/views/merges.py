@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.core.errors import ApplicationError
-from rapport.core.formats import format_date, format_datetime
+from rapport.core.formats import format_birthday, format_date, format_datetime
 from rapport.core.htmx import found_or_404, int_or_none, page_or_first
 from rapport.customers.selectors import (
     CustomerFilters,
@@ -73,6 +73,8 @@ def _shown(record, field: services.MergeField) -> str:
     if field.name == "owner":
         team = record.team.name if record.team_id else "—"
         return f"{record.owner} · {team}"
+    if field.columns == services.BIRTHDAY_COLUMNS:
+        return format_birthday(*services.field_value(record, field))
     if field.name.startswith(services.CUSTOM_PREFIX):
         value = services.field_value(record, field)
         if isinstance(value, list):

@@ -74,6 +74,9 @@ class MergeField:
     columns: tuple[str, ...]
 
 
+BIRTHDAY_COLUMNS = ("birthday", "birth_month", "birth_day")
+
+
 def _columns(model, names: Iterable[str]) -> list[MergeField]:
     return [MergeField(n, model._meta.get_field(n).verbose_name, (n,)) for n in names]
 
@@ -84,9 +87,19 @@ PERSON_MERGE_FIELDS = [
         (
             "full_name",
             "given_name",
+            "middle_name",
             "family_name",
+            "nickname",
             "gender",
-            "birthday",
+        ),
+    ),
+    # The date and its month and day go together: they are kept equal (a birthday without a
+    # year has only the month and day).
+    MergeField("birthday", Person._meta.get_field("birthday").verbose_name, BIRTHDAY_COLUMNS),
+    *_columns(
+        Person,
+        (
+            "website",
             "primary_phone",
             "primary_email",
             "industry",
@@ -118,6 +131,10 @@ COMPANY_MERGE_FIELDS = [
     MergeField("owner", gettext_lazy("owner and team"), ("owner_id", "team_id")),
 ]
 CUSTOM_PREFIX = "custom."
+# Not chosen but pooled: the survivor keeps its own and the other's numbers kept as imported.
+RAW_PHONES = "raw_phones"
+# `Merge.flags` key of the job titles and departments a dropped company link gave the survivor's.
+EMPLOYMENT_TITLES = "employment_titles"
 
 # Defaults that mean "nobody said": a record with them yields to the other's value.
 _UNSET_DEFAULTS = {"gender": "unknown", "source": "other"}
@@ -157,7 +174,19 @@ _register_timeline_titles()
 
 
 def _is_empty(name: str, value) -> bool:
+    if isinstance(value, tuple):
+        return all(_is_empty(name, part) for part in value)
     return value in (None, "", [], {}) or _UNSET_DEFAULTS.get(name) == value
+
+
+def _adds_a_year(field: MergeField, mine, theirs) -> bool:
+    """`theirs` is `mine`'s birthday with the year `mine` lacks (the same month and day)."""
+    return (
+        field.columns == BIRTHDAY_COLUMNS
+        and mine[0] is None
+        and theirs[0] is not None
+        and mine[1:] == theirs[1:]
+    )
 
 
 def merge_fields(record_type: str, survivor, other) -> list[MergeField]:
@@ -181,9 +210,9 @@ def field_value(record, field: MergeField):
 def default_choice(field: MergeField, survivor, other) -> str:
     """The most recently updated record's value, unless it is empty and the other's is not."""
     mine, theirs = field_value(survivor, field), field_value(other, field)
-    if _is_empty(field.name, theirs) or mine == theirs:
+    if _is_empty(field.name, theirs) or mine == theirs or _adds_a_year(field, theirs, mine):
         return SURVIVOR
-    if _is_empty(field.name, mine):
+    if _is_empty(field.name, mine) or _adds_a_year(field, mine, theirs):
         return OTHER
     return OTHER if other.updated_at > survivor.updated_at else SURVIVOR
 
@@ -360,6 +389,33 @@ def _keep_primary_employments(company_pk: int, dropped: list[dict]) -> dict[str,
     return before
 
 
+def _keep_employment_titles(kind: "_Kind", survivor_pk: int, dropped: list[dict]) -> dict:
+    """A company link dropped because the survivor has the same one gives that link the job
+    title and department it lacks. Returns the changed links' previous [title, department]."""
+    side = "person" if kind.record_type == MergeRecordType.PERSON else "company"
+    kept_side = "company" if side == "person" else "person"
+    rows = {
+        row["fields"][kept_side]: row["fields"]
+        for row in dropped
+        if row["model"] == "customers.employment"
+    }
+    if not rows:
+        return {}
+    links = Employment.objects.filter(
+        **{f"{side}_id": survivor_pk, f"{kept_side}_id__in": list(rows)}
+    )
+    before = {}
+    for link in links:
+        fields = rows[getattr(link, f"{kept_side}_id")]
+        title = link.job_title or fields.get("job_title", "")
+        department = link.department or fields.get("department", "")
+        if (title, department) != (link.job_title, link.department):
+            before[str(link.pk)] = [link.job_title, link.department]
+            link.job_title, link.department = title, department
+            link.save(update_fields=["job_title", "department"])
+    return before
+
+
 # --- Merge ----------------------------------------------------------------------------------
 
 
@@ -414,7 +470,21 @@ def _survivor_values(record, fields: list[MergeField]) -> dict:
         for column in field.columns:
             values[column] = getattr(record, column)
     values["custom"] = dict(record.custom or {})
+    if isinstance(record, Person):
+        values[RAW_PHONES] = list(record.raw_phones or [])
     return values
+
+
+def _pooled_raw_phones(survivor: Person, other: Person) -> list[dict]:
+    """The survivor's numbers kept as imported, then the other's it lacks (the same text,
+    spaces aside, is the same number)."""
+    pooled, seen = [], set()
+    for entry in [*(survivor.raw_phones or []), *(other.raw_phones or [])]:
+        key = "".join(str(entry.get("raw", "")).split())
+        if key not in seen:
+            seen.add(key)
+            pooled.append(entry)
+    return pooled
 
 
 def _chosen_values(fields, resolved: dict, survivor, other) -> tuple[dict, dict]:
@@ -454,6 +524,8 @@ def _merge(
     resolved = _resolve_choices(fields, survivor, other, choices)
     before = _to_json(_survivor_values(survivor, fields))
     chosen, custom = _chosen_values(fields, resolved, survivor, other)
+    if kind.record_type == MergeRecordType.PERSON:
+        chosen[RAW_PHONES] = _pooled_raw_phones(survivor, other)
     data = _move_related_rows(kind, survivor.pk, other.pk, chosen)
     other_pk, other_name, other_snapshot = other.pk, str(other)[:200], _snapshot(other)
     kind.model._base_manager.filter(pk=other_pk).delete()
@@ -529,6 +601,7 @@ def _move_related_rows(kind: _Kind, survivor_pk: int, other_pk: int, chosen: dic
         data["flags"]["customers.employment.company"] = _keep_primary_employments(
             survivor_pk, data["dropped"]
         )
+    data["flags"][EMPLOYMENT_TITLES] = _keep_employment_titles(kind, survivor_pk, data["dropped"])
     data["flags"]["orders"] = _orders_follow(kind, survivor_pk, chosen)
     return data
 
@@ -734,6 +807,10 @@ def merge_undo(*, actor: User, merge: Merge) -> Merge:
         if key == "orders":
             for pk, (owner_id, team_id) in flags.items():
                 Order.objects.filter(pk=pk).update(owner_id=owner_id, team_id=team_id)
+            continue
+        if key == EMPLOYMENT_TITLES:
+            for pk, (title, department) in flags.items():
+                Employment.objects.filter(pk=pk).update(job_title=title, department=department)
             continue
         model, _column, _same_kind = _field_for_key(key, content_type)
         on = [int(pk) for pk, flag in flags.items() if flag]
