@@ -480,6 +480,68 @@ def test_leads_deals_orders_exports_follow_the_visibility_rule(client, alice, ch
     assert _csv_rows(orders)[1:] == [["张伟", "10.00", "Placed"]]
 
 
+def test_order_export_is_a_row_per_line_with_the_customers_contact(client, alice, zhang):
+    order = order_create(
+        actor=alice,
+        data={
+            "person_id": zhang.pk,
+            "lines": [
+                {"description": "Tea", "quantity": 2, "unit_price": "10.00"},
+                {"description": "Cups", "quantity": 1, "unit_price": "5.00", "discount": "1.00"},
+            ],
+        },
+    )
+    client.force_login(alice)
+    columns = "number,person_phone,person_email,description,quantity,unit_price,discount,total"
+
+    _, body = _download(client, "orders", columns=columns)
+
+    # Headed as the order import's fields, the order's columns repeated on each of its lines.
+    assert _csv_rows(body) == [
+        ["Order reference", "Customer's phone", "Customer's e-mail", "Description", "Quantity",
+         "Unit price", "Discount", "Total"],
+        [order.number, "+8613800138000", "zhang.wei@example.cn", "Tea", "2", "10.00", "0.00",
+         "24.00"],
+        [order.number, "+8613800138000", "zhang.wei@example.cn", "Cups", "1", "5.00", "1.00",
+         "24.00"],
+    ]  # fmt: skip
+    assert ExportLog.objects.get().row_count == 2
+
+
+def test_order_export_without_line_columns_is_a_row_per_order(client, alice, zhang):
+    order_create(
+        actor=alice,
+        data={
+            "person_id": zhang.pk,
+            "lines": [
+                {"description": "Tea", "quantity": 2, "unit_price": "10.00"},
+                {"description": "Cups", "quantity": 1, "unit_price": "5.00"},
+            ],
+        },
+    )
+    client.force_login(alice)
+
+    _, body = _download(client, "orders", columns="customer,total")
+
+    assert _csv_rows(body) == [["Customer", "Total"], ["张伟", "25.00"]]
+
+
+def test_interaction_export_names_who_logged_it_by_user_name_and_name(client, alice, zhang):
+    alice.first_name, alice.last_name = "丽", "艾"
+    alice.save(update_fields=["first_name", "last_name"])
+    interaction_create(actor=alice, person=zhang, data={"channel": "call", "subject": "报价"})
+    client.force_login(alice)
+
+    _, body = _download(
+        client, "interactions", columns="subject,person_phone,logged_by,logged_by_name"
+    )
+
+    assert _csv_rows(body) == [
+        ["Subject", "Customer's phone", "Logged by (user name or e-mail)", "Logged by (name)"],
+        ["报价", "+8613800138000", "alice", "艾丽"],
+    ]
+
+
 # --- API -----------------------------------------------------------------------------------------
 
 
