@@ -12,6 +12,7 @@ when one reading clearly wins; otherwise the import asks the user, showing the l
 differ read each way.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -45,7 +46,7 @@ HIGH_BYTES = bytes(range(0x80, 0x100))
 # Readings scoring below this are not offered as a choice.
 OFFERED_SCORE = 0.05
 # How much of the non-ASCII lines the scores are computed on, and how many are shown.
-EVIDENCE_BYTES = 64 * 1024
+EVIDENCE_BYTES = 16 * 1024
 SHOWN_LINES = 5
 SHOWN_LINE_CHARS = 160
 
@@ -242,6 +243,7 @@ def _chinese_plausibility(text: str) -> float:
     return weight / total if total else 0.0
 
 
+@functools.lru_cache(maxsize=8192)
 def _chinese_char_value(char: str) -> tuple[float, bool]:
     """How likely `char` is in a Chinese contact list, and whether it is a common one."""
     if CJK_IDEOGRAPH.match(char):
