@@ -38,7 +38,6 @@ _spec.loader.exec_module(FILES)
 
 MAPPING = {
     "First Name": "given_name",
-    "Middle Name": "middle_name",
     "Last Name": "family_name",
     "Company": "company",
     "Job Title": "job_title",
@@ -71,7 +70,6 @@ def stored(email: str) -> dict:
     address = Address.objects.get(person=person)
     return {
         "First Name": person.given_name,
-        "Middle Name": person.middle_name,
         "Last Name": person.family_name,
         "Company": employment.company.name,
         "Job Title": employment.job_title,
