@@ -116,8 +116,15 @@ def records(admin_user, alice, bob, wu):
             "full_name": "张伟",
             "gender": "male",
             "birthday": "1985-04-12",
-            "phones": [{"number": "13800138000"}, {"number": "+14155550123"}],
-            "emails": [{"email": "zhang.wei@example.cn"}, {"email": "zw@summit.example.cn"}],
+            "phones": [
+                {"number": "13800138000", "label": "mobile"},
+                {"number": "+14155550123", "label": "work"},
+                {"number": "021-6000 1234", "label": "fax"},
+            ],
+            "emails": [
+                {"email": "zhang.wei@example.cn", "label": "work"},
+                {"email": "zw@home.example.cn", "label": "home"},
+            ],
             "employments": [
                 {
                     "company_id": summit.pk,
@@ -134,7 +141,8 @@ def records(admin_user, alice, bob, wu):
                     "district": "西湖区",
                     "street": "文三路 90 号",
                     "postcode": "310012",
-                }
+                },
+                {"label": "home", "province": "浙江省", "city": "杭州市", "street": "龙井路 1 号"},
             ],
             "region": "华东",
             "industry": "贸易",
@@ -165,7 +173,7 @@ def records(admin_user, alice, bob, wu):
             "birthday": "1990-07-14",
             "website": "https://emily.example.com",
             "phones": [{"number": "+1 (415) 555-0199"}],
-            "emails": [{"email": "emily@acme.example.com"}],
+            "emails": [{"email": "emily@carter.example.com", "label": "other"}],
             "employments": [{"company_id": acme.pk, "job_title": "CTO", "is_primary": True}],
             "region": "California",
             "lifecycle_stage": "potential",

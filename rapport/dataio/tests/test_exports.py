@@ -144,6 +144,30 @@ def test_export_has_the_chosen_columns_in_order_with_all_phones(client, alice, z
     ]
 
 
+def test_person_phones_and_emails_go_out_in_a_column_per_label(client, alice):
+    person_create(
+        actor=alice,
+        data={
+            "full_name": "张伟",
+            "phones": [
+                {"number": "13800138000", "label": "mobile"},
+                {"number": "021-6000 1234", "label": "fax"},
+                {"number": "13900139000", "label": "mobile"},
+            ],
+            "emails": [{"email": "zw@home.example.cn", "label": "home"}],
+        },
+    )
+    client.force_login(alice)
+
+    _, body = _download(client, "persons", columns="phones,work_phones,faxes,emails,home_emails")
+
+    # Headed as the import's fields for each label, so that they come back labelled.
+    assert _csv_rows(body) == [
+        ["Phone", "Work phone", "Fax", "Email", "Home e-mail"],
+        ["+8613800138000; +8613900139000", "", "+862160001234", "", "zw@home.example.cn"],
+    ]
+
+
 def test_custom_field_is_a_column(client, admin_user, alice):
     custom_field_create(
         actor=admin_user,

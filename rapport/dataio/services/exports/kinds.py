@@ -30,7 +30,7 @@ from rapport.activities import views as activity_views
 from rapport.activities.selectors import interactions_list
 from rapport.core.errors import ApplicationError, NotFound
 from rapport.customers import views as customer_views
-from rapport.customers.models import CustomFieldDefinition, RecordType
+from rapport.customers.models import ContactLabel, CustomFieldDefinition, RecordType
 from rapport.customers.selectors import companies_list, custom_fields_for, persons_list
 from rapport.dataio.models import ExportRecordType
 from rapport.dataio.services.imports.mapping import CUSTOM_PREFIX as IMPORT_CUSTOM_PREFIX
@@ -129,18 +129,6 @@ def _primary_employment(attribute: str) -> Callable[[Any], Any]:
     def get(person):
         for employment in person.primary_employments:
             return _attr(attribute)(employment)
-        return None
-
-    return get
-
-
-def _first(relation: str, attribute: str) -> Callable[[Any], Any]:
-    """`attribute` of the first related item (prefetched with `_listed`), or None."""
-    listed = f"export_{relation}"
-
-    def get(record):
-        for item in getattr(record, listed):
-            return getattr(item, attribute) or None
         return None
 
     return get
@@ -289,9 +277,85 @@ _OWNER_TEAM = (
 )
 
 
-def _address_columns(*, default: bool) -> tuple[Column, ...]:
-    """The parts of the record's first address."""
+# A person's phones, e-mails and addresses go out in a column per label, the import's field for
+# that label (its "phone" is a mobile, its "email" a work address), so they come back labelled.
+_PHONE_GROUPS = (
+    ("phones", ContactLabel.MOBILE, "phone", gettext_lazy("Phones")),
+    ("work_phones", ContactLabel.WORK, "work_phone", gettext_lazy("work phone")),
+    ("home_phones", ContactLabel.HOME, "home_phone", gettext_lazy("home phone")),
+    ("other_phones", ContactLabel.OTHER, "other_phone", gettext_lazy("other phone")),
+    ("faxes", ContactLabel.FAX, "fax", gettext_lazy("fax")),
+)
+_EMAIL_GROUPS = (
+    ("emails", ContactLabel.WORK, "email", gettext_lazy("Emails")),
+    ("home_emails", ContactLabel.HOME, "home_email", gettext_lazy("home e-mail")),
+    ("other_emails", ContactLabel.OTHER, "other_email", gettext_lazy("other e-mail")),
+)
+# An address's group in the import: its label's, or the main (work) one.
+_ADDRESS_PREFIXES = {ContactLabel.HOME: "home_", ContactLabel.OTHER: "other_"}
+
+
+def _labelled(relation: str, attribute: str, label: str, groups: tuple) -> Callable[[Any], list]:
+    """The related items' `attribute` whose label is `label`; labels without a group of their
+    own (an e-mail labelled "mobile") go with the first group's."""
+    listed = f"export_{relation}"
+    own = {group[1] for group in groups}
+    first = groups[0][1]
+
+    def get(record):
+        return [
+            getattr(item, attribute)
+            for item in getattr(record, listed)
+            if (item.label if item.label in own else first) == label
+        ]
+
+    return get
+
+
+def _contact_columns() -> tuple[Column, ...]:
+    phones, emails = (_listed("phones"),), (_listed("emails"),)
+    return tuple(
+        Column(
+            key,
+            capfirst(label),
+            _labelled("phones", "number", code, _PHONE_GROUPS),
+            phones,
+            default=True,
+            import_key=field,
+        )
+        for key, code, field, label in _PHONE_GROUPS
+    ) + tuple(
+        Column(
+            key,
+            capfirst(label),
+            _labelled("emails", "email", code, _EMAIL_GROUPS),
+            emails,
+            default=True,
+            import_key=field,
+        )
+        for key, code, field, label in _EMAIL_GROUPS
+    )
+
+
+def _address_part(label: str | None, part: str) -> Callable[[Any], Any]:
+    """`part` of the record's first address with `label` (None: its first address at all; the
+    work label: its first address that is neither home nor other)."""
+
+    def get(record):
+        for address in record.export_addresses:
+            group = address.label if address.label in _ADDRESS_PREFIXES else ContactLabel.WORK
+            if label is None or group == label:
+                return getattr(address, part) or None
+        return None
+
+    return get
+
+
+def _address_columns(*, default: bool, label: str | None = None) -> tuple[Column, ...]:
+    """The parts of the record's first address (with `label`: of its first with that label,
+    under the import's keys for that address, home_street…)."""
     prefetch = (_listed("addresses"),)
+    prefix = _ADDRESS_PREFIXES.get(label, "")
     parts = (
         ("country", gettext_lazy("Country")),
         ("province", gettext_lazy("Province")),
@@ -301,8 +365,15 @@ def _address_columns(*, default: bool) -> tuple[Column, ...]:
         ("postcode", gettext_lazy("Postcode")),
     )
     return tuple(
-        Column(part, label, _first("addresses", part), prefetch, default=default, import_key=part)
-        for part, label in parts
+        Column(
+            f"{prefix}{part}",
+            text,
+            _address_part(label, part),
+            prefetch,
+            default=default,
+            import_key=f"{prefix}{part}",
+        )
+        for part, text in parts
     )
 
 
@@ -334,22 +405,7 @@ PERSON_COLUMNS = (
     Column("nickname", gettext_lazy("Nickname"), _attr("nickname"), import_key="nickname"),
     Column("gender", gettext_lazy("Gender"), _display("gender"), import_key="gender"),
     Column("birthday", gettext_lazy("Birthday"), _birthday, import_key="birthday"),
-    Column(
-        "phones",
-        gettext_lazy("Phones"),
-        _all("phones", "number"),
-        (_listed("phones"),),
-        default=True,
-        import_key="phone",
-    ),
-    Column(
-        "emails",
-        gettext_lazy("Emails"),
-        _all("emails", "email"),
-        (_listed("emails"),),
-        default=True,
-        import_key="email",
-    ),
+    *_contact_columns(),
     Column("website", gettext_lazy("Website"), _attr("website"), import_key="website"),
     Column(
         "company",
@@ -370,7 +426,9 @@ PERSON_COLUMNS = (
         _primary_employment("department"),
         import_key="department",
     ),
-    *_address_columns(default=False),
+    *_address_columns(default=False, label=ContactLabel.WORK),
+    *_address_columns(default=False, label=ContactLabel.HOME),
+    *_address_columns(default=False, label=ContactLabel.OTHER),
     Column("tags", gettext_lazy("Tags"), _all("tags", "name"), default=True, import_key="tags"),
     Column(
         "lifecycle_stage",
