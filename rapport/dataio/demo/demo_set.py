@@ -285,7 +285,45 @@ def _person_data(rng, i, sales, companies, tag_ids) -> dict:
                 "is_primary": True,
             }
         ]
+    _add_contact_details(data, i, english)
     return data
+
+
+DEPARTMENTS = ("采购部", "财务部", "销售部", "市场部", "技术部", "行政部")
+# Numbers as foreign exports write them that are valid in no region: an import keeps them as
+# written, with a warning on the person (Person.raw_phones).
+KEPT_NUMBERS = (
+    {"label": "work", "raw": "+1 (555) 0100 ext. 7"},
+    {"label": "fax", "raw": "020-1234"},
+)
+
+
+def _add_contact_details(data: dict, i: int, english: bool) -> None:
+    """Middle names, nicknames, a birthday without a year, departments: drawn from a generator
+    of their own, so the rest of the demo set is what it was before they existed."""
+    extra = random.Random(i)
+    if english and extra.random() < 0.3:
+        data["middle_name"] = extra.choice(names.ENGLISH_GIVEN_NAMES)
+    if extra.random() < 0.15:
+        if english:
+            data["nickname"] = data["given_name"][:3]
+        else:
+            data["nickname"] = "小" + data["full_name"][-1]
+    if "birthday" not in data and extra.random() < 0.1:
+        data["birth_month"] = extra.randrange(1, 13)
+        data["birth_day"] = extra.randrange(1, 29)
+    for employment in data.get("employments", ()):
+        if extra.random() < 0.6:
+            employment["department"] = extra.choice(DEPARTMENTS)
+
+
+def _keep_unrecognised_numbers(persons: list[Person]) -> None:
+    """Each owner's first person holds numbers an import could not read, as after a real
+    import of a foreign file (the import's writer is the only other writer of this column)."""
+    first: dict[int, int] = {}
+    for person in persons:
+        first.setdefault(person.owner_id, person.pk)
+    Person.objects.filter(pk__in=first.values()).update(raw_phones=list(KEPT_NUMBERS))
 
 
 def _backdate(model, rng, now, ids) -> None:
@@ -316,6 +354,7 @@ def demo_load(*, password: str | None = None, seed: int = 42) -> DemoResult:
         person_create(actor=admin, data=_person_data(rng, i, sales, companies, tag_ids))
         for i in range(DEMO_PERSONS)
     ]
+    _keep_unrecognised_numbers(persons)
     by_id = {u.pk: u for u in users}
     interactions = 0
     for _ in range(DEMO_INTERACTIONS):
