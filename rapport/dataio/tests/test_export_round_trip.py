@@ -1,6 +1,6 @@
-"""An export imports back: persons, companies, leads and orders exported (every column, CSV and
-.xlsx, English and Chinese headers) import into a database without them with the mapping the
-import proposes, no row rejected, and the same records field by field."""
+"""An export imports back: persons, companies, interactions, leads and orders exported (every
+column, CSV and .xlsx, English and Chinese headers) import into a database without them with the
+mapping the import proposes, no row rejected, and the same records field by field."""
 
 import csv
 import datetime
@@ -13,6 +13,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from rapport.accounts.services import user_create
+from rapport.activities.models import Interaction
+from rapport.activities.services import interaction_create
 from rapport.customers.models import Company, Person, RecordType
 from rapport.customers.services import (
     company_create,
@@ -30,7 +32,8 @@ from rapport.sales.services.leads import lead_create
 from rapport.sales.services.orders import order_create
 
 PLACED = datetime.datetime(2025, 3, 5, 14, 30)
-TARGETS = ("companies", "persons", "leads", "orders")
+# In the order they import: persons name their companies, interactions and orders their persons.
+TARGETS = ("companies", "persons", "interactions", "leads", "orders")
 
 
 @pytest.fixture
@@ -182,6 +185,28 @@ def records(admin_user, alice, bob, wu):
             "custom": {"newsletter": False, "interests": ["Coffee"]},
         },
     )
+    interaction_create(
+        actor=bob,
+        person=zhang,
+        data={
+            "channel": "visit",
+            "direction": "outbound",
+            "occurred_at": timezone.make_aware(PLACED - datetime.timedelta(days=3)),
+            "subject": "拜访：=报价",
+            "content": "带了样品\n第二行",
+            "outcome": "约好下周下单",
+        },
+    )
+    interaction_create(
+        actor=wu,
+        person=emily,
+        data={
+            "channel": "email",
+            "direction": "inbound",
+            "occurred_at": timezone.make_aware(PLACED - datetime.timedelta(hours=5)),
+            "subject": "Question about pricing",
+        },
+    )
     for data in (
         {
             "full_name": "李娜",
@@ -298,6 +323,21 @@ def _persons() -> dict:
     }
 
 
+def _interactions() -> dict:
+    return {
+        (i.person.full_name, i.subject): {
+            "company": i.company.name if i.company else None,
+            "channel": i.channel,
+            "direction": i.direction,
+            "occurred_at": i.occurred_at,
+            "content": i.content,
+            "outcome": i.outcome,
+            "logged_by": i.logged_by.username,
+        }
+        for i in Interaction.objects.all()
+    }
+
+
 def _leads() -> dict:
     fields = ("company_name", "job_title", "phone", "email", "region", "city", "source",
               "campaign", "budget", "message", "status")  # fmt: skip
@@ -340,7 +380,13 @@ def _orders() -> dict:
     }
 
 
-SNAPSHOTS = {"companies": _companies, "persons": _persons, "leads": _leads, "orders": _orders}
+SNAPSHOTS = {
+    "companies": _companies,
+    "persons": _persons,
+    "interactions": _interactions,
+    "leads": _leads,
+    "orders": _orders,
+}
 
 
 def _snapshot() -> dict:
@@ -379,10 +425,9 @@ def _expected_mapping(target: str, header: list[str]) -> dict[str, str]:
     expected = {
         h: c.import_key for h, c in zip(header, columns, strict=True) if c.import_key in keys
     }
-    expected.update(
-        {h: "external_id" for h, c in zip(header, columns, strict=True) if c.key == "id"}
-    )
-    return expected
+    # Rapport's ID is another system's external ID, where the import has one.
+    ids = {h: "external_id" for h, c in zip(header, columns, strict=True) if c.key == "id"}
+    return expected | (ids if "external_id" in keys else {})
 
 
 def _import(actor, target: str, body: bytes, file_format: str):
