@@ -529,7 +529,8 @@ def import_start(request: HttpRequest, job_id: RecordId):
     "/imports/{int:job_id}/rejected",
     response={200: None, **error_responses(404, 409)},
     description="The rejected rows in the file's own format (CSV in its encoding and "
-    "delimiter, or .xlsx) with two more columns, the row number and the reasons.",
+    "delimiter — Windows-1252 and Latin-1 files in UTF-8 with a BOM, as the reasons may be in "
+    "Chinese —, or .xlsx) with two more columns, the row number and the reasons.",
 )
 def import_rejected_download(request: HttpRequest, job_id: RecordId):
     job = selectors.get_import_for_user(request.auth, job_id)

@@ -370,3 +370,56 @@ def test_command_shows_the_readings_and_imports_with_the_encoding_given(alice):
 
     # Then the names are the file's
     assert Person.objects.get(primary_email="zhao@example.com").given_name == "赟玥"
+
+
+# --- The rejected rows, written back ------------------------------------------------------------
+
+
+def notes_only(text: str) -> list[str]:
+    """A row with nothing that identifies a record: it is rejected."""
+    return [""] * (len(FILES.HEADER) - 1) + [text]
+
+
+def rejected_download(job) -> bytes:
+    return b"".join(jobs.rejected_rows_download(job).chunks)
+
+
+def test_rejected_rows_of_a_windows_1252_file_come_back_in_utf8_as_written(alice):
+    # Given a Windows-1252 file with a row that cannot be imported
+    rows = [FILES.HEADER, FILES.WESTERN[0], notes_only("Grüße – bis bald")]
+    content = "".join(",".join(f'"{v}"' for v in row) + "\r\n" for row in rows)
+    job = jobs.import_upload(
+        actor=alice,
+        file=SimpleUploadedFile("w.csv", content.encode("cp1252")),
+        original_name="w.csv",
+    )
+    assert job.encoding == "cp1252"
+
+    # When it is imported and its rejected rows downloaded
+    job = run(map_all(job))
+    data = rejected_download(job)
+
+    # Then they are UTF-8 with a BOM (the reasons may be in any language), values as written
+    assert job.rejected_count == 1
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert "Grüße – bis bald" in data.decode("utf-8-sig")
+
+
+def test_rejected_rows_of_a_utf16_file_have_one_byte_order_mark(alice):
+    # Given an Excel "Unicode text" file with more rejected rows than one chunk holds
+    lines = ["\t".join(FILES.HEADER)] + ["\t".join(notes_only("Grüße " * 20))] * 1000
+    content = ("\r\n".join(lines) + "\r\n").encode("utf-16")
+    job = jobs.import_upload(
+        actor=alice, file=SimpleUploadedFile("u.txt", content), original_name="u.txt"
+    )
+
+    # When it is imported and its rejected rows downloaded
+    job = run(map_all(job))
+    data = rejected_download(job)
+
+    # Then the file is UTF-16 with a single byte order mark, every row readable
+    assert job.rejected_count == 1000
+    assert data.startswith(b"\xff\xfe")
+    text = data.decode("utf-16")
+    assert "\ufeff" not in text
+    assert text.count("Grüße " * 20) == 1000

@@ -151,7 +151,12 @@ def guess_legacy_encoding(lines: list[bytes]) -> EncodingGuess:
     mess = _mess_ratios(b"\n".join(evidence))
     scored: list[EncodingCandidate] = []
     seen_texts: set[tuple[str, ...]] = set()
+    windows_1252_failed = None
     for encoding in LEGACY_CANDIDATES:
+        if encoding == "latin-1" and windows_1252_failed == 0:
+            # Latin-1 differs from Windows-1252 only in bytes 0x80-0x9F, which it reads as
+            # control characters: it is the better reading only where Windows-1252 fails.
+            continue
         texts, failed = [], 0
         for line in evidence:
             try:
@@ -161,11 +166,13 @@ def guess_legacy_encoding(lines: list[bytes]) -> EncodingGuess:
                 continue
             if encoding == "gb18030" and _is_utf8_cjk(line):
                 failed += 1  # a UTF-8 line that GB18030 happens to decode
+        if encoding == "cp1252":
+            windows_1252_failed = failed
         if failed * 2 > len(evidence):
             continue
         shown = tuple(t.strip()[:SHOWN_LINE_CHARS] for t in texts[:SHOWN_LINES])
         if shown in seen_texts:
-            continue  # Latin-1 reads most Windows-1252 files into the same text
+            continue
         seen_texts.add(shown)
         text = "\n".join(texts)
         if encoding == "gb18030":

@@ -72,8 +72,9 @@ def _rejected_rows(job: ImportJob):
 
 def rejected_rows_download(job: ImportJob) -> RejectedDownload:
     """The rejected rows in the upload's format (CSV in its encoding and delimiter, or an
-    Excel workbook; vCards come back as UTF-8 CSV) with two more columns, the row number and
-    the reasons, so the file can be fixed and imported again."""
+    Excel workbook; vCards, and Windows-1252 and Latin-1 files, whose reasons may be in Chinese,
+    come back as UTF-8 CSV with a BOM) with two more columns, the row number and the reasons,
+    so the file can be fixed and imported again."""
     stem = Path(job.original_name).stem or "import"
     header = [*job.columns, _("Row"), _("Reasons")]
     if job.file_format == "xlsx":
@@ -84,6 +85,8 @@ def rejected_rows_download(job: ImportJob) -> RejectedDownload:
         )
     if job.file_format == "csv":
         encoding = job.encoding or "utf-8"
+        if encoding in ("cp1252", "latin-1"):
+            encoding = "utf-8-sig"  # the reasons may be in Chinese, which these cannot write
         delimiter = job.delimiter or ","
     else:
         encoding, delimiter = "utf-8-sig", ","
@@ -112,9 +115,13 @@ def _csv_chunks(job, header, encoding, delimiter):
     writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow(header)
     pending = buffer.take()
+    # The byte order mark once, not before every chunk.
     if encoding == "utf-8-sig":
         yield "\ufeff".encode()
         encoding = "utf-8"
+    elif encoding == "utf-16":
+        yield "\ufeff".encode("utf-16-le")
+        encoding = "utf-16-le"
     for values, number, reasons in _rejected_rows(job):
         writer.writerow([*values, number, reasons])
         pending += buffer.take()
