@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from rapport.dataio.services.imports.readers import (
     MAX_COLUMNS,
     VCARD_COLUMNS,
+    VCARD_UNREAD_COLUMN,
     CsvReader,
     FlawedRow,
     ImportFileError,
@@ -515,23 +516,36 @@ def test_vcard_30_is_read_with_structured_name_and_address(tmp_path):
     assert card(reader, values) == {
         "FN": "Emily Carter",
         "N.family": "Carter",
-        "N.given": "Emily Jane",
+        "N.given": "Emily",
+        "N.middle": "Jane",
+        "N.prefix": "Dr.",
         "TEL;CELL": "+86 138 0013 8000",
-        "TEL": "010-6552 9988; 021 6123 4567",
+        "TEL;WORK": "010-6552 9988",
+        "TEL;HOME": "021 6123 4567",
         "EMAIL": "Emily@Example.COM",
         "ORG": "Acme Ltd.",
+        "ORG.unit": "Sales",
         "TITLE": "Buyer",
-        # The first address only; an escaped comma is a comma.
+        # The work and the home address; an escaped comma is a comma.
         "ADR.street": "1 Main St, Block B Suite 5",
         "ADR.locality": "Springfield",
         "ADR.region": "IL",
         "ADR.postcode": "62701",
         "ADR.country": "USA",
+        "ADR;HOME.street": "2 Other St",
+        "ADR;HOME.locality": "Shelbyville",
+        "ADR;HOME.region": "IL",
+        "ADR;HOME.postcode": "62565",
+        "ADR;HOME.country": "USA",
         # Folded lines are joined without the fold's space.
         "NOTE": "Met at the fair\nlikes tea, coffee and long notes",
         "BDAY": "1990-03-05",
         "CATEGORIES": "VIP, Trade show",
         "UID": "abc-123",
+        # The user's data with no field goes to the notes, under its kind.
+        "MORE": "Social profile: http://twitter.com/emily",
+        # What is read nowhere is named, for the dry run to list.
+        VCARD_UNREAD_COLUMN: "X-WHATEVER, PHOTO",
     }
 
 
@@ -572,7 +586,7 @@ def test_vcard_40_is_read_with_uri_phones_quoted_parameters_and_groups(tmp_path)
         "N.given": "伟",
         "GENDER": "M",
         "TEL;CELL": "+86-138-0013-8000",
-        "TEL": "+86-10-6552-9988",
+        "TEL;WORK": "+86-10-6552-9988",
         "EMAIL": "zw@example.cn",
         "ADR.street": "建国路88号",
         "ADR.locality": "北京",
@@ -580,6 +594,8 @@ def test_vcard_40_is_read_with_uri_phones_quoted_parameters_and_groups(tmp_path)
         "ADR.postcode": "100022",
         "ADR.country": "中国",
         "BDAY": "--0305",
+        "MORE": "Anniversary: 20100101",
+        VCARD_UNREAD_COLUMN: "CLIENTPIDMAP",
     }
     assert card(reader, rows[1][1]) == {"FN": "Li Na", "BDAY": "19850612"}
 
@@ -618,11 +634,12 @@ def test_vcard_in_gbk_is_read(tmp_path):
 
 
 def test_vcard_with_only_unknown_properties_gives_an_empty_row(tmp_path):
-    data = b"BEGIN:VCARD\nVERSION:3.0\nX-FOO:bar\nIMPP:xmpp:a@b\nnot a property\nEND:VCARD\n"
+    data = b"BEGIN:VCARD\nVERSION:3.0\nX-FOO:bar\nnot a property\nEND:VCARD\n"
 
     reader = open_bytes(tmp_path, data, "contacts.vcf")
 
-    assert all_rows(reader) == [(1, [""] * len(VCARD_COLUMNS))]
+    # Only the property's name, in the column of what is not read.
+    assert all_rows(reader) == [(1, [""] * (len(VCARD_COLUMNS) - 1) + ["X-FOO"])]
 
 
 def test_vcard_with_an_unknown_charset_is_a_flawed_row(tmp_path):
@@ -642,7 +659,7 @@ def test_nested_vcard_is_ignored(tmp_path):
 
     rows = all_rows(reader)
     assert len(rows) == 1
-    assert card(reader, rows[0][1]) == {"FN": "Emily"}
+    assert card(reader, rows[0][1]) == {"FN": "Emily", VCARD_UNREAD_COLUMN: "AGENT"}
 
 
 def test_vcard_is_recognised_by_content_whatever_its_name(tmp_path):

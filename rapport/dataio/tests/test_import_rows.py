@@ -738,8 +738,11 @@ def test_outlook_file_from_chinese_windows_is_cleaned_without_help(tmp_path):
         "given_name": "伟",
         "family_name": "张",
         "job_title": "经理",
+        # Outlook's "Title" is the form of address, kept in the notes under its column's name.
+        "notes": "Title: 先生",
     }
-    assert clean.phones == ["+8675528780808", "+8613800138000"]
+    assert clean.phones == ["+8613800138000", "+8675528780808"]
+    assert clean.phone_labels == {"+8613800138000": "mobile", "+8675528780808": "work"}
     assert clean.emails == ["zw@huawei.com"]
     assert clean.tags == ["VIP", "供应商"]
     assert clean.company_name == "华为"

@@ -439,86 +439,376 @@ TARGET_PRIORITY: dict[str, tuple[str, ...]] = {
     "orders": ("order_ref", "placed_at", "company", "description", "sku", "unit_price"),
 }
 
-# Known exports: exact header → field key. Only the columns worth keeping are listed.
-GOOGLE_COLUMNS = {
+# Known exports: exact header → field key, or a reason it is not imported (`NotImported`).
+# Every column the exporting program writes is in one table or the other, so that the dry run
+# can say what is left out and why. Values that have no field of their own but are the user's
+# data (a spouse's name, an anniversary) go to the notes as "column: value" ("note_line").
+
+
+@dataclasses.dataclass(frozen=True)
+class NotImported:
+    reason: str | Promise
+
+
+NO_PHOTO = NotImported(_("a link to the contact's photo; photos are not kept"))
+OUTLOOK_SETTING = NotImported(_("a setting of Outlook, not data of the contact"))
+FROM_NAME = NotImported(_("made by the exporting program from the name"))
+EMAIL_TYPE = NotImported(_("the kind of e-mail address (SMTP), always the same"))
+EMAIL_DISPLAY = NotImported(_("the name shown with the e-mail address, made from both"))
+ID_NUMBER = NotImported(_("an identity card number; Rapport does not keep these"))
+FREE_BUSY = NotImported(_("the address of the contact's calendar availability"))
+MORE_ADDRESSES = NotImported(_("Rapport reads three addresses per contact"))
+
+GOOGLE_COLUMNS: dict[str, str | NotImported] = {
     "Name": "full_name",
     "Given Name": "given_name",
+    "Additional Name": "middle_name",
     "Family Name": "family_name",
     "First Name": "given_name",
+    "Middle Name": "middle_name",
     "Last Name": "family_name",
+    "Nickname": "nickname",
+    "Name Prefix": "note_line",
+    "Name Suffix": "note_line",
+    "Yomi Name": "note_line",
+    "Given Name Yomi": "note_line",
+    "Additional Name Yomi": "note_line",
+    "Family Name Yomi": "note_line",
+    "Phonetic First Name": "note_line",
+    "Phonetic Middle Name": "note_line",
+    "Phonetic Last Name": "note_line",
+    "Initials": "note_line",
+    "Short Name": "note_line",
+    "Maiden Name": "note_line",
+    "File As": FROM_NAME,
     "Birthday": "birthday",
     "Gender": "gender",
+    "Location": "note_line",
+    "Billing Information": "note_line",
+    "Directory Server": "note_line",
+    "Mileage": "note_line",
+    "Occupation": "note_line",
+    "Hobby": "note_line",
+    "Sensitivity": NotImported(_("a setting of Google Contacts, not data of the contact")),
+    "Priority": NotImported(_("a setting of Google Contacts, not data of the contact")),
+    "Subject": "note_line",
     "Notes": "notes",
+    "Language": "note_line",
+    "Photo": NO_PHOTO,
     "Group Membership": "tags",
     "Labels": "tags",
-    "Organization 1 - Name": "company",
-    "Organization 1 - Title": "job_title",
     "Organization Name": "company",
     "Organization Title": "job_title",
-    "Address 1 - Street": "street",
-    "Address 1 - City": "city",
-    "Address 1 - Region": "province",
-    "Address 1 - Postal Code": "postcode",
-    "Address 1 - Country": "country",
+    "Organization Department": "department",
+    "Organization 1 - Name": "company",
+    "Organization 1 - Title": "job_title",
+    "Organization 1 - Department": "department",
+    "Organization 1 - Type": NotImported(_("the kind of organisation entry (Work, Other)")),
 }
-GOOGLE_REPEATED = (
-    (re.compile(r"E-mail \d+ - Value"), "email"),
-    (re.compile(r"Phone \d+ - Value"), "phone"),
-)
-OUTLOOK_COLUMNS = {
+# Google numbers the values it has several of: "Phone 2 - Value" and its "Phone 2 - Label"
+# (the legacy export says "Type"). (pattern, key) by the number-less name; {n} is the number.
+GOOGLE_NUMBERED = re.compile(r"(?P<what>.+?) (?P<n>\d+) - (?P<part>.+)")
+GOOGLE_ADDRESS_PARTS = {
+    "Street": "street",
+    "PO Box": "street",
+    "Extended Address": "street",
+    "City": "city",
+    "Region": "province",
+    "Postal Code": "postcode",
+    "Country": "country",
+    "Formatted": "address_text",
+}
+# Google's first three addresses go to the work, home and other address fields; the label
+# beside each says which it really is (see `rows.RowCleaner`).
+ADDRESS_GROUPS = ("", "home_", "other_")
+
+
+def _google_numbered(column: str) -> str | NotImported | None:
+    match = GOOGLE_NUMBERED.fullmatch(column)
+    if match is None:
+        return None
+    what, n, part = match["what"], int(match["n"]), match["part"]
+    if part in ("Type", "Label"):
+        return "contact_label"
+    if what == "E-mail" and part == "Value":
+        return "email"
+    if what == "Phone" and part == "Value":
+        return "phone"
+    if what == "Address":
+        if n > len(ADDRESS_GROUPS):
+            return MORE_ADDRESSES
+        key = GOOGLE_ADDRESS_PARTS.get(part)
+        return f"{ADDRESS_GROUPS[n - 1]}{key}" if key else "note_line"
+    if what == "Website" and part == "Value":
+        return "website" if n == 1 else "note_line"
+    if what == "Organization":
+        if part == "Yomi Name":
+            return "note_line"
+        return "note_line" if n > 1 or part not in ("Name", "Title", "Department") else None
+    # Relations, events, instant messaging, custom fields: the user's data, kept in the notes
+    # with the label beside it ("Spouse: Anna").
+    return "note_line"
+
+
+def _outlook_address(prefix: str, english: str) -> dict[str, str]:
+    return {
+        f"{english} Street": f"{prefix}street",
+        f"{english} Street 2": f"{prefix}street",
+        f"{english} Street 3": f"{prefix}street",
+        f"{english} Address PO Box": f"{prefix}street",
+        f"{english} City": f"{prefix}city",
+        f"{english} State": f"{prefix}province",
+        f"{english} Postal Code": f"{prefix}postcode",
+        f"{english} Country/Region": f"{prefix}country",
+        f"{english} Country": f"{prefix}country",
+        # The whole address in one cell, as Google writes an "Outlook CSV".
+        f"{english} Address": f"{prefix}address_text",
+    }
+
+
+OUTLOOK_COLUMNS: dict[str, str | NotImported] = {
+    "Title": "note_line",  # Mr., Ms.: not the job
     "First Name": "given_name",
+    "Middle Name": "middle_name",
     "Last Name": "family_name",
+    "Suffix": "note_line",
     "Company": "company",
+    "Department": "department",
     "Job Title": "job_title",
-    "Business Street": "street",
-    "Business City": "city",
-    "Business State": "province",
-    "Business Postal Code": "postcode",
-    "Business Country/Region": "country",
-    "Business Country": "country",
+    **_outlook_address("", "Business"),
+    **_outlook_address("home_", "Home"),
+    **_outlook_address("other_", "Other"),
+    "Assistant's Phone": "note_line",
+    "Business Fax": "fax",
+    "Business Phone": "work_phone",
+    "Business Phone 2": "work_phone",
+    "Callback": "other_phone",
+    "Car Phone": "other_phone",
+    "Company Main Phone": "work_phone",
+    "Home Fax": "fax",
+    "Home Phone": "home_phone",
+    "Home Phone 2": "home_phone",
+    "ISDN": "other_phone",
     "Mobile Phone": "phone",
-    "Business Phone": "phone",
-    "Business Phone 2": "phone",
-    "Home Phone": "phone",
-    "Home Phone 2": "phone",
-    "Primary Phone": "phone",
-    "Other Phone": "phone",
-    "Company Main Phone": "phone",
-    "E-mail Address": "email",
-    "E-mail 2 Address": "email",
-    "E-mail 3 Address": "email",
+    "Other Fax": "fax",
+    "Other Phone": "other_phone",
+    "Pager": "other_phone",
+    "Primary Phone": "other_phone",
+    "Radio Phone": "other_phone",
+    "TTY/TDD Phone": "other_phone",
+    "Telex": "note_line",
+    "Account": "note_line",
+    "Anniversary": "note_line",
+    "Assistant's Name": "note_line",
+    "Billing Information": "note_line",
     "Birthday": "birthday",
-    "Gender": "gender",
-    "Notes": "notes",
     "Categories": "tags",
+    "Children": "note_line",
+    "Directory Server": "note_line",
+    "E-mail Address": "email",
+    "E-mail Type": EMAIL_TYPE,
+    "E-mail Display Name": EMAIL_DISPLAY,
+    "E-mail 2 Address": "email",
+    "E-mail 2 Type": EMAIL_TYPE,
+    "E-mail 2 Display Name": EMAIL_DISPLAY,
+    "E-mail 3 Address": "email",
+    "E-mail 3 Type": EMAIL_TYPE,
+    "E-mail 3 Display Name": EMAIL_DISPLAY,
+    "Gender": "gender",
+    "Government ID Number": ID_NUMBER,
+    "Hobby": "note_line",
+    "Initials": FROM_NAME,
+    "Internet Free Busy": FREE_BUSY,
+    "Keywords": "note_line",
+    "Language": "note_line",
+    "Location": "note_line",
+    "Manager's Name": "note_line",
+    "Mileage": "note_line",
+    "Notes": "notes",
+    "Office Location": "note_line",
+    "Organizational ID Number": "note_line",
+    "Priority": OUTLOOK_SETTING,
+    "Private": OUTLOOK_SETTING,
+    "Profession": "note_line",
+    "Referred By": "note_line",
+    "Sensitivity": OUTLOOK_SETTING,
+    "Spouse": "note_line",
+    "User 1": "note_line",
+    "User 2": "note_line",
+    "User 3": "note_line",
+    "User 4": "note_line",
+    "Web Page": "website",
 }
-VCARD_MAPPING = {
+
+
+def _zh_address(chinese: str, english: str) -> dict[str, str]:
+    return {
+        f"{chinese} 街道": f"{english} Street",
+        f"{chinese} 街道 2": f"{english} Street 2",
+        f"{chinese} 街道 3": f"{english} Street 3",
+        f"{chinese} 市/县": f"{english} City",
+        f"{chinese} 省/市/自治区": f"{english} State",
+        f"{chinese} 邮政编码": f"{english} Postal Code",
+        f"{chinese} 国家/地区": f"{english} Country/Region",
+        f"{chinese} - 邮箱": f"{english} Address PO Box",  # 邮箱 here is the post-office box
+    }
+
+
+# The headers of a Chinese Outlook's CSV export, with the English header of each.
+OUTLOOK_CHINESE: dict[str, str] = {
+    "英文称谓": "Title",
+    "名": "First Name",
+    "中间名": "Middle Name",
+    "姓": "Last Name",
+    "中文称谓": "Suffix",
+    "称谓": "Suffix",
+    "单位": "Company",
+    "公司": "Company",
+    "部门": "Department",
+    "职务": "Job Title",
+    **_zh_address("商务地址", "Business"),
+    **_zh_address("住宅地址", "Home"),
+    **_zh_address("其他地址", "Other"),
+    "助理的电话": "Assistant's Phone",
+    "商务传真": "Business Fax",
+    "商务电话": "Business Phone",
+    "商务电话 2": "Business Phone 2",
+    "回电话": "Callback",
+    "车载电话": "Car Phone",
+    "单位主要电话": "Company Main Phone",
+    "住宅传真": "Home Fax",
+    "住宅电话": "Home Phone",
+    "住宅电话 2": "Home Phone 2",
+    "ISDN": "ISDN",
+    "移动电话": "Mobile Phone",
+    "其他传真": "Other Fax",
+    "其他电话": "Other Phone",
+    "寻呼机": "Pager",
+    "主要电话": "Primary Phone",
+    "无绳电话": "Radio Phone",
+    "TTY/TDD 电话": "TTY/TDD Phone",
+    "电报": "Telex",
+    "Internet 忙闲": "Internet Free Busy",
+    "办公地点": "Office Location",
+    "地点": "Location",
+    "电子邮件地址": "E-mail Address",
+    "电子邮件类型": "E-mail Type",
+    "电子邮件显示名称": "E-mail Display Name",
+    "电子邮件 2 地址": "E-mail 2 Address",
+    "电子邮件 2 类型": "E-mail 2 Type",
+    "电子邮件 2 显示名": "E-mail 2 Display Name",
+    "电子邮件 3 地址": "E-mail 3 Address",
+    "电子邮件 3 类型": "E-mail 3 Type",
+    "电子邮件 3 显示名": "E-mail 3 Display Name",
+    "附注": "Notes",
+    "备注": "Notes",
+    "工作证号码": "Organizational ID Number",
+    "关键词": "Keywords",
+    "记帐信息": "Billing Information",
+    "纪念日": "Anniversary",
+    "经理姓名": "Manager's Name",
+    "类别": "Categories",
+    "里程": "Mileage",
+    "敏感度": "Sensitivity",
+    "目录服务器": "Directory Server",
+    "配偶": "Spouse",
+    "身份证编号": "Government ID Number",
+    "生日": "Birthday",
+    "私有": "Private",
+    "缩写": "Initials",
+    "网页": "Web Page",
+    "性别": "Gender",
+    "业余爱好": "Hobby",
+    "引用者": "Referred By",
+    "用户 1": "User 1",
+    "用户 2": "User 2",
+    "用户 3": "User 3",
+    "用户 4": "User 4",
+    "优先级": "Priority",
+    "语言": "Language",
+    "帐户": "Account",
+    "职业": "Profession",
+    "助理的姓名": "Assistant's Name",
+    "子女": "Children",
+}
+# Chinese Outlook versions differ in spaces ("住宅电话2", "住宅地址- 邮箱"): compared without.
+_OUTLOOK_CHINESE_BARE = {re.sub(r"\s+", "", k): v for k, v in OUTLOOK_CHINESE.items()}
+
+
+def outlook_english_header(column: str) -> str:
+    """The English Outlook header of a Chinese Outlook header; other headers as they are."""
+    return _OUTLOOK_CHINESE_BARE.get(re.sub(r"\s+", "", column), column)
+
+
+VCARD_MAPPING: dict[str, str | NotImported] = {
     "FN": "full_name",
     "N.family": "family_name",
     "N.given": "given_name",
+    "N.middle": "middle_name",
+    "N.prefix": "note_line",
+    "N.suffix": "note_line",
+    "NICKNAME": "nickname",
     "TEL;CELL": "phone",
-    "TEL": "phone",
+    "TEL;WORK": "work_phone",
+    "TEL;HOME": "home_phone",
+    "TEL;FAX": "fax",
+    "TEL": "other_phone",
     "EMAIL": "email",
+    "EMAIL;HOME": "home_email",
     "ORG": "company",
+    "ORG.unit": "department",
     "TITLE": "job_title",
+    "ROLE": "note_line",
     "ADR.country": "country",
     "ADR.region": "province",
     "ADR.locality": "city",
     "ADR.street": "street",
     "ADR.postcode": "postcode",
+    "ADR;HOME.country": "home_country",
+    "ADR;HOME.region": "home_province",
+    "ADR;HOME.locality": "home_city",
+    "ADR;HOME.street": "home_street",
+    "ADR;HOME.postcode": "home_postcode",
+    "ADR;OTHER.country": "other_country",
+    "ADR;OTHER.region": "other_province",
+    "ADR;OTHER.locality": "other_city",
+    "ADR;OTHER.street": "other_street",
+    "ADR;OTHER.postcode": "other_postcode",
     "BDAY": "birthday",
     "NOTE": "notes",
     "GENDER": "gender",
     "CATEGORIES": "tags",
+    "URL": "website",
+    "URL;MORE": "note_line",
     "UID": "external_id",
+    "MORE": "note_line",
+}
+# Properties a vCard reader reads but keeps nowhere, by name, with the reason (see
+# readers.VCARD_UNREAD_COLUMN); others are "no field for it".
+VCARD_NOT_IMPORTED: dict[str, NotImported] = {
+    "PHOTO": NO_PHOTO,
+    "LOGO": NotImported(_("a company logo; images are not kept")),
+    "SOUND": NotImported(_("a recording of the name; sounds are not kept")),
+    "KEY": NotImported(_("an encryption key; Rapport does not keep keys")),
+    "X-ABUID": NotImported(_("an identifier of Apple Contacts, not data of the contact")),
+    "X-ABSHOWAS": NotImported(_("a display setting of Apple Contacts")),
 }
 # Company imports from a contact export take the organisation, not the person.
 KNOWN_EXPORT_COMPANY_KEYS = {"company": "name"}
+# A person field a lead, interaction or order import does not have → the one it does.
+FALLBACK_KEYS = {
+    "work_phone": "phone",
+    "home_phone": "phone",
+    "other_phone": "phone",
+    "home_email": "email",
+    "other_email": "email",
+}
 
 
 def detect_known_export(columns: list[str]) -> str | None:
     """ "google" (the legacy and the 2024 Google Contacts CSV), "outlook" (Outlook's CSV, also
-    what Google writes as "Outlook CSV"), "vcard" (a vCard file's columns) or None."""
+    what Google writes as "Outlook CSV"), "outlook_zh" (a Chinese Outlook's CSV), "vcard" (a
+    vCard file's columns) or None."""
     names = set(columns)
     if {"FN", "N.family", "TEL;CELL", "EMAIL"} <= names:
         return "vcard"
@@ -548,23 +838,55 @@ def detect_known_export(columns: list[str]) -> str | None:
     }
     if len(names & outlook_marks) >= 2 and "First Name" in names and "Last Name" in names:
         return "outlook"
+    english = {outlook_english_header(c) for c in columns if outlook_english_header(c) != c}
+    if len(english & outlook_marks) >= 2 and {"First Name", "Last Name"} <= english:
+        return "outlook_zh"
+    return None
+
+
+def known_column(kind: str, column: str) -> str | NotImported | None:
+    """What a column of a known export is: a field key, NotImported, or None (unknown)."""
+    if kind == "google":
+        found = GOOGLE_COLUMNS.get(column)
+        return found if found is not None else _google_numbered(column)
+    if kind in ("outlook", "outlook_zh"):
+        return OUTLOOK_COLUMNS.get(outlook_english_header(column))
+    if kind == "vcard":
+        return VCARD_MAPPING.get(column)
     return None
 
 
 def _known_mapping(kind: str, columns: list[str], keys: set[str]) -> dict[str, str]:
-    table = {"google": GOOGLE_COLUMNS, "outlook": OUTLOOK_COLUMNS, "vcard": VCARD_MAPPING}[kind]
     mapping: dict[str, str] = {}
     for column in columns:
-        key = table.get(column)
-        if key is None and kind == "google":
-            key = next((k for pattern, k in GOOGLE_REPEATED if pattern.fullmatch(column)), None)
-        if key is None:
+        key = known_column(kind, column)
+        if key is None or isinstance(key, NotImported):
             continue
         if key not in keys:
             key = KNOWN_EXPORT_COMPANY_KEYS.get(key, key)
+        if key not in keys:
+            key = FALLBACK_KEYS.get(key, key)
         if key in keys:
             mapping[column] = key
     return mapping
+
+
+def not_imported(columns: list[str], mapping: dict[str, str]) -> dict[str, str]:
+    """The columns `mapping` leaves out → why: the known export's reason, or that no field was
+    chosen for it."""
+    kind = detect_known_export(columns)
+    reasons: dict[str, str] = {}
+    for column in columns:
+        if column in mapping:
+            continue
+        known = known_column(kind, column) if kind else None
+        if isinstance(known, NotImported):
+            reasons[column] = str(known.reason)
+        elif known is None and kind:
+            reasons[column] = str(_("no field for it"))
+        else:
+            reasons[column] = str(_("no field was chosen for it"))
+    return reasons
 
 
 @cache
@@ -609,8 +931,12 @@ def propose_mapping(columns: list[str], target: str) -> dict[str, str]:
     for column in columns:
         if column in mapping:
             continue
+        if known and isinstance(known_column(known, column), NotImported):
+            continue  # listed by `not_imported` with its reason
         normalized = normalize_header(column)
         key = index.get(normalized) or index.get(re.sub(r"\d+$", "", normalized))
+        if key is not None and key not in keys:
+            key = FALLBACK_KEYS.get(key)
         if key is None or key not in keys:
             continue
         if key in used and not fields[key].repeatable:

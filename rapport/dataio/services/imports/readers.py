@@ -54,28 +54,57 @@ BINARY_SIGNATURES = (
 # Control characters that never appear in a text table (tab, newlines and form feed aside).
 CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
 
-# The columns a vCard is read into. The mapping proposes fields for each of them.
+# The columns a vCard is read into. The mapping proposes fields for each of them; what a card
+# holds that no column takes is named in VCARD_UNREAD_COLUMN, for the dry run to list.
+VCARD_UNREAD_COLUMN = "(not read)"
 VCARD_COLUMNS = [
     "FN",
     "N.family",
     "N.given",
+    "N.middle",
+    "N.prefix",
+    "N.suffix",
+    "NICKNAME",
     "TEL;CELL",
+    "TEL;WORK",
+    "TEL;HOME",
+    "TEL;FAX",
     "TEL",
     "EMAIL",
+    "EMAIL;HOME",
     "ORG",
+    "ORG.unit",
     "TITLE",
+    "ROLE",
     "ADR.country",
     "ADR.region",
     "ADR.locality",
     "ADR.street",
     "ADR.postcode",
+    "ADR;HOME.country",
+    "ADR;HOME.region",
+    "ADR;HOME.locality",
+    "ADR;HOME.street",
+    "ADR;HOME.postcode",
+    "ADR;OTHER.country",
+    "ADR;OTHER.region",
+    "ADR;OTHER.locality",
+    "ADR;OTHER.street",
+    "ADR;OTHER.postcode",
     "BDAY",
     "NOTE",
     "GENDER",
     "CATEGORIES",
     "URL",
+    "URL;MORE",
     "UID",
+    "MORE",
+    VCARD_UNREAD_COLUMN,
 ]
+# Properties that say how the card is written, not what it says about the contact.
+VCARD_FRAME = {"VERSION", "PRODID", "REV", "X-ABLABEL", "X-ABADR", "X-ABSHOWAS", "CLASS", "KIND"}
+# Apple's standard labels of grouped properties: "_$!<Anniversary>!$_".
+APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_")
 # Several values of one property (three phone numbers) share a cell, joined by this.
 MULTI_VALUE_SEPARATOR = "; "
 CJK_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -744,7 +773,7 @@ class VCardReader(TableReader):
                 continue
             name_params = name_part.decode("ascii", errors="replace")
             parts = VCARD_PARAM.split(name_params)
-            name = parts[0].strip().upper().rsplit(".", 1)[-1]
+            group, _dot, name = parts[0].strip().upper().rpartition(".")
             if name == "BEGIN" and value_part.strip().upper() == b"VCARD":
                 depth += 1
                 if depth == 1:
@@ -767,7 +796,10 @@ class VCardReader(TableReader):
             charset = params.get("CHARSET", [encoding])[0]
             transfer = params.get("ENCODING", [""])[0].upper()
             if transfer in ("B", "BASE64"):
-                continue  # photos, sounds, keys
+                # Photos, sounds, keys: not kept, but named for the dry run.
+                if name not in VCARD_FRAME:
+                    card.setdefault(VCARD_UNREAD_COLUMN, []).append(name)
+                continue
             if transfer == "QUOTED-PRINTABLE":
                 value_part = quopri.decodestring(value_part)
             try:
@@ -778,7 +810,12 @@ class VCardReader(TableReader):
             except UnicodeDecodeError:
                 value = value_part.decode(charset, errors="replace")
                 undecodable = True
-            self._add_property(card, name, params, value)
+            if group and name not in ("FN", "N"):
+                # Apple groups a property with its label (item1.TEL, item1.X-ABLabel), which
+                # may come after it: read when the card ends.
+                card.setdefault("_grouped", []).append((group, name, params, value))
+            else:
+                self._add_property(card, name, params, value)
         if card is not None and depth:
             raise ImportFileError(
                 _("The vCard starting on line %(line)d has no END:VCARD.") % {"line": first_line}
@@ -802,33 +839,58 @@ class VCardReader(TableReader):
             if text:
                 card.setdefault(column, []).append(text)
 
+        types = set(params.get("TYPE", []))
+        label = params.get("X-LABEL", [""])[0]
         if name == "FN":
             add("FN", _unescape(value))
         elif name == "N":
             parts = _split_structured(value) + [""] * 5
             add("N.family", parts[0])
-            add("N.given", " ".join(p for p in (parts[1], parts[2]) if p))
+            add("N.given", parts[1])
+            add("N.middle", parts[2])
+            add("N.prefix", parts[3])
+            add("N.suffix", parts[4])
+        elif name == "NICKNAME":
+            add("NICKNAME", _unescape(value))
         elif name == "TEL":
-            types = set(params.get("TYPE", []))
             number = value.strip()
             if number.lower().startswith("tel:"):
                 number = number[4:]
-            add("TEL;CELL" if types & {"CELL", "MOBILE"} else "TEL", _unescape(number))
+            kinds = types | {label.upper()}
+            if "FAX" in kinds or "WORK FAX" in kinds or "HOME FAX" in kinds:
+                column = "TEL;FAX"
+            elif kinds & {"CELL", "MOBILE", "IPHONE"}:
+                column = "TEL;CELL"
+            elif kinds & {"WORK", "MAIN"}:
+                column = "TEL;WORK"
+            elif "HOME" in kinds:
+                column = "TEL;HOME"
+            else:
+                column = "TEL"
+            add(column, _unescape(number))
         elif name == "EMAIL":
-            add("EMAIL", _unescape(value))
+            add("EMAIL;HOME" if "HOME" in types | {label.upper()} else "EMAIL", _unescape(value))
         elif name == "ORG":
-            add("ORG", _split_structured(value)[0])
+            parts = _split_structured(value)
+            add("ORG", parts[0])
+            add("ORG.unit", ", ".join(p for p in parts[1:] if p))
         elif name == "TITLE":
             add("TITLE", _unescape(value))
+        elif name == "ROLE":
+            add("ROLE", _unescape(value))
         elif name == "ADR":
-            if "ADR.street" in card:
-                return  # the first address only: a person has one postal address here
+            group = "ADR;HOME" if "HOME" in types | {label.upper()} else "ADR"
+            if f"{group}.street" in card or f"{group}.locality" in card:
+                group = "ADR;OTHER"
+            if f"{group}.street" in card or f"{group}.locality" in card:
+                card.setdefault("MORE", []).append(f"ADR: {_address_line(value)}")
+                return
             parts = _split_structured(value) + [""] * 7
-            add("ADR.street", " ".join(p for p in (parts[2], parts[1], parts[0]) if p))
-            add("ADR.locality", parts[3])
-            add("ADR.region", parts[4])
-            add("ADR.postcode", parts[5])
-            add("ADR.country", parts[6])
+            add(f"{group}.street", " ".join(p for p in (parts[2], parts[1], parts[0]) if p))
+            add(f"{group}.locality", parts[3])
+            add(f"{group}.region", parts[4])
+            add(f"{group}.postcode", parts[5])
+            add(f"{group}.country", parts[6] or params.get("X-COUNTRY", [""])[0])
         elif name == "BDAY":
             add("BDAY", value)
         elif name == "NOTE":
@@ -839,16 +901,95 @@ class VCardReader(TableReader):
             for category in re.split(r"(?<!\\),", value):
                 add("CATEGORIES", _unescape(category))
         elif name == "URL":
-            add("URL", _unescape(value))
+            add("URL" if "URL" not in card else "URL;MORE", _unescape(value))
         elif name == "UID":
             add("UID", value)
+        elif name == "X-ANDROID-CUSTOM":
+            self._android_custom(card, value)
+        elif name in VCARD_MORE:
+            # The user's data with no field of its own: into the notes, under its label.
+            caption = label or VCARD_MORE[name]
+            add("MORE", f"{caption}: {_unescape(value).replace(';', ' ').strip()}")
+        elif name == "X-ABSHOWAS":
+            card["_company"] = value.strip().upper() == "COMPANY"
+        elif name not in VCARD_FRAME:
+            add(VCARD_UNREAD_COLUMN, name)
+
+    def _android_custom(self, card: dict, value: str) -> None:
+        """Android's own rows: "vnd.android.cursor.item/nickname;小芳;…", relations and events."""
+        kind, _sep, rest = value.partition(";")
+        parts = [p for p in _split_structured(rest) if p]
+        if not parts:
+            return
+        what = kind.rsplit("/", 1)[-1]
+        if what == "nickname":
+            card.setdefault("NICKNAME", []).append(parts[0])
+        else:
+            card.setdefault("MORE", []).append(f"{what}: {parts[0]}")
 
     def _card_values(self, card: dict[str, list[str]]) -> list[str]:
+        labels = {g: v for g, n, _p, v in card.get("_grouped", ()) if n == "X-ABLABEL"}
+        countries = {g: v for g, n, _p, v in card.get("_grouped", ()) if n == "X-ABADR"}
+        for group, name, params, value in card.pop("_grouped", ()):
+            if name in ("X-ABLABEL", "X-ABADR"):
+                continue
+            label = labels.get(group, "").strip()
+            match = APPLE_LABEL.fullmatch(label)
+            params = dict(params)
+            if label:
+                params["X-LABEL"] = [match[1] if match else label]
+            if group in countries:
+                params["X-COUNTRY"] = [countries[group].strip().upper()]
+            self._add_property(card, name, params, value)
+        if card.get("_company"):
+            # Apple's company card: its FN is the company's name, not a person's.
+            for column in ("FN", "N.family", "N.given", "N.middle", "N.prefix", "N.suffix"):
+                card.pop(column, None)
+        card.pop("_company", None)
         values = [""] * len(self.columns)
         for column, items in card.items():
-            separator = ", " if column == "CATEGORIES" else MULTI_VALUE_SEPARATOR
-            values[self._index[column]] = separator.join(dict.fromkeys(items))
+            separator = ", " if column in ("CATEGORIES", VCARD_UNREAD_COLUMN) else None
+            if column == "MORE":
+                separator = "\n"
+            values[self._index[column]] = (separator or MULTI_VALUE_SEPARATOR).join(
+                dict.fromkeys(items)
+            )
         return values
+
+
+# Properties kept in the notes as "caption: value", with the caption used when the card gives
+# no label of its own.
+VCARD_MORE = {
+    "X-ABDATE": "Date",
+    "ANNIVERSARY": "Anniversary",
+    "X-ANNIVERSARY": "Anniversary",
+    "X-ABRELATEDNAMES": "Related name",
+    "RELATED": "Related",
+    "X-SPOUSE": "Spouse",
+    "X-ASSISTANT": "Assistant",
+    "X-MANAGER": "Manager",
+    "IMPP": "Instant messaging",
+    "X-AIM": "AIM",
+    "X-QQ": "QQ",
+    "X-WECHAT": "WeChat",
+    "X-SKYPE": "Skype",
+    "X-SOCIALPROFILE": "Social profile",
+    "X-PHONETIC-FIRST-NAME": "Phonetic first name",
+    "X-PHONETIC-MIDDLE-NAME": "Phonetic middle name",
+    "X-PHONETIC-LAST-NAME": "Phonetic last name",
+    "X-PHONETIC-ORG": "Phonetic company name",
+    "X-MAIDENNAME": "Maiden name",
+    "TZ": "Time zone",
+    "GEO": "Location",
+    "LANG": "Language",
+    "EXPERTISE": "Expertise",
+    "HOBBY": "Hobby",
+    "INTEREST": "Interest",
+}
+
+
+def _address_line(value: str) -> str:
+    return ", ".join(p for p in _split_structured(value) if p)
 
 
 __all__ = [

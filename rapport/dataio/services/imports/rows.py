@@ -47,7 +47,12 @@ from rapport.core.cleaning import (
 )
 from rapport.core.errors import ValidationFailed
 from rapport.core.schema_types import MAX_LIST_ITEMS
-from rapport.customers.models import CustomFieldDefinition, CustomFieldType, RecordType
+from rapport.customers.models import (
+    Address,
+    CustomFieldDefinition,
+    CustomFieldType,
+    RecordType,
+)
 from rapport.customers.validation import (
     clean_custom_value,
     normalize_email,
@@ -68,8 +73,62 @@ TAG_SEPARATORS = re.compile(r"\s*(?::::|[;,，；、|\n])\s*")
 _split = MULTI_SEPARATORS.split
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
-# Address fields; on a person or company they make one address.
+# Address fields; on a person or company they make one address. A person may have a home and
+# an "other" address too, under the same keys with a prefix (home_street).
 ADDRESS_KEYS = ("country", "province", "city", "district", "street", "postcode")
+ADDRESS_GROUPS = (("", "work"), ("home_", "home"), ("other_", "other"))
+COUNTRY_KEYS = {f"{prefix}country" for prefix, _label in ADDRESS_GROUPS}
+STREET_LIMIT = Address._meta.get_field("street").max_length
+# A person's phone and e-mail fields with the label each gives, in the order they are kept
+# (the first phone is the primary one).
+PHONE_KEYS = (
+    ("phone", "mobile"),
+    ("work_phone", "work"),
+    ("home_phone", "home"),
+    ("other_phone", "other"),
+    ("fax", "fax"),
+)
+EMAIL_KEYS = (("email", "work"), ("home_email", "home"), ("other_email", "other"))
+# Fields read from the whole row after the other cells (RowCleaner._labelled_values): the label
+# of a phone, e-mail or address beside it (Google's "Phone 1 - Label"), and the lines that go to
+# the notes under their column's name.
+LABELLING_KEYS = ("contact_label", "note_line")
+# The columns of a vCard (readers.VCARD_COLUMNS) that go to the notes: under these captions,
+# or ("MORE") as lines that carry their own.
+NOTE_CAPTIONS = {
+    "N.prefix": "Name prefix",
+    "N.suffix": "Name suffix",
+    "ROLE": "Role",
+    "URL;MORE": "Website",
+}
+CAPTIONED_COLUMNS = {"MORE"}
+# What the labels of Google, Apple and Android say → a ContactLabel.
+LABEL_WORDS = {
+    "mobile": "mobile",
+    "cell": "mobile",
+    "iphone": "mobile",
+    "手机": "mobile",
+    "移动电话": "mobile",
+    "work": "work",
+    "business": "work",
+    "main": "work",
+    "company": "work",
+    "工作": "work",
+    "单位": "work",
+    "公司": "work",
+    "home": "home",
+    "personal": "home",
+    "住宅": "home",
+    "家庭": "home",
+    "家": "home",
+    "fax": "fax",
+    "workfax": "fax",
+    "homefax": "fax",
+    "otherfax": "fax",
+    "传真": "fax",
+    "other": "other",
+    "其他": "other",
+}
 
 BASE_DATE_FORMATS = (
     "%Y-%m-%d",
@@ -142,6 +201,7 @@ CHOICE_EXTRAS: dict[str, dict[str, str]] = {
         "其他": "other",
         "其它": "other",
         "unspecified": "unknown",
+        "未指定": "unknown",
         "none": "unknown",
     },
     "source": {
@@ -297,6 +357,11 @@ class CleanRow:
     job_title, and "custom" (key → value) when a custom field is mapped. `match_keys` are the
     keys to look for an existing record by, strongest first: ("external_id", "C-001"),
     ("phone", "+8613800138000"), ("email", "a@b.cn"), ("name", "casefolded name"), ("sku", …).
+
+    A person's phones and e-mails carry a label each (`phone_labels`, `email_labels`: value →
+    ContactLabel; unlisted ones are "mobile" and "work"), and `addresses` holds each address
+    given, as (label, parts). `company_only` is a person row that names no person but a
+    company (how Outlook exports a company): the writer creates or finds that company.
     """
 
     fields: dict[str, Any]
@@ -307,6 +372,10 @@ class CleanRow:
     owner_username: str = ""
     external_id: str = ""
     match_keys: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    phone_labels: dict[str, str] = dataclasses.field(default_factory=dict)
+    email_labels: dict[str, str] = dataclasses.field(default_factory=dict)
+    addresses: list[tuple[str, dict[str, str]]] = dataclasses.field(default_factory=list)
+    company_only: bool = False
 
 
 @dataclasses.dataclass
@@ -519,9 +588,13 @@ ORDER_COPIED = (
 )
 # Person fields that go to `CleanRow.fields` as they are.
 PERSON_COPIED = (
+    "middle_name",
+    "nickname",
+    "website",
     "gender",
     "birthday",
     "job_title",
+    "department",
     *ADDRESS_KEYS,
     "industry",
     "region",
@@ -606,6 +679,7 @@ class RowCleaner:
         self._width = len(self.columns)
         self._name_limit = self.fields["full_name"].max_length if "full_name" in self.fields else 0
         self._build = getattr(self, f"_build_{target}")
+        self._labelling = _labelling_plan(mapping, positions)
 
     @classmethod
     def for_reader(cls, reader, target: str, mapping: dict[str, str], defaults=None, **kwargs):
@@ -629,7 +703,7 @@ class RowCleaner:
         key, kind, limit = field.key, field.kind, field.max_length
         if key in self._definitions:
             return self._custom_handler(self._definitions[key])
-        if key == "country":
+        if key in COUNTRY_KEYS:
             return _country
         if kind == "phone":
             if field.repeatable:
@@ -657,6 +731,11 @@ class RowCleaner:
             return _bool
         if key == "website":
             return lambda text: normalize_website(_text(text, limit or len(text)))
+        if key in LABELLING_KEYS:
+            return _read_later
+        if field.repeatable:
+            # Several columns of one text field (Street, Street 2, PO Box): all kept, joined.
+            return lambda text: [_text(text, limit or len(text))]
         if limit is None:
             return str
         return lambda text: _text(text, limit)
@@ -724,6 +803,8 @@ class RowCleaner:
             for key, value in self.defaults.items():
                 if key not in data:
                     data[key] = value
+        if self._labelling is not None:
+            self._labelling.read(values, data)
         if reasons:
             return RejectedRow(reasons)
         return self._build(data)
@@ -763,11 +844,14 @@ class RowCleaner:
     def _build_persons(self, data: dict) -> CleanRow | RejectedRow:
         full_name = data.get("full_name", "")
         given = data.get("given_name", "")
+        middle = data.get("middle_name", "")
         family = data.get("family_name", "")
         if not full_name:
-            full_name = join_name(given, family)
+            full_name = join_name(" ".join(p for p in (given, middle) if p), family)
         elif not given and not family:
             given, family = split_name(full_name)
+        if not full_name and data.get("company"):
+            return self._company_only(data)
         if not full_name or len(full_name) > self._name_limit:
             return RejectedRow([self._name_problem(full_name)])
         if self._required_all:
@@ -782,13 +866,69 @@ class RowCleaner:
         for key in PERSON_COPIED:
             if key in data:
                 fields[key] = data[key]
-        row = CleanRow(fields=fields, company_name=data.get("company", ""))
-        if "phone" in data:
-            row.phones = list(dict.fromkeys(data["phone"]))
-        if "email" in data:
-            row.emails = list(dict.fromkeys(data["email"]))
+        lines = list(data.get("note_line") or ())
+        addresses = _person_addresses(data, lines)
+        # The first address also in `fields`, where the region of a new person comes from.
+        first = addresses[0][1] if addresses else {}
+        for key in ADDRESS_KEYS:
+            fields.pop(key, None)
+            if first.get(key):
+                fields[key] = first[key]
+        if not data.get("company"):
+            # A job title or department without a company has no employment to sit on.
+            moved = [
+                f"{caption}: {fields.pop(key)}"
+                for key, caption in (("job_title", _("Job title")), ("department", _("Department")))
+                if fields.get(key)
+            ]
+            lines[:0] = moved
+        if lines:
+            fields["notes"] = "\n".join(filter(None, [fields.get("notes", ""), *lines]))
+        row = CleanRow(fields=fields, company_name=data.get("company", ""), addresses=addresses)
+        row.phones, row.phone_labels = _labelled(data, PHONE_KEYS, "phone", _label_of_number)
+        row.emails, row.email_labels = _labelled(data, EMAIL_KEYS, "email", _label_of_email)
         self._common(data, row)
-        row.match_keys += [("phone", p) for p in row.phones] + [("email", e) for e in row.emails]
+        # A fax number is often a whole office's: it does not tell a person.
+        row.match_keys += [("phone", p) for p in row.phones if row.phone_labels[p] != "fax"]
+        row.match_keys += [("email", e) for e in row.emails]
+        return row
+
+    def _company_only(self, data: dict) -> CleanRow | RejectedRow:
+        """A person row with a company and no person: the company, with the row's contact
+        details (its first phone and e-mail, website, address, notes)."""
+        name = data["company"]
+        lines = list(data.get("note_line") or ())
+        addresses = _person_addresses(data, lines)
+        phones, phone_labels = _labelled(data, PHONE_KEYS, "phone", _label_of_number)
+        emails, _labels = _labelled(data, EMAIL_KEYS, "email", _label_of_email)
+        fields: dict[str, Any] = {"name": name}
+        for key in ("website", "industry", "region", "source", "lifecycle_stage"):
+            if data.get(key):
+                fields[key] = data[key]
+        phone = next((p for p in phones if phone_labels[p] != "fax"), phones[0] if phones else "")
+        if phone:
+            fields["phone"] = phone
+        if emails:
+            fields["email"] = emails[0]
+        # What has no column on a company is kept in its notes.
+        more = [
+            f"{_('Fax') if phone_labels[p] == 'fax' else _('Phone')}: {p}"
+            for p in phones
+            if p != phone
+        ]
+        more += [f"{_('E-mail')}: {e}" for e in emails[1:]]
+        for key, caption in (("job_title", _("Job title")), ("department", _("Department"))):
+            if data.get(key):
+                more.append(f"{caption}: {data[key]}")
+        notes = "\n".join(filter(None, [data.get("notes", ""), *more, *lines]))
+        if notes:
+            fields["notes"] = notes
+        if addresses:
+            fields.update(addresses[0][1])
+        row = CleanRow(fields=fields, company_name=name, addresses=addresses[:1])
+        row.company_only = True
+        self._common(data, row)
+        row.match_keys = [("name", name.casefold())]
         return row
 
     def _build_companies(self, data: dict) -> CleanRow | RejectedRow:
@@ -889,6 +1029,169 @@ class RowCleaner:
     @property
     def fields_mapped(self) -> set[str]:
         return {key for _i, _c, key, _h in self._plan} | set(self.defaults)
+
+
+# --- Labels and notes read from the whole row -----------------------------------------------------
+
+# "Phone 1 - Label" is the label of "Phone 1 - Value"; "Address 2 - Type" of "Address 2 - City".
+_LABEL_COLUMN = re.compile(r"(?P<prefix>.+?)\s+-\s+(?:Label|Type)")
+_VALUE_COLUMN = re.compile(r"(?P<prefix>.+?)\s+-\s+.+")
+_ADDRESS_FIELD_KEYS = {
+    f"{prefix}{part}": prefix
+    for prefix, _label in ADDRESS_GROUPS
+    for part in (*ADDRESS_KEYS, "address_text")
+}
+
+
+def _read_later(text: str) -> None:
+    """The handler of LABELLING_KEYS: the cell is read with its neighbours, by _Labelling."""
+    return None
+
+
+def contact_label(text: str) -> str | None:
+    """The ContactLabel a label cell means ("* Home" → home, "Work Fax" → fax, a label of the
+    user's own → other), or None for an empty one."""
+    word = re.sub(r"[\s_\-*]+", "", text.casefold())
+    if not word:
+        return None
+    return LABEL_WORDS.get(word, "other")
+
+
+def _digits(number: str) -> str:
+    """A phone number's digits without trunk zeros, to tell a normalised number by the cell it
+    came from: "+86 755 8888 1234" ends with those of "0755-8888 1234"."""
+    return re.sub(r"\D", "", number).lstrip("0")
+
+
+def _label_of_number(number, labels: dict[str, str]) -> str | None:
+    if not labels or not isinstance(number, str):
+        return None
+    digits = _digits(number)
+    for written, label in labels.items():
+        if written and digits.endswith(written):
+            return label
+    return None
+
+
+@dataclasses.dataclass
+class _Labelling:
+    """What is read from a row after its cells: the label columns beside phones, e-mails and
+    addresses, and the lines that go to the notes under their column's name (or the label
+    beside them: Google's "Relation 1 - Label: Spouse" and "Relation 1 - Value: Anna" give
+    "Spouse: Anna"). Results go to the row's data under "_phone_labels", "_email_labels",
+    "_address_labels" (address field prefix → label) and "note_line"."""
+
+    contacts: list[tuple[int, int, str]]  # (value index, label index, "phone" or "email")
+    groups: list[tuple[int, str]]  # (label index, address field prefix)
+    notes: list[tuple[int, str, int | None]]  # (index, column, label index)
+
+    def read(self, values: list[str], data: dict) -> None:
+        width = len(values)
+
+        def cell(index: int | None) -> str:
+            if index is None or index >= width or not values[index]:
+                return ""
+            return values[index].strip()
+
+        for index, label_index, kind in self.contacts:
+            text, label = cell(index), contact_label(cell(label_index))
+            if not text or label is None:
+                continue
+            found = data.setdefault(f"_{kind}_labels", {})
+            for piece in _split(text):
+                if kind == "phone":
+                    found[_digits(piece)] = label
+                else:
+                    found[piece.strip().casefold()] = label
+        for label_index, prefix in self.groups:
+            label = contact_label(cell(label_index))
+            if label in ("home", "work", "other"):
+                data.setdefault("_address_labels", {})[prefix] = label
+        for index, column, label_index in self.notes:
+            text = cell(index)
+            if not text or text in EMPTY_DATES:
+                continue  # Outlook writes 0/0/00 in an anniversary it does not know
+            try:
+                text = _visible_cell(text)
+            except FieldError:
+                continue  # the cell's own check has given the reason
+            if column in CAPTIONED_COLUMNS:
+                data.setdefault("note_line", []).extend(text.splitlines())
+                continue
+            caption = cell(label_index).lstrip("* ").strip() or NOTE_CAPTIONS.get(column, column)
+            data.setdefault("note_line", []).append(f"{caption}: {text}")
+
+
+def _labelling_plan(mapping: dict[str, str], positions: dict[str, int]) -> _Labelling | None:
+    label_columns = {}
+    for column, key in mapping.items():
+        match = _LABEL_COLUMN.fullmatch(column)
+        if key == "contact_label" and match:
+            label_columns[match["prefix"]] = positions[column]
+    plan = _Labelling([], [], [])
+    for column, key in mapping.items():
+        match = _VALUE_COLUMN.fullmatch(column)
+        label_index = label_columns.get(match["prefix"]) if match else None
+        if key == "note_line":
+            plan.notes.append((positions[column], column, label_index))
+        elif label_index is None:
+            continue
+        elif key in dict(PHONE_KEYS):
+            plan.contacts.append((positions[column], label_index, "phone"))
+        elif key in dict(EMAIL_KEYS):
+            plan.contacts.append((positions[column], label_index, "email"))
+        elif key in _ADDRESS_FIELD_KEYS:
+            plan.groups.append((label_index, _ADDRESS_FIELD_KEYS[key]))
+    if not (plan.contacts or plan.groups or plan.notes):
+        return None
+    plan.notes.sort()
+    plan.groups = sorted(set(plan.groups))
+    return plan
+
+
+def _joined(value) -> str:
+    """A text field filled from several columns (Street, Street 2, PO Box), one line each."""
+    if isinstance(value, list):
+        return ", ".join(dict.fromkeys(v for v in value if v))
+    return value or ""
+
+
+def _person_addresses(data: dict, lines: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """Each address group the row fills, as (label, parts). A whole address in one cell
+    (Google's "Address 1 - Formatted") is its street when no part is given. A street longer
+    than the field goes to the notes whole instead of being cut."""
+    labels = data.get("_address_labels") or {}
+    addresses = []
+    for prefix, label in ADDRESS_GROUPS:
+        parts = {k: _joined(data.get(f"{prefix}{k}")) for k in ADDRESS_KEYS}
+        text = data.get(f"{prefix}address_text") or ""
+        if text and not any(parts[k] for k in ADDRESS_KEYS if k != "country"):
+            parts["street"] = ", ".join(p.strip() for p in text.splitlines() if p.strip())
+        if len(parts["street"]) > STREET_LIMIT:
+            lines.append(f"{_('Address')}: {parts['street']}")
+            parts["street"] = ""
+        if any(parts[k] for k in ADDRESS_KEYS if k != "country"):
+            addresses.append((labels.get(prefix, label), parts))
+    return addresses
+
+
+def _labelled(data: dict, keys, kind: str, match) -> tuple[list[str], dict[str, str]]:
+    """The row's phones or e-mails in the order of `keys`, each with its label: the label
+    column beside it, else the field's."""
+    written = data.get(f"_{kind}_labels") or {}
+    values: list[str] = []
+    labels: dict[str, str] = {}
+    for key, default in keys:
+        for value in data.get(key) or ():
+            if value in labels:
+                continue
+            values.append(value)
+            labels[value] = match(value, written) or default
+    return values, labels
+
+
+def _label_of_email(email, labels: dict[str, str]) -> str | None:
+    return labels.get(email.casefold()) if isinstance(email, str) else None
 
 
 # --- Small rules ---------------------------------------------------------------------------------

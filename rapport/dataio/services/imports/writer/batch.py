@@ -112,6 +112,8 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
     # --- Planning ---------------------------------------------------------------------------
 
     def keys_of(self, row) -> list[str]:
+        if getattr(row, "company_only", False):
+            return []  # a company row of a person import: found by its name when written
         match_on = self.job.match_on
         if match_on == ImportMatchOn.EMAIL:
             return unique_values(row_value(row, "emails", []))
@@ -271,6 +273,9 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
         batch_keys: set[str] = set()
         batch_targets: set[int] = set()
         for number, values, row, owner, keys in accepted:
+            if getattr(row, "company_only", False):
+                plan.creates.append(Planned(number, row, owner))
+                continue
             target_id = next((matches[k] for k in keys if k in matches), None)
             if self.dry_run:
                 hashes = {hash(k) for k in keys}

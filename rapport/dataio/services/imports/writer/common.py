@@ -113,6 +113,22 @@ def address_of(fields: dict) -> dict | None:
     return parts
 
 
+def row_addresses(row, fields: dict) -> list[tuple[str, dict]]:
+    """A row's addresses as (label, parts), each completed by `address_of`: those the cleaner
+    listed (a person's work, home and other address; one without a country takes the row's),
+    else the one in `fields`, labelled work."""
+    listed = getattr(row, "addresses", None)
+    if not listed:
+        address = address_of(fields)
+        return [("work", address)] if address else []
+    out = []
+    for label, parts in listed:
+        address = address_of({**parts, "country": parts.get("country") or fields.get("country")})
+        if address:
+            out.append((label, address))
+    return out
+
+
 def customer_head(pk: int, stamp, values: dict, owner: tuple, fields: dict) -> tuple:
     """The columns a new person and a new company share (the first twelve of
     PERSON_TABLE_COLUMNS and COMPANY_TABLE_COLUMNS, in that order)."""

@@ -10,6 +10,7 @@ from django.utils import timezone
 from rapport.core.events import publish
 from rapport.customers.events import PersonUpdated
 from rapport.customers.models import (
+    Company,
     Employment,
     Person,
     PersonEmail,
@@ -32,6 +33,7 @@ from rapport.dataio.services.imports.writer.common import (
     customer_head,
     jsonable,
     region_from,
+    row_addresses,
     row_fields,
     row_value,
     unique_values,
@@ -147,6 +149,12 @@ class PersonWriting:
     def _create_persons(self, cursor, planned: list[Planned], counts: dict) -> int:
         if not planned:
             return 0
+        # Rows that name only a company become companies, before the persons who may work there.
+        companies = [p for p in planned if row_value(p.row, "company_only", False)]
+        if companies:
+            planned = [p for p in planned if not row_value(p.row, "company_only", False)]
+            created = self._create_row_companies(cursor, companies)
+            return created + self._create_persons(cursor, planned, counts)
         now = timezone.now()
         stamp = self._db_datetime(now)
         job_id = self.job.pk
@@ -187,8 +195,14 @@ class PersonWriting:
                     json.dumps(row_value(row, "raw_phones", [])),
                 )
             )
-            phones.extend((pk, "mobile", n, i == 0) for i, n in enumerate(row_phones))
-            emails.extend((pk, "work", e, i == 0) for i, e in enumerate(row_emails))
+            phone_labels = row_value(row, "phone_labels", {})
+            email_labels = row_value(row, "email_labels", {})
+            phones.extend(
+                (pk, phone_labels.get(n, "mobile"), n, i == 0) for i, n in enumerate(row_phones)
+            )
+            emails.extend(
+                (pk, email_labels.get(e, "work"), e, i == 0) for i, e in enumerate(row_emails)
+            )
             terms.extend((pk, t) for t in self._person_terms(values, row_phones, row_emails))
             for tag in unique_values(t.strip()[:50] for t in (row_value(row, "tags", []) or ())):
                 tags.append((pk, tag_ids[tag]))
@@ -197,8 +211,8 @@ class PersonWriting:
                 title = (fields.get("job_title") or "")[:100]
                 department = (fields.get("department") or "")[:100]
                 jobs.append((pk, self.company_ids[company], title, department, True))
-            if address:
-                addresses.append((pk, None, "work", *(address[k] for k in ADDRESS_PARTS)))
+            for label, parts in row_addresses(row, fields):
+                addresses.append((pk, None, label, *(parts[k] for k in ADDRESS_PARTS)))
             external = (row_value(row, "external_id", "") or "").strip()[:100]
             if external:
                 keys.append((ImportTarget.PERSONS, external, pk, None))
@@ -257,6 +271,26 @@ class PersonWriting:
         self._write_person_updates(cursor, planned, out)
         return applied
 
+    def _create_row_companies(self, cursor, planned: list[Planned]) -> int:
+        """Company-only rows of a person import (see rows.CleanRow): each names a company that
+        is created with the row's details, unless the actor already sees a company of that name,
+        which is then left as it is (and linked to by later rows' persons)."""
+        names = {row_value(p.row, "company_name", "") for p in planned} - self.company_ids.keys()
+        if names:
+            for pk, name in (
+                Company.objects.filter(name__in=names)
+                .filter(self._visible(""))
+                .order_by("pk")
+                .values_list("pk", "name")
+            ):
+                self.company_ids.setdefault(name, pk)
+        new: dict[str, Planned] = {}
+        for p in planned:
+            name = row_value(p.row, "company_name", "")
+            if name not in self.company_ids:
+                new.setdefault(name, p)
+        return self._create_companies(cursor, list(new.values()))
+
     def _ensure_row_companies(self, cursor, planned: list[Planned], now) -> None:
         """Find or create the companies the rows name, each owned like the first row naming it."""
         company_owner: dict[str, tuple] = {}
@@ -292,11 +326,17 @@ class PersonWriting:
         added_phones = _add_contacts(
             person, "phones", row_value(row, "phones", []), held.phones, before, changed
         )
-        out.new_phones.extend((person.pk, "mobile", n, primary) for n, primary in added_phones)
+        phone_labels = row_value(row, "phone_labels", {})
+        out.new_phones.extend(
+            (person.pk, phone_labels.get(n, "mobile"), n, primary) for n, primary in added_phones
+        )
         added_emails = _add_contacts(
             person, "emails", row_value(row, "emails", []), held.emails, before, changed
         )
-        out.new_emails.extend((person.pk, "work", e, primary) for e, primary in added_emails)
+        email_labels = row_value(row, "email_labels", {})
+        out.new_emails.extend(
+            (person.pk, email_labels.get(e, "work"), e, primary) for e, primary in added_emails
+        )
         self._add_tags(person, row, held, tag_ids, before, changed, out)
         self._add_employment(person, row, fields, held, before, changed, out)
         external = (row_value(row, "external_id", "") or "").strip()[:100]
