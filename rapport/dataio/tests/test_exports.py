@@ -168,6 +168,21 @@ def test_person_phones_and_emails_go_out_in_a_column_per_label(client, alice):
     ]
 
 
+def test_birthday_without_a_year_is_month_and_day_as_google_writes_it(client, alice):
+    person_create(
+        actor=alice, data={"full_name": "Emily Carter", "birth_month": 7, "birth_day": 14}
+    )
+    client.force_login(alice)
+
+    _, csv_body = _download(client, "persons", columns="birthday")
+    _, xlsx_body = _download(client, "persons", columns="birthday", format="xlsx")
+
+    # "--07-14" is a sum to a spreadsheet: guarded, and the import drops the guard's quote.
+    assert _csv_rows(csv_body)[1] == ["'--07-14"]
+    cell = _xlsx_sheet(xlsx_body)["A2"]
+    assert (cell.data_type, cell.value, cell.quotePrefix) == ("s", "--07-14", True)
+
+
 def test_custom_field_is_a_column(client, admin_user, alice):
     custom_field_create(
         actor=admin_user,
