@@ -423,3 +423,15 @@ def test_rejected_rows_of_a_utf16_file_have_one_byte_order_mark(alice):
     text = data.decode("utf-16")
     assert "\ufeff" not in text
     assert text.count("Grüße " * 20) == 1000
+
+
+def test_mapping_page_says_the_encoding_is_in_doubt(alice, client):
+    client.force_login(alice)
+    unsure = upload_file(alice, AMBIGUOUS)
+    sure = upload_file(alice, "outlook-windows1252.csv")
+
+    unsure_page = client.get(reverse("dataio:import_mapping", args=[unsure.pk])).content.decode()
+    sure_page = client.get(reverse("dataio:import_mapping", args=[sure.pk])).content.decode()
+
+    assert 'data-testid="import-encoding-unsure"' in unsure_page
+    assert 'data-testid="import-encoding-unsure"' not in sure_page
