@@ -61,6 +61,11 @@ PAGES: tuple[Page, ...] = (
     Page("customers:person_create"),
     Page("customers:person_detail", kwargs=_pk("person"), ready="[data-testid=timeline]"),
     Page("customers:person_edit", kwargs=_pk("person")),
+    # The demo set gives each owner's first person numbers an import kept as written.
+    Page(
+        "customers:person_raw_phone",
+        kwargs=lambda objects: {"pk": objects.person.pk, "index": 0},
+    ),
     Page("customers:company_list"),
     Page("customers:company_create"),
     Page("customers:company_detail", kwargs=_pk("company"), ready="[data-testid=timeline]"),

@@ -337,3 +337,13 @@ def test_raw_phone_page_of_another_team_or_a_missing_number_is_404(
     )
     imported.refresh_from_db()
     assert imported.raw_phones == RAW
+
+
+def test_edit_form_points_to_the_fix_of_each_raw_phone(client, alice, imported):
+    client.force_login(alice)
+
+    html = client.get(reverse("customers:person_edit", args=[imported.pk])).content.decode()
+
+    assert 'data-testid="raw-phones-note"' in html
+    assert reverse("customers:person_raw_phone", args=[imported.pk, 0]) in html
+    assert reverse("customers:person_raw_phone", args=[imported.pk, 1]) in html
