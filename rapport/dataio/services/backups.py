@@ -405,6 +405,13 @@ def _unreadable(path: Path, error: object) -> RestoreRefused:
     )
 
 
+def _not_checked(path: Path, error: object) -> BackupFailed:
+    return BackupFailed(
+        _("The backup %(name)s could not be checked (%(error)s). Nothing was changed.")
+        % {"name": path.name, "error": error}
+    )
+
+
 def _sqlite_unpack(path: Path, directory: Path) -> Path:
     """The backup's database as a plain file in `directory`, read to the last byte: a gzip cut
     short or damaged fails here, before the configured database is touched."""
@@ -510,9 +517,10 @@ def _scratch_database(env: dict[str, str], prefix: str):
             [prefix],
         ).fetchall()
         for (leftover,) in leftovers:  # of a restore killed before it could drop it
-            pg.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(leftover))
-            )
+            # Not WITH (FORCE): one still in use (its pg_restore outlived the killed restore)
+            # is dropped next time.
+            with contextlib.suppress(errors.ObjectInUse):
+                pg.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(leftover)))
         encoding, collate, ctype, user = pg.execute(
             "SELECT pg_encoding_to_char(encoding), datcollate, datctype, current_user "
             "FROM pg_database WHERE datname = current_database()"
@@ -780,7 +788,13 @@ def backup_restore(*, path: Path | str, force: bool = False, alias: str = "defau
     if not isinstance(manifest, dict):
         manifest = {}
     # Everything is read and checked before the configured database is touched.
-    with tempfile.TemporaryDirectory() as tmp:
+    # The unpacked database (SQLite) and the restore script (PostgreSQL) are as big as the
+    # database: they go beside the backups, where there is room for such files, not to /tmp.
+    try:
+        workspace = tempfile.TemporaryDirectory(prefix="restore-", dir=_directory(None))
+    except OSError as exc:
+        raise _not_checked(path, exc) from exc
+    with workspace as tmp:
         try:
             if engine == "sqlite":
                 plain = _sqlite_unpack(path, Path(tmp))
@@ -792,8 +806,8 @@ def backup_restore(*, path: Path | str, force: bool = False, alias: str = "defau
                 with _scratch_database(env, scratch_database_prefix(alias)) as scratch:
                     _postgresql_restore_into_scratch(path, env, scratch)
                     history, counts = _postgresql_contents(env, scratch, path)
-        except (OSError, sqlite3.Error) as exc:
-            raise BackupFailed(str(exc)) from exc
+        except (OSError, sqlite3.Error) as exc:  # a full disk, say
+            raise _not_checked(path, exc) from exc
         pending = _migrations_to_apply(history, path)
         _check_row_counts(counts, manifest, path)
 

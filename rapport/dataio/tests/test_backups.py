@@ -6,7 +6,9 @@ import json
 import os
 import random
 import re
+import shutil
 import sqlite3
+import subprocess
 
 import pytest
 from django.apps import apps
@@ -490,23 +492,70 @@ def test_a_restore_interrupted_while_migrating_puts_the_current_database_back(
     assert list(backup_dir.glob("before-restore-*")) == []
 
 
-def test_a_restore_that_cannot_write_its_copy_of_the_current_database_changes_nothing(
+def test_a_restore_that_cannot_write_beside_the_backups_changes_nothing(
     records, alice, backup_dir, settings, tmp_path
 ):
     people, _company = records
     backup = backup_create()
     person_delete(actor=alice, person=people[0])
     before = table_fingerprints()
-    # Where the copy would go cannot hold it (as on a full disk: the write fails).
+    # The unpacked backup and the copy of the current database go there: it cannot hold them.
     unwritable = tmp_path / "not-a-directory"
     unwritable.write_text("")
     settings.RAPPORT_BACKUP_DIR = unwritable
+
+    with pytest.raises(BackupFailed, match="Nothing was changed"):
+        backup_restore(path=backup.path, force=True)
+
+    assert table_fingerprints() == before
+    assert not Person.objects.filter(pk=people[0].pk).exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """Mount a tmpfs of the size asked for (root only, as on the CI's container)."""
+    mounted = []
+
+    def mount(size: int):
+        path = tmp_path / "small-disk"
+        path.mkdir()
+        result = subprocess.run(  # noqa: S603
+            [shutil.which("mount") or "mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path],
+            capture_output=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.skip("mounting a small file system needs root")
+        mounted.append(path)
+        return path
+
+    yield mount
+    for path in mounted:
+        subprocess.run([shutil.which("umount") or "umount", path], check=True)  # noqa: S603
+
+
+def test_a_restore_on_a_full_disk_changes_nothing_and_leaves_no_partial_copy(
+    records, alice, backup_dir, settings, small_disk
+):
+    people, _company = records
+    backup = backup_create()
+    if connection.vendor == "sqlite":
+        # Room for the unpacked backup but not for the copy of the current database beside it.
+        with gzip.open(backup.path, "rb") as source:
+            size = len(source.read()) * 3 // 2
+    else:
+        size = backup.size // 2  # no room for the copy (a pg_dump) of the current database
+    settings.RAPPORT_BACKUP_DIR = small_disk(size // 4096 * 4096)
+    person_delete(actor=alice, person=people[0])
+    before = table_fingerprints()
 
     with pytest.raises(BackupFailed, match=r"could not be written.*Nothing was changed"):
         backup_restore(path=backup.path, force=True)
 
     assert table_fingerprints() == before
     assert not Person.objects.filter(pk=people[0].pk).exists()
+    assert list(settings.RAPPORT_BACKUP_DIR.iterdir()) == []
+    assert scratch_databases() == []
 
 
 # --- PostgreSQL: the dump is restored into a scratch database and checked there first ----------
