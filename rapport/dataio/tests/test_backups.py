@@ -7,6 +7,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 
@@ -490,6 +491,29 @@ def test_a_restore_interrupted_while_migrating_puts_the_current_database_back(
     assert table_fingerprints() == before
     assert _migration_rows() == history
     assert list(backup_dir.glob("before-restore-*")) == []
+
+
+def test_restore_command_stopped_while_migrating_puts_the_current_database_back(
+    records, alice, backup_dir, monkeypatch
+):
+    people, _company = records
+    backup = _backup_with_migration_rows(
+        remove=[("admin", "0003_logentry_add_action_flag_choices")]
+    )
+    person_delete(actor=alice, person=people[0])
+    before, history = table_fingerprints(), _migration_rows()
+    handler = signal.getsignal(signal.SIGTERM)
+
+    def terminate(*args, **kwargs):  # the service manager stops the command during `migrate`
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(backups, "call_command", terminate)
+    with pytest.raises(CommandError, match=r"\(interrupted\); the previous database was put back"):
+        call_command("restore", str(backup.path), "--yes")
+
+    assert table_fingerprints() == before
+    assert _migration_rows() == history
+    assert signal.getsignal(signal.SIGTERM) is handler
 
 
 def test_a_restore_that_cannot_write_beside_the_backups_changes_nothing(

@@ -1,7 +1,29 @@
+import contextlib
+import signal
+import threading
+
 from django.core.management.base import BaseCommand, CommandError
 
 from rapport.core.errors import ApplicationError
 from rapport.dataio.services.backups import RestoreRefused, backup_restore
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """A service manager stops a process with SIGTERM, which by default ends Python at once; as
+    an interrupt, the restore puts the previous database back first."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Command(BaseCommand):
@@ -24,7 +46,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            manifest = backup_restore(path=options["file"], force=options["yes"])
+            with _sigterm_as_interrupt():
+                manifest = backup_restore(path=options["file"], force=options["yes"])
         except RestoreRefused as exc:
             if exc.code == "not_empty":
                 raise CommandError(
