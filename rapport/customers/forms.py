@@ -12,6 +12,7 @@ import re
 from django import forms
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.accounts.access import assignable_owners
 from rapport.accounts.models import Team, User
@@ -296,13 +297,17 @@ class PersonForm(CustomerForm):
     gender = _choice(_("Gender"), Gender.choices, "gender")
     # A birthday is month and day, with the year when it is known (Google exports "--07-14").
     birth_month = _choice(
-        _("Month"), [("", "—"), *[(str(m), n) for m, n in MONTHS.items()]], "birth_month"
+        pgettext_lazy("birthday", "Month"),
+        [("", "—"), *[(str(m), n) for m, n in MONTHS.items()]],
+        "birth_month",
     )
     birth_day = _choice(
-        _("Day"), [("", "—"), *[(str(d), str(d)) for d in range(1, 32)]], "birth_day"
+        pgettext_lazy("birthday", "Day"),
+        [("", "—"), *[(str(d), str(d)) for d in range(1, 32)]],
+        "birth_day",
     )
     birth_year = forms.CharField(
-        label=_("Year"),
+        label=pgettext_lazy("birthday", "Year"),
         required=False,
         widget=forms.TextInput(
             attrs={
