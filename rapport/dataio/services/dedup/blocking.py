@@ -7,6 +7,13 @@ backwards) catches typos that change the key. A group larger than its cap is a s
 number or a name like 张伟 in a large city: it is skipped, and its members meet through their
 narrower keys instead.
 
+Records without a phone or an e-mail need keys that survive a slip in any one field, so no key
+rests on one field alone: the name's sound (Soundex of each word, order-free: a typo that keeps
+the sound, swapped given and family names), the birthday with the first letter of any one name
+word (a typo elsewhere in the name, a missing part), the postcode with such a letter (a
+birth-date typo), the house number with the postcode, and the street with the city's first
+letters. Chinese names have no sound key of their own: their pinyin is one already.
+
 Each key kind is sorted and grouped on its own, so memory stays one list of (key, index) at a
 time, and a pair is scored as soon as it is found (pairs found twice are rare: true duplicates
 sharing several keys); the caller keeps the best score per pair.
@@ -21,7 +28,13 @@ from rapport.dataio.services.dedup.scoring import PersonProfile
 CONTACT_BLOCK_MAX = 50  # a number or address shared by more is an office's or a family's
 NAME_BLOCK_MAX = 30  # a name alone pairs at most this many people
 NAME_PLUS_BLOCK_MAX = 200  # name + birthday / company / city
+AREA_BLOCK_MAX = 50  # postcode or city + an initial, house number + postcode, a street
 NEIGHBOURHOOD_WINDOW = 4
+
+
+def _initials(p: PersonProfile) -> set[str]:
+    return {t[0] for t in p.tokens}
+
 
 KeyFunction = Callable[[PersonProfile], Sequence[str]]
 
@@ -43,6 +56,27 @@ BLOCK_KEYS: tuple[tuple[str, KeyFunction, int], ...] = (
         "name_city",
         lambda p: (p.key + "|" + p.city,) if p.key and p.city else (),
         NAME_PLUS_BLOCK_MAX,
+    ),
+    ("name_sound", lambda p: (p.sound,) if p.sound else (), NAME_BLOCK_MAX),
+    (
+        "birthday_initial",
+        lambda p: [p.birthday + i for i in _initials(p)] if p.birthday else (),
+        AREA_BLOCK_MAX,
+    ),
+    (
+        "postcode_initial",
+        lambda p: [p.postcode + "|" + i for i in _initials(p)] if p.postcode else (),
+        AREA_BLOCK_MAX,
+    ),
+    (
+        "number_postcode",
+        lambda p: (p.street_number + "|" + p.postcode,) if p.street_number and p.postcode else (),
+        AREA_BLOCK_MAX,
+    ),
+    (
+        "street",
+        lambda p: (p.street_number + "|" + p.street + "|" + p.city[:2],) if p.street else (),
+        AREA_BLOCK_MAX,
     ),
 )
 

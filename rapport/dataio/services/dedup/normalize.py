@@ -208,3 +208,95 @@ def place_key(text: str) -> str:
         if text.endswith(suffix) and len(text) > len(suffix) + 1:
             text = text[: -len(suffix)]
     return "".join(ch for ch in text if ch.isalnum())
+
+
+# Soundex codes of consonants; vowels, h, w and y have none.
+_SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556")
+
+
+@lru_cache(maxsize=200_000)
+def sound_key(word: str) -> str:
+    """American Soundex of a lower-case Latin word (pinyin too): "smith", "smyth" and "smithe"
+    all give "s530". A duplicate's misspelt name often keeps its sound, so the key is a
+    blocking key that survives the typo; the first letter is kept as written."""
+    if not word or not word[0].isalpha():
+        return ""
+    codes = word.translate(_SOUNDEX)
+    kept = []
+    last = codes[0] if codes[0].isdigit() else ""
+    for code, letter in zip(codes[1:], word[1:], strict=True):
+        if code.isdigit():
+            if code != last:
+                kept.append(code)
+            last = code
+        elif letter not in "hw":  # h and w do not part two equal codes; vowels do
+            last = ""
+    return (word[0] + "".join(kept) + "000")[:4]
+
+
+# Street words as people abbreviate them, written out so that "12 Stanley St" is "12 stanley
+# street"; unit and floor words carry no information of their own.
+_STREET_WORDS = {
+    "st": "street",
+    "str": "street",
+    "rd": "road",
+    "ave": "avenue",
+    "av": "avenue",
+    "dr": "drive",
+    "cres": "crescent",
+    "cr": "crescent",
+    "pl": "place",
+    "ct": "court",
+    "crt": "court",
+    "cct": "circuit",
+    "cir": "circuit",
+    "hwy": "highway",
+    "ln": "lane",
+    "tce": "terrace",
+    "pde": "parade",
+    "blvd": "boulevard",
+    "sq": "square",
+    "cl": "close",
+    "gr": "grove",
+    "pkwy": "parkway",
+    "n": "north",
+    "s": "south",
+    "e": "east",
+    "w": "west",
+    "mt": "mount",
+    "unit": "",
+    "apt": "",
+    "flat": "",
+    "no": "",
+    "number": "",
+    "level": "",
+    "floor": "",
+    "suite": "",
+}
+_DIGITS = re.compile(r"\d+")
+# Province, city and district names written before a Chinese street ("北京市朝阳区人民路12号"):
+# the profile holds the city on its own, so the street is compared without them.
+_CHINESE_AREA_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{1,7}?[省市区县])+(?=[\u4e00-\u9fff])")
+_STREET_MARKS = str.maketrans("", "", "号號弄室栋幢单元楼层")
+
+
+@lru_cache(maxsize=200_000)
+def street_key(text: str) -> tuple[str, str]:
+    """(house number, street words) of a street line, abbreviations written out, case, spaces
+    and punctuation dropped: "12 Stanley St." and "12, stanley street" give
+    ("12", "stanleystreet"); "北京市朝阳区人民路12號" gives ("12", "人民路")."""
+    text = to_simplified(unicodedata.normalize("NFKC", text or "")).strip()
+    if has_cjk(text):
+        text = _CHINESE_AREA_PREFIX.sub("", text.replace(" ", ""))
+        numbers = _DIGITS.findall(text)
+        words = _DIGITS.sub("", text).translate(_STREET_MARKS)
+        return (numbers[0] if numbers else ""), "".join(ch for ch in words if ch.isalnum())
+    text = _ascii_fold(text)
+    numbers = _DIGITS.findall(text)
+    words = [_STREET_WORDS.get(w, w) for w in _WORD.findall(_DIGITS.sub(" ", text))]
+    # "12a" and "unit 3, 12 ..." keep the last number: the house rather than the flat.
+    return (numbers[-1] if numbers else ""), "".join(words)
+
+
+def postcode_key(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if ch.isalnum()).upper()

@@ -1,9 +1,14 @@
 """Scoring a pair of person records: weighted evidence with the reasons that make it up.
 
-Each piece of evidence adds or removes points (the weights of a Fellegi–Sunter style linkage,
-rounded to readable numbers); the score is their sum clamped to 0–100. Two rules veto a match
-whatever the sum: a different birthday or gender on both records, and a common name whose
-phones differ with no shared e-mail; many different people are called 张伟.
+Each field both records have is compared into a level (same, a typo apart, different, …) and
+each level adds or removes points: the agreement weights of a Fellegi–Sunter linkage, about two
+points per bit of log2(m/u), rounded to readable numbers; the score is their sum clamped to
+0–100, so 60 (proposed) and 90 (bulk merge) keep their meaning. A field that one record lacks
+says nothing. Without a phone or an e-mail the name, birth date and address alone can reach
+either threshold: the same name and birth date give 60, with the same address 93. Two rules veto
+a match whatever the sum: a birthday more than a typo apart or a different gender on both
+records, and a common name whose phones differ with no shared e-mail; many different people are
+called 张伟.
 
 Reasons are stored as codes with parameters and worded when read (`reason_text`), so the review
 queue speaks the reader's language.
@@ -16,7 +21,13 @@ from django.utils.translation import gettext as _
 from rapidfuzz.distance import OSA, Indel
 
 from rapport.core.formats import format_date
-from rapport.dataio.services.dedup.normalize import name_key, name_tokens
+from rapport.dataio.services.dedup.normalize import (
+    name_key,
+    name_tokens,
+    postcode_key,
+    sound_key,
+    street_key,
+)
 
 CANDIDATE_MIN_SCORE = 60  # stored in the review queue from here
 HIGH_CONFIDENCE_SCORE = 90  # administrators may bulk-merge from here
@@ -24,18 +35,32 @@ VETO_CAP = 40
 
 NAME_SAME = 30
 NAME_SCRIPT = 28  # same name in other characters or in pinyin, swapped order, nickname
-NAME_TYPO = 18
+NAME_TYPO = 22
+NAME_PARTIAL = 20  # one record lacks a part of the name (a middle or a given name)
+NAME_WEAK = 4  # both parts alike but more than a typo apart
+NAME_PART_DIFFERENT = 0  # one part the same, the other another name: a relative, or a given name
+# written in another language; neutral, the birth date and the address decide
 NAME_DIFFERENT = -30
-COMMON_NAME = -8
-PHONE_SAME = 45
+COMMON_NAME = -5
+PHONE_SAME = 40
 PHONE_DIFFERENT = -15
 EMAIL_SAME = 45
 EMAIL_DIFFERENT = -10
 MAILBOX_SAME = 10  # info@, sales@: a team's mailbox says little about who wrote from it
-BIRTHDAY_SAME = 25
+BIRTHDAY_SAME = 30
+BIRTHDAY_SIMILAR = 12  # one digit, two swapped digits, or day and month swapped
 COMPANY_SAME = 15
 CITY_SAME = 5
-STREET_SAME = 15
+CITY_SIMILAR = 3
+CITY_DIFFERENT = -3
+STREET_SAME = 28
+STREET_SIMILAR = 10
+STREET_DIFFERENT = -2
+POSTCODE_SAME = 6
+POSTCODE_SIMILAR = 2
+POSTCODE_DIFFERENT = -4
+STATE_SAME = 2
+STATE_DIFFERENT = -2
 
 # Full names that thousands of people share (the most frequent in China's census tables). A
 # name counts as common when it is here or occurs often in the data scanned.
@@ -147,7 +172,12 @@ class PersonProfile:
     gender: str = ""
     companies: tuple[str, ...] = ()
     city: str = ""
-    street: str = ""
+    street: str = ""  # street words (`street_key`)
+    street_number: str = ""
+    postcode: str = ""
+    state: str = ""
+    sound: str = ""  # order-free Soundex of the name tokens, a blocking key
+    spellings: frozenset[str] = frozenset()  # see `_spellings`
 
 
 def profile(
@@ -161,9 +191,16 @@ def profile(
     companies=(),
     city: str = "",
     street: str = "",
+    postcode: str = "",
+    state: str = "",
 ) -> PersonProfile:
-    """A profile from values already normalised (phone_key, email_key, company_key, place_key)."""
+    """A profile from values already normalised (phone_key, email_key, company_key, place_key
+    for the city and the state); the street line and the postcode as written."""
     chinese, tokens, is_chinese = name_tokens(full_name)
+    number, street_words = street_key(street)
+    for area in (state, city):  # "杭州科技园路" is 科技园路 in 杭州
+        if area and street_words.startswith(area) and len(street_words) > len(area) + 1:
+            street_words = street_words[len(area) :]
     return PersonProfile(
         id=id,
         name=full_name,
@@ -177,7 +214,12 @@ def profile(
         gender="" if gender in ("", "unknown") else gender,
         companies=tuple(companies),
         city=city,
-        street=street,
+        street=street_words,
+        street_number=number,
+        postcode=postcode_key(postcode),
+        state=state,
+        sound="" if is_chinese else "".join(sorted(sound_key(t) for t in tokens)),
+        spellings=_spellings(tokens),
     )
 
 
@@ -213,11 +255,14 @@ def name_similarity(a: PersonProfile, b: PersonProfile) -> tuple[float, str]:
             return 0.88, "typo"
         if len(a.tokens) == len(b.tokens) and a.tokens[0] == b.tokens[0]:
             differing = [(x, y) for x, y in zip(a.tokens, b.tokens, strict=True) if x != y]
-            # zhen/zheng, lin/ling, si/shi: the sounds southern speakers merge when typing.
+            # zhen/zheng, lin/ling, si/shi: the sounds southern speakers merge when typing. Weak
+            # evidence only: 任远 and 任艳 may as well be brother and sister.
             if len(differing) == 1 and OSA.distance(*differing[0]) == 1:
                 x, y = differing[0]
                 if x[0] == y[0] and len(x) >= 2:
-                    return 0.88, "typo"
+                    return 0.88, "weak"
+        if _chinese_part_missing(a.chinese, b.chinese):
+            return 0.8, "partial"
         return 0.0, "different"
     if a.tokens == b.tokens:
         same_text = a.name.strip().casefold() == b.name.strip().casefold()
@@ -238,14 +283,69 @@ def name_similarity(a: PersonProfile, b: PersonProfile) -> tuple[float, str]:
     spelled = _spelled_similarity(a, b)
     if spelled:
         return spelled, ("variant" if spelled >= 0.95 else "typo")
-    return similarity, "different"
+    if _part_missing(a.tokens, b.tokens):
+        return 0.8, "partial"
+    return _parts_compared(a.tokens, b.tokens)
 
 
-def _spellings(p: PersonProfile) -> set[str]:
-    """The name written as one Latin word, family name first and last."""
-    if not p.tokens:
-        return set()
-    return {"".join(p.tokens), "".join(p.tokens[1:] + p.tokens[:1]), "".join(p.tokens[::-1])}
+def _chinese_part_missing(x: str, y: str) -> bool:
+    """张明 for 张晓明 (a character of the given name left out) or 晓明 (no family name)."""
+    short, long = (x, y) if len(x) < len(y) else (y, x)
+    if len(long) - len(short) != 1 or len(short) < 2:
+        return False
+    if short == long[1:]:
+        return True
+    return short[0] == long[0] and any(
+        short == long[:i] + long[i + 1 :] for i in range(1, len(long))
+    )
+
+
+def _part_missing(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
+    """Every word of the shorter name is (up to a typo) a different word of the longer one:
+    "Neumann" for "Michaela Neumann", "John Smith" for "John Paul Smith"."""
+    short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
+    if not short or len(short) == len(long):
+        return False
+    left = list(long)
+    for word in short:
+        match = next((w for w in left if _token_similarity(word, w) >= 0.87), None)
+        if match is None and len(word) == 1:
+            match = next((w for w in left if w[0] == word), None)  # "J" for "John"
+        if match is None:
+            return False
+        left.remove(match)
+    return True
+
+
+def _parts_compared(ta: tuple[str, ...], tb: tuple[str, ...]) -> tuple[float, str]:
+    """Names of two words or more that are neither the same nor a typo apart: "weak" when each
+    word is still alike (two slips in one word), "part_different" when one word is the same and
+    another is a different name (a relative at the same address), else "different"."""
+    if len(ta) != len(tb) or len(ta) < 2:
+        return 0.0, "different"
+    best: tuple[float, str] = (0.0, "different")
+    for candidate in (tb, tb[::-1]):
+        pairs = list(zip(ta, candidate, strict=True))
+        sims = [_token_similarity(x, y) for x, y in pairs]
+        low, high = min(sims), max(sims)
+        if high >= 0.87 and all(
+            sim >= 0.87 or (min(len(x), len(y)) == 1 and x[0] == y[0])
+            for sim, (x, y) in zip(sims, pairs, strict=True)
+        ):
+            return 0.8, "partial"  # "J Smith" for "John Smith"
+        if low >= 0.6 and high >= 0.7:
+            return low, "weak"
+        if high >= 0.87 and best[1] == "different":
+            best = (low, "part_different")
+    return best
+
+
+def _spellings(tokens: tuple[str, ...]) -> frozenset[str]:
+    """The name written as one Latin word, family name first and last (kept in the profile: a
+    scan compares each name many times)."""
+    if not tokens:
+        return frozenset()
+    return frozenset(("".join(tokens), "".join(tokens[1:] + tokens[:1]), "".join(tokens[::-1])))
 
 
 def _spelled_similarity(a: PersonProfile, b: PersonProfile) -> float:
@@ -254,12 +354,12 @@ def _spelled_similarity(a: PersonProfile, b: PersonProfile) -> float:
     as one) in a name of six letters or more, two in one of ten or more; 0.95 for the same
     spelling with the given name first ("Naxin Wu" for 吴娜欣). 0 otherwise."""
     best = 0.0
-    for x in _spellings(a):
-        for y in _spellings(b):
-            if x == y:
-                return 0.95
+    if a.spellings & b.spellings:
+        return 0.95
+    for x in a.spellings:
+        for y in b.spellings:
             shortest = min(len(x), len(y))
-            if shortest < 6:
+            if shortest < 6 or abs(len(x) - len(y)) > 2:
                 continue
             distance = OSA.distance(x, y, score_cutoff=2)
             if distance == 1 or (distance == 2 and shortest >= 10):
@@ -329,9 +429,15 @@ def score_pair(
         reasons.append(["name_variant", NAME_SCRIPT, names])
     elif kind == "typo":
         reasons.append(["name_similar", NAME_TYPO, {**names, "percent": round(similarity * 100)}])
+    elif kind == "partial":
+        reasons.append(["name_partial", NAME_PARTIAL, names])
+    elif kind == "weak":
+        reasons.append(["name_weak", NAME_WEAK, {**names, "percent": round(similarity * 100)}])
+    elif kind == "part_different":
+        reasons.append(["name_part_different", NAME_PART_DIFFERENT, names])
     else:
         reasons.append(["name_different", NAME_DIFFERENT, names])
-    common = kind != "different" and (
+    common = kind not in ("different", "part_different") and (
         is_common_name(a, name_counts) or is_common_name(b, name_counts)
     )
     if common:
@@ -350,6 +456,10 @@ def score_pair(
     if a.birthday and b.birthday:
         if a.birthday == b.birthday:
             reasons.append(["birthday_same", BIRTHDAY_SAME, {"date": a.birthday}])
+        elif birthdays_a_typo_apart(a.birthday, b.birthday):
+            reasons.append(
+                ["birthday_similar", BIRTHDAY_SIMILAR, {"a": a.birthday, "b": b.birthday}]
+            )
         else:
             reasons.append(["birthday_different", 0, {"a": a.birthday, "b": b.birthday}])
             veto = True
@@ -359,10 +469,7 @@ def score_pair(
     company = _first_shared(a.companies, b.companies)
     if company:
         reasons.append(["company_same", COMPANY_SAME, {}])
-    if a.city and a.city == b.city:
-        reasons.append(["city_same", CITY_SAME, {}])
-        if a.street and b.street and Indel.normalized_similarity(a.street, b.street) >= 0.9:
-            reasons.append(["street_same", STREET_SAME, {}])
+    _compare_address(a, b, reasons)
     if common and not phone and (not email or shared_mailbox) and a.phones and b.phones:
         reasons.append(["common_name_phones_differ", 0, {}])
         veto = True
@@ -370,6 +477,54 @@ def score_pair(
     if veto:
         score = min(score, VETO_CAP)
     return score, reasons
+
+
+def birthdays_a_typo_apart(x: str, y: str) -> bool:
+    """ISO dates one slip apart: one digit, two neighbouring digits swapped, or day and month
+    swapped (05-03 for 03-05)."""
+    if len(x) != len(y):
+        return False
+    if x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
+        return True
+    return OSA.distance(x, y, score_cutoff=1) <= 1
+
+
+def _compare_address(a: PersonProfile, b: PersonProfile, reasons: list[list]) -> None:
+    """Street, city (or suburb), postcode and state or province, each on its own: a street a
+    typo apart still counts when the city is written differently or missing."""
+    if a.street and b.street:
+        words = Indel.normalized_similarity(a.street, b.street)
+        numbers_agree = (
+            a.street_number == b.street_number or not a.street_number or not b.street_number
+        )
+        number_slip = numbers_agree or OSA.distance(a.street_number, b.street_number) <= 1
+        if words >= 0.9 and numbers_agree:
+            reasons.append(["street_same", STREET_SAME, {}])
+        elif (words >= 0.75 and numbers_agree) or (words >= 0.9 and number_slip):
+            reasons.append(["street_similar", STREET_SIMILAR, {}])
+        else:
+            reasons.append(["street_different", STREET_DIFFERENT, {}])
+    if a.city and b.city:
+        if a.city == b.city:
+            reasons.append(["city_same", CITY_SAME, {}])
+        elif min(len(a.city), len(b.city)) >= 5 and OSA.distance(
+            a.city, b.city, score_cutoff=2
+        ) <= (2 if min(len(a.city), len(b.city)) >= 8 else 1):
+            reasons.append(["city_similar", CITY_SIMILAR, {}])
+        else:
+            reasons.append(["city_different", CITY_DIFFERENT, {}])
+    if a.postcode and b.postcode:
+        if a.postcode == b.postcode:
+            reasons.append(["postcode_same", POSTCODE_SAME, {"postcode": a.postcode}])
+        elif len(a.postcode) == len(b.postcode) and OSA.distance(a.postcode, b.postcode) == 1:
+            reasons.append(["postcode_similar", POSTCODE_SIMILAR, {}])
+        else:
+            reasons.append(["postcode_different", POSTCODE_DIFFERENT, {}])
+    if a.state and b.state:
+        if a.state == b.state:
+            reasons.append(["state_same", STATE_SAME, {}])
+        else:
+            reasons.append(["state_different", STATE_DIFFERENT, {}])
 
 
 def _iso_date_text(value) -> str:
@@ -387,6 +542,9 @@ def reason_text(code: str, points: int, params: dict) -> str:
         "name_variant": _("Name %(a)s ≈ %(b)s"),
         "name_similar": _("Name %(a)s ≈ %(b)s (%(percent)s %% alike)"),
         "name_different": _("Different names %(a)s / %(b)s"),
+        "name_partial": _("Name %(a)s ≈ %(b)s (a part missing)"),
+        "name_weak": _("Names %(a)s / %(b)s partly alike (%(percent)s %% alike)"),
+        "name_part_different": _("Names %(a)s / %(b)s share one part only"),
         "common_name": _("%(name)s is a common name"),
         "phone_same": _("Same phone %(phone)s"),
         "phone_different": _("Different phones"),
@@ -395,10 +553,19 @@ def reason_text(code: str, points: int, params: dict) -> str:
         "email_different": _("Different emails"),
         "birthday_same": _("Same birthday %(date)s"),
         "birthday_different": _("Different birthdays %(a)s / %(b)s"),
+        "birthday_similar": _("Birthdays %(a)s / %(b)s differ by one typo"),
         "gender_different": _("Different genders"),
         "company_same": _("Same company"),
         "city_same": _("Same city"),
         "street_same": _("Same street address"),
+        "street_similar": _("Similar street address"),
+        "street_different": _("Different street addresses"),
+        "city_similar": _("Similar city"),
+        "postcode_same": _("Same postcode %(postcode)s"),
+        "postcode_similar": _("Postcodes differ by one character"),
+        "postcode_different": _("Different postcodes"),
+        "state_same": _("Same state or province"),
+        "state_different": _("Different states or provinces"),
         "english_name_same": _("Same English name %(name)s"),
         "domain_same": _("Same web domain %(domain)s"),
         "city_different": _("Different cities"),
