@@ -359,6 +359,36 @@ def test_export_queries_do_not_grow_with_rows(client, alice, count, django_asser
     assert len(_csv_rows(body)) == count + 1
 
 
+@pytest.mark.parametrize("count", [3, 12])
+def test_order_export_queries_do_not_grow_with_orders_or_lines(
+    client, alice, zhang, count, django_assert_max_num_queries
+):
+    for i in range(count):
+        order_create(
+            actor=alice,
+            data={
+                "person_id": zhang.pk,
+                "lines": [
+                    {"description": f"Tea {i}", "quantity": 1, "unit_price": "10.00"},
+                    {"description": f"Cups {i}", "quantity": 2, "unit_price": "5.00"},
+                ],
+            },
+        )
+    client.force_login(alice)
+
+    columns = (
+        "number,customer,person_phone,person_email,company,status,placed_at,currency,total,"
+        "paid_amount,owner,owner_name,team,sku,description,quantity,unit_price,discount,line_total"
+    )
+
+    # Session and user, the log row (insert in a savepoint, update) and its audit line, one
+    # chunk: orders with customer, owner and team, then their lines with products.
+    with django_assert_max_num_queries(9):
+        _, body = _download(client, "orders", columns=columns)
+
+    assert len(_csv_rows(body)) == 2 * count + 1
+
+
 # --- The log -------------------------------------------------------------------------------------
 
 
