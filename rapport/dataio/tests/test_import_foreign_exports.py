@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import translation
 
 from rapport.customers.models import Company, Person
@@ -451,6 +452,25 @@ def test_a_column_the_user_unmaps_is_listed_as_not_chosen(alice):
 
     # Then the dry run says so
     assert {"column": "Notes", "reason": "no field was chosen for it"} in dry["not_imported"]
+
+
+def test_import_page_lists_the_columns_not_imported_and_the_company_rows(alice, client):
+    # Given the dry run of English Outlook's file
+    job = upload(alice, (EXPORTS / "outlook_en.csv").read_bytes(), name="outlook_en.csv")
+    job = jobs.import_set_mapping(
+        actor=alice, job=job, mapping=job.mapping, defaults={}, mode="create", match_on="email"
+    )
+    job = jobs.import_dry_run_start(actor=alice, job=job)
+    jobs.import_run(job.pk, dry_run=True)
+
+    # When the import's page is shown
+    client.force_login(alice)
+    html = client.get(reverse("dataio:import_status", args=[job.pk])).content.decode()
+
+    # Then it names each column left out with its reason, and the rows that become companies
+    assert html.count('data-testid="dry-run-not-imported-column"') == 8
+    assert "<strong>Initials</strong>: made by the exporting program from the name" in html
+    assert "1 row names a company and no person" in html
 
 
 # --- Company-only rows ----------------------------------------------------------------------------
