@@ -435,3 +435,21 @@ def test_mapping_page_says_the_encoding_is_in_doubt(alice, client):
 
     assert 'data-testid="import-encoding-unsure"' in unsure_page
     assert 'data-testid="import-encoding-unsure"' not in sure_page
+
+
+def test_api_dry_run_result_carries_the_readings_when_the_encoding_is_in_doubt(alice):
+    unsure = dry_run_of_ambiguous(alice)
+    sure = run(map_all(upload_file(alice, "outlook-windows1252.csv")), dry_run=True)
+    api = client_for(alice)
+
+    unsure_result = api.get(f"/imports/{unsure.pk}/dry-run").json()
+    sure_result = api.get(f"/imports/{sure.pk}/dry-run").json()
+
+    assert unsure_result["encoding"]["choice_needed"] is True
+    assert unsure_result["encoding"]["encoding"] == "cp1252"
+    assert [c["encoding"] for c in unsure_result["encoding"]["candidates"]][:2] == [
+        "cp1252",
+        "gb18030",
+    ]
+    assert sure_result["encoding"] is None
+    assert api.get(f"/imports/{sure.pk}/encoding").json()["encoding"] == "cp1252"
