@@ -38,17 +38,21 @@ def person_profiles(ids: list[int] | None = None) -> list[PersonProfile]:
         Employment.objects, ids, "person_id", "person_id", "company_id"
     ):
         companies[person_id].append(str(company_id))
-    places: dict[int, tuple[str, str]] = {}
-    for person_id, city, street in _rows(
+    # One address per person: the first, or the first with a city. The street stays as
+    # written; the scorer reads its house number and words (`normalize.street_key`).
+    places: dict[int, tuple[str, str, str, str]] = {}
+    for person_id, city, street, postcode, province in _rows(
         Address.objects.filter(person__isnull=False),
         ids,
         "person_id",
         "person_id",
         "city",
         "street",
+        "postcode",
+        "province",
     ):
         if person_id not in places or (city and not places[person_id][0]):
-            places[person_id] = (place_key(city), place_key(street))
+            places[person_id] = (place_key(city), street, postcode, place_key(province))
     result = []
     for pk, name, birthday, gender, phone, email in _rows(
         Person.objects,
@@ -63,7 +67,7 @@ def person_profiles(ids: list[int] | None = None) -> list[PersonProfile]:
     ):
         own_phones = phones.pop(pk, None) or ([phone_key(phone)] if phone else [])
         own_emails = emails.pop(pk, None) or ([email_key(email)] if email else [])
-        city, street = places.pop(pk, ("", ""))
+        city, street, postcode, state = places.pop(pk, ("", "", "", ""))
         result.append(
             profile(
                 id=pk,
@@ -75,6 +79,8 @@ def person_profiles(ids: list[int] | None = None) -> list[PersonProfile]:
                 companies=companies.pop(pk, ()),
                 city=city,
                 street=street,
+                postcode=postcode,
+                state=state,
             )
         )
     return result
