@@ -546,3 +546,22 @@ def test_vcard_columns_are_mapped_without_help():
 )
 def test_ordinary_headers_are_not_taken_for_a_known_export(columns):
     assert detect_known_export(columns) is None
+
+
+def test_phones_by_kind_keep_their_kind_and_fall_back_where_there_is_one_phone():
+    columns = ["姓名", "手机", "办公电话", "家庭电话", "传真", "私人邮箱"]
+
+    assert propose_mapping(columns, "persons") == {
+        "姓名": "full_name",
+        "手机": "phone",
+        "办公电话": "work_phone",
+        "家庭电话": "home_phone",
+        "传真": "fax",
+        "私人邮箱": "home_email",
+    }
+    # A lead has one phone and one e-mail: the first phone column and the e-mail fill them.
+    assert propose_mapping(columns, "leads") == {
+        "姓名": "full_name",
+        "手机": "phone",
+        "私人邮箱": "email",
+    }
