@@ -500,3 +500,28 @@ def test_owner_is_exported_by_user_name_with_the_display_name_beside_it(
     assert emily[at : at + 2] == ["wujing", "吴静"]
     assert propose_mapping(header, "persons")[owner] == "owner"
     assert owner_name not in propose_mapping(header, "persons")
+
+
+def test_dry_run_lists_the_columns_for_reading_as_not_imported(alice, records):
+    # Given the persons' export with every column
+    body, _header = _export(alice, "persons", "csv")
+    job = jobs.import_upload(
+        actor=alice,
+        file=SimpleUploadedFile("persons.csv", body),
+        original_name="persons.csv",
+        target="persons",
+    )
+    job = jobs.import_set_mapping(actor=alice, job=job, mapping=job.mapping)
+
+    # When it is dry-run with the proposed mapping
+    done = run(job, dry_run=True)
+
+    # Then nothing is rejected, and the columns the import has no field for that hold a value
+    # are listed as left out: the owner's name, the team and the times
+    assert done.dry_run["rejected"] == 0
+    assert [item["column"] for item in done.dry_run["not_imported"]] == [
+        "Owner's name",
+        "Team",
+        "Created",
+        "Updated",
+    ]
