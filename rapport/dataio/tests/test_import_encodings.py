@@ -96,6 +96,7 @@ def expected(row: list[str]) -> dict:
         ("outlook-latin1.csv", "cp1252", ","),
         ("outlook-gb18030.csv", "gb18030", ","),
         ("excel-unicode-text.txt", "utf-16", "\t"),
+        ("excel-mac.csv", "mac_roman", ","),
     ],
 )
 def test_contact_file_in_each_encoding_is_imported_with_every_value_as_written(

@@ -21,9 +21,14 @@ from charset_normalizer import from_bytes
 from django.utils.translation import gettext as _
 
 # The readings compared for a file that is not UTF-8, in the order of preference on a tie.
-LEGACY_CANDIDATES = ("gb18030", "cp1252", "latin-1")
+LEGACY_CANDIDATES = ("gb18030", "cp1252", "latin-1", "mac_roman")
 # Names charset-normalizer knows the candidates by.
-NORMALIZER_NAMES = {"gb18030": "gb18030", "cp1252": "cp1252", "latin-1": "latin_1"}
+NORMALIZER_NAMES = {
+    "gb18030": "gb18030",
+    "cp1252": "cp1252",
+    "latin-1": "latin_1",
+    "mac_roman": "mac_roman",
+}
 # Encodings a user may choose for a CSV file.
 CHOOSABLE = (
     "utf-8",
@@ -31,6 +36,7 @@ CHOOSABLE = (
     "gb18030",
     "cp1252",
     "latin-1",
+    "mac_roman",
     "utf-16",
     "utf-16-le",
     "utf-16-be",
@@ -97,6 +103,7 @@ def encoding_label(encoding: str) -> str:
         "gb18030": _("GB18030/GBK (Chinese)"),
         "cp1252": _("Windows-1252 (Western European)"),
         "latin-1": _("ISO-8859-1 (Latin-1)"),
+        "mac_roman": _("Mac OS Roman (CSV from an old Mac Excel)"),
     }
     return labels.get(encoding, encoding)
 
@@ -189,9 +196,11 @@ def guess_legacy_encoding(lines: list[bytes]) -> EncodingGuess:
     best = scored[0]
     second = scored[1].score if len(scored) > 1 else 0.0
     confident = best.score >= CONFIDENT_SCORE and best.score - second >= CONFIDENT_MARGIN
-    if confident and second >= CLEAR_LOSER_SCORE:
-        # A few characters are no proof: one rare Chinese character (赟, bytes DA 53) reads as
-        # a plausible `ÚS` in Windows-1252.
+    chinese = best.encoding == "gb18030"
+    rival = max((c.score for c in scored if (c.encoding == "gb18030") != chinese), default=0.0)
+    if confident and rival >= CLEAR_LOSER_SCORE:
+        # A few characters are no proof between Chinese and Western text: one rare Chinese
+        # character (赟, bytes DA 53) reads as a plausible `ÚS` in Windows-1252.
         confident = sum(len(line) - len(line.translate(None, HIGH_BYTES)) for line in evidence) >= (
             THIN_EVIDENCE_BYTES
         )
@@ -281,19 +290,23 @@ def _western_plausibility(text: str) -> float:
                 char,
                 len(run),
                 before or after,
-                # A lower-case letter right before an upper-case one is seldom inside a word.
+                # A lower-case letter right before an upper-case one is seldom inside a word,
+                # nor is a capital between two letters (Mac Roman `Müller` is `MŸller` here).
                 case_break=(
                     (position == 0 and previous.islower() and char.isupper())
                     or (position == len(run) - 1 and char.islower() and following.isupper())
+                    or (len(run) == 1 and before and char.isupper() and following.islower())
                 ),
             )
     return weight / total if total else 0.0
 
 
 def _western_char_value(char, length, in_word, *, case_break) -> float:
+    # Letters are upper- and lower-case ones: not modifier letters (`ˆ`, Mac Roman's reading of
+    # Windows-1252 `ö`) nor ligatures (`ﬂ`, of `ß`).
     if unicodedata.category(char).startswith("C"):
         return 0.0  # C1 control characters: Latin-1's reading of 0x80-0x9F
-    if char.isalpha():
+    if unicodedata.category(char) in ("Lu", "Ll") and not "\ufb00" <= char <= "\ufb06":
         if not in_word:
             return 0.3 if length <= 2 else 0.1
         if case_break:

@@ -204,6 +204,8 @@ FILES = {
     "outlook-gb18030.csv": (CHINESE, "gb18030", ","),
     # Excel's "Unicode text": UTF-16LE with a byte order mark, tab separated.
     "excel-unicode-text.txt": (WESTERN + CHINESE, "utf-16", "\t"),
+    # Excel for Mac's "CSV (Macintosh)": Mac OS Roman, CR line ends.
+    "excel-mac.csv": (WESTERN, "mac_roman", ","),
     "outlook-ambiguous.csv": (AMBIGUOUS, "gbk", ","),
 }
 
@@ -212,7 +214,8 @@ def main() -> None:
     for name, (rows, encoding, delimiter) in FILES.items():
         buffer = io.StringIO()
         quoting = csv.QUOTE_MINIMAL if delimiter == "\t" else csv.QUOTE_ALL
-        writer = csv.writer(buffer, delimiter=delimiter, quoting=quoting, lineterminator="\r\n")
+        line_end = "\r" if encoding == "mac_roman" else "\r\n"
+        writer = csv.writer(buffer, delimiter=delimiter, quoting=quoting, lineterminator=line_end)
         writer.writerows([HEADER, *rows])
         (HERE / name).write_bytes(buffer.getvalue().encode(encoding))
 
