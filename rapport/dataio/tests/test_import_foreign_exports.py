@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from rapport.customers.models import Company, Person
-from rapport.customers.services import company_create
+from rapport.customers.services import company_create, person_create
 from rapport.dataio.models import ImportStatus
-from rapport.dataio.services.imports import jobs
+from rapport.dataio.services.imports import jobs, undo
 from rapport.dataio.services.imports.mapping import not_imported, propose_mapping
 from rapport.dataio.services.imports.readers import open_table
 from rapport.dataio.services.imports.rows import RowCleaner
@@ -471,6 +471,52 @@ def test_import_page_lists_the_columns_not_imported_and_the_company_rows(alice, 
     assert html.count('data-testid="dry-run-not-imported-column"') == 8
     assert "<strong>Initials</strong>: made by the exporting program from the name" in html
     assert "1 row names a company and no person" in html
+
+
+def test_an_update_adds_the_addresses_a_person_lacks_and_its_undo_takes_them_away(
+    alice, django_capture_on_commit_callbacks
+):
+    # Given Emily, already a customer with her work e-mail and her work address
+    emily = person_create(
+        actor=alice,
+        data={
+            "full_name": "Emily Carter",
+            "emails": [{"email": "emily.carter@northwind.example"}],
+            "addresses": [
+                {
+                    "label": "work",
+                    "country": "US",
+                    "province": "WA",
+                    "city": "Seattle",
+                    "street": "1200 Fifth Avenue, Suite 400",
+                    "postcode": "98101",
+                }
+            ],
+        },
+    )
+    addresses = ("label", "city", "street")
+
+    # When Google's file is imported over the customers, matched on e-mail
+    job = upload(alice, (EXPORTS / "google_contacts.csv").read_bytes(), name="google.csv")
+    job = jobs.import_set_mapping(
+        actor=alice, job=job, mapping=job.mapping, defaults={}, mode="upsert", match_on="email"
+    )
+    job = jobs.import_run(jobs.import_start(actor=alice, job=job).pk)
+
+    # Then her home address is added beside the work address she had, which is not doubled
+    assert (job.updated_count, job.created_count) == (1, 2)
+    assert list(emily.addresses.order_by("id").values_list(*addresses)) == [
+        ("work", "Seattle", "1200 Fifth Avenue, Suite 400"),
+        ("home", "Bellevue", "742 Evergreen Terrace"),
+    ]
+
+    # And the import's undo takes away only what it added
+    with django_capture_on_commit_callbacks(execute=False):
+        undo.import_undo(actor=alice, job=job)
+    assert undo.import_undo_run(job.pk).status == ImportStatus.UNDONE
+    assert list(emily.addresses.values_list(*addresses)) == [
+        ("work", "Seattle", "1200 Fifth Avenue, Suite 400")
+    ]
 
 
 # --- Company-only rows ----------------------------------------------------------------------------

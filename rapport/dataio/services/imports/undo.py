@@ -43,7 +43,14 @@ from rapport.activities.models import Interaction, TimelineEntry
 from rapport.activities.task_services import tasks_delete_about
 from rapport.core.errors import ApplicationError, Conflict, PermissionDenied
 from rapport.core.events import publish
-from rapport.customers.models import Company, Employment, Person, PersonEmail, PersonPhone
+from rapport.customers.models import (
+    Address,
+    Company,
+    Employment,
+    Person,
+    PersonEmail,
+    PersonPhone,
+)
 from rapport.customers.services import company_rebuild_search_terms, person_rebuild_search_terms
 from rapport.dataio.events import ImportUndoRequested
 from rapport.dataio.models import (
@@ -461,6 +468,9 @@ def _put_back(kind: str, model, record, before: dict) -> None:
             Employment.objects.filter(person=record).exclude(
                 company_id__in=before["companies"]
             ).delete()
+        if "addresses" in before:
+            # The import only adds addresses: those it added go.
+            Address.objects.filter(person=record).exclude(pk__in=before["addresses"]).delete()
     if "tags" in before:
         record.tags.set(before["tags"])
     if kind != "product":  # products have no version

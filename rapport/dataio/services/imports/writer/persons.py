@@ -10,6 +10,7 @@ from django.utils import timezone
 from rapport.core.events import publish
 from rapport.customers.events import PersonUpdated
 from rapport.customers.models import (
+    Address,
     Company,
     Employment,
     Person,
@@ -54,6 +55,8 @@ class _PersonsHeld:
     emails: dict[int, list] = field(default_factory=dict)
     tags: dict[int, set] = field(default_factory=dict)
     companies: dict[int, set] = field(default_factory=dict)
+    # (id, label, *ADDRESS_PARTS) of each address.
+    addresses: dict[int, list] = field(default_factory=dict)
 
     @classmethod
     def load(cls, ids: list[int]) -> "_PersonsHeld":
@@ -74,6 +77,10 @@ class _PersonsHeld:
             "person_id", "company_id"
         ):
             held.companies.setdefault(pid, set()).add(cid)
+        for pid, *address in Address.objects.filter(person_id__in=ids).values_list(
+            "person_id", "pk", "label", *ADDRESS_PARTS
+        ):
+            held.addresses.setdefault(pid, []).append(address)
         return held
 
 
@@ -88,6 +95,7 @@ class _PersonUpdates:
     new_emails: list[tuple] = field(default_factory=list)
     new_tags: list[tuple] = field(default_factory=list)
     new_jobs: list[tuple] = field(default_factory=list)
+    new_addresses: list[tuple] = field(default_factory=list)
     new_keys: list[str] = field(default_factory=list)
     terms_removed: list[tuple[int, str]] = field(default_factory=list)
     terms_added: list[tuple[int, str]] = field(default_factory=list)
@@ -339,6 +347,7 @@ class PersonWriting:
         )
         self._add_tags(person, row, held, tag_ids, before, changed, out)
         self._add_employment(person, row, fields, held, before, changed, out)
+        self._add_addresses(person, row, fields, held, before, changed, out)
         external = (row_value(row, "external_id", "") or "").strip()[:100]
         if external:
             out.new_keys.append(external)
@@ -431,6 +440,31 @@ class PersonWriting:
             )
             changed.append("employments")
 
+    @staticmethod
+    def _add_addresses(
+        person: Person,
+        row,
+        fields: dict,
+        held: "_PersonsHeld",
+        before: dict,
+        changed: list[str],
+        out: "_PersonUpdates",
+    ) -> None:
+        """The row's addresses the person does not have yet (same label and parts), added
+        beside the ones there: an update never loses an address, the person's or the file's."""
+        have = held.addresses.get(person.pk, [])
+        known = {tuple(address[1:]) for address in have}
+        added = []
+        for label, parts in row_addresses(row, fields):
+            address = (label, *(parts[k] for k in ADDRESS_PARTS))
+            if address not in known:
+                known.add(address)
+                added.append((person.pk, None, *address))
+        if added:
+            before["addresses"] = [address[0] for address in have]
+            out.new_addresses.extend(added)
+            changed.append("addresses")
+
     def _write_person_updates(self, cursor, planned: list[Planned], out: "_PersonUpdates") -> None:
         """Write what `_person_update` collected: the persons' changed columns, the added
         contacts, tags and employments, the changed search terms, the timeline entries and the
@@ -464,6 +498,8 @@ class PersonWriting:
                 ("person_id", "company_id", "job_title", "department", "is_primary"),
                 out.new_jobs,
             )
+        if out.new_addresses:
+            writer.write("customers_address", ADDRESS_TABLE_COLUMNS, out.new_addresses)
         if out.new_keys:
             self._add_keys(ImportTarget.PERSONS, planned, out.new_keys)
         writer.delete("customers_personsearchterm", "person_id", "term", out.terms_removed)
