@@ -137,8 +137,12 @@ class RawPhoneOut(Schema):
     raw: str
 
 
+# A kept number is sent back as it was read, however long the import found it.
+RAW_PHONE_MAX = 500
+
+
 class RawPhoneIn(InputSchema):
-    raw: text(PHONE_INPUT_MAX * 5)
+    raw: text(RAW_PHONE_MAX)
     label: str | None = Field(None, description="Ignored: the kept number keeps its label.")
 
 
