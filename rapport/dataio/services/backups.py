@@ -863,6 +863,19 @@ def _compare_row_counts(manifest: dict, alias: str) -> None:
         manifest["row_counts_match"] = True
 
 
+_KEPT_PREFIX = "before-restore-"
+
+
+def restore_leftover_copies(directory: Path | str | None = None) -> list[Path]:
+    """Copies of the database that a restore kept and never removed because it was killed
+    (kill -9, a power cut) before it finished: the data as it was before that restore, which
+    `restore` takes like a backup."""
+    path = Path(directory) if directory is not None else Path(settings.RAPPORT_BACKUP_DIR)
+    if not path.is_dir():
+        return []
+    return sorted(p for p in path.glob(f"{_KEPT_PREFIX}*") if p.is_file())
+
+
 def _replace_keeping_a_copy(*, engine: str, alias: str, restore, after, directory: Path) -> None:
     """Run `restore` then `after`, keeping a copy of the current database in the backup
     directory (where it outlives a crash) until both succeeded; on failure the copy is put
@@ -872,7 +885,7 @@ def _replace_keeping_a_copy(*, engine: str, alias: str, restore, after, director
     ext = "sqlite3" if engine == "sqlite" else "dump"
     kept = None
     try:
-        kept = _directory(None) / f"before-restore-{stamp}-{os.getpid()}.{ext}"
+        kept = _directory(None) / f"{_KEPT_PREFIX}{stamp}-{os.getpid()}.{ext}"
         if engine == "sqlite":
             connection.ensure_connection()
             _sqlite_copy(connection.connection, kept)

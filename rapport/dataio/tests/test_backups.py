@@ -516,6 +516,25 @@ def test_restore_command_stopped_while_migrating_puts_the_current_database_back(
     assert signal.getsignal(signal.SIGTERM) is handler
 
 
+def test_restore_command_points_to_the_copy_a_killed_restore_left(
+    records, alice, backup_dir, capsys
+):
+    people, _company = records
+    backup = backup_create()
+    # A restore killed after replacing the database left its copy of the previous one.
+    leftover = backup_dir / "before-restore-20260101T000000Z-4242.sqlite3"
+    leftover.write_bytes(b"")
+    person_delete(actor=alice, person=people[0])
+
+    call_command("restore", str(backup.path), "--yes")
+
+    assert (
+        f"{leftover} is a copy of the database an earlier restore kept" in capsys.readouterr().err
+    )
+    assert leftover.exists()
+    assert Person.objects.filter(pk=people[0].pk).exists()
+
+
 def test_a_restore_that_cannot_write_beside_the_backups_changes_nothing(
     records, alice, backup_dir, settings, tmp_path
 ):

@@ -5,7 +5,11 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from rapport.core.errors import ApplicationError
-from rapport.dataio.services.backups import RestoreRefused, backup_restore
+from rapport.dataio.services.backups import (
+    RestoreRefused,
+    backup_restore,
+    restore_leftover_copies,
+)
 
 
 def _interrupt(signum, frame):
@@ -45,6 +49,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        for copy in restore_leftover_copies():
+            self.stderr.write(
+                f"{copy} is a copy of the database an earlier restore kept and did not finish "
+                "with (it was killed); if that restore lost data, restore this file. Delete it "
+                "when it is not needed."
+            )
         try:
             with _sigterm_as_interrupt():
                 manifest = backup_restore(path=options["file"], force=options["yes"])
