@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.activities.models import Interaction, Task, TaskStatus
-from rapport.customers.models import Company, Person
+from rapport.customers.models import Company, Employment, Person
 from rapport.customers.selectors import CustomerFilters, persons_list
 from rapport.dataio.demo.duplicates import COMPANY_PAIRS, PERSON_PAIRS
 from rapport.dataio.models import CandidateStatus, DuplicateCandidate
@@ -55,6 +55,22 @@ def test_demo_set_has_bilingual_persons_with_repeated_names_and_timelines(demo_s
     assert Interaction.objects.count() >= 1000
     assert interactions_without_one_timeline_entry() == 0
     assert User.objects.get(username="wang.fang").check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_demo_set_has_the_contact_details_other_tools_export(demo_set):
+    # Middle names, nicknames, birthdays without a year, departments, and numbers an import
+    # kept as written on each owner's first person (the page check opens them).
+    assert Person.objects.exclude(middle_name="").exists()
+    assert Person.objects.exclude(nickname="").exists()
+    yearless = Person.objects.filter(birthday__isnull=True, birth_month__isnull=False)
+    assert yearless.exists()
+    assert not yearless.filter(birth_day__isnull=True).exists()
+    assert not Person.objects.filter(birthday__isnull=False, birth_month__isnull=True).exists()
+    assert Employment.objects.exclude(department="").exists()
+    owners = Person.objects.values_list("owner_id", flat=True).distinct()
+    for owner_id in owners:
+        assert Person.objects.filter(owner_id=owner_id).order_by("pk").first().raw_phones
 
 
 @pytest.mark.django_db
