@@ -437,9 +437,15 @@ def score_pair(
         reasons.append(["name_part_different", NAME_PART_DIFFERENT, names])
     else:
         reasons.append(["name_different", NAME_DIFFERENT, names])
-    common = kind not in ("different", "part_different") and (
-        is_common_name(a, name_counts) or is_common_name(b, name_counts)
-    )
+    if kind == "partial":
+        # "Reed" alone is frequent wherever given names go missing; the fuller name says
+        # whether this person's name is a common one.
+        fuller = a if len(a.tokens) >= len(b.tokens) else b
+        common = is_common_name(fuller, name_counts)
+    else:
+        common = kind not in ("different", "part_different") and (
+            is_common_name(a, name_counts) or is_common_name(b, name_counts)
+        )
     if common:
         reasons.append(["common_name", COMMON_NAME, {"name": a.name}])
     if phone:
