@@ -564,10 +564,10 @@ def test_job_title_without_a_company_is_kept_in_the_notes(tmp_path):
 # --- Queries -------------------------------------------------------------------------------------
 
 
-def _statements_of_import(actor, rows) -> int:
+def _statements_of_import(actor, rows, *, mode: str = "create") -> int:
     job = upload(actor, rows, name="outlook.csv")
     job = jobs.import_set_mapping(
-        actor=actor, job=job, mapping=job.mapping, defaults={}, mode="create", match_on="email"
+        actor=actor, job=job, mapping=job.mapping, defaults={}, mode=mode, match_on="email"
     )
     job = jobs.import_start(actor=actor, job=job)
     statements = []
@@ -582,30 +582,45 @@ def _statements_of_import(actor, rows) -> int:
     return len(statements)
 
 
+QUERY_HEADER = ["First Name", "Middle Name", "Last Name", "Company", "Department", "Job Title",
+                "Business Street", "Business City", "Home Street", "Home City", "Mobile Phone",
+                "Business Phone", "Home Phone", "Business Fax", "E-mail Address",
+                "Spouse"]  # fmt: skip
+
+
+def outlook_rows(n: int, start: int, home: str = "Elm St") -> list[list[str]]:
+    """Outlook-shaped rows, every third a company filed as a contact."""
+    out = [QUERY_HEADER]
+    for i in range(start, start + n):
+        if i % 3 == 0:
+            out.append(["", "", "", f"Firma {i}", "", "", f"{i} Main St", "Springfield",
+                        "", "", "", f"+1 217 555 {i:04d}", "", "", f"f{i}@example.com",
+                        ""])  # fmt: skip
+        else:
+            out.append([f"Ann{i}", "Q", "Lee", f"Firma {i}", "Sales", "Buyer",
+                        f"{i} Main St", "Springfield", f"{i} {home}", "Shelbyville",
+                        f"+1 312 555 {i:04d}", f"+1 217 555 {i:04d}",
+                        f"+1 217 556 {i:04d}", f"+1 217 557 {i:04d}",
+                        f"ann{i}@example.com", "Bob"])  # fmt: skip
+    return out
+
+
 def test_addresses_phones_and_company_rows_take_the_same_queries_whatever_the_batch_size(alice):
-    header = ["First Name", "Middle Name", "Last Name", "Company", "Department", "Job Title",
-              "Business Street", "Business City", "Home Street", "Home City", "Mobile Phone",
-              "Business Phone", "Home Phone", "Business Fax", "E-mail Address",
-              "Spouse"]  # fmt: skip
-
-    def rows(n: int, start: int) -> list[list[str]]:
-        out = [header]
-        for i in range(start, start + n):
-            if i % 3 == 0:  # a company filed as a contact
-                out.append(["", "", "", f"Firma {i}", "", "", f"{i} Main St", "Springfield",
-                            "", "", "", f"+1 217 555 {i:04d}", "", "", f"f{i}@example.com",
-                            ""])  # fmt: skip
-            else:
-                out.append([f"Ann{i}", "Q", "Lee", f"Firma {i}", "Sales", "Buyer",
-                            f"{i} Main St", "Springfield", f"{i} Elm St", "Shelbyville",
-                            f"+1 312 555 {i:04d}", f"+1 217 555 {i:04d}",
-                            f"+1 217 556 {i:04d}", f"+1 217 557 {i:04d}",
-                            f"ann{i}@example.com", "Bob"])  # fmt: skip
-        return out
-
     # Given the same kind of rows, 3 and 30 of them, in one batch each
-    small = _statements_of_import(alice, rows(3, 0))
-    large = _statements_of_import(alice, rows(30, 100))
+    small = _statements_of_import(alice, outlook_rows(3, 0))
+    large = _statements_of_import(alice, outlook_rows(30, 100))
 
     # Then the writer sends as many statements for either
+    assert small == large
+
+
+def test_updates_adding_addresses_take_the_same_queries_whatever_the_batch_size(alice):
+    # Given 3 and 30 persons imported, then their rows again with a new home address each
+    _statements_of_import(alice, outlook_rows(3, 0))
+    _statements_of_import(alice, outlook_rows(30, 100))
+    small = _statements_of_import(alice, outlook_rows(3, 0, "Oak Ave"), mode="upsert")
+    large = _statements_of_import(alice, outlook_rows(30, 100, "Oak Ave"), mode="upsert")
+
+    # Then each person has both home addresses, and either batch took as many statements
+    assert Person.objects.get(given_name="Ann1").addresses.filter(label="home").count() == 2
     assert small == large
