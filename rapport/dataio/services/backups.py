@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -509,7 +510,7 @@ def _scratch_database(env: dict[str, str], prefix: str):
     whatever happened. Creating it needs the CREATEDB right only."""
     from psycopg import errors, sql
 
-    name = f"{prefix}{os.getpid()}"
+    name = f"{prefix}{os.getpid()}_{secrets.token_hex(3)}"  # a pid is reused in a container
     with _pg_connect(env, autocommit=True) as pg:
         leftovers = pg.execute(
             "SELECT datname FROM pg_database WHERE starts_with(datname, %s) "
