@@ -257,6 +257,11 @@ class EncodingIn(InputSchema):
     )
 
 
+class NotImportedOut(Schema):
+    column: str
+    reason: str
+
+
 class DryRunOut(Schema):
     status: str
     finished: bool
@@ -271,6 +276,16 @@ class DryRunOut(Schema):
     )
     encoding: EncodingOut | None = Field(
         None, description="Set when the detector is unsure of the file's encoding."
+    )
+    not_imported: list[NotImportedOut] = Field(
+        [],
+        description="The columns holding values that no field takes, in the file's order, "
+        "each with why (a vCard's properties by name): nothing else in the file is left out.",
+    )
+    company_rows: int = Field(
+        0,
+        description="Rows of a person import that name a company and no person: each creates "
+        "that company, or finds the one of that name the user sees.",
     )
 
 
@@ -487,6 +502,8 @@ def import_dry_run_result(request: HttpRequest, job_id: RecordId):
         "columns": job.columns,
         "rejected_rows": result.get("rejected_rows", []),
         "encoding": services.encoding_state(job) if result.get("encoding") else None,
+        "not_imported": result.get("not_imported", []),
+        "company_rows": result.get("company_rows", 0),
     }
 
 

@@ -11,6 +11,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
+from rapport.api.tests.conftest import client_for
 from rapport.customers.models import Company, Person
 from rapport.customers.services import company_create, person_create
 from rapport.dataio.models import ImportStatus
@@ -517,6 +518,29 @@ def test_an_update_adds_the_addresses_a_person_lacks_and_its_undo_takes_them_awa
     assert list(emily.addresses.values_list(*addresses)) == [
         ("work", "Seattle", "1200 Fifth Avenue, Suite 400")
     ]
+
+
+def test_dry_run_api_lists_the_columns_not_imported_and_the_company_rows(alice):
+    # Given the dry run of Apple's vCard file
+    job = upload(alice, (EXPORTS / "apple.vcf").read_bytes(), name="apple.vcf")
+    job = jobs.import_set_mapping(
+        actor=alice, job=job, mapping=job.mapping, defaults={}, mode="create", match_on="email"
+    )
+    jobs.import_run(jobs.import_dry_run_start(actor=alice, job=job).pk, dry_run=True)
+
+    # When its result is read through the API
+    result = client_for(alice).get(f"/imports/{job.pk}/dry-run").json()
+
+    # Then the properties no field takes are named with their reasons, and the company card
+    # is counted
+    assert result["not_imported"] == [
+        {"column": "PHOTO", "reason": "a link to the contact's photo; photos are not kept"},
+        {
+            "column": "X-ABUID",
+            "reason": "an identifier of Apple Contacts, not data of the contact",
+        },
+    ]
+    assert result["company_rows"] == 1
 
 
 # --- Company-only rows ----------------------------------------------------------------------------
