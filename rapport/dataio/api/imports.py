@@ -3,8 +3,9 @@
 The same steps as the import pages, each a call: upload a file (`POST /imports`, multipart),
 read its columns with sample values and the proposed mapping, set the mapping (or apply a saved
 one), optionally run a dry run and read its result, start, follow the progress
-(`GET /imports/{id}`), download the rejected rows, undo. An import is seen by whoever made it
-and by administrators; for anyone else every endpoint answers 404.
+(`GET /imports/{id}`), download the rejected rows and the rows imported with warnings, undo.
+An import is seen by whoever made it and by administrators; for anyone else every endpoint
+answers 404.
 """
 
 import datetime
@@ -58,6 +59,10 @@ class CountsOut(Schema):
     updated: int
     skipped: int = Field(description="Rows that duplicate an earlier row or an existing record.")
     rejected: int
+    warned: int = Field(
+        description="Rows imported (among created and updated) with a field left out: a bad "
+        "birthday, e-mail, phone number or choice; listed by `GET /imports/{id}/warnings`."
+    )
 
 
 class ProgressOut(Schema):
@@ -112,6 +117,7 @@ class ImportJobOut(Schema):
             "updated": progress.updated,
             "skipped": progress.skipped,
             "rejected": progress.rejected,
+            "warned": progress.warned,
         }
 
     @staticmethod
@@ -273,6 +279,12 @@ class DryRunOut(Schema):
     columns: list[str]
     rejected_rows: list[RejectedRowOut] = Field(
         description=f"The first {services.DRY_RUN_REJECTED_SHOWN} rejected rows and why."
+    )
+    warned: int = Field(0, description="Rows that would be imported with a field left out.")
+    warned_rows: list[RejectedRowOut] = Field(
+        [],
+        description=f"The first {services.DRY_RUN_REJECTED_SHOWN} of those, with the "
+        "warnings (as `reasons`).",
     )
     encoding: EncodingOut | None = Field(
         None, description="Set when the detector is unsure of the file's encoding."
@@ -501,6 +513,8 @@ def import_dry_run_result(request: HttpRequest, job_id: RecordId):
         **{k: result.get(k, 0) for k in ("rows", "created", "updated", "skipped", "rejected")},
         "columns": job.columns,
         "rejected_rows": result.get("rejected_rows", []),
+        "warned": result.get("warned", 0),
+        "warned_rows": result.get("warned_rows", []),
         "encoding": services.encoding_state(job) if result.get("encoding") else None,
         "not_imported": result.get("not_imported", []),
         "company_rows": result.get("company_rows", 0),
@@ -551,6 +565,22 @@ def import_start(request: HttpRequest, job_id: RecordId):
 )
 def import_rejected_download(request: HttpRequest, job_id: RecordId):
     job = selectors.get_import_for_user(request.auth, job_id)
+    return _download(job, services.rejected_rows_download)
+
+
+@router.get(
+    "/imports/{int:job_id}/warnings",
+    response={200: None, **error_responses(404, 409)},
+    description="The rows imported with a field left out (a bad birthday, e-mail, phone "
+    "number or choice value), in the file's own format as the rejected rows are, with two more "
+    "columns: the row number and the warnings.",
+)
+def import_warnings_download(request: HttpRequest, job_id: RecordId):
+    job = selectors.get_import_for_user(request.auth, job_id)
+    return _download(job, services.warned_rows_download)
+
+
+def _download(job, rows_download) -> StreamingHttpResponse:
     if job.purged_at is not None:
         raise Conflict(_("The files of this import have been deleted."))
     if job.status not in (
@@ -561,7 +591,7 @@ def import_rejected_download(request: HttpRequest, job_id: RecordId):
         ImportStatus.UNDONE,
     ):
         raise Conflict(_("This import has not run yet."))
-    download = services.rejected_rows_download(job)
+    download = rows_download(job)
     response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
     response["Content-Disposition"] = content_disposition_header(True, download.filename)
     return response

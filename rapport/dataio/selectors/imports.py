@@ -55,6 +55,8 @@ class ImportProgress:
     skipped: int
     rejected: int
     finished: bool
+    # Rows imported with a field left out (counted among created and updated).
+    warned: int = 0
 
 
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DRY_RUNNING)
@@ -78,9 +80,11 @@ def import_progress(job: ImportJob) -> ImportProgress:
         counts = job.dry_run or {}
         created, updated = counts.get("created", 0), counts.get("updated", 0)
         skipped, rejected = counts.get("skipped", 0), counts.get("rejected", 0)
+        warned = counts.get("warned", 0)
     else:
         created, updated = job.created_count, job.updated_count
         skipped, rejected = job.skipped_count, job.rejected_count
+        warned = job.warned_count
     if job.status in (ImportStatus.DONE, ImportStatus.DRY_RUN_DONE):
         percent = 100
     else:
@@ -97,4 +101,5 @@ def import_progress(job: ImportJob) -> ImportProgress:
         skipped=skipped,
         rejected=rejected,
         finished=finished,
+        warned=warned,
     )

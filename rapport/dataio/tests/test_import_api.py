@@ -27,6 +27,9 @@ ROWS = [
     ["李娜", "13800138001", "not-an-email", "北京"],
     ["王芳", "13800138002", "wf@example.cn", "上海"],
 ]
+# Row 3's bad e-mail leaves the e-mail out with a warning; row 4 tells nothing of who it is
+# (no name, company, phone or e-mail) and is rejected.
+PROBLEM_ROWS = [*ROWS, ["", "", "", "广州"]]
 
 
 @pytest.fixture
@@ -139,7 +142,13 @@ def test_job_detail_shows_status_counts_and_progress(alice):
     body = client_for(alice).get(f"/imports/{job.pk}").json()
 
     assert body["status"] == "mapped"
-    assert body["counts"] == {"created": 0, "updated": 0, "skipped": 0, "rejected": 0}
+    assert body["counts"] == {
+        "created": 0,
+        "updated": 0,
+        "skipped": 0,
+        "rejected": 0,
+        "warned": 0,
+    }
     assert body["progress"] == {
         "percent": 0,
         "rows_done": 0,
@@ -380,7 +389,7 @@ def test_a_saved_mapping_for_companies_cannot_be_applied_to_persons(alice):
 
 
 def test_dry_run_reports_counts_and_the_first_rejected_rows(alice, run_jobs):
-    job = mapped(alice, ROWS, MAPPING)
+    job = mapped(alice, PROBLEM_ROWS, MAPPING)
     client = client_for(alice)
 
     started = run_jobs(client.post, f"/imports/{job.pk}/dry-run")
@@ -390,11 +399,19 @@ def test_dry_run_reports_counts_and_the_first_rejected_rows(alice, run_jobs):
     assert not Person.objects.exists()
     assert result["status"] == "dry_run_done"
     assert result["finished"] is True
-    assert (result["rows"], result["created"], result["rejected"]) == (3, 2, 1)
+    assert (result["rows"], result["created"], result["rejected"]) == (4, 3, 1)
     assert result["columns"] == HEADER
-    assert [r["row"] for r in result["rejected_rows"]] == [3]
-    assert result["rejected_rows"][0]["values"] == ROWS[2]
-    assert "not-an-email" in result["rejected_rows"][0]["reasons"][0]
+    assert [r["row"] for r in result["rejected_rows"]] == [5]
+    assert result["rejected_rows"][0]["values"] == ["", "", "", "广州"]
+    assert result["rejected_rows"][0]["reasons"] == ["Name: Enter a name."]
+    assert result["warned"] == 1
+    assert result["warned_rows"] == [
+        {
+            "row": 3,
+            "values": ROWS[2],
+            "reasons": ["邮箱: “not-an-email” is not a valid email address."],
+        }
+    ]
 
 
 def test_dry_run_before_mapping_is_409_and_its_result_before_starting_is_409(alice):
@@ -406,7 +423,7 @@ def test_dry_run_before_mapping_is_409_and_its_result_before_starting_is_409(ali
 
 
 def test_start_runs_the_import_and_the_job_shows_the_result(alice, run_jobs):
-    job = mapped(alice, ROWS, MAPPING)
+    job = mapped(alice, PROBLEM_ROWS, MAPPING)
     client = client_for(alice)
 
     started = run_jobs(client.post, f"/imports/{job.pk}/start")
@@ -414,12 +431,19 @@ def test_start_runs_the_import_and_the_job_shows_the_result(alice, run_jobs):
 
     assert started.status_code == 202
     assert body["status"] == "done"
-    assert body["counts"] == {"created": 2, "updated": 0, "skipped": 0, "rejected": 1}
+    assert body["counts"] == {
+        "created": 3,
+        "updated": 0,
+        "skipped": 0,
+        "rejected": 1,
+        "warned": 1,
+    }
     assert body["progress"]["percent"] == 100
-    assert body["progress"]["rows_done"] == 3
+    assert body["progress"]["rows_done"] == 4
     assert body["progress"]["finished"] is True
     assert body["can_undo"] is True
-    assert sorted(Person.objects.values_list("full_name", flat=True)) == ["张伟", "王芳"]
+    assert sorted(Person.objects.values_list("full_name", flat=True)) == ["张伟", "李娜", "王芳"]
+    assert Person.objects.get(full_name="李娜").primary_email == ""
     assert_error(client.post(f"/imports/{job.pk}/start"), 409, "conflict")
 
 
@@ -430,7 +454,7 @@ def test_start_before_mapping_is_409(alice):
 
 
 def test_rejected_rows_download_in_the_files_encoding_and_delimiter(alice, run_jobs):
-    job = mapped(alice, ROWS, MAPPING, encoding="gbk", delimiter=";")
+    job = mapped(alice, PROBLEM_ROWS, MAPPING, encoding="gbk", delimiter=";")
     client = client_for(alice)
     run_jobs(client.post, f"/imports/{job.pk}/start")
 
@@ -441,8 +465,28 @@ def test_rejected_rows_download_in_the_files_encoding_and_delimiter(alice, run_j
     assert "customers-rejected.csv" in response["Content-Disposition"]
     lines = b"".join(response.streaming_content).decode("gb18030").splitlines()
     assert lines[0] == "姓名;手机;邮箱;城市;Row;Reasons"
-    assert lines[1].startswith("李娜;13800138001;not-an-email;北京;3;")
-    assert len(lines) == 2
+    assert lines[1:] == [";;;广州;5;Name: Enter a name."]
+
+
+def test_rows_imported_with_warnings_download_like_the_rejected_ones(alice, run_jobs):
+    # Given an import of a GBK file whose row 3 has a bad e-mail
+    job = mapped(alice, PROBLEM_ROWS, MAPPING, encoding="gbk", delimiter=";")
+    client = client_for(alice)
+    run_jobs(client.post, f"/imports/{job.pk}/start")
+
+    # When its rows imported with warnings are downloaded
+    response = client.get(f"/imports/{job.pk}/warnings")
+
+    # Then they come in the file's encoding and delimiter with the row number and the warning
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=gb18030"
+    assert "customers-warnings.csv" in response["Content-Disposition"]
+    lines = b"".join(response.streaming_content).decode("gb18030").splitlines()
+    assert lines == [
+        "姓名;手机;邮箱;城市;Row;Warnings",
+        "李娜;13800138001;not-an-email;北京;3;邮箱: “not-an-email” is not a valid email address.",
+    ]
+    assert_error(client_for(alice).get(f"/imports/{job.pk + 1000}/warnings"), 404, "not_found")
 
 
 def test_rejected_rows_before_the_import_ran_is_409(alice):

@@ -37,31 +37,43 @@ def import_file(*args):
 def test_imports_a_file_with_progress_counts_and_rejected_rows(alice, tmp_path, monkeypatch):
     monkeypatch.setattr("rapport.dataio.management.commands.import_file.PROGRESS_EVERY", 0)
     rows = [HEADER, *rows_of(9)]
-    rows[4][2] = "bad-email"
+    rows[4][2] = "bad-email"  # imported without its e-mail, with a warning
+    rows[6] = ["", "", "nobody"]  # nothing tells who it is: rejected
+    rows[7][0] = "长" * 201  # a name too long for the field: rejected, never cut
     path = write(tmp_path, rows, encoding="gbk")
 
     output = import_file(path, "--target", "persons", "--user", "alice", "--batch-size", "3")
 
     job = ImportJob.objects.get()
     assert job.status == ImportStatus.DONE
-    assert (job.created_count, job.rejected_count) == (8, 1)
-    assert Person.objects.filter(owner=alice).count() == 8
+    assert (job.created_count, job.rejected_count, job.warned_count) == (7, 2, 1)
+    assert Person.objects.filter(owner=alice).count() == 7
     progress = [line for line in output.splitlines() if "rows/s" in line and " / " in line]
     assert progress[0].startswith("3 / 9 rows (33%)")
     assert progress[-1].startswith("9 / 9 rows")
     assert "left" in progress[0]
-    assert "9 rows, 8 created, 0 updated, 0 skipped as duplicates, 1 rejected." in output
+    assert "9 rows, 7 created, 0 updated, 0 skipped as duplicates, 2 rejected." in output
     rejected = tmp_path / "customers-rejected.csv"
     assert f"Rejected rows written to {rejected}" in output
     lines = rejected.read_bytes().decode("gb18030").splitlines()
     assert lines[0] == "姓名,手机,邮箱,Row,Reasons"
-    assert lines[1].startswith("客户3,13800000003,bad-email,5,")
-    assert len(lines) == 2
+    assert lines[1] == ",,nobody,7,Name: Enter a name. 邮箱: “nobody” is not a valid email address."
+    assert lines[2] == (
+        f"{'长' * 201},13800000006,c6@example.cn,8,姓名: Use at most 200 characters (it has 201)."
+    )
+    assert len(lines) == 3
+    warned = tmp_path / "customers-warnings.csv"
+    assert f"1 rows imported with a field left out, written to {warned}" in output
+    assert warned.read_bytes().decode("gb18030").splitlines() == [
+        "姓名,手机,邮箱,Row,Warnings",
+        "客户3,13800000003,bad-email,5,邮箱: “bad-email” is not a valid email address.",
+    ]
 
 
 def test_dry_run_prints_the_counts_and_rejected_rows_and_writes_nothing(alice, tmp_path):
     rows = [HEADER, *rows_of(3)]
     rows[2][2] = "bad-email"
+    rows[3] = ["", "", "nobody"]
     path = write(tmp_path, rows)
 
     output = import_file(path, "--user", "alice", "--dry-run")
@@ -69,7 +81,9 @@ def test_dry_run_prints_the_counts_and_rejected_rows_and_writes_nothing(alice, t
     assert not Person.objects.exists()
     assert ImportJob.objects.get().status == ImportStatus.DRY_RUN_DONE
     assert "3 rows would give 2 created, 0 updated, 0 skipped as duplicates, 1 rejected" in output
-    assert "  Row 3: " in output and "bad-email" in output
+    assert "  Row 4: Name: Enter a name. | 邮箱: “nobody” is not a valid email address." in output
+    assert "1 of them would be imported with a field left out:" in output
+    assert "  Row 3: 邮箱: “bad-email” is not a valid email address." in output
     assert not (tmp_path / "customers-rejected.csv").exists()
 
 

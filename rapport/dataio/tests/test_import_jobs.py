@@ -146,7 +146,8 @@ def test_dry_run_writes_nothing_and_predicts_the_real_run(alice):
     )
     rows = [HEADER, *rows_of(6)]
     rows[3][2] = "c1@example.cn"  # row 3: the same e-mail as row 2 and the existing person
-    rows[5][2] = "not-an-email"  # row 5: rejected
+    rows[4][1] = "12345"  # row 4: imported without the phone number, with a warning
+    rows[5] = ["", "", "not-an-email", "", "深圳"]  # row 5: nothing tells who it is: rejected
     rows.append(["", "", "", "", ""])  # blank: not a row at all
     rows.append(["客户9", "", "c3@example.cn", "", ""])  # row 7: a duplicate of row 4
     job = mapped(alice, rows, MAPPING, mode="upsert", match_on="email")
@@ -156,10 +157,11 @@ def test_dry_run_writes_nothing_and_predicts_the_real_run(alice):
 
     assert Person.objects.count() == persons_before
     assert dry.status == ImportStatus.DRY_RUN_DONE
-    expected = {"created": 3, "updated": 1, "skipped": 2, "rejected": 1, "rows": 7}
+    expected = {"created": 3, "updated": 1, "skipped": 2, "rejected": 1, "warned": 1, "rows": 7}
     assert {k: dry.dry_run[k] for k in expected} == expected
     assert [r["row"] for r in dry.dry_run["rejected_rows"]] == [6]
-    assert "not-an-email" in dry.dry_run["rejected_rows"][0]["reasons"][0]
+    assert "not-an-email" in dry.dry_run["rejected_rows"][0]["reasons"][1]
+    assert [r["row"] for r in dry.dry_run["warned_rows"]] == [5]
 
     real = run(dry, batch_size=2)
 
@@ -171,6 +173,7 @@ def test_dry_run_writes_nothing_and_predicts_the_real_run(alice):
         1,
     )
     assert real.rows_done == real.rows_total == 7
+    assert real.warned_count == 1
     existing.refresh_from_db()
     assert existing.full_name == "客户1"
     assert existing.version == 2
@@ -403,8 +406,10 @@ def test_saved_mapping_is_reused_for_the_columns_the_next_file_has(alice):
 
 def test_a_run_killed_mid_batch_resumes_without_losing_or_doubling_rows(alice, monkeypatch):
     rows = [HEADER, *rows_of(10)]
-    rows[2][2] = "bad"  # row 2 rejected (in the first batch)
-    rows[8][2] = "worse"  # row 8 rejected (in the batch that is killed)
+    rows[2] = ["", "", "bad", "", ""]  # row 2 rejected (in the first batch)
+    rows[8] = ["", "", "worse", "", ""]  # row 8 rejected (in the batch that is killed)
+    rows[1][1] = "12345"  # row 1 imported with a warning (in the first batch)
+    rows[7][1] = "54321"  # row 7 imported with a warning (in the batch that is killed)
     job = jobs.import_start(actor=alice, job=mapped(alice, rows, MAPPING))
     run_killed_in_batch(job, monkeypatch, batch=3, batch_size=3)
 
@@ -416,6 +421,7 @@ def test_a_run_killed_mid_batch_resumes_without_losing_or_doubling_rows(alice, m
         1,
     )
     assert Person.objects.count() == 5
+    assert job.warned_count == 1
 
     job = jobs.import_run(job.pk, batch_size=3)
 
@@ -425,6 +431,11 @@ def test_a_run_killed_mid_batch_resumes_without_losing_or_doubling_rows(alice, m
     assert PersonEmail.objects.values("email").distinct().count() == 8
     text = b"".join(jobs.rejected_rows_download(job).chunks).decode("utf-8")
     assert text.count("“bad”") == 1 and text.count("“worse”") == 1
+    assert len(text.strip().splitlines()) == 3
+    # The warnings file is truncated to its checkpoint as the rejected rows' is.
+    assert job.warned_count == 2
+    text = b"".join(jobs.warned_rows_download(job).chunks).decode("utf-8")
+    assert text.count("“12345”") == 1 and text.count("“54321”") == 1
     assert len(text.strip().splitlines()) == 3
 
 

@@ -147,7 +147,7 @@ def test_imported_leads_are_scored_with_their_history_like_lead_create(alice, ad
     assert set(ImportRecord.objects.values_list("kind", "action")) == {("lead", "created")}
 
 
-def test_invalid_lead_rows_are_rejected_with_their_reasons(alice, charlie):
+def test_lead_values_that_fail_are_left_out_and_a_lead_without_a_name_rejected(alice, charlie):
     job = leads_job(
         alice,
         [
@@ -169,18 +169,26 @@ def test_invalid_lead_rows_are_rejected_with_their_reasons(alice, charlie):
 
     job = run(job)
 
-    assert (job.created_count, job.rejected_count) == (1, 4)
-    reasons = "\n".join(rejected(job))
-    assert "Name: Enter a name." in reasons
-    assert "手机:" in reasons and "“12345”" in reasons
-    assert "状态: “converted” is not a valid choice." in reasons
-    assert "预算:" in reasons
-    assert list(Lead.objects.values_list("email", flat=True)) == ["l1@example.cn"]
+    assert (job.created_count, job.rejected_count, job.warned_count) == (4, 1, 3)
+    assert "Name: Enter a name." in "\n".join(rejected(job))
+    text = b"".join(jobs.warned_rows_download(job).chunks).decode("utf-8")
+    assert "手机: “12345” is not a valid phone number." in text
+    assert "状态: “converted” is not a valid choice." in text
+    assert "预算:" in text
+    leads = dict(Lead.objects.values_list("email", "phone"))
+    assert leads == {
+        "l1@example.cn": "+8613800000001",
+        "l3@example.cn": "",
+        "l4@example.cn": "+8613800000004",
+        "l5@example.cn": "+8613800000005",
+    }
+    assert Lead.objects.get(email="l4@example.cn").status == "new"
+    assert Lead.objects.get(email="l5@example.cn").budget is None
 
 
 def test_lead_dry_run_writes_nothing_and_predicts_the_run(alice):
     lead_services.lead_create(actor=alice, data={"full_name": "老线索", "email": "l1@example.cn"})
-    rows = [lead_row(1), lead_row(2), lead_row(2), lead_row(3, 邮箱="bad")]
+    rows = [lead_row(1), lead_row(2), lead_row(2), lead_row(3, 姓名="", 邮箱="bad")]
 
     dry = run(leads_job(alice, rows, mode="upsert", match_on="email"), dry_run=True)
 

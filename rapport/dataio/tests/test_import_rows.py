@@ -271,7 +271,11 @@ def test_clean_person_row_gives_model_values_and_match_keys():
         "full_name": "张伟",
         "gender": "male",
         "birthday": datetime.date(1990, 3, 5),
+        "birth_month": 3,
+        "birth_day": 5,
         "city": "深圳",
+        # No country column: the country of the row's numbers.
+        "country": "CN",
         "source": "trade_show",
     }
     assert row.phones == ["+8613800138000", "+8613900139000", "+861065529988"]
@@ -287,14 +291,18 @@ def test_clean_person_row_gives_model_values_and_match_keys():
 
 
 @pytest.mark.django_db
-def test_invalid_values_reject_the_row_naming_column_and_value():
+def test_invalid_values_leave_their_field_out_with_a_warning_naming_column_and_value():
     row = person_cleaner().clean(
         person_row(姓名="张伟", 手机="12345", 邮箱="zw@", 生日="2024-02-30", 性别="maybe")
     )
 
-    assert isinstance(row, RejectedRow)
-    assert row.reasons == [
-        "手机: “12345” is not a valid phone number.",
+    assert isinstance(row, CleanRow)
+    assert row.fields == {"full_name": "张伟"}
+    assert row.phones == [] and row.emails == []
+    assert row.raw_phones == [{"label": "mobile", "raw": "12345"}]
+    assert row.warnings == [
+        "手机: “12345” is not a valid phone number (read as a number of CN); it is kept as "
+        "written, apart from the phone numbers.",
         "邮箱: “zw@” is not a valid email address.",
         "性别: “maybe” is not a valid choice.",
         "生日: “2024-02-30” is not a date (use YYYY-MM-DD).",
@@ -302,10 +310,12 @@ def test_invalid_values_reject_the_row_naming_column_and_value():
 
 
 @pytest.mark.django_db
-def test_one_bad_phone_among_several_rejects_the_row():
+def test_one_bad_phone_among_several_keeps_the_good_ones():
     row = person_cleaner().clean(person_row(姓名="张伟", 手机="13800138000, 12345"))
 
-    assert row.reasons == ["手机: “12345” is not a valid phone number."]
+    assert row.phones == ["+8613800138000"]
+    assert row.raw_phones == [{"label": "mobile", "raw": "12345"}]
+    assert len(row.warnings) == 1
 
 
 @pytest.mark.django_db
@@ -349,7 +359,9 @@ def test_lead_status_in_chinese_and_english():
 
     assert cleaner.clean(["张伟", "已确认"]).fields["status"] == "qualified"
     assert cleaner.clean(["张伟", "Qualified"]).fields["status"] == "qualified"
-    assert cleaner.clean(["张伟", "maybe"]).reasons == ["状态: “maybe” is not a valid choice."]
+    unknown = cleaner.clean(["张伟", "maybe"])
+    assert unknown.fields == {"full_name": "张伟"}
+    assert unknown.warnings == ["状态: “maybe” is not a valid choice."]
 
 
 @pytest.mark.django_db
@@ -389,8 +401,20 @@ def test_name_is_split_or_joined():
 
 
 @pytest.mark.django_db
-def test_row_without_a_name_is_rejected():
-    assert person_cleaner().clean(person_row(手机="13800138000")).reasons == ["Name: Enter a name."]
+def test_row_with_nothing_to_tell_who_it_is_is_rejected():
+    row = person_cleaner().clean(person_row(城市="深圳", 生日="1990-03-05"))
+
+    assert isinstance(row, RejectedRow)
+    assert row.reasons == ["Name: Enter a name."]
+
+
+@pytest.mark.django_db
+def test_row_without_a_name_but_a_phone_is_named_by_it_with_a_warning():
+    row = person_cleaner().clean(person_row(手机="13800138000"))
+
+    assert row.fields == {"full_name": "+8613800138000"}
+    assert row.phones == ["+8613800138000"]
+    assert row.warnings == ["The row has no name: “+8613800138000” is used as the name."]
 
 
 # --- Over-long values ----------------------------------------------------------------------------
@@ -522,7 +546,8 @@ def test_unknown_custom_field_choice_rejects_the_row():
 
     row = cleaner.clean(["张伟", "铜卡", "茶, 可乐"])
 
-    assert row.reasons == [
+    assert row.fields == {"full_name": "张伟"}
+    assert row.warnings == [
         "level: “铜卡” is not one of the choices.",
         "hobbies: “可乐” is not one of the choices.",
     ]
@@ -587,8 +612,11 @@ def test_company_needs_a_name_and_takes_one_phone():
     }
     assert row.match_keys == [("phone", "+8675528780808"), ("name", "华为技术有限公司")]
     assert cleaner.clean(["", "0755-28780808", ""]).reasons == ["name: This field is required."]
-    # The forms' parser would keep the first number; an import never drops data silently.
-    assert cleaner.clean(["华为", "0755-28780808; 13800138000", ""]).reasons == [
+    # The forms' parser would keep the first number; an import never drops data silently: the
+    # field is left out with a warning, the company imported.
+    several = cleaner.clean(["华为", "0755-28780808; 13800138000", ""])
+    assert several.fields == {"name": "华为"}
+    assert several.warnings == [
         "电话: “0755-28780808; 13800138000” holds several values; this field takes one."
     ]
 
@@ -709,6 +737,8 @@ def test_google_contacts_file_is_cleaned_without_help(tmp_path):
         "given_name": "Emily",
         "family_name": "Carter",
         "birthday": datetime.date(1990, 3, 5),
+        "birth_month": 3,
+        "birth_day": 5,
     }
     assert clean.phones == ["+8613800138000", "+8613900139000"]
     assert clean.emails == ["emily@example.com"]

@@ -30,7 +30,8 @@ GOOD = [
     ["张伟", "13800138000", "zw@example.cn", "深圳"],
     ["李娜", "13900139000", "ln@example.cn", "上海"],
 ]
-BAD = [["王芳", "12345", "not-an-email", "北京"]]
+# Rejected: with its phone and e-mail left out, nothing tells who it is.
+BAD = [["", "12345", "not-an-email", "北京"]]
 MAPPING = {"姓名": "full_name", "手机": "phone", "邮箱": "email", "城市": "city"}
 
 

@@ -24,4 +24,9 @@ urlpatterns = [
         views.import_rejected_download,
         name="import_rejected",
     ),
+    path(
+        "imports/<int:job_id>/warnings/",
+        views.import_warnings_download,
+        name="import_warnings",
+    ),
 ]

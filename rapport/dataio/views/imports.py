@@ -231,6 +231,9 @@ def _status_context(request, job: ImportJob) -> dict:
     progress = selectors.import_progress(job)
     dry_run = job.dry_run or {}
     rejected_file = services.rejected_path(job)
+    warned_rows = []
+    if job.warned_count and job.purged_at is None and job.status not in POLLED:
+        warned_rows = services.warned_rows_shown(job)
     return {
         "job": job,
         "progress": progress,
@@ -246,6 +249,16 @@ def _status_context(request, job: ImportJob) -> dict:
             }
             for item in dry_run.get("rejected_rows") or []
         ],
+        "dry_run_warned": [
+            {
+                "row": item.get("row"),
+                "reasons": item.get("reasons") or [],
+                "cells": [
+                    (c, v) for c, v in zip(job.columns, item.get("values") or [], strict=False) if v
+                ],
+            }
+            for item in dry_run.get("warned_rows") or []
+        ],
         "is_running_dry": job.status == ImportStatus.DRY_RUNNING,
         "can_start": job.status in (ImportStatus.MAPPED, ImportStatus.DRY_RUN_DONE),
         "can_undo": undo_services.can_undo(job)
@@ -256,6 +269,8 @@ def _status_context(request, job: ImportJob) -> dict:
         and job.purged_at is None
         and job.status not in POLLED
         and rejected_file.exists(),
+        "warned_rows": warned_rows,
+        "warned_unlisted": max(job.warned_count - len(warned_rows), 0),
         "is_finished_run": job.status
         in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.UNDONE, ImportStatus.UNDOING),
     }
@@ -475,6 +490,20 @@ def import_undo(request, job_id: int):
         undo_services.import_undo,
         _("The import is being undone: its records are removed and its changes reverted."),
     )
+
+
+@login_required
+@require_GET
+def import_warnings_download(request, job_id: int):
+    job = _job_or_404(request, job_id)
+    if job.warned_count == 0 or job.purged_at is not None or job.status in POLLED:
+        raise Http404(_("This import has no rows imported with warnings to download."))
+    download = services.warned_rows_download(job)
+    response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=download.filename
+    )
+    return response
 
 
 @login_required

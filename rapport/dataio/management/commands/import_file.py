@@ -193,6 +193,17 @@ class Command(BaseCommand):
                     + _("Row %(row)d: %(reasons)s")
                     % {"row": item["row"], "reasons": " | ".join(item["reasons"])}
                 )
+            if counts.get("warned"):
+                self.stdout.write(
+                    _("%(count)d of them would be imported with a field left out:")
+                    % {"count": counts["warned"]}
+                )
+            for item in counts.get("warned_rows", []):
+                self.stdout.write(
+                    "  "
+                    + _("Row %(row)d: %(reasons)s")
+                    % {"row": item["row"], "reasons": " | ".join(item["reasons"])}
+                )
             return
         self.stdout.write(
             _(
@@ -216,9 +227,15 @@ class Command(BaseCommand):
         if job.rejected_count:
             target = self._write_rejected(job, path, options["rejected_to"])
             self.stdout.write(_("Rejected rows written to %(path)s") % {"path": target})
+        if job.warned_count:
+            target = self._write_rejected(job, path, "", warned=True)
+            self.stdout.write(
+                _("%(count)d rows imported with a field left out, written to %(path)s")
+                % {"count": job.warned_count, "path": target}
+            )
 
-    def _write_rejected(self, job, path: Path, rejected_to: str) -> Path:
-        download = jobs.rejected_rows_download(job)
+    def _write_rejected(self, job, path: Path, rejected_to: str, *, warned=False) -> Path:
+        download = (jobs.warned_rows_download if warned else jobs.rejected_rows_download)(job)
         target = Path(rejected_to) if rejected_to else path.with_name(download.filename)
         try:
             with target.open("wb") as out:
@@ -227,7 +244,7 @@ class Command(BaseCommand):
         except OSError as exc:
             # The working copy (UTF-8 CSV) is always there, until the undo window ends.
             self.stderr.write(str(exc))
-            return jobs.rejected_path(job)
+            return (jobs.warned_path if warned else jobs.rejected_path)(job)
         return target
 
     def _encoding_readings(self, job) -> None:

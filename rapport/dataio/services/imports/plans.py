@@ -33,6 +33,8 @@ class BatchPlan:
     skipped: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     rows: int = 0
+    # Rows imported with a field left out, with the warnings (`reasons`), in file order.
+    warned: list[Rejected] = field(default_factory=list)
 
 
 @dataclass

@@ -66,6 +66,7 @@ from rapport.dataio.services.imports.mapping import (
     import_fields,
 )
 from rapport.dataio.services.imports.readers import FlawedRow
+from rapport.dataio.services.imports.regions import address_country, country_by_name
 
 # Several phones, e-mails or tags in one cell: "138… / 139…", Google's " ::: ".
 MULTI_SEPARATORS = re.compile(r"\s*(?::::|[;,，；、|/\n])\s*")
@@ -376,6 +377,10 @@ class CleanRow:
     email_labels: dict[str, str] = dataclasses.field(default_factory=dict)
     addresses: list[tuple[str, dict[str, str]]] = dataclasses.field(default_factory=list)
     company_only: bool = False
+    # What was left out of the row and why ("生日: “2305-07-13” is in the future…"), and a
+    # person's phone numbers valid in no region, kept as written: [{"label", "raw"}].
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    raw_phones: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -433,6 +438,78 @@ def normalize_phone_fast(raw: str) -> str:
     if isinstance(result, FieldError):
         raise FieldError(str(result))
     return result
+
+
+def phone_in_region(raw: str, region: str) -> tuple[str, str | None]:
+    """A number read in `region` (the row's country), as E.164, with a note when it had to be
+    read otherwise: one that is no number of `region` but one of the installation's default
+    region is taken as that, and the note says so. A number written with + is its own
+    country's. FieldError when it is valid in neither."""
+    default = settings.PHONE_DEFAULT_REGION
+    if region == default or raw.lstrip().startswith("+"):
+        return normalize_phone_fast(raw), None
+    result = _phone_slow(raw.strip(), region, translation.get_language())
+    if not isinstance(result, FieldError):
+        return result, None
+    try:
+        number = normalize_phone_fast(raw)
+    except FieldError:
+        raise FieldError(str(result)) from None
+    note = _(
+        "“%(value)s” is not a number of %(region)s, where the row is; it was read as a number "
+        "of %(default)s: %(number)s."
+    ) % {"value": raw.strip(), "region": region, "default": default, "number": number}
+    return number, note
+
+
+class MonthDay(tuple):
+    """A birthday without its year: (month, day)."""
+
+    __slots__ = ()
+
+    @property
+    def month(self) -> int:
+        return self[0]
+
+    @property
+    def day(self) -> int:
+        return self[1]
+
+
+# --07-14 (Google, vCard), --0714 (vCard), 07-14, 7月14日: a birthday without its year.
+YEARLESS = re.compile(r"(?:--(\d{2})-?(\d{2})|(\d{1,2})-(\d{1,2})|(\d{1,2})月(\d{1,2})[日号]?)")
+OLDEST_BIRTH_YEAR = 1900
+
+
+def parse_birthday(raw: str, *, month_first: bool = False) -> datetime.date | MonthDay | None:
+    """A birthday: a date as `parse_import_date` reads it, or its month and day alone (a
+    MonthDay) when the year is not given; None for an export's "no date". A date in the future
+    or before 1900 and an impossible one (19450493, --02-30) are FieldErrors: the import leaves
+    the birthday out with a warning, and keeps the rest of the row."""
+    text = raw.strip()
+    match = YEARLESS.fullmatch(text)
+    if match:
+        month, day = (int(g) for g in match.groups() if g is not None)
+        try:
+            datetime.date(2000, month, day)  # a leap year: 29 February is a birthday
+        except ValueError:
+            raise FieldError(
+                _("“%(value)s” is not a day of the year (use --MM-DD).") % {"value": text}
+            ) from None
+        return MonthDay((month, day))
+    day = _optional_date(text, month_first)
+    if day is None:
+        return None
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    if day > timezone.localdate():
+        raise FieldError(_("“%(value)s” is in the future; a birthday cannot be.") % {"value": text})
+    if day.year < OLDEST_BIRTH_YEAR:
+        raise FieldError(
+            _("“%(value)s” is before %(year)d; check the year.")
+            % {"value": text, "year": OLDEST_BIRTH_YEAR}
+        )
+    return day
 
 
 DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
@@ -571,6 +648,106 @@ def split_multi(text: str, pattern: re.Pattern = MULTI_SEPARATORS) -> list[str]:
     return [part for part in pattern.split(text) if part]
 
 
+# --- Field-level rules of contact imports ------------------------------------------------------
+
+# In these imports a bad value of these kinds (a birthday, e-mail, phone, choice…), of a country
+# or of a custom field leaves that field out with a warning on the row, and the rest of the row
+# is imported: one wrong cell no longer loses a whole contact. A text too long for its field,
+# or with characters a database cannot hold, still rejects the row (nothing is cut short).
+SOFT_TARGETS = ("persons", "companies", "leads")
+SOFT_KINDS = {"phone", "email", "date", "datetime", "choice", "money", "int", "bool"}
+# The parts of an address that show which country it is in, read from the row's cells.
+REGION_PARTS = ("province", "city", "postcode", "street", "address_text")
+
+
+@dataclasses.dataclass
+class _RegionSources:
+    """Where a row says its country: column positions of the country cells (work address
+    first), and of each address's other parts."""
+
+    countries: list[int]
+    addresses: list[dict[str, list[int]]]
+
+
+def _region_sources(plan) -> "_RegionSources | None":
+    positions: dict[str, list[int]] = {}
+    for index, _column, key, _handler in plan:
+        positions.setdefault(key, []).append(index)
+    countries = [i for prefix, _l in ADDRESS_GROUPS for i in positions.get(f"{prefix}country", [])]
+    addresses = []
+    for prefix, _label in ADDRESS_GROUPS:
+        parts = {p: positions[f"{prefix}{p}"] for p in REGION_PARTS if f"{prefix}{p}" in positions}
+        if parts:
+            addresses.append(parts)
+    if not countries and not addresses:
+        return None
+    return _RegionSources(countries, addresses)
+
+
+def _country_of_name(text: str) -> str | None:
+    return COUNTRIES.get(_fold(text).replace(".", "")) or country_by_name(text)
+
+
+@lru_cache(maxsize=65536)
+def _address_region(province: str, city: str, postcode: str, text: str) -> str | None:
+    return address_country(
+        province=province, city=city, postcode=postcode, text=text, country_name=_country_of_name
+    )
+
+
+def _address_text(value) -> str:
+    if isinstance(value, list):
+        return "\n".join(v for v in value if v)
+    return value or ""
+
+
+def _first_phone_region(data: dict) -> str | None:
+    """The country of the first number of the row written with its + prefix (stored E.164)."""
+    import phonenumbers
+
+    default = settings.PHONE_DEFAULT_REGION
+    _patterns, default_prefix = _mobile_pattern(default)
+    for key, _label in PHONE_KEYS:
+        numbers = data.get(key)
+        for number in [numbers] if isinstance(numbers, str) else numbers or ():
+            if default_prefix and number.startswith(default_prefix):
+                return default
+            try:
+                region = phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
+            except phonenumbers.NumberParseException:
+                continue
+            if region and region != "001":
+                return region
+    return None
+
+
+@dataclasses.dataclass
+class _KeptPhoneNote:
+    """The warning of a person's number valid in no region, worded once the row's fate is
+    known: kept as written when the person is imported, else only what is wrong with it."""
+
+    column: str
+    value: str
+    region: str
+    problem: str
+
+    def text(self, kept: bool) -> str:
+        if not kept:
+            return _reason(self.column, self.problem)
+        return _reason(
+            self.column,
+            _(
+                "“%(value)s” is not a valid phone number (read as a number of %(region)s); it "
+                "is kept as written, apart from the phone numbers."
+            )
+            % {"value": self.value, "region": self.region},
+        )
+
+
+def _notes(warnings: list, *, kept: bool) -> list[str]:
+    return [w.text(kept) if isinstance(w, _KeptPhoneNote) else w for w in warnings]
+
+
 # --- The cleaner ---------------------------------------------------------------------------------
 
 IDENTITY_FIELDS = {"owner", "external_id", "tags", "company"}
@@ -680,6 +857,7 @@ class RowCleaner:
         self._name_limit = self.fields["full_name"].max_length if "full_name" in self.fields else 0
         self._build = getattr(self, f"_build_{target}")
         self._labelling = _labelling_plan(mapping, positions)
+        self._field_rules()
 
     @classmethod
     def for_reader(cls, reader, target: str, mapping: dict[str, str], defaults=None, **kwargs):
@@ -705,6 +883,9 @@ class RowCleaner:
             return self._custom_handler(self._definitions[key])
         if key in COUNTRY_KEYS:
             return _country
+        if key == "birthday" and self.target == "persons":
+            month_first = self.month_first
+            return lambda text: parse_birthday(text, month_first=month_first)
         if kind == "phone":
             if field.repeatable:
                 return lambda text: [normalize_phone_fast(p) for p in _split(text) if p]
@@ -767,6 +948,9 @@ class RowCleaner:
                 % {"count": width, "columns": self._width}
             )
         data: dict[str, Any] = {}
+        warnings: list[str] = []
+        raw_phones: list[dict[str, str]] = []
+        region = None  # the row's country, found when a phone number needs it
         for index, column, key, handler in self._plan:
             if index >= width:
                 continue
@@ -788,9 +972,16 @@ class RowCleaner:
                 if not text:
                     continue
             try:
-                value = handler(text)
+                if key in self._phone_keys:
+                    if region is None and text[0] != "+":
+                        region = self._row_region(values)
+                    value = self._phones(
+                        text, key, column, region or self._default_region, warnings, raw_phones
+                    )
+                else:
+                    value = handler(text)
             except FieldError as exc:
-                reasons.append(_reason(column, exc))
+                (warnings if key in self._soft else reasons).append(_reason(column, exc))
                 continue
             if value is None:
                 continue  # a placeholder for "no value", like Outlook's 0/0/00 for a date
@@ -806,8 +997,161 @@ class RowCleaner:
         if self._labelling is not None:
             self._labelling.read(values, data)
         if reasons:
-            return RejectedRow(reasons)
+            return RejectedRow(reasons + _notes(warnings, kept=False))
+        if self._contact:
+            return self._with_warnings(data, warnings, raw_phones)
         return self._build(data)
+
+    # --- Field-level rules (contact imports) -----------------------------------------------------
+
+    def _field_rules(self) -> None:
+        soft = self._contact = self.target in SOFT_TARGETS
+        self._default_region = settings.PHONE_DEFAULT_REGION
+        keys = {key for _i, _c, key, _h in self._plan}
+        self._soft = {
+            key
+            for key in keys
+            if soft
+            and (
+                self.fields[key].kind in SOFT_KINDS
+                or key in COUNTRY_KEYS
+                or (
+                    key in self._definitions
+                    and self._definitions[key].field_type != CustomFieldType.TEXT
+                )
+            )
+        }
+        self._phone_keys = {key for key in self._soft if self.fields[key].kind == "phone"}
+        self._region_sources = _region_sources(self._plan)
+        self._phone_labels = dict(PHONE_KEYS) if self.target == "persons" else None
+        self._address_prefixes = [
+            prefix for prefix, _label in ADDRESS_GROUPS if f"{prefix}country" in self.fields
+        ]
+
+    def _row_region(self, values: list[str]) -> str:
+        """The country the row's phone numbers without + are read in: its country cell, else
+        the one its address shows, else the installation's default."""
+        sources = self._region_sources
+        if sources is not None:
+            width = len(values)
+
+            def cell(index: int) -> str:
+                return values[index].strip() if index < width and values[index] else ""
+
+            for index in sources.countries:
+                code = country_code(cell(index)) if cell(index) else None
+                if code:
+                    return code
+            for parts in sources.addresses:
+                found = _address_region(
+                    *(" ".join(cell(i) for i in parts.get(p, ())) for p in REGION_PARTS[:3]),
+                    "\n".join(cell(i) for p in REGION_PARTS[3:] for i in parts.get(p, ())),
+                )
+                if found:
+                    return found
+        return self._default_region
+
+    def _phones(self, text, key, column, region, warnings, raw_phones):
+        """The numbers of a phone cell read in the row's `region`. One valid in no region is
+        left out with a warning; a person keeps it as written (Person.raw_phones)."""
+        repeatable = self.fields[key].repeatable
+        pieces = [p for p in _split(text) if p] if repeatable else [_one_value(text)]
+        numbers = []
+        for piece in pieces:
+            try:
+                number, note = phone_in_region(piece, region)
+            except FieldError as exc:
+                if self._phone_labels is None or not repeatable:
+                    raise
+                if len(piece) > 40 or sum(c.isdigit() for c in piece) < 3:
+                    warnings.append(_reason(column, exc))
+                    continue
+                raw_phones.append({"label": self._phone_labels.get(key, "other"), "raw": piece})
+                warnings.append(_KeptPhoneNote(column, piece, region, str(exc)))
+                continue
+            if note:
+                warnings.append(_reason(column, note))
+            numbers.append(number)
+        if not repeatable:
+            return numbers[0]
+        return numbers or None
+
+    def _fill_countries(self, data: dict) -> None:
+        """Each address of the row without a country gets the one it shows, else the row's
+        (another address's, the country of a number written with +), else the default."""
+        groups = [
+            prefix
+            for prefix in self._address_prefixes
+            if any(data.get(f"{prefix}{part}") for part in ADDRESS_KEYS if part != "country")
+            or data.get(f"{prefix}address_text")
+        ]
+        missing = [prefix for prefix in groups if not data.get(f"{prefix}country")]
+        if not missing:
+            return
+        found = {
+            prefix: _address_region(
+                _address_text(data.get(f"{prefix}province")),
+                _address_text(data.get(f"{prefix}city")),
+                _address_text(data.get(f"{prefix}postcode")),
+                "\n".join(
+                    _address_text(data.get(f"{prefix}{part}"))
+                    for part in ("street", "address_text")
+                ),
+            )
+            for prefix in missing
+        }
+        fallback = (
+            next((data[f"{p}country"] for p in groups if data.get(f"{p}country")), None)
+            or next((code for code in found.values() if code), None)
+            or _first_phone_region(data)
+            or settings.PHONE_DEFAULT_REGION
+        )
+        for prefix in missing:
+            data[f"{prefix}country"] = found[prefix] or fallback
+
+    def _with_warnings(self, data: dict, warnings: list[str], raw_phones: list) -> Any:
+        """Build a row of a contact import: its birthday's month and day, the countries of its
+        addresses, a name when it has none, then the warnings and kept phone numbers."""
+        birthday = data.get("birthday")
+        month_day = None
+        if birthday is not None and self.target == "persons":
+            if isinstance(birthday, MonthDay):
+                del data["birthday"]
+            month_day = (birthday.month, birthday.day)
+        if self._address_prefixes:
+            self._fill_countries(data)
+        if self.target == "persons":
+            self._name_from_contacts(data, warnings)
+        row = self._build(data)
+        if isinstance(row, RejectedRow):
+            row.reasons += _notes(warnings, kept=False)
+            return row
+        kept = bool(raw_phones) and not row.company_only
+        if month_day and not row.company_only:
+            row.fields["birth_month"], row.fields["birth_day"] = month_day
+        row.warnings = _notes(warnings, kept=kept)
+        if kept:
+            row.raw_phones = list({p["raw"]: p for p in raw_phones}.values())
+        return row
+
+    def _name_from_contacts(self, data: dict, warnings: list[str]) -> None:
+        """A person row with no name and no company is still someone: named by its nickname,
+        else its first e-mail address or phone number, with a warning. A row with none of
+        these is rejected as before."""
+        if any(data.get(k) for k in ("full_name", "given_name", "middle_name", "family_name")):
+            return
+        if data.get("company"):
+            return
+        for key in ("nickname", *(k for k, _l in EMAIL_KEYS), *(k for k, _l in PHONE_KEYS)):
+            value = data.get(key)
+            if isinstance(value, list):
+                value = value[0] if value else None
+            if value:
+                data["full_name"] = value[: self._name_limit]
+                warnings.append(
+                    _("The row has no name: “%(name)s” is used as the name.") % {"name": value}
+                )
+                return
 
     def _name_problem(self, full_name: str) -> str | None:
         if not full_name:
@@ -1256,12 +1600,23 @@ def _choice_handler(key: str, choices):
 
 
 def _country(text: str) -> str:
-    code = COUNTRIES.get(_fold(text).replace(".", ""))
+    code = COUNTRIES.get(_fold(text).replace(".", "")) or country_by_name(text)
     if code:
         return code
     if re.fullmatch(r"[A-Za-z]{2}", text):
         return text.upper()
     raise FieldError(_("Use a two-letter country code, e.g. CN."))
+
+
+def country_code(text: str) -> str | None:
+    """The region a country cell or a country's name names (a code libphonenumber knows), or
+    None."""
+    import phonenumbers
+
+    code = COUNTRIES.get(_fold(text).replace(".", "")) or country_by_name(text)
+    if code is None and re.fullmatch(r"[A-Za-z]{2}", text.strip()):
+        code = text.strip().upper()
+    return code if code in phonenumbers.SUPPORTED_REGIONS else None
 
 
 CURRENCY_MARKS = re.compile(r"^[¥￥$]|^(?:CNY|RMB|USD)\s*|\s*(?:元|CNY|RMB)$")

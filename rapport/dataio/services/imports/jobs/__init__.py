@@ -19,7 +19,8 @@ One module per part: `access` (who may import what, where the files live), `uplo
 (a mapping checked, and the row cleaner it makes), `defaults`, `set_mapping`, `saved_mappings`,
 `start`, `claim` (which worker runs a job), `batches` (reading the file from the checkpoint),
 `run`, `dry_run`, `encoding` (the user's choice when the detector is unsure) and
-`rejected` (the rejected-rows file and its download). The services callers
+`rejected` (the files of rejected rows and of rows imported with warnings, and their
+downloads). The services callers
 use are importable from this package.
 """
 
@@ -30,6 +31,7 @@ from rapport.dataio.services.imports.jobs.access import (
     job_dir,
     rejected_path,
     upload_path,
+    warned_path,
 )
 from rapport.dataio.services.imports.jobs.batches import BATCH_SIZE, Progress
 from rapport.dataio.services.imports.jobs.claim import (
@@ -53,6 +55,8 @@ from rapport.dataio.services.imports.jobs.rejected import (
     RejectedDownload,
     RejectedFile,
     rejected_rows_download,
+    warned_rows_download,
+    warned_rows_shown,
 )
 from rapport.dataio.services.imports.jobs.run import import_run
 from rapport.dataio.services.imports.jobs.saved_mappings import (
@@ -107,6 +111,9 @@ __all__ = [
     "target_choice_message",
     "too_large_message",
     "upload_path",
+    "warned_path",
+    "warned_rows_download",
+    "warned_rows_shown",
     "worker_gone",
     "worker_id",
 ]

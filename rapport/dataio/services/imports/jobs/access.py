@@ -15,6 +15,7 @@ from rapport.sales.services.catalog import can_manage_catalog
 
 IMPORT_ROLES = (Role.ADMINISTRATOR, Role.SALES_MANAGER, Role.SALES_REP, Role.MARKETING)
 REJECTED_NAME = "rejected.csv"
+WARNED_NAME = "warnings.csv"
 
 
 def can_import(user: User) -> bool:
@@ -60,3 +61,8 @@ def upload_path(job: ImportJob) -> Path:
 
 def rejected_path(job: ImportJob) -> Path:
     return job_dir(job) / REJECTED_NAME
+
+
+def warned_path(job: ImportJob) -> Path:
+    """The rows imported with warnings, beside the rejected ones."""
+    return job_dir(job) / WARNED_NAME

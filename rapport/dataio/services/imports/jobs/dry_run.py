@@ -28,8 +28,9 @@ def dry_run_job(job: ImportJob, me: str, batch_size: int, progress: Progress | N
     encoding = {"encoding": report} if report else {}
     cleaner = row_cleaner(job.target, job.mapping, job.defaults, job.actor, job.columns)
     writer = BatchWriter(job, job.actor, dry_run=True)
-    counts = {"created": 0, "updated": 0, "skipped": 0, "rejected": 0, "rows": 0}
+    counts = {"created": 0, "updated": 0, "skipped": 0, "rejected": 0, "warned": 0, "rows": 0}
     shown: list[dict] = []
+    warned: list[dict] = []  # the first rows that would be imported with a field left out
     left_out = LeftOutColumns(job.columns, job.mapping)
     job.rows_done = 0
     for batch, _offset in read_batches(job, reader, cleaner, batch_size):
@@ -40,14 +41,19 @@ def dry_run_job(job: ImportJob, me: str, batch_size: int, progress: Progress | N
         counts["updated"] += len(plan.updates)
         counts["skipped"] += plan.skipped
         counts["rejected"] += len(plan.rejected)
+        counts["warned"] += len(plan.warned)
         counts["rows"] += plan.rows
+        for item in plan.warned[: max(0, DRY_RUN_REJECTED_SHOWN - len(warned))]:
+            warned.append(
+                {"row": item.row_number, "values": list(item.values), "reasons": item.reasons}
+            )
         for item in plan.rejected[: max(0, DRY_RUN_REJECTED_SHOWN - len(shown))]:
             shown.append(
                 {"row": item.row_number, "values": list(item.values), "reasons": item.reasons}
             )
         updated = ImportJob.objects.filter(pk=job.pk, worker=me).update(
             rows_done=counts["rows"],
-            dry_run={**counts, "rejected_rows": shown, **encoding},
+            dry_run={**counts, "rejected_rows": shown, "warned_rows": warned, **encoding},
             heartbeat_at=timezone.now(),
             updated_at=timezone.now(),
         )
@@ -59,7 +65,13 @@ def dry_run_job(job: ImportJob, me: str, batch_size: int, progress: Progress | N
     now = timezone.now()
     finished = ImportJob.objects.filter(pk=job.pk, worker=me).update(
         status=ImportStatus.DRY_RUN_DONE,
-        dry_run={**counts, "rejected_rows": shown, **encoding, "not_imported": left_out.report()},
+        dry_run={
+            **counts,
+            "rejected_rows": shown,
+            "warned_rows": warned,
+            **encoding,
+            "not_imported": left_out.report(),
+        },
         rows_done=counts["rows"],
         rows_total=counts["rows"],
         worker="",

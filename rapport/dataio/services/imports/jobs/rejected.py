@@ -1,5 +1,5 @@
-"""The rejected rows: the file the run appends them to, and its download in the upload's
-format and encoding."""
+"""The rejected rows and the rows imported with warnings: the files the run appends them to,
+and their downloads in the upload's format and encoding."""
 
 import csv
 import os
@@ -12,7 +12,10 @@ from rapport.core.formats import join_sentences
 from rapport.dataio.models import (
     ImportJob,
 )
-from rapport.dataio.services.imports.jobs.access import rejected_path
+from rapport.dataio.services.imports.jobs.access import rejected_path, warned_path
+
+# How many rows imported with warnings the import's page shows (all are in the download).
+WARNED_SHOWN = 20
 
 
 class RejectedFile:
@@ -58,9 +61,10 @@ class RejectedDownload:
     chunks: object  # an iterator of bytes
 
 
-def _rejected_rows(job: ImportJob):
-    """(values, row number, reasons) of every rejected row, read from the working file."""
-    path = rejected_path(job)
+def _rejected_rows(job: ImportJob, path: Path | None = None):
+    """(values, row number, reasons) of every rejected row (or of the rows of `path`, the
+    warnings file), read from the working file."""
+    path = path or rejected_path(job)
     if not path.exists():
         return
     with path.open(encoding="utf-8", newline="") as f:
@@ -75,13 +79,37 @@ def rejected_rows_download(job: ImportJob) -> RejectedDownload:
     Excel workbook; vCards, and Windows-1252 and Latin-1 files, whose reasons may be in Chinese,
     come back as UTF-8 CSV with a BOM) with two more columns, the row number and the reasons,
     so the file can be fixed and imported again."""
+    return _download(job, rejected_path(job), _("Reasons"), "rejected")
+
+
+def warned_rows_download(job: ImportJob) -> RejectedDownload:
+    """The rows imported with a field left out (a bad birthday, e-mail, phone or choice), as
+    `rejected_rows_download` gives the rejected ones, with the row number and the warnings:
+    what was left out is in the row's values."""
+    return _download(job, warned_path(job), _("Warnings"), "warnings")
+
+
+def warned_rows_shown(job: ImportJob, limit: int = WARNED_SHOWN) -> list[dict]:
+    """The first `limit` rows imported with warnings: {"row", "cells": [(column, value)],
+    "reasons": [the warnings, joined]}, for the import's page."""
+    shown = []
+    for values, number, reasons in _rejected_rows(job, warned_path(job)):
+        if len(shown) >= limit:
+            break
+        cells = [(c, v) for c, v in zip(job.columns, values, strict=False) if v]
+        shown.append({"row": int(number), "cells": cells, "reasons": [reasons]})
+    return shown
+
+
+def _download(job: ImportJob, path: Path, caption: str, suffix: str) -> RejectedDownload:
     stem = Path(job.original_name).stem or "import"
-    header = [*job.columns, _("Row"), _("Reasons")]
+    header = [*job.columns, _("Row"), caption]
+    rows = _rejected_rows(job, path)
     if job.file_format == "xlsx":
         return RejectedDownload(
-            f"{stem}-rejected.xlsx",
+            f"{stem}-{suffix}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            _xlsx_chunks(job, header),
+            _xlsx_chunks(job, header, rows),
         )
     if job.file_format == "csv":
         encoding = job.encoding or "utf-8"
@@ -91,9 +119,9 @@ def rejected_rows_download(job: ImportJob) -> RejectedDownload:
     else:
         encoding, delimiter = "utf-8-sig", ","
     return RejectedDownload(
-        f"{stem}-rejected.csv",
+        f"{stem}-{suffix}.csv",
         f"text/csv; charset={encoding.removesuffix('-sig')}",
-        _csv_chunks(job, header, encoding, delimiter),
+        _csv_chunks(job, header, encoding, delimiter, rows),
     )
 
 
@@ -110,7 +138,7 @@ class _Line:
         return text
 
 
-def _csv_chunks(job, header, encoding, delimiter):
+def _csv_chunks(job, header, encoding, delimiter, rows):
     buffer = _Line()
     writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow(header)
@@ -122,7 +150,7 @@ def _csv_chunks(job, header, encoding, delimiter):
     elif encoding == "utf-16":
         yield "\ufeff".encode("utf-16-le")
         encoding = "utf-16-le"
-    for values, number, reasons in _rejected_rows(job):
+    for values, number, reasons in rows:
         writer.writerow([*values, number, reasons])
         pending += buffer.take()
         if len(pending) > 64 * 1024:
@@ -131,7 +159,7 @@ def _csv_chunks(job, header, encoding, delimiter):
     yield pending.encode(encoding, errors="replace")
 
 
-def _xlsx_chunks(job, header):
+def _xlsx_chunks(job, header, rows):
     import tempfile
 
     from openpyxl import Workbook
@@ -139,7 +167,7 @@ def _xlsx_chunks(job, header):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
     sheet.append(header)
-    for values, number, reasons in _rejected_rows(job):
+    for values, number, reasons in rows:
         sheet.append([*values, int(number), reasons])
     with tempfile.TemporaryFile() as f:
         workbook.save(f)

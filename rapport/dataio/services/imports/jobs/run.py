@@ -18,6 +18,7 @@ from rapport.dataio.services.imports.jobs.access import (
     rejected_path,
     require_target_allowed,
     upload_path,
+    warned_path,
 )
 from rapport.dataio.services.imports.jobs.batches import BATCH_SIZE, Progress, read_batches
 from rapport.dataio.services.imports.jobs.claim import LostClaim, claim, worker_id
@@ -78,8 +79,8 @@ def _write_cursor():
     return cursor
 
 
-def _commit_batch(job, me, writer, rejected_file, plan, source_offset) -> None:
-    start = rejected_file.size
+def _commit_batch(job, me, writer, rejected_file, warned_file, plan, source_offset) -> None:
+    start, warned_start = rejected_file.size, warned_file.size
     for attempt in range(5):
         try:
             with transaction.atomic():
@@ -90,6 +91,7 @@ def _commit_batch(job, me, writer, rejected_file, plan, source_offset) -> None:
                 if result.rejected:
                     rejected = sorted([*rejected, *result.rejected], key=lambda r: r.row_number)
                 offset = rejected_file.append(rejected, at=start)
+                warned_offset = warned_file.append(plan.warned, at=warned_start)
                 updated = ImportJob.objects.filter(pk=job.pk, worker=me).update(
                     rows_done=F("rows_done") + plan.rows,
                     created_count=F("created_count") + result.created,
@@ -97,6 +99,8 @@ def _commit_batch(job, me, writer, rejected_file, plan, source_offset) -> None:
                     skipped_count=F("skipped_count") + plan.skipped,
                     rejected_count=F("rejected_count") + len(rejected),
                     rejected_offset=offset,
+                    warned_count=F("warned_count") + len(plan.warned),
+                    warned_offset=warned_offset,
                     source_offset=source_offset,
                     heartbeat_at=timezone.now(),
                     updated_at=timezone.now(),
@@ -136,10 +140,13 @@ def _run(job: ImportJob, me: str, batch_size: int, progress: Progress | None) ->
     cleaner = row_cleaner(job.target, job.mapping, job.defaults, job.actor, job.columns)
     writer = BatchWriter(job, job.actor, dry_run=False)
     rejected_file = RejectedFile(rejected_path(job), job.columns, job.rejected_offset)
+    # The rows imported with a field left out: a file like the rejected rows', checkpointed
+    # with them.
+    warned_file = RejectedFile(warned_path(job), job.columns, job.warned_offset)
     batches = read_batches(job, reader, cleaner, batch_size)
     for number, (batch, source_offset) in enumerate(batches, start=1):
         plan = writer.plan(batch)
-        _commit_batch(job, me, writer, rejected_file, plan, source_offset)
+        _commit_batch(job, me, writer, rejected_file, warned_file, plan, source_offset)
         _refresh_statistics(number)
         if progress is not None:
             job.refresh_from_db()

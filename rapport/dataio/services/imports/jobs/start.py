@@ -51,7 +51,7 @@ def import_start(*, actor: User, job: ImportJob, enqueue: bool = True) -> Import
     job.status = ImportStatus.QUEUED
     job.rows_done = 0
     job.created_count = job.updated_count = job.skipped_count = job.rejected_count = 0
-    job.rejected_offset = 0
+    job.rejected_offset = job.warned_count = job.warned_offset = 0
     job.source_offset = None
     job.worker = ""
     job.heartbeat_at = None

@@ -249,11 +249,11 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
                 continue
             owner = self.owners.get(row_value(row, "owner_username") or self.default_owner)
             if isinstance(owner, str):
-                plan.rejected.append(Rejected(number, values, [owner]))
+                plan.rejected.append(Rejected(number, values, [owner, *row.warnings]))
                 continue
             problems = self._row_problems(row)
             if problems:
-                plan.rejected.append(Rejected(number, values, problems))
+                plan.rejected.append(Rejected(number, values, [*problems, *row.warnings]))
                 continue
             accepted.append((number, values, row, owner, self.keys_of(row)))
 
@@ -304,6 +304,7 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
             batch_keys.update(keys)
             if self.dry_run:
                 self.seen_keys.update(hash(k) for k in keys)
+        _collect_warnings(plan, accepted)
         return plan
 
     def _plan_interactions(self, plan: BatchPlan, accepted: list) -> BatchPlan:
@@ -509,3 +510,19 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
                 existing.add(key)
                 new.append(ImportedKey(target=target, key=key, **{field_name: p.target_id}))
         ImportedKey.objects.bulk_create(new)
+
+
+def _collect_warnings(plan: BatchPlan, accepted: list) -> None:
+    """The rows the batch creates or updates that had a field left out, with their warnings,
+    for the warnings file (a row skipped as a duplicate was not imported: it has none)."""
+    warned = {
+        number: (values, row.warnings) for number, values, row, *_rest in accepted if row.warnings
+    }
+    if not warned:
+        return
+    written = {p.row_number for p in plan.creates} | {p.row_number for p in plan.updates}
+    plan.warned = [
+        Rejected(number, values, list(warnings))
+        for number, (values, warnings) in sorted(warned.items())
+        if number in written
+    ]

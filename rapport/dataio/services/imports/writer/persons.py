@@ -327,6 +327,7 @@ class PersonWriting:
         before: dict[str, Any] = {"version": person.version}
         changed: list[str] = []
         self._overwrite_columns(person, fields, before, changed)
+        self._add_raw_phones(person, row, before, changed)
         if row_value(row, "owner_username") and p.owner != (person.owner_id, person.team_id):
             before["owner"] = [person.owner_id, person.team_id]
             person.owner_id, person.team_id = p.owner
@@ -359,7 +360,9 @@ class PersonWriting:
         person.version += 1
         person.updated_at = now
         out.changed_persons.append(person)
-        out.fields_changed.update(c for c in changed if c in PERSON_SAVE_FIELDS)
+        out.fields_changed.update(
+            c for c in changed if c in PERSON_SAVE_FIELDS or c == "raw_phones"
+        )
         out.records.append(
             (self.job.pk, "person", person.pk, ImportAction.UPDATED, json.dumps(before))
         )
@@ -392,11 +395,31 @@ class PersonWriting:
                 before.setdefault("columns", {})[name] = jsonable(getattr(person, name))
                 setattr(person, name, value)
                 changed.append(name)
+        birthday = person.birthday
+        if (
+            birthday
+            and {"birth_month", "birth_day"} & set(changed)
+            and (birthday.month, birthday.day) != (person.birth_month, person.birth_day)
+        ):
+            # A birthday without a year on another day: the stored date is no longer right.
+            before.setdefault("columns", {})["birthday"] = jsonable(birthday)
+            person.birthday = None
+            changed.append("birthday")
         custom = custom_of(fields)
         if custom and any(person.custom.get(k) != v for k, v in custom.items()):
             before["custom"] = dict(person.custom)
             person.custom = {**person.custom, **custom}
             changed.append("custom")
+
+    @staticmethod
+    def _add_raw_phones(person: Person, row, before: dict, changed: list[str]) -> None:
+        """The row's numbers valid in no region that the person does not keep yet."""
+        have = {(p.get("label"), p.get("raw")) for p in person.raw_phones or ()}
+        new = [p for p in row_value(row, "raw_phones", []) if (p["label"], p["raw"]) not in have]
+        if new:
+            before.setdefault("columns", {})["raw_phones"] = list(person.raw_phones or ())
+            person.raw_phones = [*(person.raw_phones or ()), *new]
+            changed.append("raw_phones")
 
     def _add_tags(
         self,
