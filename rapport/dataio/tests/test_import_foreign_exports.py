@@ -648,3 +648,34 @@ def test_updates_adding_addresses_take_the_same_queries_whatever_the_batch_size(
     # Then each person has both home addresses, and either batch took as many statements
     assert Person.objects.get(given_name="Ann1").addresses.filter(label="home").count() == 2
     assert small == large
+
+
+def test_vcard_properties_read_nowhere_are_named_with_their_reason(alice):
+    # Given an Outlook vCard: a mailing label repeating the address, a free/busy address and a
+    # property no one knows
+    card = (
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Miller;Robert\r\nFN:Robert Miller\r\n"
+        "ADR;WORK:;;400 Market Street;San Francisco;CA;94105;United States\r\n"
+        "LABEL;WORK;ENCODING=QUOTED-PRINTABLE:400 Market Street=0D=0ASan Francisco\r\n"
+        "FBURL:https://freebusy.fabrikam.example/robert\r\nX-FOO:bar\r\nEND:VCARD\r\n"
+    )
+    job = upload(alice, card.encode(), name="robert.vcf")
+    job = jobs.import_set_mapping(
+        actor=alice, job=job, mapping=job.mapping, defaults={}, mode="create", match_on="email"
+    )
+
+    # When its dry run runs
+    dry = jobs.import_run(jobs.import_dry_run_start(actor=alice, job=job).pk, dry_run=True)
+
+    # Then each is listed by name, with why it is left out
+    assert dry.dry_run["not_imported"] == [
+        {
+            "column": "FBURL",
+            "reason": "the address of the contact's calendar availability",
+        },
+        {
+            "column": "LABEL",
+            "reason": "the address written out for a mailing label; the address is read",
+        },
+        {"column": "X-FOO", "reason": "no field for it"},
+    ]

@@ -791,7 +791,16 @@ VCARD_NOT_IMPORTED: dict[str, NotImported] = {
     "SOUND": NotImported(_("a recording of the name; sounds are not kept")),
     "KEY": NotImported(_("an encryption key; Rapport does not keep keys")),
     "X-ABUID": NotImported(_("an identifier of Apple Contacts, not data of the contact")),
-    "X-ABSHOWAS": NotImported(_("a display setting of Apple Contacts")),
+    "X-IMAGETYPE": NO_PHOTO,
+    "X-IMAGEHASH": NO_PHOTO,
+    "X-MS-CARDPICTURE": NO_PHOTO,
+    "X-SHAREDPHOTODISPLAYPREF": NO_PHOTO,
+    "LABEL": NotImported(_("the address written out for a mailing label; the address is read")),
+    "SORT-STRING": FROM_NAME,
+    "FBURL": FREE_BUSY,
+    "CALURI": FREE_BUSY,
+    "CALADRURI": FREE_BUSY,
+    "X-MS-OL-DEFAULT-POSTAL-ADDRESS": OUTLOOK_SETTING,
 }
 # Company imports from a contact export take the organisation, not the person.
 KNOWN_EXPORT_COMPANY_KEYS = {"company": "name"}
