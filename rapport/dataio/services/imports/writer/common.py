@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -109,7 +110,9 @@ def address_of(fields: dict) -> dict | None:
         parts = {k: fields.get(k) or "" for k in ADDRESS_PARTS}
     if not any(parts[k] for k in ADDRESS_PARTS if k != "country"):
         return None
-    parts["country"] = (parts["country"] or "CN").upper()[:2]
+    # The cleaner gives a person's or company's address the row's country; the installation's
+    # default is the last resort (never a fixed CN: Seattle is not in China).
+    parts["country"] = (parts["country"] or settings.PHONE_DEFAULT_REGION).upper()[:2]
     return parts
 
 
