@@ -20,6 +20,7 @@ from rapport.dataio.services.dedup.scoring import (
     CANDIDATE_MIN_SCORE,
     HIGH_CONFIDENCE_SCORE,
     profile,
+    reason_text,
     score_pair,
 )
 
@@ -333,6 +334,25 @@ def test_each_kind_of_difference_without_contacts_meets_the_target(kind):
     assert 2 * precision * recall / (precision + recall) >= (
         0.95 if kind == "two_differences" else 0.98
     )
+
+
+def test_every_reason_a_scan_gives_is_worded_for_the_reader():
+    records = dedup_testdata.generate_without_contacts(500, seed=3)
+    records += dedup_testdata.generate(500, seed=3)
+    for i, record in enumerate(records, start=1):
+        record.id = i
+    profiles = [dedup_testdata.record_profile(r) for r in records]
+
+    found = find_duplicates(profiles, min_score=0)
+
+    codes = {
+        (code, points): params for _, reasons in found.values() for code, points, params in reasons
+    }
+    assert {"street_same", "postcode_same", "birthday_similar", "name_partial"} <= {
+        c for c, _ in codes
+    }
+    for (code, points), params in codes.items():
+        assert reason_text(code, points, params) != code
 
 
 def test_labelled_data_without_contacts_is_english_and_chinese_with_each_kind():
