@@ -167,6 +167,8 @@ class CustomerFilters:
     region: str = ""
     source: str = ""
     custom: dict[str, str] = field(default_factory=dict)
+    # Persons only: those with phone numbers an import kept as written (valid in no country).
+    raw_phones: bool = False
 
 
 def _custom_filter_q(record_type: str, custom: dict[str, str]) -> Q:
@@ -232,6 +234,8 @@ def persons_list(
     if filters.q:
         qs = qs.filter(pk__in=person_search_ids(user, filters.q))
     qs = _apply_common_filters(qs, filters, RecordType.PERSON)
+    if filters.raw_phones:
+        qs = qs.exclude(raw_phones=[])
     qs = qs.select_related("owner", "team")
     if columns is None or "tags" in columns:
         qs = qs.prefetch_related("tags")

@@ -64,6 +64,7 @@ def _filters(request) -> CustomerFilters:
         region=get.get("region", "").strip(),
         source=get.get("source", ""),
         custom={k[3:]: v for k, v in get.items() if k.startswith("cf_") and v},
+        raw_phones=get.get("raw_phones") == "1",
     )
 
 

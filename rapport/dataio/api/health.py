@@ -42,6 +42,11 @@ class RecordsHealthOut(Schema):
         None, description="Persons only: persons sharing a phone or e-mail with another person."
     )
     duplicate_rate: float | None = None
+    raw_phones: int | None = Field(
+        None,
+        description="Persons only: persons with phone numbers an import found valid in no "
+        "country and kept as written (`raw_phones`).",
+    )
 
 
 class TeamHealthOut(Schema):

@@ -11,6 +11,8 @@ Definitions, for the records in scope:
   owner whose account is active);
 - *invalid* phones and e-mails: stored values that `rapport.customers.validation` rejects,
   as found by the daily check (`InvalidContact`) and still held by the record;
+- *unrecognised phone numbers*: persons with numbers an import found valid in no country and
+  kept as written (`Person.raw_phones`), listed by the person list's `raw_phones=1` filter;
 - *stale*: not updated for `STALE_DAYS` days;
 - *duplicate rate*: the share of persons sharing a phone number or an e-mail address (both
   stored normalised) with another person, whoever owns that one: two teams holding the same
@@ -63,7 +65,14 @@ PERSON_FIELDS = {
 COMPANY_FIELDS = {
     key: PERSON_FIELDS[key] for key in ("phone", "email", "address", "industry", "tags", "owner")
 }
-PERSON_COUNTS = (*PERSON_FIELDS, "invalid_phone", "invalid_email", "stale", "duplicates")
+PERSON_COUNTS = (
+    *PERSON_FIELDS,
+    "invalid_phone",
+    "invalid_email",
+    "raw_phones",
+    "stale",
+    "duplicates",
+)
 COMPANY_COUNTS = (*COMPANY_FIELDS, "invalid_phone", "invalid_email", "stale")
 
 
@@ -141,6 +150,7 @@ def person_conditions(now: datetime.datetime) -> dict[str, Q]:
         "owner": Q(owner__is_active=True),
         "invalid_phone": Q(_person_invalid(ContactKind.PHONE)),
         "invalid_email": Q(_person_invalid(ContactKind.EMAIL)),
+        "raw_phones": ~Q(raw_phones=[]),
         "stale": Q(updated_at__lt=_stale_before(now)),
         "duplicates": _person_duplicate(),
     }
@@ -238,6 +248,8 @@ class RecordsHealth:
     stale_pct: float | None
     duplicates: int | None = None
     duplicate_rate: float | None = None
+    # Persons only (and not in snapshots taken before it was counted).
+    raw_phones: int | None = None
 
 
 def describe(counts: dict, fields: dict) -> RecordsHealth:
@@ -258,6 +270,8 @@ def describe(counts: dict, fields: dict) -> RecordsHealth:
     if "duplicates" in counts:
         health.duplicates = counts["duplicates"]
         health.duplicate_rate = _pct(counts["duplicates"], total)
+    if "raw_phones" in counts:
+        health.raw_phones = counts["raw_phones"]
     return health
 
 
@@ -357,6 +371,7 @@ PROBLEM_WEIGHTS = {
     "tags": 1,
     "invalid_phone": 2,
     "invalid_email": 2,
+    "raw_phones": 2,
     "duplicates": 1,
 }
 PROBLEM_LABELS = {
@@ -369,10 +384,11 @@ PROBLEM_LABELS = {
     "tags": gettext_lazy("No tags"),
     "invalid_phone": gettext_lazy("Invalid phone"),
     "invalid_email": gettext_lazy("Invalid email"),
+    "raw_phones": gettext_lazy("Phone number kept as written"),
     "duplicates": gettext_lazy("Possible duplicate"),
 }
 # A filled field is fine; for these, the condition itself is the problem.
-_PROBLEM_WHEN_TRUE = {"invalid_phone", "invalid_email", "duplicates"}
+_PROBLEM_WHEN_TRUE = {"invalid_phone", "invalid_email", "raw_phones", "duplicates"}
 
 
 @dataclass

@@ -13,6 +13,7 @@ from django.urls import reverse
 from rapport.customers.models import Address, Person, PersonPhone
 from rapport.customers.services import person_create
 from rapport.dataio.models import ImportStatus
+from rapport.dataio.selectors.health import health_report
 from rapport.dataio.services.imports import jobs
 from rapport.dataio.tests.test_import_jobs_helpers import (  # noqa: F401
     import_dir,
@@ -357,3 +358,25 @@ def _csv(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue().encode("utf-8")
+
+
+# --- Data health ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_health_counts_persons_with_unrecognised_numbers_and_lists_them(alice, client):
+    # Given an import that kept one person's number as written, and a person without any
+    rows = [["姓名", "手机"], ["王芳", "12345"], ["李娜", "13900139000"]]
+    run(mapped(alice, rows, {"姓名": "full_name", "手机": "phone"}))
+    client.force_login(alice)
+
+    # When the data-health page and the list it links to are shown
+    report = health_report(alice)
+    html = client.get(reverse("dataio:health")).content.decode()
+    listed = client.get(reverse("customers:person_list") + "?raw_phones=1").content.decode()
+
+    # Then the person is counted, linked to, and the only one listed
+    assert report.persons.raw_phones == 1
+    assert f'href="{reverse("customers:person_list")}?raw_phones=1">1</a>' in html
+    assert "王芳" in listed and "李娜" not in listed
+    assert 'data-testid="filter-raw-phones"' in listed
