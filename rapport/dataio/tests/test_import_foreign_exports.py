@@ -266,8 +266,8 @@ def test_outlook_chinese_export_stores_every_value(alice):
 
 
 def test_apple_vcard_stores_every_value(alice):
-    # Given macOS Contacts' vCard 3.0: grouped properties with Apple's labels, two addresses,
-    # a photo, and a card shown as a company
+    # Given macOS Contacts' vCard 3.0: grouped properties with Apple's labels, two addresses in
+    # the USA, US numbers written without +1, a photo, and a card shown as a company
     dry, job = dry_run_and_import(alice, "apple.vcf")
 
     assert (job.created_count, job.rejected_count) == (2, 0)
