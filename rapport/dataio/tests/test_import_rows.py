@@ -776,3 +776,92 @@ def test_outlook_file_from_chinese_windows_is_cleaned_without_help(tmp_path):
     assert clean.emails == ["zw@huawei.com"]
     assert clean.tags == ["VIP", "供应商"]
     assert clean.company_name == "华为"
+
+
+# --- The row's country, birthdays ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parts", "country"),
+    [
+        ({"province": "WA", "postcode": "98101"}, "US"),
+        ({"province": "California"}, "US"),
+        ({"city": "Seattle"}, "US"),
+        ({"city": "Los Angeles", "province": "CA"}, "US"),
+        ({"text": "1600 Amphitheatre Pkwy\nMountain View, CA 94043"}, "US"),
+        ({"province": "ON", "postcode": "K1A 0B1"}, "CA"),
+        ({"province": "NSW", "postcode": "2000"}, "AU"),
+        ({"postcode": "SW1A 1AA"}, "GB"),
+        ({"province": "广东省"}, "CN"),
+        ({"province": "香港"}, "HK"),
+        # Not enough to tell: a state code without a ZIP code, a five-digit postcode alone
+        ({"province": "CA"}, None),
+        ({"postcode": "10115"}, None),
+        ({"city": "Springfield"}, None),
+    ],
+)  # fmt: skip
+def test_address_shows_its_country_only_when_it_says_so(parts, country):
+    from rapport.dataio.services.imports.regions import address_country
+
+    assert address_country(**parts) == country
+
+
+@pytest.mark.django_db
+def test_phone_without_plus_is_read_in_the_rows_country():
+    cleaner = RowCleaner(
+        "persons",
+        {"Name": "full_name", "Phone": "phone", "State": "province", "Country": "country"},
+        columns=["Name", "Phone", "State", "Country"],
+    )
+
+    american = cleaner.clean(["Emily Carter", "(212) 555-0199", "New York", ""])
+    by_column = cleaner.clean(["Jonas Weber", "030 1234567", "", "Deutschland"])
+    chinese_mobile = cleaner.clean(["张伟", "13800138000", "New York", ""])
+    international = cleaner.clean(["Ana Ruiz", "+34 912 345 678", "New York", ""])
+
+    assert (american.phones, american.fields["country"]) == (["+12125550199"], "US")
+    assert by_column.phones == ["+49301234567"]
+    # Not a number of the row's country but one of the default region's: read as that, said
+    assert chinese_mobile.phones == ["+8613800138000"]
+    assert chinese_mobile.warnings == [
+        "Phone: “13800138000” is not a number of US, where the row is; it was read as a "
+        "number of CN: +8613800138000."
+    ]
+    assert international.phones == ["+34912345678"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("cell", "fields"),
+    [
+        ("--07-14", {"birth_month": 7, "birth_day": 14}),
+        ("--0714", {"birth_month": 7, "birth_day": 14}),
+        ("07-14", {"birth_month": 7, "birth_day": 14}),
+        ("7月14日", {"birth_month": 7, "birth_day": 14}),
+        ("--02-29", {"birth_month": 2, "birth_day": 29}),
+        ("1985-07-14", {"birthday": datetime.date(1985, 7, 14), "birth_month": 7, "birth_day": 14}),
+    ],
+)  # fmt: skip
+def test_birthday_with_or_without_its_year(cell, fields):
+    row = person_cleaner().clean(person_row(姓名="张伟", 生日=cell))
+
+    assert row.fields == {"full_name": "张伟", **fields}
+    assert row.warnings == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("cell", "warning"),
+    [
+        ("2305-07-13", "生日: “2305-07-13” is in the future; a birthday cannot be."),
+        ("1899-12-31", "生日: “1899-12-31” is before 1900; check the year."),
+        ("19450493", "生日: “19450493” is not a date (use YYYY-MM-DD)."),
+        ("--02-30", "生日: “--02-30” is not a day of the year (use --MM-DD)."),
+    ],
+)
+def test_impossible_birthday_is_left_out_with_a_warning(cell, warning):
+    row = person_cleaner().clean(person_row(姓名="张伟", 生日=cell))
+
+    assert isinstance(row, CleanRow)
+    assert row.fields == {"full_name": "张伟"}
+    assert row.warnings == [warning]
