@@ -51,6 +51,7 @@ def person(full_name: str) -> dict:
         "nickname": p.nickname,
         "gender": p.gender,
         "birthday": p.birthday,
+        "birth_month_day": (p.birth_month, p.birth_day),
         "website": p.website,
         "notes": p.notes,
         "primary_phone": p.primary_phone,
@@ -115,6 +116,7 @@ def test_google_contacts_export_stores_every_value(alice):
         "nickname": "Em",
         "gender": "unknown",
         "birthday": datetime.date(1985, 4, 12),
+        "birth_month_day": (4, 12),
         "website": "https://www.northwind.example/emily",
         "notes": "Met at the Hannover fair.\nName Prefix: Dr.\nSpouse: Daniel Carter\n"
         "Anniversary: 2012-06-16\nCustomer no.: NW-1042",
@@ -143,7 +145,9 @@ def test_google_contacts_export_stores_every_value(alice):
         "family_name": "李",
         "nickname": "",
         "gender": "unknown",
-        "birthday": datetime.date(1979, 11, 2),
+        # No year: the month and day only.
+        "birthday": None,
+        "birth_month_day": (11, 2),
         "website": "",
         "notes": "",
         "primary_phone": "+8613800138000",
@@ -183,6 +187,7 @@ def test_outlook_english_export_stores_every_value(alice):
         "gender": "male",
         # Outlook's English export writes the US order: 7/4/1978 is 4 July.
         "birthday": datetime.date(1978, 7, 4),
+        "birth_month_day": (7, 4),
         "website": "https://www.fabrikam.example",
         "notes": "Prefers calls after 10 am.\nTitle: Mr.\nSuffix: Jr.\n"
         "Assistant's Phone: +1 (415) 555-0110\nAssistant's Name: Linda Park\n"
@@ -235,6 +240,7 @@ def test_outlook_chinese_export_stores_every_value(alice):
         "gender": "male",
         # Chinese Windows writes dates year first.
         "birthday": datetime.date(1980, 3, 5),
+        "birth_month_day": (3, 5),
         "website": "https://www.huawei.example.cn",
         "notes": "重要客户，季度回访。\n配偶: 王芳",
         "primary_phone": "+8613800138000",
@@ -278,6 +284,7 @@ def test_apple_vcard_stores_every_value(alice):
         "nickname": "Johnny",
         "gender": "unknown",
         "birthday": datetime.date(1975, 2, 24),
+        "birth_month_day": (2, 24),
         "website": "https://www.apple.example/john",
         "notes": "Met at WWDC.\nLikes sailing.\nName prefix: Dr.\nName suffix: Jr.\n"
         "Social profile: https://twitter.com/johnny\nAnniversary: 2005-06-18\n"
@@ -328,6 +335,7 @@ def test_android_vcard_stores_every_value(alice):
         "nickname": "小芳",
         "gender": "unknown",
         "birthday": datetime.date(1988, 8, 8),
+        "birth_month_day": (8, 8),
         "website": "http://www.huacai.example.cn",
         "notes": "喜欢喝茶",
         "primary_phone": "+8613912345678",
@@ -356,6 +364,7 @@ def test_android_vcard_stores_every_value(alice):
         "nickname": "",
         "gender": "unknown",
         "birthday": None,
+        "birth_month_day": (None, None),
         "website": "",
         "notes": "relation: Carlos Lopez",
         "primary_phone": "+13055550147",

@@ -22,7 +22,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-GOOGLE_HEADER = (
+# Google's header line as it writes it, split at its commas.
+GOOGLE_HEADER = (  # noqa: SIM905
     "First Name,Middle Name,Last Name,Phonetic First Name,Phonetic Middle Name,"
     "Phonetic Last Name,Name Prefix,Name Suffix,Nickname,File As,Organization Name,"
     "Organization Title,Organization Department,Birthday,Notes,Photo,Labels,E-mail 1 - Label,"
@@ -92,7 +93,8 @@ GOOGLE_ROWS = [
         "Last Name": "李",
         "Organization Name": "上海远景贸易有限公司",
         "Organization Title": "销售总监",
-        "Birthday": "1979-11-02",
+        # Google writes a birthday without a year as --MM-DD.
+        "Birthday": "--11-02",
         "Labels": "* myContacts",
         "E-mail 1 - Label": "* Work",
         "E-mail 1 - Value": "li.na@yuanjing.example.cn",
