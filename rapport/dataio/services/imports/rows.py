@@ -666,7 +666,7 @@ class _RegionSources:
     first), and of each address's other parts."""
 
     countries: list[int]
-    addresses: list[dict[str, list[int]]]
+    addresses: list[tuple[list[int], list[int], list[int], list[int]]]
 
 
 def _region_sources(plan) -> "_RegionSources | None":
@@ -676,9 +676,9 @@ def _region_sources(plan) -> "_RegionSources | None":
     countries = [i for prefix, _l in ADDRESS_GROUPS for i in positions.get(f"{prefix}country", [])]
     addresses = []
     for prefix, _label in ADDRESS_GROUPS:
-        parts = {p: positions[f"{prefix}{p}"] for p in REGION_PARTS if f"{prefix}{p}" in positions}
-        if parts:
-            addresses.append(parts)
+        found = [positions.get(f"{prefix}{part}", []) for part in REGION_PARTS]
+        if any(found):
+            addresses.append((found[0], found[1], found[2], found[3] + found[4]))
     if not countries and not addresses:
         return None
     return _RegionSources(countries, addresses)
@@ -1027,6 +1027,19 @@ class RowCleaner:
         self._address_prefixes = [
             prefix for prefix, _label in ADDRESS_GROUPS if f"{prefix}country" in self.fields
         ]
+        # Per address: its country key, the keys of its other parts, and those read for the
+        # country it is in (province, city, postcode, the rest as text).
+        self._address_keys = [
+            (
+                f"{p}country",
+                tuple(f"{p}{k}" for k in (*ADDRESS_KEYS[1:], "address_text")),
+                f"{p}province",
+                f"{p}city",
+                f"{p}postcode",
+                (f"{p}street", f"{p}address_text"),
+            )
+            for p in self._address_prefixes
+        ]
 
     def _row_region(self, values: list[str]) -> str:
         """The country the row's phone numbers without + are read in: its country cell, else
@@ -1042,10 +1055,12 @@ class RowCleaner:
                 code = country_code(cell(index)) if cell(index) else None
                 if code:
                     return code
-            for parts in sources.addresses:
+            for province, city, postcode, text in sources.addresses:
                 found = _address_region(
-                    *(" ".join(cell(i) for i in parts.get(p, ())) for p in REGION_PARTS[:3]),
-                    "\n".join(cell(i) for p in REGION_PARTS[3:] for i in parts.get(p, ())),
+                    " ".join(map(cell, province)),
+                    " ".join(map(cell, city)),
+                    " ".join(map(cell, postcode)),
+                    "\n".join(map(cell, text)),
                 )
                 if found:
                     return found
@@ -1079,35 +1094,31 @@ class RowCleaner:
     def _fill_countries(self, data: dict) -> None:
         """Each address of the row without a country gets the one it shows, else the row's
         (another address's, the country of a number written with +), else the default."""
-        groups = [
-            prefix
-            for prefix in self._address_prefixes
-            if any(data.get(f"{prefix}{part}") for part in ADDRESS_KEYS if part != "country")
-            or data.get(f"{prefix}address_text")
-        ]
-        missing = [prefix for prefix in groups if not data.get(f"{prefix}country")]
+        given = None  # a country the row gives for one of its addresses
+        missing = []
+        for country, parts, province, city, postcode, text in self._address_keys:
+            if data.keys().isdisjoint(parts):
+                continue  # the data holds only the cells that are not empty
+            if country in data:
+                given = given or data[country]
+                continue
+            found = _address_region(
+                _address_text(data.get(province)),
+                _address_text(data.get(city)),
+                _address_text(data.get(postcode)),
+                "\n".join(_address_text(data.get(key)) for key in text),
+            )
+            missing.append((country, found))
         if not missing:
             return
-        found = {
-            prefix: _address_region(
-                _address_text(data.get(f"{prefix}province")),
-                _address_text(data.get(f"{prefix}city")),
-                _address_text(data.get(f"{prefix}postcode")),
-                "\n".join(
-                    _address_text(data.get(f"{prefix}{part}"))
-                    for part in ("street", "address_text")
-                ),
-            )
-            for prefix in missing
-        }
         fallback = (
-            next((data[f"{p}country"] for p in groups if data.get(f"{p}country")), None)
-            or next((code for code in found.values() if code), None)
+            given
+            or next((code for _key, code in missing if code), None)
             or _first_phone_region(data)
-            or settings.PHONE_DEFAULT_REGION
+            or self._default_region
         )
-        for prefix in missing:
-            data[f"{prefix}country"] = found[prefix] or fallback
+        for country, found in missing:
+            data[country] = found or fallback
 
     def _with_warnings(self, data: dict, warnings: list[str], raw_phones: list) -> Any:
         """Build a row of a contact import: its birthday's month and day, the countries of its
