@@ -5,7 +5,7 @@ each level adds or removes points: the agreement weights of a Fellegi–Sunter l
 points per bit of log2(m/u), rounded to readable numbers; the score is their sum clamped to
 0–100, so 60 (proposed) and 90 (bulk merge) keep their meaning. A field that one record lacks
 says nothing. Without a phone or an e-mail the name, birth date and address alone can reach
-either threshold: the same name and birth date give 60, with the same address 93. Two rules veto
+either threshold: the same name and birth date give 60, with the same address 100. Two rules veto
 a match whatever the sum: a birthday more than a typo apart or a different gender on both
 records, and a common name whose phones differ with no shared e-mail; many different people are
 called 张伟.
