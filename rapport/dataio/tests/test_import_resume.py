@@ -44,20 +44,29 @@ print(job.pk)
 
 
 def write_file(path: Path) -> dict:
-    """30,000 rows: every 1,000th has a bad e-mail (rejected), every 997th repeats the e-mail
-    of the row before it (skipped as a duplicate). Returns what the import must end with."""
-    rejected = skipped = 0
+    """30,000 rows: every 1,000th has no name and a bad e-mail (rejected), the 500th of each
+    thousand a phone number valid nowhere (imported with a warning), every 997th repeats the
+    e-mail of the row before it (skipped as a duplicate). Returns what the import must end
+    with."""
+    rejected = skipped = warned = 0
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["姓名", "手机", "邮箱"])
         for i in range(1, ROWS + 1):
-            email = f"c{i}@example.cn"
+            name, phone, email = f"客户{i}", "", f"c{i}@example.cn"
             if i % 1000 == 0:
-                email, rejected = f"bad-{i}", rejected + 1
+                name, email, rejected = "", f"bad-{i}", rejected + 1
+            elif i % 1000 == 500:
+                phone, warned = "12345", warned + 1
             elif i % 997 == 0:
                 email, skipped = f"c{i - 1}@example.cn", skipped + 1
-            writer.writerow([f"客户{i}", "", email])
-    return {"created": ROWS - rejected - skipped, "rejected": rejected, "skipped": skipped}
+            writer.writerow([name, phone, email])
+    return {
+        "created": ROWS - rejected - skipped,
+        "rejected": rejected,
+        "skipped": skipped,
+        "warned": warned,
+    }
 
 
 class Database:
@@ -84,6 +93,7 @@ class Database:
             "updated_count",
             "skipped_count",
             "rejected_count",
+            "warned_count",
             "run_rows_start",
             "error",
         )
@@ -243,3 +253,8 @@ def test_a_killed_worker_resumes_and_every_accepted_row_exists_once(database, tm
     with (tmp_path / "imports" / str(job_id) / "rejected.csv").open(encoding="utf-8") as f:
         rejected = list(csv.reader(f))[1:]
     assert sorted(int(row[-2]) for row in rejected) == list(range(1001, ROWS + 2, 1000))
+    # The rows imported with warnings, each once, though a batch was killed after writing them
+    assert job["warned_count"] == expected["warned"]
+    with (tmp_path / "imports" / str(job_id) / "warnings.csv").open(encoding="utf-8") as f:
+        warned = list(csv.reader(f))[1:]
+    assert sorted(int(row[-2]) for row in warned) == list(range(501, ROWS + 1, 1000))
