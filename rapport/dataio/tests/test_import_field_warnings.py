@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from rapport.customers.models import Address, Person, PersonPhone
+from rapport.customers.models import Address, Company, Person, PersonPhone
 from rapport.customers.services import person_create
 from rapport.dataio.models import ImportStatus
 from rapport.dataio.selectors.health import health_report
@@ -380,3 +380,43 @@ def test_health_counts_persons_with_unrecognised_numbers_and_lists_them(alice, c
     assert f'href="{reverse("customers:person_list")}?raw_phones=1">1</a>' in html
     assert "王芳" in listed and "李娜" not in listed
     assert 'data-testid="filter-raw-phones"' in listed
+
+
+@pytest.mark.django_db
+def test_company_rows_are_read_in_their_country_and_keep_going_without_a_bad_value(alice):
+    # Given a companies file: one in Seattle without a country, one with a bad e-mail
+    rows = [
+        ["Company", "Phone", "E-mail", "City", "State"],
+        ["Contoso", "(206) 555-0100", "info@contoso.example", "Seattle", "WA"],
+        ["Fabrikam", "(415) 555-0110", "not-an-email", "San Francisco", "California"],
+    ]
+    mapping = {"Company": "name", "Phone": "phone", "E-mail": "email", "City": "city",
+               "State": "province"}  # fmt: skip
+
+    # When it is imported
+    job = run(mapped(alice, rows, mapping, target="companies", match_on="name"))
+
+    # Then both are there, American, the bad e-mail left out with a warning
+    assert (job.created_count, job.rejected_count, job.warned_count) == (2, 0, 1)
+    stored_companies = {
+        c.name: (c.phone, c.email, list(c.addresses.values_list("city", "country")))
+        for c in Company.objects.all()
+    }
+    assert stored_companies == {
+        "Contoso": ("+12065550100", "info@contoso.example", [("Seattle", "US")]),
+        "Fabrikam": ("+14155550110", "", [("San Francisco", "US")]),
+    }
+
+
+@pytest.mark.django_db
+def test_dry_run_page_lists_the_rows_that_would_lose_a_field(alice, client):
+    rows = [["姓名", "生日"], ["张伟", "2305-07-13"], ["李娜", "1990-01-02"]]
+    job = run(mapped(alice, rows, {"姓名": "full_name", "生日": "birthday"}), dry_run=True)
+    client.force_login(alice)
+
+    html = client.get(reverse("dataio:import_detail", args=[job.pk])).content.decode()
+
+    assert 'data-testid="dry-run-warned">1<' in html
+    assert html.count('data-testid="dry-run-warned-rows-row"') == 1
+    assert "“2305-07-13” is in the future; a birthday cannot be." in html
+    assert not Person.objects.exists()
