@@ -82,6 +82,8 @@ PARAMETERS = [
     ("accounts:api_key_*", "pk", "api_key"),
     ("accounts:saved_view_*", "pk", "saved_view"),
     ("customers:person_*", "pk", "person"),
+    # The position of a number kept as imported: any small number reaches the route's own code.
+    ("customers:person_raw_phone*", "index", SHARED),
     ("customers:company_*", "pk", "company"),
     ("customers:tag_*", "pk", SHARED),
     ("customers:custom_field_*", "pk", SHARED),
