@@ -67,7 +67,7 @@ format: .venv/.synced
 
 # Re-extract translatable strings (needs GNU gettext) into locale/*/LC_MESSAGES/django.po.
 messages: .venv/.synced
-	$(MANAGE) makemessages -l zh_Hans -l en --ignore=node_modules --ignore=.venv --ignore=var
+	$(MANAGE) makemessages -l zh_Hans -l en --ignore=node_modules --ignore=.venv --ignore=var --ignore=tests/data
 
 bench: setup
 	$(PY) bench/run.py
