@@ -24,9 +24,15 @@ GOOD = [
     ["刘洋", "13600136000", "liuyang@example.cn", "杭州"],
     ["陈静", "13500135000", "chenjing@example.cn", "成都"],
 ]
+# Rows with nothing to identify a customer by, or a name longer than any name: rejected whole.
 BAD = [
+    ["", "", "", "广州"],
+    ["孙" * 201, "13300133000", "sunli@example.cn", "南京"],
+]
+# Rows with one bad value: imported without that field, with a warning.
+WARNED = [
     ["赵磊", "12345", "zhaolei@example.cn", "广州"],
-    ["孙丽", "13300133000", "不是邮箱", "南京"],
+    ["钱丽", "13300133001", "不是邮箱", "南京"],
 ]
 PHONE = {"width": 390, "height": 844}
 
@@ -53,7 +59,7 @@ def queued_imports(monkeypatch):
 def gbk_csv(tmp_path):
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(
-        [HEADER, GOOD[0], BAD[0], *GOOD[1:3], BAD[1], *GOOD[3:]]
+        [HEADER, GOOD[0], BAD[0], *GOOD[1:3], BAD[1], *GOOD[3:], *WARNED]
     )
     path = tmp_path / "展会客户.csv"
     path.write_bytes(buffer.getvalue().encode("gbk"))
@@ -69,7 +75,8 @@ def fits_the_width(page) -> bool:
 def test_gbk_csv_is_mapped_dry_run_imported_with_live_progress(
     page, live_server, alice, tmp_path, queued_imports
 ):
-    # Given alice on the new-import page with a GBK file of seven customers, two of them invalid
+    # Given alice on the new-import page with a GBK file of nine rows: five good, two with one bad
+    # value each, two with no customer to import
     log_in(page, "alice")
     page.goto(reverse("dataio:imports"))
     page.get_by_test_id("import-new").click()
@@ -96,15 +103,20 @@ def test_gbk_csv_is_mapped_dry_run_imported_with_live_progress(
     page.get_by_test_id("field-tags").fill("展会")
     page.get_by_test_id("import-dry-run").click()
 
-    # Then the dry run counts five to create and two rejected, with their reasons; none saved
+    # Then the dry run counts seven to create (two of them without a field) and two rejected,
+    # with their reasons; none saved
     expect(page.get_by_test_id("import-status")).to_have_attribute("data-status", "dry_run_done")
-    expect(page.get_by_test_id("dry-run-created")).to_have_text("5")
+    expect(page.get_by_test_id("dry-run-created")).to_have_text("7")
     expect(page.get_by_test_id("dry-run-skipped")).to_have_text("0")
     expect(page.get_by_test_id("dry-run-rejected")).to_have_text("2")
+    expect(page.get_by_test_id("dry-run-warned")).to_have_text("2")
     rejected = page.get_by_test_id("dry-run-rejected-row")
     expect(rejected).to_have_count(2)
-    expect(rejected.nth(0)).to_contain_text("赵磊")
-    expect(rejected.nth(1)).to_contain_text("孙丽")
+    expect(rejected.nth(0)).to_contain_text("广州")
+    expect(rejected.nth(1)).to_contain_text("孙孙孙")
+    warned = page.get_by_test_id("dry-run-warned-rows")
+    expect(warned).to_contain_text("赵磊")
+    expect(warned).to_contain_text("钱丽")
     assert not Person.objects.exists()
 
     # When she starts the import, it waits for a worker and the page polls
@@ -126,16 +138,22 @@ def test_gbk_csv_is_mapped_dry_run_imported_with_live_progress(
     jobs.import_run(job.pk, batch_size=2, progress=after_each_batch)
 
     # Then the bar went up batch by batch, and the final counts replace it
-    assert seen == ["28", "57", "85", "99"]
+    assert seen == ["22", "44", "66", "88", "99"]
     expect(page.get_by_test_id("import-status")).to_have_attribute("data-status", "done")
     expect(page.get_by_test_id("import-progress")).to_have_count(0)
-    expect(page.get_by_test_id("import-created")).to_have_text("5")
+    expect(page.get_by_test_id("import-created")).to_have_text("7")
     expect(page.get_by_test_id("import-rejected")).to_have_text("2")
+    expect(page.get_by_test_id("import-warned")).to_have_text("2")
     assert page.evaluate("() => window.__sameDocument") is True
     assert path_of(page) == reverse("dataio:import_detail", args=[job.pk])
     person = Person.objects.get(full_name="张伟")
     assert person.region == "深圳"
     assert list(person.tags.values_list("name", flat=True)) == ["展会"]
+    # …the row with a bad phone kept its e-mail, the one with a bad e-mail its phone
+    zhao = Person.objects.get(full_name="赵磊")
+    assert (zhao.primary_phone, zhao.primary_email) == ("", "zhaolei@example.cn")
+    qian = Person.objects.get(full_name="钱丽")
+    assert (qian.primary_phone, qian.primary_email) == ("+8613300133001", "")
 
     # …also readable at phone width
     page.set_viewport_size(PHONE)
@@ -153,8 +171,19 @@ def test_gbk_csv_is_mapped_dry_run_imported_with_live_progress(
     rows = list(csv.reader(io.StringIO(download.path().read_bytes().decode("gbk"))))
     assert rows[0] == [*HEADER, "Row", "Reasons"]
     assert [row[:4] for row in rows[1:]] == BAD
-    assert [row[4] for row in rows[1:]] == ["3", "6"]
+    assert [row[4] for row in rows[1:]] == ["3", "6"]  # the file's own line numbers
     assert all(row[5] for row in rows[1:])
+
+    # When she downloads the rows imported with a field left out
+    with page.expect_download() as info:
+        page.get_by_test_id("import-download-warnings").click()
+
+    # Then they come back the same way, each with what was left out
+    rows = list(csv.reader(io.StringIO(info.value.path().read_bytes().decode("gbk"))))
+    assert info.value.suggested_filename == "展会客户-warnings.csv"
+    assert rows[0] == [*HEADER, "Row", "Warnings"]
+    assert [row[:5] for row in rows[1:]] == [[*WARNED[0], "9"], [*WARNED[1], "10"]]
+    assert "12345" in rows[1][5] and "不是邮箱" in rows[2][5]
 
     # …and the list shows the finished import with its counts
     page.get_by_test_id("import-back").click()
