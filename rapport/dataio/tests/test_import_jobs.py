@@ -264,6 +264,45 @@ def test_an_update_leaves_exactly_the_search_terms_of_the_new_values(alice, row)
     assert person.full_name == row[0]
 
 
+def test_imported_middle_names_and_nicknames_are_searched_like_typed_ones(alice):
+    # Given a file with a middle name and a nickname, and a later one changing the nickname
+    header = ["Name", "Middle name", "Nickname", "E-mail"]
+    columns = {"Name": "full_name", "Middle name": "middle_name", "Nickname": "nickname"}
+    columns["E-mail"] = "email"
+    first = mapped(alice, [header, ["Emily Carter", "Rose", "Em", "em@example.com"]], columns)
+
+    # When both are imported, the second as an update
+    assert run(first).created_count == 1
+    person = Person.objects.get()
+    created_terms = set(
+        PersonSearchTerm.objects.filter(person=person).values_list("term", flat=True)
+    )
+    second = mapped(
+        alice,
+        [header, ["Emily Carter", "Rose", "Emmy", "em@example.com"]],
+        columns,
+        mode="update",
+        match_on="email",
+    )
+    assert run(second).updated_count == 1
+
+    # Then each time the terms are those a person typed in with these values gets
+    def expected(nickname):
+        return search.person_terms(
+            full_name="Emily Carter",
+            given_name=person.given_name,
+            family_name=person.family_name,
+            middle_name="Rose",
+            nickname=nickname,
+            emails=["em@example.com"],
+        )
+
+    assert created_terms == expected("Em")
+    stored = set(PersonSearchTerm.objects.filter(person=person).values_list("term", flat=True))
+    assert stored == expected("Emmy")
+    assert search.name_terms("Emmy") <= stored
+
+
 def test_removed_search_terms_are_deleted_through_the_person_index(db):
     # A term such as the initials "n:lt" is shared by tens of thousands of persons: a delete
     # planned through the term index walks all of them, for every term of every updated row.

@@ -226,6 +226,10 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
         terms = set(
             self._terms_for_name(values["full_name"], values["given_name"], values["family_name"])
         )
+        # As customers.search.person_terms: the middle name and the nickname each on their own.
+        for extra in (values.get("middle_name"), values.get("nickname")):
+            if extra:
+                terms |= self._terms_for_name(extra, "", "")
         for number in phones:
             terms |= search.phone_terms(number)
         for email in emails:

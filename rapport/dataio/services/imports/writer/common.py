@@ -91,7 +91,7 @@ RECORD_KINDS = {
 # only up to this many, so that memory stays flat over a file of millions of rows.
 NAME_CACHE_LIMIT = 100_000
 # Search terms and fields that, when an update changes them, need the terms rebuilt.
-SEARCHED_PERSON_FIELDS = {"full_name", "given_name", "family_name"}
+SEARCHED_PERSON_FIELDS = {"full_name", "given_name", "family_name", "middle_name", "nickname"}
 
 
 def row_value(row, name: str, default=None):

@@ -152,6 +152,8 @@ class PersonWriting:
             "full_name": person.full_name,
             "given_name": person.given_name,
             "family_name": person.family_name,
+            "middle_name": person.middle_name,
+            "nickname": person.nickname,
         }
 
     def _create_persons(self, cursor, planned: list[Planned], counts: dict) -> int:
