@@ -492,29 +492,38 @@ def import_undo(request, job_id: int):
     )
 
 
-@login_required
-@require_GET
-def import_warnings_download(request, job_id: int):
+def _rows_download(request, job_id: int, count_field: str, make_download, nothing: str):
+    """A file of the import's rejected or warned rows, while the job has some and keeps them."""
     job = _job_or_404(request, job_id)
-    if job.warned_count == 0 or job.purged_at is not None or job.status in POLLED:
-        raise Http404(_("This import has no rows imported with warnings to download."))
-    download = services.warned_rows_download(job)
+    if getattr(job, count_field) == 0 or job.purged_at is not None or job.status in POLLED:
+        raise Http404(nothing)
+    download = make_download(job)
     response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=download.filename
     )
     return response
+
+
+@login_required
+@require_GET
+def import_warnings_download(request, job_id: int):
+    return _rows_download(
+        request,
+        job_id,
+        "warned_count",
+        services.warned_rows_download,
+        _("This import has no rows imported with warnings to download."),
+    )
 
 
 @login_required
 @require_GET
 def import_rejected_download(request, job_id: int):
-    job = _job_or_404(request, job_id)
-    if job.rejected_count == 0 or job.purged_at is not None or job.status in POLLED:
-        raise Http404(_("This import has no rejected rows to download."))
-    download = services.rejected_rows_download(job)
-    response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=download.filename
+    return _rows_download(
+        request,
+        job_id,
+        "rejected_count",
+        services.rejected_rows_download,
+        _("This import has no rejected rows to download."),
     )
-    return response
