@@ -312,6 +312,9 @@ RAPPORT_API_MAX_PAGE_SIZE = env_int("RAPPORT_API_MAX_PAGE_SIZE", 200)
 RAPPORT_LEAD_FOLLOW_UP_DAYS = env_int("RAPPORT_LEAD_FOLLOW_UP_DAYS", 2)
 # An order placed without a payment plan is due in one instalment after this many days.
 RAPPORT_PAYMENT_TERMS_DAYS = env_int("RAPPORT_PAYMENT_TERMS_DAYS", 30)
+# The currency money totals in other currencies are converted into, at the exchange rates
+# administrators enter (docs/decisions.md, "Money").
+RAPPORT_REPORTING_CURRENCY = env_str("RAPPORT_REPORTING_CURRENCY", "CNY").upper()
 # Public web-to-lead submissions accepted per minute from one IP address (0: no limit).
 RAPPORT_LEAD_FORM_RATE_LIMIT = env_int("RAPPORT_LEAD_FORM_RATE_LIMIT", 10)
 # Reverse proxies in front of Rapport that append to X-Forwarded-For; the client's address is

@@ -29,7 +29,10 @@ from rapport.sales.models.orders import (
     OrderStatus,
     Payment,
     PaymentMethod,
+    Refund,
+    RefundReason,
 )
+from rapport.sales.models.currency import ExchangeRate
 from rapport.sales.models.quotas import Quota, QuotaPeriod
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "DealLine",
     "DealStageChange",
     "DealStatus",
+    "ExchangeRate",
     "Instalment",
     "Lead",
     "LeadAssignmentRule",
@@ -57,6 +61,8 @@ __all__ = [
     "Product",
     "Quota",
     "QuotaPeriod",
+    "Refund",
+    "RefundReason",
     "ScoringRuleKind",
     "Stage",
     "StageKind",

@@ -78,3 +78,11 @@ def custom_value(value):
     if value is None:
         return ""
     return str(value)
+
+
+@register.inclusion_tag("web/_money_total.html")
+def money_total(total, compact=False):
+    """A `sales.selectors.money.MoneyTotal`: the amount in the reporting currency, each other
+    currency's own amount with the rate that converted it, and any currency without a rate
+    named as left out (never shown as zero). `compact` puts the breakdown in a tooltip."""
+    return {"total": total, "compact": compact}
