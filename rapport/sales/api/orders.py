@@ -50,7 +50,10 @@ class OrderLineOut(Schema):
     description: str
     quantity: int
     unit_price: Decimal
-    discount: Decimal
+    discount: Decimal = Field(description="The amount off the line (from the percentage if any).")
+    discount_percent: Decimal | None = Field(
+        description="The percentage the discount was given as; null when given as an amount."
+    )
     line_total: Decimal
 
 
@@ -108,6 +111,12 @@ class OrderListItem(Schema):
 
 class OrderOut(OrderListItem):
     price_list_id: int | None
+    order_discount: Decimal = Field(
+        description="The order's own discount (part of `discount_total`), after the lines'."
+    )
+    discount_percent: Decimal | None = Field(
+        description="The percentage `order_discount` was given as; null when an amount."
+    )
     notes: str
     lines: list[OrderLineOut]
     instalments: list[InstalmentOut]
@@ -128,7 +137,12 @@ class OrderLineIn(InputSchema):
     unit_price: Decimal | None = Field(
         None, description="Default: the price list's price, else the product's."
     )
-    discount: Decimal | None = Field(None, description="An amount off the line, not a percentage.")
+    discount: Decimal | None = Field(None, description="An amount off the line.")
+    discount_percent: Decimal | None = Field(
+        None,
+        description="Or a percentage (0–100, two decimals) of quantity × unit price, turned into "
+        "`discount` once, rounded half up to the cent. Not both.",
+    )
 
 
 class InstalmentIn(InputSchema):
@@ -146,6 +160,12 @@ class OrderIn(InputSchema):
     placed_at: datetime.datetime | None = Field(None, description="Default: now.")
     notes: str | None = None
     lines: items(OrderLineIn)
+    discount: Decimal | None = Field(None, description="An amount off the whole order.")
+    discount_percent: Decimal | None = Field(
+        None,
+        description="Or a percentage (0–100, two decimals) of what the lines come to after "
+        "their own discounts, rounded half up to the cent once. Not both.",
+    )
     instalments: items(InstalmentIn) | None = Field(
         None,
         description="Must add up to the total exactly. Default: the whole total due after "
@@ -158,6 +178,12 @@ class OrderPatch(InputSchema):
     price_list_id: BodyId | None = None
     currency: column_text(Order, "currency") | None = None
     lines: items(OrderLineIn) | None = None
+    discount: Decimal | None = Field(None, description="An amount off the whole order.")
+    discount_percent: Decimal | None = Field(
+        None,
+        description="Or a percentage (0–100, two decimals) of what the lines come to after "
+        "their own discounts, rounded half up to the cent once. Not both.",
+    )
     instalments: items(InstalmentIn) | None = None
     version: BodyVersion
 
@@ -298,7 +324,8 @@ def order_detail(request: HttpRequest, order_id: RecordId):
 @router.patch(
     "/orders/{int:order_id}",
     response={200: OrderOut, **error_responses(400, 404, 409, 422)},
-    description="`notes` always; `lines`, `price_list_id`, `currency` and `instalments` only "
+    description="`notes` always; `lines`, `discount`/`discount_percent`, `price_list_id`, "
+    "`currency` and `instalments` only "
     "while the order is placed and nothing is paid (else 409 `order_locked`). New lines "
     "without `instalments` get the default plan. Orders are never deleted: cancel them.",
 )

@@ -15,7 +15,14 @@ from rapport.core.forms import ServiceErrorsMixin
 from rapport.sales.models import PaymentMethod, PriceList, Product
 
 ROW_FIELDS = {
-    "lines": ("product_id", "description", "quantity", "unit_price", "discount"),
+    "lines": (
+        "product_id",
+        "description",
+        "quantity",
+        "unit_price",
+        "discount",
+        "discount_percent",
+    ),
     "instalments": ("due_date", "amount"),
 }
 # A row counts as filled in when one of these has a value; empty rows are dropped silently.
@@ -182,6 +189,13 @@ class OrderForm(ServiceErrorsMixin, forms.Form):
         help_text=_("Leave empty for now."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", **_testid("placed_at")}),
     )
+    discount = _money(_("Order discount"), "discount")
+    discount_percent = _text(
+        _("or order discount (%)"),
+        "discount_percent",
+        inputmode="decimal",
+        autocomplete="off",
+    )
     notes = _text(_("Notes"), "notes", textarea=True)
 
     def __init__(self, *args, customer_label: str = "", **kwargs):
@@ -226,6 +240,9 @@ class OrderForm(ServiceErrorsMixin, forms.Form):
             data["price_list_id"] = int(cleaned["price_list_id"])
         if cleaned["placed_at"]:
             data["placed_at"] = cleaned["placed_at"]
+        for key in ("discount", "discount_percent"):
+            if cleaned[key]:
+                data[key] = cleaned[key]
         rows = self.rows
         data["lines"] = [self._line(row) for row in rows["lines"]]
         if rows["instalments"]:
@@ -241,6 +258,7 @@ class OrderForm(ServiceErrorsMixin, forms.Form):
             "quantity": row.get("quantity", ""),
             "unit_price": row.get("unit_price", ""),
             "discount": row.get("discount", ""),
+            "discount_percent": row.get("discount_percent", ""),
         }
         product_id = row.get("product_id", "")
         if product_id:

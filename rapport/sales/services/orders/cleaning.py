@@ -4,7 +4,7 @@ the customer, times. Problems are collected in a `FieldErrors` and raised togeth
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +34,14 @@ from rapport.sales.selectors.catalog import (
     price_list_is_valid_on,
 )
 
-LINE_FIELDS = ("product_id", "description", "quantity", "unit_price", "discount")
+LINE_FIELDS = (
+    "product_id",
+    "description",
+    "quantity",
+    "unit_price",
+    "discount",
+    "discount_percent",
+)
 INSTALMENT_FIELDS = ("due_date", "amount")
 MAX_LINES = 200
 MAX_INSTALMENTS = 60
@@ -53,6 +60,8 @@ class CleanLine:
     quantity: int
     unit_price: Decimal
     discount: Decimal
+    # The percentage `discount` was worked out from, if it was given as one.
+    discount_percent: Decimal | None = None
 
     @property
     def gross(self) -> Decimal:
@@ -68,6 +77,60 @@ class Totals:
     subtotal: Decimal
     discount_total: Decimal
     total: Decimal
+    # The order's own discount (part of `discount_total`) and the percentage it came from.
+    order_discount: Decimal = Decimal("0.00")
+    order_discount_percent: Decimal | None = None
+
+
+def percent_of(base: Decimal, percent: Decimal) -> Decimal:
+    """`percent` % of `base`, to the cent, half up: the one rounding of a percentage discount
+    (docs/decisions.md, "Discounts")."""
+    return (base * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def clean_percent(value: Any, field: str, errors: FieldErrors) -> Decimal | None:
+    """An optional percentage from 0 to 100 with at most two decimals; None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool | float):
+        errors.add(field, _("Give the percentage as a decimal string, e.g. 12.5."))
+        return None
+    try:
+        percent = Decimal(str(value).strip().rstrip("%").strip())
+    except InvalidOperation:
+        errors.add(field, _("Enter a percentage from 0 to 100, e.g. 12.5."))
+        return None
+    if not percent.is_finite() or not 0 <= percent <= 100:
+        errors.add(field, _("Enter a percentage from 0 to 100, e.g. 12.5."))
+        return None
+    if percent != percent.quantize(CENT):
+        errors.add(field, _("Use at most two decimal places."))
+        return None
+    return percent.quantize(CENT)
+
+
+def _amount_or_percent(
+    item: dict, prefix: str, errors: FieldErrors
+) -> tuple[Decimal | None, Decimal | None, bool]:
+    """A discount given as `discount` (an amount) or `discount_percent`, not both.
+
+    Returns (amount, percentage, ok); an empty value counts as not given.
+    """
+    raw_amount, raw_percent = item.get("discount"), item.get("discount_percent")
+    given = [
+        raw not in (None, "") and not (isinstance(raw, str) and not raw.strip())
+        for raw in (raw_amount, raw_percent)
+    ]
+    if all(given):
+        errors.add(
+            f"{prefix}discount_percent",
+            _("Give the discount as an amount or as a percentage, not both."),
+        )
+        return None, None, False
+    amount = clean_money(raw_amount, f"{prefix}discount", errors, required=False)
+    percent = clean_percent(raw_percent, f"{prefix}discount_percent", errors)
+    ok = f"{prefix}discount" not in errors and f"{prefix}discount_percent" not in errors
+    return amount, percent, ok
 
 
 def clean_when(value: Any, field: str, errors: FieldErrors) -> datetime.datetime | None:
@@ -159,16 +222,16 @@ def _clean_lines(
                 unit_price = product.unit_price
         else:
             unit_price = clean_money(raw_price, f"{prefix}unit_price", errors)
-        discount = clean_money(
-            item.get("discount"), f"{prefix}discount", errors, required=False
-        ) or Decimal("0.00")
-        if quantity is None or unit_price is None:
+        discount, percent, discount_ok = _amount_or_percent(item, prefix, errors)
+        if quantity is None or unit_price is None or not discount_ok:
             continue
-        line = CleanLine(product, description, quantity, unit_price, discount)
+        line = CleanLine(product, description, quantity, unit_price, discount or Decimal("0.00"))
         if line.gross > MONEY_LIMIT:
             errors.add(f"{prefix}quantity", _("This line's amount is too large."))
             continue
-        if discount > line.gross:
+        if percent is not None:
+            line.discount, line.discount_percent = percent_of(line.gross, percent), percent
+        if line.discount > line.gross:
             errors.add(
                 f"{prefix}discount",
                 _("The discount cannot be more than the line's amount (%(amount)s).")
@@ -179,10 +242,30 @@ def _clean_lines(
     return lines
 
 
-def _totals(lines: list[CleanLine], errors: FieldErrors) -> Totals:
+def _totals(lines: list[CleanLine], order_discount: dict, errors: FieldErrors) -> Totals:
+    """The order's sums; `order_discount` holds the order's own `discount` (an amount) or
+    `discount_percent` of what the lines come to after their discounts."""
     subtotal = sum((line.gross for line in lines), Decimal("0.00"))
-    discount_total = sum((line.discount for line in lines), Decimal("0.00"))
-    totals = Totals(subtotal, discount_total, (subtotal - discount_total).quantize(CENT))
+    lines_total = sum((line.line_total for line in lines), Decimal("0.00"))
+    amount, percent, ok = _amount_or_percent(order_discount, "", errors)
+    if percent is not None:
+        amount = percent_of(lines_total, percent)
+    amount = amount or Decimal("0.00")
+    lines_ok = not any(key.startswith("lines") for key in errors)
+    if ok and lines_ok and amount > lines_total:
+        errors.add(
+            "discount",
+            _("The order's discount cannot be more than its lines come to (%(amount)s).")
+            % {"amount": format_money(lines_total)},
+        )
+    discount_total = sum((line.discount for line in lines), Decimal("0.00")) + amount
+    totals = Totals(
+        subtotal,
+        discount_total,
+        (subtotal - discount_total).quantize(CENT),
+        order_discount=amount,
+        order_discount_percent=percent,
+    )
     if subtotal > MONEY_LIMIT:
         errors.add("lines", _("The order's total is too large."))
     return totals
@@ -274,7 +357,8 @@ def _clean_content(
     else:
         currency = price_list.currency if price_list is not None else "CNY"
     lines = _clean_lines(data.get("lines"), price_list=price_list, currency=currency, errors=errors)
-    totals = _totals(lines, errors)
+    order_discount = {key: data.get(key) for key in ("discount", "discount_percent")}
+    totals = _totals(lines, order_discount, errors)
     plan = _clean_instalments(
         data.get("instalments"), total=totals.total, placed_at=placed_at, errors=errors
     )

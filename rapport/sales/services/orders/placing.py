@@ -34,10 +34,20 @@ ORDER_FIELDS = (
     "placed_at",
     "notes",
     "lines",
+    "discount",
+    "discount_percent",
     "instalments",
 )
 # While an order is placed and unpaid its content may still change; afterwards only its notes.
-EDITABLE_WHILE_OPEN = ("price_list_id", "currency", "lines", "instalments")
+EDITABLE_WHILE_OPEN = (
+    "price_list_id",
+    "currency",
+    "lines",
+    "discount",
+    "discount_percent",
+    "instalments",
+)
+ORDER_DISCOUNT_FIELDS = ("discount", "discount_percent")
 
 
 class OrderLocked(ApplicationError):
@@ -62,6 +72,7 @@ def _save_lines_and_plan(order: Order, lines: list[CleanLine], plan: list) -> No
             quantity=line.quantity,
             unit_price=line.unit_price,
             discount=line.discount,
+            discount_percent=line.discount_percent,
             line_total=line.line_total,
         )
         for line in lines
@@ -124,6 +135,8 @@ def _create(*, actor: User, data: dict, deal: Deal | None = None) -> Order:
         currency=currency,
         placed_at=placed_at,
         subtotal=totals.subtotal,
+        discount_percent=totals.order_discount_percent,
+        order_discount=totals.order_discount,
         discount_total=totals.discount_total,
         total=totals.total,
         notes=notes,
@@ -141,10 +154,13 @@ def order_create(*, actor: User, data: dict) -> Order:
     """Place an order for a person and/or a company the actor can see.
 
     `data`: `person_id` / `company_id`; `lines` — a list of `{product_id or description,
-    quantity, unit_price?, discount?}` where the price defaults to the price list's (the given
-    `price_list_id`, else the default list in force) and then the product's own, and `discount`
-    is an amount off the line; optional `instalments` — `{due_date, amount}` that add up to the
-    total exactly (none: the whole total due after RAPPORT_PAYMENT_TERMS_DAYS); optional
+    quantity, unit_price?, discount? or discount_percent?}` where the price defaults to the
+    price list's (the given `price_list_id`, else the default list in force) and then the
+    product's own, and the discount is an amount off the line or a percentage of it; optional
+    `discount` (an amount) or `discount_percent` off the whole order (of what the lines come to
+    after their discounts), percentages turned into amounts once, rounded half up to the cent
+    (docs/decisions.md, "Discounts"); optional `instalments` — `{due_date, amount}` that add
+    up to the total exactly (none: the whole total due after RAPPORT_PAYMENT_TERMS_DAYS); optional
     `placed_at` (not in the future), `currency` and `notes`. A hidden customer raises NotFound.
     """
     return _create(actor=actor, data=data)
@@ -152,8 +168,9 @@ def order_create(*, actor: User, data: dict) -> Order:
 
 @transaction.atomic
 def order_update(*, actor: User, order: Order, data: dict, version: int | None = None) -> Order:
-    """Change the notes of any order; lines, price list and instalments only while it is placed
-    and nothing has been paid. The customer and the order date never change."""
+    """Change the notes of any order; lines, discounts, price list and instalments only while it
+    is placed and nothing has been paid (a percentage kept is worked out again on new lines).
+    The customer and the order date never change."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     check_version(
         order, version, _("Someone else changed this order while you were editing it. Reload it.")
@@ -180,12 +197,26 @@ def order_update(*, actor: User, order: Order, data: dict, version: int | None =
                     "description": line.description,
                     "quantity": line.quantity,
                     "unit_price": str(line.unit_price),
-                    "discount": str(line.discount),
+                    **(
+                        {"discount_percent": str(line.discount_percent)}
+                        if line.discount_percent is not None
+                        else {"discount": str(line.discount)}
+                    ),
                 }
                 for line in order.lines.all()
             ],
+            # A percentage is kept as one: new lines change the amount it comes to.
+            **(
+                {"discount_percent": str(order.discount_percent)}
+                if order.discount_percent is not None
+                else {"discount": str(order.order_discount)}
+            ),
             **{key: data[key] for key in content_keys},
         }
+        if any(key in data for key in ORDER_DISCOUNT_FIELDS):
+            # The order's discount is given anew: as an amount or a percentage, whichever came.
+            for key in ORDER_DISCOUNT_FIELDS:
+                merged[key] = data.get(key)
         price_list, currency, lines, totals, plan = _clean_content(
             merged, placed_at=order.placed_at, errors=errors
         )
@@ -196,6 +227,8 @@ def order_update(*, actor: User, order: Order, data: dict, version: int | None =
         _save_lines_and_plan(order, lines, plan)
         order.price_list, order.currency = price_list, currency
         order.subtotal, order.discount_total = totals.subtotal, totals.discount_total
+        order.order_discount = totals.order_discount
+        order.discount_percent = totals.order_discount_percent
         order.total = totals.total
         _order_entry(order, "order.updated", actor=actor, occurred_at=timezone.now())
     order.version += 1
