@@ -9,7 +9,7 @@ from rapport.activities.timeline_kinds import register_title
 from rapport.core.events import subscribe
 from rapport.core.formats import format_money
 from rapport.customers.events import CompanyUpdated, PersonUpdated
-from rapport.sales.models import PaymentMethod
+from rapport.sales.models import PaymentMethod, RefundReason
 from rapport.sales.models.leads import LeadEventKind, lead_event_title
 from rapport.sales.services.orders import orders_follow_customer
 
@@ -109,6 +109,19 @@ def register_orders() -> None:
             }
         ),
     )
+    reasons = dict(RefundReason.choices)
+
+    def refund_title(entry) -> str:
+        words = {
+            "amount": money(entry, "amount"),
+            "number": number(entry),
+            "reason": reasons.get(entry.data.get("reason"), entry.data.get("reason", "")),
+        }
+        if entry.data.get("owed_again"):
+            return _("Refund of %(amount)s for order %(number)s (%(reason)s): owed again") % words
+        return _("Refund of %(amount)s for order %(number)s (%(reason)s)") % words
+
+    register_title("refund.recorded", refund_title)
 
     # Orders are visible by the owner and team copied from their customer; keep them in step
     # when the customer is given to someone else.

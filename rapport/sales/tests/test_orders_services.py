@@ -300,7 +300,9 @@ def _order_in(status: str, actor, person) -> Order:
         if status != "cancelled":
             payment_record(actor=actor, order=order, amount="200.00", method="cash")
         for step in path:
-            order_change_status(actor=actor, order=order, status=step, note="refund by transfer")
+            order_change_status(
+                actor=actor, order=order, status=step, note="fee kept", refund_amount="0"
+            )
     order.refresh_from_db()
     assert order.status == status
     return order
@@ -313,13 +315,17 @@ def test_status_change_follows_the_table(alice, east_person, source, target):
     legal = (source, target) in EXPECTED
 
     if legal:
-        changed = order_change_status(actor=alice, order=order, status=target, note="refund")
+        changed = order_change_status(
+            actor=alice, order=order, status=target, note="fee kept", refund_amount="0"
+        )
         assert changed.status == target
         assert getattr(changed, f"{target}_at") is not None
         assert TimelineEntry.objects.filter(kind=f"order.{target}", source_id=order.pk).exists()
     else:
         with pytest.raises(ApplicationError) as caught:
-            order_change_status(actor=alice, order=order, status=target, note="refund")
+            order_change_status(
+                actor=alice, order=order, status=target, note="fee kept", refund_amount="0"
+            )
         assert 400 <= caught.value.status < 500
         order.refresh_from_db()
         assert order.status == source
@@ -358,19 +364,20 @@ def test_order_with_nothing_to_pay_can_be_marked_paid(alice, east_person):
     assert changed.status == "paid"
 
 
-def test_cancelling_a_paid_order_needs_a_refund_note(alice, east_person):
+def test_cancelling_a_paid_order_needs_a_refund_decision(alice, east_person):
+    # (The decision itself is tested in test_refunds.py.)
     order = _order_in("paid", alice, east_person)
 
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ApplicationError) as caught:
         order_change_status(actor=alice, order=order, status="cancelled")
-    assert "note" in caught.value.details
+    assert "refund_amount" in caught.value.details
 
     cancelled = order_change_status(
-        actor=alice, order=order, status="cancelled", note="Refunded by bank transfer"
+        actor=alice, order=order, status="cancelled", refund_amount="200.00", note="By transfer"
     )
     entry = TimelineEntry.objects.get(kind="order.cancelled")
-    assert cancelled.status == "cancelled"
-    assert entry.body == "Refunded by bank transfer"
+    assert (cancelled.status, cancelled.paid_amount) == ("cancelled", Decimal("0.00"))
+    assert entry.body == "By transfer"
 
 
 def test_status_change_stamps_the_given_time(alice, east_order):

@@ -164,3 +164,100 @@ def test_two_concurrent_payments_cannot_exceed_the_total(alice, east_order):
     order = Order.objects.get(pk=east_order.pk)
     assert order.paid_amount == Decimal("600.00")
     assert Payment.objects.count() == 1
+
+
+# --- The same payment twice ----------------------------------------------------------------------
+
+
+def test_the_same_payment_request_twice_records_once(alice, east_order):
+    # Given a payment sent with a key; when the same request arrives again (a double click)
+    first = payment_record(
+        actor=alice, order=east_order, amount="1000.00", method="cash", idempotency_key="k-1"
+    )
+    again = payment_record(
+        actor=alice, order=east_order, amount="1000.00", method="cash", idempotency_key="k-1"
+    )
+
+    # Then the second records nothing and answers with the first, though nothing is owed now
+    assert again.pk == first.pk
+    assert (first.replayed, again.replayed) == (False, True)
+    assert Payment.objects.count() == 1
+    assert Order.objects.get(pk=east_order.pk).paid_amount == Decimal("1000.00")
+
+
+@pytest.mark.parametrize("other", ["amount", "order"])
+def test_a_payment_key_sent_again_for_another_payment_is_refused(
+    alice, east_person, east_order, other
+):
+    payment_record(
+        actor=alice, order=east_order, amount="10.00", method="cash", idempotency_key="k-2"
+    )
+    order = place_order(alice, east_person) if other == "order" else east_order
+    amount = "20.00" if other == "amount" else "10.00"
+
+    with pytest.raises(ApplicationError) as caught:
+        payment_record(actor=alice, order=order, amount=amount, idempotency_key="k-2")
+
+    assert (caught.value.code, caught.value.status) == ("idempotency_key_reused", 422)
+    assert "idempotency_key" in caught.value.details
+    assert Payment.objects.count() == 1
+
+
+def test_keys_are_per_user(alice, bob, east_order):
+    payment_record(actor=alice, order=east_order, amount="10.00", idempotency_key="same")
+
+    payment_record(actor=bob, order=east_order, amount="10.00", idempotency_key="same")
+
+    assert Payment.objects.count() == 2
+
+
+def test_overlong_key_is_refused(alice, east_order):
+    with pytest.raises(ValidationFailed) as caught:
+        payment_record(actor=alice, order=east_order, amount="10.00", idempotency_key="k" * 101)
+
+    assert "idempotency_key" in caught.value.details
+    assert not Payment.objects.exists()
+
+
+def test_a_bank_reference_already_recorded_on_the_order_is_refused(alice, east_person, east_order):
+    payment_record(actor=alice, order=east_order, amount="10.00", reference="TX-2026-0042")
+    other = place_order(alice, east_person)
+
+    with pytest.raises(ValidationFailed) as caught:
+        payment_record(actor=alice, order=east_order, amount="10.00", reference="TX-2026-0042")
+    payment_record(actor=alice, order=other, amount="10.00", reference="TX-2026-0042")
+
+    assert "TX-2026-0042" in caught.value.details["reference"][0]
+    assert Payment.objects.filter(order=east_order).count() == 1
+    assert Payment.objects.filter(order=other).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_requests_with_one_key_record_one_payment(alice, east_order):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers with its database lock; the race needs PostgreSQL")
+    # Given two submissions of the same form (one key) arriving at the same moment
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def pay():
+        try:
+            barrier.wait()
+            payment = payment_record(
+                actor=alice, order=east_order, amount="600.00", idempotency_key="double-click"
+            )
+            answers.append(payment.pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=pay) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then both are answered with the one payment recorded
+    assert len(answers) == 2
+    assert len(set(answers)) == 1
+    assert Payment.objects.count() == 1
+    assert Order.objects.get(pk=east_order.pk).paid_amount == Decimal("600.00")
