@@ -151,6 +151,12 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 ("sales:lost_reason_settings", "sales:lost_reason_toggle"),
                 "nav-lost-reason-settings",
             ),
+            Link(
+                _("Exchange rates"),
+                "sales:exchange_rates",
+                ("sales:exchange_rate*",),
+                "nav-exchange-rates",
+            ),
             Link(_("Web forms"), "sales:lead_form_list", ("sales:lead_form_*",), "nav-lead-forms"),
             Link(
                 _("Scoring rules"),

@@ -298,7 +298,7 @@ def test_api_refuses_a_bad_percentage_with_422(alice, east_person):
 
     assert response.status_code == 422
     body = response.json()
-    assert body["code"] == "validation_failed"
+    assert body["code"] == "validation_error"
     assert set(body["details"]) == {"lines.0.discount_percent", "discount_percent"}
 
 

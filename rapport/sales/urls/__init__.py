@@ -1,6 +1,6 @@
 """HTML routes of the sales app, one module per part of the flow."""
 
-from rapport.sales.urls import customer_sales, deals, leads, orders
+from rapport.sales.urls import currency, customer_sales, deals, leads, orders
 
 app_name = "sales"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *deals.urlpatterns,
     *orders.urlpatterns,
     *customer_sales.urlpatterns,
+    *currency.urlpatterns,
 ]
