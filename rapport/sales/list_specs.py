@@ -97,6 +97,7 @@ ORDERS = ListSpec(
         "placed_from": date_param,
         "placed_until": date_param,
         "open_only": flag_param,
+        "holding_money": flag_param,
         "sort": choice_param(ORDER_SORTS),
     },
 )

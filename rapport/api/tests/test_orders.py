@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from rapport.api.tests.conftest import client_for
 from rapport.sales.models import Order, Payment, Product
@@ -330,29 +331,72 @@ def test_won_deal_becomes_an_order_once(as_alice, won_deal):
 # --- Receivables ---------------------------------------------------------------------------------
 
 
+def _cny(amount: str) -> dict:
+    """A money total of `amount` CNY only, as the API answers it on a day with no rates."""
+    return {
+        "currency": "CNY",
+        "converted": amount,
+        "complete": True,
+        "amounts": [
+            {
+                "currency": "CNY",
+                "amount": amount,
+                "converted": amount,
+                "rate": None,
+                "rate_date": None,
+            }
+        ],
+        "missing": [],
+        "rates_on": timezone.localdate().isoformat(),
+    }
+
+
 def test_receivables_report_and_per_customer(as_alice, east_order, east_payment, east_person):
     report = as_alice.get("/receivables")
     person = as_alice.get(f"/persons/{east_person.pk}/receivables")
 
     assert report.status_code == 200
     body = report.json()
-    assert (body["outstanding"], body["overdue"], body["open_orders"]) == ("900.00", "900.00", 1)
-    assert [b["amount"] for b in body["aging"]][-1] == "900.00"
+    assert (body["outstanding"], body["overdue"], body["open_orders"]) == (
+        _cny("900.00"),
+        _cny("900.00"),
+        1,
+    )
+    assert [b["amount"]["converted"] for b in body["aging"]][-1] == "900.00"
     assert body["debtors"][0] == {
         "kind": "person",
         "id": east_person.pk,
         "name": "张伟",
-        "outstanding": "900.00",
-        "overdue": "900.00",
+        "outstanding": _cny("900.00"),
+        "overdue": _cny("900.00"),
         "open_orders": 1,
     }
-    assert person.json() == {"outstanding": "900.00", "overdue": "900.00", "open_orders": 1}
+    assert (body["held"]["amounts"], body["held_orders"]) == ([], 0)
+    assert person.json() == {
+        "outstanding": _cny("900.00"),
+        "overdue": _cny("900.00"),
+        "open_orders": 1,
+    }
+
+
+def test_customer_value(as_alice, east_order, east_payment, east_person):
+    response = as_alice.get(f"/persons/{east_person.pk}/value")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["net_value"], body["received"], body["orders"]) == (
+        _cny("1000.00"),
+        _cny("100.00"),
+        1,
+    )
+    assert body["refunded"]["amounts"] == []
 
 
 def test_other_team_sees_no_receivables(as_charlie, east_order):
     body = as_charlie.get("/receivables").json()
 
-    assert (body["outstanding"], body["debtors"]) == ("0.00", [])
+    assert (body["outstanding"]["converted"], body["outstanding"]["amounts"]) == ("0.00", [])
+    assert body["debtors"] == []
 
 
 # --- Another team's records: 404 everywhere ------------------------------------------------------
@@ -367,6 +411,8 @@ ENDPOINTS = [
     ("post", "/deals/{deal}/order", {}),
     ("get", "/persons/{person}/receivables", None),
     ("get", "/companies/{company}/receivables", None),
+    ("get", "/persons/{person}/value", None),
+    ("get", "/companies/{company}/value", None),
     ("post", "/orders", {"person_id": "{person}"}),
     ("post", "/orders", {"company_id": "{company}"}),
 ]

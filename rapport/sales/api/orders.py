@@ -7,10 +7,11 @@ answered as decimal strings ("1280.50"), never as binary floats.
 
 import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from rapport.core.api_schemas import (
     BodyId,
@@ -31,9 +32,11 @@ from rapport.core.api_schemas import (
 )
 from rapport.core.schema_types import RecordId
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
+from rapport.sales.api.money import MoneyTotalOut, money_total_out
 from rapport.sales.models import Order, OrderLine, OrderStatus, Payment, PaymentMethod
 from rapport.sales.selectors import orders as selectors
 from rapport.sales.selectors.deals import get_deal_for_user
+from rapport.sales.selectors.money import MoneyTotal
 from rapport.sales.services import orders as services
 
 router = Router(tags=["orders"])
@@ -213,6 +216,7 @@ class OrderListQuery(Listing):
     placed_until: datetime.date | None = None
     number: str = ""
     open_only: bool = False
+    holding_money: bool = False
 
 
 class PaymentListQuery(Listing):
@@ -224,22 +228,46 @@ class PaymentListQuery(Listing):
     paid_until: datetime.date | None = None
 
 
+# A selector's `MoneyTotal` answered as a `MoneyTotalOut` (per currency, converted, rates).
+Money = Annotated[
+    MoneyTotalOut,
+    BeforeValidator(lambda v: money_total_out(v) if isinstance(v, MoneyTotal) else v),
+]
+
+MONEY_TOTALS_NOTE = (
+    " Every amount is a money total (`MoneyTotalOut`): each currency's own amount, the rate "
+    "that converted it, and the sum in the reporting currency (`converted`); a currency "
+    "without a rate is listed in `missing` and left out of `converted`. Changed in issue 14: "
+    "these amounts used to be one decimal string that added different currencies together."
+)
+
+
 class ReceivablesOut(Schema):
-    outstanding: Decimal
-    overdue: Decimal
+    outstanding: Money
+    overdue: Money
     open_orders: int
+
+
+class CustomerValueOut(Schema):
+    net_value: Money = Field(
+        description="Totals less credits of open orders, plus what cancelled or returned "
+        "orders kept."
+    )
+    received: Money = Field(description="Money received, net of refunds.")
+    refunded: Money
+    orders: int
 
 
 class AgingBucketOut(Schema):
     first_day: int
     last_day: int | None
-    amount: Decimal
+    amount: Money
 
 
 class OwnerReceivablesOut(Schema):
     owner: UserRef | None
-    outstanding: Decimal
-    overdue: Decimal
+    outstanding: Money
+    overdue: Money
     open_orders: int
 
 
@@ -247,8 +275,8 @@ class DebtorOut(Schema):
     kind: str
     id: int | None
     name: str
-    outstanding: Decimal
-    overdue: Decimal
+    outstanding: Money
+    overdue: Money
     open_orders: int
 
     @staticmethod
@@ -261,13 +289,15 @@ class DebtorOut(Schema):
 
 
 class ReceivablesReportOut(Schema):
-    outstanding: Decimal
-    overdue: Decimal
-    not_yet_due: Decimal
+    outstanding: Money
+    overdue: Money
+    not_yet_due: Money
     open_orders: int
     aging: list[AgingBucketOut]
     by_owner: list[OwnerReceivablesOut]
     debtors: list[DebtorOut]
+    held: Money = Field(description="Still held on cancelled and returned orders (not refunded).")
+    held_orders: int
 
 
 class ReceivablesQuery(Schema):
@@ -299,6 +329,7 @@ def orders_list(request: HttpRequest, query: Query[OrderListQuery]):
         placed_until=query.placed_until,
         number=query.number,
         open_only=query.open_only,
+        holding_money=query.holding_money,
     )
     qs = selectors.orders_list(request.auth, filters)
     partitions = selectors.orders_list_partitions(request.auth, filters)
@@ -446,9 +477,12 @@ def payment_detail(request: HttpRequest, payment_id: RecordId):
     response={200: ReceivablesReportOut, **error_responses(422)},
     tags=["receivables"],
     description="How much is owed on the orders you can see, optionally one owner's or team's: "
-    "outstanding, overdue (instalments past their due date), aging of the overdue part in "
-    'days (1–30, 31–60, 61–90, 91+; `last_day` null means "and more"), per owner, and the '
-    "20 customers who owe most.",
+    "outstanding (an open order owes its total less credits less what it holds), overdue "
+    "(instalments past their due date), aging of the overdue part in "
+    'days (1–30, 31–60, 61–90, 91+; `last_day` null means "and more"), per owner, the '
+    "20 customers who owe most (ranked by what they owe converted at today's rates; those "
+    "owing only in currencies without a rate come last), and the money still held on "
+    "cancelled and returned orders." + MONEY_TOTALS_NOTE,
 )
 def receivables(request: HttpRequest, query: Query[ReceivablesQuery]):
     report = selectors.receivables_report(
@@ -462,6 +496,8 @@ def receivables(request: HttpRequest, query: Query[ReceivablesQuery]):
         "aging": report.buckets,
         "by_owner": report.by_owner,
         "debtors": report.debtors,
+        "held": report.held,
+        "held_orders": report.held_orders,
     }
 
 
@@ -469,6 +505,8 @@ def receivables(request: HttpRequest, query: Query[ReceivablesQuery]):
     "/persons/{int:person_id}/receivables",
     response={200: ReceivablesOut, **error_responses(404)},
     tags=["receivables"],
+    description="What the person owes on the orders you can see, and the part past due."
+    + MONEY_TOTALS_NOTE,
 )
 def person_receivables(request: HttpRequest, person_id: RecordId):
     person = get_person_for_user(request.auth, person_id)
@@ -479,7 +517,39 @@ def person_receivables(request: HttpRequest, person_id: RecordId):
     "/companies/{int:company_id}/receivables",
     response={200: ReceivablesOut, **error_responses(404)},
     tags=["receivables"],
+    description="What the company owes on the orders you can see, and the part past due."
+    + MONEY_TOTALS_NOTE,
 )
 def company_receivables(request: HttpRequest, company_id: RecordId):
     company = get_company_for_user(request.auth, company_id)
     return selectors.customer_receivables(request.auth, company=company)
+
+
+VALUE_NOTE = (
+    "What the customer's orders that you can see are worth: their net value (an open order's "
+    "total less credits, what a cancelled or returned order kept), the money received net of "
+    "refunds, the refunds, and the number of orders. Each amount is a money total "
+    "(`MoneyTotalOut`), per currency and converted at today's rates."
+)
+
+
+@router.get(
+    "/persons/{int:person_id}/value",
+    response={200: CustomerValueOut, **error_responses(404)},
+    tags=["receivables"],
+    description=VALUE_NOTE,
+)
+def person_value(request: HttpRequest, person_id: RecordId):
+    person = get_person_for_user(request.auth, person_id)
+    return selectors.customer_value(request.auth, person=person)
+
+
+@router.get(
+    "/companies/{int:company_id}/value",
+    response={200: CustomerValueOut, **error_responses(404)},
+    tags=["receivables"],
+    description=VALUE_NOTE,
+)
+def company_value(request: HttpRequest, company_id: RecordId):
+    company = get_company_for_user(request.auth, company_id)
+    return selectors.customer_value(request.auth, company=company)

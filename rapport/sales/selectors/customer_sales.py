@@ -1,4 +1,6 @@
-"""What a person's or company's 360° page shows of sales: deals, open leads, open orders.
+"""What a person's or company's 360° page shows of sales: deals, open leads, open orders, what
+the customer owes and what their orders are worth (money totals per currency, converted by the one
+rule of `sales.selectors.money` with one set of today's rates).
 
 Each part is read through the selector that decides who sees it (`deals_visible_to`,
 `leads_visible_to`, `orders_visible_to`), so another team's deal on a visible person never
@@ -17,9 +19,10 @@ from rapport.sales.models import Deal, DealStatus, Lead, Order
 from rapport.sales.selectors.deals import deals_visible_to
 from rapport.sales.selectors.leads import OPEN_STATUSES, leads_visible_to
 from rapport.sales.selectors.orders import (
+    CustomerValue,
     OrderFilters,
     Receivables,
-    customer_receivables,
+    customer_money,
     orders_list,
 )
 
@@ -44,6 +47,7 @@ class CustomerSales:
     orders: list[Order] = field(default_factory=list)
     recent_orders: list[Order] = field(default_factory=list)
     receivables: Receivables = field(default_factory=Receivables)
+    value: CustomerValue | None = None
     # A new deal for a person is also for their primary company, if the reader may see it.
     deal_company_id: int | None = None
 
@@ -91,8 +95,10 @@ def customer_sales(
     """The sales panels of one person's or company's page, as `user` may see them.
 
     Open deals first (soonest expected close), then the most recently closed; open leads by
-    score; orders that still owe money, then the latest others. At most eleven queries, none
-    growing with the customer's history.
+    score; orders that still owe money, then the latest others; what the customer owes and
+    what their orders are worth. At most eleven queries (and one for the exchange rates when a
+    currency other than the reporting one is in the figures), none growing with the customer's
+    history.
     """
     scope = _scope(person, company)
     result = CustomerSales()
@@ -129,7 +135,7 @@ def customer_sales(
     result.lead_count = leads.count() if len(result.leads) == LEADS_SHOWN else len(result.leads)
     if result.leads:
         result.lead_search = _lead_search(result.leads)
-    result.receivables = customer_receivables(user, person=person, company=company)
+    result.receivables, result.value = customer_money(user, person=person, company=company)
     customer = {f"{key}_id": record.pk for key, record in scope.items()}
     if result.receivables.open_orders:
         owing = orders_list(user, OrderFilters(open_only=True, **customer))

@@ -3,7 +3,8 @@
 An order is visible when its customer is: order_create copies the customer's owner and team
 onto the order (and `orders_follow_customer` keeps them in step on reassignment), so the one
 rule `visible_records_q` applies to the order's own indexed columns. Payments and instalments
-are visible through their order. Receivables are summed in the database, never row by row.
+are visible through their order. Receivables are summed in the database, never row by row, per
+currency, and converted by the one rule of `sales.selectors.money`.
 """
 
 import datetime
@@ -30,15 +31,20 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.access import visible_records_parts, visible_records_q
 from rapport.accounts.models import User
-from rapport.core.cleaning import cents
 from rapport.core.errors import NotFound
 from rapport.customers.models import Company, Person
 from rapport.sales.models import Instalment, Order, OrderLine, OrderStatus, Payment
+from rapport.sales.selectors.money import (
+    MoneyTotal,
+    RateBook,
+    add_amounts,
+    grouped_sums,
+    sums_by_currency,
+)
 
 ORDER_SORTS = ("-placed_at", "placed_at", "-total", "total", "-updated_at", "updated_at")
 PAYMENT_SORTS = ("-paid_at", "paid_at")
 CLOSED_STATUSES = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
-ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 # Days overdue: (first day, last day or None for "and more").
@@ -94,7 +100,10 @@ class OrderFilters:
     placed_from: datetime.date | None = None
     placed_until: datetime.date | None = None
     number: str = ""
+    # Still owing money (open, and total - credited - paid > 0).
     open_only: bool = False
+    # Cancelled or returned but still holding money (not all of it refunded).
+    holding_money: bool = False
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -122,7 +131,9 @@ def orders_list(user: User, filters: OrderFilters | None = None) -> QuerySet[Ord
     if filters.number:
         qs = qs.filter(number__istartswith=filters.number.strip())
     if filters.open_only:
-        qs = qs.exclude(status__in=CLOSED_STATUSES).filter(paid_amount__lt=F("total"))
+        qs = _open_orders(qs)
+    if filters.holding_money:
+        qs = qs.filter(_HOLDING)
     return qs.select_related("person", "company", "owner", "team")
 
 
@@ -192,14 +203,32 @@ def payments_list(
 
 
 # --- Receivables ---------------------------------------------------------------------------------
+#
+# Every money figure here is a `MoneyTotal` (`sales.selectors.money`, docs/decisions.md "Money"):
+# the database sums per currency, and one `RateBook` of today's rates converts each currency's
+# sum into the reporting currency. Amounts of different currencies are never added as they are.
 
-_ORDER_OWED = ExpressionWrapper(F("total") - F("paid_amount"), output_field=MONEY)
+# What an open order owes: its total less what was credited (refunds that lowered its worth)
+# less what it holds (payments less refunds). See docs/decisions.md, "Refunds".
+_ORDER_OWED = ExpressionWrapper(
+    F("total") - F("credited_amount") - F("paid_amount"), output_field=MONEY
+)
 _INSTALMENT_OWED = ExpressionWrapper(F("amount") - F("paid_amount"), output_field=MONEY)
+# An open order that still owes money, and a closed one that still holds some.
+_OWING = ~Q(status__in=CLOSED_STATUSES) & Q(paid_amount__lt=F("total") - F("credited_amount"))
+_HOLDING = Q(status__in=CLOSED_STATUSES, paid_amount__gt=0)
+# What an order is worth (its revenue, a customer's value): total less credits while open, what
+# it kept once cancelled or returned (`Order.net_value`).
+_NET_VALUE = Case(
+    When(status__in=CLOSED_STATUSES, then=F("paid_amount")),
+    default=F("total") - F("credited_amount"),
+    output_field=MONEY,
+)
 
 
 def _open_orders(qs: QuerySet[Order]) -> QuerySet[Order]:
     """Orders that still owe money: not cancelled or returned, and not fully paid."""
-    return qs.exclude(status__in=CLOSED_STATUSES).filter(paid_amount__lt=F("total"))
+    return qs.filter(_OWING)
 
 
 def _open_instalments(user: User) -> QuerySet[Instalment]:
@@ -210,13 +239,21 @@ def _open_instalments(user: User) -> QuerySet[Instalment]:
     )
 
 
+def _nothing() -> MoneyTotal:
+    return RateBook().empty()
+
+
 @dataclass
 class Receivables:
     """What a customer (or everyone in scope) owes: all of it, and the part past due."""
 
-    outstanding: Decimal = ZERO
-    overdue: Decimal = ZERO
+    outstanding: MoneyTotal = field(default_factory=_nothing)
+    overdue: MoneyTotal = field(default_factory=_nothing)
     open_orders: int = 0
+
+
+def _scope_filter(person: Person | None, company: Company | None, prefix: str = "") -> dict:
+    return {f"{prefix}person": person} if person is not None else {f"{prefix}company": company}
 
 
 def customer_receivables(
@@ -225,22 +262,108 @@ def customer_receivables(
     person: Person | None = None,
     company: Company | None = None,
     today: datetime.date | None = None,
+    rates: RateBook | None = None,
 ) -> Receivables:
-    """What one person or company owes on the orders `user` may see (two queries)."""
+    """What one person or company owes on the orders `user` may see, per currency and converted
+    at today's rates (two queries, and one for the rates when a currency other than the
+    reporting one is owed)."""
     today = today or timezone.localdate()
-    scope = {"person": person} if person is not None else {"company": company}
-    totals = _open_orders(orders_visible_to(user).filter(**scope)).aggregate(
-        outstanding=Sum(_ORDER_OWED), count=Count("pk")
+    rates = rates or RateBook(today)
+    rows = _customer_order_sums(user, person, company)
+    return _receivables_of(rows, _customer_overdue(user, person, company, today), rates)
+
+
+@dataclass
+class CustomerValue:
+    """What a customer's orders are worth: their net value (revenue: totals less credits, and
+    what cancelled or returned orders kept), the money received net of refunds, the refunds."""
+
+    net_value: MoneyTotal
+    received: MoneyTotal
+    refunded: MoneyTotal
+    orders: int
+
+
+def customer_value(
+    user: User,
+    *,
+    person: Person | None = None,
+    company: Company | None = None,
+    rates: RateBook | None = None,
+) -> CustomerValue:
+    """The value of one person's or company's orders that `user` may see, per currency and
+    converted at today's rates: one query (and one for the rates when a currency other than the
+    reporting one is in it), whatever the customer's history."""
+    return _value_of(_customer_order_sums(user, person, company), rates or RateBook())
+
+
+def customer_money(
+    user: User,
+    *,
+    person: Person | None = None,
+    company: Company | None = None,
+    today: datetime.date | None = None,
+    rates: RateBook | None = None,
+) -> tuple[Receivables, CustomerValue]:
+    """`customer_receivables` and `customer_value` together, reading the orders once (the 360°
+    page's panel): two queries, and the rates when needed."""
+    today = today or timezone.localdate()
+    rates = rates or RateBook(today)
+    rows = _customer_order_sums(user, person, company)
+    overdue = _customer_overdue(user, person, company, today)
+    return _receivables_of(rows, overdue, rates), _value_of(rows, rates)
+
+
+def _customer_order_sums(user: User, person: Person | None, company: Company | None) -> list:
+    """One GROUP BY currency over the customer's visible orders: what the open ones owe and
+    how many there are, their net value, the money received and refunded, how many orders."""
+    return list(
+        orders_visible_to(user)
+        .filter(**_scope_filter(person, company))
+        .order_by()
+        .values("currency")
+        .annotate(
+            outstanding=Sum(_ORDER_OWED, filter=_OWING),
+            open_orders=Count("pk", filter=_OWING),
+            net=Sum(_NET_VALUE),
+            received=Sum("paid_amount"),
+            refunded=Sum("refunded_amount"),
+            count=Count("pk"),
+        )
     )
-    overdue = (
-        _open_instalments(user)
-        .filter(**{f"order__{key}": value for key, value in scope.items()}, due_date__lt=today)
-        .aggregate(overdue=Sum(_INSTALMENT_OWED))
+
+
+def _customer_overdue(
+    user: User, person: Person | None, company: Company | None, today: datetime.date
+) -> dict[str, Decimal]:
+    return sums_by_currency(
+        _open_instalments(user).filter(
+            **_scope_filter(person, company, "order__"), due_date__lt=today
+        ),
+        _INSTALMENT_OWED,
+        currency_field="order__currency",
     )
+
+
+def _per_currency(rows: list, name: str) -> dict[str, Decimal]:
+    """The currencies with something in column `name` (nothing refunded lists no currency)."""
+    return {row["currency"]: row[name] for row in rows if row[name]}
+
+
+def _receivables_of(rows: list, overdue: dict[str, Decimal], rates: RateBook) -> Receivables:
     return Receivables(
-        outstanding=cents(totals["outstanding"]),
-        overdue=cents(overdue["overdue"]),
-        open_orders=totals["count"],
+        outstanding=rates.total(_per_currency(rows, "outstanding")),
+        overdue=rates.total(overdue),
+        open_orders=sum(row["open_orders"] for row in rows),
+    )
+
+
+def _value_of(rows: list, rates: RateBook) -> CustomerValue:
+    return CustomerValue(
+        net_value=rates.total(_per_currency(rows, "net")),
+        received=rates.total(_per_currency(rows, "received")),
+        refunded=rates.total(_per_currency(rows, "refunded")),
+        orders=sum(row["count"] for row in rows),
     )
 
 
@@ -248,14 +371,14 @@ def customer_receivables(
 class AgingBucket:
     first_day: int
     last_day: int | None
-    amount: Decimal
+    amount: MoneyTotal
 
 
 @dataclass
 class OwnerReceivables:
     owner: User | None
-    outstanding: Decimal
-    overdue: Decimal
+    outstanding: MoneyTotal
+    overdue: MoneyTotal
     open_orders: int
 
 
@@ -263,18 +386,21 @@ class OwnerReceivables:
 class Debtor:
     kind: str  # "person" or "company"
     customer: Person | Company | None
-    outstanding: Decimal
-    overdue: Decimal
+    outstanding: MoneyTotal
+    overdue: MoneyTotal
     open_orders: int
 
 
 @dataclass
 class ReceivablesReport:
     totals: Receivables
-    not_yet_due: Decimal
+    not_yet_due: MoneyTotal
     buckets: list[AgingBucket] = field(default_factory=list)
     by_owner: list[OwnerReceivables] = field(default_factory=list)
     debtors: list[Debtor] = field(default_factory=list)
+    # Money still held on cancelled and returned orders (what was not refunded), and how many.
+    held: MoneyTotal = field(default_factory=_nothing)
+    held_orders: int = 0
 
 
 def _bucket_q(today: datetime.date, first: int, last: int | None) -> Q:
@@ -292,13 +418,17 @@ def receivables_report(
     today: datetime.date | None = None,
     debtors: int = 20,
 ) -> ReceivablesReport:
-    """How much is owed: totals, aging of the overdue part, per owner, and the top debtors.
+    """How much is owed: totals, aging of the overdue part, per owner, the top debtors, and the
+    money still held on cancelled and returned orders.
 
-    Everything is aggregated in the database in a constant number of queries (eight at most),
-    whatever the number of orders.
+    Every figure is summed per currency in the database and converted at today's rates
+    (`RateBook`), in a constant number of queries (ten at most: the rates, the aging, the owners'
+    sums, overdue and names, the debtors' ranking, sums, overdue and names), whatever the number
+    of orders.
     """
     today = today or timezone.localdate()
-    orders = _open_orders(orders_visible_to(user))
+    rates = RateBook(today)
+    orders = orders_visible_to(user)
     instalments = _open_instalments(user)
     if owner_id:
         orders = orders.filter(owner_id=owner_id)
@@ -311,51 +441,89 @@ def receivables_report(
         f"b{i}": Sum(_INSTALMENT_OWED, filter=_bucket_q(today, first, last))
         for i, (first, last) in enumerate(AGING_BUCKETS)
     }
-    aging = instalments.aggregate(
-        overdue=Sum(_INSTALMENT_OWED, filter=Q(due_date__lt=today)),
-        not_yet_due=Sum(_INSTALMENT_OWED, filter=Q(due_date__gte=today)),
-        **bucket_sums,
+    aging_rows = list(
+        instalments.order_by()
+        .values("order__currency")
+        .annotate(
+            overdue=Sum(_INSTALMENT_OWED, filter=Q(due_date__lt=today)),
+            not_yet_due=Sum(_INSTALMENT_OWED, filter=Q(due_date__gte=today)),
+            **bucket_sums,
+        )
     )
-    by_owner = _by_owner(orders, instalments, today)
+
+    def aging(name: str) -> MoneyTotal:
+        return rates.total(
+            {row["order__currency"]: row[name] for row in aging_rows if row[name] is not None}
+        )
+
+    by_owner, held = _by_owner(orders, instalments, today, rates)
     return ReceivablesReport(
         # The per-owner rows cover every open order, so their sums are the totals.
         totals=Receivables(
-            outstanding=sum((row.outstanding for row in by_owner), ZERO),
-            overdue=cents(aging["overdue"]),
+            outstanding=rates.total(add_amounts(*(row.outstanding.amounts for row in by_owner))),
+            overdue=aging("overdue"),
             open_orders=sum(row.open_orders for row in by_owner),
         ),
-        not_yet_due=cents(aging["not_yet_due"]),
+        not_yet_due=aging("not_yet_due"),
         buckets=[
-            AgingBucket(first, last, cents(aging[f"b{i}"]))
+            AgingBucket(first, last, aging(f"b{i}"))
             for i, (first, last) in enumerate(AGING_BUCKETS)
         ],
         by_owner=by_owner,
-        debtors=_top_debtors(orders, instalments, today, debtors),
+        debtors=_top_debtors(_open_orders(orders), instalments, today, debtors, rates),
+        held=rates.total(held[0]),
+        held_orders=held[1],
     )
 
 
-def _by_owner(orders, instalments, today) -> list[OwnerReceivables]:
-    rows = list(
-        orders.values("owner_id")
-        .annotate(outstanding=Sum(_ORDER_OWED), count=Count("pk"))
-        .order_by("-outstanding", "owner_id")
-    )
-    overdue = dict(
-        instalments.filter(due_date__lt=today)
-        .values("order__owner_id")
-        .annotate(overdue=Sum(_INSTALMENT_OWED))
-        .values_list("order__owner_id", "overdue")
-    )
-    users = User.objects.in_bulk([row["owner_id"] for row in rows])
-    return [
-        OwnerReceivables(
-            owner=users.get(row["owner_id"]),
-            outstanding=cents(row["outstanding"]),
-            overdue=cents(overdue.get(row["owner_id"])),
-            open_orders=row["count"],
+def _by_owner(
+    orders, instalments, today, rates: RateBook
+) -> tuple[list[OwnerReceivables], tuple[dict[str, Decimal], int]]:
+    """The owners' rows, largest converted amount owed first, and the money held on closed
+    orders (per currency, and how many orders), read in the same GROUP BY."""
+    rows = (
+        orders.filter(_OWING | _HOLDING)
+        .order_by()
+        .values("owner_id", "currency")
+        .annotate(
+            outstanding=Sum(_ORDER_OWED, filter=_OWING),
+            count=Count("pk", filter=_OWING),
+            held=Sum("paid_amount", filter=_HOLDING),
+            held_count=Count("pk", filter=_HOLDING),
         )
-        for row in rows
+    )
+    owed: dict[int, dict[str, Decimal]] = {}
+    counts: dict[int, int] = {}
+    held: dict[str, Decimal] = {}
+    held_count = 0
+    for row in rows:
+        if row["count"]:
+            owed.setdefault(row["owner_id"], {})[row["currency"]] = row["outstanding"]
+            counts[row["owner_id"]] = counts.get(row["owner_id"], 0) + row["count"]
+        if row["held_count"]:
+            held = add_amounts(held, {row["currency"]: row["held"]})
+            held_count += row["held_count"]
+    overdue = grouped_sums(
+        instalments.filter(due_date__lt=today)
+        .order_by()
+        .values("order__owner_id", "order__currency")
+        .annotate(overdue=Sum(_INSTALMENT_OWED)),
+        "order__owner_id",
+        "overdue",
+        currency_field="order__currency",
+    )
+    users = User.objects.in_bulk(list(owed))
+    result = [
+        OwnerReceivables(
+            owner=users.get(owner_id),
+            outstanding=rates.total(amounts),
+            overdue=rates.total(overdue.get(owner_id, {})),
+            open_orders=counts[owner_id],
+        )
+        for owner_id, amounts in owed.items()
     ]
+    result.sort(key=lambda row: (-row.outstanding.converted, row.owner.pk if row.owner else 0))
+    return result, (held, held_count)
 
 
 def _customer_key(prefix: str = "") -> dict:
@@ -370,38 +538,70 @@ def _customer_key(prefix: str = "") -> dict:
     }
 
 
-def _top_debtors(orders, instalments, today, limit: int) -> list[Debtor]:
-    rows = list(
-        orders.annotate(**_customer_key())
-        .values("customer_kind", "customer_id")
-        .annotate(outstanding=Sum(_ORDER_OWED), count=Count("pk"))
-        .order_by("-outstanding", "customer_kind", "customer_id")[:limit]
+def _of_customers(person_ids: list[int], company_ids: list[int], prefix: str = "") -> Q:
+    """The orders (or instalments, with `prefix`) of these persons, and of these companies
+    without a person: the orders `_customer_key` groups under them."""
+    return Q(**{f"{prefix}person_id__in": person_ids}) | Q(
+        **{f"{prefix}person__isnull": True, f"{prefix}company_id__in": company_ids}
     )
-    if not rows:
-        return []
-    person_ids = [r["customer_id"] for r in rows if r["customer_kind"] == "person"]
-    company_ids = [r["customer_id"] for r in rows if r["customer_kind"] == "company"]
-    overdue = {
-        (r["customer_kind"], r["customer_id"]): r["overdue"]
-        for r in instalments.filter(due_date__lt=today)
-        .filter(Q(order__person_id__in=person_ids) | Q(order__company_id__in=company_ids))
-        .annotate(**_customer_key("order__"))
+
+
+def _top_debtors(orders, instalments, today, limit: int, rates: RateBook) -> list[Debtor]:
+    """The `limit` customers who owe most, ranked in the database by what they owe converted
+    into the reporting currency (`RateBook.converted_expression`), so the top is right across
+    currencies.
+
+    A part owed in a currency without a rate has no converted amount: it does not raise its
+    customer's rank (it is shown on the row as missing). Customers who owe only in such
+    currencies come after all the others, among themselves by the amount as written (which
+    compares like with like when, as usual, they owe in one currency).
+    """
+    owed_converted = Sum(rates.converted_expression(_ORDER_OWED))
+    ranked = list(
+        orders.annotate(**_customer_key())
+        .order_by()
         .values("customer_kind", "customer_id")
+        .annotate(converted=owed_converted, written=Sum(_ORDER_OWED))
+        .order_by(F("converted").desc(nulls_last=True), "-written", "customer_kind", "customer_id")[
+            :limit
+        ]
+    )
+    if not ranked:
+        return []
+    keys = [(row["customer_kind"], row["customer_id"]) for row in ranked]
+    person_ids = [pk for kind, pk in keys if kind == "person"]
+    company_ids = [pk for kind, pk in keys if kind == "company"]
+    owed: dict[tuple, dict[str, Decimal]] = {}
+    counts: dict[tuple, int] = {}
+    for row in (
+        orders.filter(_of_customers(person_ids, company_ids))
+        .annotate(**_customer_key())
+        .order_by()
+        .values("customer_kind", "customer_id", "currency")
+        .annotate(outstanding=Sum(_ORDER_OWED), count=Count("pk"))
+    ):
+        key = (row["customer_kind"], row["customer_id"])
+        owed.setdefault(key, {})[row["currency"]] = row["outstanding"]
+        counts[key] = counts.get(key, 0) + row["count"]
+    overdue: dict[tuple, dict[str, Decimal]] = {}
+    for row in (
+        instalments.filter(_of_customers(person_ids, company_ids, "order__"), due_date__lt=today)
+        .annotate(**_customer_key("order__"))
+        .order_by()
+        .values("customer_kind", "customer_id", "order__currency")
         .annotate(overdue=Sum(_INSTALMENT_OWED))
-    }
+    ):
+        key = (row["customer_kind"], row["customer_id"])
+        overdue.setdefault(key, {})[row["order__currency"]] = row["overdue"]
     persons = Person.objects.in_bulk(person_ids)
     companies = Company.objects.in_bulk(company_ids)
-    debtors = []
-    for row in rows:
-        key = (row["customer_kind"], row["customer_id"])
-        found = persons if row["customer_kind"] == "person" else companies
-        debtors.append(
-            Debtor(
-                kind=row["customer_kind"],
-                customer=found.get(row["customer_id"]),
-                outstanding=cents(row["outstanding"]),
-                overdue=cents(overdue.get(key)),
-                open_orders=row["count"],
-            )
+    return [
+        Debtor(
+            kind=kind,
+            customer=(persons if kind == "person" else companies).get(pk),
+            outstanding=rates.total(owed.get((kind, pk), {})),
+            overdue=rates.total(overdue.get((kind, pk), {})),
+            open_orders=counts.get((kind, pk), 0),
         )
-    return debtors
+        for kind, pk in keys
+    ]

@@ -275,7 +275,8 @@ def test_person_panel_shows_orders_and_what_they_owe(client, alice, east_order, 
 
     html = response.content.decode()
     assert east_order.number in html
-    assert 'data-testid="customer-outstanding">1,000.00' in html
+    owes = html.split('data-testid="customer-outstanding">', 1)[1].split("</dd>", 1)[0]
+    assert ">1,000.00 CNY</span>" in owes
 
 
 def test_person_page_loads_the_sales_panels_from_sales(client, alice, east_person):

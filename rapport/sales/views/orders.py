@@ -52,6 +52,7 @@ def _filters(request) -> selectors.OrderFilters:
         placed_until=parse_date_or(get.get("placed_until")),
         number=get.get("number", "").strip(),
         open_only=get.get("open_only") == "1",
+        holding_money=get.get("holding_money") == "1",
     )
 
 
