@@ -184,6 +184,10 @@ ORDER_COLUMNS = (
     "discount_total",
     "total",
     "paid_amount",
+    # Written as zero: the bulk orders have no refunds nor order discounts.
+    "refunded_amount",
+    "credited_amount",
+    "order_discount",
     "notes",
     "version",
 )
@@ -206,6 +210,7 @@ PAYMENT_COLUMNS = (
     "method",
     "reference",
     "notes",
+    "refunded_amount",
     "recorded_by_id",
 )
 
@@ -892,6 +897,7 @@ class _Orders:
                             methods[int(random() * len(methods))],
                             "",
                             "",
+                            "0.00",
                             owner_id,
                         )
                     )
@@ -942,6 +948,9 @@ class _Orders:
                     cents(discount_total),
                     cents(total),
                     cents(paid),
+                    "0.00",
+                    "0.00",
+                    "0.00",
                     "",
                     version,
                 )

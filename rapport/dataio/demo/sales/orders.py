@@ -112,6 +112,10 @@ def _order_life(ctx: DemoContext, order: Order, actor: User, *, company: bool) -
                 reference=f"DEMO{order.pk:06d}{payments + 1}",
             )
             payments += 1
+        elif kind == OrderStatus.RETURNED:
+            # The goods came back: everything paid is refunded (newest payment first).
+            held = Order.objects.values_list("paid_amount", flat=True).get(pk=order.pk)
+            order_change_status(actor=actor, order=order, status=kind, at=when, refund_amount=held)
         else:
             order_change_status(actor=actor, order=order, status=kind, at=when)
     return payments
