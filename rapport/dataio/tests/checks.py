@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, F
 
 from rapport.activities.models import Interaction, TimelineEntry
-from rapport.sales.models import Instalment, Order, OrderLine, Payment
+from rapport.sales.models import Instalment, Order, OrderLine, Payment, Refund
 
 
 def money_mismatches() -> list[str]:
@@ -22,11 +22,21 @@ def money_mismatches() -> list[str]:
         planned_paid[order_id] += part
     for order_id, amount in Payment.objects.values_list("order_id", "amount"):
         paid[order_id] += amount
+    # Refunds take money back out; an undone payment (owed again) also unfills instalments,
+    # while a credit or a refund on a closed order leaves them settled (docs/decisions.md).
+    unfilled = defaultdict(Decimal)
+    for order_id, amount, owed_again in Refund.objects.values_list(
+        "order_id", "amount", "owed_again"
+    ):
+        paid[order_id] -= amount
+        if owed_again:
+            unfilled[order_id] += amount
     problems = []
     for order in Order.objects.all():
         if lines[order.pk] != order.total or order.subtotal - order.discount_total != order.total:
             problems.append(f"{order.number}: lines")
-        if planned[order.pk] != order.total or planned_paid[order.pk] != order.paid_amount:
+        settled = order.paid_amount + order.refunded_amount - unfilled[order.pk]
+        if planned[order.pk] != order.total or planned_paid[order.pk] != settled:
             problems.append(f"{order.number}: instalments")
         if paid[order.pk] != order.paid_amount or order.paid_amount > order.total:
             problems.append(f"{order.number}: payments")
@@ -36,11 +46,18 @@ def money_mismatches() -> list[str]:
 def status_contradictions() -> int:
     """Orders whose status says one thing and whose money or stamps another."""
     return (
-        Order.objects.filter(status="paid").exclude(paid_amount=F("total")).count()
+        Order.objects.filter(status="paid")
+        .exclude(total=F("paid_amount") + F("credited_amount"))
+        .count()
         + Order.objects.filter(status="cancelled", paid_amount__gt=0).count()
-        + Order.objects.filter(status="returned").exclude(paid_amount=F("total")).count()
+        + Order.objects.filter(status="returned")
+        .exclude(total=F("paid_amount") + F("refunded_amount"))
+        .count()
         + Order.objects.filter(status__in=["shipped", "received"], shipped_at__isnull=True).count()
-        + Order.objects.filter(paid_at__isnull=False).exclude(paid_amount=F("total")).count()
+        + Order.objects.filter(paid_at__isnull=False)
+        .exclude(status__in=["cancelled", "returned"])
+        .exclude(total=F("paid_amount") + F("credited_amount"))
+        .count()
         + Payment.objects.filter(paid_at__lt=F("order__placed_at")).count()
     )
 
