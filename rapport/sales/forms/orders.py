@@ -7,12 +7,15 @@ instalments are repeated rows posted as `lines-<i>-<field>` and `instalments-<i>
 """
 
 import re
+import uuid
 
 from django import forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.formats import format_money
 from rapport.core.forms import ServiceErrorsMixin
-from rapport.sales.models import PaymentMethod, PriceList, Product
+from rapport.sales.models import Payment, PaymentMethod, PriceList, Product, RefundReason
 
 ROW_FIELDS = {
     "lines": (
@@ -268,7 +271,34 @@ class OrderForm(ServiceErrorsMixin, forms.Form):
         return line
 
 
-class PaymentForm(ServiceErrorsMixin, forms.Form):
+class IdempotentFormMixin:
+    """A hidden key sent with every submission of the form (docs/decisions.md, "Refunds").
+
+    A fresh key is made when the form is first shown and kept when it comes back with errors,
+    so submitting the same form twice (a double click, a resent request) records once: the
+    service answers the second with what the first recorded.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["idempotency_key"] = forms.CharField(
+            required=False, widget=forms.HiddenInput(attrs=_testid("idempotency_key"))
+        )
+        if not self.is_bound:
+            self.initial["idempotency_key"] = uuid.uuid4().hex
+
+    def field_for_error(self, key: str) -> str | None:
+        if key == "idempotency_key":
+            return None
+        return super().field_for_error(key)
+
+    def renew_key(self) -> None:
+        """A new key, for a form whose key was already used for something else."""
+        self.data = self.data.copy()
+        self.data["idempotency_key"] = uuid.uuid4().hex
+
+
+class PaymentForm(IdempotentFormMixin, ServiceErrorsMixin, forms.Form):
     amount = _money(_("Amount"), "amount")
     paid_at = forms.CharField(
         label=_("Paid at"),
@@ -291,4 +321,85 @@ class PaymentForm(ServiceErrorsMixin, forms.Form):
             "paid_at": cleaned["paid_at"] or None,
             "method": cleaned["method"],
             "reference": cleaned["reference"],
+            "idempotency_key": cleaned["idempotency_key"] or None,
+        }
+
+
+def _payment_label(payment: Payment) -> str:
+    left = payment.amount - payment.refunded_amount
+    paid_on = formats.date_format(timezone.localtime(payment.paid_at), "DATE_FORMAT")
+    return _("%(date)s · %(method)s · %(left)s of %(amount)s left") % {
+        "date": paid_on,
+        "method": payment.get_method_display(),
+        "left": format_money(left),
+        "amount": format_money(payment.amount),
+    }
+
+
+class RefundForm(IdempotentFormMixin, ServiceErrorsMixin, forms.Form):
+    """Money paid back for an order. `payments` are the order's payments with something left
+    to refund, newest first; the newest is reversed unless another is chosen. "Owed again" is
+    offered on open orders only: on a cancelled or returned order a refund only lowers what it
+    kept."""
+
+    error_aliases = {"payment_id": "payment"}
+
+    amount = _money(_("Amount"), "amount")
+    payment = forms.ChoiceField(
+        label=_("Payment to reverse"), required=False, widget=forms.Select(attrs=_testid("payment"))
+    )
+    refunded_at = forms.CharField(
+        label=_("Refunded at"),
+        required=False,
+        help_text=_("Leave empty for now."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", **_testid("refunded_at")}),
+    )
+    method = forms.ChoiceField(
+        label=_("Method"),
+        required=False,
+        choices=[("", _("As the payment was made")), *PaymentMethod.choices],
+        widget=forms.Select(attrs=_testid("refund_method")),
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=RefundReason.choices,
+        initial=RefundReason.OTHER,
+        widget=forms.Select(attrs=_testid("reason")),
+    )
+    owed_again = forms.BooleanField(
+        label=_("The customer still owes this amount (payment undone)"),
+        required=False,
+        help_text=_(
+            "Leave unticked when the customer keeps the goods and the order is worth less."
+        ),
+        widget=forms.CheckboxInput(_testid("owed_again")),
+    )
+    reference = _text(_("Reference"), "refund_reference")
+    notes = _text(_("Notes"), "refund_notes", textarea=True)
+
+    def __init__(self, *args, payments: list[Payment], order_open: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.payments = {str(p.pk): p for p in payments}
+        self.fields["payment"].choices = [
+            *[(key, _payment_label(p)) for key, p in self.payments.items()],
+            ("", _("Several, newest first")),
+        ]
+        if not self.is_bound and payments:
+            self.initial.setdefault("payment", str(payments[0].pk))
+            self.initial.setdefault("amount", str(payments[0].amount - payments[0].refunded_amount))
+        if not order_open:
+            del self.fields["owed_again"]
+
+    def to_kwargs(self) -> dict:
+        cleaned = self.cleaned_data
+        return {
+            "amount": cleaned["amount"],
+            "payment": self.payments.get(cleaned["payment"]),
+            "refunded_at": cleaned["refunded_at"] or None,
+            "method": cleaned["method"] or None,
+            "reason": cleaned["reason"],
+            "owed_again": cleaned.get("owed_again", False),
+            "reference": cleaned["reference"],
+            "notes": cleaned["notes"],
+            "idempotency_key": cleaned["idempotency_key"] or None,
         }

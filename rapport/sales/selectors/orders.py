@@ -33,7 +33,7 @@ from rapport.accounts.access import visible_records_parts, visible_records_q
 from rapport.accounts.models import User
 from rapport.core.errors import NotFound
 from rapport.customers.models import Company, Person
-from rapport.sales.models import Instalment, Order, OrderLine, OrderStatus, Payment
+from rapport.sales.models import Instalment, Order, OrderLine, OrderStatus, Payment, Refund
 from rapport.sales.selectors.money import (
     MoneyTotal,
     RateBook,
@@ -44,6 +44,7 @@ from rapport.sales.selectors.money import (
 
 ORDER_SORTS = ("-placed_at", "placed_at", "-total", "total", "-updated_at", "updated_at")
 PAYMENT_SORTS = ("-paid_at", "paid_at")
+REFUND_SORTS = ("-refunded_at", "refunded_at")
 CLOSED_STATUSES = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -70,7 +71,7 @@ def get_order_for_user(user: User, order_id: int) -> Order:
 
 
 def order_detail(user: User, order_id: int) -> Order:
-    """An order with its lines, instalments and payments, in a fixed few queries."""
+    """An order with its lines, instalments, payments and refunds, in a fixed few queries."""
     order = (
         orders_visible_to(user)
         .select_related("person", "company", "owner", "team", "deal", "price_list")
@@ -78,6 +79,7 @@ def order_detail(user: User, order_id: int) -> Order:
             Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
             Prefetch("instalments", queryset=Instalment.objects.order_by("due_date", "sequence")),
             Prefetch("payments", queryset=Payment.objects.select_related("recorded_by")),
+            Prefetch("refunds", queryset=Refund.objects.select_related("recorded_by", "payment")),
         )
         .filter(pk=order_id)
         .first()
@@ -200,6 +202,20 @@ def payments_list(
     if paid_until:
         qs = qs.filter(paid_at__lt=_day_start(paid_until + datetime.timedelta(days=1)))
     return qs.select_related("order", "recorded_by")
+
+
+# --- Refunds -------------------------------------------------------------------------------------
+
+
+def refunds_visible_to(user: User) -> QuerySet[Refund]:
+    return Refund.objects.filter(_order_q(user, "order__"))
+
+
+def refunds_list(user: User, *, order_id: int | None = None) -> QuerySet[Refund]:
+    qs = refunds_visible_to(user)
+    if order_id:
+        qs = qs.filter(order_id=order_id)
+    return qs.select_related("order", "payment", "recorded_by")
 
 
 # --- Receivables ---------------------------------------------------------------------------------

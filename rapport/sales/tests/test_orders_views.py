@@ -1,13 +1,14 @@
 """The order, receivables and catalogue pages: 404 for others, constant queries, field errors."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from rapport.sales.models import Order, Payment, Product
+from rapport.sales.models import Order, Payment, Product, Refund
 from rapport.sales.services.deals import deal_create, deal_win
-from rapport.sales.services.orders import payment_record
+from rapport.sales.services.orders import order_change_status, payment_record, refund_record
 from rapport.sales.tests.orders_fixtures import *  # noqa: F403 (fixtures)
 from rapport.sales.tests.orders_fixtures import place_order
 
@@ -227,6 +228,180 @@ def test_overpayment_over_htmx_shows_the_error_on_the_amount(client, alice, east
     assert not Payment.objects.exists()
 
 
+def _form_key(html: str, form: str) -> str:
+    """The idempotency key the page put in the payment or refund form."""
+    start = html.index(f'data-testid="{form}"')
+    match = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', html[start:])
+    return match.group(1)
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_payment_form_sent_twice_records_one_payment(client, alice, east_order, htmx):
+    # Given the order page, whose payment form carries a key
+    client.force_login(alice)
+    page = client.get(reverse("sales:order_detail", args=[east_order.pk])).content.decode()
+    key = _form_key(page, "payment-form")
+    post = {"amount": "300.00", "method": "cash", "paid_at": "", "reference": ""}
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    # When the same form is submitted twice (a double click)
+    url = reverse("sales:order_record_payment", args=[east_order.pk])
+    first = client.post(url, {**post, "idempotency_key": key}, headers=headers)
+    second = client.post(url, {**post, "idempotency_key": key}, headers=headers)
+
+    # Then one payment is recorded and both land on the same result
+    assert Payment.objects.count() == 1
+    assert Order.objects.get(pk=east_order.pk).paid_amount == Decimal("300.00")
+    assert first.status_code == second.status_code == (200 if htmx else 302)
+    if htmx:
+        assert 'data-testid="payment-recorded"' in second.content.decode()
+        assert _form_key(second.content.decode(), "payment-form") != key
+
+
+def test_payment_form_with_errors_keeps_its_key(client, alice, east_order):
+    client.force_login(alice)
+    post = {
+        "amount": "abc",
+        "method": "cash",
+        "paid_at": "",
+        "reference": "",
+        "idempotency_key": "a" * 32,
+    }
+
+    response = client.post(
+        reverse("sales:order_record_payment", args=[east_order.pk]),
+        post,
+        headers={"HX-Request": "true"},
+    )
+
+    assert _form_key(response.content.decode(), "payment-form") == "a" * 32
+
+
+def test_payment_with_a_reference_already_recorded_shows_the_error(client, alice, east_order):
+    payment_record(actor=alice, order=east_order, amount="10.00", reference="TX-1")
+    client.force_login(alice)
+
+    response = client.post(
+        reverse("sales:order_record_payment", args=[east_order.pk]),
+        {"amount": "10.00", "method": "cash", "paid_at": "", "reference": "TX-1"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert 'data-testid="error-reference"' in response.content.decode()
+    assert Payment.objects.count() == 1
+
+
+def _refund_post(payment, **extra) -> dict:
+    data = {
+        "amount": "100.00",
+        "payment": str(payment.pk),
+        "refunded_at": "",
+        "method": "",
+        "reason": "damaged",
+        "reference": "",
+        "notes": "",
+    }
+    data.update(extra)
+    return data
+
+
+def test_order_page_shows_the_refund_form_and_refunds(client, alice, east_order):
+    payment = payment_record(actor=alice, order=east_order, amount="400.00", method="alipay")
+    refund_record(actor=alice, order=east_order, amount="150.00", reason="goodwill")
+    client.force_login(alice)
+
+    html = client.get(reverse("sales:order_detail", args=[east_order.pk])).content.decode()
+
+    assert html.count('data-testid="refund"') == 1
+    assert 'data-testid="refund-form"' in html
+    assert 'data-testid="field-owed_again"' in html
+    assert f'<option value="{payment.pk}" selected>' in html
+    assert 'data-testid="order-net-value">850.00<' in html
+    assert 'data-testid="payment-refunded">150.00 refunded<' in html
+
+
+def test_refund_form_sent_twice_records_one_refund(client, alice, east_order):
+    payment = payment_record(actor=alice, order=east_order, amount="400.00", method="alipay")
+    client.force_login(alice)
+    url = reverse("sales:order_record_refund", args=[east_order.pk])
+    post = _refund_post(payment, amount="400.00", owed_again="on", idempotency_key="b" * 32)
+
+    first = client.post(url, post, headers={"HX-Request": "true"})
+    second = client.post(url, post, headers={"HX-Request": "true"})
+
+    assert Refund.objects.count() == 1
+    assert 'data-testid="refund-recorded"' in first.content.decode()
+    assert 'data-testid="refund-recorded"' in second.content.decode()
+    order = Order.objects.get(pk=east_order.pk)
+    assert (order.paid_amount, order.credited_amount, order.outstanding) == (
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("1000.00"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [("amount", "400.01", "amount"), ("amount", "", "amount"), ("reason", "whim", "reason")],
+)
+def test_refund_form_errors_are_shown_next_to_the_field(
+    client, alice, east_order, field, value, error
+):
+    payment = payment_record(actor=alice, order=east_order, amount="400.00", method="alipay")
+    client.force_login(alice)
+
+    response = client.post(
+        reverse("sales:order_record_refund", args=[east_order.pk]),
+        _refund_post(payment, **{field: value}),
+        headers={"HX-Request": "true"},
+    )
+
+    assert f'data-testid="error-{error}"' in response.content.decode()
+    assert not Refund.objects.exists()
+
+
+def test_closed_order_offers_no_owed_again_box(client, alice, east_order):
+    payment_record(actor=alice, order=east_order, amount="400.00", method="alipay")
+    order_change_status(
+        actor=alice, order=east_order, status="cancelled", refund_amount="0", note="Fee"
+    )
+    client.force_login(alice)
+
+    html = client.get(reverse("sales:order_detail", args=[east_order.pk])).content.decode()
+
+    assert 'data-testid="refund-form"' in html
+    assert 'data-testid="field-owed_again"' not in html
+
+
+def test_cancel_button_of_an_order_holding_money_asks_about_the_refund(client, alice, east_order):
+    payment_record(actor=alice, order=east_order, amount="400.00", method="alipay")
+    client.force_login(alice)
+    url = reverse("sales:order_change_status", args=[east_order.pk])
+
+    html = client.get(reverse("sales:order_detail", args=[east_order.pk])).content.decode()
+    refused = client.post(url, {"status": "cancelled"}, follow=True).content.decode()
+    partial = client.post(
+        url,
+        {"status": "cancelled", "refund_amount": "300.00", "refund_method": "", "note": ""},
+        follow=True,
+    ).content.decode()
+    client.post(
+        url,
+        {"status": "cancelled", "refund_amount": "300.00", "refund_method": "", "note": "Fee"},
+    )
+
+    assert "This order holds 400.00 CNY. Refund it?" in html
+    assert 'data-testid="order-status-cancelled"' not in html
+    assert "This order holds 400.00 CNY." in refused
+    assert "is kept: say why" in partial
+    order = Order.objects.get(pk=east_order.pk)
+    assert (order.status, order.paid_amount, order.net_value) == (
+        "cancelled",
+        Decimal("100.00"),
+        Decimal("100.00"),
+    )
+
+
 # --- Deal → order --------------------------------------------------------------------------------
 
 
@@ -297,6 +472,7 @@ def test_person_page_loads_the_sales_panels_from_sales(client, alice, east_perso
         ("get", "sales:order_detail", "order"),
         ("post", "sales:order_change_status", "order"),
         ("post", "sales:order_record_payment", "order"),
+        ("post", "sales:order_record_refund", "order"),
         ("post", "sales:order_from_deal", "deal"),
         ("get", "sales:person_sales", "person"),
         ("get", "sales:company_sales", "company"),

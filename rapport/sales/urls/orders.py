@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/status/", orders.order_change_status, name="order_change_status"),
     path("orders/<int:pk>/payments/", orders.order_record_payment, name="order_record_payment"),
+    path("orders/<int:pk>/refunds/", orders.order_record_refund, name="order_record_refund"),
     path("deals/<int:deal_pk>/order/", orders.order_from_deal, name="order_from_deal"),
     path("receivables/", orders.receivables, name="receivables"),
 ]

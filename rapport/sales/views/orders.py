@@ -26,7 +26,7 @@ from rapport.customers.selectors import (
     get_person_for_user,
     persons_list,
 )
-from rapport.sales.forms.orders import OrderForm, PaymentForm, product_choices
+from rapport.sales.forms.orders import OrderForm, PaymentForm, RefundForm, product_choices
 from rapport.sales.models import OrderStatus, PaymentMethod
 from rapport.sales.selectors import orders as selectors
 from rapport.sales.selectors.deals import get_deal_for_user
@@ -190,18 +190,39 @@ def customer_options(request):
 # --- Detail, status, payments --------------------------------------------------------------------
 
 
-def _money_context(order, *, payment_form=None) -> dict:
+def _refundable(order) -> list:
+    """The order's payments with something left to refund, newest first (from the prefetch)."""
+    payments = [p for p in order.payments.all() if p.refunded_amount < p.amount]
+    return sorted(payments, key=lambda p: (p.paid_at, p.pk), reverse=True)
+
+
+def _refund_form(order, data=None) -> RefundForm:
+    # A form sent back lists every payment of the order: a second submission of a refund
+    # that used up its payment must still reach the service, which answers it as a replay.
+    payments = list(order.payments.order_by("-paid_at", "-id")) if data else _refundable(order)
+    return RefundForm(data, payments=payments, order_open=not order.is_closed)
+
+
+def _money_context(order, *, payment_form=None, refund_form=None) -> dict:
     today = timezone.localdate()
+    allowed = services.allowed_statuses(order)
     return {
         "order": order,
         "today": today,
-        "allowed": services.allowed_statuses(order),
+        "allowed": allowed,
         "note_statuses": NOTE_STATUSES,
-        "takes_payments": order.status not in services.CLOSED_STATUSES and order.outstanding > 0,
+        # Cancelling or returning an order that holds money asks whether to refund it.
+        "closing_with_money": [s for s in allowed if s in NOTE_STATUSES]
+        if order.paid_amount > 0
+        else [],
+        "refund_methods": PaymentMethod.choices,
+        "takes_payments": not order.is_closed and order.outstanding > 0,
         "payment_form": payment_form
         or PaymentForm(
             initial={"amount": str(order.outstanding), "method": PaymentMethod.BANK_TRANSFER}
         ),
+        "takes_refunds": order.paid_amount > 0,
+        "refund_form": refund_form or _refund_form(order),
     }
 
 
@@ -217,12 +238,25 @@ def order_detail(request, pk: int):
 def order_change_status(request, pk: int):
     order = found_or_404(selectors.get_order_for_user, request.user, pk)
     status = request.POST.get("status", "")
+    post = request.POST
     try:
         services.order_change_status(
-            actor=request.user, order=order, status=status, note=request.POST.get("note", "")
+            actor=request.user,
+            order=order,
+            status=status,
+            note=post.get("note", ""),
+            # Sent by the "This order holds X. Refund it?" form of an order holding money.
+            refund_amount=post.get("refund_amount") if "refund_amount" in post else None,
+            refund_method=post.get("refund_method") or None,
         )
     except ApplicationError as exc:
-        details = [m for key, ms in exc.details.items() if key != "allowed" for m in ms]
+        details = [
+            m
+            for key, ms in exc.details.items()
+            if key not in ("allowed", "refund_method")
+            for m in ms
+            if m != exc.message
+        ]
         messages.error(request, " ".join([exc.message, *details]))
     else:
         messages.success(
@@ -241,12 +275,7 @@ def order_record_payment(request, pk: int):
     form = PaymentForm(request.POST)
     recorded = None
     if form.is_valid():
-        try:
-            recorded = services.payment_record(actor=request.user, order=order, **form.to_kwargs())
-        except ValidationFailed as exc:
-            form.apply_service_errors(exc.details)
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
+        recorded = _record(form, services.payment_record, actor=request.user, order=order)
     if recorded is not None and not is_htmx(request):
         messages.success(request, _("Payment recorded."))
         return redirect("sales:order_detail", pk=order.pk)
@@ -254,10 +283,51 @@ def order_record_payment(request, pk: int):
     context = _money_context(order, payment_form=None if recorded else form)
     if recorded is not None:
         context["payment_recorded"] = recorded
-    template = (
-        "sales/orders/_order_money.html" if is_htmx(request) else "sales/orders/order_detail.html"
-    )
-    return render(request, template, context)
+    return render(request, _money_template(request), context)
+
+
+@login_required
+@require_POST
+def order_record_refund(request, pk: int):
+    """Record a refund, as `order_record_payment` records a payment."""
+    order = found_or_404(selectors.get_order_for_user, request.user, pk)
+    form = _refund_form(order, request.POST)
+    recorded = None
+    if form.is_valid():
+        recorded = _record(form, services.refund_record, actor=request.user, order=order)
+    if recorded is not None and not is_htmx(request):
+        messages.success(request, _("Refund recorded."))
+        return redirect("sales:order_detail", pk=order.pk)
+    order = selectors.order_detail(request.user, pk)
+    context = _money_context(order, refund_form=None if recorded else form)
+    if recorded is not None:
+        context["refund_recorded"] = recorded
+    return render(request, _money_template(request), context)
+
+
+def _record(form, service, **kwargs):
+    """Run the payment or refund `service` on the valid `form`; None with the form's errors.
+
+    A second submission of the same form (its idempotency key) returns what the first
+    recorded, so it lands on the same page as the first.
+    """
+    try:
+        return service(**kwargs, **form.to_kwargs())
+    except ValidationFailed as exc:
+        form.apply_service_errors(exc.details)
+    except services.IdempotencyKeyReused as exc:
+        form.add_error(None, exc.message)
+        form.renew_key()
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+    return None
+
+
+def _money_template(request) -> str:
+    """htmx swaps the order's money section; a plain form post gets the whole page."""
+    if is_htmx(request):
+        return "sales/orders/_order_money.html"
+    return "sales/orders/order_detail.html"
 
 
 @login_required
