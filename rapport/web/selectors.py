@@ -69,7 +69,7 @@ from rapport.sales.models import (
     Stage,
     StageKind,
 )
-from rapport.sales.selectors.forecast import BASE_CURRENCY, Forecast, forecast
+from rapport.sales.selectors.forecast import Forecast, forecast
 from rapport.sales.selectors.leads import OPEN_STATUSES as OPEN_LEAD_STATUSES
 from rapport.sales.selectors.money import MoneyTotal, RateBook
 from rapport.sales.selectors.orders import CLOSED_STATUSES as CLOSED_ORDER_STATUSES
@@ -145,10 +145,7 @@ class StageRow:
     label: str
     count: int = 0
     amounts: dict[str, Decimal] = field(default_factory=dict)
-
-    @property
-    def base_amount(self) -> Decimal:
-        return self.amounts.get(BASE_CURRENCY, Decimal("0.00"))
+    total: MoneyTotal | None = None  # `amounts`, converted at today's rates
 
 
 @dataclass
@@ -156,6 +153,7 @@ class OpenDeals:
     stages: list[StageRow]
     count: int
     amounts: dict[str, Decimal]
+    total: MoneyTotal  # `amounts` converted at today's rates; a currency without one is missing
 
 
 @dataclass
@@ -254,7 +252,7 @@ def _open_stages() -> list[Stage]:
     )
 
 
-def _open_deals(scope: HomeScope, stages: list[Stage]) -> OpenDeals:
+def _open_deals(scope: HomeScope, stages: list[Stage], book: RateBook) -> OpenDeals:
     rows = (
         Deal.objects.filter(scope.q(), status=DealStatus.OPEN, stage_id__in=[s.pk for s in stages])
         .order_by()
@@ -277,7 +275,11 @@ def _open_deals(scope: HomeScope, stages: list[Stage]) -> OpenDeals:
         )
     # An inactive pipeline's stages show only while they still hold deals.
     shown = [r for r in by_stage.values() if r.stage.pipeline.is_active or r.count]
-    return OpenDeals(stages=shown, count=count, amounts=dict(sorted(amounts.items())))
+    for stage_row in shown:
+        stage_row.total = book.total(stage_row.amounts)
+    return OpenDeals(
+        stages=shown, count=count, amounts=dict(sorted(amounts.items())), total=book.total(amounts)
+    )
 
 
 def _leads(scope: HomeScope) -> LeadFigures:
@@ -467,13 +469,15 @@ def home_for(user: User, *, now: datetime.datetime | None = None) -> Home:
         home.getting_started = _getting_started(user)
         return home
     stages = _open_stages()
-    home.deals = _open_deals(scope, stages)
+    # Open deals, overdue receivables and the forecast are converted at today's rates, read once.
+    book = RateBook(timezone.localdate(now))
+    home.deals = _open_deals(scope, stages, book)
     home.leads = _leads(scope)
-    home.receivables = _overdue_receivables(scope, timezone.localdate(now))
+    home.receivables = _overdue_receivables(scope, timezone.localdate(now), book)
     home.stuck = _stuck_deals(scope, stages, now)
     if scope.is_overview:
         team_id = user.team_id if scope.kind == SCOPE_TEAM else None
-        home.forecast = forecast(user, today=timezone.localdate(now), team_id=team_id)
+        home.forecast = forecast(user, today=timezone.localdate(now), team_id=team_id, book=book)
         home.activity = _team_activity(scope, now)
     if scope.kind == SCOPE_ALL:
         home.health = _health()

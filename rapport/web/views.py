@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from rapport.customers.selectors import CustomerFilters, companies_list, persons_list
-from rapport.sales.selectors.forecast import BASE_CURRENCY
-from rapport.sales.views.deals import forecast_chart
+from rapport.sales.views.deals import chart_amount_label, forecast_chart, forecast_money_notes
 from rapport.web.selectors import Home, home_for
 
 SEARCH_RESULTS_SHOWN = 20
@@ -26,21 +25,22 @@ def _query(params: dict) -> str:
 
 
 def _stages_chart(home: Home) -> dict:
-    """Open deals per stage: the amount in the base currency and the number of deals; a click
-    on a bar opens the deal list of that stage."""
+    """Open deals per stage: the amount converted into the reporting currency (the label says
+    which currencies have no rate and are left out) and the number of deals; a click on a bar
+    opens the deal list of that stage."""
     deal_list = reverse("sales:deal_list")
     scope = home.scope.filter_params
     stages = home.deals.stages
     return {
         "labels": [row.label for row in stages],
-        "amounts": [_chart_money(row.base_amount) for row in stages],
+        "amounts": [_chart_money(row.total.converted) for row in stages],
         "counts": [row.count for row in stages],
         "links": [
             f"{deal_list}?{_query({'status': 'open', 'stage_id': row.stage.pk, **scope})}"
             for row in stages
         ],
         "names": {
-            "amount": _("Amount (%(currency)s)") % {"currency": BASE_CURRENCY},
+            "amount": chart_amount_label(home.deals.total.currency, home.deals.total.missing),
             "count": _("Deals"),
         },
     }
@@ -82,7 +82,7 @@ def home(request):
                 if result.forecast
                 else []
             ),
-            "base_currency": BASE_CURRENCY,
+            "forecast_notes": forecast_money_notes(result.forecast) if result.forecast else "",
             "scope_query": _query(result.scope.filter_params),
             "forecast_query": _query(forecast_params),
         },

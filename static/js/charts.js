@@ -29,9 +29,10 @@
       return {
         tooltip: { trigger: "axis", valueFormatter: money },
         legend: { type: "scroll", top: 0 },
-        grid: { left: 10, right: 20, top: 40, containLabel: true },
+        grid: { left: 10, right: 20, top: 64, containLabel: true },
         xAxis: { type: "category", data: data.quarters },
-        yAxis: { type: "value" },
+        // The reporting currency of the converted amounts, and any currency left out.
+        yAxis: { type: "value", name: data.axis || "", nameTextStyle: { align: "left" } },
         series: series
       };
     },

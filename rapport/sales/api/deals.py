@@ -32,6 +32,7 @@ from rapport.core.api_schemas import (
     service_input,
 )
 from rapport.core.schema_types import RecordId
+from rapport.sales.api.money import MoneyTotalOut, money_total_out
 from rapport.sales.models import (
     Deal,
     DealStatus,
@@ -592,7 +593,7 @@ class QuotaIn(InputSchema):
     team_id: BodyId | None = None
     period: QuotaPeriod
     period_start: datetime.date = Field(description="Any day of the month or quarter.")
-    amount: Decimal = Field(description="Target of won amount (CNY).")
+    amount: Decimal = Field(description="Target of won amount, in the reporting currency.")
     won_count: BodyInt = Field(0, ge=0, description="Target number of won deals.")
 
 
@@ -641,14 +642,16 @@ class QuarterOut(Schema):
     label: str
     start: datetime.date
     end: datetime.date = Field(description="The first day after the quarter.")
-    weighted: str
-    committed: str
-    best_case: str
-    won_amount: str
+    weighted: MoneyTotalOut = Field(description="Σ amount × probability / 100, per currency.")
+    committed: MoneyTotalOut
+    best_case: MoneyTotalOut
+    won: MoneyTotalOut
     won_count: int
-    quota_amount: str
+    quota_amount: str = Field(description="In the reporting currency.")
     quota_count: int
-    attainment_pct: int | None
+    attainment_pct: int | None = Field(
+        description="`won.converted` against `quota_amount` (currencies without a rate left out)."
+    )
 
 
 class ForecastRowOut(Schema):
@@ -658,7 +661,7 @@ class ForecastRowOut(Schema):
 
 
 class ForecastOut(Schema):
-    currency: str
+    currency: str = Field(description="The reporting currency: of every `converted` and quota.")
     commit_probability: int
     total: list[QuarterOut]
     by_owner: list[ForecastRowOut]
@@ -677,10 +680,10 @@ def _quarters_out(forecast, numbers) -> list[dict]:
             "label": label,
             "start": start,
             "end": end,
-            "weighted": _money(n.weighted),
-            "committed": _money(n.committed),
-            "best_case": _money(n.best_case),
-            "won_amount": _money(n.won_amount),
+            "weighted": money_total_out(n.weighted),
+            "committed": money_total_out(n.committed),
+            "best_case": money_total_out(n.best_case),
+            "won": money_total_out(n.won),
             "won_count": n.won_count,
             "quota_amount": _money(n.target.amount),
             "quota_count": n.target.count,
@@ -695,7 +698,13 @@ def _quarters_out(forecast, numbers) -> list[dict]:
     response={200: ForecastOut, **error_responses(422)},
     description="This and next quarter: weighted (Σ amount × probability), committed "
     "(probability ≥ 75 %), best case (all open deals expected to close in the quarter), won, "
-    "and the quota; in total, by owner and by team. Deals in CNY.",
+    "and the quota; in total, by owner and by team. Deals of every currency count: each figure "
+    "is a money total (the sum in each currency, and `converted` into the reporting currency "
+    "at today's exchange rates; a currency without a rate is listed in `missing` and left out "
+    "of `converted`). Quotas are in the reporting currency. The total's quota is that of what "
+    "the caller sees: an administrator's the company's (teams' quotas, or people's when no "
+    "team has one), a team member's the team's (or its members' added up), otherwise their "
+    "own; with `owner_id` or `team_id`, that owner's or team's.",
 )
 def forecast_report(request: HttpRequest, query: Query[ForecastQuery]):
     result = reports.forecast(

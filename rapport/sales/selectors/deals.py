@@ -7,6 +7,7 @@ that has gone to another team reads as None (`visible_customer_links`).
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from rapport.sales.models import (
     Stage,
     StageKind,
 )
+from rapport.sales.selectors.money import MoneyTotal, RateBook
 
 # Keyset cursors carry the sort value as JSON, so sorts are on text and time columns (no amount).
 DEAL_SORTS = (
@@ -162,8 +164,13 @@ def get_lost_reason(reason_id: int) -> LostReason:
 @dataclass
 class ColumnTotal:
     count: int = 0
-    # One sum per currency: amounts in different currencies are never added together.
-    amounts: dict[str, Decimal] | None = None
+    # One sum per currency and, in the reporting currency, those converted at today's rates:
+    # amounts in different currencies are never added together as they are.
+    amount: MoneyTotal | None = None
+
+    @property
+    def amounts(self) -> dict[str, Decimal]:
+        return self.amount.amounts if self.amount else {}
 
 
 def kanban_open_deals(user: User, pipeline: Pipeline, filters: DealFilters) -> QuerySet[Deal]:
@@ -174,11 +181,12 @@ def kanban_open_deals(user: User, pipeline: Pipeline, filters: DealFilters) -> Q
 def kanban_totals(
     user: User, pipeline: Pipeline, filters: DealFilters, *, columns: list[Stage]
 ) -> dict[int, ColumnTotal]:
-    """Count and sums of the open deals per stage of `columns`, in one GROUP BY query.
+    """Count and sums of the open deals per stage of `columns`, in one GROUP BY query (and one
+    for today's exchange rates when a deal is in another currency than the reporting one).
 
-    Naming the stages lets both databases read each column's range of the (stage, status, …)
-    index; by pipeline and status alone SQLite, which cannot tell that few deals are open, scans
-    every deal of the pipeline.
+    Every column of `columns` has its total, an empty one too. Naming the stages lets both
+    databases read each column's range of the (stage, status, …) index; by pipeline and status
+    alone SQLite, which cannot tell that few deals are open, scans every deal of the pipeline.
     """
     rows = (
         kanban_open_deals(user, pipeline, filters)
@@ -187,12 +195,17 @@ def kanban_totals(
         .values("stage_id", "currency")
         .annotate(n=Count("id"), total=Sum("amount"))
     )
-    totals: dict[int, ColumnTotal] = {}
+    counts: Counter = Counter()
+    amounts: dict[int, dict[str, Decimal]] = {}
     for row in rows:
-        column = totals.setdefault(row["stage_id"], ColumnTotal(count=0, amounts={}))
-        column.count += row["n"]
-        column.amounts[row["currency"]] = row["total"] or Decimal("0")
-    return totals
+        counts[row["stage_id"]] += row["n"]
+        amounts.setdefault(row["stage_id"], {})[row["currency"]] = row["total"]
+    # Open deals are expected: converted at today's rates.
+    book = RateBook()
+    return {
+        stage.pk: ColumnTotal(count=counts[stage.pk], amount=book.total(amounts.get(stage.pk, {})))
+        for stage in columns
+    }
 
 
 def kanban_column(

@@ -14,9 +14,16 @@ Definitions:
   amount of those with a probability of at least `COMMIT_PROBABILITY` (75 %: the default
   pipeline's Negotiation stage and later); *best case* is all of them. *Won* is the amount and
   number of deals won (closed) in the quarter.
-- **Money**: amounts in different currencies are never added together. Forecasts, quotas and
-  the leaderboard count deals in `BASE_CURRENCY`; the kanban and the lost-reason report show one
-  sum per currency.
+- **Money** follows the one rule of `sales.selectors.money`: every aggregate groups by currency
+  as well, and each figure is a `MoneyTotal` (the sum in each currency, and in the reporting
+  currency the sum of those converted at the rates of the report's day: today for this and next
+  quarter, the period's last day for a period that has ended). A currency without a rate is left
+  out of the converted figure and listed as such, never counted as zero. Quotas are in the
+  reporting currency and are compared with converted figures.
+- **Targets** of a forecast total are the quotas of what the user sees, by the visibility rule:
+  an administrator's are the company's (the teams' quotas, or the people's when no team has
+  one); anyone else in a team has the team's quota (or its members' added up when the team has
+  none); a user without a team their own.
 - **Funnel** of a pipeline over a date range follows the deals created in the range: a deal has
   *reached* a stage when it entered that stage or a later open one, or was won; *conversion* is
   the share of those that reached the next stage (for the last open stage: were won); *average
@@ -57,8 +64,13 @@ from rapport.sales.models import (
     StageStay,
 )
 from rapport.sales.selectors.deals import deals_visible_to
+from rapport.sales.selectors.money import (
+    MoneyTotal,
+    RateBook,
+    RateUsed,
+    report_day,
+)
 
-BASE_CURRENCY = "CNY"
 COMMIT_PROBABILITY = 75
 LEADERBOARD_SIZE = 50
 ZERO = Decimal("0")
@@ -139,8 +151,50 @@ class Target:
         return bool(self.amount or self.count)
 
 
-def _targets(period: str, start: datetime.date) -> dict[tuple[str, int], Target]:
-    """Quota targets of every user and team for one period, keyed ("user"|"team", id).
+def _added(targets: list[Target]) -> Target:
+    return Target(sum((t.amount for t in targets), ZERO), sum(t.count for t in targets))
+
+
+@dataclass
+class Targets:
+    """The quota targets of every user and team for one period, in the reporting currency."""
+
+    by_key: dict[tuple[str, int], Target]  # keyed ("user" | "team", id)
+    user_teams: dict[int, int | None]  # the team of each user who has a quota
+
+    def get(self, key: tuple[str, int]) -> Target:
+        return self.by_key.get(key, Target())
+
+    def company(self) -> Target:
+        """The teams' quotas added up, or the people's when no team has one."""
+        teams = [t for (kind, _pk), t in self.by_key.items() if kind == "team"]
+        people = [t for (kind, _pk), t in self.by_key.items() if kind == "user"]
+        return _added(teams or people)
+
+    def team(self, team_id: int) -> Target:
+        """The team's quota, or its members' quotas added up when the team has none."""
+        if ("team", team_id) in self.by_key:
+            return self.by_key[("team", team_id)]
+        return _added(
+            [
+                target
+                for (kind, pk), target in self.by_key.items()
+                if kind == "user" and self.user_teams.get(pk) == team_id
+            ]
+        )
+
+    def seen_by(self, user: User) -> Target:
+        """The quota of what `user` sees by the visibility rule: everyone's for an
+        administrator, the team's for a member of a team, their own otherwise."""
+        if user.is_administrator:
+            return self.company()
+        if user.team_id:
+            return self.team(user.team_id)
+        return self.get(("user", user.pk))
+
+
+def _targets(period: str, start: datetime.date) -> Targets:
+    """Quota targets of every user and team for one period (one query).
 
     A quarter without its own quota adds up the monthly quotas of its months.
     """
@@ -154,15 +208,37 @@ def _targets(period: str, start: datetime.date) -> dict[tuple[str, int], Target]
         rows = Quota.objects.filter(period=QuotaPeriod.MONTH, period_start=start)
     explicit: dict[tuple[str, int], Target] = {}
     summed: dict[tuple[str, int], Target] = {}
-    for quota in rows.values("user_id", "team_id", "period", "amount", "won_count"):
-        key = ("user", quota["user_id"]) if quota["user_id"] else ("team", quota["team_id"])
+    user_teams: dict[int, int | None] = {}
+    fields = ("user_id", "user__team_id", "team_id", "period", "amount", "won_count")
+    for quota in rows.values(*fields):
+        if quota["user_id"]:
+            key = ("user", quota["user_id"])
+            user_teams[quota["user_id"]] = quota["user__team_id"]
+        else:
+            key = ("team", quota["team_id"])
         if quota["period"] == period:
             explicit[key] = Target(quota["amount"], quota["won_count"])
         else:
             target = summed.setdefault(key, Target())
             target.amount += quota["amount"]
             target.count += quota["won_count"]
-    return {**summed, **explicit}
+    return Targets(by_key={**summed, **explicit}, user_teams=user_teams)
+
+
+class RateBooks:
+    """One `RateBook` per report day, each read once: the periods of a report that share a day
+    (this month and quarter, this and next quarter) cost one query for their rates."""
+
+    def __init__(self, today: datetime.date):
+        self.today = today
+        self._books: dict[datetime.date, RateBook] = {}
+
+    def for_period(self, end: datetime.date) -> RateBook:
+        """The rates of a period ending before `end`: today's, or its last day's when over."""
+        day = report_day(end, today=self.today)
+        if day not in self._books:
+            self._books[day] = RateBook(day)
+        return self._books[day]
 
 
 # --- Attainment and leaderboard ------------------------------------------------------------------
@@ -174,8 +250,13 @@ class Attainment:
     period: str
     start: datetime.date
     target: Target
-    won_amount: Decimal
+    won: MoneyTotal
     won_count: int
+
+    @property
+    def won_amount(self) -> Decimal:
+        """What was won, in the reporting currency (currencies without a rate left out)."""
+        return self.won.converted
 
     @property
     def amount_pct(self) -> int | None:
@@ -197,7 +278,8 @@ def _won_between(start: datetime.date, end: datetime.date) -> Q:
 def dashboard_attainment(user: User, today: datetime.date | None = None) -> list[Attainment]:
     """The user's and their team's won deals against quota, this month and this quarter.
 
-    Two queries: the quotas and one conditional aggregate over the won deals.
+    Three queries: the quotas, one conditional aggregate over the won deals grouped by currency,
+    and the exchange rates (only when a deal is in another currency than the reporting one).
     """
     today = today or timezone.localdate()
     periods = [(p, period_start(p, today)) for p in (QuotaPeriod.MONTH, QuotaPeriod.QUARTER)]
@@ -214,23 +296,28 @@ def dashboard_attainment(user: User, today: datetime.date | None = None) -> list
             aggregates[f"{kind}_{period}_amount"] = Sum("amount", filter=won & who)
             aggregates[f"{kind}_{period}_count"] = Count("id", filter=won & who)
     owner_or_team = Q(owner_id=user.pk) | (Q(team_id=user.team_id) if user.team_id else Q())
-    totals = (
+    rows = list(
         deals_visible_to(user)
-        .filter(owner_or_team, _won_between(first, last), currency=BASE_CURRENCY)
-        .aggregate(**aggregates)
+        .filter(owner_or_team, _won_between(first, last))
+        .order_by()
+        .values("currency")
+        .annotate(**aggregates)
     )
     targets = _targets_for_periods(periods)
+    books = RateBooks(today)
     result = []
     for kind, pk, label in subjects:
         for period, start in periods:
+            name = f"{kind}_{period}"
+            amounts = {r["currency"]: r[f"{name}_amount"] for r in rows if r[f"{name}_count"]}
             result.append(
                 Attainment(
                     label=f"{label} · {period_label(period, start)}",
                     period=period,
                     start=start,
-                    target=targets[(period, start)].get((kind, pk), Target()),
-                    won_amount=cents(totals[f"{kind}_{period}_amount"]),
-                    won_count=totals[f"{kind}_{period}_count"],
+                    target=targets[(period, start)].get((kind, pk)),
+                    won=books.for_period(period_end(period, start)).total(amounts),
+                    won_count=sum(r[f"{name}_count"] for r in rows),
                 )
             )
     return result
@@ -244,9 +331,14 @@ def _targets_for_periods(periods) -> dict:
 class LeaderRow:
     rank: int
     user: User
-    won_amount: Decimal
+    won: MoneyTotal
     won_count: int
     target: Target
+
+    @property
+    def won_amount(self) -> Decimal:
+        """What the person won, in the reporting currency; `won.missing` is what was left out."""
+        return self.won.converted
 
     @property
     def amount_pct(self) -> int | None:
@@ -256,33 +348,41 @@ class LeaderRow:
 def leaderboard(
     user: User, *, period: str = QuotaPeriod.MONTH, day: datetime.date | None = None
 ) -> list[LeaderRow]:
-    """Salespeople the user may see, ranked by the amount they won in the period.
+    """Salespeople the user may see, ranked by the amount they won in the period, converted
+    into the reporting currency at the rates of the period's report day.
 
-    Everyone with a win or a quota in the period appears; three queries in all.
+    Everyone with a win or a quota in the period appears; four queries in all (the wins grouped
+    by owner and currency, the quotas, the people, and the rates when a win is in a currency
+    other than the reporting one).
     """
-    start = period_start(period, day or timezone.localdate())
+    today = timezone.localdate()
+    start = period_start(period, day or today)
     end = period_end(period, start)
-    wins = {
-        row["owner_id"]: row
-        for row in deals_visible_to(user)
-        .filter(_won_between(start, end), currency=BASE_CURRENCY)
+    wins: dict[int, dict[str, Decimal]] = {}
+    counts: Counter = Counter()
+    for row in (
+        deals_visible_to(user)
+        .filter(_won_between(start, end))
         .order_by()
-        .values("owner_id")
+        .values("owner_id", "currency")
         .annotate(amount=Sum("amount"), n=Count("id"))
-    }
+    ):
+        wins.setdefault(row["owner_id"], {})[row["currency"]] = row["amount"]
+        counts[row["owner_id"]] += row["n"]
     targets = _targets(period, start)
+    book = RateBook(report_day(end, today=today))
     people = User.objects.filter(is_active=True)
     if not user.is_administrator:
         people = people.filter(Q(pk=user.pk) | (Q(team_id=user.team_id) if user.team_id else Q()))
-    with_quota = {pk for kind, pk in targets if kind == "user"}
+    with_quota = {pk for kind, pk in targets.by_key if kind == "user"}
     people = people.filter(Q(pk__in=wins.keys()) | Q(pk__in=with_quota))
     rows = [
         LeaderRow(
             rank=0,
             user=person,
-            won_amount=cents(wins.get(person.pk, {}).get("amount")),
-            won_count=wins.get(person.pk, {}).get("n", 0),
-            target=targets.get(("user", person.pk), Target()),
+            won=book.total(wins.get(person.pk, {})),
+            won_count=counts[person.pk],
+            target=targets.get(("user", person.pk)),
         )
         for person in people
     ]
@@ -297,12 +397,18 @@ def leaderboard(
 
 @dataclass
 class QuarterNumbers:
-    weighted: Decimal = ZERO
-    committed: Decimal = ZERO
-    best_case: Decimal = ZERO
-    won_amount: Decimal = ZERO
+    """One quarter's figures, each a `MoneyTotal` (per currency, and converted)."""
+
+    weighted: MoneyTotal
+    committed: MoneyTotal
+    best_case: MoneyTotal
+    won: MoneyTotal
     won_count: int = 0
     target: Target = field(default_factory=Target)
+
+    @property
+    def won_amount(self) -> Decimal:
+        return self.won.converted
 
     @property
     def amount_pct(self) -> int | None:
@@ -312,6 +418,21 @@ class QuarterNumbers:
     def gap(self) -> Decimal:
         """What is still missing to the quota after the won amount (never negative)."""
         return max(ZERO, self.target.amount - self.won_amount)
+
+    @property
+    def rates(self) -> list[RateUsed]:
+        """The exchange rates that converted these figures, one per currency."""
+        used = {r.currency: r for t in (self.best_case, self.won) for r in t.rates}
+        return [used[currency] for currency in sorted(used)]
+
+    @property
+    def open_left_out(self) -> dict[str, Decimal]:
+        """Open deals' amounts per currency without a rate, left out of every open figure."""
+        return self.best_case.missing
+
+    @property
+    def won_left_out(self) -> dict[str, Decimal]:
+        return self.won.missing
 
 
 @dataclass
@@ -323,11 +444,17 @@ class ForecastRow:
 
 @dataclass
 class Forecast:
-    currency: str
+    currency: str  # the reporting currency of the converted figures and of the quotas
     quarters: list[tuple[str, datetime.date, datetime.date]]
     total: list[QuarterNumbers]
     by_owner: list[ForecastRow]
     by_team: list[ForecastRow]
+
+    @property
+    def rates(self) -> list[RateUsed]:
+        """The rates used in either quarter (both are converted at today's)."""
+        used = {r.currency: r for numbers in self.total for r in numbers.rates}
+        return [used[currency] for currency in sorted(used)]
 
 
 def _forecast_aggregates(quarters) -> dict:
@@ -349,31 +476,38 @@ def _forecast_aggregates(quarters) -> dict:
 
 
 def _sum_rows(rows: list[dict], aggregates: dict, *, key: str | None) -> dict:
-    """Rows of `aggregates` added up by `key` ("owner_id", "team_id"; None: one total row)."""
+    """Rows of `aggregates` (grouped by owner, team and currency) added up by `key` ("owner_id",
+    "team_id"; None: one total) and currency: {group: {currency: {aggregate: value}}}."""
     summed: dict = {}
     for row in rows:
         group = row[key] if key else None
-        into = summed.get(group)
+        into = summed.setdefault(group, {}).get(row["currency"])
         if into is None:
-            into = summed[group] = dict.fromkeys(aggregates)
-            if key:
-                into[key] = group
+            into = summed[group][row["currency"]] = dict.fromkeys(aggregates)
         for name in aggregates:
             if row[name] is not None:
                 into[name] = row[name] if into[name] is None else into[name] + row[name]
     if key is None and not summed:
-        summed[None] = dict.fromkeys(aggregates)
+        summed[None] = {}
     return summed
 
 
-def _numbers(row: dict, i: int, target: Target) -> QuarterNumbers:
-    weighted = (row[f"weighted{i}"] or ZERO) / 100
+def _numbers(sums: dict[str, dict], i: int, target: Target, book: RateBook) -> QuarterNumbers:
+    """Quarter `i`'s figures of one group's per-currency sums, converted by `book`."""
+
+    def total(name: str) -> MoneyTotal:
+        amounts = {c: row[f"{name}{i}"] for c, row in sums.items() if row[f"{name}{i}"] is not None}
+        if name == "weighted":
+            # Σ amount × probability per currency, then / 100: rounded once, per currency.
+            amounts = {c: amount / 100 for c, amount in amounts.items()}
+        return book.total(amounts)
+
     return QuarterNumbers(
-        weighted=cents(weighted),
-        committed=cents(row[f"committed{i}"]),
-        best_case=cents(row[f"best{i}"]),
-        won_amount=cents(row[f"won{i}"]),
-        won_count=row[f"won_count{i}"] or 0,
+        weighted=total("weighted"),
+        committed=total("committed"),
+        best_case=total("best"),
+        won=total("won"),
+        won_count=sum(row[f"won_count{i}"] or 0 for row in sums.values()),
         target=target,
     )
 
@@ -385,11 +519,18 @@ def forecast(
     pipeline_id: int | None = None,
     owner_id: int | None = None,
     team_id: int | None = None,
+    book: RateBook | None = None,
 ) -> Forecast:
     """This and next quarter's forecast, in total, by owner and by team, against quotas.
 
-    A few queries: one aggregate grouped by owner and team, the quotas, and the names of the
-    owners and teams shown.
+    Deals of every currency count: each figure is summed per currency and converted at today's
+    rates (both quarters are current or to come); `book` may pass rates already read. The total's
+    target is the quota of what the user sees (`Targets.seen_by`), of the owner or team filtered
+    on when there is a filter.
+
+    A few queries: one aggregate grouped by owner, team and currency, the quotas, the rates (only
+    when a deal is in another currency than the reporting one), and the names of the owners and
+    teams shown.
     """
     today = today or timezone.localdate()
     this_quarter = quarter_start(today)
@@ -403,7 +544,7 @@ def forecast(
         expected_close_date__gte=quarters[0][1],
         expected_close_date__lt=quarters[-1][2],
     ) | _won_between(quarters[0][1], quarters[-1][2])
-    qs = deals_visible_to(user).filter(window, currency=BASE_CURRENCY).order_by()
+    qs = deals_visible_to(user).filter(window).order_by()
     if pipeline_id:
         qs = qs.filter(pipeline_id=pipeline_id)
     if owner_id:
@@ -412,55 +553,50 @@ def forecast(
         qs = qs.filter(team_id=team_id)
     aggregates = _forecast_aggregates(quarters)
     targets = [_targets(QuotaPeriod.QUARTER, s) for s in starts]
+    # Both quarters end after today: their report day is today.
+    book = book or RateBook(today)
 
-    # One GROUP BY owner and team; the totals per owner, per team and overall are sums of it.
-    rows = list(qs.values("owner_id", "team_id").annotate(**aggregates))
-    total_row = _sum_rows(rows, aggregates, key=None)[None]
-    total_targets = []
-    for quarter_targets in targets:
-        # The company's target: the teams' quotas, or the people's when no team has one.
-        teams = [t for (kind, _pk), t in quarter_targets.items() if kind == "team"]
-        people = [t for (kind, _pk), t in quarter_targets.items() if kind == "user"]
-        chosen = teams or people
-        total_targets.append(
-            Target(sum((t.amount for t in chosen), ZERO), sum(t.count for t in chosen))
-        )
+    # One GROUP BY owner, team and currency; the totals per owner, per team and overall are
+    # sums of it, currency by currency.
+    rows = list(qs.values("owner_id", "team_id", "currency").annotate(**aggregates))
+    total_sums = _sum_rows(rows, aggregates, key=None)[None]
     if owner_id:
-        total_targets = [t.get(("user", owner_id), Target()) for t in targets]
+        total_targets = [t.get(("user", owner_id)) for t in targets]
     elif team_id:
-        total_targets = [t.get(("team", team_id), Target()) for t in targets]
-    total = [_numbers(total_row, i, total_targets[i]) for i in range(len(quarters))]
+        total_targets = [t.get(("team", team_id)) for t in targets]
+    else:
+        total_targets = [t.seen_by(user) for t in targets]
+    total = [_numbers(total_sums, i, total_targets[i], book) for i in range(len(quarters))]
 
-    owner_rows = list(_sum_rows(rows, aggregates, key="owner_id").values())
-    team_rows = list(_sum_rows(rows, aggregates, key="team_id").values())
-    owners = User.objects.in_bulk([r["owner_id"] for r in owner_rows])
-    teams = Team.objects.in_bulk([r["team_id"] for r in team_rows if r["team_id"]])
+    owner_sums = _sum_rows(rows, aggregates, key="owner_id")
+    team_sums = _sum_rows(rows, aggregates, key="team_id")
+    owners = User.objects.in_bulk(list(owner_sums))
+    teams = Team.objects.in_bulk([pk for pk in team_sums if pk])
     by_owner = [
         ForecastRow(
-            key=r["owner_id"],
-            label=str(owners[r["owner_id"]]),
+            key=pk,
+            label=str(owners[pk]),
             quarters=[
-                _numbers(r, i, targets[i].get(("user", r["owner_id"]), Target()))
-                for i in range(len(quarters))
+                _numbers(sums, i, targets[i].get(("user", pk)), book) for i in range(len(quarters))
             ],
         )
-        for r in owner_rows
+        for pk, sums in owner_sums.items()
     ]
     by_team = [
         ForecastRow(
-            key=r["team_id"],
-            label=teams[r["team_id"]].name if r["team_id"] else _("No team"),
+            key=pk,
+            label=teams[pk].name if pk else _("No team"),
             quarters=[
-                _numbers(r, i, targets[i].get(("team", r["team_id"]), Target()))
+                _numbers(sums, i, targets[i].get(("team", pk)) if pk else Target(), book)
                 for i in range(len(quarters))
             ],
         )
-        for r in team_rows
+        for pk, sums in team_sums.items()
     ]
-    by_owner.sort(key=lambda r: (-r.quarters[0].weighted, r.label))
-    by_team.sort(key=lambda r: (-r.quarters[0].weighted, r.label))
+    by_owner.sort(key=lambda r: (-r.quarters[0].weighted.converted, r.label))
+    by_team.sort(key=lambda r: (-r.quarters[0].weighted.converted, r.label))
     return Forecast(
-        currency=BASE_CURRENCY,
+        currency=book.currency,
         quarters=quarters,
         total=total,
         by_owner=by_owner,
@@ -625,6 +761,7 @@ class LostReasonRow:
     name: str
     count: int
     amounts: dict[str, Decimal]
+    total: MoneyTotal | None = None  # the amounts, converted at the rates of the range's end
 
 
 def lost_reasons_report(
@@ -638,7 +775,8 @@ def lost_reasons_report(
 ) -> list[LostReasonRow]:
     """Deals lost from `date_from` to `date_to` (inclusive) by reason: how many, how much.
 
-    One GROUP BY query (reason, currency) plus the reasons' names; the most frequent first.
+    One GROUP BY query (reason, currency) plus the reasons' names, and the rates of `date_to` (or
+    today) when a deal is in another currency; the most frequent first.
     """
     qs = deals_visible_to(user).filter(
         status=DealStatus.LOST,
@@ -671,4 +809,7 @@ def lost_reasons_report(
         )
         row.count += item["n"]
         row.amounts[item["currency"]] = cents(item["total"])
+    book = RateBook(report_day(date_to + datetime.timedelta(days=1)))
+    for row in rows.values():
+        row.total = book.total(row.amounts)
     return sorted(rows.values(), key=lambda r: (-r.count, r.name))

@@ -72,9 +72,9 @@ def test_weighted_committed_and_best_case_of_this_quarter(alice, pipeline):
 
     this_quarter = result.total[0]
     # 10000 × 50% + 20000 × 80% + 3333.33 × 10%
-    assert this_quarter.weighted == Decimal("21333.33")
-    assert this_quarter.committed == Decimal("20000.00")
-    assert this_quarter.best_case == Decimal("33333.33")
+    assert this_quarter.weighted.converted == Decimal("21333.33")
+    assert this_quarter.committed.converted == Decimal("20000.00")
+    assert this_quarter.best_case.converted == Decimal("33333.33")
 
 
 def test_deals_expected_next_quarter_count_there(alice, pipeline):
@@ -82,9 +82,9 @@ def test_deals_expected_next_quarter_count_there(alice, pipeline):
 
     result = forecast(alice, today=TODAY)
 
-    assert result.total[0].best_case == Decimal("0")
-    assert result.total[1].best_case == Decimal("500.00")
-    assert result.total[1].weighted == Decimal("100.00")
+    assert result.total[0].best_case.converted == Decimal("0")
+    assert result.total[1].best_case.converted == Decimal("500.00")
+    assert result.total[1].weighted.converted == Decimal("100.00")
 
 
 def test_deals_outside_the_two_quarters_or_without_a_date_are_left_out(alice, pipeline):
@@ -94,7 +94,7 @@ def test_deals_outside_the_two_quarters_or_without_a_date_are_left_out(alice, pi
 
     result = forecast(alice, today=TODAY)
 
-    assert [n.best_case for n in result.total] == [Decimal("0"), Decimal("0")]
+    assert [n.best_case.amounts for n in result.total] == [{}, {}]
 
 
 def test_won_deals_count_in_the_quarter_they_closed(alice, pipeline):
@@ -107,14 +107,18 @@ def test_won_deals_count_in_the_quarter_they_closed(alice, pipeline):
     result = forecast(alice, today=TODAY)
 
     assert (result.total[0].won_amount, result.total[0].won_count) == (Decimal("6000.00"), 1)
-    assert result.total[1].best_case == Decimal("0")
+    assert not result.total[1].best_case
     assert won.status == "won"
 
 
-def test_other_currencies_are_not_added_to_cny(alice, pipeline):
+def test_a_currency_without_rate_is_left_out_and_named_never_counted_as_zero(alice, pipeline):
     _deal(alice, amount="100", currency="USD")
+    _deal(alice, amount="40", currency="CNY")
 
-    assert forecast(alice, today=TODAY).total[0].best_case == Decimal("0")
+    best_case = forecast(alice, today=TODAY).total[0].best_case
+
+    assert best_case.converted == Decimal("40.00")
+    assert best_case.missing == {"USD": Decimal("100.00")}
 
 
 def test_forecast_by_owner_and_team_against_quotas(alice, bob, charlie, admin_user, east):
@@ -134,11 +138,11 @@ def test_forecast_by_owner_and_team_against_quotas(alice, bob, charlie, admin_us
 
     owners = {row.label: row.quarters[0] for row in result.by_owner}
     assert set(owners) == {"alice", "bob"}
-    assert owners["alice"].weighted == Decimal("500.00")
+    assert owners["alice"].weighted.converted == Decimal("500.00")
     assert owners["alice"].target.amount == Decimal("2000.00")
-    assert owners["bob"].committed == Decimal("3000.00")
+    assert owners["bob"].committed.converted == Decimal("3000.00")
     teams = {row.label: row.quarters[0] for row in result.by_team}
-    assert teams["East"].best_case == Decimal("4000.00")
+    assert teams["East"].best_case.converted == Decimal("4000.00")
     assert teams["East"].target.amount == Decimal("10000.00")
     assert result.total[0].target.amount == Decimal("10000.00")
 

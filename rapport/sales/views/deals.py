@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,6 +25,7 @@ from rapport.accounts.saved_view_views import saved_views_state
 from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.core.cleaning import parse_date_or
 from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
+from rapport.core.formats import format_money, join_sentences
 from rapport.core.forms import save_form
 from rapport.core.htmx import (
     allowed_or_403,
@@ -37,6 +39,7 @@ from rapport.sales.forms.deals import DealForm, LoseForm, NameForm, QuotaForm, S
 from rapport.sales.models import DealStatus, Priority, QuotaPeriod, StageKind
 from rapport.sales.selectors import deals as selectors
 from rapport.sales.selectors import forecast as reports
+from rapport.sales.selectors.money import reporting_currency
 from rapport.sales.services import deals as services
 from rapport.sales.services import quotas as quota_services
 
@@ -304,7 +307,7 @@ def deal_reopen(request, pk: int):
 
 def _columns(open_stages, totals) -> list[dict]:
     return [
-        {"stage": stage, "total": totals.get(stage.pk, selectors.ColumnTotal(0, {}))}
+        {"stage": stage, "total": totals.get(stage.pk, selectors.ColumnTotal())}
         for stage in open_stages
     ]
 
@@ -374,13 +377,15 @@ def kanban_column(request, stage_pk: int):
 
 def forecast_chart(result: reports.Forecast) -> dict:
     """The data of the forecast chart (static/js/charts.js "forecast"): this and next quarter,
-    for the Forecast page and the home page."""
+    for the Forecast page and the home page. It plots converted amounts; its axis names the
+    reporting currency and the currencies left out."""
+    left_out = {c for n in result.total for c in (*n.open_left_out, *n.won_left_out)}
     return {
         "quarters": [label for label, _start, _end in result.quarters],
         "series": {
-            "weighted": [_chart_money(n.weighted) for n in result.total],
-            "committed": [_chart_money(n.committed) for n in result.total],
-            "best_case": [_chart_money(n.best_case) for n in result.total],
+            "weighted": [_chart_money(n.weighted.converted) for n in result.total],
+            "committed": [_chart_money(n.committed.converted) for n in result.total],
+            "best_case": [_chart_money(n.best_case.converted) for n in result.total],
             "won": [_chart_money(n.won_amount) for n in result.total],
             "quota": [_chart_money(n.target.amount) for n in result.total],
         },
@@ -391,7 +396,61 @@ def forecast_chart(result: reports.Forecast) -> dict:
             "won": _("Won"),
             "quota": _("Quota"),
         },
+        "axis": chart_amount_label(result.currency, left_out),
     }
+
+
+def chart_amount_label(currency: str, left_out) -> str:
+    """A chart's name for converted amounts: the reporting currency, and what has no rate."""
+    if not left_out:
+        return _("Amount (%(currency)s)") % {"currency": currency}
+    return _("Amount (%(currency)s; %(missing)s not counted: no exchange rate)") % {
+        "currency": currency,
+        "missing": ", ".join(sorted(left_out)),
+    }
+
+
+def money_notes(currency: str, rates, left_out) -> str:
+    """What a report converted into the reporting currency and what it left out, in sentences:
+    "Amounts in CNY; USD converted at 7.1 (12/1/2026). Q4 2026, won deals: 100.00 JPY: no
+    exchange rate, not counted." `left_out` is a list of (what, {currency: amount})."""
+    if rates:
+        converted = ", ".join(
+            _("%(currency)s converted at %(rate)s (%(day)s)")
+            % {
+                "currency": rate.currency,
+                "rate": format(rate.rate.normalize(), "f"),
+                "day": date_format(rate.valid_from, "SHORT_DATE_FORMAT"),
+            }
+            for rate in rates
+        )
+        sentences = [
+            _("Amounts in %(currency)s; %(converted)s")
+            % {
+                "currency": currency,
+                "converted": converted,
+            }
+        ]
+    else:
+        sentences = [_("Amounts in %(currency)s") % {"currency": currency}]
+    for what, amounts in left_out:
+        if amounts:
+            sentences.append(
+                _("%(what)s: %(amounts)s: no exchange rate, not counted")
+                % {
+                    "what": what,
+                    "amounts": ", ".join(format_money(a, c) for c, a in sorted(amounts.items())),
+                }
+            )
+    return join_sentences(sentences)
+
+
+def forecast_money_notes(result: reports.Forecast) -> str:
+    left_out = []
+    for (label, _start, _end), n in zip(result.quarters, result.total, strict=True):
+        left_out.append((_("%(quarter)s, open deals") % {"quarter": label}, n.open_left_out))
+        left_out.append((_("%(quarter)s, won deals") % {"quarter": label}, n.won_left_out))
+    return money_notes(result.currency, result.rates, left_out)
 
 
 def _chart_money(value) -> str:
@@ -419,6 +478,7 @@ def forecast_page(request):
             "forecast": result,
             "total_rows": [(q[0], n) for q, n in zip(result.quarters, result.total, strict=True)],
             "chart": chart,
+            "money_notes": forecast_money_notes(result),
             "commit_probability": reports.COMMIT_PROBABILITY,
             "filters": filters,
             "pipeline_id": pipeline_id,
@@ -507,15 +567,19 @@ def leaderboard_page(request):
         period = QuotaPeriod.MONTH
     today = timezone.localdate()
     start = reports.period_start(period, today)
+    rows = reports.leaderboard(request.user, period=period, day=today)
+    rates = {rate.currency: rate for row in rows for rate in row.won.rates}
     return render(
         request,
         "sales/deals/leaderboard.html",
         {
-            "rows": reports.leaderboard(request.user, period=period, day=today),
+            "rows": rows,
             "period": period,
             "period_label": reports.period_label(period, start),
             "periods": QuotaPeriod.choices,
-            "currency": reports.BASE_CURRENCY,
+            "currency": reporting_currency(),
+            # Who had what left out is shown on their row.
+            "money_notes": money_notes(reporting_currency(), [rates[c] for c in sorted(rates)], []),
         },
     )
 
