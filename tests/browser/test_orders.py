@@ -26,7 +26,7 @@ def test_rep_places_an_order_and_records_it_paid_in_two_payments(page, admin_use
     # When she starts a new order from the orders panel on 张伟's page
     page.goto(reverse("customers:person_detail", args=[person.pk]))
     panel = page.get_by_test_id("orders-panel")
-    expect(panel.get_by_test_id("customer-outstanding")).to_have_text("0.00")
+    expect(panel.get_by_test_id("customer-outstanding")).to_have_text("0.00 CNY")
     panel.get_by_test_id("customer-new-order").click()
     expect(page.get_by_test_id("order-form")).to_be_visible()
     expect(page.get_by_test_id("field-customer")).to_contain_text("张伟")
@@ -83,7 +83,7 @@ def test_rep_places_an_order_and_records_it_paid_in_two_payments(page, admin_use
     expect(timeline.locator("[data-kind='order.placed']")).to_contain_text(order.number)
     expect(timeline.locator("[data-kind='order.placed']")).to_contain_text("791.00 CNY")
     expect(page.get_by_test_id("orders-panel")).to_contain_text(order.number)
-    expect(page.get_by_test_id("customer-outstanding")).to_have_text("0.00")
+    expect(page.get_by_test_id("customer-outstanding")).to_have_text("0.00 CNY")
 
 
 def test_line_errors_are_shown_next_to_the_line(page, alice):

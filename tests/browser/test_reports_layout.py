@@ -123,7 +123,7 @@ def test_receivables_fit_a_phone_with_large_amounts(page, alice):
 
     page.goto(reverse("sales:receivables"))
 
-    expect(page.get_by_test_id("receivables-outstanding")).to_have_text("1,207,014,440.00")
+    expect(page.get_by_test_id("receivables-outstanding")).to_have_text("1,207,014,440.00 CNY")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     number = page.get_by_test_id("receivables-outstanding")
