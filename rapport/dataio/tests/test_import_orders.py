@@ -573,3 +573,26 @@ def test_each_order_takes_the_same_few_queries(alice, catalogue, customers):
 
     assert seven - four == four - one  # a fixed number per order, whatever the batch's size
     assert (four - one) / 3 <= 12
+
+
+def test_a_discount_percentage_column_is_turned_into_the_amount_once(alice, catalogue, customers):
+    # Given a file with a 折扣率 column: 10 % of 99.99 is 9.999, rounded half up to 10.00
+    header = ["订单号", "下单日期", "手机", "描述", "数量", "单价", "折扣率"]
+    rows = [
+        ["P-1", "2024-03-01 10:00", "13800138000", "茶", "1", "99.99", "10"],
+        ["P-1", "", "", "杯", "3", "33.33", "150"],
+        ["P-2", "2024-03-02 10:00", "13800138000", "壶", "1", "50.00", "12.5%"],
+    ]
+    job = upload(alice, [header, *rows], name="订单.csv", target="orders")
+    assert job.mapping["折扣率"] == "discount_percent"
+
+    job = run(jobs.import_set_mapping(actor=alice, job=job, mapping=job.mapping))
+
+    # Then the order with a percentage over 100 is refused on its row, the other is imported
+    assert (job.created_count, job.rejected_count) == (1, 2)
+    order = Order.objects.get()
+    assert [(ln.discount_percent, ln.discount) for ln in order.lines.all()] == [
+        (Decimal("12.50"), Decimal("6.25"))
+    ]
+    assert order.total == Decimal("43.75")
+    assert "Enter a percentage from 0 to 100" in " ".join(rejected(job))

@@ -267,6 +267,8 @@ def _order_fields() -> list[ImportField]:
         ImportField("quantity", _("quantity"), required=True, kind="int"),
         ImportField("unit_price", _("unit price"), kind="money"),
         ImportField("discount", _("discount"), kind="money"),
+        # A percentage of the line (0–100), turned into the amount by `order_create`.
+        ImportField("discount_percent", _("discount (%)"), max_length=10),
     ]
 
 
@@ -422,6 +424,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                   "orderreference", "ordernumber", "orderno", "order", "orderid"),
     "quantity": ("数量", "件数", "订购数量", "qty", "quantity"),
     "discount": ("折扣", "折扣金额", "优惠", "优惠金额", "discount"),
+    "discount_percent": ("折扣率", "折扣百分比", "折扣%", "优惠比例", "discountpercent",
+                         "discount%", "discountrate"),
     "method": ("付款方式", "支付方式", "收款方式", "方式", "method", "paymentmethod"),
     "reference": ("流水号", "交易流水号", "交易号", "凭证号", "参考号", "付款凭证", "reference",
                   "ref", "transactionid", "referenceno"),

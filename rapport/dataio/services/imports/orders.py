@@ -248,8 +248,8 @@ def _line_of(row, products: dict[str, int]) -> dict | str:
         line["product_id"] = products[sku]
     if fields.get("description"):
         line["description"] = fields["description"]
-    for key in ("unit_price", "discount"):
-        if fields.get(key) is not None:
+    for key in ("unit_price", "discount", "discount_percent"):
+        if fields.get(key) not in (None, ""):
             line[key] = str(fields[key])
     return line
 

@@ -762,6 +762,7 @@ ORDER_COPIED = (
     "quantity",
     "unit_price",
     "discount",
+    "discount_percent",
 )
 # Person fields that go to `CleanRow.fields` as they are.
 PERSON_COPIED = (
