@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from rapport.api.tests.conftest import client_for
 from rapport.customers.services import company_create, person_create
 from rapport.sales.models import ExchangeRate, Order
 from rapport.sales.selectors.orders import (
@@ -376,3 +377,63 @@ def test_only_cny_and_no_rates_looks_as_before_with_the_currency(client, alice, 
     assert _testid(html, "receivables-held-amount") == "0.00 CNY"
     assert "≈" not in html and "exchange rate" not in html
     assert _testid(panel, "customer-outstanding", "dd") == "750.00 CNY"
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+def _api_total(body: dict) -> tuple:
+    """(converted, {currency: amount}, missing, {currency: rate}) of a `MoneyTotalOut`."""
+    return (
+        D(body["converted"]),
+        {part["currency"]: D(part["amount"]) for part in body["amounts"]},
+        body["missing"],
+        {part["currency"]: D(part["rate"]) for part in body["amounts"] if part["rate"]},
+    )
+
+
+def test_api_receivables_answer_money_totals(
+    alice, east_person, east_company, bob_person, bob_company, book
+):
+    api = client_for(alice)
+
+    body = api.get("/receivables").json()
+
+    owed = {"CNY": D("4900.00"), "EUR": D("250.50"), "USD": D("1599.99"), "JPY": D("5010000.00")}
+    assert _api_total(body["outstanding"]) == (in_cny(owed), owed, ["JPY"], RATES)
+    assert body["outstanding"]["complete"] is False
+    assert body["outstanding"]["rates_on"] == TODAY.isoformat()
+    assert body["open_orders"] == 7
+    assert _api_total(body["aging"][1]["amount"])[:2] == (
+        in_cny({"USD": D("500.00")}),
+        {"USD": D("500.00")},
+    )
+    assert [(d["kind"], d["id"]) for d in body["debtors"]] == [
+        ("company", east_company.pk),
+        ("person", east_person.pk),
+        ("person", bob_person.pk),
+        ("company", bob_company.pk),
+    ]
+    assert _api_total(body["held"])[:2] == (
+        in_cny({"USD": D("200.00"), "EUR": D("40.00")}),
+        {"EUR": D("40.00"), "USD": D("200.00")},
+    )
+    assert body["held_orders"] == 2
+
+
+def test_api_customer_receivables_and_value(alice, charlie, east_person, east_company, book):
+    api = client_for(alice)
+
+    company = api.get(f"/companies/{east_company.pk}/receivables").json()
+    value = api.get(f"/persons/{east_person.pk}/value").json()
+    hidden = client_for(charlie).get(f"/persons/{east_person.pk}/value")
+
+    assert _api_total(company["outstanding"])[:2] == (
+        in_cny({"USD": D("1500.00")}),
+        {"USD": D("1500.00")},
+    )
+    assert _api_total(company["overdue"])[:2] == (D("3617.25"), {"USD": D("500.00")})
+    net = {"CNY": D("5000.00"), "EUR": D("250.50"), "USD": D("200.00")}
+    assert _api_total(value["net_value"])[:3] == (in_cny(net), net, [])
+    assert value["orders"] == 3
+    assert hidden.status_code == 404
