@@ -407,6 +407,8 @@ ENDPOINTS = [
     ("post", "/orders/{order}/status", {"status": "cancelled"}),
     ("get", "/orders/{order}/payments", None),
     ("post", "/orders/{order}/payments", {"amount": "1.00"}),
+    ("get", "/orders/{order}/refunds", None),
+    ("post", "/orders/{order}/refunds", {"amount": "1.00"}),
     ("get", "/payments/{payment}", None),
     ("post", "/deals/{deal}/order", {}),
     ("get", "/persons/{person}/receivables", None),

@@ -9,8 +9,9 @@ import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router, Schema, Status
 from pydantic import BeforeValidator, Field
 
 from rapport.core.api_schemas import (
@@ -30,18 +31,41 @@ from rapport.core.api_schemas import (
     paginate,
     service_input,
 )
+from rapport.core.errors import ValidationFailed
 from rapport.core.schema_types import RecordId
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 from rapport.sales.api.money import MoneyTotalOut, money_total_out
-from rapport.sales.models import Order, OrderLine, OrderStatus, Payment, PaymentMethod
+from rapport.sales.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    Refund,
+    RefundReason,
+)
 from rapport.sales.selectors import orders as selectors
 from rapport.sales.selectors.deals import get_deal_for_user
 from rapport.sales.selectors.money import MoneyTotal
 from rapport.sales.services import orders as services
+from rapport.sales.services.orders.payments import IDEMPOTENCY_KEY_LIMIT
 
 router = Router(tags=["orders"])
 
 MONEY_NOTE = 'Amounts are decimal strings with two places, e.g. `"1280.50"`.'
+IDEMPOTENCY_NOTE = (
+    "Send an `Idempotency-Key` header (any text up to 100 characters, e.g. a UUID) to make the "
+    "request safe to repeat: the same key sent again by you answers 200 with the body of what "
+    "the first request recorded and the header `Idempotent-Replayed: true`, recording nothing; "
+    "the same key with another order or amount is 422 `idempotency_key_reused`."
+)
+# The `Idempotency-Key` request header (docs/decisions.md, "Refunds").
+IdempotencyKey = Header(
+    None,
+    alias="Idempotency-Key",
+    max_length=IDEMPOTENCY_KEY_LIMIT,
+    description="Makes the request safe to repeat (see the endpoint's description).",
+)
 
 
 # --- Schemas -------------------------------------------------------------------------------------
@@ -78,6 +102,30 @@ class PaymentOut(Schema):
     method: str
     reference: str
     notes: str
+    refunded_amount: Decimal = Field(description="How much of it was paid back (refunds).")
+    recorded_by: UserRef
+    created_at: datetime.datetime
+
+    @staticmethod
+    def resolve_order_number(obj) -> str:
+        return obj.order.number
+
+
+class RefundOut(Schema):
+    id: int
+    order_id: int
+    order_number: str
+    payment_id: int = Field(description="The payment this refund reverses (part of).")
+    amount: Decimal
+    refunded_at: datetime.datetime
+    method: str
+    reason: RefundReason
+    owed_again: bool = Field(
+        description="True: the payment was undone and the amount is owed again. False: a "
+        "credit; the order is worth that much less."
+    )
+    reference: str
+    notes: str
     recorded_by: UserRef
     created_at: datetime.datetime
 
@@ -105,8 +153,18 @@ class OrderListItem(Schema):
     subtotal: Decimal
     discount_total: Decimal
     total: Decimal
-    paid_amount: Decimal
-    outstanding: Decimal
+    paid_amount: Decimal = Field(description="The money held: payments less refunds.")
+    refunded_amount: Decimal
+    credited_amount: Decimal = Field(
+        description="The refunds that lowered what the order is worth (credits)."
+    )
+    outstanding: Decimal = Field(
+        description="What is still owed: total − credited − paid; 0 once cancelled or returned."
+    )
+    net_value: Decimal = Field(
+        description="What the order is worth (its revenue): total − credited while open, what "
+        "it kept (paid) once cancelled or returned."
+    )
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -124,6 +182,7 @@ class OrderOut(OrderListItem):
     lines: list[OrderLineOut]
     instalments: list[InstalmentOut]
     payments: list[PaymentOut]
+    refunds: list[RefundOut]
     allowed_statuses: list[str] = Field(
         description="The statuses the order may move to now (POST …/status)."
     )
@@ -193,16 +252,53 @@ class OrderPatch(InputSchema):
 
 class StatusIn(InputSchema):
     status: OrderStatus
-    note: str | None = Field(None, description="Required when cancelling an order with payments.")
+    note: str | None = Field(
+        None, description="Required when cancelling or returning keeps part of the money held."
+    )
     at: datetime.datetime | None = Field(None, description="When it happened; default now.")
+    refund_amount: Decimal | None = Field(
+        None,
+        description="Cancelling or returning an order that holds money (`paid_amount`): how "
+        "much of it is refunded now, from 0 to all of it. Required then.",
+    )
+    refund_method: PaymentMethod | None = Field(
+        None, description="How the refund is paid; default: each reversed payment's method."
+    )
 
 
 class PaymentIn(InputSchema):
     amount: Decimal
     paid_at: datetime.datetime | None = None
     method: PaymentMethod | None = None
-    reference: column_text(Payment, "reference") | None = None
+    reference: column_text(Payment, "reference") | None = Field(
+        None, description="The bank's transaction id; recorded once per order."
+    )
     notes: str | None = None
+
+
+class RefundIn(InputSchema):
+    amount: Decimal = Field(description="At most what the order holds (`paid_amount`).")
+    payment_id: BodyId | None = Field(
+        None,
+        description="The payment to reverse (at most what is left of it). Default: the "
+        "payments newest first, one refund each.",
+    )
+    refunded_at: datetime.datetime | None = Field(None, description="Default: now.")
+    method: PaymentMethod | None = Field(None, description="Default: the reversed payment's.")
+    reason: RefundReason | None = None
+    owed_again: bool = Field(
+        False,
+        description="On an open order: true when the payment is undone (paid in error, bounced) "
+        "and the amount is owed again; false (a credit) when the customer keeps the goods and "
+        "the order is worth less. Ignored on cancelled and returned orders.",
+    )
+    reference: column_text(Refund, "reference") | None = None
+    notes: str | None = None
+
+
+class RefundsRecordedOut(Schema):
+    refunds: list[RefundOut] = Field(description="One per payment reversed.")
+    order: OrderOut
 
 
 class OrderListQuery(Listing):
@@ -372,8 +468,12 @@ def order_update(request: HttpRequest, order_id: RecordId, payload: OrderPatch):
     "/orders/{int:order_id}/status",
     response={200: OrderOut, **error_responses(400, 404, 409, 422)},
     description="placed → paid (only when fully paid) / shipped / cancelled; paid → shipped / "
-    "cancelled (with a `note` on the refund); shipped → received / returned; received → "
-    "returned. Anything else is 409 `invalid_transition` with `details.allowed`.",
+    "cancelled; shipped → received / returned; received → returned. Anything else is 409 "
+    "`invalid_transition` with `details.allowed`. Cancelling or returning an order that holds "
+    "money (`paid_amount` > 0) needs `refund_amount` (0 to all of it: the payments are reversed "
+    "newest first, by `refund_method` or each payment's own) and a `note` when anything is "
+    "kept; without `refund_amount` it is 422 `refund_decision_required`, `details` naming the "
+    "fields. " + MONEY_NOTE,
 )
 def order_change_status(request: HttpRequest, order_id: RecordId, payload: StatusIn):
     order = selectors.get_order_for_user(request.auth, order_id)
@@ -384,6 +484,8 @@ def order_change_status(request: HttpRequest, order_id: RecordId, payload: Statu
         status=data["status"],
         note=data.get("note") or "",
         at=data.get("at"),
+        refund_amount=data.get("refund_amount"),
+        refund_method=data.get("refund_method"),
     )
     return selectors.order_detail(request.auth, order_id)
 
@@ -417,14 +519,21 @@ def order_payments(request: HttpRequest, order_id: RecordId, query: Query[Listin
 
 @router.post(
     "/orders/{int:order_id}/payments",
-    response={201: PaymentOut, **error_responses(400, 404, 409, 422)},
+    response={201: PaymentOut, 200: PaymentOut, **error_responses(400, 404, 409, 422)},
     tags=["payments"],
     description="Record money received. It fills the instalments oldest due first; the payment "
     "that completes a placed order makes it paid. More than is outstanding is 422 (`amount`); "
-    "a cancelled or returned order is 409 `order_closed`. Payments cannot be changed or "
-    "deleted. " + MONEY_NOTE,
+    "a `reference` already recorded on the order is 422 (`reference`); a cancelled or returned "
+    "order is 409 `order_closed`. Payments cannot be changed or deleted (a refund reverses "
+    "them). " + IDEMPOTENCY_NOTE + " " + MONEY_NOTE,
 )
-def payment_record(request: HttpRequest, order_id: RecordId, payload: PaymentIn):
+def payment_record(
+    request: HttpRequest,
+    response: HttpResponse,
+    order_id: RecordId,
+    payload: PaymentIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
     order = selectors.get_order_for_user(request.auth, order_id)
     data = service_input(payload)
     payment = services.payment_record(
@@ -435,8 +544,91 @@ def payment_record(request: HttpRequest, order_id: RecordId, payload: PaymentIn)
         method=data.get("method") or PaymentMethod.BANK_TRANSFER,
         reference=data.get("reference") or "",
         notes=data.get("notes") or "",
+        idempotency_key=idempotency_key,
     )
-    return Status(201, selectors.get_payment_for_user(request.auth, payment.pk))
+    body = selectors.get_payment_for_user(request.auth, payment.pk)
+    return _recorded(response, body, replayed=payment.replayed)
+
+
+def _recorded(response: HttpResponse, body, *, replayed: bool):
+    """201 with what was recorded; 200 and `Idempotent-Replayed: true` for a repeated key."""
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+        return Status(200, body)
+    return Status(201, body)
+
+
+# --- Refunds -------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/orders/{int:order_id}/refunds",
+    response={200: Page[RefundOut], **error_responses(400, 404, 422)},
+    tags=["payments"],
+    description="The order's refunds. Sorts: -refunded_at (default), refunded_at.",
+)
+def order_refunds(request: HttpRequest, order_id: RecordId, query: Query[Listing]):
+    order = selectors.get_order_for_user(request.auth, order_id)
+    sort = checked_sort(query.sort, selectors.REFUND_SORTS, "-refunded_at")
+    qs = selectors.refunds_list(request.auth, order_id=order.pk)
+    return paginate(qs, sort=sort, cursor=query.cursor, limit=query.limit)
+
+
+@router.post(
+    "/orders/{int:order_id}/refunds",
+    response={
+        201: RefundsRecordedOut,
+        200: RefundsRecordedOut,
+        **error_responses(400, 404, 409, 422),
+    },
+    tags=["payments"],
+    description="Pay money back to the customer: it reverses `payment_id`, or the payments "
+    "newest first (one refund each), never more than the order holds (422 `amount`). On an "
+    "open order a refund is a credit (the order is worth less; what is owed does not change) "
+    "or, with `owed_again`, an undone payment (the amount is owed again and a paid order goes "
+    "back to placed); on a cancelled or returned order it lowers what the order kept. Refunds "
+    "cannot be changed or deleted. Answers the refunds and the order. "
+    + IDEMPOTENCY_NOTE
+    + " "
+    + MONEY_NOTE,
+)
+def refund_record(
+    request: HttpRequest,
+    response: HttpResponse,
+    order_id: RecordId,
+    payload: RefundIn,
+    idempotency_key: str | None = IdempotencyKey,
+):
+    order = selectors.get_order_for_user(request.auth, order_id)
+    data = service_input(payload)
+    payment = None
+    if data.get("payment_id") is not None:
+        payment = Payment.objects.filter(order=order, pk=data["payment_id"]).first()
+        if payment is None:
+            raise ValidationFailed(
+                _("Please correct the errors below."),
+                {"payment_id": [_("This payment was not made for this order.")]},
+            )
+    refunds = services.refund_record(
+        actor=request.auth,
+        order=order,
+        amount=data["amount"],
+        payment=payment,
+        refunded_at=data.get("refunded_at"),
+        method=data.get("method"),
+        reason=data.get("reason") or RefundReason.OTHER,
+        owed_again=data.get("owed_again", False),
+        reference=data.get("reference") or "",
+        notes=data.get("notes") or "",
+        idempotency_key=idempotency_key,
+    )
+    body = {
+        "refunds": selectors.refunds_list(request.auth, order_id=order.pk).filter(
+            pk__in=[r.pk for r in refunds]
+        ),
+        "order": selectors.order_detail(request.auth, order.pk),
+    }
+    return _recorded(response, body, replayed=refunds[0].replayed)
 
 
 @router.get(
