@@ -34,6 +34,7 @@ from rapport.sales.models import (
     Product,
     Quota,
 )
+from rapport.sales.selectors.currency import exchange_rates_overview
 from rapport.sales.selectors.forecast import period_end, quarter_start
 
 PASSWORD = "demo-password-123"
@@ -177,3 +178,18 @@ def test_demo_set_shows_stuck_deals_and_data_health_from_the_start(demo_set):
     ]
     assert stuck, "the home page's stuck-deals panel would be empty on the demo"
     assert DataHealthSnapshot.objects.exists()
+
+
+def test_demo_set_converts_its_usd_and_eur_sales(demo_set):
+    # Orders and deals in USD and EUR, and a rate for each on every month's first day, so that
+    # no total of the demo leaves a currency out as missing
+    currencies = set(Order.objects.values_list("currency", flat=True)) | set(
+        Deal.objects.values_list("currency", flat=True)
+    )
+    assert {"CNY", "USD", "EUR"} <= currencies
+    overview = exchange_rates_overview()
+    assert overview.missing == []
+    assert {c.currency for c in overview.currencies if c.in_force} == {"USD", "EUR"}
+    foreign = set(Order.objects.exclude(currency="CNY").values_list("number", flat=True))
+    assert Order.objects.filter(currency="USD", discount_percent__isnull=False).exists()
+    assert [p for p in money_mismatches() if p.split(":")[0] in foreign] == []

@@ -21,6 +21,8 @@ from rapport.dataio.demo.sales.leads import load_leads
 from rapport.dataio.demo.sales.orders import load_orders
 from rapport.dataio.demo.sales.setup import (
     load_catalogue,
+    load_exchange_rates,
+    load_foreign_currency_sales,
     load_lead_settings,
     load_pipeline,
     load_quotas,
@@ -74,11 +76,14 @@ def sales_demo_load(
     orders, payments = load_orders(ctx, deals)
     quotas = load_quotas(ctx)
     tasks = load_tasks(ctx, deals)
+    # Last, with generators of their own, so the CNY history above stays as it was.
+    load_exchange_rates(ctx)
+    foreign_deals, foreign_orders = load_foreign_currency_sales(ctx)
     return SalesDemoResult(
         products=len(ctx.products),
         leads=Lead.objects.count() - leads_before,
-        deals=len(deals),
-        orders=orders,
+        deals=len(deals) + foreign_deals,
+        orders=orders + foreign_orders,
         payments=payments,
         quotas=quotas,
         tasks=tasks,

@@ -2,6 +2,8 @@
 form with scoring and assignment rules, and quotas.
 """
 
+import datetime
+import random
 from decimal import Decimal
 
 from django.utils import timezone, translation
@@ -18,6 +20,7 @@ from rapport.dataio.demo.sales_names import (
     TEA_SETS,
 )
 from rapport.sales.models import (
+    ExchangeRate,
     LeadAssignmentRule,
     LeadForm,
     LeadScoringRule,
@@ -30,12 +33,14 @@ from rapport.sales.models import (
 )
 from rapport.sales.selectors.forecast import period_end, quarter_start
 from rapport.sales.services.catalog import price_list_create, price_list_set_price, product_create
-from rapport.sales.services.deals import lost_reason_create, pipeline_get_default
+from rapport.sales.services.currency import exchange_rate_create
+from rapport.sales.services.deals import deal_create, lost_reason_create, pipeline_get_default
 from rapport.sales.services.leads import (
     lead_assignment_rule_create,
     lead_form_create,
     lead_scoring_rule_create,
 )
+from rapport.sales.services.orders import order_create, payment_record
 from rapport.sales.services.quotas import quota_set
 
 
@@ -201,3 +206,107 @@ def load_quotas(ctx: DemoContext) -> int:
             )
             count += 1
     return count
+
+
+# --- Other currencies ----------------------------------------------------------------------------
+
+# Units of CNY per unit, about where they stood in 2025–2026: the demo's rates move around these.
+DEMO_RATES = {"USD": Decimal("7.15"), "EUR": Decimal("7.80")}
+RATE_MONTHS = 25
+FOREIGN_DEALS = (
+    ("USD", "Pacific Tea Imports · 出口茶礼", "48000.00"),
+    ("USD", "Harbor Office Supply · 办公设备", "12500.00"),
+    ("EUR", "Rhein Handel GmbH · 茶具", "9800.00"),
+    ("EUR", "Maison Lumière · 礼品定制", "15200.00"),
+)
+FOREIGN_ORDERS = (
+    ("USD", "Longjing gift box, export", 40, "52.00", 300),
+    ("USD", "Celadon cup set", 120, "8.75", 120),
+    ("USD", "Office chair, export", 10, "189.00", 45),
+    ("EUR", "Tea set, porcelain", 30, "64.50", 200),
+    ("EUR", "Implementation service (days)", 5, "720.00", 20),
+)
+
+
+def load_exchange_rates(ctx: DemoContext) -> int:
+    """A USD and a EUR rate on the first of each month for two years, so that every total over
+    the demo's currencies converts (docs/decisions.md, "Money"); days that have one are kept."""
+    # A generator of its own: the rest of the demo draws the same numbers as before.
+    rng = random.Random(1401)
+    first = timezone.localdate().replace(day=1)
+    months = []
+    for _i in range(RATE_MONTHS):
+        months.append(first)
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    count = 0
+    for currency, centre in DEMO_RATES.items():
+        for month in reversed(months):
+            if ExchangeRate.objects.filter(currency=currency, valid_from=month).exists():
+                continue
+            rate = centre * (1 + Decimal(rng.randint(-250, 250)) / 10_000)
+            exchange_rate_create(
+                actor=ctx.admin,
+                data={
+                    "currency": currency,
+                    "valid_from": month.isoformat(),
+                    "rate": str(rate.quantize(Decimal("0.0001"))),
+                    "source": "中国人民银行中间价 PBOC central parity",
+                },
+            )
+            count += 1
+    return count
+
+
+def load_foreign_currency_sales(ctx: DemoContext) -> tuple[int, int]:
+    """A few open deals and orders in USD and EUR with foreign companies' names, so that the
+    kanban, the forecast, receivables and customer values show conversions; returns (deals,
+    orders)."""
+    rng = random.Random(1402)
+    today = timezone.localdate()
+    companies = sorted(ctx.companies, key=lambda c: c.pk)[-len(FOREIGN_DEALS) - 3 :]
+    deals = orders = 0
+    for (currency, title, amount), company in zip(FOREIGN_DEALS, companies, strict=False):
+        deal_create(
+            actor=ctx.users_by_id[company.owner_id],
+            data={
+                "title": title,
+                "company_id": company.pk,
+                "amount": amount,
+                "currency": currency,
+                "expected_close_date": (
+                    today + datetime.timedelta(days=rng.randint(20, 80))
+                ).isoformat(),
+            },
+        )
+        deals += 1
+    for (currency, description, quantity, price, days_ago), company in zip(
+        FOREIGN_ORDERS, companies, strict=False
+    ):
+        actor = ctx.users_by_id[company.owner_id]
+        placed = max(
+            ctx.now - datetime.timedelta(days=days_ago),
+            company.created_at + datetime.timedelta(hours=1),
+        )
+        placed = min(placed, ctx.now - datetime.timedelta(hours=1))
+        order = order_create(
+            actor=actor,
+            data={
+                "company_id": company.pk,
+                "currency": currency,
+                "price_list_id": None,
+                "placed_at": placed,
+                "lines": [{"description": description, "quantity": quantity, "unit_price": price}],
+                "discount_percent": "5" if quantity >= 30 else None,
+            },
+        )
+        if days_ago > 100:
+            payment_record(
+                actor=actor,
+                order=order,
+                amount=order.total,
+                paid_at=min(placed + datetime.timedelta(days=20), ctx.now),
+                method="bank_transfer",
+                reference=f"DEMO-FX-{order.pk:06d}",
+            )
+        orders += 1
+    return deals, orders
