@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -173,7 +173,15 @@ def exchange_rate_create(*, actor: User | None, data: dict) -> ExchangeRate:
     optional `source`. A second rate for the same currency and day is refused (correct it)."""
     clean = _clean_rate_data(data)
     _refuse_duplicate(clean["currency"], clean["valid_from"])
-    return ExchangeRate.objects.create(to_currency=reporting_currency(), entered_by=actor, **clean)
+    try:
+        with transaction.atomic():
+            return ExchangeRate.objects.create(
+                to_currency=reporting_currency(), entered_by=actor, **clean
+            )
+    except IntegrityError:
+        # Entered at the same moment by someone else: the check above now says so.
+        _refuse_duplicate(clean["currency"], clean["valid_from"])
+        raise
 
 
 @transaction.atomic
