@@ -11,9 +11,11 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from rapport.core.formats import format_money
 from rapport.sales.models import QuotaPeriod
 from rapport.sales.selectors.deals import DealFilters, kanban_stages, kanban_totals
 from rapport.sales.selectors.forecast import (
@@ -29,6 +31,7 @@ from rapport.sales.services.deals import deal_create, deal_lose, deal_win
 from rapport.sales.services.quotas import quota_set
 from rapport.sales.tests.deals_fixtures import *  # noqa: F403 (fixtures)
 from rapport.web.selectors import home_for
+from rapport.web.tests.test_home_queries import BUDGET as HOME_BUDGET
 
 D = Decimal
 TODAY = timezone.localdate()
@@ -429,3 +432,46 @@ def test_forecast_endpoint_returns_money_totals(mixed_book):
     assert this_quarter["won"]["missing"] == ["JPY"]
     assert this_quarter["quota_amount"] == "1500000.00"
     assert this_quarter["attainment_pct"] == pct(expected["won"], "1500000")
+
+
+def test_kanban_page_over_currencies_costs_one_query_more(
+    client, mixed_book, pipeline, stages, django_assert_max_num_queries
+):
+    client.force_login(mixed_book["alice"])
+
+    # The kanban page's budget over CNY alone is 10; the rates are one query more.
+    with django_assert_max_num_queries(11):
+        response = client.get(reverse("sales:kanban", args=[pipeline.pk]))
+
+    html = response.content.decode()
+    rows = [r for r in OPEN if r[0] in EAST and r[5] == "negotiation"]
+    expected = converted(per_currency(rows, lambda r: D(r[2])))
+    assert f"≈ {format_money(expected, 'CNY')}" in html
+    assert "100,000.00 JPY: no exchange rate, not included" in html
+
+
+def test_quota_page_cards_show_converted_wins_against_the_quota(client, mixed_book):
+    client.force_login(mixed_book["alice"])
+
+    response = client.get(reverse("sales:quota_list"))
+
+    html = response.content.decode()
+    team = expected_quarter(EAST, 0)["won"]
+    assert f"≈ {format_money(team, 'CNY')}" in html
+    assert "1,500,000.00 CNY" in html
+    assert "5,000.00 JPY: no exchange rate, not included" in html
+
+
+@pytest.mark.parametrize("who", ["alice", "diana", "admin"])
+def test_home_page_over_currencies_costs_one_query_more(
+    client, mixed_book, east_person, who, django_assert_max_num_queries
+):
+    # (A customer, so that the page is not the new installation's.)
+    client.force_login(mixed_book[who])
+    cache.clear()
+
+    # One query for the rates, shared by the deal figures, the receivables and the forecast.
+    with django_assert_max_num_queries(HOME_BUDGET[who] + 1):
+        response = client.get(reverse("web:home"))
+
+    assert response.context["home"].deals.total.rates
