@@ -20,16 +20,19 @@ The order is the one with the row's number (SO-…) among the orders the importe
 reason, so an import reveals nothing of another team. Each row then goes through
 `payment_record`, in its own savepoint inside the batch's transaction: the service locks the
 order, refuses a closed (cancelled, returned) order, more than is outstanding, a time in the
-future or before the order was placed, fills the instalments oldest due first and marks the
-order paid with the last cent, so an imported payment is exactly a payment recorded by hand.
+future or before the order was placed, a reference (bank transaction id) already recorded on
+the order (so a file imported twice does not pay twice), fills the instalments oldest due
+first and marks the order paid with the last cent, so an imported payment is exactly a payment
+recorded by hand.
 A row the service refuses is rejected with the service's message, and the other rows go on.
 
 Queries: planning a batch finds its orders in one query. Writing takes a fixed number of
 queries per row (eight: the savepoint and its release, the order locked and saved, the payment,
-the instalments read and updated, the timeline entry; the payment that completes an order adds
-its "paid" entry), not a fixed number per batch, because each payment has to lock its order and
-see the payments before it; keeping the ledger's rules in `payment_record`
-alone is worth that, and files of payments are small next to files of customers.
+the instalments read and updated, the timeline entry; a row with a reference adds the look-up
+of that reference, and the payment that completes an order its "paid" entry), not a fixed
+number per batch, because each payment has to lock its order and see the payments before it;
+keeping the ledger's rules in `payment_record` alone is worth that, and files of payments are
+small next to files of customers.
 
 A dry run records each batch's payments the same way inside a transaction that is then rolled
 back, so it gives the service's own reasons; what earlier batches of the dry run accepted is
