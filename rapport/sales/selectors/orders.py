@@ -243,7 +243,7 @@ _NET_VALUE = Case(
 
 
 def _open_orders(qs: QuerySet[Order]) -> QuerySet[Order]:
-    """Orders that still owe money: not cancelled or returned, and not fully paid."""
+    """Orders that still owe money: open, and total - credited - paid above zero."""
     return qs.filter(_OWING)
 
 
