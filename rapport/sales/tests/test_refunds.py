@@ -1,13 +1,16 @@
 """Refunds: a credit or an undone payment, never more than the order holds (docs/decisions.md)."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.utils import timezone
 
 from rapport.activities.models import TimelineEntry
 from rapport.core.errors import ApplicationError, ValidationFailed
 from rapport.sales.models import Order, OrderStatus, Payment, Refund
+from rapport.sales.selectors.orders import customer_receivables, customer_value
+from rapport.sales.services.currency import exchange_rate_create
 from rapport.sales.services.orders import (
     order_change_status,
     payment_record,
@@ -372,3 +375,100 @@ def test_later_refund_on_a_closed_order_lowers_what_it_kept(alice, east_order):
     # Then it owes nothing, credits nothing and is worth what it still holds
     assert sums(east_order) == (D("250.00"), D("150.00"), D("0.00"), D("0.00"), D("250.00"))
     assert Refund.objects.get().owed_again is False
+
+
+# --- What refunds do to receivables and a customer's value, in several currencies ----------------
+
+
+def test_refunds_change_receivables_and_value_per_currency(admin_user, alice, east_person):
+    # Given rates for USD and EUR (none for JPY) and 张伟's orders in four currencies
+    today = timezone.localdate()
+    for currency, rate in (("USD", "7.1234"), ("EUR", "7.7777")):
+        exchange_rate_create(
+            actor=admin_user,
+            data={
+                "currency": currency,
+                "valid_from": (today - datetime.timedelta(days=3)).isoformat(),
+                "rate": rate,
+            },
+        )
+
+    def paid(currency: str, total: str, paid_amount: str) -> Order:
+        order = place_order(
+            alice,
+            east_person,
+            currency=currency,
+            lines=[{"description": "Tea", "quantity": 1, "unit_price": total}],
+        )
+        payment_record(actor=alice, order=order, amount=paid_amount, method="bank_transfer")
+        return order
+
+    cny_paid = paid("CNY", "1000.00", "1000.00")
+    cny_part = paid("CNY", "500.00", "200.00")
+    usd = paid("USD", "200.00", "200.00")
+    eur = paid("EUR", "150.00", "150.00")
+    jpy = paid("JPY", "5000.00", "5000.00")
+
+    # When credits are given in CNY and payments are undone in the other currencies
+    refund_record(actor=alice, order=cny_paid, amount="100.00", reason="goodwill")
+    refund_record(actor=alice, order=cny_part, amount="50.00", reason="damaged")
+    refund_record(actor=alice, order=usd, amount="50.55", owed_again=True)
+    refund_record(actor=alice, order=eur, amount="20.01", owed_again=True)
+    refund_record(actor=alice, order=jpy, amount="1000.00", owed_again=True)
+    owed = customer_receivables(alice, person=east_person).outstanding
+    value = customer_value(alice, person=east_person)
+
+    # Then a credit leaves what is owed alone (500 - 50 credited - 150 held = 300) and lowers
+    # the value; an undone payment is owed again; JPY has no rate and is left out, not zero
+    def cny(amount: str, rate: str = "1") -> Decimal:
+        return (D(amount) * D(rate)).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+
+    assert owed.amounts == {
+        "CNY": D("300.00"),
+        "USD": D("50.55"),
+        "EUR": D("20.01"),
+        "JPY": D("1000.00"),
+    }
+    assert owed.missing == {"JPY": D("1000.00")}
+    assert owed.converted == cny("300.00") + cny("50.55", "7.1234") + cny("20.01", "7.7777")
+    assert value.net_value.amounts == {
+        "CNY": D("1350.00"),
+        "USD": D("200.00"),
+        "EUR": D("150.00"),
+        "JPY": D("5000.00"),
+    }
+    assert value.net_value.converted == (
+        cny("1350.00") + cny("200.00", "7.1234") + cny("150.00", "7.7777")
+    )
+    assert value.refunded.amounts == {
+        "CNY": D("150.00"),
+        "USD": D("50.55"),
+        "EUR": D("20.01"),
+        "JPY": D("1000.00"),
+    }
+
+
+def test_cancelled_order_counts_what_it_kept(admin_user, alice, east_person):
+    # Given a USD order of 300 paid in full, cancelled with 250 refunded
+    exchange_rate_create(
+        actor=admin_user,
+        data={"currency": "USD", "valid_from": "2026-01-01", "rate": "7.0555"},
+    )
+    order = place_order(
+        alice,
+        east_person,
+        currency="USD",
+        lines=[{"description": "Tea", "quantity": 3, "unit_price": "100.00"}],
+    )
+    payment_record(actor=alice, order=order, amount="300.00", method="card")
+
+    order_change_status(
+        actor=alice, order=order, status="cancelled", refund_amount="250.00", note="Fee"
+    )
+
+    # Then it owes nothing and is worth the 50 it kept
+    owed = customer_receivables(alice, person=east_person).outstanding
+    value = customer_value(alice, person=east_person).net_value
+    assert (owed.amounts, owed.converted) == ({}, D("0.00"))
+    assert value.amounts == {"USD": D("50.00")}
+    assert value.converted == (D("50.00") * D("7.0555")).quantize(D("0.01"), ROUND_HALF_UP)
