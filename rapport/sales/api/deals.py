@@ -10,6 +10,7 @@ import datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from rapport.core.api_schemas import (
@@ -45,6 +46,7 @@ from rapport.sales.models import (
 )
 from rapport.sales.selectors import deals as selectors
 from rapport.sales.selectors import forecast as reports
+from rapport.sales.selectors.money import reporting_currency
 from rapport.sales.services import deals as services
 from rapport.sales.services import quotas as quota_services
 
@@ -726,6 +728,98 @@ def forecast_report(request: HttpRequest, query: Query[ForecastQuery]):
             for r in result.by_team
         ],
     }
+
+
+class LeaderRowOut(Schema):
+    rank: int
+    user: UserRef
+    won: MoneyTotalOut
+    won_count: int
+    quota_amount: str = Field(description="In the reporting currency.")
+    quota_count: int
+    attainment_pct: int | None = Field(description="`won.converted` against `quota_amount`.")
+
+
+class LeaderboardOut(Schema):
+    currency: str = Field(description="The reporting currency: of every `converted` and quota.")
+    period: QuotaPeriod
+    start: datetime.date
+    rows: list[LeaderRowOut]
+
+
+class LeaderboardQuery(Schema):
+    period: QuotaPeriod = QuotaPeriod.MONTH
+
+
+class AttainmentOut(Schema):
+    label: str
+    subject: str = Field(description="`user` (the caller) or `team` (the caller's team).")
+    period: QuotaPeriod
+    start: datetime.date
+    won: MoneyTotalOut
+    won_count: int
+    quota_amount: str = Field(description="In the reporting currency.")
+    quota_count: int
+    attainment_pct: int | None = Field(description="`won.converted` against `quota_amount`.")
+
+
+MONEY_RULE = (
+    "Deals of every currency count: `won` is a money total (the sum in each currency, and "
+    "`converted` into the reporting currency at the rates of the period's last day, or today's "
+    "while it runs; a currency without a rate is listed in `missing` and left out of "
+    "`converted`). Quotas are in the reporting currency."
+)
+
+
+@reports_router.get(
+    "/reports/leaderboard",
+    response={200: LeaderboardOut, **error_responses(422)},
+    description="The salespeople the caller may see (everyone for administrators, otherwise "
+    "oneself and one's team) with a win or a quota in this month or quarter, ranked by the "
+    "amount won, converted. " + MONEY_RULE,
+)
+def leaderboard_report(request: HttpRequest, query: Query[LeaderboardQuery]):
+    rows = reports.leaderboard(request.auth, period=query.period)
+    return {
+        "currency": reporting_currency(),
+        "period": query.period,
+        "start": reports.period_start(query.period, timezone.localdate()),
+        "rows": [
+            {
+                "rank": row.rank,
+                "user": row.user,
+                "won": money_total_out(row.won),
+                "won_count": row.won_count,
+                "quota_amount": _money(row.target.amount),
+                "quota_count": row.target.count,
+                "attainment_pct": row.amount_pct,
+            }
+            for row in rows
+        ],
+    }
+
+
+@reports_router.get(
+    "/reports/attainment",
+    response={200: list[AttainmentOut]},
+    description="The caller's and their team's deals won against quota, this month and this "
+    "quarter. " + MONEY_RULE,
+)
+def attainment_report(request: HttpRequest):
+    return [
+        {
+            "label": item.label,
+            "subject": item.subject,
+            "period": item.period,
+            "start": item.start,
+            "won": money_total_out(item.won),
+            "won_count": item.won_count,
+            "quota_amount": _money(item.target.amount),
+            "quota_count": item.target.count,
+            "attainment_pct": item.amount_pct,
+        }
+        for item in reports.dashboard_attainment(request.auth)
+    ]
 
 
 # rapport.sales.api mounts `router`; the settings, quota and report routes ride along with it.

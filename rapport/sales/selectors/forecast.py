@@ -247,6 +247,7 @@ class RateBooks:
 @dataclass
 class Attainment:
     label: str
+    subject: str  # "user" (the user) or "team" (the user's team)
     period: str
     start: datetime.date
     target: Target
@@ -313,6 +314,7 @@ def dashboard_attainment(user: User, today: datetime.date | None = None) -> list
             result.append(
                 Attainment(
                     label=f"{label} · {period_label(period, start)}",
+                    subject=kind,
                     period=period,
                     start=start,
                     target=targets[(period, start)].get((kind, pk)),

@@ -475,3 +475,34 @@ def test_home_page_over_currencies_costs_one_query_more(
         response = client.get(reverse("web:home"))
 
     assert response.context["home"].deals.total.rates
+
+
+def test_leaderboard_endpoint_returns_money_totals(mixed_book):
+    from rapport.api.tests.conftest import client_for
+
+    body = client_for(mixed_book["admin"]).get("/reports/leaderboard?period=quarter").json()
+
+    rows = {row["user"]["name"]: row for row in body["rows"]}
+    bob = converted(per_currency([r for r in WON if r[0] == "bob"], lambda r: D(r[2])))
+    assert D(rows["bob"]["won"]["converted"]) == bob
+    assert rows["bob"]["won"]["missing"] == ["JPY"]
+    assert rows["bob"]["quota_amount"] == "400000.00"
+    assert rows["bob"]["attainment_pct"] == pct(bob, "400000")
+    assert [row["rank"] for row in body["rows"]] == [1, 2, 3]
+    assert body["currency"] == "CNY"
+
+
+def test_attainment_endpoint_returns_money_totals(mixed_book):
+    from rapport.api.tests.conftest import client_for
+
+    body = client_for(mixed_book["bob"]).get("/reports/attainment").json()
+
+    team_quarter = next(a for a in body if a["subject"] == "team" and a["period"] == "quarter")
+    team = expected_quarter(EAST, 0)["won"]
+    assert D(team_quarter["won"]["converted"]) == team
+    assert team_quarter["won"]["missing"] == ["JPY"]
+    assert (team_quarter["quota_amount"], team_quarter["attainment_pct"]) == (
+        "1500000.00",
+        pct(team, "1500000"),
+    )
+    assert [a["subject"] for a in body] == ["user", "user", "team", "team"]
