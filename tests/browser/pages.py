@@ -141,6 +141,7 @@ PAGES: tuple[Page, ...] = (
     Page("sales:pipeline_settings", roles=ADMIN_ONLY),
     Page("sales:pipeline_edit", roles=ADMIN_ONLY, kwargs=_pk("pipeline")),
     Page("sales:lost_reason_settings", roles=ADMIN_ONLY),
+    Page("sales:exchange_rates", roles=ADMIN_ONLY),
     # Users and teams live in the Django admin (shown to a superuser, as `make run` creates).
     Page("admin:accounts_user_changelist", roles=ADMIN_ONLY),
     # The user's own pages
