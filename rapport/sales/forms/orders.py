@@ -344,7 +344,7 @@ class RefundForm(IdempotentFormMixin, ServiceErrorsMixin, forms.Form):
 
     error_aliases = {"payment_id": "payment"}
 
-    amount = _money(_("Amount"), "amount")
+    amount = _money(_("Amount"), "refund_amount")
     payment = forms.ChoiceField(
         label=_("Payment to reverse"), required=False, widget=forms.Select(attrs=_testid("payment"))
     )
@@ -378,6 +378,8 @@ class RefundForm(IdempotentFormMixin, ServiceErrorsMixin, forms.Form):
     notes = _text(_("Notes"), "refund_notes", textarea=True)
 
     def __init__(self, *args, payments: list[Payment], order_open: bool, **kwargs):
+        # The page also shows the payment form: its inputs keep Django's ids.
+        kwargs.setdefault("auto_id", "refund_%s")
         super().__init__(*args, **kwargs)
         self.payments = {str(p.pk): p for p in payments}
         self.fields["payment"].choices = [
