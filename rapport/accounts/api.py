@@ -14,7 +14,8 @@ class AuditQuery(Listing):
     action: str | None = Field(
         None,
         description="`merge`, `merge_undone`, `import_started`, `import_undone`, `export`, "
-        "`api_key_created` or `api_key_revoked`.",
+        "`record_deleted`, `bulk_action`, `api_key_created`, `api_key_revoked`, "
+        "`exchange_rate_corrected`, `exchange_rate_deleted` or `exchange_rates_imported`.",
     )
     actor_id: RecordId | None = Field(None, description="Only what this user did.")
     target_type: str | None = Field(

@@ -103,6 +103,9 @@ class AuditAction(models.TextChoices):
     BULK_ACTION = "bulk_action", _("Bulk action")
     API_KEY_CREATED = "api_key_created", _("API key created")
     API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
+    EXCHANGE_RATE_CORRECTED = "exchange_rate_corrected", _("Exchange rate corrected")
+    EXCHANGE_RATE_DELETED = "exchange_rate_deleted", _("Exchange rate deleted")
+    EXCHANGE_RATES_IMPORTED = "exchange_rates_imported", _("Exchange rates imported")
 
 
 class AuditEvent(models.Model):

@@ -54,9 +54,6 @@ IMPORT_HEADERS = {
     "rate": ("rate", "exchangerate", "汇率", "兑换率"),
     "source": ("source", "来源", "数据来源"),
 }
-# Corrections are audited as a change to a shared setting; the audit log has no action of its
-# own for an exchange rate yet (one needs a migration of accounts).
-RATE_CORRECTED = AuditAction.BULK_ACTION
 
 
 @dataclass
@@ -199,7 +196,7 @@ def exchange_rate_update(*, actor: User | None, rate: ExchangeRate, data: dict) 
     if after != before:
         audit_record(
             actor=actor,
-            action=RATE_CORRECTED,
+            action=AuditAction.EXCHANGE_RATE_CORRECTED,
             target_type="exchange_rate",
             target_id=rate.pk,
             summary=_summary(rate, f"{before['rate']} →"),
@@ -216,7 +213,7 @@ def exchange_rate_delete(*, actor: User | None, rate: ExchangeRate) -> None:
     ExchangeRate.objects.filter(pk=pk).delete()
     audit_record(
         actor=actor,
-        action=AuditAction.RECORD_DELETED,
+        action=AuditAction.EXCHANGE_RATE_DELETED,
         target_type="exchange_rate",
         target_id=pk,
         summary=_summary(rate, "×"),
@@ -384,7 +381,7 @@ def exchange_rates_import(
     result = RateImportResult(len(new), len(changed), len(cleaned) - len(new) - len(changed))
     audit_record(
         actor=actor,
-        action=AuditAction.IMPORT_STARTED,
+        action=AuditAction.EXCHANGE_RATES_IMPORTED,
         target_type="exchange_rate",
         summary=f"{filename or 'CSV'}: +{result.created} ~{result.updated}",
         data={

@@ -217,7 +217,7 @@ def test_deleting_a_rate_is_audited_and_totals_use_the_previous_one(
 
     exchange_rate_delete(actor=admin_user, rate=wrong)
 
-    event = AuditEvent.objects.get(action=AuditAction.RECORD_DELETED)
+    event = AuditEvent.objects.get(action=AuditAction.EXCHANGE_RATE_DELETED)
     assert (event.target_type, event.target_id) == ("exchange_rate", wrong.pk)
     assert event.data["before"]["rate"] == "71.00000000"
     total = RateBook(TODAY).total(sums_by_currency(Order.objects.all(), "total"))
@@ -322,7 +322,7 @@ def test_import_creates_and_corrects_rates_and_totals_follow(admin_user, orders_
     assert (result.created, result.updated, result.unchanged) == (2, 1, 0)
     assert ExchangeRate.objects.get(currency="USD").rate == Decimal("7.1234")
     assert ExchangeRate.objects.get(currency="EUR", rate=Decimal("7.5")).source == "Import r.csv"
-    event = AuditEvent.objects.get(action=AuditAction.IMPORT_STARTED)
+    event = AuditEvent.objects.get(action=AuditAction.EXCHANGE_RATES_IMPORTED)
     assert event.data["corrected"][0]["rate"] == "71.00000000"
     # And the totals over CNY, USD, EUR and JPY (no rate) convert at the imported rates
     total = RateBook(TODAY).total(sums_by_currency(Order.objects.all(), "total"))
