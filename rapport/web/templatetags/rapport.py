@@ -24,6 +24,15 @@ def money(amount, currency=None) -> str:
 
 
 @register.filter
+def exchange_rate(value) -> str:
+    """An exchange rate as entered, without padding: 7.8 → "7.8", 7.12345678 → "7.12345678"."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
+    return text
+
+
+@register.filter
 def number(value) -> str:
     """`{{ count|number }}` → "1,234,567": a count (not an id) grouped by thousands."""
     return format_number(value)
