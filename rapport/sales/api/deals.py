@@ -139,7 +139,10 @@ class DealLineOut(Schema):
     product_name: str
     quantity: int
     unit_price: str
-    discount: str
+    discount: str = Field(description="The amount off the line (from the percentage if any).")
+    discount_percent: str | None = Field(
+        description="The percentage the discount was given as; null when given as an amount."
+    )
     line_total: str
 
     @staticmethod
@@ -153,6 +156,10 @@ class DealLineOut(Schema):
     @staticmethod
     def resolve_discount(obj) -> str:
         return _money(obj.discount)
+
+    @staticmethod
+    def resolve_discount_percent(obj) -> str | None:
+        return _money(obj.discount_percent)
 
     @staticmethod
     def resolve_line_total(obj) -> str:
@@ -191,7 +198,12 @@ class DealLineIn(InputSchema):
     product_id: BodyId
     quantity: BodyInt = 1
     unit_price: Decimal | None = None
-    discount: Decimal | None = None
+    discount: Decimal | None = Field(None, description="An amount off the line.")
+    discount_percent: Decimal | None = Field(
+        None,
+        description="Or a percentage (0–100, two decimals) of quantity × unit price, turned into "
+        "`discount` once, rounded half up to the cent. Not both.",
+    )
 
 
 class DealFields(InputSchema):

@@ -19,7 +19,7 @@ from rapport.customers.selectors import companies_visible_to, persons_visible_to
 from rapport.sales.models import Priority, Product, QuotaPeriod, Stage, StageKind
 from rapport.sales.selectors.deals import lost_reasons_all, pipelines_all
 
-LINE_FIELDS = ("product_id", "quantity", "unit_price", "discount")
+LINE_FIELDS = ("product_id", "quantity", "unit_price", "discount", "discount_percent")
 PRODUCTS_OFFERED = 500
 
 
@@ -172,7 +172,12 @@ class DealForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
                     "product_id": str(line.product_id),
                     "quantity": str(line.quantity),
                     "unit_price": f"{line.unit_price:.2f}",
-                    "discount": f"{line.discount:.2f}",
+                    # A line given as a percentage is edited as one (sending both is refused).
+                    **(
+                        {"discount_percent": f"{line.discount_percent:.2f}"}
+                        if line.discount_percent is not None
+                        else {"discount": f"{line.discount:.2f}"}
+                    ),
                 }
                 for line in self.instance.lines.all()
             ]
@@ -200,6 +205,7 @@ class DealForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
                 "quantity": row.get("quantity") or "1",
                 "unit_price": row.get("unit_price") or None,
                 "discount": row.get("discount") or None,
+                "discount_percent": row.get("discount_percent") or None,
             }
             for row in parse_line_rows(self.data)
         ]

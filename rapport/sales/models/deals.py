@@ -224,6 +224,11 @@ class DealLine(models.Model):
     )
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     unit_price = models.DecimalField(_("unit price"), **MONEY)
+    # The percentage the discount was given as, if it was; `discount` always holds the amount
+    # (rounded to the cent as docs/decisions.md says), and the order made from the deal keeps both.
+    discount_percent = models.DecimalField(
+        _("discount (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     discount = models.DecimalField(_("discount"), **MONEY, default=Decimal("0"))
 
     class Meta:
@@ -235,6 +240,11 @@ class DealLine(models.Model):
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0) & Q(discount__gte=0),
                 name="deal_line_money_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__isnull=True)
+                | (Q(discount_percent__gte=0) & Q(discount_percent__lte=100)),
+                name="deal_line_discount_percent_range",
             ),
         ]
 

@@ -75,6 +75,7 @@ from rapport.sales.models import (
     StageKind,
     StageStay,
 )
+from rapport.sales.services.orders.cleaning import clean_percent, percent_of
 
 DEAL_FIELDS = (
     "title",
@@ -96,7 +97,7 @@ DEAL_FIELDS = (
 )
 # Changing the stage is a move (with its history and rules), not an edit.
 DEAL_UPDATE_FIELDS = tuple(f for f in DEAL_FIELDS if f not in ("pipeline_id", "stage_id"))
-LINE_FIELDS = ("product_id", "quantity", "unit_price", "discount")
+LINE_FIELDS = ("product_id", "quantity", "unit_price", "discount", "discount_percent")
 MAX_LINES = 100
 # How deals read amounts: a float through its `str`, and in the words deal screens always used.
 DEAL_MONEY = MoneyRules(
@@ -228,24 +229,47 @@ def _clean_lines(data: dict, errors: FieldErrors) -> list[dict] | None:
         )
         if quantity is None:
             continue
-        price, discount = product.unit_price, Decimal("0")
+        price, discount, percent = product.unit_price, Decimal("0"), None
         if item.get("unit_price") not in (None, ""):
             price = clean_money(
                 item["unit_price"], f"{prefix}.unit_price", errors, rules=DEAL_MONEY
             )
             if price is None:
                 continue
-        if item.get("discount") not in (None, ""):
+        # An amount or a percentage, not both; a percentage becomes the amount here, once, by
+        # the rule orders use (docs/decisions.md, "Discounts"), and is stored beside it.
+        if _given(item.get("discount")) and _given(item.get("discount_percent")):
+            errors.add(
+                f"{prefix}.discount_percent",
+                _("Give the discount as an amount or as a percentage, not both."),
+            )
+            continue
+        if _given(item.get("discount")):
             discount = clean_money(item["discount"], f"{prefix}.discount", errors, rules=DEAL_MONEY)
             if discount is None:
                 continue
+        elif _given(item.get("discount_percent")):
+            percent = clean_percent(item["discount_percent"], f"{prefix}.discount_percent", errors)
+            if percent is None:
+                continue
+            discount = percent_of(price * quantity, percent)
         if discount > price * quantity:
             errors.add(f"{prefix}.discount", _("The discount cannot exceed the line's price."))
             continue
         cleaned.append(
-            {"product": product, "quantity": quantity, "unit_price": price, "discount": discount}
+            {
+                "product": product,
+                "quantity": quantity,
+                "unit_price": price,
+                "discount": discount,
+                "discount_percent": percent,
+            }
         )
     return cleaned
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 def lines_total(lines: list[dict]) -> Decimal:

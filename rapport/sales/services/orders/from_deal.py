@@ -17,11 +17,11 @@ class DealNotReady(ApplicationError):
 def order_create_from_deal(*, actor: User, deal: Deal) -> Order:
     """Turn a won deal into an order in one step.
 
-    The deal's products become the lines (or, without products, one line of the deal's title
-    and amount); the customer, currency and link to the deal are kept. A deal that is not won
-    is refused (409 `deal_not_won`); a deal that already became an order is refused too
-    (409 `deal_already_ordered`, with that order's id and number in `details`), so a double
-    click cannot bill the customer twice.
+    The deal's products become the lines, each with its discount (a percentage stays one), or,
+    without products, one line of the deal's title and amount; the customer, currency and link
+    to the deal are kept. A deal that is not won is refused (409 `deal_not_won`); a deal that
+    already became an order is refused too (409 `deal_already_ordered`, with that order's id
+    and number in `details`), so a double click cannot bill the customer twice.
     """
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if deal.status != DealStatus.WON:
@@ -40,7 +40,13 @@ def order_create_from_deal(*, actor: User, deal: Deal) -> Order:
             "product_id": line.product_id,
             "quantity": line.quantity,
             "unit_price": str(line.unit_price),
-            "discount": str(line.discount),
+            # A percentage is carried as one; the order works it out by the same rule on the
+            # same quantity × unit price, so the amount is the deal line's to the cent.
+            **(
+                {"discount_percent": str(line.discount_percent)}
+                if line.discount_percent is not None
+                else {"discount": str(line.discount)}
+            ),
         }
         for line in deal.lines.all()
     ] or [{"description": deal.title[:200], "quantity": 1, "unit_price": str(deal.amount)}]
