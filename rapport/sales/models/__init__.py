@@ -1,6 +1,7 @@
 """Sales: from a lead to cash. One module per part of the flow; import them all from here."""
 
 from rapport.sales.models.catalog import PriceList, PriceListItem, Product
+from rapport.sales.models.currency import ExchangeRate
 from rapport.sales.models.deals import (
     Deal,
     DealLine,
@@ -32,7 +33,6 @@ from rapport.sales.models.orders import (
     Refund,
     RefundReason,
 )
-from rapport.sales.models.currency import ExchangeRate
 from rapport.sales.models.quotas import Quota, QuotaPeriod
 
 __all__ = [

@@ -275,8 +275,9 @@ class Payment(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     # The key the form or the API client sent with the request (`Idempotency-Key`): the same
-    # key from the same user records nothing new and answers with this payment.
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # key from the same user records nothing new and answers with this payment. NULL, not "",
+    # when none was sent, so that the unique constraint ignores requests without a key.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["paid_at", "id"]
@@ -338,7 +339,8 @@ class Refund(TimeStampedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # As `Payment.idempotency_key`: NULL when none was sent.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["refunded_at", "id"]
