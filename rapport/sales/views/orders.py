@@ -272,18 +272,14 @@ def order_change_status(request, pk: int):
 def order_record_payment(request, pk: int):
     """Record a payment. htmx gets the order's money section back, with errors or refreshed."""
     order = found_or_404(selectors.get_order_for_user, request.user, pk)
-    form = PaymentForm(request.POST)
-    recorded = None
-    if form.is_valid():
-        recorded = _record(form, services.payment_record, actor=request.user, order=order)
-    if recorded is not None and not is_htmx(request):
-        messages.success(request, _("Payment recorded."))
-        return redirect("sales:order_detail", pk=order.pk)
-    order = selectors.order_detail(request.user, pk)
-    context = _money_context(order, payment_form=None if recorded else form)
-    if recorded is not None:
-        context["payment_recorded"] = recorded
-    return render(request, _money_template(request), context)
+    return _record_money(
+        request,
+        order,
+        PaymentForm(request.POST),
+        services.payment_record,
+        kind="payment",
+        done=_("Payment recorded."),
+    )
 
 
 @login_required
@@ -291,17 +287,29 @@ def order_record_payment(request, pk: int):
 def order_record_refund(request, pk: int):
     """Record a refund, as `order_record_payment` records a payment."""
     order = found_or_404(selectors.get_order_for_user, request.user, pk)
-    form = _refund_form(order, request.POST)
+    return _record_money(
+        request,
+        order,
+        _refund_form(order, request.POST),
+        services.refund_record,
+        kind="refund",
+        done=_("Refund recorded."),
+    )
+
+
+def _record_money(request, order, form, service, *, kind: str, done: str):
+    """Record a payment or refund (`kind`) from `form`: a plain post is redirected to the
+    order; htmx gets the money section back, with the form's errors or the new record."""
     recorded = None
     if form.is_valid():
-        recorded = _record(form, services.refund_record, actor=request.user, order=order)
+        recorded = _record(form, service, actor=request.user, order=order)
     if recorded is not None and not is_htmx(request):
-        messages.success(request, _("Refund recorded."))
+        messages.success(request, done)
         return redirect("sales:order_detail", pk=order.pk)
-    order = selectors.order_detail(request.user, pk)
-    context = _money_context(order, refund_form=None if recorded else form)
+    order = selectors.order_detail(request.user, order.pk)
+    context = _money_context(order, **{f"{kind}_form": None if recorded else form})
     if recorded is not None:
-        context["refund_recorded"] = recorded
+        context[f"{kind}_recorded"] = recorded
     return render(request, _money_template(request), context)
 
 
