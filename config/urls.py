@@ -12,5 +12,11 @@ urlpatterns = [
     path("", include("rapport.activities.urls")),
     path("sales/", include("rapport.sales.urls")),
     path("data/", include("rapport.dataio.urls")),
+    path("messaging/", include("rapport.messaging.urls")),
+    path("inbox/", include("rapport.inbox.urls")),
+    path("behaviour/", include("rapport.behaviour.urls")),
+    path("webhooks/", include("rapport.webhooks.urls")),
+    path("automation/", include("rapport.automation.urls")),
+    path("integration/", include("rapport.integration.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -31,8 +31,14 @@ from rapport.customers.api import (
     persons_router,
     tags_router,
 )
+from rapport.automation.api import routers as automation_routers
+from rapport.behaviour.api import routers as behaviour_routers
 from rapport.dataio.api import routers as dataio_routers
+from rapport.inbox.api import routers as inbox_routers
+from rapport.integration.api import routers as integration_routers
+from rapport.messaging.api import routers as messaging_routers
 from rapport.sales.api import routers as sales_routers
+from rapport.webhooks.api import routers as webhooks_routers
 
 
 def _json_errors_outside_operations(view):
@@ -126,3 +132,13 @@ for router in sales_routers:
     api.add_router("", router)
 for router in dataio_routers:
     api.add_router("", router)
+for routers in (
+    messaging_routers,
+    inbox_routers,
+    behaviour_routers,
+    webhooks_routers,
+    automation_routers,
+    integration_routers,
+):
+    for router in routers:
+        api.add_router("", router)

@@ -1,0 +1,1 @@
+"""Rules: trigger, conditions, actions; their runs and the ready-made rules."""

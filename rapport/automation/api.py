@@ -1,0 +1,3 @@
+"""The automation app's API routers, mounted by `rapport.api.api`."""
+
+routers: list = []

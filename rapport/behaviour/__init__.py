@@ -1,0 +1,1 @@
+"""Events from websites and apps: page views, carts, sign-ups, custom events."""

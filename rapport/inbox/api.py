@@ -1,0 +1,3 @@
+"""The inbox app's API routers, mounted by `rapport.api.api`."""
+
+routers: list = []

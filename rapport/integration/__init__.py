@@ -1,0 +1,1 @@
+"""Other systems: external ids, upserts, batches, idempotent requests, the change feed."""

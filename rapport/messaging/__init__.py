@@ -1,0 +1,1 @@
+"""E-mail out: templates, the outbox, consent, suppression, unsubscribe and tracking."""

@@ -1,0 +1,1 @@
+"""Signed outbound webhooks: subscriptions per record event, deliveries with retries."""
