@@ -179,8 +179,6 @@ else:
     }
 
 # --- E-mail ------------------------------------------------------------------------------------
-# Through EMAIL_HOST when it is set; otherwise every message is written as a file under
-# var/mail/, so a fresh install never tries to reach a mail server and nothing is lost.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -188,13 +186,31 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Rapport <rapport@localhost>")
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = VAR_DIR / "mail"
+# Every e-mail, also Django's own send_mail, becomes a Message of the messaging app, delivered
+# through RAPPORT_EMAIL_URL (smtp://, smtp+tls://, smtps://; EMAIL_HOST* above still work when it
+# is empty) or, with neither, kept in the outbox administrators read in the UI.
+RAPPORT_EMAIL_URL = env_str("RAPPORT_EMAIL_URL", "")
+EMAIL_BACKEND = "rapport.messaging.backends.MessagingEmailBackend"
+RAPPORT_EMAIL_RATE_PER_MINUTE = env_int("RAPPORT_EMAIL_RATE_PER_MINUTE", 60)
+RAPPORT_EMAIL_TRACKING = env_bool("RAPPORT_EMAIL_TRACKING", True)
+RAPPORT_MARKETING_REQUIRES_OPT_IN = env_bool("RAPPORT_MARKETING_REQUIRES_OPT_IN", False)
 # Links in e-mails point here (no trailing slash needed).
 RAPPORT_BASE_URL = env_str("RAPPORT_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Webhooks ----------------------------------------------------------------------------------
+# Seconds to wait for a webhook receiver (connecting, then each read) before the attempt fails.
+RAPPORT_WEBHOOK_TIMEOUT = env_int("RAPPORT_WEBHOOK_TIMEOUT", 10)
+
+# --- Inbound e-mail ----------------------------------------------------------------------------
+# The shared mailbox polled every minute (imap:// or imaps://user:pass@host:port/FOLDER); empty:
+# no polling. Mail from an address no person has becomes a lead ("lead") or is only kept ("ignore").
+RAPPORT_IMAP_URL = env_str("RAPPORT_IMAP_URL", "")
+RAPPORT_INBOUND_UNKNOWN_SENDER = env_str("RAPPORT_INBOUND_UNKNOWN_SENDER", "lead")
+if RAPPORT_INBOUND_UNKNOWN_SENDER not in ("lead", "ignore"):
+    raise ImproperlyConfigured(
+        "RAPPORT_INBOUND_UNKNOWN_SENDER must be lead or ignore, "
+        f"got {RAPPORT_INBOUND_UNKNOWN_SENDER!r}"
+    )
 
 # --- Accounts ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -323,6 +339,8 @@ RAPPORT_PAYMENT_TERMS_DAYS = env_int("RAPPORT_PAYMENT_TERMS_DAYS", 30)
 RAPPORT_REPORTING_CURRENCY = env_str("RAPPORT_REPORTING_CURRENCY", "CNY").upper()
 # Public web-to-lead submissions accepted per minute from one IP address (0: no limit).
 RAPPORT_LEAD_FORM_RATE_LIMIT = env_int("RAPPORT_LEAD_FORM_RATE_LIMIT", 10)
+# Calls of the website snippet (site keys) accepted per minute from one IP address (0: no limit).
+RAPPORT_EVENTS_RATE_LIMIT = env_int("RAPPORT_EVENTS_RATE_LIMIT", 120)
 # Reverse proxies in front of Rapport that append to X-Forwarded-For; the client's address is
 # read that many entries from the right. 0: REMOTE_ADDR, for a server facing the internet.
 RAPPORT_PROXY_COUNT = env_int("RAPPORT_PROXY_COUNT", 0)

@@ -6,3 +6,10 @@ class MessagingConfig(AppConfig):
     name = "rapport.messaging"
     label = "messaging"
     verbose_name = _("Messaging")
+
+    def ready(self):
+        # The delivery job subscribes to MessageQueued; the built-in merge sources and the
+        # timeline wording of sent mail are registered here.
+        from rapport.messaging import builtin, tasks  # noqa: F401
+
+        builtin.register()
