@@ -12,6 +12,8 @@ from huey.contrib.djhuey import db_periodic_task
 
 from rapport.activities import tasks as activities_tasks
 from rapport.dataio import tasks as dataio_tasks
+from rapport.inbox import tasks as inbox_tasks
+from rapport.messaging import tasks as messaging_tasks
 from rapport.sales import tasks as sales_tasks
 
 
@@ -59,3 +61,14 @@ def daily_backup() -> None:
 @db_periodic_task(crontab(minute="50", hour="18"))  # before the health snapshot at 19:20
 def scan_duplicates_nightly() -> None:
     dataio_tasks.dedup.scan_all_nightly()
+
+
+@db_periodic_task(crontab(minute="*"))
+def poll_inbound_mailbox() -> None:
+    inbox_tasks.poll_mailbox()
+
+
+@db_periodic_task(crontab(minute="*"))
+def deliver_queued_mail() -> None:
+    messaging_tasks.recover_interrupted_messages()
+    messaging_tasks.deliver_due_messages()

@@ -25,3 +25,8 @@ def recover_interrupted_messages() -> int:
 @subscribe(MessageQueued)
 def _deliver_after_commit(event: MessageQueued) -> None:
     transaction.on_commit(deliver_queued_messages)
+
+
+def deliver_due_messages() -> int:
+    """The periodic sweep: what a lost job or a retry's delay left queued goes out now."""
+    return messages_deliver()["delivered"]
