@@ -51,10 +51,10 @@ test: .venv/.synced node_modules/.installed
 	@$(MANAGE) compile_translations --check > /dev/null
 	$(PY) -m ruff check .
 	$(LINT_IMPORTS)
-	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -n 2 --dist loadscope --durations=25 $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-fast: .venv/.synced
-	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -n 2 --dist loadscope -m "not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: .venv/.synced
 	$(PY) -m ruff check .
