@@ -410,12 +410,17 @@ def _run_notify(context: ActionContext) -> dict:
 
 
 def _clean_webhook(params, errors, prefix, record_type_key):
-    reject_unknown(params, ("type", "url", "secret"), errors, prefix)
+    reject_unknown(params, ("type", "url", "secret", "allow_private"), errors, prefix)
     url = clean_text(params.get("url"), f"{prefix}url", errors, limit=500, required=True)
     if url and not URL_PATTERN.match(url):
         errors.add(f"{prefix}url", _("Enter an address starting with http:// or https://."))
     secret = clean_text(params.get("secret"), f"{prefix}secret", errors, limit=200)
-    return {"url": url, "secret": secret}
+    # Rules are administrators' own, so they may call an address on the private network (the
+    # shop's ERP inside the company); refused unless said, as for webhook subscriptions.
+    allow_private = params.get("allow_private", False)
+    if not isinstance(allow_private, bool):
+        errors.add(f"{prefix}allow_private", _("Choose yes or no."))
+    return {"url": url, "secret": secret, "allow_private": allow_private is True}
 
 
 def _run_webhook(context: ActionContext) -> dict:
@@ -425,8 +430,10 @@ def _run_webhook(context: ActionContext) -> dict:
     record = context.record
     rt = record_type(context.record_type)
     body = {
-        # Repeats on a retry, so the receiver can tell a retry from a new call.
-        "event_id": step_key(context),
+        # Repeats on a retry (also as the Rapport-Event-Id header), so the receiver can tell a
+        # retry from a new call.
+        "id": step_key(context),
+        "type": "automation.rule",
         "rule": {"id": context.rule.pk, "name": context.rule.name},
         "record_type": context.record_type,
         "record_id": context.run.record_id,
@@ -434,7 +441,10 @@ def _run_webhook(context: ActionContext) -> dict:
         "trigger": context.run.trigger,
     }
     result = webhook_call(
-        url=context.params["url"], body=body, secret=context.params.get("secret", "")
+        url=context.params["url"],
+        body=body,
+        secret=context.params.get("secret", ""),
+        allow_private=context.params.get("allow_private", False),
     )
     outcome = {"status_code": result.status_code, "excerpt": result.excerpt[:200]}
     if not result.ok:

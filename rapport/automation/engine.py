@@ -319,7 +319,7 @@ def _next_step(run_id: int, now: datetime.datetime) -> str:
         step.status = StepStatus.RUNNING
         step.next_attempt_at = now + LEASE
         step.save(update_fields=["status", "attempts", "next_attempt_at"])
-    return _run_outside(run_id, step.pk, action, context)
+    return _run_outside(run_id, step.pk, action, context, now)
 
 
 def _run_in_transaction(run, step, action, context, now) -> str:
@@ -339,7 +339,7 @@ def _run_in_transaction(run, step, action, context, now) -> str:
     return "continue"
 
 
-def _run_outside(run_id: int, step_id: int, action, context) -> str:
+def _run_outside(run_id: int, step_id: int, action, context, started: datetime.datetime) -> str:
     outcome: tuple[str, object]
     try:
         with changes_caused_by(context.origin):
@@ -350,7 +350,8 @@ def _run_outside(run_id: int, step_id: int, action, context) -> str:
         if not isinstance(error, registry.ActionFailed | _application_errors()):
             logger.exception("rule run %s step %s failed", run_id, step_id)
         outcome = ("failed", _describe(error))
-    now = timezone.now()
+    # The sweep's clock (a test's, or the moment it started) plus the time the action took.
+    now = max(started, timezone.now())
     with transaction.atomic():
         run = RuleRun.objects.select_for_update().select_related("rule").get(pk=run_id)
         step = RuleRunStep.objects.select_for_update().get(pk=step_id)
@@ -466,10 +467,11 @@ def resume_due(*, now: datetime.datetime | None = None, limit: int = 500) -> int
     """The periodic sweep: end waits whose time has come, and go on with every run whose step is
     due (a retry's time came, or a worker died holding it). Returns how many runs it advanced."""
     now = now or timezone.now()
+    waited = []
     for step_id, event in RuleRunStep.objects.filter(
         status=StepStatus.WAITING, wait_until__lte=now
     ).values_list("pk", "wait_event")[:limit]:
-        end_wait(step_id, ended_by="timeout" if event else "time", now=now)
+        waited.append(end_wait(step_id, ended_by="timeout" if event else "time", now=now))
     run_ids = list(
         RuleRunStep.objects.filter(
             status__in=(StepStatus.PENDING, StepStatus.RUNNING, StepStatus.RETRYING),
@@ -479,9 +481,10 @@ def resume_due(*, now: datetime.datetime | None = None, limit: int = 500) -> int
         .order_by("next_attempt_at")
         .values_list("run_id", flat=True)[:limit]
     )
-    for run_id in dict.fromkeys(run_ids):
+    run_ids = [pk for pk in dict.fromkeys([*waited, *run_ids]) if pk is not None]
+    for run_id in run_ids:
         advance_run(run_id, now=now)
-    return len(set(run_ids))
+    return len(run_ids)
 
 
 # --- The end of a run ----------------------------------------------------------------------------
