@@ -11,6 +11,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from rapport.activities import tasks as activities_tasks
+from rapport.automation import tasks as automation_tasks
 from rapport.dataio import tasks as dataio_tasks
 from rapport.inbox import tasks as inbox_tasks
 from rapport.messaging import tasks as messaging_tasks
@@ -72,3 +73,15 @@ def poll_inbound_mailbox() -> None:
 def deliver_queued_mail() -> None:
     messaging_tasks.recover_interrupted_messages()
     messaging_tasks.deliver_due_messages()
+
+
+@db_periodic_task(crontab(minute="*"))
+def resume_rule_steps() -> None:
+    # Rule actions due again (retries, ended waits, steps a killed worker held).
+    automation_tasks.resume_due_steps()
+
+
+@db_periodic_task(crontab(minute="*"))
+def evaluate_date_rules() -> None:
+    # Date, inactivity and schedule rules; each record fires once per occurrence.
+    automation_tasks.evaluate_date_rules()

@@ -357,6 +357,11 @@ RAPPORT_IMPORT_UNDO_DAYS = env_int("RAPPORT_IMPORT_UNDO_DAYS", 7)
 RAPPORT_BACKUP_DIR = Path(env_str("RAPPORT_BACKUP_DIR", str(VAR_DIR / "backups")))
 RAPPORT_BACKUP_KEEP = env_int("RAPPORT_BACKUP_KEEP", 7)
 RAPPORT_BACKUP_HOUR_UTC = env_int("RAPPORT_BACKUP_HOUR_UTC", 19)
+# Automation rules: how many rules deep one change may set off others, how often a failing
+# action is tried before it is reported, and how many missed days a date rule catches up.
+RAPPORT_AUTOMATION_MAX_DEPTH = env_int("RAPPORT_AUTOMATION_MAX_DEPTH", 5)
+RAPPORT_AUTOMATION_MAX_ATTEMPTS = env_int("RAPPORT_AUTOMATION_MAX_ATTEMPTS", 5)
+RAPPORT_AUTOMATION_CATCH_UP_DAYS = env_int("RAPPORT_AUTOMATION_CATCH_UP_DAYS", 7)
 
 # Logs: everything from INFO up goes to RAPPORT_LOG_DIR/rapport.log (the web server's access log
 # to access.log beside it, see `manage.py serve`); the console shows only warnings and errors, so

@@ -116,10 +116,23 @@ def _fire(rule: Rule, pairs: list[tuple[int, str]], now) -> list[int]:
     return create_runs_for_occurrences(rule, new, now) if new else []
 
 
+def _evaluated_lately(rule: Rule, now: datetime.datetime) -> bool:
+    """A date or inactivity rule is evaluated hourly (records added during the day are seen the
+    same day), not at every minute's run like a schedule."""
+    last = rule.evaluated_through
+    return (
+        last is not None
+        and local_today(last) == local_today(now)
+        and now - last < datetime.timedelta(hours=1)
+    )
+
+
 def evaluate_date_rules(*, now: datetime.datetime | None = None) -> list[int]:
     """Evaluate every active date, inactivity and schedule rule (the periodic job)."""
     now = now or timezone.now()
     run_ids: list[int] = []
     for rule in Rule.objects.filter(is_active=True, trigger_type__in=date_trigger_keys()):
+        if rule.trigger_type != "schedule" and _evaluated_lately(rule, now):
+            continue
         run_ids += evaluate_rule(rule, now=now)
     return run_ids
