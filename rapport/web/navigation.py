@@ -171,6 +171,12 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 "nav-lead-assignment",
             ),
             Link(
+                _("Automation"),
+                "automation:rule_list",
+                ("automation:rule_*", "automation:preset_*"),
+                "nav-automation",
+            ),
+            Link(
                 _("Users and teams"),
                 "admin:accounts_user_changelist",
                 (),

@@ -90,6 +90,11 @@ PAGES: tuple[Page, ...] = (
     Page("sales:lead_form_create", roles=ADMIN_ONLY),
     Page("sales:lead_form_edit", roles=ADMIN_ONLY, kwargs=_pk("lead_form")),
     Page("sales:lead_form_embed", roles=ADMIN_ONLY, kwargs=_pk("lead_form")),
+    # Automation rules (the page check's seed switches on a ready-made rule)
+    Page("automation:rule_list", roles=ADMIN_ONLY),
+    Page("automation:rule_create", roles=ADMIN_ONLY, ready="[data-testid=action-add]"),
+    Page("automation:rule_detail", roles=ADMIN_ONLY, kwargs=_pk("rule")),
+    Page("automation:rule_edit", roles=ADMIN_ONLY, kwargs=_pk("rule")),
     # Deals and their reports
     Page("sales:kanban_default", ready="[data-testid=kanban][data-ready=true]"),
     Page("sales:deal_list"),

@@ -43,6 +43,7 @@ from conftest import PASSWORD
 from rapport.accounts.models import Role, User
 from rapport.accounts.services import user_create
 from rapport.activities.models import Task
+from rapport.automation.presets import preset_switch_on
 from rapport.customers.models import Company, CustomFieldDefinition, Person, Tag
 from rapport.dataio.demo import demo_set
 from rapport.dataio.demo.sales import leads as demo_leads
@@ -253,6 +254,9 @@ def _seed(rep_username: str) -> SimpleNamespace:
         lead_form=LeadForm.objects.order_by("pk").first(),
         scoring_rule=LeadScoringRule.objects.order_by("pk").first(),
         assignment_rule=LeadAssignmentRule.objects.order_by("pk").first(),
+        rule=preset_switch_on(
+            actor=User.objects.get(username=USERNAMES[ADMIN]), key="stalled_deal_follow_up"
+        ),
     )
 
 

@@ -110,6 +110,9 @@ PARAMETERS = [
     ("sales:product_*", "pk", SHARED),
     ("sales:price_list_*", "pk", SHARED),
     ("sales:price_list_*", "product_pk", SHARED),
+    # Rules are a shared setting (administrators only); a ready-made rule is named by its key.
+    ("automation:rule_*", "pk", SHARED),
+    ("automation:preset_*", "key", SHARED),
     ("dataio:import_*", "job_id", "import_job"),
     ("dataio:duplicate_*", "pk", "duplicate"),
     ("dataio:merge_undo", "pk", "merge"),
