@@ -6,3 +6,7 @@ class WebhooksConfig(AppConfig):
     name = "rapport.webhooks"
     label = "webhooks"
     verbose_name = _("Webhooks")
+
+    def ready(self):
+        # The outbox subscriber (record changes) and the job sending what it wrote.
+        from rapport.webhooks import handlers, tasks  # noqa: F401
