@@ -16,6 +16,7 @@ from rapport.dataio import tasks as dataio_tasks
 from rapport.inbox import tasks as inbox_tasks
 from rapport.messaging import tasks as messaging_tasks
 from rapport.sales import tasks as sales_tasks
+from rapport.webhooks import tasks as webhooks_tasks
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -85,3 +86,14 @@ def resume_rule_steps() -> None:
 def evaluate_date_rules() -> None:
     # Date, inactivity and schedule rules; each record fires once per occurrence.
     automation_tasks.evaluate_date_rules()
+
+
+@db_periodic_task(crontab(minute="*"))
+def send_due_webhooks() -> None:
+    # Retries of webhook deliveries, and first attempts a worker missed (claimed per delivery).
+    webhooks_tasks.send_due()
+
+
+@db_periodic_task(crontab(minute="35", hour="19"))
+def purge_old_webhook_deliveries() -> None:
+    webhooks_tasks.purge_old_deliveries()
