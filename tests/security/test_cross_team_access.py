@@ -69,6 +69,8 @@ PARAMETERS = [
     ("api:*", "tag_id", SHARED),
     ("api:*", "definition_id", SHARED),
     ("api:*", "rule_id", SHARED),
+    # An automation rule's run: read under its rule, which only administrators see.
+    ("api:*", "run_id", SHARED),
     ("api:*", "form_id", SHARED),
     ("api:*", "pipeline_id", SHARED),
     ("api:*", "stage_id", SHARED),
