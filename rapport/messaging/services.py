@@ -673,3 +673,29 @@ def unsubscribe(*, message_id: str) -> Message | None:
                 source="unsubscribe link",
             )
     return message
+
+
+def bounce_record(*, bounce, source: str = "") -> list[str]:
+    """Suppress every address a DSN reports as hard-bounced; returns those addresses.
+
+    `bounce` is what `bounces.parse_bounce` read. The message that bounced, when it is ours,
+    is marked failed with the diagnostic, so the outbox shows why it did not arrive.
+    """
+    suppressed = []
+    with transaction.atomic():
+        for address in dict.fromkeys(bounce.hard_addresses):
+            suppression_add(
+                address=address,
+                reason=SuppressionReason.HARD_BOUNCE,
+                source=source or _("Bounce report"),
+            )
+            suppressed.append(address)
+        original = message_by_message_id(bounce.original_message_id)
+        if original is not None and bounce.hard:
+            diagnostic = "; ".join(
+                f"{r.address} {r.status} {r.diagnostic}".strip() for r in bounce.recipients
+            )
+            Message.objects.filter(pk=original.pk).update(
+                status=MessageStatus.FAILED, error=diagnostic[:2000]
+            )
+    return suppressed
