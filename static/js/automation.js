@@ -4,8 +4,8 @@
 // (trigger-*, cond-<i>-*, cond-<i>-<j>-*, action-<i>-*), so the page posts as a plain form and
 // the server turns it into the rule (rapport/automation/forms.py).
 //
-// This file loads after Alpine has started (page scripts come after the shared ones), so the
-// builder's root is marked x-ignore and initialised here once the component is registered.
+// The page loads this file without `defer`, so it runs while the head is parsed, before the
+// deferred Alpine starts: the component is registered on "alpine:init" like rapport.js's.
 (function () {
   "use strict";
 
@@ -163,19 +163,7 @@
     };
   }
 
-  function register() { window.Alpine.data("ruleBuilder", builder); }
-  function boot() {
-    var root = document.querySelector("[data-rule-builder]");
-    if (!root || !root.hasAttribute("x-ignore")) { return; }
-    root.removeAttribute("x-ignore");
-    window.Alpine.initTree(root);
-    if (window.htmx) { window.htmx.process(root); }
-  }
-  if (window.Alpine) {
-    register();
-    boot();
-  } else {
-    document.addEventListener("alpine:init", register);
-    document.addEventListener("alpine:initialized", boot);
-  }
+  document.addEventListener("alpine:init", function () {
+    window.Alpine.data("ruleBuilder", builder);
+  });
 })();
