@@ -159,6 +159,18 @@ NAVIGATION: tuple[Group | Link, ...] = (
             ),
             Link(_("Web forms"), "sales:lead_form_list", ("sales:lead_form_*",), "nav-lead-forms"),
             Link(
+                _("Website tracking"),
+                "behaviour:site_key_list",
+                ("behaviour:site_key_*", "behaviour:event_*"),
+                "nav-site-keys",
+            ),
+            Link(
+                _("Inbound e-mail"),
+                "inbox:inbound_list",
+                ("inbox:inbound_*",),
+                "nav-inbound",
+            ),
+            Link(
                 _("Scoring rules"),
                 "sales:lead_scoring_rule_list",
                 ("sales:lead_scoring_rule_*",),
@@ -169,6 +181,25 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 "sales:lead_assignment_rule_list",
                 ("sales:lead_assignment_rule_*",),
                 "nav-lead-assignment",
+            ),
+            Link(
+                _("Webhooks"),
+                "webhooks:subscription_list",
+                ("webhooks:*",),
+                "nav-webhooks",
+            ),
+            Link(_("Outbox"), "messaging:message_list", ("messaging:message_*",), "nav-outbox"),
+            Link(
+                _("E-mail templates"),
+                "messaging:template_list",
+                ("messaging:template_*",),
+                "nav-email-templates",
+            ),
+            Link(
+                _("Suppression list"),
+                "messaging:suppression_list",
+                ("messaging:suppression_*",),
+                "nav-suppressions",
             ),
             Link(
                 _("Automation"),

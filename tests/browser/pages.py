@@ -91,6 +91,10 @@ PAGES: tuple[Page, ...] = (
     Page("sales:lead_form_edit", roles=ADMIN_ONLY, kwargs=_pk("lead_form")),
     Page("sales:lead_form_embed", roles=ADMIN_ONLY, kwargs=_pk("lead_form")),
     # Automation rules (the page check's seed switches on a ready-made rule)
+    Page("messaging:message_list", roles=ADMIN_ONLY),
+    Page("messaging:template_list", roles=ADMIN_ONLY),
+    Page("messaging:template_create", roles=ADMIN_ONLY),
+    Page("messaging:suppression_list", roles=ADMIN_ONLY),
     Page("automation:rule_list", roles=ADMIN_ONLY),
     Page("automation:rule_create", roles=ADMIN_ONLY, ready="[data-testid=action-add]"),
     Page("automation:rule_detail", roles=ADMIN_ONLY, kwargs=_pk("rule")),
@@ -147,6 +151,8 @@ PAGES: tuple[Page, ...] = (
     Page("sales:pipeline_edit", roles=ADMIN_ONLY, kwargs=_pk("pipeline")),
     Page("sales:lost_reason_settings", roles=ADMIN_ONLY),
     Page("sales:exchange_rates", roles=ADMIN_ONLY),
+    Page("webhooks:subscription_list", roles=ADMIN_ONLY),
+    Page("webhooks:subscription_create", roles=ADMIN_ONLY),
     # Users and teams live in the Django admin (shown to a superuser, as `make run` creates).
     Page("admin:accounts_user_changelist", roles=ADMIN_ONLY),
     # The user's own pages

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rapport.accounts.models import ApiKey
 from rapport.accounts.saved_view_services import saved_view_create
 from rapport.accounts.services import api_key_create
+from rapport.activities.announcements import announcement_create
 from rapport.activities.services import interaction_create, notification_create
 from rapport.activities.task_services import task_create
 from rapport.api.api import api
@@ -78,6 +79,9 @@ PARAMETERS = [
     ("api:*", "product_id", SHARED),
     ("api:*", "price_list_id", SHARED),
     ("api:*", "rate_id", SHARED),
+    # Webhook subscriptions and their deliveries are a shared setting (administrators only).
+    ("api:*", "subscription_id", SHARED),
+    ("api:*", "delivery_id", SHARED),
     ("api:*", "record_type", "export_kind"),
     ("api:*", "bulk_action_id", "bulk_action"),
     ("api:*", "list_name", SHARED),
@@ -93,6 +97,7 @@ PARAMETERS = [
     ("activities:person_*", "pk", "person"),
     ("activities:company_*", "pk", "company"),
     ("activities:task_*", "pk", "task"),
+    ("activities:announcement_*", "pk", "announcement"),
     ("sales:lead_scoring_rule_*", "pk", SHARED),
     ("sales:lead_assignment_rule_*", "pk", SHARED),
     ("sales:lead_form_*", "pk", SHARED),
@@ -126,6 +131,7 @@ PARAMETERS = [
     ("dataio:merge_companies", "b", "company_twin"),
     ("dataio:export_*", "record_type", "export_kind"),
     ("dataio:bulk_*", "pk", "bulk_action"),
+    ("webhooks:*", "pk", SHARED),
 ]
 
 # Routes this test does not call, and why.
@@ -139,6 +145,8 @@ NOT_CHECKED = {
     # Public lead form, found by its unguessable key; shows no record.
     "sales:lead_form_public": "public form",
     "sales:lead_form_thanks": "public form",
+    # A user's calendar feed, found by its unguessable token; no session is read.
+    "activities:calendar_feed": "public feed",
 }
 
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
@@ -282,6 +290,9 @@ def west_records(admin_user, charlie, settings, tmp_path):
         ),
         data={"title": f"{MARKER}-bulk-task"},
     )
+    announcement = announcement_create(
+        actor=admin_user, data={"title": f"{MARKER}-announcement", "team_id": charlie.team_id}
+    )
     tag = tag_create(actor=admin_user, data={"name": "VIP"})
     records = {
         "person": person,
@@ -302,6 +313,7 @@ def west_records(admin_user, charlie, settings, tmp_path):
         "api_key": api_key,
         "saved_view": saved_view,
         "bulk_action": bulk_action,
+        "announcement": announcement,
     }
     # A shared record of the same id space is enough to reach the routes' own code.
     records[SHARED] = tag
