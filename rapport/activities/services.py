@@ -63,6 +63,46 @@ def timeline_add(
     )
 
 
+def timeline_add_many(entries: list[dict]) -> list[TimelineEntry]:
+    """`timeline_add` for many entries in one INSERT; each dict takes its keyword arguments but
+    `about` (entries of a person or a company). Returns the entries with their ids."""
+    now = timezone.now()
+    rows = []
+    for entry in entries:
+        if entry.get("person_id") is None and entry.get("company_id") is None:
+            raise ValueError("A timeline entry belongs to a person or a company.")
+        rows.append(
+            TimelineEntry(
+                person_id=entry.get("person_id"),
+                company_id=entry.get("company_id"),
+                kind=entry["kind"],
+                title=entry.get("title", "")[:200],
+                body=entry.get("body", ""),
+                occurred_at=entry.get("occurred_at") or now,
+                actor_id=entry.get("actor_id"),
+                source_type=entry.get("source_type", ""),
+                source_id=entry.get("source_id"),
+                data=entry.get("data") or {},
+            )
+        )
+    return TimelineEntry.objects.bulk_create(rows)
+
+
+def timeline_refresh(*, entries: dict[int, dict]) -> None:
+    """Set `data` and/or `occurred_at` of existing entries {entry id: {field: value}}.
+
+    For an entry a higher app keeps current as its record grows (a visit's counts in
+    behaviour): one UPDATE for all the entries, however many there are.
+    """
+    fields = sorted({field for values in entries.values() for field in values})
+    if not entries:
+        return
+    if not set(fields) <= {"data", "occurred_at"}:
+        raise ValueError("Only data and occurred_at of a timeline entry can be refreshed.")
+    rows = [TimelineEntry(pk=pk, **values) for pk, values in entries.items()]
+    TimelineEntry.objects.bulk_update(rows, fields)
+
+
 def _parse_when(value, errors: dict) -> datetime.datetime | None:
     if value in (None, ""):
         return timezone.now()
