@@ -3,14 +3,20 @@
 Imported by `SalesConfig.ready()`, once every model is loaded; `register()` runs each part.
 """
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from rapport.activities.timeline_kinds import register_title
+from rapport.core.errors import ValidationFailed
 from rapport.core.events import subscribe
 from rapport.core.formats import format_money
 from rapport.customers.events import CompanyUpdated, PersonUpdated
-from rapport.sales.models import PaymentMethod, RefundReason
-from rapport.sales.models.leads import LeadEventKind, lead_event_title
+from rapport.inbox.events import InboundMailFromUnknownSender
+from rapport.inbox.selectors import inbound_text
+from rapport.sales.models import Lead, PaymentMethod, RefundReason
+from rapport.sales.models.leads import LeadCaptureChannel, LeadEventKind, lead_event_title
+from rapport.sales.selectors.leads import OPEN_STATUSES
+from rapport.sales.services.leads import lead_create, lead_event_add
 from rapport.sales.services.orders import orders_follow_customer
 
 
@@ -136,7 +142,46 @@ def register_orders() -> None:
             orders_follow_customer(company_id=event.company_id)
 
 
+def register_inbound_mail() -> None:
+    # Mail to the shared mailbox from an address no person has is an inquiry: a new lead (source
+    # e-mail, assigned by the rules), or a note on the open lead that already has the address,
+    # unless RAPPORT_INBOUND_UNKNOWN_SENDER is "ignore".
+    @subscribe(InboundMailFromUnknownSender)
+    def lead_from_unknown_sender(event: InboundMailFromUnknownSender) -> None:
+        if settings.RAPPORT_INBOUND_UNKNOWN_SENDER != "lead":
+            return
+        text = "\n\n".join(part for part in (event.subject, inbound_text(event.inbound_id)) if part)
+        text = text[:20000]
+        existing = (
+            Lead.objects.filter(email=event.address, status__in=OPEN_STATUSES)
+            .order_by("pk")
+            .first()
+        )
+        if existing is not None:
+            if text:
+                lead_event_add(actor=None, lead=existing, kind=LeadEventKind.NOTE, body=text)
+            return
+        data = {
+            "full_name": (event.name or event.address.split("@")[0])[:200],
+            "email": event.address,
+            "source": "email",
+            "message": text,
+            "auto_assign": True,
+        }
+        try:
+            lead_create(actor=None, data=data, channel=LeadCaptureChannel.EMAIL)
+        except ValidationFailed as exc:
+            if "email" not in exc.details:
+                raise
+            # An address mail servers accept but a lead's e-mail does not (".local", quoted
+            # local parts): the lead is still made, the address kept among its other answers.
+            data.pop("email")
+            data["data"] = {"from": event.address[:1000]}
+            lead_create(actor=None, data=data, channel=LeadCaptureChannel.EMAIL)
+
+
 def register() -> None:
     register_leads()
     register_deals()
     register_orders()
+    register_inbound_mail()

@@ -244,6 +244,7 @@ class LeadCaptureChannel(models.TextChoices):
     API = "api", _("API")
     FORM = "form", _("Web form")
     IMPORT = "import", _("Import")
+    EMAIL = "email", _("E-mail to the shared mailbox")
 
 
 class LeadEventKind(models.TextChoices):
