@@ -10,6 +10,8 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         # Subscribe the timeline to the customers app's events, and offer the task list as
         # saved views (accounts validates views against it).
-        from rapport.activities import handlers, list_specs  # noqa: F401
+        from rapport.activities import handlers, list_specs, records  # noqa: F401
 
         list_specs.register()
+        # The record types rules, webhooks and the change feed know (rapport.core.records).
+        records.register()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
+from rapport.activities.mentions import interaction_mentions_notify
 from rapport.activities.models import (
     Channel,
     Direction,
@@ -17,6 +18,7 @@ from rapport.activities.models import (
 )
 from rapport.core.cleaning import visible_text
 from rapport.core.errors import ValidationFailed
+from rapport.core.records import record_changed
 from rapport.customers.models import Company, Employment, Person
 
 INTERACTION_FIELDS = ("channel", "direction", "occurred_at", "subject", "content", "outcome")
@@ -230,12 +232,15 @@ def interaction_create(
         data=_timeline_data(interaction, str(about) if about is not None else ""),
         about=about,
     )
+    record_changed("interaction", interaction.pk, "created", actor=actor)
+    interaction_mentions_notify(actor=actor, interaction=interaction)
     return interaction
 
 
 @transaction.atomic
 def interaction_update(*, actor: User, interaction: Interaction, data: dict) -> Interaction:
     cleaned = _clean_interaction(data, partial=True)
+    changed = [f for f, v in cleaned.items() if getattr(interaction, f) != v]
     for field, value in cleaned.items():
         setattr(interaction, field, value)
     interaction.save()
@@ -248,13 +253,18 @@ def interaction_update(*, actor: User, interaction: Interaction, data: dict) -> 
         occurred_at=interaction.occurred_at,
         data=_timeline_data(interaction, previous.get("about_label", "")),
     )
+    record_changed("interaction", interaction.pk, "updated", changed_fields=changed, actor=actor)
+    if {"content", "outcome"} & set(changed):
+        interaction_mentions_notify(actor=actor, interaction=interaction)
     return interaction
 
 
 @transaction.atomic
 def interaction_delete(*, actor: User, interaction: Interaction) -> None:
     TimelineEntry.objects.filter(source_type="interaction", source_id=interaction.pk).delete()
+    pk = interaction.pk
     interaction.delete()
+    record_changed("interaction", pk, "deleted", actor=actor)
 
 
 @transaction.atomic
@@ -267,12 +277,14 @@ def record_activity_delete(*, record: models.Model) -> None:
     """
     about = {"about_type": ContentType.objects.get_for_model(record), "about_id": record.pk}
     alone = {"person__isnull": True, "company__isnull": True}
-    interaction_ids = Interaction.objects.filter(**about, **alone).values_list("pk", flat=True)
-    TimelineEntry.objects.filter(
-        source_type="interaction", source_id__in=list(interaction_ids)
-    ).delete()
+    interaction_ids = list(
+        Interaction.objects.filter(**about, **alone).values_list("pk", flat=True)
+    )
+    TimelineEntry.objects.filter(source_type="interaction", source_id__in=interaction_ids).delete()
     Interaction.objects.filter(**about, **alone).delete()
     TimelineEntry.objects.filter(**about, **alone).delete()
+    for pk in interaction_ids:
+        record_changed("interaction", pk, "deleted")
 
 
 # --- Notifications ------------------------------------------------------------------------------

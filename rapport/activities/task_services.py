@@ -41,6 +41,7 @@ from rapport.activities.models import (
 from rapport.activities.services import notification_create, timeline_add
 from rapport.core.cleaning import parse_int, visible_text
 from rapport.core.errors import ApplicationError, ValidationFailed
+from rapport.core.records import record_changed
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 
 logger = logging.getLogger(__name__)
@@ -238,6 +239,7 @@ def task_create(
     )
     if task.assignee_id != actor.pk:
         _notify_assigned(task, actor=actor)
+    record_changed("task", task.pk, "created", actor=actor)
     return task
 
 
@@ -282,12 +284,14 @@ def task_create_follow_up(
         actor=None,
         check_visibility=False,
     )
-    return Task.objects.create(
+    task = Task.objects.create(
         created_by=cleaned["assignee"],
         team_id=cleaned["assignee"].team_id,
         **cleaned,
         **_subject_fields(subject, subject_label),
     )
+    record_changed("task", task.pk, "created")
+    return task
 
 
 @transaction.atomic
@@ -295,6 +299,7 @@ def task_update(*, actor: User, task: Task, data: dict) -> Task:
     """Change the fields given in `data`. The caller has checked that the actor sees the task."""
     cleaned = _clean_task(data, actor=actor, task=task)
     previous_assignee_id = task.assignee_id
+    changed = [f for f, v in cleaned.items() if getattr(task, f) != v]
     if "remind_at" in cleaned and cleaned["remind_at"] != task.remind_at:
         task.reminder_sent_at = None
     for field, value in cleaned.items():
@@ -305,6 +310,7 @@ def task_update(*, actor: User, task: Task, data: dict) -> Task:
     task.save()
     if reassigned and task.assignee_id != actor.pk:
         _notify_assigned(task, actor=actor)
+    record_changed("task", task.pk, "updated", changed_fields=changed, actor=actor)
     return task
 
 
@@ -350,6 +356,9 @@ def task_complete(*, actor: User, task: Task) -> Task:
             target_type="task",
             target_id=task.pk,
         )
+    record_changed(
+        "task", task.pk, "updated", changed_fields=["status", "completed_at"], actor=actor
+    )
     return task
 
 
@@ -365,6 +374,9 @@ def task_reopen(*, actor: User, task: Task) -> Task:
     TimelineEntry.objects.filter(
         source_type="task", source_id=task.pk, kind="task.completed"
     ).delete()
+    record_changed(
+        "task", task.pk, "updated", changed_fields=["status", "completed_at"], actor=actor
+    )
     return task
 
 
@@ -380,6 +392,7 @@ def task_cancel(*, actor: User, task: Task) -> Task:
         )
     task.status = TaskStatus.CANCELLED
     task.save(update_fields=["status", "updated_at"])
+    record_changed("task", task.pk, "updated", changed_fields=["status"], actor=actor)
     return task
 
 
@@ -388,7 +401,9 @@ def task_delete(*, actor: User, task: Task) -> None:
     """Delete a task with its timeline entry and the notifications about it."""
     TimelineEntry.objects.filter(source_type="task", source_id=task.pk).delete()
     Notification.objects.filter(target_type="task", target_id=task.pk).delete()
+    pk = task.pk
     task.delete()
+    record_changed("task", pk, "deleted", actor=actor)
 
 
 def tasks_delete_about(*, subject_model: type[models.Model], subject_ids: list[int]) -> int:
@@ -403,6 +418,8 @@ def tasks_delete_about(*, subject_model: type[models.Model], subject_ids: list[i
     TimelineEntry.objects.filter(source_type="task", source_id__in=ids).delete()
     Notification.objects.filter(target_type="task", target_id__in=ids).delete()
     Task.objects.filter(pk__in=ids).delete()
+    for pk in ids:
+        record_changed("task", pk, "deleted")
     return len(ids)
 
 

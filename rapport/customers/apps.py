@@ -9,6 +9,8 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         # The lists offered as saved views (accounts validates views against them).
-        from rapport.customers import list_specs
+        from rapport.customers import list_specs, records
 
         list_specs.register()
+        # The record types rules, webhooks and the change feed know (rapport.core.records).
+        records.register()

@@ -32,6 +32,7 @@ from rapport.core.cleaning import (
 )
 from rapport.core.errors import ApplicationError, check_version
 from rapport.core.events import publish
+from rapport.core.records import record_changed
 from rapport.customers import search
 from rapport.customers.events import (
     CompanyCreated,
@@ -540,6 +541,7 @@ def person_create(*, actor: User, data: dict) -> Person:
     _save_person_relations(person, cleaned)
     person_rebuild_search_terms(person)
     publish(PersonCreated(person_id=person.pk, actor_id=actor.pk))
+    record_changed("person", person.pk, "created", actor=actor)
     return person
 
 
@@ -584,6 +586,7 @@ def person_update(*, actor: User, person: Person, data: dict, version: int | Non
     if SEARCHED_FIELDS & set(changed):
         person_rebuild_search_terms(person)
     publish(PersonUpdated(person_id=person.pk, actor_id=actor.pk, changed_fields=tuple(changed)))
+    record_changed("person", person.pk, "updated", changed_fields=changed, actor=actor)
     return person
 
 
@@ -629,6 +632,7 @@ def person_raw_phone_resolve(
     if "phones" in changed:
         person_rebuild_search_terms(person)
     publish(PersonUpdated(person_id=person.pk, actor_id=actor.pk, changed_fields=tuple(changed)))
+    record_changed("person", person.pk, "updated", changed_fields=changed, actor=actor)
     return person
 
 
@@ -661,6 +665,7 @@ def person_delete(*, actor: User, person: Person) -> None:
         summary=name,
     )
     publish(PersonDeleted(person_id=pk, actor_id=actor.pk, name=name))
+    record_changed("person", pk, "deleted", actor=actor)
 
 
 def _clean_company(actor: User, data: dict, *, instance: Company | None) -> dict:
@@ -705,6 +710,7 @@ def company_create(*, actor: User, data: dict) -> Company:
         _replace_addresses(company=company, addresses=cleaned["addresses"])
     company_rebuild_search_terms(company)
     publish(CompanyCreated(company_id=company.pk, actor_id=actor.pk))
+    record_changed("company", company.pk, "created", actor=actor)
     return company
 
 
@@ -735,6 +741,7 @@ def company_update(*, actor: User, company: Company, data: dict, version: int | 
     if {"name", "english_name"} & set(changed):
         company_rebuild_search_terms(company)
     publish(CompanyUpdated(company_id=company.pk, actor_id=actor.pk, changed_fields=tuple(changed)))
+    record_changed("company", company.pk, "updated", changed_fields=changed, actor=actor)
     return company
 
 
@@ -756,6 +763,7 @@ def company_delete(*, actor: User, company: Company) -> None:
         summary=name,
     )
     publish(CompanyDeleted(company_id=pk, actor_id=actor.pk, name=name))
+    record_changed("company", pk, "deleted", actor=actor)
 
 
 # --- Tags ------------------------------------------------------------------------------------

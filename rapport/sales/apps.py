@@ -16,6 +16,8 @@ class SalesConfig(AppConfig):
         handlers.register()
 
         # The lists offered as saved views (accounts validates views against them).
-        from rapport.sales import list_specs
+        from rapport.sales import list_specs, records
 
         list_specs.register()
+        # The record types rules, webhooks and the change feed know (rapport.core.records).
+        records.register()

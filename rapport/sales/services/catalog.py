@@ -22,6 +22,7 @@ from rapport.core.cleaning import (
     reject_unknown,
 )
 from rapport.core.errors import ApplicationError, PermissionDenied
+from rapport.core.records import record_changed
 from rapport.sales.models import DealLine, OrderLine, PriceList, PriceListItem, Product
 
 PRODUCT_FIELDS = ("sku", "name", "category", "unit_price", "currency", "description", "is_active")
@@ -83,7 +84,9 @@ def _clean_product(data: dict, *, instance: Product | None) -> dict:
 def product_create(*, actor: User, data: dict) -> Product:
     """Add a product; `sku`, `name` and `unit_price` are required, the SKU unique."""
     _require_catalog_manager(actor)
-    return Product.objects.create(**_clean_product(data, instance=None))
+    product = Product.objects.create(**_clean_product(data, instance=None))
+    record_changed("product", product.pk, "created", actor=actor)
+    return product
 
 
 @transaction.atomic
@@ -91,9 +94,12 @@ def product_update(*, actor: User, product: Product, data: dict) -> Product:
     """Change the keys present in `data`. Orders keep the prices they were placed at."""
     _require_catalog_manager(actor)
     product = Product.objects.select_for_update().get(pk=product.pk)
-    for field, value in _clean_product(data, instance=product).items():
+    cleaned = _clean_product(data, instance=product)
+    changed = [f for f, v in cleaned.items() if getattr(product, f) != v]
+    for field, value in cleaned.items():
         setattr(product, field, value)
     product.save()
+    record_changed("product", product.pk, "updated", changed_fields=changed, actor=actor)
     return product
 
 
@@ -116,7 +122,9 @@ def product_delete(*, actor: User, product: Product) -> None:
             "product_in_use",
             _("Orders or deals use this product; deactivate it instead."),
         )
+    pk = product.pk
     product.delete()
+    record_changed("product", pk, "deleted", actor=actor)
 
 
 # --- Price lists ---------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ from rapport.core.cleaning import (
 )
 from rapport.core.errors import ApplicationError, NotFound, check_version
 from rapport.core.events import publish
+from rapport.core.records import record_changed
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 from rapport.sales.events import DealWon
 from rapport.sales.models import (
@@ -459,6 +460,7 @@ def deal_create(*, actor: User, data: dict) -> Deal:
         deal=deal, from_stage=None, to_stage=stage, changed_by=actor, changed_at=now
     )
     _timeline(deal, kind="deal.created", actor=actor, when=now, data={"stage": stage.name})
+    record_changed("deal", deal.pk, "created", actor=actor)
     return deal
 
 
@@ -474,9 +476,17 @@ def deal_update(*, actor: User, deal: Deal, data: dict, version: int | None = No
     columns = cleaned["columns"]
     if cleaned["lines"] is not None and "amount" not in columns:
         columns["amount"] = lines_total(cleaned["lines"])
+    changed = [f for f, v in columns.items() if getattr(deal, f) != v]
+    changed += [
+        f
+        for f, v in cleaned["related"].items()
+        if getattr(deal, f"{f}_id") != (v.pk if v is not None else None)
+    ]
     for field, value in {**columns, **cleaned["related"]}.items():
         setattr(deal, field, value)
     if "owner_id" in data:
+        if deal.owner_id != cleaned["owner"].pk:
+            changed += ["owner", "team"]
         deal.owner = cleaned["owner"]
         deal.team_id = cleaned["owner"].team_id
     deal.priority = derive_priority(deal.purchase_intent, deal.budget_status, deal.urgency)
@@ -484,6 +494,8 @@ def deal_update(*, actor: User, deal: Deal, data: dict, version: int | None = No
     deal.save()
     if cleaned["lines"] is not None:
         _save_lines(deal, cleaned["lines"])
+        changed.append("lines")
+    record_changed("deal", deal.pk, "updated", changed_fields=changed, actor=actor)
     return deal
 
 
@@ -493,10 +505,15 @@ def deal_delete(*, actor: User, deal: Deal) -> None:
     on its customer's timeline (those about the deal alone go with it)."""
     record_activity_delete(record=deal)
     # Tasks about the deal (the stale-deal follow-ups) would otherwise point at nothing.
-    Task.objects.filter(
+    tasks = Task.objects.filter(
         subject_type=ContentType.objects.get_for_model(Deal), subject_id=deal.pk
-    ).delete()
+    )
+    task_ids = list(tasks.values_list("pk", flat=True))
+    tasks.delete()
+    for task_id in task_ids:
+        record_changed("task", task_id, "deleted", actor=actor)
     Deal.objects.filter(pk=deal.pk).delete()
+    record_changed("deal", deal.pk, "deleted", actor=actor)
 
 
 # --- Deals: moving, winning, losing, reopening ----------------------------------------------------
@@ -656,7 +673,13 @@ def deal_move_stage(
         when=now,
         data={"from": previous.name, "to": stage.name},
     )
+    record_changed("deal", deal.pk, "updated", changed_fields=STAGE_FIELDS, actor=actor)
     return deal
+
+
+# What a move to another stage changes, as announced (rapport.core.records).
+STAGE_FIELDS = ("stage", "stage_entered_at", "probability")
+CLOSE_FIELDS = (*STAGE_FIELDS, "status", "closed_at", "lost_reason", "close_note")
 
 
 def _close(
@@ -679,6 +702,8 @@ def _close(
     deal.close_note = note
     deal.version += 1
     deal.save()
+    # Announced before DealWon, whose subscribers may place the deal's order.
+    record_changed("deal", deal.pk, "updated", changed_fields=CLOSE_FIELDS, actor=actor)
     if status == DealStatus.WON:
         _timeline(deal, kind="deal.won", actor=actor, when=now, data={"from": previous.name})
         publish(DealWon(deal_id=deal.pk, actor_id=actor.pk))
@@ -762,6 +787,7 @@ def deal_reopen(
     deal.close_note = ""
     deal.version += 1
     deal.save()
+    record_changed("deal", deal.pk, "updated", changed_fields=CLOSE_FIELDS, actor=actor)
     _timeline(
         deal,
         kind="deal.stage_changed",

@@ -34,6 +34,7 @@ from rapport.accounts.services import audit_record
 from rapport.activities.services import timeline_add
 from rapport.activities.timeline_kinds import register_title
 from rapport.core.errors import Conflict, NotFound, ValidationFailed, check_version
+from rapport.core.records import record_changed, record_types
 from rapport.customers.models import (
     Company,
     CompanySearchTerm,
@@ -545,7 +546,48 @@ def _merge(
         actor=actor,
     )
     _announce_merge(kind, merge, actor=actor, survivor=survivor, other_name=other_name)
+    _announce_record_changes(
+        kind, merge, actor=actor, survivor_fields=[*chosen, "custom"], other_operation="deleted"
+    )
     return merge
+
+
+def _announce_record_changes(
+    kind: _Kind, merge: Merge, *, actor: User, survivor_fields, other_operation
+) -> None:
+    """Tell the apps above (rules, webhooks, the change feed) what a merge or its undo changed:
+    the survivor, the other record (deleted, or back), and the deals and orders whose link to
+    them moved or whose owner followed them. Tasks and interactions that moved are history
+    following their customer and are not announced one by one, so a merge's cost does not grow
+    with the customer's history."""
+    record_changed(kind.record_type, merge.other_id, other_operation, actor=actor)
+    record_changed(
+        kind.record_type,
+        getattr(merge, kind.survivor_field + "_id"),
+        "updated",
+        changed_fields=survivor_fields,
+        actor=actor,
+    )
+    by_model = {
+        t.model.lower(): t.key
+        for t in record_types().values()
+        if t.key not in ("task", "interaction")
+    }
+    for key, ids in merge.moved.items():
+        model_label, _dot, field = key.rpartition(".")
+        record_key = by_model.get(model_label)
+        if record_key is None:
+            continue
+        for pk in ids:
+            record_changed(record_key, int(pk), "updated", changed_fields=[field], actor=actor)
+    moved_orders = {
+        int(pk) for k, ids in merge.moved.items() if k.startswith("sales.order.") for pk in ids
+    }
+    for pk in merge.flags.get("orders", {}):
+        if int(pk) not in moved_orders:
+            record_changed(
+                "order", int(pk), "updated", changed_fields=["owner", "team"], actor=actor
+            )
 
 
 def _lock_pair(kind: _Kind, actor: User, survivor, other, survivor_version, other_version):
@@ -846,5 +888,12 @@ def merge_undo(*, actor: User, merge: Merge) -> Merge:
         target_id=survivor.pk,
         summary=f"{merge.other_name} (#{merge.other_id}) ← {survivor} (#{survivor.pk})",
         data={"merge_id": merge.pk, "other_id": merge.other_id},
+    )
+    _announce_record_changes(
+        kind,
+        merge,
+        actor=actor,
+        survivor_fields=list(merge.survivor_before),
+        other_operation="created",
     )
     return merge

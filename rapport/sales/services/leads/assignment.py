@@ -22,6 +22,7 @@ from rapport.accounts.models import Role, User
 from rapport.activities import task_services
 from rapport.activities.models import Task, TaskStatus
 from rapport.core.errors import PermissionDenied
+from rapport.core.records import record_changed
 from rapport.sales.models import AssignmentMethod, Lead, LeadAssignmentRule
 from rapport.sales.models.leads import LeadEventKind
 from rapport.sales.selectors.leads import OPEN_STATUSES, lead_tasks
@@ -216,7 +217,11 @@ def lead_assign(*, lead: Lead, actor: User | None = None) -> Lead:
         raise PermissionDenied(_("Only administrators and sales managers can assign by rules."))
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     _require_open(lead)
-    return _assign_by_rules(lead, actor=actor)
+    before = (lead.owner_id, lead.team_id)
+    lead = _assign_by_rules(lead, actor=actor)
+    if (lead.owner_id, lead.team_id) != before:
+        record_changed("lead", lead.pk, "updated", changed_fields=["owner", "team"], actor=actor)
+    return lead
 
 
 @transaction.atomic
@@ -230,4 +235,5 @@ def lead_assign_to(*, actor: User, lead: Lead, owner: User) -> Lead:
     _set_owner(lead, owner, actor=actor)
     _follow_up_pass_on(lead, actor)
     _follow_up_ensure(lead)
+    record_changed("lead", lead.pk, "updated", changed_fields=["owner", "team"], actor=actor)
     return lead

@@ -19,6 +19,7 @@ from rapport.activities import task_services
 from rapport.activities.models import Channel, TaskStatus
 from rapport.core.cleaning import FieldErrors, clean_choice, invalid, too_long
 from rapport.core.errors import ApplicationError, check_version
+from rapport.core.records import record_changed
 from rapport.sales.models import Lead, LeadForm, LeadStatus
 from rapport.sales.models.leads import LeadCaptureChannel, LeadEvent, LeadEventKind
 from rapport.sales.selectors.leads import OPEN_STATUSES, lead_tasks
@@ -107,6 +108,7 @@ def _create(
             )
         _follow_up_ensure(lead)
     lead_score_recompute(lead)
+    record_changed("lead", lead.pk, "created", actor=actor)
     return lead
 
 
@@ -156,6 +158,7 @@ def lead_update(*, actor: User, lead: Lead, data: dict, version: int | None) -> 
     cleaned = _clean_lead(data, errors, instance=lead)
     errors.raise_if_any()
     old_status = lead.status
+    changed = [f for f, v in cleaned.items() if getattr(lead, f) != v]
     for field, value in cleaned.items():
         setattr(lead, field, value)
     if lead.status != old_status:
@@ -171,6 +174,7 @@ def lead_update(*, actor: User, lead: Lead, data: dict, version: int | None) -> 
         )
         _follow_up_ensure(lead)
     lead_score_recompute(lead)
+    record_changed("lead", lead.pk, "updated", changed_fields=changed, actor=actor)
     return lead
 
 
@@ -179,7 +183,9 @@ def lead_delete(*, actor: User, lead: Lead) -> None:
     """Delete a lead with its history and its tasks (a deal made from it keeps its own data)."""
     for task in lead_tasks(lead):
         task_services.task_delete(actor=actor, task=task)
+    pk = lead.pk
     lead.delete()
+    record_changed("lead", pk, "deleted", actor=actor)
 
 
 @transaction.atomic
@@ -217,6 +223,9 @@ def lead_event_add(
             lead.status = LeadStatus.CONTACTED
         lead.version += 1
         lead.save(update_fields=["last_contacted_at", "status", "version", "updated_at"])
+        record_changed(
+            "lead", lead.pk, "updated", changed_fields=["last_contacted_at", "status"], actor=actor
+        )
     lead_score_recompute(lead)
     return event
 
@@ -237,6 +246,9 @@ def lead_disqualify(*, actor: User, lead: Lead, reason: str) -> Lead:
     lead.version += 1
     lead.save(update_fields=["status", "disqualify_reason", "version", "updated_at"])
     _event(lead, LeadEventKind.DISQUALIFIED, actor=actor, data={"reason": reason})
+    record_changed(
+        "lead", lead.pk, "updated", changed_fields=["status", "disqualify_reason"], actor=actor
+    )
     for task in lead_tasks(lead).filter(status=TaskStatus.OPEN):
         task_services.task_cancel(actor=actor, task=task)
     lead_score_recompute(lead)

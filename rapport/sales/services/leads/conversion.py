@@ -16,6 +16,7 @@ from rapport.activities import task_services
 from rapport.activities.models import TaskStatus
 from rapport.activities.services import timeline_add
 from rapport.core.errors import ValidationFailed
+from rapport.core.records import record_changed
 from rapport.customers import services as customer_services
 from rapport.customers.models import Company, LifecycleStage, Person
 from rapport.customers.selectors import companies_visible_to
@@ -177,4 +178,19 @@ def lead_convert(
     # The follow-up is now about the customer: link it so it shows on their page.
     for task in lead_tasks(lead).filter(status=TaskStatus.OPEN):
         task_services.task_update(actor=actor, task=task, data={"person_id": person.pk})
+    record_changed(
+        "lead",
+        lead.pk,
+        "updated",
+        changed_fields=[
+            "status",
+            "converted_at",
+            "converted_person",
+            "converted_company",
+            "converted_deal",
+            "owner",
+            "team",
+        ],
+        actor=actor,
+    )
     return lead

@@ -17,6 +17,7 @@ from rapport.accounts.models import User
 from rapport.activities.services import timeline_add
 from rapport.core.cleaning import FieldErrors, clean_choice, clean_money, clean_text
 from rapport.core.errors import ApplicationError
+from rapport.core.records import record_changed
 from rapport.sales.models import Instalment, Order, OrderStatus, Payment, PaymentMethod
 from rapport.sales.services.orders.cleaning import clean_when
 from rapport.sales.services.orders.placing import _order_entry
@@ -165,12 +166,17 @@ def payment_record(
     _allocate(order, amount)
     order.paid_amount += amount
     fully_paid = order.outstanding == 0
+    changed = ["paid_amount"]
     if fully_paid:
         order.paid_at = when
+        changed.append("paid_at")
         if order.status == S.PLACED:
             order.status = S.PAID
+            changed.append("status")
     order.version += 1
     order.save()
+    record_changed("payment", payment.pk, "created", actor=actor)
+    record_changed("order", order.pk, "updated", changed_fields=changed, actor=actor)
     timeline_add(
         kind="payment.recorded",
         title=order.number,

@@ -15,6 +15,7 @@ from rapport.accounts.models import User
 from rapport.activities.services import timeline_add
 from rapport.core.cleaning import FieldErrors, clean_text, reject_unknown
 from rapport.core.errors import ApplicationError, check_version
+from rapport.core.records import record_changed
 from rapport.customers.models import Company, Person
 from rapport.sales.models import Deal, Instalment, Order, OrderLine, OrderStatus
 from rapport.sales.services.orders.cleaning import (
@@ -146,6 +147,7 @@ def _create(*, actor: User, data: dict, deal: Deal | None = None) -> Order:
     _save_lines_and_plan(order, lines, plan)
     extra = {"deal_id": deal.pk} if deal is not None else {}
     _order_entry(order, "order.placed", actor=actor, occurred_at=placed_at, **extra)
+    record_changed("order", order.pk, "created", actor=actor)
     return order
 
 
@@ -185,8 +187,12 @@ def order_update(*, actor: User, order: Order, data: dict, version: int | None =
             _("Only a placed order with nothing paid can have its lines or plan changed."),
             {key: [_("This can no longer be changed.")] for key in content_keys},
         )
+    changed = []
     if "notes" in data:
-        order.notes = clean_text(data["notes"], "notes", errors, limit=5000, count=False)
+        notes = clean_text(data["notes"], "notes", errors, limit=5000, count=False)
+        if notes != order.notes:
+            changed.append("notes")
+        order.notes = notes
     if content_keys:
         merged = {
             "price_list_id": order.price_list_id,
@@ -231,8 +237,11 @@ def order_update(*, actor: User, order: Order, data: dict, version: int | None =
         order.discount_percent = totals.order_discount_percent
         order.total = totals.total
         _order_entry(order, "order.updated", actor=actor, occurred_at=timezone.now())
+        changed += ["lines", "instalments", "price_list", "currency", "subtotal"]
+        changed += ["discount_total", "order_discount", "discount_percent", "total"]
     order.version += 1
     order.save()
+    record_changed("order", order.pk, "updated", changed_fields=changed, actor=actor)
     return order
 
 
@@ -242,15 +251,24 @@ def orders_follow_customer(*, person_id: int | None = None, company_id: int | No
     Orders are visible by their own owner and team, copied from the customer when placed; this
     keeps them following the customer. A company's orders that name a person follow the person.
     """
-    updated = 0
+    updated: list[int] = []
     if person_id is not None:
         person = Person.objects.filter(pk=person_id).values("owner_id", "team_id").first()
         if person is not None:
-            updated += Order.objects.filter(person_id=person_id).update(**person)
+            updated += _follow(Order.objects.filter(person_id=person_id), person)
     if company_id is not None:
         company = Company.objects.filter(pk=company_id).values("owner_id", "team_id").first()
         if company is not None:
-            updated += Order.objects.filter(company_id=company_id, person__isnull=True).update(
-                **company
-            )
-    return updated
+            orders = Order.objects.filter(company_id=company_id, person__isnull=True)
+            updated += _follow(orders, company)
+    for pk in updated:
+        record_changed("order", pk, "updated", changed_fields=["owner", "team"])
+    return len(updated)
+
+
+def _follow(orders, owner_and_team: dict) -> list[int]:
+    # Only the orders that change: each is announced (rapport.core.records).
+    ids = list(orders.exclude(**owner_and_team).values_list("pk", flat=True))
+    if ids:
+        Order.objects.filter(pk__in=ids).update(**owner_and_team)
+    return ids

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from rapport.accounts.models import User
 from rapport.activities.services import timeline_add
 from rapport.core.cleaning import FieldErrors, clean_choice, clean_money, clean_text
+from rapport.core.records import record_changed
 from rapport.sales.models import (
     Instalment,
     Order,
@@ -187,15 +188,25 @@ def refund_record(
 
     order.paid_amount -= amount
     order.refunded_amount += amount
+    changed = ["paid_amount", "refunded_amount"]
     if owed_again:
         _unfill(order, amount)
+        changed.append("paid_at")
         order.paid_at = None
         if order.status == S.PAID:
             order.status = S.PLACED
+            changed.append("status")
     elif not closed:
         order.credited_amount += amount
+        changed.append("credited_amount")
     order.version += 1
     order.save()
+    # A refund is not a record type of its own: the order and the payments it reversed change.
+    for refund in refunds:
+        record_changed(
+            "payment", refund.payment_id, "updated", changed_fields=["refunded_amount"], actor=actor
+        )
+    record_changed("order", order.pk, "updated", changed_fields=changed, actor=actor)
     _refund_entry(order, refunds, actor=actor, occurred_at=when, reason=reason, notes=notes)
     return refunds
 

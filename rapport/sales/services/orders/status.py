@@ -15,6 +15,7 @@ from rapport.accounts.models import User
 from rapport.core.cleaning import FieldErrors, clean_choice, clean_money, clean_text, invalid
 from rapport.core.errors import ApplicationError
 from rapport.core.formats import format_money
+from rapport.core.records import record_changed
 from rapport.sales.models import Order, OrderStatus, PaymentMethod, RefundReason
 from rapport.sales.services.orders.cleaning import clean_when
 from rapport.sales.services.orders.placing import _order_entry
@@ -118,6 +119,7 @@ def order_change_status(
         setattr(order, stamp, when)
     order.version += 1
     order.save()
+    record_changed("order", order.pk, "updated", changed_fields=["status", stamp], actor=actor)
     _order_entry(order, f"order.{status}", actor=actor, occurred_at=when, body=note)
     if refund:
         # After the status change, so the refund lowers what the closed order kept rather than
