@@ -132,6 +132,14 @@ PARAMETERS = [
     ("dataio:export_*", "record_type", "export_kind"),
     ("dataio:bulk_*", "pk", "bulk_action"),
     ("webhooks:*", "pk", SHARED),
+    # The outbox, e-mail templates and the suppression list are administrators' settings.
+    ("api:*", "message_id", SHARED),
+    ("api:*", "template_id", SHARED),
+    ("api:*", "suppression_id", SHARED),
+    ("messaging:person_consent", "person_pk", "person"),
+    ("messaging:message_*", "message_pk", SHARED),
+    ("messaging:template_*", "template_pk", SHARED),
+    ("messaging:suppression_*", "suppression_pk", SHARED),
 ]
 
 # Routes this test does not call, and why.
@@ -147,6 +155,10 @@ NOT_CHECKED = {
     "sales:lead_form_thanks": "public form",
     # A user's calendar feed, found by its unguessable token; no session is read.
     "activities:calendar_feed": "public feed",
+    # Links inside e-mails, found by a signed token; no session is read.
+    "messaging:unsubscribe": "signed e-mail link",
+    "messaging:open": "signed e-mail link",
+    "messaging:click": "signed e-mail link",
 }
 
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
