@@ -5,11 +5,20 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts import throttling
+from rapport.accounts.models import NotificationDelivery
 
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class NotificationDeliveryForm(forms.Form):
+    notification_delivery = forms.ChoiceField(
+        label=_("When a colleague mentions you"),
+        choices=NotificationDelivery.choices,
+        widget=forms.RadioSelect,
+    )
 
 
 class ApiKeyForm(forms.Form):

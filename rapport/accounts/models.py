@@ -30,6 +30,14 @@ class Role(models.TextChoices):
     SERVICE_AGENT = "service_agent", _("Service agent")
 
 
+class NotificationDelivery(models.TextChoices):
+    """How a user hears of what others do for them (a mention): in the app always; by e-mail too
+    unless they chose not to."""
+
+    IN_APP = "in_app", _("In Rapport only")
+    IN_APP_AND_EMAIL = "in_app_email", _("In Rapport and by e-mail")
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.SALES_REP)
     team = models.ForeignKey(
@@ -46,6 +54,16 @@ class User(AbstractUser):
     # False until the user picks a language or signs in for the first time: then the language
     # the sign-in page was shown in (the browser's) is saved (docs/configuration.md).
     language_chosen = models.BooleanField(_("language chosen"), default=False)
+    notification_delivery = models.CharField(
+        _("notifications"),
+        max_length=20,
+        choices=NotificationDelivery,
+        default=NotificationDelivery.IN_APP_AND_EMAIL,
+    )
+    # The secret in the address of the user's calendar feed (read without signing in, by
+    # calendar programs); empty while the user has none. Kept as is, not hashed: the settings
+    # page shows the address again, and the feed only reads the user's own tasks and meetings.
+    calendar_token = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("user")
@@ -59,6 +77,12 @@ class User(AbstractUser):
         if _CJK.search(self.first_name + self.last_name):
             return f"{self.last_name}{self.first_name}".strip()
         return super().get_full_name()
+
+    @property
+    def wants_email_notifications(self) -> bool:
+        return bool(self.email) and self.notification_delivery == (
+            NotificationDelivery.IN_APP_AND_EMAIL
+        )
 
     @property
     def is_administrator(self) -> bool:

@@ -5,7 +5,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rapport.accounts.models import ApiKey, AuditAction, AuditEvent, Role, Team, User
+from rapport.accounts.models import (
+    ApiKey,
+    AuditAction,
+    AuditEvent,
+    NotificationDelivery,
+    Role,
+    Team,
+    User,
+)
 from rapport.core.cleaning import visible_text
 from rapport.core.errors import NotFound, ValidationFailed
 
@@ -64,6 +72,39 @@ def user_set_language(*, user: User, language: str) -> None:
     user.language = language
     user.language_chosen = True
     user.save(update_fields=["language", "language_chosen"])
+
+
+def user_set_notification_delivery(*, user: User, delivery: str) -> None:
+    """Choose how the user hears of mentions: in the app only, or in the app and by e-mail."""
+    if delivery not in NotificationDelivery.values:
+        message = _("“%(value)s” is not a valid choice.") % {"value": delivery}
+        raise ValidationFailed(message, {"notification_delivery": [message]})
+    user.notification_delivery = delivery
+    user.save(update_fields=["notification_delivery"])
+
+
+def user_calendar_token_reset(*, user: User) -> str:
+    """Give the user a new calendar feed address (the old one stops working); returns the
+    token. 256 random bits, so the address cannot be guessed."""
+    user.calendar_token = secrets.token_urlsafe(32)
+    user.save(update_fields=["calendar_token"])
+    return user.calendar_token
+
+
+def user_calendar_token_clear(*, user: User) -> None:
+    """Switch the user's calendar feed off: its address answers 404 from now on."""
+    user.calendar_token = ""
+    user.save(update_fields=["calendar_token"])
+
+
+def user_for_calendar_token(token: str) -> User:
+    """The active user whose calendar feed `token` opens; `NotFound` for any other string."""
+    user = None
+    if token and len(token) <= 64:
+        user = User.objects.filter(calendar_token=token, is_active=True).first()
+    if user is None or not secrets.compare_digest(user.calendar_token, token):
+        raise NotFound(_("Calendar not found."))
+    return user
 
 
 def user_signed_in_language(*, user: User, language: str) -> str:

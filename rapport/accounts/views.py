@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from rapport.accounts.forms import (
     ApiKeyForm,
     LanguageForm,
+    NotificationDeliveryForm,
     SignInForm,
     ThrottledPasswordChangeForm,
 )
@@ -24,7 +25,10 @@ from rapport.accounts.selectors import audit_events_for, users_for_filters
 from rapport.accounts.services import (
     api_key_create,
     api_key_revoke,
+    user_calendar_token_clear,
+    user_calendar_token_reset,
     user_set_language,
+    user_set_notification_delivery,
     user_signed_in_language,
 )
 from rapport.core.errors import ApplicationError, PermissionDenied, ValidationFailed
@@ -86,7 +90,52 @@ def _safe_next(request, target: str | None) -> str:
 @login_required
 def profile(request):
     form = LanguageForm(initial={"language": translation.get_language()})
-    return render(request, "accounts/profile.html", {"form": form})
+    delivery_form = NotificationDeliveryForm(
+        initial={"notification_delivery": request.user.notification_delivery}
+    )
+    calendar_url = ""
+    if request.user.calendar_token:
+        calendar_url = request.build_absolute_uri(
+            reverse("activities:calendar_feed", args=[request.user.calendar_token])
+        )
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "delivery_form": delivery_form, "calendar_url": calendar_url},
+    )
+
+
+@login_required
+@require_POST
+def set_notification_delivery(request):
+    form = NotificationDeliveryForm(request.POST)
+    if form.is_valid():
+        user_set_notification_delivery(
+            user=request.user, delivery=form.cleaned_data["notification_delivery"]
+        )
+        messages.success(request, _("Your notification settings are saved."))
+    else:
+        messages.error(request, _("Choose how you want to be notified."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def calendar_token(request):
+    """Make a new calendar address (the old one stops working), or switch the feed off."""
+    if request.POST.get("action") == "off":
+        user_calendar_token_clear(user=request.user)
+        messages.success(request, _("Your calendar feed is switched off."))
+    else:
+        had_one = bool(request.user.calendar_token)
+        user_calendar_token_reset(user=request.user)
+        messages.success(
+            request,
+            _("Your calendar has a new address; the old one no longer works.")
+            if had_one
+            else _("Your calendar feed is on. Add its address to your calendar program."),
+        )
+    return redirect("accounts:profile")
 
 
 @login_required

@@ -1,11 +1,15 @@
 """The log-interaction and task forms: they shape input for the services, which validate it."""
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.access import assignable_owners
 from rapport.activities.models import Channel, Direction, TaskPriority
+
+# Where static/js/collab.js asks for the colleagues to mention (rapport.activities.mentions).
+MENTIONS_URL = reverse_lazy("activities:mention_suggestions")
 
 
 def _now_local() -> str:
@@ -41,12 +45,17 @@ class InteractionForm(forms.Form):
     content = forms.CharField(
         label=_("Content"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "data-testid": "interaction-content"}),
+        help_text=_("Type @ to mention a colleague."),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "data-testid": "interaction-content", "data-mentions": MENTIONS_URL}
+        ),
     )
     outcome = forms.CharField(
         label=_("Outcome"),
         required=False,
-        widget=forms.TextInput(attrs={"data-testid": "interaction-outcome"}),
+        widget=forms.TextInput(
+            attrs={"data-testid": "interaction-outcome", "data-mentions": MENTIONS_URL}
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -136,6 +145,58 @@ class TaskForm(forms.Form):
 
     def to_data(self) -> dict:
         fields = ("title", "description", "due_at", "remind_at", "priority", "assignee_id")
+        return {field: self.cleaned_data.get(field) or "" for field in fields}
+
+    def apply_service_errors(self, details) -> None:
+        for key, messages in details.items():
+            for message in messages:
+                self.add_error(key if key in self.fields else None, message)
+
+
+class AnnouncementForm(forms.Form):
+    """Shapes input for `announcement_create`, which validates it."""
+
+    title = forms.CharField(
+        label=_("Title"),
+        required=False,
+        widget=forms.TextInput(attrs={"data-testid": "announcement-title"}),
+    )
+    body = forms.CharField(
+        label=_("Message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "data-testid": "announcement-body"}),
+    )
+    team_id = forms.ChoiceField(
+        label=_("To"),
+        required=False,
+        widget=forms.Select(attrs={"data-testid": "announcement-team"}),
+    )
+    published_at = forms.CharField(
+        label=_("Show from"),
+        required=False,
+        help_text=_("Leave empty to publish now."),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "data-testid": "announcement-published-at"}
+        ),
+    )
+    expires_at = forms.CharField(
+        label=_("Show until"),
+        required=False,
+        help_text=_("Optional."),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "data-testid": "announcement-expires-at"}
+        ),
+    )
+
+    def __init__(self, *args, actor, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Everyone"))] if actor.is_administrator else []
+        self.fields["team_id"].choices = choices + [(str(t.pk), str(t)) for t in teams]
+        if not actor.is_administrator and actor.team_id:
+            self.initial.setdefault("team_id", str(actor.team_id))
+
+    def to_data(self) -> dict:
+        fields = ("title", "body", "team_id", "published_at", "expires_at")
         return {field: self.cleaned_data.get(field) or "" for field in fields}
 
     def apply_service_errors(self, details) -> None:

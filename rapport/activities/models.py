@@ -391,7 +391,121 @@ class Notification(models.Model):
             "task.assigned": _("New task for you: %(title)s"),
             "task.reminder": _("Reminder: %(title)s"),
             "task.completed": _("Task completed: %(title)s"),
+            "mention": _("You were mentioned: %(title)s"),
+            "mention.refused": _("Not notified, they cannot see “%(title)s”"),
         }.get(self.kind)
         if wording is None:
             return self.title
         return str(wording) % {"title": self.title}
+
+
+class Mention(models.Model):
+    """One user mentioned in one text (an interaction's content, a person's notes, later a
+    ticket's reply): written when the mention is first saved, so that editing the text never
+    notifies the same user again (`rapport.activities.mentions`)."""
+
+    source_type = models.CharField(max_length=40)
+    source_id = models.BigIntegerField()
+    mentioned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mentioned user"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "mentioned"], name="mention_once_per_text"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source_type} {self.source_id} → {self.mentioned_id}"
+
+
+class Announcement(TimeStampedModel):
+    """A message from an administrator (to everyone or one team) or a sales manager (to their
+    own team), shown to its audience on every page until each reader marks it read.
+
+    `team` empty means everyone. It shows from `published_at` (now, unless set later) until
+    `expires_at`, if any. Who read it is one `AnnouncementReceipt` per reader.
+    """
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    expires_at = models.DateTimeField(_("shown until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("published_at")),
+                name="announcement_expires_after_publishing",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["team", "published_at"], name="announcement_audience_idx"),
+            models.Index(fields=["published_at", "id"], name="announcement_published_idx"),
+            models.Index(fields=["author", "published_at"], name="announcement_author_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_current(self) -> bool:
+        now = timezone.now()
+        return self.published_at <= now and (self.expires_at is None or self.expires_at > now)
+
+
+class AnnouncementReceipt(models.Model):
+    """That one user has read (and so dismissed) one announcement."""
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="receipts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("announcement read")
+        verbose_name_plural = _("announcements read")
+        constraints = [
+            models.UniqueConstraint(fields=["announcement", "user"], name="announcement_read_once")
+        ]
+
+    def __str__(self):
+        return f"{self.announcement_id} · {self.user_id}"

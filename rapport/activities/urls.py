@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.activities import task_views, views
+from rapport.activities import calendar_views, collab_views, task_views, views
 
 app_name = "activities"
 urlpatterns = [
@@ -29,4 +29,18 @@ urlpatterns = [
     path("notifications/", task_views.notification_list, name="notification_list"),
     path("notifications/read/", task_views.notifications_read_all, name="notifications_read_all"),
     path("notifications/bell/", task_views.notification_bell, name="notification_bell"),
+    path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
+    path("mentions/", collab_views.mention_suggestions, name="mention_suggestions"),
+    path("announcements/", collab_views.announcement_list, name="announcement_list"),
+    path("announcements/new/", collab_views.announcement_create, name="announcement_create"),
+    path("announcements/banner/", collab_views.announcement_banner, name="announcement_banner"),
+    path("announcements/<int:pk>/", collab_views.announcement_detail, name="announcement_detail"),
+    path(
+        "announcements/<int:pk>/read/", collab_views.announcement_read, name="announcement_read"
+    ),
+    path(
+        "announcements/<int:pk>/delete/",
+        collab_views.announcement_delete,
+        name="announcement_delete",
+    ),
 ]

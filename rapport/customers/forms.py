@@ -10,6 +10,7 @@ import datetime
 import re
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -62,6 +63,15 @@ def _text(label, *, textarea=False, name=""):
         else forms.TextInput(attrs=_testid(name))
     )
     return forms.CharField(label=label, required=False, widget=widget, strip=False)
+
+
+def _notes():
+    # Notes take @mentions of colleagues (rapport.activities.mentions): the static script opens
+    # the list of colleagues from this address when "@" is typed.
+    field = _text(_("Notes"), textarea=True, name="notes")
+    field.widget.attrs["data-mentions"] = reverse_lazy("activities:mention_suggestions")
+    field.help_text = _("Type @ to mention a colleague.")
+    return field
 
 
 def _choice(label, choices, name):
@@ -325,7 +335,7 @@ class PersonForm(CustomerForm):
     source = _choice(_("Source"), SourceChannel.choices, "source")
     lifecycle_stage = _choice(_("Lifecycle stage"), LifecycleStage.choices, "lifecycle_stage")
     preferences = _text(_("Preferences"), textarea=True, name="preferences")
-    notes = _text(_("Notes"), textarea=True, name="notes")
+    notes = _notes()
 
     def initial_rows(self, section: str) -> list[dict]:
         person = self.instance
@@ -391,7 +401,7 @@ class CompanyForm(CustomerForm):
     region = _text(_("Region"), name="region")
     source = _choice(_("Source"), SourceChannel.choices, "source")
     lifecycle_stage = _choice(_("Lifecycle stage"), LifecycleStage.choices, "lifecycle_stage")
-    notes = _text(_("Notes"), textarea=True, name="notes")
+    notes = _notes()
 
 
 LABEL_CHOICES = ContactLabel.choices

@@ -8,6 +8,7 @@ urlpatterns = [
     path("persons/new/", views.person_create, name="person_create"),
     path("persons/<int:pk>/", views.person_detail_page, name="person_detail"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("persons/<int:pk>/vcard/", views.person_vcard_download, name="person_vcard"),
     path("persons/<int:pk>/delete/", views.person_delete, name="person_delete"),
     path(
         "persons/<int:pk>/raw-phones/<int:index>/",

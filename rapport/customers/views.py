@@ -5,10 +5,12 @@ timeline and the log-interaction form on the 360° pages belong to `activities` 
 from its URLs with htmx, so this app does not import the one above it.
 """
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -45,6 +47,7 @@ from rapport.customers.selectors import (
     persons_list,
     tags_all,
 )
+from rapport.customers.vcard import person_vcard, vcard_filename
 
 COMPANY_PEOPLE_SHOWN = 50
 COMPANY_OPTIONS_SHOWN = 20
@@ -196,6 +199,20 @@ def person_detail_page(request, pk: int):
             "raw_phones": _raw_phones(person),
         },
     )
+
+
+@login_required
+@require_GET
+def person_vcard_download(request, pk: int):
+    """The person as a vCard file (rapport.customers.vcard), for a phone or a mail program."""
+    person = found_or_404(person_detail, request.user, pk)
+    response = HttpResponse(person_vcard(person), content_type="text/vcard; charset=utf-8")
+    filename = vcard_filename(person)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"person-{person.pk}.vcf\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
