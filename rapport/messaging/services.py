@@ -206,7 +206,8 @@ def template_render(
         if language == "en"
         else (template.subject_zh, template.body_zh)
     )
-    context = merge_context(person=person, records=records, message_id=message_id)
+    with translation.override(language):  # amounts and dates in the message's language
+        context = merge_context(person=person, records=records, message_id=message_id)
     subject = render_subject(subject_source, context)
     text = render_text(body_source, context)
     kind = template.kind

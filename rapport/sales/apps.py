@@ -21,3 +21,7 @@ class SalesConfig(AppConfig):
         list_specs.register()
         # The record types rules, webhooks and the change feed know (rapport.core.records).
         records.register()
+        # The "order" merge fields of e-mail templates (rapport.messaging.merge_fields).
+        from rapport.sales import email_merge
+
+        email_merge.register()
