@@ -1,10 +1,13 @@
 """Which URLs a webhook may call (SSRF), and `webhook_call` for the automation app."""
 
+import time
+
 import pytest
+from django.conf import settings
 
 from rapport.core.errors import ValidationFailed
 from rapport.webhooks import services
-from rapport.webhooks.transport import TargetRefused, is_public_address, resolve_target
+from rapport.webhooks.transport import TargetRefused, is_public_address, resolve_target, sign
 
 REFUSED = [
     "http://127.0.0.1/",
@@ -133,3 +136,27 @@ def test_only_an_administrator_may_allow_private_targets(diana):
         )
 
     assert refused.value.status == 403
+
+
+def _documented_verify():
+    """The receiver's `verify` exactly as docs/webhooks.md shows it."""
+    text = (settings.BASE_DIR / "docs" / "webhooks.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 - our own documentation
+    return namespace["verify"]
+
+
+def test_the_documented_receiver_check_accepts_a_real_request_and_refuses_a_replay(receiver):
+    verify = _documented_verify()
+    services.webhook_call(
+        url=receiver.url, body={"id": "e1"}, secret=receiver.secret, allow_private=True
+    )
+    [request] = receiver.requests
+    header = request.headers["Rapport-Signature"]
+    stale = sign(receiver.secret, int(time.time()) - 301, request.body)
+
+    assert verify(receiver.secret, header, request.body)
+    assert not verify(receiver.secret, header, request.body + b" ")
+    assert not verify("another secret", header, request.body)
+    assert not verify(receiver.secret, stale, request.body)
