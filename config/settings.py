@@ -341,8 +341,6 @@ RAPPORT_REPORTING_CURRENCY = env_str("RAPPORT_REPORTING_CURRENCY", "CNY").upper(
 RAPPORT_LEAD_FORM_RATE_LIMIT = env_int("RAPPORT_LEAD_FORM_RATE_LIMIT", 10)
 # Calls of the website snippet (site keys) accepted per minute from one IP address (0: no limit).
 RAPPORT_EVENTS_RATE_LIMIT = env_int("RAPPORT_EVENTS_RATE_LIMIT", 120)
-# Calls of the website snippet (site keys) accepted per minute from one IP address (0: no limit).
-RAPPORT_EVENTS_RATE_LIMIT = env_int("RAPPORT_EVENTS_RATE_LIMIT", 120)
 # Reverse proxies in front of Rapport that append to X-Forwarded-For; the client's address is
 # read that many entries from the right. 0: REMOTE_ADDR, for a server facing the internet.
 RAPPORT_PROXY_COUNT = env_int("RAPPORT_PROXY_COUNT", 0)

@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -101,8 +101,22 @@ def timeline_refresh(*, entries: dict[int, dict]) -> None:
         return
     if not set(fields) <= {"data", "occurred_at"}:
         raise ValueError("Only data and occurred_at of a timeline entry can be refreshed.")
-    rows = [TimelineEntry(pk=pk, **values) for pk, values in entries.items()]
-    TimelineEntry.objects.bulk_update(rows, fields)
+    if any(sorted(values) != fields for values in entries.values()):
+        raise ValueError("Give every entry the same fields.")
+    # One executemany rather than `bulk_update`, whose CASE per row and field costs more in
+    # Python than the UPDATE itself once there are a few dozen entries.
+    columns = [TimelineEntry._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE id = %s".format(  # noqa: S608 (names from the model)
+        quote(TimelineEntry._meta.db_table),
+        ", ".join(f"{quote(column.column)} = %s" for column in columns),
+    )
+    params = [
+        [column.get_db_prep_save(values.get(column.name), connection) for column in columns] + [pk]
+        for pk, values in entries.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _parse_when(value, errors: dict) -> datetime.datetime | None:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -542,12 +542,34 @@ def _save_visits(
     for visit, entry in zip(new_entries, added, strict=True):
         visit.timeline_entry_id = entry.pk
     timeline_refresh(entries=refresh)
-    Visit.objects.bulk_update(
+    _update_each(
+        Visit,
         touched,
         ["person", "anonymous_id", "counts", "event_count", "started_at", "last_at",
          "timeline_entry_id"],
     )  # fmt: skip
     return visits
+
+
+def _update_each(model, rows: list, fields: list[str]) -> None:
+    """UPDATE each row's `fields` by primary key in one executemany: unlike `bulk_update`'s
+    CASE per field and row, its cost does not grow with rows × fields in Python."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model)
+        quote(model._meta.db_table),
+        ", ".join(f"{quote(column.column)} = %s" for column in columns),
+        quote(model._meta.pk.column),
+    )
+    params = [
+        [column.get_db_prep_save(getattr(row, column.attname), connection) for column in columns]
+        + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _timeline_data(visit: Visit) -> dict:
