@@ -215,3 +215,38 @@ def test_an_event_received_starts_the_rules_for_that_event_once(
 
     run = RuleRun.objects.get()
     assert (run.record_id, run.trigger["event_name"]) == (person.pk, "added_to_cart")
+
+
+def test_send_email_goes_out_once_even_when_the_run_is_advanced_again(
+    admin_user, alice, vip, make_rule, jobs_now, django_capture_on_commit_callbacks
+):
+    from rapport.messaging.models import Message
+    from rapport.messaging.services import email_template_create
+
+    template = email_template_create(
+        actor=admin_user,
+        data={
+            "name": "Welcome",
+            "subject_en": "Welcome, {{ person.name }}",
+            "body_en": "Hello {{ person.name }}",
+            "subject_zh": "欢迎，{{ person.name }}",
+            "body_zh": "您好，{{ person.name }}",
+        },
+    )
+    make_rule(PERSON_CREATED, [{"type": "send_email", "template_id": template.pk}], VIP_ONLY)
+
+    person = create_person(
+        alice,
+        django_capture_on_commit_callbacks,
+        tag_ids=[vip.pk],
+        emails=[{"email": "zhang.wei@example.com"}],
+    )
+    run = RuleRun.objects.get()
+    RuleRunStep.objects.filter(run=run).update(status=StepStatus.RUNNING)
+    RuleRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+    engine.advance_run(run.pk, now=timezone.now() + datetime.timedelta(hours=1))
+
+    message = Message.objects.get()
+    assert (message.person_id, message.template_id) == (person.pk, template.pk)
+    assert message.send_key == f"automation:run:{run.pk}:step:0"
+    assert RuleRunStep.objects.get().result["message_id"] == message.pk
