@@ -38,8 +38,10 @@ from rapport.inbox.models import (
     MailboxCursor,
 )
 from rapport.inbox.parsing import ParsedMail, parse_mail
+from rapport.messaging.bounces import parse_bounce
 from rapport.messaging.models import Message
 from rapport.messaging.selectors import message_by_message_id
+from rapport.messaging.services import bounce_record
 
 logger = logging.getLogger(__name__)
 
@@ -250,7 +252,15 @@ def _copy_headers(inbound: InboundMessage, parsed: ParsedMail) -> None:
 
 
 def _handle_bounce(inbound: InboundMessage, parsed: ParsedMail) -> bool:
-    return False
+    """A delivery status notification suppresses the hard-bounced addresses; it is nobody's
+    reply, so it goes on no timeline and makes no lead."""
+    bounce = parse_bounce(parsed.message)
+    if bounce is None:
+        return False
+    bounce_record(bounce=bounce)
+    inbound.reply_to = message_by_message_id(bounce.original_message_id)
+    inbound.outcome = InboundOutcome.BOUNCE
+    return True
 
 
 def _thread_message(parsed: ParsedMail) -> Message | None:

@@ -76,6 +76,8 @@ PAGES: tuple[Page, ...] = (
     Page("activities:task_create"),
     Page("activities:task_detail", kwargs=_pk("task")),
     Page("activities:notification_list"),
+    Page("activities:announcement_list"),
+    Page("activities:announcement_create", roles=ADMIN_ONLY),
     # Leads
     Page("sales:lead_list"),
     Page("sales:lead_create"),
@@ -95,6 +97,7 @@ PAGES: tuple[Page, ...] = (
     Page("messaging:template_list", roles=ADMIN_ONLY),
     Page("messaging:template_create", roles=ADMIN_ONLY),
     Page("messaging:suppression_list", roles=ADMIN_ONLY),
+    Page("inbox:inbound_list", roles=ADMIN_ONLY),
     Page("automation:rule_list", roles=ADMIN_ONLY),
     Page("automation:rule_create", roles=ADMIN_ONLY, ready="[data-testid=action-add]"),
     Page("automation:rule_detail", roles=ADMIN_ONLY, kwargs=_pk("rule")),

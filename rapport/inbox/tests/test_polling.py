@@ -16,6 +16,7 @@ from rapport.inbox.events import (
 from rapport.inbox.models import InboundMessage, InboundOutcome, InboundStatus, MailboxCursor
 from rapport.inbox.services import NO_SENDER, inbound_receive, mailbox_poll
 from rapport.inbox.tests.conftest import SAMPLES
+from rapport.messaging.models import Suppression
 from rapport.messaging.services import email_send
 from rapport.sales.models import Lead
 from rapport.sales.models.leads import LeadEvent, LeadEventKind
@@ -229,6 +230,43 @@ def test_a_failing_subscriber_fails_only_its_message(mailbox, wang):
     assert not Lead.objects.exists()
 
 
+def test_bounce_suppresses_the_address_and_is_not_a_reply(mailbox, published, alice):
+    gone = person_create(
+        actor=alice, data={"full_name": "Gone", "emails": [{"email": "gone@example.com"}]}
+    )
+    ours = email_send(
+        to_address="gone@example.com", subject="Hi", body_text="x", person=gone, send_key="b-1"
+    )
+    dsn = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\r\n"
+        "To: sales@rapport.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"In-Reply-To: <{ours.message_id}>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="R"\r\n\r\n'
+        "--R\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--R\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.com\r\n\r\n"
+        "Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
+        "--R\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: <{ours.message_id}>\r\nSubject: Hi\r\n\r\n--R--\r\n"
+    ).encode()
+    mailbox.deliver(dsn)
+
+    mailbox_poll()
+
+    inbound = InboundMessage.objects.get()
+    assert (inbound.outcome, inbound.reply_to, inbound.person) == (
+        InboundOutcome.BOUNCE,
+        ours,
+        None,
+    )
+    assert Suppression.objects.get(address="gone@example.com").reason == "hard_bounce"
+    assert not TimelineEntry.objects.filter(kind="inbox.received").exists()
+    assert not Lead.objects.exists()
+    assert published == []
+
+
 def test_real_world_samples_never_crash_the_poller(mailbox):
     samples = sorted((SAMPLES / "python-stdlib").glob("msg_*.txt"))
     mailbox.deliver(*(path.read_bytes() for path in samples))
@@ -239,7 +277,17 @@ def test_real_world_samples_never_crash_the_poller(mailbox):
     failed = InboundMessage.objects.filter(status=InboundStatus.FAILED)
     # Only the messages that have no sender at all fail, each with that reason.
     assert set(failed.values_list("error", flat=True)) == {NO_SENDER}
-    assert not InboundMessage.objects.filter(status=InboundStatus.PROCESSED, from_address="")
+    assert set(
+        InboundMessage.objects.filter(status=InboundStatus.PROCESSED, from_address="").values_list(
+            "outcome", flat=True
+        )
+    ) <= {InboundOutcome.BOUNCE}
+    # The delivery reports among them that name a failed recipient are bounces, not leads.
+    bounces = InboundMessage.objects.filter(outcome=InboundOutcome.BOUNCE)
+    assert set(bounces.values_list("subject", flat=True)) >= {
+        "Delivery Notification: Delivery has failed",
+        "Banned file: auto__mail.python.bat in mail from you",
+    }
 
 
 def test_nothing_configured_means_no_polling(settings, db):
