@@ -115,3 +115,46 @@ def test_dry_run_counts_the_records_matching_the_conditions(admin_user, alice, v
 
     assert result.count == 2
     assert sorted(p.full_name for p in result.sample) == ["VIP 1", "VIP 2"]
+
+
+def test_conditions_on_company_owner_custom_fields_and_orders_run_in_the_database(
+    admin_user, alice, bob, vip
+):
+    from rapport.customers.services import company_create, custom_field_create
+
+    custom_field_create(
+        actor=admin_user,
+        data={"record_type": "person", "key": "level", "label": "Level", "field_type": "text"},
+    )
+    acme = company_create(actor=alice, data={"name": "Acme 上海"})
+    person_create(
+        actor=alice,
+        data={
+            "full_name": "Matches",
+            "custom": {"level": "gold"},
+            "employments": [{"company_id": acme.pk}],
+        },
+    )
+    person_create(actor=bob, data={"full_name": "Other owner", "custom": {"level": "gold"}})
+    person_create(actor=alice, data={"full_name": "No company", "custom": {"level": "gold"}})
+    conditions = {
+        "match": "all",
+        "items": [
+            {"field": "company.name", "op": "contains", "value": "acme"},
+            {"field": "owner.username", "op": "eq", "value": "alice"},
+            {"field": "custom.level", "op": "eq", "value": "gold"},
+            {"field": "orders.count", "op": "eq", "value": 0},
+            {
+                "match": "any",
+                "items": [
+                    {"field": "orders.sum", "op": "lt", "value": "100"},
+                    {"field": "tags", "op": "is_not_empty"},
+                ],
+            },
+        ],
+    }
+
+    result = rule_dry_run(actor=admin_user, rule_or_data=vip_rule(conditions=conditions))
+
+    assert [p.full_name for p in result.sample] == ["Matches"]
+    assert result.count == 1
