@@ -10,6 +10,8 @@ class MessagingConfig(AppConfig):
     def ready(self):
         # The delivery job subscribes to MessageQueued; the built-in merge sources and the
         # timeline wording of sent mail are registered here.
-        from rapport.messaging import builtin, tasks  # noqa: F401
+        from rapport.messaging import builtin, tasks, transport  # noqa: F401
 
         builtin.register()
+        # A malformed RAPPORT_EMAIL_URL stops the start-up, not the first e-mail an hour later.
+        transport.smtp_config()

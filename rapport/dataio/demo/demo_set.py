@@ -39,6 +39,7 @@ from rapport.customers.services import (
 )
 from rapport.dataio.demo import names
 from rapport.dataio.demo.duplicates import DuplicatesDemoResult, duplicates_demo_load
+from rapport.dataio.demo.messaging import messaging_demo_load
 from rapport.dataio.demo.sales import SalesDemoResult, sales_demo_load
 from rapport.dataio.services.health import health_snapshot_take
 
@@ -397,6 +398,8 @@ def demo_load(*, password: str | None = None, seed: int = 42) -> DemoResult:
         persons=list(Person.objects.filter(pk__in=[p.pk for p in persons]).order_by("pk")),
         companies=list(Company.objects.filter(pk__in=[c.pk for c in companies]).order_by("pk")),
     )
+    # The welcome and reminder mails the outbox shows (no mail server: nothing is sent).
+    messaging_demo_load(admin=admin, persons=persons, users=users)
     # Last, so that the scan sees every record and the duplicates page opens with its queue.
     duplicates = duplicates_demo_load(
         admin=admin,

@@ -21,6 +21,7 @@ from rapport.dataio.tests.checks import (
     money_mismatches,
     status_contradictions,
 )
+from rapport.messaging.models import Message, MessageStatus
 from rapport.sales.models import (
     Deal,
     DealStageChange,
@@ -193,3 +194,10 @@ def test_demo_set_converts_its_usd_and_eur_sales(demo_set):
     foreign = set(Order.objects.exclude(currency="CNY").values_list("number", flat=True))
     assert Order.objects.filter(currency="USD", discount_percent__isnull=False).exists()
     assert [p for p in money_mismatches() if p.split(":")[0] in foreign] == []
+
+
+def test_demo_set_shows_welcome_mails_in_the_outbox(demo_set):
+    # (The task reminder goes through Django's send_mail, which tests send to mail.outbox.)
+    in_outbox = Message.objects.filter(status=MessageStatus.IN_OUTBOX)
+    assert in_outbox.filter(template__name__startswith="Welcome").count() >= 3
+    assert in_outbox.filter(kind="marketing").exclude(headers={}).exists()

@@ -3,6 +3,7 @@
 import email
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 
 from rapport.activities.models import TimelineEntry
@@ -12,6 +13,7 @@ from rapport.messaging.events import MessageSent
 from rapport.messaging.models import Message, MessageStatus
 from rapport.messaging.selectors import message_by_message_id
 from rapport.messaging.services import email_send, messages_deliver
+from rapport.messaging.transport import parse_email_url
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +111,27 @@ def test_an_unreachable_server_keeps_the_message_queued_for_a_retry(settings, pe
     assert message.attempts == 1
     assert message.next_attempt_at is not None
     assert message.error
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://relay.local", ("relay.local", 25, "", "", "")),
+        (
+            "smtp+tls://crm%40example.com:p%3Ass@smtp.example.com:587",
+            ("smtp.example.com", 587, "starttls", "crm@example.com", "p:ss"),
+        ),
+        ("smtps://u:p@mail.example.com", ("mail.example.com", 465, "ssl", "u", "p")),
+    ],
+)
+def test_rapport_email_url_names_host_port_security_and_login(url, expected):
+    config = parse_email_url(url)
+
+    assert (config.host, config.port, config.security, config.username, config.password) == (
+        expected
+    )
+
+
+def test_a_malformed_email_url_is_refused_loudly():
+    with pytest.raises(ImproperlyConfigured):
+        parse_email_url("http://smtp.example.com")
