@@ -36,6 +36,7 @@ from rapport.dataio.services.dedup.merge import person_merge
 from rapport.dataio.services.dedup.scan import duplicates_scan
 from rapport.dataio.services.exports.kinds import EXPORT_KINDS
 from rapport.dataio.services.imports import jobs
+from rapport.inbox.services import inbound_receive
 from rapport.sales.services.deals import deal_create
 from rapport.sales.services.leads.capture import lead_create
 from rapport.sales.services.orders import order_create
@@ -57,6 +58,7 @@ PARAMETERS = [
     ("api:*", "company_id", "company"),
     ("api:*", "interaction_id", "interaction"),
     ("api:*", "task_id", "task"),
+    ("api:*", "announcement_id", "announcement"),
     ("api:*", "lead_id", "lead"),
     ("api:*", "deal_id", "deal"),
     ("api:*", "order_id", "order"),
@@ -140,6 +142,9 @@ PARAMETERS = [
     ("messaging:message_*", "message_pk", SHARED),
     ("messaging:template_*", "template_pk", SHARED),
     ("messaging:suppression_*", "suppression_pk", SHARED),
+    # Inbound mail is the administrators'; an attachment is as visible as its person.
+    ("inbox:inbound_*", "inbound_pk", SHARED),
+    ("inbox:attachment_download", "attachment_pk", "inbound_attachment"),
 ]
 
 # Routes this test does not call, and why.
@@ -306,6 +311,21 @@ def west_records(admin_user, charlie, settings, tmp_path):
         actor=admin_user, data={"title": f"{MARKER}-announcement", "team_id": charlie.team_id}
     )
     tag = tag_create(actor=admin_user, data={"name": "VIP"})
+    mailer = f"{MARKER}@example.com".lower()
+    person_create(
+        actor=charlie, data={"full_name": f"{MARKER}-mailer", "emails": [{"email": mailer}]}
+    )
+    inbound = inbound_receive(
+        mailbox="west",
+        uidvalidity=1,
+        uid=1,
+        raw=(
+            f"From: {mailer}\r\nSubject: {MARKER}-mail\r\n"
+            'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+            'Content-Disposition: attachment; filename="west.txt"\r\n\r\n'
+            f"{MARKER}\r\n--b--\r\n"
+        ).encode(),
+    )
     records = {
         "person": person,
         "twin": twin,
@@ -325,6 +345,7 @@ def west_records(admin_user, charlie, settings, tmp_path):
         "api_key": api_key,
         "saved_view": saved_view,
         "bulk_action": bulk_action,
+        "inbound_attachment": inbound.attachments.get(),
         "announcement": announcement,
     }
     # A shared record of the same id space is enough to reach the routes' own code.
