@@ -133,7 +133,7 @@ def announcement_read(request, pk: int):
     announcement = found_or_404(ann.get_announcement_for_user, request.user, pk)
     ann.announcement_mark_read(actor=request.user, announcement=announcement)
     if is_htmx(request):
-        return announcement_banner(request)
+        return _banner(request)
     target = request.POST.get("next")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -156,6 +156,10 @@ def announcement_delete(request, pk: int):
 def announcement_banner(request):
     """The banner of unread announcements, loaded by base.html after the page (so no page's
     own query count grows) and read from the per-user cache."""
+    return _banner(request)
+
+
+def _banner(request):
     banner = ann.announcement_banner(request.user)
     return render(
         request,

@@ -35,9 +35,7 @@ urlpatterns = [
     path("announcements/new/", collab_views.announcement_create, name="announcement_create"),
     path("announcements/banner/", collab_views.announcement_banner, name="announcement_banner"),
     path("announcements/<int:pk>/", collab_views.announcement_detail, name="announcement_detail"),
-    path(
-        "announcements/<int:pk>/read/", collab_views.announcement_read, name="announcement_read"
-    ),
+    path("announcements/<int:pk>/read/", collab_views.announcement_read, name="announcement_read"),
     path(
         "announcements/<int:pk>/delete/",
         collab_views.announcement_delete,

@@ -12,6 +12,7 @@ from ninja import NinjaAPI, Swagger
 
 from rapport.accounts.api import audit_router
 from rapport.accounts.saved_view_api import saved_views_router
+from rapport.activities.announcement_api import announcements_router
 from rapport.activities.api import (
     interactions_router,
     notifications_router,
@@ -91,7 +92,7 @@ api = RapportAPI(
         "The records of a Rapport CRM, grouped as in the application:\n\n"
         "- **Customers**: persons, companies, their interactions and timeline, tags and "
         "custom fields.\n"
-        "- **Work**: tasks and notifications.\n"
+        "- **Work**: tasks, notifications and announcements.\n"
         "- **Sales**: leads (with their history, conversion and assignment) and lead settings "
         "(scoring rules, assignment rules, web forms); deals, pipelines with their stages and "
         "lost reasons, quotas and sales reports (the forecast, the leaderboard, quota "
@@ -122,6 +123,7 @@ for router in (
     timeline_router,
     tasks_router,
     notifications_router,
+    announcements_router,
     tags_router,
     custom_fields_router,
     audit_router,

@@ -78,6 +78,8 @@ PAGES: tuple[Page, ...] = (
     Page("activities:notification_list"),
     Page("activities:announcement_list"),
     Page("activities:announcement_create", roles=ADMIN_ONLY),
+    Page("activities:announcement_list"),
+    Page("activities:announcement_create", roles=ADMIN_ONLY),
     # Leads
     Page("sales:lead_list"),
     Page("sales:lead_create"),
