@@ -99,6 +99,7 @@ class _Clean:
     name: str
     properties: dict
     occurred_at: datetime.datetime
+    properties_json: str = "{}"
     email: str = ""
     phone: str = ""
     external_id: str = ""
@@ -174,13 +175,15 @@ def _clean_event(index: int, raw: Any, now: datetime.datetime) -> _Clean | Event
         )
 
     properties = raw.get("properties")
+    properties_json = "{}"
     if properties is None:
         properties = {}
     elif not isinstance(properties, dict):
         errors.add("properties", _("Properties are a JSON object."))
         properties = {}
     else:
-        size = len(json.dumps(properties, ensure_ascii=False).encode())
+        properties_json = json.dumps(properties, ensure_ascii=False)
+        size = len(properties_json.encode())
         if size > MAX_PROPERTIES_BYTES:
             return EventProblem(
                 index,
@@ -239,6 +242,7 @@ def _clean_event(index: int, raw: Any, now: datetime.datetime) -> _Clean | Event
         name=name,
         properties=properties,
         occurred_at=occurred_at,
+        properties_json=properties_json,
         email=email,
         phone=phone,
         external_id=external_id,
@@ -376,23 +380,72 @@ def events_ingest(
 
     joined_visits = _save_identities(kept, identities, identified, external_links, now)
     visits = _save_visits(kept, site_key, joined_visits)
-    rows = Event.objects.bulk_create(
-        [
-            Event(
-                name=event.name,
-                properties=event.properties,
-                occurred_at=event.occurred_at,
-                received_at=now,
-                person_id=event.person_id,
-                anonymous_id=event.anonymous_id,
-                visit_id=visits[_visit_key(event, site_key)].pk,
-                site_key=site_key,
-            )
-            for event in kept
-        ]
+    ids = _insert_events(kept, visits, site_key, now)
+    publish(
+        BehaviourEventsReceived(
+            tuple((pk, event.name, event.person_id) for pk, event in zip(ids, kept, strict=True))
+        )
     )
-    publish(BehaviourEventsReceived(tuple((row.pk, row.name, row.person_id) for row in rows)))
-    return IngestResult(accepted=len(rows), event_ids=[row.pk for row in rows], errors=problems)
+    return IngestResult(accepted=len(ids), event_ids=ids, errors=problems)
+
+
+def _insert_events(
+    kept: list[_Clean], visits: dict[str, Visit], site_key: SiteKey | None, now
+) -> list[int]:
+    """Insert the events with one executemany and return their ids, in order.
+
+    Not `bulk_create`: building 1,000 model instances and their SQL in Python cost more than the
+    database's work. The ids: on PostgreSQL taken from the sequence first (one query), on SQLite
+    the newest ids afterwards, which are ours: the transaction holds SQLite's only write lock
+    since it wrote the visits.
+    """
+    table = Event._meta.db_table
+    quote = connection.ops.quote_name
+    columns = [
+        "name", "properties", "occurred_at", "received_at", "person_id", "anonymous_id",
+        "visit_id", "site_key_id",
+    ]  # fmt: skip
+    postgres = connection.vendor == "postgresql"
+    adapt_time = connection.ops.adapt_datetimefield_value
+    received = adapt_time(now)
+    site_key_id = site_key.pk if site_key is not None else None
+    params = [
+        [
+            event.name,
+            event.properties_json,
+            adapt_time(event.occurred_at),
+            received,
+            event.person_id,
+            event.anonymous_id,
+            visits[_visit_key(event, site_key)].pk,
+            site_key_id,
+        ]
+        for event in kept
+    ]
+    values = ["%s"] * len(columns)
+    values[1] = "%s::jsonb" if postgres else "%s"
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(params)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            for row, pk in zip(params, ids, strict=True):
+                row.append(pk)
+            columns.append("id")
+            values.append("%s")
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
+            quote(table), ", ".join(quote(c) for c in columns), ", ".join(values)
+        )
+        cursor.executemany(sql, params)
+        if not postgres:
+            cursor.execute(
+                f"SELECT id FROM {quote(table)} ORDER BY id DESC LIMIT %s",  # noqa: S608
+                [len(params)],
+            )
+            ids = [row[0] for row in reversed(cursor.fetchall())]
+    return ids
 
 
 def _save_identities(
