@@ -81,6 +81,7 @@ _HIDDEN_FIELDS = {
     "furthest_position",
     "idempotency_key",
     "assignment_state",
+    "stale_task_created_at",
 }
 # Person and company records of the customers app carry tags, custom fields and orders.
 _CUSTOMER_TYPES = ("person", "company")
@@ -249,6 +250,29 @@ def _lifecycle_choices() -> tuple[tuple[str, str], ...]:
     return tuple((str(v), str(lbl)) for v, lbl in LifecycleStage.choices)
 
 
+def changeable_fields(record_type_key: str) -> list[list[str]]:
+    """The fields a "record updated" trigger may wait for: the record's own columns and
+    relations (a deal's stage, a record's owner, a person's tags), not its bookkeeping."""
+    rt = get_record_type(record_type_key)
+    if rt is None:
+        return []
+    try:
+        model = apps.get_model(rt.model)
+    except LookupError:
+        return []
+    fields = []
+    for model_field in model._meta.get_fields():
+        concrete = getattr(model_field, "concrete", False) or model_field.many_to_many
+        if not concrete or (model_field.auto_created and not model_field.concrete):
+            continue
+        if model_field.name in _HIDDEN_FIELDS | {"created_at", "updated_at"}:
+            continue
+        fields.append(
+            [model_field.name, str(getattr(model_field, "verbose_name", model_field.name))]
+        )
+    return fields
+
+
 def field_label(record_type_key: str, key: str) -> str:
     for candidate in fields_for(record_type_key):
         if candidate.key == key:
@@ -278,9 +302,7 @@ def builder_catalogue() -> dict:
         types[key] = {
             "label": str(rt.label),
             "fields": [f.as_json() for f in fields],
-            "changeable": [
-                [f.key, str(f.label)] for f in fields if "." not in f.key and f.key != "tags"
-            ],
+            "changeable": changeable_fields(key),
             "settable": [
                 [f.key, str(f.label)]
                 for f in fields

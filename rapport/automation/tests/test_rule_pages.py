@@ -349,3 +349,33 @@ def test_a_schedule_is_previewed_in_words_in_each_language(client, admin_user):
     assert describe_cron("30 8 1 * *") == "on day 1 of the month, at 08:30"
     with translation.override("zh-hans"):
         assert describe_cron("0 9 * * 1-5") is not None
+
+
+def test_a_changed_field_trigger_offers_and_posts_the_record_types_fields(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("automation:rule_create"))
+    offered = [
+        key for key, _label in _builder_data(page)["catalogue"]["types"]["deal"]["changeable"]
+    ]
+    assert {"stage", "status", "owner"} <= set(offered)
+    assert "created_at" not in offered
+
+    client.post(
+        reverse("automation:rule_create"),
+        {
+            "name": "Deal moved",
+            "trigger-type": "record_updated",
+            "trigger-record_type": "deal",
+            "trigger-fields": ["status", "stage"],
+            "conditions-match": "all",
+            "action-0-type": "stop",
+        },
+    )
+
+    rule = Rule.objects.get()
+    assert rule.trigger == {
+        "type": "record_updated",
+        "record_type": "deal",
+        "fields": ["stage", "status"],
+    }
+    assert rule.actions == [{"type": "stop"}]
