@@ -159,12 +159,11 @@ def _custom_fields(record_type: str, *, prefix: str = "custom.") -> list[Field]:
     # choices only (the rule engine reads the values from the record's `custom`).
     from rapport.customers.selectors import custom_fields_for
 
-    kinds = {"number": "number", "decimal": "number", "date": "date", "select": "choice"}
+    # A multiple choice is tested like text ("contains"), a single one by its choices.
+    kinds = {"number": "number", "date": "date", "choice": "choice", "boolean": "bool"}
     fields = []
     for definition in custom_fields_for(record_type):
-        kind = kinds.get(
-            definition.field_type, "bool" if definition.field_type == "boolean" else "text"
-        )
+        kind = kinds.get(definition.field_type, "text")
         fields.append(
             Field(
                 key=prefix + definition.key,

@@ -7,11 +7,12 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from rapport.automation.catalogue import fields_for
 from rapport.automation.models import Rule, RuleRun, RuleRunStep, RunStatus, StepStatus
 from rapport.automation.presets import PRESETS, preset_switch_on
 from rapport.automation.services import rule_create
 from rapport.automation.wording import describe_cron
-from rapport.customers.services import person_create, tag_create
+from rapport.customers.services import custom_field_create, person_create, tag_create
 from rapport.messaging.models import EmailTemplate
 from rapport.messaging.services import email_template_create
 
@@ -379,3 +380,22 @@ def test_a_changed_field_trigger_offers_and_posts_the_record_types_fields(client
         "fields": ["stage", "status"],
     }
     assert rule.actions == [{"type": "stop"}]
+
+
+def test_conditions_offer_each_record_types_own_related_and_custom_fields(admin_user):
+    custom_field_create(
+        actor=admin_user,
+        data={"record_type": "person", "key": "budget", "label": "Budget", "field_type": "number"},
+    )
+
+    person = {f.key: f.kind for f in fields_for("person")}
+    deal = {f.key: f.kind for f in fields_for("deal")}
+
+    assert person["custom.budget"] == "number"
+    assert person["tags"] == "tags"
+    assert person["lifecycle_stage"] == "choice"
+    assert person["orders.sum"] == "number"
+    assert person["owner.role"] == "choice"
+    assert deal["lifecycle_stage"] == "choice"
+    assert deal["person.birthday"] == "date"
+    assert "company.industry" in deal and "custom.budget" not in deal
