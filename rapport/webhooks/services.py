@@ -380,7 +380,7 @@ def _notify_switched_off(subscription: WebhookSubscription) -> None:
             target_type="webhook",
             target_id=subscription.pk,
         )
-        if user.email:
+        if user.wants_email_notifications:  # the user's choice on their profile
             link = settings.RAPPORT_BASE_URL.rstrip("/") + url
             message = f"{body}\n\n{link}\n"
             transaction.on_commit(

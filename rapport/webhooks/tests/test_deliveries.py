@@ -408,3 +408,21 @@ def test_person_update_announces_the_changed_fields(alice, subscribe_receiver, r
     services.deliveries_send_due()
 
     assert "full_name" in receiver.requests[-1].json["changed_fields"]
+
+
+def test_an_owner_who_wants_no_e_mail_is_only_notified_in_the_app(
+    subscribe_receiver, admin_user, django_capture_on_commit_callbacks
+):
+    admin_user.email = "admin@example.com"
+    admin_user.notification_delivery = "in_app"
+    admin_user.save()
+    subscription = subscribe_receiver()
+    subscription.__class__.objects.filter(pk=subscription.pk).update(
+        failing_since=timezone.now() - datetime.timedelta(hours=25)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.subscriptions_switch_off_failing()
+
+    assert Notification.objects.filter(recipient=admin_user, kind="webhook.disabled").exists()
+    assert mail.outbox == []
