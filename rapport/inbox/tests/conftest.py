@@ -4,6 +4,7 @@ per test session in a temporary directory with its own configuration (a non-priv
 put in the mailbox with IMAP APPEND, as a mail server's delivery would."""
 
 import contextlib
+import grp
 import imaplib
 import os
 import pwd
@@ -64,7 +65,12 @@ def _accounts() -> tuple[str, int, int]:
 
 def _configuration(base: Path, port: int) -> str:
     login_user, uid, gid = _accounts()
-    internal_user = login_user if os.geteuid() != 0 else "dovecot"
+    if os.geteuid() == 0:
+        internal = "default_internal_user = dovecot"
+    else:
+        # Not root: every process runs as this user, and its sockets belong to its group.
+        group = grp.getgrgid(os.getgid()).gr_name
+        internal = f"default_internal_user = {login_user}\ndefault_internal_group = {group}"
     return f"""
 base_dir = {base}/run
 state_dir = {base}/state
@@ -75,7 +81,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain
 default_login_user = {login_user}
-default_internal_user = {internal_user}
+{internal}
 first_valid_uid = 1
 first_valid_gid = 0
 mail_location = maildir:{base}/mail/%u
