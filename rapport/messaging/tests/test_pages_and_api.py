@@ -161,3 +161,41 @@ def test_the_api_keeps_consent_history(client, alice, charlie, person):
     assert answer.json()["current"]["email"] == "opted_out"
     assert len(answer.json()["history"]) == 2
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "messaging:message_list",
+        "messaging:template_list",
+        "messaging:template_create",
+        "messaging:suppression_list",
+    ],
+)
+def test_an_administrator_opens_each_page_in_chinese(client, admin_user, name):
+    admin_user.language = "zh-hans"
+    admin_user.save()
+    client.force_login(admin_user)
+
+    page = client.get(reverse(name))
+
+    assert page.status_code == 200
+    assert 'lang="zh-hans"' in page.content.decode()
+
+
+def test_a_template_is_edited_and_a_test_sent_from_its_page(client, admin_user, person):
+    admin_user.email = "admin@example.com"
+    admin_user.save()
+    template = email_template_create(actor=admin_user, data=TEMPLATE)
+    client.force_login(admin_user)
+
+    edited = client.post(
+        reverse("messaging:template_edit", args=[template.pk]),
+        {**TEMPLATE, "subject_en": "Hi {{ person.name }}", "version": template.version},
+    )
+    sent = client.post(
+        reverse("messaging:template_detail", args=[template.pk]), {"person_id": person.pk}
+    )
+
+    assert edited.status_code == 302
+    assert "Sent to admin@example.com" in sent.content.decode()
