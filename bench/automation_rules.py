@@ -212,6 +212,7 @@ def main() -> None:
     )
     parser.add_argument("--day", help="The day the birthday rule is evaluated (default today).")
     parser.add_argument("--only", default="birthday,dry-run,save")
+    parser.add_argument("--pairs", type=int, default=50, help="Saves with and without rules.")
     args = parser.parse_args()
 
     import django
@@ -232,7 +233,7 @@ def main() -> None:
         if "dry-run" in only:
             bench_dry_run(admin)
         if "save" in only:
-            bench_save(admin)
+            bench_save(admin, args.pairs)
     finally:
         cleanup()
 
