@@ -14,6 +14,7 @@ from rapport.activities import tasks as activities_tasks
 from rapport.automation import tasks as automation_tasks
 from rapport.dataio import tasks as dataio_tasks
 from rapport.inbox import tasks as inbox_tasks
+from rapport.integration import tasks as integration_tasks
 from rapport.messaging import tasks as messaging_tasks
 from rapport.sales import tasks as sales_tasks
 from rapport.webhooks import tasks as webhooks_tasks
@@ -97,3 +98,13 @@ def send_due_webhooks() -> None:
 @db_periodic_task(crontab(minute="35", hour="19"))
 def purge_old_webhook_deliveries() -> None:
     webhooks_tasks.purge_old_deliveries()
+
+
+@db_periodic_task(crontab(minute="35"))
+def purge_idempotency_keys() -> None:
+    integration_tasks.purge_idempotency_keys()
+
+
+@db_periodic_task(crontab(minute="*"))
+def sequence_changes() -> None:
+    integration_tasks.sequence_changes()

@@ -107,6 +107,9 @@ MIDDLEWARE = [
     "rapport.accounts.middleware.UserLanguageMiddleware",
     # After the user's language is known, so that its 400 page speaks it.
     "rapport.web.middleware.RefuseNulCharactersMiddleware",
+    # After the user is known: a retried POST to the API with the same Idempotency-Key is
+    # answered from the first one's response.
+    "rapport.integration.middleware.IdempotencyKeyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -25,6 +25,8 @@ from rapport.api.errors import (
     method_not_allowed_response,
     not_found_response,
 )
+from rapport.automation.api import routers as automation_routers
+from rapport.behaviour.api import routers as behaviour_routers
 from rapport.core.api_schemas import document_common_errors
 from rapport.customers.api import (
     companies_router,
@@ -32,8 +34,6 @@ from rapport.customers.api import (
     persons_router,
     tags_router,
 )
-from rapport.automation.api import routers as automation_routers
-from rapport.behaviour.api import routers as behaviour_routers
 from rapport.dataio.api import routers as dataio_routers
 from rapport.inbox.api import routers as inbox_routers
 from rapport.integration.api import routers as integration_routers
@@ -101,6 +101,9 @@ api = RapportAPI(
         "into the reporting currency at the exchange rates administrators keep.\n"
         "- **Data**: imports (with saved column mappings, dry runs and undo), duplicates and "
         "merge (with undo), exports, bulk actions, data health and backups.\n"
+        "- **Integration**: external ids (create-or-update by another system's keys), batches "
+        "of up to 500 records with a result each, and the feed of changes in commit order; "
+        "every POST takes an `Idempotency-Key` header.\n"
         "- **Administration**: the audit log and exchange rates.\n"
         "- **Preferences**: saved views (a list's filters, sort and columns, as tabs).\n\n"
         "Authenticate with an API key (`Authorization: Bearer rpk_…` or `X-API-Key: rpk_…`), "

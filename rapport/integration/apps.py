@@ -6,3 +6,7 @@ class IntegrationConfig(AppConfig):
     name = "rapport.integration"
     label = "integration"
     verbose_name = _("Integration")
+
+    def ready(self):
+        # The change feed's subscriber (rapport.integration.feed).
+        from rapport.integration import handlers  # noqa: F401

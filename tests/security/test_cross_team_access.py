@@ -29,6 +29,8 @@ from rapport.activities.announcements import announcement_create
 from rapport.activities.services import interaction_create, notification_create
 from rapport.activities.task_services import task_create
 from rapport.api.api import api
+from rapport.behaviour.models import Event, Visit
+from rapport.behaviour.services import events_ingest
 from rapport.customers.services import company_create, person_create, tag_create
 from rapport.dataio.models import DuplicateCandidate, DuplicateRecordType
 from rapport.dataio.services.bulk import bulk_action_start, bulk_selection
@@ -85,6 +87,16 @@ PARAMETERS = [
     ("api:*", "subscription_id", SHARED),
     ("api:*", "delivery_id", SHARED),
     ("api:*", "record_type", "export_kind"),
+    # External ids (integration): a record's ids under its kind; a record found by another
+    # system's id follows the visibility rule (rapport/integration/tests/test_upsert.py).
+    ("api:persons_external_ids_*", "record_id", "person"),
+    ("api:companies_external_ids_*", "record_id", "company"),
+    ("api:orders_external_ids_*", "record_id", "order"),
+    ("api:payments_external_ids_*", "record_id", "payment"),
+    ("api:products_external_ids_*", "record_id", SHARED),
+    ("api:*", "system", SHARED),
+    ("api:*", "external_id", SHARED),
+    ("api:*batch_upsert", "kind", SHARED),
     ("api:*", "bulk_action_id", "bulk_action"),
     ("api:*", "list_name", SHARED),
     ("api:*", "action_name", SHARED),
@@ -145,6 +157,9 @@ PARAMETERS = [
     # Inbound mail is the administrators'; an attachment is as visible as its person.
     ("inbox:inbound_*", "inbound_pk", SHARED),
     ("inbox:attachment_download", "attachment_pk", "inbound_attachment"),
+    # Site keys and the events list are administrators'; a visit is as visible as its person.
+    ("behaviour:site_key_*", "pk", SHARED),
+    ("behaviour:visit_detail", "pk", "visit"),
 ]
 
 # Routes this test does not call, and why.
@@ -164,6 +179,8 @@ NOT_CHECKED = {
     "messaging:unsubscribe": "signed e-mail link",
     "messaging:open": "signed e-mail link",
     "messaging:click": "signed e-mail link",
+    # A website's events endpoint, found by its site key and checked against its origins.
+    "behaviour:collect": "public endpoint",
 }
 
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
@@ -346,6 +363,13 @@ def west_records(admin_user, charlie, settings, tmp_path):
         "saved_view": saved_view,
         "bulk_action": bulk_action,
         "inbound_attachment": inbound.attachments.get(),
+        "visit": Visit.objects.get(
+            pk=Event.objects.get(
+                pk=events_ingest(
+                    actor=charlie, events=[{"name": "page_viewed", "phone": "13911112222"}]
+                ).event_ids[0]
+            ).visit_id
+        ),
         "announcement": announcement,
     }
     # A shared record of the same id space is enough to reach the routes' own code.
