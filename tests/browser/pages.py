@@ -78,8 +78,6 @@ PAGES: tuple[Page, ...] = (
     Page("activities:notification_list"),
     Page("activities:announcement_list"),
     Page("activities:announcement_create", roles=ADMIN_ONLY),
-    Page("activities:announcement_list"),
-    Page("activities:announcement_create", roles=ADMIN_ONLY),
     # Leads
     Page("sales:lead_list"),
     Page("sales:lead_create"),
@@ -100,6 +98,9 @@ PAGES: tuple[Page, ...] = (
     Page("messaging:template_create", roles=ADMIN_ONLY),
     Page("messaging:suppression_list", roles=ADMIN_ONLY),
     Page("inbox:inbound_list", roles=ADMIN_ONLY),
+    Page("behaviour:site_key_list", roles=ADMIN_ONLY),
+    Page("behaviour:site_key_create", roles=ADMIN_ONLY),
+    Page("behaviour:event_list", roles=ADMIN_ONLY),
     Page("automation:rule_list", roles=ADMIN_ONLY),
     Page("automation:rule_create", roles=ADMIN_ONLY, ready="[data-testid=action-add]"),
     Page("automation:rule_detail", roles=ADMIN_ONLY, kwargs=_pk("rule")),
