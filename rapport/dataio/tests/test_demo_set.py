@@ -196,6 +196,7 @@ def test_demo_set_converts_its_usd_and_eur_sales(demo_set):
     assert [p for p in money_mismatches() if p.split(":")[0] in foreign] == []
 
 
+@pytest.mark.django_db
 def test_demo_set_shows_welcome_mails_in_the_outbox(demo_set):
     # (The task reminder goes through Django's send_mail, which tests send to mail.outbox.)
     in_outbox = Message.objects.filter(status=MessageStatus.IN_OUTBOX)
