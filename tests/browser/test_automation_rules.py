@@ -17,7 +17,7 @@ from rapport.automation.models import Rule, RuleRun, RunStatus
 from rapport.customers.models import Person
 from rapport.customers.services import tag_create
 from rapport.messaging.services import email_template_create
-from tests.browser.conftest import log_in, wait_for_htmx_idle
+from tests.browser.conftest import VIEWPORT, log_in, wait_for_htmx_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +59,7 @@ def jobs_inline():
 
 
 def test_a_rule_built_in_the_browser_mails_a_new_vip_and_gives_the_owner_a_task(
-    page, admin_user, alice, smtp_server, jobs_inline
+    page, browser, live_server, admin_user, alice, smtp_server, jobs_inline
 ):
     vip = tag_create(actor=admin_user, data={"name": "VIP"})
     template = email_template_create(
@@ -117,18 +117,24 @@ def test_a_rule_built_in_the_browser_mails_a_new_vip_and_gives_the_owner_a_task(
     expect(page.get_by_test_id("dry-run-count")).to_have_text("Would act on 0 records now.")
     wait_for_htmx_idle(page)
 
-    # When alice, in her own session, adds a person tagged VIP
-    page.context.clear_cookies()
-    log_in(page, "alice")
-    page.goto(reverse("customers:person_create"))
-    page.locator("#id_full_name").fill("张伟")
-    page.get_by_test_id("add-emails").click()
-    page.get_by_test_id("section-emails").locator("input[name$='-email']").last.fill(
-        "zhang.wei@example.cn"
+    # When alice, in her own browser, adds a person tagged VIP
+    alices = browser.new_context(
+        base_url=live_server.url, viewport=VIEWPORT, locale="en-US", timezone_id="Asia/Shanghai"
     )
-    page.locator(f"input[name='tag_ids'][value='{vip.pk}']").check()
-    page.get_by_test_id("person-save").click()
-    expect(page.get_by_test_id("person-name")).to_have_text("张伟")
+    try:
+        alice_page = alices.new_page()
+        log_in(alice_page, "alice")
+        alice_page.goto(reverse("customers:person_create"))
+        alice_page.locator("#id_full_name").fill("张伟")
+        alice_page.get_by_test_id("add-emails").click()
+        emails = alice_page.get_by_test_id("section-emails").locator("input[name$='-email']")
+        emails.last.fill("zhang.wei@example.cn")
+        alice_page.locator(f"input[name='tag_ids'][value='{vip.pk}']").check()
+        alice_page.get_by_test_id("person-save").click()
+        expect(alice_page.get_by_test_id("person-name")).to_have_text("张伟")
+        wait_for_htmx_idle(alice_page)
+    finally:
+        alices.close()
 
     # Then the SMTP server received the template's e-mail for him
     person = Person.objects.get(full_name="张伟")
@@ -144,8 +150,6 @@ def test_a_rule_built_in_the_browser_mails_a_new_vip_and_gives_the_owner_a_task(
     assert (run.rule_id, run.record_id, run.status) == (rule.pk, person.pk, RunStatus.SUCCEEDED)
 
     # And the rule's log shows the run with both actions done
-    page.context.clear_cookies()
-    log_in(page, "admin")
     page.goto(reverse("automation:rule_detail", args=[rule.pk]))
     run_row = page.get_by_test_id("run-row")
     expect(run_row).to_have_count(1)
