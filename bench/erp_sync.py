@@ -2,7 +2,7 @@
 """An ERP syncing with Rapport at full size: 10,000 orders and their payments pushed through
 the batch endpoints twice, then the change feed read from zero to the end (issue 15, item 8).
 
-The same scenario as rapport/integration/tests/test_erp_sync.py (which runs it with 1,000 orders
+The same scenario as rapport/integration/tests/test_erp_sync.py (which runs it with 500 orders
 in CI), against a real database:
 
     RAPPORT_SQLITE_PATH=/tmp/erp.sqlite3 .venv/bin/python manage.py migrate
