@@ -343,7 +343,9 @@ def test_each_payment_takes_the_same_few_queries(alice):
 
     assert Order.objects.filter(status=OrderStatus.PLACED).count() == 7
     assert seven - four == four - one  # a fixed number per row, whatever the batch's size
-    assert (four - one) / 3 <= 10
+    # Each payment announces two changes (the payment and its order): the change feed writes
+    # a row for each and the rules look up their triggers once each (issue 15), hence 14.
+    assert (four - one) / 3 <= 14
 
 
 # --- Orders --------------------------------------------------------------------------------------

@@ -303,6 +303,7 @@ def test_query_count_does_not_grow_with_related_rows(alice, company):
             person_merge(actor=alice, survivor=survivor, other=other)
         return len(queries)
 
+    merge_with(1)  # the first merge fills per-process caches (content types, the rules' triggers)
     assert merge_with(1) == merge_with(8)
 
 
