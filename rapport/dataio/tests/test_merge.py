@@ -728,3 +728,23 @@ def test_compare_page_shows_a_birthday_without_a_year(client, alice, pair):
     ).content.decode()
 
     assert "Feb 29" in html
+
+
+def test_merge_moves_the_other_persons_website_events_and_visits(alice):
+    # Rows of the apps above customers (behaviour events here) follow the merge like any
+    # other relation: the merge finds them from the model metadata.
+    from rapport.behaviour.models import Event, Visit
+    from rapport.behaviour.services import events_ingest
+
+    survivor = _person(alice, "甲", emails=[{"email": "jia@example.com"}])
+    other = _person(alice, "乙", emails=[{"email": "yi@example.com"}])
+    result = events_ingest(
+        actor=alice,
+        events=[{"name": "page_viewed", "email": "yi@example.com", "session_id": "s1"}],
+    )
+    assert result.accepted == 1, result.errors
+
+    person_merge(actor=alice, survivor=survivor, other=other)
+
+    assert Event.objects.filter(person=survivor).count() == 1
+    assert Visit.objects.filter(person=survivor).count() == 1
