@@ -123,9 +123,10 @@ def test_on_a_wide_screen_the_header_buttons_sit_right_of_the_title(page, alice,
     title = page.get_by_test_id("person-name").bounding_box()
     edit = page.get_by_test_id("person-edit").bounding_box()
     merge = page.get_by_test_id("person-merge").bounding_box()
+    vcard = page.get_by_test_id("person-vcard").bounding_box()
 
     # Side by side at the right edge, on the title's line, not floating mid-header
-    assert abs(edit["y"] - merge["y"]) < 2
-    assert merge["x"] + merge["width"] == pytest.approx(head["x"] + head["width"], abs=2)
+    assert abs(edit["y"] - merge["y"]) < 2 and abs(merge["y"] - vcard["y"]) < 2
+    assert vcard["x"] + vcard["width"] == pytest.approx(head["x"] + head["width"], abs=2)
     assert edit["x"] > head["x"] + head["width"] / 2
     assert edit["y"] < title["y"] + title["height"]

@@ -81,12 +81,13 @@ KNOWN_FAULTS: dict[tuple[str, str], str] = {
     ),
 }
 
-# Words of the interface that stay in Latin letters in Chinese: product and format names, HTTP
+# Words of the interface that stay in Latin letters in Chinese: product and format names (Outlook),
+# technical terms Chinese software keeps as they are (Webhook, https, localhost), HTTP
 # header words, and "English" as the language switch names it.
 LATIN_IN_CHINESE = {
     "Rapport", "API", "CSV", "Excel", "xlsx", "vCard", "vcf", "JSON", "OpenAPI", "Swagger",
     "PostgreSQL", "SQLite", "Redis", "HTML", "iframe", "Authorization", "Bearer", "Accept",
-    "English", "Django",
+    "English", "Django", "Webhook", "Outlook", "localhost", "https",
 }  # fmt: skip
 # What needs no letters of a language: e-mails, URLs, file paths, codes with digits, HTTP header
 # names (X-API-Key) and media types, JSON shapes ({code, message}), commands (manage.py backup),
@@ -173,7 +174,10 @@ def _demo_texts() -> tuple[set[str], set[str]]:
                 collect(item)
 
     for model in apps.get_models():
-        if model._meta.app_label not in {"accounts", "customers", "activities", "sales", "dataio"}:
+        if model._meta.app_label not in {
+            "accounts", "customers", "activities", "sales", "dataio", "messaging", "inbox",
+            "behaviour", "webhooks", "automation", "integration",
+        }:  # fmt: skip
             continue
         fields = [
             f.attname

@@ -18,6 +18,8 @@ REACHED_ELSEWHERE = {
     "accounts:password_change": "the user menu",
     "accounts:password_change_done": "the page after changing the password",
     "activities:notification_list": "the bell of the top bar",
+    "activities:announcement_list": "the user menu",
+    "activities:announcement_create": "the announcements page (the user menu)",
 }
 
 
