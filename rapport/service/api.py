@@ -1,0 +1,3 @@
+"""The service app's API routers, mounted by `rapport.api.api`."""
+
+routers: list = []

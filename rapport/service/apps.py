@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceConfig(AppConfig):
+    name = "rapport.service"
+    label = "service"
+    verbose_name = _("Service")
+
+    def ready(self):
+        # Imported here because they need the models, which are loaded only after this module.
+        from rapport.service import handlers, records
+
+        # Timeline wording and the inbound e-mail and customer subscriptions.
+        handlers.register()
+        # The record types rules, webhooks and the change feed know (rapport.core.records).
+        records.register()

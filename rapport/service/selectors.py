@@ -1,0 +1,252 @@
+"""Reads of the service app, always scoped by `rapport.service.access`.
+
+A ticket another user may not see answers `NotFound`, exactly as one that does not exist.
+Lists are keyset-paginated over the indexes of `Ticket.Meta` (most recently active first), each
+part of the visibility rule read in index order (`ticket_visible_parts`).
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from rapport.accounts.models import Team, User
+from rapport.core.errors import NotFound
+from rapport.core.pagination import Page, keyset_page
+from rapport.service.access import (
+    ticket_customer_visibility,
+    ticket_visible_parts,
+    ticket_visible_q,
+)
+from rapport.service.models import (
+    OPEN_STATUSES,
+    PRIORITY_RANK,
+    AgentProfile,
+    AssignmentRule,
+    CannedReply,
+    MessageKind,
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketMessage,
+)
+
+LIST_SORTS = ("-updated_at", "updated_at", "-created_at", "created_at")
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(ticket_visible_q(user))
+
+
+def get_ticket_for_user(user: User, ticket_id: int) -> Ticket:
+    ticket = tickets_visible_to(user).filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound(_("Ticket not found."))
+    return ticket
+
+
+def parse_ticket_number(text: str) -> int | None:
+    """The id in "T-000123", "t-123" or "123"; None if it is none of those."""
+    text = (text or "").strip().upper().removeprefix("T-")
+    return int(text) if text.isdigit() and 0 < len(text) <= 12 else None
+
+
+@dataclass
+class TicketFilters:
+    status: list[str] = field(default_factory=list)
+    open_only: bool = False
+    type: str = ""
+    priority: str = ""
+    channel: str = ""
+    team_id: int | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    category_id: int | None = None
+    person_id: int | None = None
+    company_id: int | None = None
+    order_id: int | None = None
+    tag_id: int | None = None
+
+
+def _filtered(qs: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Ticket]:
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    elif filters.open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    for name in ("type", "priority", "channel"):
+        value = getattr(filters, name)
+        if value:
+            qs = qs.filter(**{name: value})
+    for name in ("team_id", "assignee_id", "category_id", "person_id", "company_id", "order_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            qs = qs.filter(**{name: value})
+    if filters.unassigned:
+        qs = qs.filter(assignee__isnull=True)
+    if filters.tag_id is not None:
+        qs = qs.filter(tags__id=filters.tag_id)
+    return qs
+
+
+def tickets_list(
+    user: User,
+    filters: TicketFilters | None = None,
+    *,
+    sort: str = "-updated_at",
+    cursor: str | None = None,
+    size: int = 25,
+) -> Page:
+    """One page of the tickets `user` sees, with what a list row shows loaded (a fixed number
+    of queries whatever the page size)."""
+    if sort not in LIST_SORTS:
+        sort = "-updated_at"
+    qs = _filtered(Ticket.objects.all(), filters or TicketFilters()).select_related(
+        "assignee", "team", "category", "person", "company"
+    )
+    parts = ticket_visible_parts(user)
+    if not parts:
+        return Page(items=[], next_cursor=None, prev_cursor=None)
+    return keyset_page(
+        qs.filter(ticket_visible_q(user)) if len(parts) == 1 else qs,
+        sort=sort,
+        cursor=cursor,
+        size=size,
+        partitions=parts if len(parts) > 1 else None,
+    )
+
+
+def my_open_tickets(user: User, *, limit: int = 100) -> list[Ticket]:
+    """The agent's open tickets, oldest first (the SLA urgency order comes with the SLA timers)."""
+    return list(
+        Ticket.objects.filter(assignee_id=user.pk, status__in=OPEN_STATUSES)
+        .select_related("team", "category", "person", "company")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def team_queue(user: User, team: Team, *, limit: int = 100) -> list[Ticket]:
+    """A team's open tickets as its lead works through them: unassigned first, then by
+    priority, then oldest first. Raises `NotFound` for a team the user is not in (unless an
+    administrator)."""
+    if not (user.is_administrator or user.team_id == team.pk):
+        raise NotFound(_("Team not found."))
+    rows = list(
+        Ticket.objects.filter(team_id=team.pk, status__in=OPEN_STATUSES)
+        .select_related("assignee", "category", "person", "company")
+        .order_by("created_at", "id")[: limit * 5]
+    )
+    rows.sort(key=lambda t: (t.assignee_id is not None, PRIORITY_RANK.get(t.priority, 9)))
+    return rows[:limit]
+
+
+@dataclass
+class TicketDetail:
+    ticket: Ticket
+    messages: list[TicketMessage]
+    person_visible: bool
+    company_visible: bool
+    merged_tickets: list[Ticket]
+
+
+def ticket_detail(user: User, ticket_id: int, *, include_notes: bool = True) -> TicketDetail:
+    """A ticket with its conversation (oldest first), attachments listed without their bytes."""
+    ticket = (
+        tickets_visible_to(user)
+        .select_related(
+            "assignee",
+            "team",
+            "category",
+            "person",
+            "company",
+            "order",
+            "product",
+            "merged_into",
+            "reopened_from",
+        )
+        .prefetch_related("tags")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        raise NotFound(_("Ticket not found."))
+    messages = ticket_messages(ticket, include_notes=include_notes)
+    person_visible, company_visible = ticket_customer_visibility(user, ticket)
+    return TicketDetail(
+        ticket=ticket,
+        messages=messages,
+        person_visible=person_visible,
+        company_visible=company_visible,
+        merged_tickets=list(ticket.merged_tickets.only("id", "subject", "status")),
+    )
+
+
+def ticket_messages(ticket: Ticket, *, include_notes: bool = True) -> list[TicketMessage]:
+    qs = TicketMessage.objects.filter(ticket=ticket)
+    if not include_notes:
+        qs = qs.exclude(kind=MessageKind.INTERNAL_NOTE)
+    attachments = TicketAttachment.objects.defer("content").order_by("id")
+    return list(
+        qs.select_related("author_user", "author_person")
+        .prefetch_related(Prefetch("attachments", queryset=attachments))
+        .order_by("created_at", "id")
+    )
+
+
+def get_attachment_for_user(user: User, attachment_id: int) -> TicketAttachment:
+    attachment = (
+        TicketAttachment.objects.select_related("message")
+        .filter(pk=attachment_id, message__ticket__in=tickets_visible_to(user))
+        .first()
+    )
+    if attachment is None:
+        raise NotFound(_("Attachment not found."))
+    return attachment
+
+
+def ticket_by_email_thread(message_ids: list[str]) -> Ticket | None:
+    """The ticket one of `message_ids` (In-Reply-To, then References) belongs to."""
+    for message_id in dict.fromkeys(m for m in message_ids if m):
+        found = (
+            TicketMessage.objects.filter(message_id=message_id[:250])
+            .select_related("ticket")
+            .order_by("id")
+            .first()
+        )
+        if found is not None:
+            return found.ticket
+    return None
+
+
+def categories_tree() -> list[tuple[TicketCategory, int]]:
+    """Active categories depth-first with their depth, for a choice list."""
+    categories = list(TicketCategory.objects.filter(is_active=True))
+    children: dict[int | None, list[TicketCategory]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category)
+    ordered: list[tuple[TicketCategory, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for category in children.get(parent_id, []):
+            ordered.append((category, depth))
+            walk(category.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def canned_replies_for(user: User) -> QuerySet[CannedReply]:
+    """The canned replies `user` may use: everyone's and their team's."""
+    mine = Q(team__isnull=True)
+    if user.is_administrator:
+        mine = Q()
+    elif user.team_id:
+        mine |= Q(team_id=user.team_id)
+    return CannedReply.objects.filter(mine, is_active=True)
+
+
+def assignment_rules() -> QuerySet[AssignmentRule]:
+    return AssignmentRule.objects.filter(is_active=True).select_related("category", "customer_tag")
+
+
+def agent_profile(user: User) -> AgentProfile | None:
+    return AgentProfile.objects.filter(user=user).first()
