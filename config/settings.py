@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "rapport.behaviour",
     "rapport.webhooks",
     "rapport.sales",
+    "rapport.service",
     "rapport.dataio",
     "rapport.automation",
     "rapport.integration",
@@ -214,6 +215,14 @@ if RAPPORT_INBOUND_UNKNOWN_SENDER not in ("lead", "ignore"):
         "RAPPORT_INBOUND_UNKNOWN_SENDER must be lead or ignore, "
         f"got {RAPPORT_INBOUND_UNKNOWN_SENDER!r}"
     )
+
+# --- Service -----------------------------------------------------------------------------------
+# Mail to this address in the shared mailbox opens or continues a ticket instead of going to a
+# lead or only to the person's timeline (empty: no e-mail channel for tickets).
+RAPPORT_SUPPORT_ADDRESS = env_str("RAPPORT_SUPPORT_ADDRESS", "").strip().lower()
+# A customer's reply to a ticket resolved at most this many days ago reopens it; a later one opens
+# a new ticket linked to the old.
+RAPPORT_TICKET_REOPEN_DAYS = env_int("RAPPORT_TICKET_REOPEN_DAYS", 7)
 
 # --- Accounts ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

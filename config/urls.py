@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("rapport.customers.urls")),
     path("", include("rapport.activities.urls")),
     path("sales/", include("rapport.sales.urls")),
+    path("service/", include("rapport.service.urls")),
     path("data/", include("rapport.dataio.urls")),
     path("messaging/", include("rapport.messaging.urls")),
     path("inbox/", include("rapport.inbox.urls")),

@@ -39,6 +39,7 @@ from rapport.inbox.api import routers as inbox_routers
 from rapport.integration.api import routers as integration_routers
 from rapport.messaging.api import routers as messaging_routers
 from rapport.sales.api import routers as sales_routers
+from rapport.service.api import routers as service_routers
 from rapport.webhooks.api import routers as webhooks_routers
 
 
@@ -147,6 +148,7 @@ for router in dataio_routers:
 for routers in (
     messaging_routers,
     inbox_routers,
+    service_routers,
     behaviour_routers,
     webhooks_routers,
     automation_routers,
