@@ -37,6 +37,7 @@ class InboundOutcome(models.TextChoices):
     UNKNOWN_SENDER = "unknown_sender", _("Unknown sender")
     AUTOMATIC = "automatic", _("Automatic reply from an unknown sender")
     BOUNCE = "bounce", _("Bounce")
+    COMPLAINT = "complaint", _("Complaint report")
 
 
 class InboundMessage(TimeStampedModel):

@@ -38,10 +38,10 @@ from rapport.inbox.models import (
     MailboxCursor,
 )
 from rapport.inbox.parsing import ParsedMail, parse_mail
-from rapport.messaging.bounces import parse_bounce
+from rapport.messaging.bounces import parse_bounce, parse_complaint
 from rapport.messaging.models import Message
 from rapport.messaging.selectors import message_by_message_id
-from rapport.messaging.services import bounce_record
+from rapport.messaging.services import bounce_record, complaint_record
 
 logger = logging.getLogger(__name__)
 
@@ -252,15 +252,22 @@ def _copy_headers(inbound: InboundMessage, parsed: ParsedMail) -> None:
 
 
 def _handle_bounce(inbound: InboundMessage, parsed: ParsedMail) -> bool:
-    """A delivery status notification suppresses the hard-bounced addresses; it is nobody's
-    reply, so it goes on no timeline and makes no lead."""
+    """A delivery status notification suppresses the hard-bounced addresses, a complaint report
+    (a mailbox provider's feedback loop) the complaining ones; neither is anybody's reply, so
+    it goes on no timeline and makes no lead."""
     bounce = parse_bounce(parsed.message)
-    if bounce is None:
-        return False
-    bounce_record(bounce=bounce)
-    inbound.reply_to = message_by_message_id(bounce.original_message_id)
-    inbound.outcome = InboundOutcome.BOUNCE
-    return True
+    if bounce is not None:
+        bounce_record(bounce=bounce)
+        inbound.reply_to = message_by_message_id(bounce.original_message_id)
+        inbound.outcome = InboundOutcome.BOUNCE
+        return True
+    complaint = parse_complaint(parsed.message)
+    if complaint is not None:
+        complaint_record(complaint=complaint)
+        inbound.reply_to = message_by_message_id(complaint.original_message_id)
+        inbound.outcome = InboundOutcome.COMPLAINT
+        return True
+    return False
 
 
 def _thread_message(parsed: ParsedMail) -> Message | None:

@@ -1,12 +1,16 @@
-"""Reading delivery status notifications (RFC 3464 `multipart/report; report-type=delivery-status`).
+"""Reading delivery status notifications (RFC 3464 `multipart/report; report-type=delivery-status`)
+and complaint reports (RFC 5965 ARF, `multipart/report; report-type=feedback-report`).
 
 `parse_bounce(message)` returns who bounced, with the status code and whether it is hard
 (action "failed" with a 5.x.x status: the address does not exist or refuses for good), or None
-for a message that is not a DSN. The inbox app calls it for mail arriving in the shared mailbox
-and suppresses hard-bounced addresses (`services.bounce_record`).
+for a message that is not a DSN. `parse_complaint(message)` returns whose mailbox provider
+reported one of our messages as spam (a feedback loop), or None for a message that is not a
+feedback report. The inbox app calls both for mail arriving in the shared mailbox and suppresses
+hard-bounced and complaining addresses (`services.bounce_record`, `services.complaint_record`).
 """
 
 import email.message
+import email.utils
 import re
 from dataclasses import dataclass
 
@@ -126,3 +130,74 @@ def parse_bounce(message: email.message.Message) -> Bounce | None:
     if not recipients:
         return None
     return Bounce(recipients=tuple(recipients), original_message_id=_original_message_id(message))
+
+
+# --- Complaints (RFC 5965) ---------------------------------------------------------------------
+
+# Feedback types that mean "the recipient does not want this mail" (RFC 5965 section 7.3, and
+# RFC 6650's advice to treat "abuse" from a feedback loop as an unsubscribe). "auth-failure",
+# "not-spam" and "virus" say nothing about the recipient's wishes.
+COMPLAINT_TYPES = {"abuse", "fraud", "opt-out", "optout"}
+
+
+@dataclass(frozen=True)
+class Complaint:
+    feedback_type: str  # abuse, fraud, opt-out, …
+    addresses: tuple[str, ...]  # the recipients who complained, lower-cased
+    original_message_id: str = ""
+
+    @property
+    def unwanted(self) -> bool:
+        return self.feedback_type in COMPLAINT_TYPES
+
+
+def _original_headers(report: email.message.Message) -> email.message.Message | None:
+    for part in report.walk():
+        content_type = part.get_content_type()
+        if content_type == "message/rfc822":
+            payload = part.get_payload()
+            if isinstance(payload, list) and payload:
+                return payload[0]
+        elif content_type == "text/rfc822-headers":
+            return email.message_from_string(
+                part.get_payload(decode=True).decode("utf-8", "replace")
+            )
+    return None
+
+
+def parse_complaint(message: email.message.Message) -> Complaint | None:
+    """The complaint an ARF feedback report carries, or None when `message` is not one.
+
+    Who complained: the report's `Original-Rcpt-To` fields; a provider that redacts them (most
+    do) still returns the original message, whose `To` is then the address we wrote to.
+    """
+    feedback_parts = [
+        part for part in message.walk() if part.get_content_type() == "message/feedback-report"
+    ]
+    if not feedback_parts:
+        return None
+    fields: list[email.message.Message] = []
+    for part in feedback_parts:
+        fields += _header_blocks(part)
+    feedback_type = ""
+    addresses: list[str] = []
+    for block in fields:
+        feedback_type = feedback_type or str(block.get("Feedback-Type") or "").strip().lower()
+        for value in block.get_all("Original-Rcpt-To") or []:
+            if address := _address(str(value)):
+                addresses.append(address)
+    original = _original_headers(message)
+    if not addresses and original is not None:
+        for _name, address in email.utils.getaddresses(
+            [str(v) for v in original.get_all("To") or []]
+        ):
+            if address := _address(address):
+                addresses.append(address)
+    message_id = ""
+    if original is not None and original.get("Message-ID"):
+        message_id = str(original["Message-ID"]).strip().strip("<>")
+    return Complaint(
+        feedback_type=feedback_type or "abuse",
+        addresses=tuple(dict.fromkeys(addresses)),
+        original_message_id=message_id,
+    )

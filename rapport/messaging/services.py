@@ -676,6 +676,33 @@ def unsubscribe(*, message_id: str) -> Message | None:
     return message
 
 
+def complaint_record(*, complaint, source: str = "") -> list[str]:
+    """Suppress the addresses whose recipients reported our mail as spam (an ARF feedback
+    report: `bounces.parse_complaint`); returns those addresses.
+
+    A complaint stops marketing mail, not transactional mail (docs/decisions.md). Feedback that
+    says nothing of the recipient's wishes (an authentication failure, "not spam") changes
+    nothing. When the provider redacted the recipient but returned our Message-ID, the address
+    is the one that message went to.
+    """
+    if not complaint.unwanted:
+        return []
+    addresses = list(complaint.addresses)
+    original = message_by_message_id(complaint.original_message_id)
+    if original is not None and original.to_address:
+        addresses.append(original.to_address.lower())
+    suppressed = []
+    with transaction.atomic():
+        for address in dict.fromkeys(addresses):
+            suppression_add(
+                address=address,
+                reason=SuppressionReason.COMPLAINT,
+                source=source or _("Complaint report"),
+            )
+            suppressed.append(address)
+    return suppressed
+
+
 def bounce_record(*, bounce, source: str = "") -> list[str]:
     """Suppress every address a DSN reports as hard-bounced; returns those addresses.
 

@@ -267,6 +267,41 @@ def test_bounce_suppresses_the_address_and_is_not_a_reply(mailbox, published, al
     assert published == []
 
 
+def test_complaint_report_suppresses_the_address_and_is_not_a_reply(mailbox, published, alice):
+    li = person_create(
+        actor=alice, data={"full_name": "Li Lei", "emails": [{"email": "li.lei@example.com"}]}
+    )
+    ours = email_send(
+        to_address="li.lei@example.com", subject="Offer", body_text="x", person=li, send_key="c-1"
+    )
+    # A feedback loop's report (RFC 5965) with the recipient redacted, as providers send it.
+    report = (
+        "From: <fbl@mail.example.net>\r\nTo: sales@rapport.example\r\n"
+        "Subject: complaint about message from 192.0.2.1\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="F"\r\n\r\n'
+        "--F\r\nContent-Type: text/plain\r\n\r\nThis is an abuse report.\r\n"
+        "--F\r\nContent-Type: message/feedback-report\r\n\r\n"
+        "Feedback-Type: abuse\r\nUser-Agent: FBL/1.0\r\nVersion: 1\r\n\r\n"
+        "--F\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: sales@rapport.example\r\nTo: redacted\r\nMessage-ID: <{ours.message_id}>\r\n"
+        "\r\n--F--\r\n"
+    ).encode()
+    mailbox.deliver(report)
+
+    mailbox_poll()
+
+    inbound = InboundMessage.objects.get()
+    assert (inbound.outcome, inbound.reply_to, inbound.person) == (
+        InboundOutcome.COMPLAINT,
+        ours,
+        None,
+    )
+    assert Suppression.objects.get(address="li.lei@example.com").reason == "complaint"
+    assert not TimelineEntry.objects.filter(kind="inbox.received").exists()
+    assert not Lead.objects.exists()
+    assert published == []
+
+
 def test_real_world_samples_never_crash_the_poller(mailbox):
     samples = sorted((SAMPLES / "python-stdlib").glob("msg_*.txt"))
     mailbox.deliver(*(path.read_bytes() for path in samples))

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from rapport.messaging.bounces import parse_bounce
+from rapport.messaging.bounces import parse_bounce, parse_complaint
 from rapport.messaging.models import MessageStatus, SuppressionReason
 from rapport.messaging.selectors import suppression_for
-from rapport.messaging.services import bounce_record, email_send
+from rapport.messaging.services import bounce_record, complaint_record, email_send
 
 SAMPLES = Path(__file__).parent / "bounce_samples"
 
@@ -76,3 +76,86 @@ def test_a_hard_bounce_of_our_message_suppresses_the_address_and_fails_the_messa
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED and "5.1.1" in message.error
     assert suppression_for("userx@example.com").reason == SuppressionReason.HARD_BOUNCE
+
+
+# --- Complaints (RFC 5965 feedback reports) -------------------------------------------------------
+
+
+def _feedback_report(*, feedback_type: str, rcpt_to: str, original: str) -> bytes:
+    """A feedback report laid out as RFC 5965's Appendix B example is (a mailbox provider's
+    feedback loop returning one of our messages a recipient marked as spam)."""
+    rcpt = f"Original-Rcpt-To: {rcpt_to}\r\n" if rcpt_to else ""
+    return (
+        "From: <abusedesk@example.com>\r\nDate: Thu, 8 Mar 2005 17:40:36 EDT\r\n"
+        "Subject: FW: Earn money\r\nTo: <abuse@example.net>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=feedback-report;\r\n"
+        ' boundary="part1_13d.2e68ed54_boundary"\r\n\r\n'
+        '--part1_13d.2e68ed54_boundary\r\nContent-Type: text/plain; charset="US-ASCII"\r\n'
+        "Content-Transfer-Encoding: 7bit\r\n\r\n"
+        "This is an email abuse report for an email message received from IP\r\n"
+        "192.0.2.1 on Thu, 8 Mar 2005 14:00:00 EDT.\r\n\r\n"
+        "--part1_13d.2e68ed54_boundary\r\nContent-Type: message/feedback-report\r\n\r\n"
+        f"Feedback-Type: {feedback_type}\r\nUser-Agent: SomeGenerator/1.0\r\nVersion: 1\r\n"
+        "Original-Mail-From: <sales@rapport.example>\r\n"
+        f"{rcpt}Arrival-Date: Thu, 8 Mar 2005 14:00:00 EDT\r\n"
+        "Reporting-MTA: dns; mail.example.com\r\nSource-IP: 192.0.2.1\r\n\r\n"
+        "--part1_13d.2e68ed54_boundary\r\nContent-Type: message/rfc822\r\n"
+        "Content-Disposition: inline\r\n\r\n" + original + "\r\n"
+        "--part1_13d.2e68ed54_boundary--\r\n"
+    ).encode()
+
+
+def test_a_feedback_report_names_the_complaining_recipient_and_our_message():
+    original = (
+        "From: <sales@rapport.example>\r\nTo: <Somebody@Example.net>\r\n"
+        "Subject: Spring offer\r\nMessage-ID: <8787KJKJ3K4J3K4J3K4J3.mail@rapport.example>\r\n"
+        "Date: Thu, 02 Sep 2004 12:31:03 -0500\r\n\r\nSpring is here.\r\n"
+    )
+    raw = _feedback_report(
+        feedback_type="abuse", rcpt_to="<somebody@example.net>", original=original
+    )
+
+    complaint = parse_complaint(email.message_from_bytes(raw))
+
+    assert complaint.unwanted
+    assert complaint.addresses == ("somebody@example.net",)
+    assert complaint.original_message_id == "8787KJKJ3K4J3K4J3K4J3.mail@rapport.example"
+
+
+@pytest.mark.parametrize("sample", ["dsn_01.txt", "simple_01.txt"])
+def test_a_bounce_or_a_plain_message_is_not_a_complaint(sample):
+    assert parse_complaint(_read(sample)) is None
+
+
+@pytest.mark.django_db
+def test_a_redacted_complaint_suppresses_the_address_our_message_went_to():
+    ours = email_send(
+        to_address="li.lei@example.com", subject="Offer", body_text="x", send_key="arf-1"
+    )
+    # Providers mostly redact the recipient: no Original-Rcpt-To, the To of the copy blanked.
+    original = (
+        f"From: <sales@rapport.example>\r\nTo: redacted\r\nMessage-ID: <{ours.message_id}>\r\n\r\nx"
+    )
+    complaint = parse_complaint(
+        email.message_from_bytes(
+            _feedback_report(feedback_type="abuse", rcpt_to="", original=original)
+        )
+    )
+
+    assert complaint_record(complaint=complaint) == ["li.lei@example.com"]
+    assert suppression_for("li.lei@example.com").reason == SuppressionReason.COMPLAINT
+
+
+@pytest.mark.django_db
+def test_feedback_that_is_not_a_complaint_suppresses_nobody():
+    original = "From: <sales@rapport.example>\r\nTo: <a@example.net>\r\n\r\nx"
+    complaint = parse_complaint(
+        email.message_from_bytes(
+            _feedback_report(
+                feedback_type="auth-failure", rcpt_to="a@example.net", original=original
+            )
+        )
+    )
+
+    assert complaint_record(complaint=complaint) == []
+    assert suppression_for("a@example.net") is None
