@@ -175,7 +175,7 @@ if REDIS_URL:
     }
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "config.huey.RapportSqliteHuey",
         "name": env_str("RAPPORT_HUEY_NAME", "rapport"),
         "filename": env_str("RAPPORT_HUEY_PATH", str(VAR_DIR / "huey.sqlite3")),
         "immediate": HUEY_IMMEDIATE,
