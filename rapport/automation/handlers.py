@@ -13,11 +13,13 @@ from django.db import transaction
 
 from rapport.automation import engine, tasks
 from rapport.core.events import subscribe
-from rapport.core.records import RecordChanged
+from rapport.core.records import RecordChanged, RecordsChanged
 
 
 @subscribe(RecordChanged)
 def record_changed(event: RecordChanged) -> None:
+    if not event.start_rules:
+        return
     rule_ids = engine.rules_for_change(event)
     if not rule_ids:
         return
@@ -32,6 +34,30 @@ def record_changed(event: RecordChanged) -> None:
             rule_ids, event.record_type, event.record_id, key, info, event.origin
         )
     )
+
+
+@subscribe(RecordsChanged)
+def records_changed(event: RecordsChanged) -> None:
+    """A batch of changes (an import's, a merge's): one rule lookup for all of them, since which
+    rules a change may start depends on its type, operation, fields and origin only."""
+    if not event.start_rules or not event.record_ids:
+        return
+    rule_ids = engine.rules_for_change(next(event.each()))
+    if not rule_ids:
+        return
+    info = {
+        "type": event.operation,
+        "fields": list(event.changed_fields),
+        "actor_id": event.actor_id,
+    }
+
+    def start() -> None:
+        for record_id in event.record_ids:
+            tasks.start_rules(
+                rule_ids, event.record_type, record_id, f"change:{uuid.uuid4()}", info, event.origin
+            )
+
+    transaction.on_commit(start)
 
 
 def _module_exists(name: str) -> bool:
