@@ -445,6 +445,17 @@ def _delivered(message: Message, status: str, now: datetime.datetime) -> None:
     publish(MessageSent(message_id=message.pk, person_id=message.person_id))
 
 
+def _smtp_error(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        detail = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        return f"{exc.smtp_code} {detail}"
+    return str(exc) or exc.__class__.__name__
+
+
 def _failed(message: Message, error: str, *, permanent: bool, now: datetime.datetime) -> None:
     if permanent or message.attempts >= MAX_ATTEMPTS:
         Message.objects.filter(pk=message.pk).update(
@@ -485,9 +496,21 @@ def messages_deliver(*, limit: int | None = None) -> dict:
                 continue
             try:
                 connection.send(build_mime(message))
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
+            except smtplib.SMTPRecipientsRefused as exc:
                 _failed(message, str(exc), permanent=True, now=timezone.now())
                 continue
+            except (
+                smtplib.SMTPAuthenticationError,
+                smtplib.SMTPSenderRefused,
+                smtplib.SMTPNotSupportedError,
+            ) as exc:
+                # The server refuses us, not this message (a wrong password, our sender address,
+                # TLS it requires and the address does not ask for): every message would fail
+                # alike, so this one waits for a retry and the rest stay queued until the
+                # configuration is put right.
+                connection.close()
+                _failed(message, _smtp_error(exc), permanent=False, now=timezone.now())
+                break
             except smtplib.SMTPResponseException as exc:
                 connection.close()
                 _failed(
