@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "rapport.inbox",
     "rapport.behaviour",
     "rapport.webhooks",
+    "rapport.knowledge",
     "rapport.sales",
     "rapport.service",
     "rapport.dataio",
@@ -362,6 +363,10 @@ RAPPORT_PROXY_COUNT = env_int("RAPPORT_PROXY_COUNT", 0)
 RAPPORT_IMPORT_DIR = Path(env_str("RAPPORT_IMPORT_DIR", str(VAR_DIR / "imports")))
 # The largest import file accepted, in bytes (default 1 GiB: several million rows of CSV).
 RAPPORT_IMPORT_MAX_BYTES = env_int("RAPPORT_IMPORT_MAX_BYTES", 1024 * 1024 * 1024)
+# Largest file or image attached to a knowledge base article (stored in the database).
+RAPPORT_KNOWLEDGE_ATTACHMENT_MAX_BYTES = env_int(
+    "RAPPORT_KNOWLEDGE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024
+)
 # An import can be undone for this many days; its undo data and file are purged afterwards.
 RAPPORT_IMPORT_UNDO_DAYS = env_int("RAPPORT_IMPORT_UNDO_DAYS", 7)
 # Where `manage.py backup` and the daily backup write, how many daily backups are kept (0 turns
