@@ -15,7 +15,7 @@ class LanguageForm(forms.Form):
 
 class NotificationDeliveryForm(forms.Form):
     notification_delivery = forms.ChoiceField(
-        label=_("When a colleague mentions you"),
+        label=_("Mentions and task reminders"),
         choices=NotificationDelivery.choices,
         widget=forms.RadioSelect,
     )

@@ -31,8 +31,8 @@ class Role(models.TextChoices):
 
 
 class NotificationDelivery(models.TextChoices):
-    """How a user hears of what others do for them (a mention): in the app always; by e-mail too
-    unless they chose not to."""
+    """How a user hears of a mention or a task reminder: in the app always; by e-mail too unless
+    they chose not to."""
 
     IN_APP = "in_app", _("In Rapport only")
     IN_APP_AND_EMAIL = "in_app_email", _("In Rapport and by e-mail")

@@ -428,7 +428,7 @@ def tasks_delete_about(*, subject_model: type[models.Model], subject_ids: list[i
 
 def task_reminder_deliver(*, task_id: int, now: datetime.datetime | None = None) -> bool:
     """Send one task's reminder: an in-app notification, and an e-mail if the assignee has an
-    address. Returns True if this call sent it.
+    address and wants notifications by e-mail. Returns True if this call sent it.
 
     The task is claimed with one conditional UPDATE (still open, reminder due and not yet
     sent), so a job that runs twice, or two workers at once, deliver it once. The e-mail goes
@@ -454,7 +454,8 @@ def task_reminder_deliver(*, task_id: int, now: datetime.datetime | None = None)
             target_type="task",
             target_id=task.pk,
         )
-    if task.assignee.email and task.assignee.is_active:
+    # By e-mail too unless the assignee chose to hear of things in Rapport only.
+    if task.assignee.wants_email_notifications and task.assignee.is_active:
         try:
             _email_reminder(task)
         except Exception:

@@ -13,6 +13,8 @@ from django.core import mail
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from rapport.accounts.models import NotificationDelivery
+from rapport.accounts.services import user_set_notification_delivery
 from rapport.activities.models import Notification, Task
 from rapport.activities.task_services import (
     task_cancel,
@@ -131,6 +133,18 @@ def test_reminder_without_an_e_mail_address_is_in_app_only(alice, huey_immediate
     assert notification.display_title == "Reminder: Call back"
     assert notification.url == f"/tasks/{task.pk}/"
     assert mail.outbox == []
+
+
+def test_reminder_of_a_user_who_wants_notifications_in_rapport_only_is_not_e_mailed(
+    wang, smtp_inbox, huey_immediate
+):
+    user_set_notification_delivery(user=wang, delivery=NotificationDelivery.IN_APP)
+    _task(wang)
+
+    assert send_due_reminders() == 1
+
+    assert Notification.objects.filter(recipient=wang, kind="task.reminder").count() == 1
+    assert smtp_inbox.messages == []
 
 
 def test_reminders_not_yet_due_or_of_closed_tasks_are_not_sent(wang, huey_immediate):
