@@ -1,8 +1,83 @@
 """Timeline wording and event subscriptions of the service app.
 
-Imported by `ServiceConfig.ready()`, once every model is loaded.
+Imported by `ServiceConfig.ready()`, once every model is loaded; `register()` runs each part.
 """
+
+from django.utils.translation import gettext as _
+
+from rapport.activities.timeline_kinds import register_title
+from rapport.core.events import subscribe
+from rapport.customers.events import CompanyUpdated, PersonUpdated
+from rapport.inbox.claims import register_claim
+from rapport.inbox.events import InboundMailReceived
+from rapport.service.models import RootCause
+from rapport.service.services import (
+    is_service_mail,
+    ticket_from_inbound,
+    tickets_follow_customer,
+)
+
+
+def register_timeline() -> None:
+    # Entries keep the ticket's subject in `title` and its number in `data`; worded when read.
+    def words(entry) -> dict:
+        return {"number": entry.data.get("number", ""), "subject": entry.title}
+
+    register_title(
+        "ticket.created", lambda e: _("Ticket %(number)s opened: %(subject)s") % words(e)
+    )
+    register_title(
+        "ticket.reply", lambda e: _("Reply on ticket %(number)s: %(subject)s") % words(e)
+    )
+    register_title(
+        "ticket.customer_message",
+        lambda e: _("Customer wrote on ticket %(number)s: %(subject)s") % words(e),
+    )
+    register_title(
+        "ticket.resolved", lambda e: _("Ticket %(number)s resolved: %(subject)s") % words(e)
+    )
+    causes = dict(RootCause.choices)
+
+    def closed(entry) -> str:
+        cause = entry.data.get("root_cause")
+        if cause:
+            return _("Ticket %(number)s closed: %(subject)s (root cause: %(cause)s)") % {
+                **words(entry),
+                "cause": causes.get(cause, cause),
+            }
+        return _("Ticket %(number)s closed: %(subject)s") % words(entry)
+
+    register_title("ticket.closed", closed)
+    register_title(
+        "ticket.reopened", lambda e: _("Ticket %(number)s reopened: %(subject)s") % words(e)
+    )
+
+
+def register_inbound_mail() -> None:
+    # Mail to the support address, or answering a ticket, is a ticket's; sales makes no lead of
+    # it (rapport.inbox.claims).
+    register_claim(is_service_mail)
+
+    @subscribe(InboundMailReceived)
+    def ticket_from_mail(event: InboundMailReceived) -> None:
+        ticket_from_inbound(inbound_id=event.inbound_id)
+
+
+def register_customers() -> None:
+    # Complaints are visible to the customer's owner (`Ticket.customer_owner`); keep it in step
+    # when the customer is given to someone else.
+    @subscribe(PersonUpdated)
+    def person_reassigned(event: PersonUpdated) -> None:
+        if "owner" in event.changed_fields:
+            tickets_follow_customer(person_id=event.person_id)
+
+    @subscribe(CompanyUpdated)
+    def company_reassigned(event: CompanyUpdated) -> None:
+        if "owner" in event.changed_fields:
+            tickets_follow_customer(company_id=event.company_id)
 
 
 def register() -> None:
-    pass
+    register_timeline()
+    register_inbound_mail()
+    register_customers()

@@ -1,0 +1,64 @@
+"""Fixtures of the service tests: a support team beside the sales teams of the root conftest.
+
+- sam and sue are service agents in the Support team (its queue is theirs);
+- alice (East) owns the customer Emily Carter; charlie (West) must see none of it;
+- the real IMAP (dovecot) and SMTP (aiosmtpd) servers come from the inbox and messaging tests.
+"""
+
+import pytest
+
+from rapport.accounts.models import Role
+from rapport.accounts.services import team_create, user_create
+from rapport.customers.services import person_create
+from rapport.inbox.tests.conftest import imap_server, mailbox  # noqa: F401 -- fixtures
+from rapport.messaging.tests.conftest import smtp_server  # noqa: F401 -- fixture
+from rapport.service.services import ticket_create
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def support(db):
+    return team_create(name="Support")
+
+
+@pytest.fixture
+def sam(support):
+    return user_create(
+        username="sam",
+        password=PASSWORD,
+        role=Role.SERVICE_AGENT,
+        team=support,
+        language="en",
+        email="sam@rapport.example",
+        first_name="Sam",
+        last_name="Lee",
+    )
+
+
+@pytest.fixture
+def sue(support):
+    return user_create(
+        username="sue", password=PASSWORD, role=Role.SERVICE_AGENT, team=support, language="en"
+    )
+
+
+@pytest.fixture
+def emily(alice):
+    return person_create(
+        actor=alice,
+        data={"full_name": "Emily Carter", "emails": [{"email": "emily@example.com"}]},
+    )
+
+
+@pytest.fixture
+def ticket(admin_user, emily, support):
+    return ticket_create(
+        actor=admin_user,
+        data={
+            "subject": "The screen flickers",
+            "body": "Since yesterday the screen flickers.",
+            "person_id": emily.pk,
+            "team_id": support.pk,
+        },
+    )
