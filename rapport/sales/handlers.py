@@ -11,6 +11,7 @@ from rapport.core.errors import ValidationFailed
 from rapport.core.events import subscribe
 from rapport.core.formats import format_money
 from rapport.customers.events import CompanyUpdated, PersonUpdated
+from rapport.inbox.claims import is_claimed
 from rapport.inbox.events import InboundMailFromUnknownSender
 from rapport.inbox.selectors import inbound_text
 from rapport.sales.models import Lead, PaymentMethod, RefundReason
@@ -149,6 +150,9 @@ def register_inbound_mail() -> None:
     @subscribe(InboundMailFromUnknownSender)
     def lead_from_unknown_sender(event: InboundMailFromUnknownSender) -> None:
         if settings.RAPPORT_INBOUND_UNKNOWN_SENDER != "lead":
+            return
+        # Mail to the support address (or a ticket's thread) is the service's, not an inquiry.
+        if is_claimed(event.inbound_id):
             return
         text = "\n\n".join(part for part in (event.subject, inbound_text(event.inbound_id)) if part)
         text = text[:20000]
