@@ -323,21 +323,39 @@ class WorkingCalendar:
         laid out once over the earliest to the latest start and every deadline is two bisects.
         (A paused ticket's deadline is add_minutes(resumed_at, minutes_left).)
         """
-        pairs = [(_to_us(start), _minutes_to_us(minutes)) for start, minutes in items]
+        amounts: dict[float, int] = {}  # an SLA check has a handful of distinct targets
+        pairs = []
+        for start, minutes in items:
+            amount = amounts.get(minutes)
+            if amount is None:
+                amount = amounts[minutes] = _minutes_to_us(minutes)
+            pairs.append((_to_us(start), amount))
         if not pairs:
             return []
         timeline = self._covering(min(pair[0] for pair in pairs), max(pair[0] for pair in pairs))
+        # Timeline.total_at and moment_at, inlined: this loop is the periodic check's hot path.
+        starts, ends, cum_ends = timeline.starts, timeline.ends, timeline.cum_ends
         deadlines = []
         append = deadlines.append
         for at, amount in pairs:
             if amount == 0:
                 append(at)
                 continue
-            target = timeline.total_at(at) + amount
-            while target > timeline.cum_hi:
-                timeline = self._grown_forward(timeline)
-            append(timeline.moment_at(target))
-        return [_to_datetime(moment) for moment in deadlines]
+            i = bisect_right(starts, at) - 1
+            if i < 0:
+                target = timeline.cum_lo + amount
+            elif at < ends[i]:
+                target = cum_ends[i] - (ends[i] - at) + amount
+            else:
+                target = cum_ends[i] + amount
+            if target > timeline.cum_hi:
+                while target > timeline.cum_hi:
+                    timeline = self._grown_forward(timeline)
+                starts, ends, cum_ends = timeline.starts, timeline.ends, timeline.cum_ends
+            i = bisect_left(cum_ends, target)
+            append(ends[i] - (cum_ends[i] - target))
+        epoch = _EPOCH
+        return [epoch + timedelta(microseconds=moment) for moment in deadlines]
 
     def minutes_between_many(self, items: Iterable[tuple[datetime, datetime]]) -> list[int]:
         """Whole business minutes of many (start, end) pairs on this calendar, without pauses."""

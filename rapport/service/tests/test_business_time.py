@@ -617,7 +617,7 @@ def test_a_batch_of_deadlines_equals_the_deadlines_one_by_one():
     items = [
         (
             _at(SHANGHAI, 2025, 1, 1) + rng.randrange(720 * 1440) * MINUTE,
-            rng.choice([0, 30, 240, 480, 2400.5]),
+            rng.choice([0, 30, 240, 480, 2400.5, 60_000]),
         )
         for _ in range(2000)
     ]
