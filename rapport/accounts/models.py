@@ -130,6 +130,16 @@ class AuditAction(models.TextChoices):
     EXCHANGE_RATE_CORRECTED = "exchange_rate_corrected", _("Exchange rate corrected")
     EXCHANGE_RATE_DELETED = "exchange_rate_deleted", _("Exchange rate deleted")
     EXCHANGE_RATES_IMPORTED = "exchange_rates_imported", _("Exchange rates imported")
+    # What reaches outside or acts on its own: webhooks, website keys, automation rules.
+    WEBHOOK_CREATED = "webhook_created", _("Webhook created")
+    WEBHOOK_CHANGED = "webhook_changed", _("Webhook changed")
+    WEBHOOK_DELETED = "webhook_deleted", _("Webhook deleted")
+    SITE_KEY_CREATED = "site_key_created", _("Website key created")
+    SITE_KEY_CHANGED = "site_key_changed", _("Website key changed")
+    SITE_KEY_DELETED = "site_key_deleted", _("Website key deleted")
+    RULE_CREATED = "rule_created", _("Automation rule created")
+    RULE_CHANGED = "rule_changed", _("Automation rule changed")
+    RULE_DELETED = "rule_deleted", _("Automation rule deleted")
 
 
 class AuditEvent(models.Model):

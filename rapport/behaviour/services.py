@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import require_settings_manager, visible_records_q
-from rapport.accounts.models import User
+from rapport.accounts.models import AuditAction, User
+from rapport.accounts.services import audit_record
 from rapport.activities.services import timeline_add_many, timeline_refresh
 from rapport.behaviour.events import BehaviourEventsReceived
 from rapport.behaviour.models import (
@@ -760,10 +761,23 @@ def _clean_site_key(data: dict) -> dict:
     return cleaned
 
 
+def _audit_site_key(actor: User, action: str, site_key: SiteKey) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="site_key",
+        target_id=site_key.pk,
+        summary=site_key.name,
+        data={"allowed_origins": list(site_key.allowed_origins), "is_active": site_key.is_active},
+    )
+
+
 @transaction.atomic
 def site_key_create(*, actor: User, data: dict) -> SiteKey:
     require_settings_manager(actor)
-    return SiteKey.objects.create(created_by=actor, **_clean_site_key(data))
+    site_key = SiteKey.objects.create(created_by=actor, **_clean_site_key(data))
+    _audit_site_key(actor, AuditAction.SITE_KEY_CREATED, site_key)
+    return site_key
 
 
 @transaction.atomic
@@ -772,6 +786,7 @@ def site_key_update(*, actor: User, site_key: SiteKey, data: dict) -> SiteKey:
     for name, value in _clean_site_key(data).items():
         setattr(site_key, name, value)
     site_key.save()
+    _audit_site_key(actor, AuditAction.SITE_KEY_CHANGED, site_key)
     return site_key
 
 
@@ -779,4 +794,5 @@ def site_key_update(*, actor: User, site_key: SiteKey, data: dict) -> SiteKey:
 def site_key_delete(*, actor: User, site_key: SiteKey) -> None:
     """Delete the key: the snippet using it stops sending; events it brought stay."""
     require_settings_manager(actor)
+    _audit_site_key(actor, AuditAction.SITE_KEY_DELETED, site_key)
     site_key.delete()

@@ -28,7 +28,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import require_settings_manager
-from rapport.accounts.models import Role, User
+from rapport.accounts.models import AuditAction, Role, User
+from rapport.accounts.services import audit_record
 from rapport.activities.services import notification_create
 from rapport.core.cleaning import FieldErrors, clean_flag, clean_text, reject_unknown
 from rapport.core.events import publish
@@ -226,6 +227,23 @@ def _clean(actor: User, data: dict, subscription: WebhookSubscription | None) ->
     return clean
 
 
+def _audit(actor: User, action: str, subscription: WebhookSubscription) -> None:
+    """Where data goes out is for the audit log: the address and events, never the secret."""
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="webhook_subscription",
+        target_id=subscription.pk,
+        summary=subscription.name,
+        data={
+            "url": subscription.url,
+            "event_types": list(subscription.event_types),
+            "is_active": subscription.is_active,
+            "allow_private": subscription.allow_private,
+        },
+    )
+
+
 @transaction.atomic
 def subscription_create(*, actor: User, data: dict) -> WebhookSubscription:
     require_settings_manager(actor)
@@ -239,6 +257,7 @@ def subscription_create(*, actor: User, data: dict) -> WebhookSubscription:
         secret=clean.get("secret") or secrets.token_hex(32),
         owner=actor,
     )
+    _audit(actor, AuditAction.WEBHOOK_CREATED, subscription)
     _after_subscriptions_change()
     return subscription
 
@@ -257,6 +276,7 @@ def subscription_update(
     for name, value in clean.items():
         setattr(subscription, name, value)
     subscription.save()
+    _audit(actor, AuditAction.WEBHOOK_CHANGED, subscription)
     _after_subscriptions_change()
     return subscription
 
@@ -264,6 +284,7 @@ def subscription_update(
 @transaction.atomic
 def subscription_delete(*, actor: User, subscription: WebhookSubscription) -> None:
     require_settings_manager(actor)
+    _audit(actor, AuditAction.WEBHOOK_DELETED, subscription)
     subscription.delete()
     _after_subscriptions_change()
 

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import require_settings_manager
-from rapport.accounts.models import User
+from rapport.accounts.models import AuditAction, User
+from rapport.accounts.services import audit_record
 from rapport.automation import registry
 from rapport.automation.conditions import clean_conditions, compile_conditions
 from rapport.automation.events import RulesChanged
@@ -107,11 +108,24 @@ def _announce(rule: Rule) -> None:
     publish(RulesChanged(rule_id=rule.pk))
 
 
+def _audit(actor: User, action: str, rule: Rule, **data) -> None:
+    """A rule acts on records by itself: who made, changed or removed which one is audited."""
+    audit_record(
+        actor=actor,
+        action=action,
+        target_type="rule",
+        target_id=rule.pk,
+        summary=rule.name,
+        data={"trigger": rule.trigger_type, "is_active": rule.is_active, **data},
+    )
+
+
 @transaction.atomic
 def rule_create(*, actor: User, data: dict, preset: str = "") -> Rule:
     require_settings_manager(actor)
     cleaned = clean_rule(data)
     rule = Rule.objects.create(created_by=actor, preset=preset, **cleaned)
+    _audit(actor, AuditAction.RULE_CREATED, rule, preset=preset)
     _announce(rule)
     return rule
 
@@ -138,6 +152,7 @@ def rule_update(*, actor: User, rule: Rule, data: dict, version: int | None = No
         # A new date or schedule trigger starts from now, not from the old one's last day.
         rule.evaluated_through = None
     rule.save()
+    _audit(actor, AuditAction.RULE_CHANGED, rule, fields=sorted(data))
     _announce(rule)
     return rule
 
@@ -152,6 +167,7 @@ def rule_set_active(*, actor: User, rule: Rule, is_active: bool) -> Rule:
         if is_active:
             rule.evaluated_through = None
         rule.save(update_fields=["is_active", "version", "evaluated_through", "updated_at"])
+        _audit(actor, AuditAction.RULE_CHANGED, rule, fields=["is_active"])
         _announce(rule)
     return rule
 
@@ -161,6 +177,7 @@ def rule_delete(*, actor: User, rule: Rule) -> None:
     """Delete a rule with its log of runs; a run waiting or retrying ends with it."""
     require_settings_manager(actor)
     pk = rule.pk
+    _audit(actor, AuditAction.RULE_DELETED, rule)
     rule.delete()
     publish(RulesChanged(rule_id=pk))
 
