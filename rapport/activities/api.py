@@ -444,6 +444,10 @@ class NotificationOut(Schema):
         # Known kinds are worded in the reader's language at read time.
         return obj.display_title
 
+    @staticmethod
+    def resolve_body(obj) -> str:
+        return obj.display_body
+
 
 class NotificationListQuery(PageQuery):
     unread: bool = Field(False, description="Only unread notifications.")

@@ -394,9 +394,30 @@ class Notification(models.Model):
             "mention": _("You were mentioned: %(title)s"),
             "mention.refused": _("Not notified, they cannot see “%(title)s”"),
         }.get(self.kind)
+        if wording is None and self.kind in NOTIFICATION_WORDINGS:
+            wording = NOTIFICATION_WORDINGS[self.kind][0]
         if wording is None:
             return self.title
-        return str(wording) % {"title": self.title}
+        return str(wording) % {"title": self.title, "body": self.body}
+
+    @property
+    def display_body(self) -> str:
+        """The body in the reader's language, for the kinds a higher app words (the stored
+        body is then the value the wording names, such as an address)."""
+        wording = NOTIFICATION_WORDINGS.get(self.kind, (None, None))[1]
+        if wording is None:
+            return self.body
+        return str(wording) % {"title": self.title, "body": self.body}
+
+
+# Notification kinds of higher apps, worded at read time in the reader's language: kind ->
+# (title, body), lazy strings formatted with %(title)s and %(body)s (the stored values); body
+# None keeps the stored body. Filled from the apps' `ready()` by `register_notification_wording`.
+NOTIFICATION_WORDINGS: dict[str, tuple] = {}
+
+
+def register_notification_wording(kind: str, title, body=None) -> None:
+    NOTIFICATION_WORDINGS[kind] = (title, body)
 
 
 class Mention(models.Model):

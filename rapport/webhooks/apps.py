@@ -9,4 +9,8 @@ class WebhooksConfig(AppConfig):
 
     def ready(self):
         # The outbox subscriber (record changes) and the job sending what it wrote.
+        from rapport.activities.models import register_notification_wording
         from rapport.webhooks import handlers, tasks  # noqa: F401
+        from rapport.webhooks.services import SWITCHED_OFF_BODY, SWITCHED_OFF_TITLE
+
+        register_notification_wording("webhook.disabled", SWITCHED_OFF_TITLE, SWITCHED_OFF_BODY)

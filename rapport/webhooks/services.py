@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rapport.accounts.access import require_settings_manager
 from rapport.accounts.models import AuditAction, Role, User
@@ -377,31 +378,34 @@ def _claim_due(now, limit: int) -> list[int]:
     return [pk for pk in due.values_list("pk", flat=True)[:limit] if _claim_one(pk, now)]
 
 
+# The switched-off notification is worded when read, in the reader's language (registered with
+# activities from `WebhooksConfig.ready()`): it stores the subscription's name and address only.
+SWITCHED_OFF_TITLE = gettext_lazy("Webhook switched off after failing for a day: %(title)s")
+SWITCHED_OFF_BODY = gettext_lazy(
+    "Every delivery to %(body)s has failed for 24 hours, so the subscription was switched off. "
+    "Check the receiver, then switch the subscription on again; failed deliveries can be sent "
+    "again from its page."
+)
+
+
 def _notify_switched_off(subscription: WebhookSubscription) -> None:
     recipients = [subscription.owner] if subscription.owner and subscription.owner.is_active else []
     if not recipients:
         recipients = list(User.objects.filter(role=Role.ADMINISTRATOR, is_active=True))
     url = reverse("webhooks:subscription_detail", args=[subscription.pk])
     for user in recipients:
-        with translation.override(user.language):
-            title = _("Webhook switched off after failing for a day: %(name)s") % {
-                "name": subscription.name
-            }
-            body = _(
-                "Every delivery to %(url)s has failed for 24 hours, so the subscription was "
-                "switched off. Check the receiver, then switch the subscription on again; "
-                "failed deliveries can be sent again from its page."
-            ) % {"url": subscription.url}
-        notification_create(
+        notification = notification_create(
             recipient=user,
             kind="webhook.disabled",
-            title=title,
-            body=body,
+            title=subscription.name,
+            body=subscription.url,
             url=url,
             target_type="webhook",
             target_id=subscription.pk,
         )
         if user.wants_email_notifications:  # the user's choice on their profile
+            with translation.override(user.language):
+                title, body = notification.display_title, notification.display_body
             link = settings.RAPPORT_BASE_URL.rstrip("/") + url
             message = f"{body}\n\n{link}\n"
             transaction.on_commit(

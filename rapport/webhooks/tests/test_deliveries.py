@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.core import mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from huey.contrib.djhuey import HUEY
 
 from rapport.activities.models import Notification
@@ -292,7 +292,13 @@ def test_a_subscription_failing_for_a_day_is_switched_off_and_its_owner_told(
     assert not subscription.is_active
     assert subscription.disabled_at == now
     notification = Notification.objects.get(recipient=admin_user, kind="webhook.disabled")
-    assert "Shop" in notification.title
+    # Worded when read, in the reader's language: the row keeps the name and address only.
+    assert (notification.title, notification.body) == ("Shop", receiver.url)
+    with translation.override("zh-hans"):
+        assert notification.display_title == "Webhook 连续失败一天，已停用：Shop"
+        assert receiver.url in notification.display_body
+    with translation.override("en"):
+        assert notification.display_title == "Webhook switched off after failing for a day: Shop"
     [message] = mail.outbox
     assert message.to == ["admin@example.com"]
     assert "Shop" in message.subject
