@@ -4,7 +4,6 @@ batches, the change feed. (The `Idempotency-Key` header of every POST is honoure
 
 from typing import Annotated, Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -96,7 +95,8 @@ UPSERT_NOTE = (
 
 def _answer(kind_name: str, result: services.UpsertResult):
     key = KINDS[kind_name].key
-    record = KINDS[kind_name].model.objects.get(pk=result.record.pk)
+    # Read once, after the upsert: the record as the services left it.
+    record = KINDS[kind_name].model.objects.get(pk=result.record_id)
     body = {"status": result.status, "id": record.pk, "record": record_type(key).serialize(record)}
     return Status(201 if result.status == "created" else 200, body)
 
@@ -246,9 +246,12 @@ def _error(exc: ApplicationError) -> dict:
 def batch_upsert(request: HttpRequest, kind: Kind, payload: BatchIn):
     services.clean_system(payload.system)
     schema = SCHEMAS[kind]
-    results = []
-    for index, item in enumerate(payload.records):
-        result = {"index": index, "external_id": item.external_id}
+    results = [
+        {"index": index, "external_id": item.external_id}
+        for index, item in enumerate(payload.records)
+    ]
+    valid = []  # (result, external id, body) of the records whose body is well formed
+    for result, item in zip(results, payload.records, strict=True):
         try:
             if not isinstance(item.external_id, str):
                 raise ValidationFailed(
@@ -261,23 +264,25 @@ def batch_upsert(request: HttpRequest, kind: Kind, payload: BatchIn):
                 raise ValidationFailed(
                     _("Please correct the errors below."), _validation_details(exc)
                 ) from None
-            with transaction.atomic():
-                outcome = services.record_upsert(
-                    actor=request.auth,
-                    kind=KINDS[kind],
-                    system=payload.system,
-                    external_id=item.external_id,
-                    data=data,
-                )
         except ApplicationError as exc:
             result.update(status="error", http_status=exc.status, error=_error(exc))
+        else:
+            valid.append((result, item.external_id, data))
+    outcomes = services.records_upsert(
+        actor=request.auth,
+        kind=KINDS[kind],
+        system=payload.system,
+        records=[(external_id, data) for _result, external_id, data in valid],
+    )
+    for (result, _external_id, _data), outcome in zip(valid, outcomes, strict=True):
+        if isinstance(outcome, ApplicationError):
+            result.update(status="error", http_status=outcome.status, error=_error(outcome))
         else:
             result.update(
                 status=outcome.status,
                 http_status=201 if outcome.status == "created" else 200,
-                id=outcome.record.pk,
+                id=outcome.record_id,
             )
-        results.append(result)
     counts: dict[str, int] = {}
     for result in results:
         counts[result["status"]] = counts.get(result["status"], 0) + 1
