@@ -100,6 +100,8 @@ api = RapportAPI(
         "attainment); products, price lists, orders, payments, refunds and receivables. Money "
         "totals over several currencies give each currency's amount and the sum converted "
         "into the reporting currency at the exchange rates administrators keep.\n"
+        "- **Service**: tickets from every channel with their conversation (replies sent by "
+        "e-mail, internal notes), statuses, assignment (one or many) and merging.\n"
         "- **Data**: imports (with saved column mappings, dry runs and undo), duplicates and "
         "merge (with undo), exports, bulk actions, data health and backups.\n"
         "- **Messaging**: e-mail messages (the outbox and what was sent, opened and "

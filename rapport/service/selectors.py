@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from rapport.accounts.access import visible_records_q
 from rapport.accounts.models import Team, User
 from rapport.core.errors import NotFound
 from rapport.core.pagination import Page, keyset_page
+from rapport.customers.models import Company, Person
 from rapport.service.access import (
     ticket_customer_visibility,
     ticket_visible_parts,
@@ -113,6 +115,30 @@ def tickets_list(
         size=size,
         partitions=parts if len(parts) > 1 else None,
     )
+
+
+def customers_visible_on(user: User, tickets: list[Ticket]) -> None:
+    """Mark each ticket's `person_visible` and `company_visible` (may the user see them by the
+    customers' rule?), two queries for a whole page."""
+    person_ids = {t.person_id for t in tickets} - {None}
+    company_ids = {t.company_id for t in tickets} - {None}
+    people = set(
+        Person.objects.filter(visible_records_q(user), pk__in=person_ids).values_list(
+            "pk", flat=True
+        )
+        if person_ids
+        else ()
+    )
+    companies = set(
+        Company.objects.filter(visible_records_q(user), pk__in=company_ids).values_list(
+            "pk", flat=True
+        )
+        if company_ids
+        else ()
+    )
+    for ticket in tickets:
+        ticket.person_visible = ticket.person_id in people
+        ticket.company_visible = ticket.company_id in companies
 
 
 def my_open_tickets(user: User, *, limit: int = 100) -> list[Ticket]:
