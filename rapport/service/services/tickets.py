@@ -25,7 +25,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from rapport.accounts.access import visible_records_q
 from rapport.accounts.models import Team, User
@@ -650,10 +650,11 @@ def ticket_merge(*, actor: User, source: Ticket, target: Ticket) -> Ticket:
     moved = TicketMessage.objects.filter(ticket=source).update(ticket=target)
     target.tags.add(*source.tags.all())
     with translation.override(actor.language):
-        note = _("%(source)s was merged into this ticket (%(count)d messages).") % {
-            "source": source.number,
-            "count": moved,
-        }
+        note = ngettext(
+            "%(source)s was merged into this ticket (%(count)d message).",
+            "%(source)s was merged into this ticket (%(count)d messages).",
+            moved,
+        ) % {"source": source.number, "count": moved}
     add_message(target, kind=MessageKind.INTERNAL_NOTE, body=note, author_user=actor)
     if target.last_customer_message_at is None or (
         source.last_customer_message_at
