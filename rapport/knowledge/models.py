@@ -181,9 +181,13 @@ class ArticleSearchEntry(models.Model):
 
 
 class SearchIndexState(models.Model):
-    """One row: bumped whenever an indexed article changes, so processes reload their copy."""
+    """One row: bumped whenever an indexed article changes, so processes reload their copy.
+
+    A process compares `stamp`, a new random value at every bump: a count alone could come back
+    to a value a process loaded inside a transaction that was then rolled back."""
 
     version = models.PositiveBigIntegerField(default=0)
+    stamp = models.CharField(max_length=32, default="")
 
     class Meta:
         verbose_name = _("search index state")

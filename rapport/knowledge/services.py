@@ -6,6 +6,8 @@ Every change of an article rewrites its search entries in the same transaction a
 process reloads its in-memory copy on its next search (`rapport.knowledge.search`).
 """
 
+import uuid
+
 import nh3
 import numpy as np
 from django.conf import settings
@@ -332,13 +334,13 @@ def article_delete(*, actor, article: Article) -> None:
 
 
 def _bump_index_version() -> None:
-    updated = SearchIndexState.objects.filter(pk=1).update(version=F("version") + 1)
-    if not updated:
+    changes = {"version": F("version") + 1, "stamp": uuid.uuid4().hex}
+    if not SearchIndexState.objects.filter(pk=1).update(**changes):
         try:
             with transaction.atomic():
-                SearchIndexState.objects.create(pk=1, version=1)
+                SearchIndexState.objects.create(pk=1, version=1, stamp=changes["stamp"])
         except IntegrityError:
-            SearchIndexState.objects.filter(pk=1).update(version=F("version") + 1)
+            SearchIndexState.objects.filter(pk=1).update(**changes)
 
 
 def _entry_values(translation: ArticleTranslation) -> tuple[list[str], str]:
@@ -394,6 +396,10 @@ def search_index_rebuild(*, batch_size: int = 200) -> int:
 # --- Attachments -------------------------------------------------------------------------------
 
 
+def attachment_limit() -> int:
+    return settings.RAPPORT_KNOWLEDGE_ATTACHMENT_MAX_BYTES
+
+
 @transaction.atomic
 def attachment_add(
     *, actor, article: Article, filename: str, content_type: str, content: bytes
@@ -404,7 +410,7 @@ def attachment_add(
     errors = FieldErrors()
     name = clean_text(filename, "file", errors, limit=200, required=True)
     name = name.replace("/", "_").replace("\\", "_")
-    limit = settings.RAPPORT_KNOWLEDGE_ATTACHMENT_MAX_BYTES
+    limit = attachment_limit()
     if len(content) > limit:
         errors.add(
             "file",
