@@ -17,7 +17,11 @@ urlpatterns = [
     path("inbox/", include("rapport.inbox.urls")),
     path("behaviour/", include("rapport.behaviour.urls")),
     path("webhooks/", include("rapport.webhooks.urls")),
+    path("knowledge/", include("rapport.knowledge.urls")),
+    path("help/", include("rapport.knowledge.help_urls")),
     path("automation/", include("rapport.automation.urls")),
     path("integration/", include("rapport.integration.urls")),
+    path("surveys/", include("rapport.surveys.urls")),
+    path("", include("rapport.surveys.public_urls")),
     path("", include("rapport.web.urls")),
 ]

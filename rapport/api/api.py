@@ -37,9 +37,11 @@ from rapport.customers.api import (
 from rapport.dataio.api import routers as dataio_routers
 from rapport.inbox.api import routers as inbox_routers
 from rapport.integration.api import routers as integration_routers
+from rapport.knowledge.api import routers as knowledge_routers
 from rapport.messaging.api import routers as messaging_routers
 from rapport.sales.api import routers as sales_routers
 from rapport.service.api import routers as service_routers
+from rapport.surveys.api import routers as surveys_routers
 from rapport.webhooks.api import routers as webhooks_routers
 
 
@@ -151,8 +153,10 @@ for routers in (
     messaging_routers,
     inbox_routers,
     service_routers,
+    surveys_routers,
     behaviour_routers,
     webhooks_routers,
+    knowledge_routers,
     automation_routers,
     integration_routers,
 ):
