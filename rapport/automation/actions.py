@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,9 +28,10 @@ from rapport.automation.registry import (
     step_key,
 )
 from rapport.automation.triggers import date_fields_of, whole_number
-from rapport.core.cleaning import FieldErrors, clean_text, reject_unknown
+from rapport.core.cleaning import FieldError, FieldErrors, clean_text, reject_unknown
 from rapport.core.records import record_type
 from rapport.customers.models import Tag
+from rapport.customers.validation import clean_custom_value
 
 MAX_TITLE = 200
 MAX_MESSAGE = 500
@@ -294,19 +296,36 @@ def _clean_set_field(params, errors, prefix, record_type_key):
     if not isinstance(field, str):
         errors.add(f"{prefix}field", _("Choose a field."))
         return {"field": "", "value": None}
+    if isinstance(value, dict | list):
+        errors.add(f"{prefix}value", _("Enter a value."))
+        return {"field": field, "value": None}
+    # The value is checked as the record's own service will check it when the rule runs, so a
+    # rule that could only ever fail is refused when it is saved.
     if field.startswith("custom.") and record_type_key in ("person", "company"):
         key = field.removeprefix("custom.")
         definitions = apps.get_model("customers.CustomFieldDefinition")
-        if not definitions.objects.filter(record_type=record_type_key, key=key).exists():
+        definition = definitions.objects.filter(record_type=record_type_key, key=key).first()
+        if definition is None:
             errors.add(f"{prefix}field", _("There is no custom field “%(key)s”.") % {"key": key})
+        else:
+            try:
+                value = clean_custom_value(definition, value)
+            except FieldError as error:
+                errors.add(f"{prefix}value", str(error))
     elif record_type_key and field not in allowed:
         errors.add(f"{prefix}field", _("A rule cannot change this field."))
     elif record_type_key:
         model_field = apps.get_model(record_type(record_type_key).model)._meta.get_field(field)
-        if model_field.choices and value not in {c[0] for c in model_field.flatchoices}:
-            errors.add(f"{prefix}value", _("“%(value)s” is not a valid choice.") % {"value": value})
-    if isinstance(value, dict | list):
-        errors.add(f"{prefix}value", _("Enter a value."))
+        if model_field.choices:
+            if value not in {c[0] for c in model_field.flatchoices}:
+                errors.add(
+                    f"{prefix}value", _("“%(value)s” is not a valid choice.") % {"value": value}
+                )
+        else:
+            try:
+                model_field.clean(value, None)
+            except ValidationError as error:
+                errors.add(f"{prefix}value", " ".join(error.messages))
     return {"field": field, "value": value}
 
 

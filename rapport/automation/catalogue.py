@@ -281,13 +281,15 @@ def field_label(record_type_key: str, key: str) -> str:
 
 def date_fields_for(record_type_key: str) -> list[tuple[str, str]]:
     """The dates a date rule may count from: the record type's own, and for persons and
-    companies the first and the last order."""
+    companies the first and the last order and their date custom fields."""
     rt = get_record_type(record_type_key)
     if rt is None:
         return []
     labels = {f.key: str(f.label) for f in _model_fields(rt.model)}
     labels["first_order"] = str(_("first order"))
     labels["last_order"] = str(_("last order"))
+    if record_type_key in _CUSTOMER_TYPES:
+        labels.update({f.key: str(f.label) for f in _custom_fields(record_type_key)})
     return [(name, labels.get(name, name)) for name in date_fields_of(record_type_key)]
 
 

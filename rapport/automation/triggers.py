@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from django.apps import apps
 from django.db import models
 from django.db.models import Max, Min, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from huey import crontab
@@ -133,11 +134,21 @@ def _clean_event_received(params, errors, prefix):
 
 
 def date_fields_of(key: str) -> tuple[str, ...]:
+    """The dates a date rule may count from: the record type's own, and for persons and
+    companies their first and last order and their active date custom fields
+    ("custom.<key>": a contract's end, a renewal)."""
     rt = record_type(key)
     if rt is None:
         return ()
-    extra = ORDER_DATE_FIELDS if key in ("person", "company") else ()
-    return (*rt.date_fields, *extra)
+    if key not in ("person", "company"):
+        return tuple(rt.date_fields)
+    custom = (
+        apps.get_model("customers.CustomFieldDefinition")
+        .objects.filter(record_type=key, field_type="date", is_active=True)
+        .order_by("position", "pk")
+        .values_list("key", flat=True)
+    )
+    return (*rt.date_fields, *ORDER_DATE_FIELDS, *(f"custom.{name}" for name in custom))
 
 
 def _clean_date_reached(params, errors, prefix):
@@ -200,6 +211,18 @@ def _date_occurrences(params: dict, queryset, day: datetime.date) -> Iterator[tu
         else:
             dates = dates.filter(day=target)
         queryset = queryset.filter(pk__in=dates.values(column))
+    elif field.startswith("custom."):
+        # A date custom field is kept in `custom` as "YYYY-MM-DD" text; compared as plain text
+        # (a JSON key's own lookups would read the value given as JSON, or as a number).
+        value = Cast(KT(f"custom__{field.removeprefix('custom.')}"), models.TextField())
+        queryset = queryset.alias(_custom_date=value)
+        if yearly:
+            month_day = Q(_custom_date__endswith=target.strftime("-%m-%d"))
+            if target.month == 2 and target.day == 28 and not calendar.isleap(target.year):
+                month_day |= Q(_custom_date__endswith="-02-29")
+            queryset = queryset.filter(month_day, _custom_date__lt=f"{target.year:04d}")
+        else:
+            queryset = queryset.filter(_custom_date=target.isoformat())
     elif params["record_type"] == "person" and field == "birthday":
         # Month and day are kept also for birthdays without a year.
         if yearly:
