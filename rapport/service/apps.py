@@ -9,9 +9,11 @@ class ServiceConfig(AppConfig):
 
     def ready(self):
         # Imported here because they need the models, which are loaded only after this module.
-        from rapport.service import handlers, records
+        from rapport.service import handlers, list_specs, records
 
         # Timeline wording and the inbound e-mail and customer subscriptions.
         handlers.register()
         # The record types rules, webhooks and the change feed know (rapport.core.records).
         records.register()
+        # The ticket list's filters and columns, for saved views (rapport.accounts.list_specs).
+        list_specs.register()
