@@ -1,5 +1,37 @@
-"""The service app's pages (the ticket list, queues and the ticket page come with the pages)."""
+"""The service app's pages: tickets (list, the agent's, the team's queue, the ticket page, new
+ticket) and its settings."""
+
+from django.urls import path
+
+from rapport.service.views import settings, ticket, tickets
 
 app_name = "service"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("tickets/", tickets.ticket_list, name="ticket_list"),
+    path("tickets/new/", tickets.ticket_create, name="ticket_create"),
+    path("tickets/mine/", tickets.my_tickets, name="my_tickets"),
+    path("tickets/mine/away/", settings.my_away_toggle, name="my_away_toggle"),
+    path("queue/", tickets.team_queue, name="team_queue"),
+    path("queue/assign/", tickets.team_queue_assign, name="team_queue_assign"),
+    path("tickets/<int:pk>/", ticket.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/reply/", ticket.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:pk>/status/", ticket.ticket_status, name="ticket_status"),
+    path("tickets/<int:pk>/assign/", ticket.ticket_assign, name="ticket_assign"),
+    path("tickets/<int:pk>/edit/", ticket.ticket_edit, name="ticket_edit"),
+    path("tickets/<int:pk>/merge/", ticket.ticket_merge, name="ticket_merge"),
+    path("tickets/<int:pk>/canned/", ticket.canned_reply_insert, name="canned_reply_insert"),
+    path("attachments/<int:pk>/", ticket.attachment_download, name="attachment_download"),
+    path("settings/categories/", settings.category_list, name="category_list"),
+    path("settings/categories/<int:pk>/", settings.category_edit, name="category_edit"),
+    path("settings/canned-replies/", settings.canned_reply_list, name="canned_reply_list"),
+    path("settings/canned-replies/<int:pk>/", settings.canned_reply_edit, name="canned_reply_edit"),
+    path("settings/assignment-rules/", settings.assignment_rule_list, name="assignment_rule_list"),
+    path(
+        "settings/assignment-rules/<int:pk>/",
+        settings.assignment_rule_edit,
+        name="assignment_rule_edit",
+    ),
+    path("settings/agents/", settings.agent_list, name="agent_list"),
+    path("settings/agents/<int:user_id>/", settings.agent_edit, name="agent_edit"),
+]

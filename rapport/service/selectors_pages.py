@@ -1,0 +1,213 @@
+"""Reads the service pages need beyond `rapport.service.selectors`: the list's search, the
+agent's and the team's work in the order they take it, the team's agents, and the customers a
+page may name.
+
+Everything is scoped by `rapport.service.access` (and, for customers, the customers' own rule),
+like the selectors it builds on.
+"""
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+
+from rapport.accounts.models import Team, User
+from rapport.core.pagination import Page
+from rapport.customers.selectors import company_search_ids, person_search_ids
+from rapport.service.access import ticket_visible_parts, ticket_visible_q
+from rapport.service.models import (
+    OPEN_STATUSES,
+    PRIORITY_RANK,
+    AgentProfile,
+    AssignmentRule,
+    CannedReply,
+    Ticket,
+    TicketCategory,
+)
+from rapport.service.selectors import (
+    LIST_SORTS,
+    TicketFilters,
+    _filtered,
+    customers_visible_on,
+    parse_ticket_number,
+)
+
+# How many open tickets the agent's and the team's views show at most: a working list, not an
+# archive (the ticket list pages through everything).
+WORK_LIST_LIMIT = 200
+
+
+def ticket_search_q(user: User, text: str) -> Q:
+    """Tickets whose number, subject or requester matches `text`, or whose person or company
+    (among those `user` may see, by the customers' own search) does."""
+    text = (text or "").strip()[:200]
+    if not text:
+        return Q()
+    condition = (
+        Q(subject__icontains=text)
+        | Q(requester_email__istartswith=text)
+        | Q(requester_name__icontains=text)
+    )
+    number = parse_ticket_number(text)
+    if number is not None:
+        condition |= Q(pk=number)
+    person_ids = person_search_ids(user, text)
+    if person_ids:
+        condition |= Q(person_id__in=person_ids)
+    company_ids = company_search_ids(user, text)
+    if company_ids:
+        condition |= Q(company_id__in=company_ids)
+    return condition
+
+
+def tickets_page_query(
+    user: User, filters: TicketFilters, *, q: str = ""
+) -> tuple[QuerySet[Ticket], list[Q] | None]:
+    """The list's queryset and the parts of the visibility rule to page through (None: one
+    part, already applied), for `rapport.core.htmx.page_or_first`."""
+    qs = _filtered(Ticket.objects.all(), filters).select_related(
+        "assignee", "team", "category", "person", "company"
+    )
+    if q:
+        qs = qs.filter(ticket_search_q(user, q))
+    if filters.tag_id is not None:
+        # The tag join can repeat a ticket only if it had the tag twice, which the M2M forbids.
+        qs = qs.distinct()
+    parts = ticket_visible_parts(user)
+    if len(parts) <= 1:
+        return qs.filter(ticket_visible_q(user)), None
+    return qs, parts
+
+
+def list_sort(sort: str | None) -> str:
+    return sort if sort in LIST_SORTS else "-updated_at"
+
+
+def mark_customers(user: User, page: Page | list) -> None:
+    """`selectors.customers_visible_on` for a page or a list: a ticket does not reveal a
+    customer the user may not open."""
+    customers_visible_on(user, page.items if isinstance(page, Page) else page)
+
+
+def waiting_since(ticket: Ticket) -> datetime.datetime:
+    """Since when the customer has been waiting: their last message, else the ticket's birth."""
+    return ticket.last_customer_message_at or ticket.created_at
+
+
+def ticket_urgency_key(ticket: Ticket, *, now: datetime.datetime | None = None) -> tuple:
+    """How urgent an open ticket is, smallest first.
+
+    Today: priority, then who has waited longest. The SLA timers go first once they exist:
+    put the time left to the ticket's nearest due target (negative when breached) at the head
+    of this tuple, and every view sorting by it follows.
+    """
+    return (PRIORITY_RANK.get(ticket.priority, 9), waiting_since(ticket), ticket.pk)
+
+
+def my_tickets_by_urgency(user: User, *, limit: int = WORK_LIST_LIMIT) -> list[Ticket]:
+    """The agent's open tickets, most urgent first (`ticket_urgency_key`)."""
+    rows = list(
+        Ticket.objects.filter(assignee_id=user.pk, status__in=OPEN_STATUSES)
+        .select_related("team", "category", "person", "company")
+        .order_by("created_at", "id")[: limit * 5]
+    )
+    rows.sort(key=ticket_urgency_key)
+    return rows[:limit]
+
+
+def queue_order_key(ticket: Ticket) -> tuple:
+    """The team lead's order: unassigned first, then by urgency."""
+    return (ticket.assignee_id is not None, *ticket_urgency_key(ticket))
+
+
+def team_queue_by_urgency(team: Team, *, limit: int = WORK_LIST_LIMIT) -> list[Ticket]:
+    """A team's open tickets, unassigned first, then by urgency. The caller checks that the
+    user may see the team's queue (`queue_teams`)."""
+    rows = list(
+        Ticket.objects.filter(team_id=team.pk, status__in=OPEN_STATUSES)
+        .select_related("assignee", "category", "person", "company")
+        .order_by("created_at", "id")[: limit * 5]
+    )
+    rows.sort(key=queue_order_key)
+    return rows[:limit]
+
+
+def queue_teams(user: User) -> QuerySet[Team]:
+    """The queues `user` may work through: every team's for an administrator, else their own."""
+    if user.is_administrator:
+        return Team.objects.order_by("name")
+    return Team.objects.filter(pk=user.team_id) if user.team_id else Team.objects.none()
+
+
+def team_agents(team_id: int | None) -> list[User]:
+    """The team's active members, each with `is_away` and `open_tickets` (three queries)."""
+    if team_id is None:
+        return []
+    agents = list(
+        User.objects.filter(team_id=team_id, is_active=True).order_by("first_name", "username")
+    )
+    ids = [a.pk for a in agents]
+    away = set(
+        AgentProfile.objects.filter(user_id__in=ids, is_away=True).values_list("user_id", flat=True)
+    )
+    counts = dict(
+        Ticket.objects.filter(assignee_id__in=ids, status__in=OPEN_STATUSES)
+        .values_list("assignee_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for agent in agents:
+        agent.is_away = agent.pk in away
+        agent.open_tickets = counts.get(agent.pk, 0)
+    return agents
+
+
+def ticket_follow_ups(ticket: Ticket) -> list[Ticket]:
+    """Tickets opened as follow-ups of this one (a customer wrote again too late to reopen)."""
+    return list(ticket.follow_ups.only("id", "subject", "status").order_by("id"))
+
+
+# --- Settings pages ----------------------------------------------------------------------------
+
+
+def categories_all() -> list[tuple[TicketCategory, int]]:
+    """Every category (active or not) depth-first with its depth, for the settings page."""
+    categories = list(TicketCategory.objects.all())
+    children: dict[int | None, list[TicketCategory]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category)
+    ordered: list[tuple[TicketCategory, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for category in children.get(parent_id, []):
+            ordered.append((category, depth))
+            walk(category.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def canned_replies_managed_by(user: User) -> QuerySet[CannedReply]:
+    """The canned replies `user` may manage: all for an administrator, else their team's."""
+    qs = CannedReply.objects.select_related("team", "created_by")
+    if user.is_administrator:
+        return qs
+    return qs.filter(team_id=user.team_id) if user.team_id else qs.none()
+
+
+def assignment_rules_all() -> QuerySet[AssignmentRule]:
+    return AssignmentRule.objects.select_related(
+        "category", "customer_tag", "team", "last_assigned"
+    ).order_by("position", "id")
+
+
+def agents_with_profiles() -> list[User]:
+    """Active users of every team, each with `service_profile` (their AgentProfile or None)."""
+    users = list(
+        User.objects.filter(is_active=True, team__isnull=False)
+        .select_related("team")
+        .order_by("team__name", "username")
+    )
+    profiles = {p.user_id: p for p in AgentProfile.objects.filter(user__in=users)}
+    for user in users:
+        user.service_profile = profiles.get(user.pk)
+    return users
