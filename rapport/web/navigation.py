@@ -83,6 +83,26 @@ NAVIGATION: tuple[Group | Link, ...] = (
         ),
     ),
     Group(
+        "service",
+        _("Service"),
+        (
+            Link(
+                _("Tickets"),
+                "service:ticket_list",
+                ("service:ticket_*", "service:canned_reply_insert", "service:attachment_*"),
+                "nav-tickets",
+            ),
+            Link(_("My tickets"), "service:my_tickets", ("service:my_*",), "nav-my-tickets"),
+            Link(_("Team queue"), "service:team_queue", ("service:team_queue*",), "nav-queue"),
+            Link(
+                _("Canned replies"),
+                "service:canned_reply_list",
+                ("service:canned_reply_list", "service:canned_reply_edit"),
+                "nav-canned-replies",
+            ),
+        ),
+    ),
+    Group(
         "reports",
         _("Reports"),
         (
@@ -96,6 +116,7 @@ NAVIGATION: tuple[Group | Link, ...] = (
             ),
             Link(_("Leaderboard"), "sales:leaderboard", ("sales:leaderboard",), "nav-leaderboard"),
             Link(_("Quotas"), "sales:quota_list", ("sales:quota_*",), "nav-quotas"),
+            Link(_("Satisfaction"), "surveys:reports", ("surveys:reports",), "nav-satisfaction"),
         ),
     ),
     Link(_("Tasks"), "activities:task_list", ("activities:task_*",), testid="nav-tasks"),
@@ -183,6 +204,18 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 "nav-lead-assignment",
             ),
             Link(
+                _("Ticket categories"),
+                "service:category_list",
+                ("service:category_*",),
+                "nav-ticket-categories",
+            ),
+            Link(
+                _("Ticket assignment rules"),
+                "service:assignment_rule_list",
+                ("service:assignment_rule_*", "service:agent_*"),
+                "nav-ticket-assignment",
+            ),
+            Link(
                 _("Webhooks"),
                 "webhooks:subscription_list",
                 ("webhooks:*",),
@@ -214,6 +247,7 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 "nav-users",
                 visible=_user_admin,
             ),
+            Link(_("Surveys"), "surveys:survey_list", ("surveys:survey_*",), "nav-surveys"),
             Link(_("Audit log"), "accounts:audit_log", ("accounts:audit_log",), "audit-log-link"),
         ),
         visible=can_manage_settings,
