@@ -17,6 +17,7 @@ from rapport.inbox import tasks as inbox_tasks
 from rapport.integration import tasks as integration_tasks
 from rapport.messaging import tasks as messaging_tasks
 from rapport.sales import tasks as sales_tasks
+from rapport.surveys import tasks as surveys_tasks
 from rapport.webhooks import tasks as webhooks_tasks
 
 
@@ -108,3 +109,9 @@ def purge_idempotency_keys() -> None:
 @db_periodic_task(crontab(minute="*"))
 def sequence_changes() -> None:
     integration_tasks.sequence_changes()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def send_due_nps_surveys() -> None:
+    # NPS rounds that are due, and rounds a stopped worker left half sent (resumed per batch).
+    surveys_tasks.send_due_nps_surveys()

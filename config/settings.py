@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "rapport.knowledge",
     "rapport.sales",
     "rapport.service",
+    "rapport.surveys",
     "rapport.dataio",
     "rapport.automation",
     "rapport.integration",

@@ -21,5 +21,7 @@ urlpatterns = [
     path("help/", include("rapport.knowledge.help_urls")),
     path("automation/", include("rapport.automation.urls")),
     path("integration/", include("rapport.integration.urls")),
+    path("surveys/", include("rapport.surveys.urls")),
+    path("", include("rapport.surveys.public_urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -41,6 +41,7 @@ from rapport.knowledge.api import routers as knowledge_routers
 from rapport.messaging.api import routers as messaging_routers
 from rapport.sales.api import routers as sales_routers
 from rapport.service.api import routers as service_routers
+from rapport.surveys.api import routers as surveys_routers
 from rapport.webhooks.api import routers as webhooks_routers
 
 
@@ -152,6 +153,7 @@ for routers in (
     messaging_routers,
     inbox_routers,
     service_routers,
+    surveys_routers,
     behaviour_routers,
     webhooks_routers,
     knowledge_routers,
