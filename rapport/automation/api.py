@@ -28,7 +28,7 @@ from rapport.core.api_schemas import (
     text,
 )
 from rapport.core.errors import NotFound
-from rapport.core.schema_types import RecordId
+from rapport.core.schema_types import RecordId, capped_list
 
 router = Router(tags=["automation"])
 routers = [router]
@@ -58,7 +58,10 @@ class RuleIn(InputSchema):
     is_active: bool | None = None
     trigger: dict[str, Any]
     conditions: dict[str, Any] | None = None
-    actions: list[dict[str, Any]]
+    # Capped here, before each entry is validated: a list of a million non-objects would
+    # otherwise cost a minute of building a million errors. The rule service's own, smaller
+    # limit (MAX_ACTIONS) still gives the precise message.
+    actions: capped_list(dict[str, Any])
 
 
 class RulePatch(InputSchema):
@@ -68,7 +71,7 @@ class RulePatch(InputSchema):
     is_active: bool | None = None
     trigger: dict[str, Any] | None = None
     conditions: dict[str, Any] | None = None
-    actions: list[dict[str, Any]] | None = None
+    actions: capped_list(dict[str, Any]) | None = None
 
 
 class DryRunIn(InputSchema):

@@ -24,7 +24,7 @@ from rapport.core.api_schemas import (
     items,
     service_input,
 )
-from rapport.core.schema_types import RecordId
+from rapport.core.schema_types import RecordId, capped_list
 from rapport.customers.models import SourceChannel
 from rapport.sales.models import AssignmentMethod, ScoringRuleKind
 from rapport.sales.selectors import leads as selectors
@@ -278,7 +278,8 @@ class FormFieldIn(InputSchema):
     label: str
     type: Literal["text", "textarea", "email", "tel", "number", "checkbox", "select"] = "text"
     required: bool = False
-    options: list[str] | None = None
+    # Capped before each choice is validated, like every list in a body (core.schema_types).
+    options: capped_list(str) | None = None
 
 
 class LeadFormOut(Schema):
