@@ -183,12 +183,23 @@ def records_changed(
     origin: str = "",
 ) -> None:
     """Announce the same change of many records of one type (an import's batch, the rows a
-    merge moved): one `RecordsChanged`, nothing when `record_ids` is empty. Records whose
-    changed fields differ are announced in groups, one call per group."""
+    merge moved): one `RecordsChanged`; a single record as a `RecordChanged`, nothing when
+    `record_ids` is empty. Records whose changed fields differ are announced in groups, one
+    call per group."""
     if operation not in OPERATIONS:
         raise ValueError(f"unknown operation {operation!r}")
     ids = tuple(dict.fromkeys(int(pk) for pk in record_ids))
     if not ids:
+        return
+    if len(ids) == 1:
+        record_changed(
+            record_type,
+            ids[0],
+            operation,
+            changed_fields=changed_fields,
+            actor=actor,
+            origin=origin,
+        )
         return
     publish(
         RecordsChanged(

@@ -32,7 +32,7 @@ from rapport.core.cleaning import (
 )
 from rapport.core.errors import ApplicationError, check_version
 from rapport.core.events import publish
-from rapport.core.records import record_changed
+from rapport.core.records import record_changed, record_deletion
 from rapport.customers import search
 from rapport.customers.events import (
     CompanyCreated,
@@ -650,11 +650,12 @@ def person_delete(*, actor: User, person: Person) -> None:
     """Delete a person the actor may see (anyone who may see a record may delete it; another
     team's answers `NotFound`, as if it did not exist). Deals or orders that name the person
     keep it: `InUse` (409). Writes the audit line, since the record's own timeline goes with it,
-    and publishes `PersonDeleted`."""
+    and publishes `PersonDeleted`. The deletion is announced with what it takes along: the
+    person's interactions and tasks (deleted), the leads converted into it (unlinked)."""
     person = get_person_for_user(actor, person.pk)
     pk, name = person.pk, str(person)
     try:
-        person.delete()
+        record_deletion([person], actor=actor)
     except ProtectedError as exc:  # raised while collecting, before anything is deleted
         raise InUse(_("Deals or orders name this person, so it cannot be deleted.")) from exc
     audit_record(
@@ -665,7 +666,6 @@ def person_delete(*, actor: User, person: Person) -> None:
         summary=name,
     )
     publish(PersonDeleted(person_id=pk, actor_id=actor.pk, name=name))
-    record_changed("person", pk, "deleted", actor=actor)
 
 
 def _clean_company(actor: User, data: dict, *, instance: Company | None) -> dict:
@@ -748,11 +748,11 @@ def company_update(*, actor: User, company: Company, data: dict, version: int | 
 @transaction.atomic
 def company_delete(*, actor: User, company: Company) -> None:
     """Delete a company the actor may see, as `person_delete` does a person; publishes
-    `CompanyDeleted`."""
+    `CompanyDeleted`, and announces the deletion with what it takes along, as a person's."""
     company = get_company_for_user(actor, company.pk)
     pk, name = company.pk, str(company)
     try:
-        company.delete()
+        record_deletion([company], actor=actor)
     except ProtectedError as exc:
         raise InUse(_("Deals or orders name this company, so it cannot be deleted.")) from exc
     audit_record(
@@ -763,7 +763,6 @@ def company_delete(*, actor: User, company: Company) -> None:
         summary=name,
     )
     publish(CompanyDeleted(company_id=pk, actor_id=actor.pk, name=name))
-    record_changed("company", pk, "deleted", actor=actor)
 
 
 # --- Tags ------------------------------------------------------------------------------------

@@ -171,6 +171,11 @@ class ColumnsOut(Schema):
 
 class DefaultsIn(InputSchema):
     owner: str | None = Field(None, description="User name of the owner of rows without one.")
+    start_rules: bool | None = Field(
+        None,
+        description="False: the records the import creates or changes start no automation "
+        "rule (the change feed and webhooks receive them either way). Default true.",
+    )
     tags: capped_list(str, MAX_TAG_IDS) | None = Field(
         None, description="Tags added to every imported record."
     )

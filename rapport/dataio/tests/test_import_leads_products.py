@@ -805,6 +805,7 @@ def test_the_mapping_page_offers_assignment_by_the_rules_for_leads(client, alice
     persons_page = client.get(reverse("dataio:import_mapping", args=[persons.pk]))
     data = {f"map_{i}": LEAD_MAPPING.get(c, "") for i, c in enumerate(leads.columns)}
     data.update(owner=BY_RULES, source="", mode="create", match_on="email", save_as="")
+    data.update(start_rules="on")
     response = client.post(reverse("dataio:import_mapping", args=[leads.pk]), data)
     leads.refresh_from_db()
 

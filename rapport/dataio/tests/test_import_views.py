@@ -54,6 +54,7 @@ def mapping_post(job, mapping=None, **extra):
     mapping = MAPPING if mapping is None else mapping
     data = {f"map_{i}": mapping.get(column, "") for i, column in enumerate(job.columns)}
     data.update(owner="", tags="", source="", mode="create", match_on="email", save_as="")
+    data.update(start_rules="on")  # ticked unless the user unticks it
     data.update(extra)
     return data
 

@@ -109,6 +109,17 @@ class MappingForm(ServiceErrorsMixin, forms.Form):
         label=gettext_lazy("Match existing records on"),
         widget=forms.Select(attrs=_testid("match_on")),
     )
+    start_rules = forms.BooleanField(
+        label=gettext_lazy("Start automation rules for the imported records"),
+        required=False,
+        initial=True,
+        help_text=gettext_lazy(
+            "Untick it for a file of customers you already know, so that rules such as a "
+            "welcome e-mail do not run for every row. The change feed and webhooks receive "
+            "the changes either way."
+        ),
+        widget=forms.CheckboxInput(attrs=_testid("start_rules")),
+    )
     save_as = forms.CharField(
         label=gettext_lazy("Save this mapping as"),
         required=False,
@@ -158,6 +169,7 @@ class MappingForm(ServiceErrorsMixin, forms.Form):
             owner=BY_RULES if defaults.get("assign_by_rules") else defaults.get("owner", ""),
             tags=", ".join(defaults.get("tags") or []),
             source=defaults.get("source", ""),
+            start_rules=defaults.get("start_rules", True),
             mode=job.mode,
             match_on=job.match_on,
         )
@@ -204,6 +216,8 @@ class MappingForm(ServiceErrorsMixin, forms.Form):
         if defaults.get("owner") == BY_RULES:
             defaults["owner"] = ""
             defaults["assign_by_rules"] = True
+        if not data.get("start_rules"):
+            defaults["start_rules"] = False
         return defaults
 
 

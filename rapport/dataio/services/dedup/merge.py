@@ -34,7 +34,7 @@ from rapport.accounts.services import audit_record
 from rapport.activities.services import timeline_add
 from rapport.activities.timeline_kinds import register_title
 from rapport.core.errors import Conflict, NotFound, ValidationFailed, check_version
-from rapport.core.records import record_changed, record_types
+from rapport.core.records import record_changed, record_types, records_changed
 from rapport.customers.models import (
     Company,
     CompanySearchTerm,
@@ -556,10 +556,12 @@ def _announce_record_changes(
     kind: _Kind, merge: Merge, *, actor: User, survivor_fields, other_operation
 ) -> None:
     """Tell the apps above (rules, webhooks, the change feed) what a merge or its undo changed:
-    the survivor, the other record (deleted, or back), and the deals and orders whose link to
-    them moved or whose owner followed them. Tasks and interactions that moved are history
-    following their customer and are not announced one by one, so a merge's cost does not grow
-    with the customer's history."""
+    the survivor, the other record (deleted, or back), every record of a registered type whose
+    link to them moved (deals, orders, tasks, interactions, leads, tickets...: updated, with the
+    link's field), those dropped as the survivor's duplicates (deleted, or back), and the orders
+    whose owner followed them. The moved records are announced a relation at a time
+    (`records_changed`), so a merge's cost grows little with the customer's history."""
+    undo = other_operation == "created"
     record_changed(kind.record_type, merge.other_id, other_operation, actor=actor)
     record_changed(
         kind.record_type,
@@ -568,26 +570,34 @@ def _announce_record_changes(
         changed_fields=survivor_fields,
         actor=actor,
     )
-    by_model = {
-        t.model.lower(): t.key
-        for t in record_types().values()
-        if t.key not in ("task", "interaction")
-    }
+    by_model = {t.model.lower(): t.key for t in record_types().values()}
+    moved_orders: set[int] = set()
     for key, ids in merge.moved.items():
         model_label, _dot, field = key.rpartition(".")
         record_key = by_model.get(model_label)
         if record_key is None:
             continue
-        for pk in ids:
-            record_changed(record_key, int(pk), "updated", changed_fields=[field], actor=actor)
-    moved_orders = {
-        int(pk) for k, ids in merge.moved.items() if k.startswith("sales.order.") for pk in ids
-    }
-    for pk in merge.flags.get("orders", {}):
-        if int(pk) not in moved_orders:
-            record_changed(
-                "order", int(pk), "updated", changed_fields=["owner", "team"], actor=actor
-            )
+        if undo:
+            # Only the rows still on the survivor went back (see `merge_undo`).
+            content_type = ContentType.objects.get_for_model(kind.model)
+            model, column, same_kind = _field_for_key(key, content_type)
+            back = model._base_manager.filter(**same_kind, **{column: merge.other_id})
+            ids = list(back.filter(pk__in=[int(pk) for pk in ids]).values_list("pk", flat=True))
+        if record_key == "order":
+            moved_orders.update(int(pk) for pk in ids)
+        records_changed(record_key, ids, "updated", changed_fields=[field], actor=actor)
+    dropped: dict[str, list[int]] = {}
+    for row in merge.dropped:
+        record_key = by_model.get(row["model"])
+        if record_key is not None:
+            dropped.setdefault(record_key, []).append(int(row["pk"]))
+    for record_key, ids in dropped.items():
+        if undo:
+            model = apps.get_model(record_types()[record_key].model)
+            ids = list(model._base_manager.filter(pk__in=ids).values_list("pk", flat=True))
+        records_changed(record_key, ids, "created" if undo else "deleted", actor=actor)
+    followed = [int(pk) for pk in merge.flags.get("orders", {}) if int(pk) not in moved_orders]
+    records_changed("order", followed, "updated", changed_fields=["owner", "team"], actor=actor)
 
 
 def _lock_pair(kind: _Kind, actor: User, survivor, other, survivor_version, other_version):

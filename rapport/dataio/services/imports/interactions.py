@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.activities.models import Interaction, TimelineEntry
+from rapport.core.records import records_changed
 from rapport.customers.models import Employment, PersonEmail, PersonPhone
 from rapport.customers.selectors import persons_visible_to
 from rapport.dataio.models import ImportAction
@@ -164,4 +165,5 @@ def write_interactions(writer, cursor, planned) -> int:
     out.write("activities_interaction", INTERACTION_TABLE_COLUMNS, interactions)
     out.write("activities_timelineentry", TIMELINE_COLUMNS, entries)
     out.write("dataio_importrecord", RECORD_COLUMNS, records)
+    records_changed("interaction", ids, "created", actor=writer.actor)
     return len(interactions)

@@ -18,7 +18,10 @@ the import it
 - (a lead) was converted into a customer and a deal.
 
 Nothing of another record's history is moved or deleted. A created interaction goes with its
-timeline entry. An import of payments is never undone: payments are an append-only ledger (see
+timeline entry. Every record the undo deletes or puts back is announced (`rapport.core.records`,
+a chunk at a time, as caused by `"import:<id>:undo"`), the dependants a deletion takes along
+included, so the change feed, webhooks and automation rules hear of it as they heard of the
+import. An import of payments is never undone: payments are an append-only ledger (see
 `orders`). Orders are never deleted: the orders an import created are cancelled, those still
 placed with nothing paid; one paid, shipped or cancelled since is kept and counted.
 """
@@ -43,6 +46,7 @@ from rapport.activities.models import Interaction, TimelineEntry
 from rapport.activities.task_services import tasks_delete_about
 from rapport.core.errors import ApplicationError, Conflict, PermissionDenied
 from rapport.core.events import publish
+from rapport.core.records import changes_caused_by, record_deletion
 from rapport.customers.models import (
     Address,
     Company,
@@ -64,6 +68,7 @@ from rapport.dataio.models import (
 from rapport.dataio.services.dedup.merge import generic_relations, record_relations
 from rapport.dataio.services.imports import jobs
 from rapport.dataio.services.imports.orders import cancel_imported_orders
+from rapport.dataio.services.imports.writer.common import announce_updates
 from rapport.sales.models import Lead, LeadStatus, Product
 from rapport.sales.services.leads import lead_score_recompute
 
@@ -276,7 +281,11 @@ def _undo_all(job: ImportJob, me: str, action: str, kind: str, report: _Report) 
         )
         if not chunk:
             return
-        with transaction.atomic():
+        start_rules = (job.defaults or {}).get("start_rules", True) is not False
+        with (
+            transaction.atomic(),
+            changes_caused_by(f"import:{job.pk}:undo", start_rules=start_rules),
+        ):
             if action == ImportAction.UPDATED:
                 _revert(job, kind, chunk, report)
             elif kind == "order":
@@ -390,24 +399,24 @@ def _delete_created(job: ImportJob, kind: str, records: list[ImportRecord], repo
             ids.remove(lead.pk)
     try:
         with transaction.atomic():
-            _delete(kind, model, ids)
+            _delete(job, kind, model, ids)
     except ProtectedError:
         for pk in ids:
             try:
                 with transaction.atomic():
-                    _delete(kind, model, [pk])
+                    _delete(job, kind, model, [pk])
             except ProtectedError:
                 report.add(KeptReason.LINKED, kind, pk, str(present.get(pk) or pk))
 
 
-def _delete(kind: str, model, ids: list[int]) -> None:
+def _delete(job: ImportJob, kind: str, model, ids: list[int]) -> None:
     if kind == "interaction":
         # As `interaction_delete`: the timeline entry points at the interaction by id only.
         TimelineEntry.objects.filter(source_type="interaction", source_id__in=ids).delete()
     if kind == "lead":
         # As `lead_delete`: the follow-up tasks of leads the rules gave out go with them.
         tasks_delete_about(subject_model=Lead, subject_ids=ids)
-    model.objects.filter(pk__in=ids).delete()
+    record_deletion(model.objects.filter(pk__in=ids), actor=job.actor)
 
 
 def _revert(job: ImportJob, kind: str, records: list[ImportRecord], report: _Report) -> None:
@@ -432,12 +441,32 @@ def _revert(job: ImportJob, kind: str, records: list[ImportRecord], report: _Rep
         # assignment rules give it out, so leads are kept only once converted.)
         versions = {pk: before["version"] + 1 for pk, before in befores.items()}
         keep = _keep_changed(job, kind, present, versions, report)
-    for record in present.values():
-        if record.pk not in keep:
-            _put_back(kind, model, record, befores[record.pk])
+    changes = [
+        (record.pk, _put_back(kind, model, record, befores[record.pk]))
+        for record in present.values()
+        if record.pk not in keep
+    ]
+    announce_updates(kind, changes, job.actor)
 
 
-def _put_back(kind: str, model, record, before: dict) -> None:
+# What a key of an update's `before` names among the changed fields of the announcement.
+_BEFORE_FIELDS = {
+    "owner": ("owner", "team"),
+    "phones": ("phones",),
+    "emails": ("emails",),
+    "companies": ("employments",),
+    "addresses": ("addresses",),
+    "tags": ("tags",),
+    "custom": ("custom",),
+}
+
+
+def _put_back(kind: str, model, record, before: dict) -> list[str]:
+    """Give `record` back what `before` kept; returns the fields that changed."""
+    changed = [*(before.get("columns") or {})]
+    for key, names in _BEFORE_FIELDS.items():
+        if key in before:
+            changed.extend(names)
     for name, value in (before.get("columns") or {}).items():
         field = model._meta.get_field(name)
         setattr(record, name, field.to_python(value))
@@ -482,6 +511,7 @@ def _put_back(kind: str, model, record, before: dict) -> None:
         company_rebuild_search_terms(record)
     elif kind == "lead":
         lead_score_recompute(record)
+    return changed
 
 
 def purge_expired_imports() -> int:

@@ -13,14 +13,16 @@ from rapport.dataio.models import (
 
 def clean_defaults(actor: User, raw, errors: FieldErrors, *, target: str) -> dict:
     """Defaults for rows that leave a value empty: owner (user name), tags, source channel;
-    for leads, `assign_by_rules` (true: the assignment rules choose the owner instead)."""
+    for leads, `assign_by_rules` (true: the assignment rules choose the owner instead). And
+    `start_rules` (default true; false: the imported changes start no automation rule), kept
+    only when false."""
     if raw in (None, ""):
         return {}
     if not isinstance(raw, dict):
         errors.add("defaults", _("Give the defaults as an object."))
         return {}
     defaults: dict = {}
-    unknown = set(raw) - {"owner", "tags", "source", "assign_by_rules"}
+    unknown = set(raw) - {"owner", "tags", "source", "assign_by_rules", "start_rules"}
     for key in sorted(unknown):
         errors.add(f"defaults.{key}", _("Unknown field."))
     owner = str(raw.get("owner") or "").strip()
@@ -33,6 +35,13 @@ def clean_defaults(actor: User, raw, errors: FieldErrors, *, target: str) -> dic
         errors.add("defaults.owner", _("Choose an owner or assignment by the rules, not both."))
     elif by_rules:
         defaults["assign_by_rules"] = True
+    start_rules = raw.get("start_rules", True)
+    if start_rules is None:
+        start_rules = True
+    if start_rules is not True and start_rules is not False:
+        errors.add("defaults.start_rules", _("Give true or false."))
+    elif not start_rules:
+        defaults["start_rules"] = False
     if owner:
         user = User.objects.filter(username=owner, is_active=True).first()
         if user is None:

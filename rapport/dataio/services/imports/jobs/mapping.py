@@ -176,5 +176,8 @@ def row_cleaner(target, mapping, defaults, actor, columns):
 
 
 def _cleaner_defaults(defaults: dict) -> dict:
-    """The defaults that fill a row's fields (assignment by the rules is the writer's)."""
-    return {k: v for k, v in (defaults or {}).items() if k != "assign_by_rules"}
+    """The defaults that fill a row's fields (assignment by the rules and whether to start
+    automation rules are the writer's)."""
+    return {
+        k: v for k, v in (defaults or {}).items() if k not in ("assign_by_rules", "start_rules")
+    }

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from rapport.accounts.access import visible_records_q
 from rapport.accounts.models import User
 from rapport.core.cleaning import FieldErrors, clean_currency
+from rapport.core.records import changes_caused_by, records_changed
 from rapport.customers import search
 from rapport.customers.models import (
     Company,
@@ -94,6 +95,9 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
         self.default_source = (job.defaults or {}).get("source", "")
         # Leads whose row names no owner are given out by the assignment rules.
         self.assign_by_rules = bool((job.defaults or {}).get("assign_by_rules"))
+        # Whether the imported changes start automation rules (docs/decisions.md, "Imports
+        # and automation rules"); the change feed and webhooks receive them either way.
+        self.start_rules = (job.defaults or {}).get("start_rules", True) is not False
         self.owners = Owners(actor)
         self.tag_ids: dict[str, int] = {}
         self.company_ids: dict[str, int] = {}
@@ -451,6 +455,7 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
         writer.write("customers_companysearchterm", ("company_id", "term"), terms)
         writer.write("activities_timelineentry", TIMELINE_COLUMNS, entries)
         writer.write("dataio_importrecord", RECORD_COLUMNS, records)
+        records_changed("company", ids, "created", actor=self.actor)
         counts["companies_created"] = counts.get("companies_created", 0) + len(new)
 
     def _defaults_for_new(self) -> dict:
@@ -473,7 +478,12 @@ class BatchWriter(PersonWriting, CompanyWriting, LeadWriting, ProductWriting):
         )
 
     def write(self, cursor, plan: BatchPlan, counts: dict) -> BatchResult:
-        """Write the plan's creates and updates inside the caller's transaction."""
+        """Write the plan's creates and updates inside the caller's transaction, each record
+        announced (`rapport.core.records`, a batch at a time) as caused by this import."""
+        with changes_caused_by(f"import:{self.job.pk}", start_rules=self.start_rules):
+            return self._write(cursor, plan, counts)
+
+    def _write(self, cursor, plan: BatchPlan, counts: dict) -> BatchResult:
         if self.persons:
             created = self._create_persons(cursor, plan.creates, counts)
             updated = self._update_persons(cursor, plan.updates)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from rapport.accounts.access import may_own
 from rapport.accounts.models import User
 from rapport.activities.models import TimelineEntry
+from rapport.core.records import records_changed
 from rapport.customers.models import (
     Address,
     CompanySearchTerm,
@@ -164,6 +165,16 @@ def custom_of(fields: dict) -> dict:
         if key.startswith("custom.") and value not in (None, "", []):
             custom[key.removeprefix("custom.")] = value
     return custom
+
+
+def announce_updates(kind: str, changes: Iterable[tuple[int, Iterable[str]]], actor) -> None:
+    """Announce the batch's updates of records of `kind` (`(id, changed fields)` each): one
+    `records_changed` per set of changed fields, in the order of the first record of each."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for pk, fields in changes:
+        groups.setdefault(tuple(fields), []).append(pk)
+    for fields, ids in groups.items():
+        records_changed(kind, ids, "updated", changed_fields=fields, actor=actor)
 
 
 def unique_values(values) -> list[str]:

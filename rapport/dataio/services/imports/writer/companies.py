@@ -5,6 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rapport.core.records import records_changed
 from rapport.customers import search
 from rapport.customers.models import (
     Company,
@@ -21,6 +22,7 @@ from rapport.dataio.services.imports.writer.common import (
     COMPANY_COLUMNS,
     RECORD_COLUMNS,
     address_of,
+    announce_updates,
     custom_of,
     customer_head,
     region_from,
@@ -86,6 +88,7 @@ class CompanyWriting:
             writer.write("dataio_importedkey", ("target", "key", "person_id", "company_id"), keys)
         writer.write("activities_timelineentry", TIMELINE_COLUMNS, entries)
         writer.write("dataio_importrecord", RECORD_COLUMNS, records)
+        records_changed("company", ids, "created", actor=self.actor)
         return len(rows)
 
     def _update_companies(self, cursor, planned: list[Planned]) -> int:
@@ -101,6 +104,7 @@ class CompanyWriting:
             tags.setdefault(cid, set()).add(tag_id)
         tag_ids = self._tag_ids(t for p in planned for t in (row_value(p.row, "tags", []) or ()))
         changed_companies, records, entries, new_tags, rebuild, new_keys = [], [], [], [], [], []
+        changes: list[tuple[int, list[str]]] = []
         fields_changed: set[str] = set()
         applied = 0
         for p in planned:
@@ -137,6 +141,7 @@ class CompanyWriting:
             company.version += 1
             company.updated_at = now
             changed_companies.append(company)
+            changes.append((company.pk, changed))
             fields_changed.update(c for c in changed if c in (*COMPANY_COLUMNS, "custom"))
             if {"name", "english_name"} & set(changed):
                 rebuild.append(company)
@@ -172,6 +177,7 @@ class CompanyWriting:
             writer.write("activities_timelineentry", TIMELINE_COLUMNS, entries)
         if records:
             writer.write("dataio_importrecord", RECORD_COLUMNS, records)
+        announce_updates("company", changes, self.actor)
         return applied
 
     # --- Leads ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from rapport.accounts.models import User
+from rapport.core.records import records_changed
 from rapport.dataio.models import (
     ImportAction,
     ImportTarget,
@@ -18,6 +19,7 @@ from rapport.dataio.services.imports.writer.common import (
     LEAD_EVENT_COLUMNS,
     LEAD_TABLE_COLUMNS,
     RECORD_COLUMNS,
+    announce_updates,
     jsonable,
     row_fields,
     row_value,
@@ -137,6 +139,7 @@ class LeadWriting:
         if keys:
             writer.write("dataio_importedkey", ("target", "key", "lead_id"), keys)
         writer.write("dataio_importrecord", RECORD_COLUMNS, records)
+        records_changed("lead", ids, "created", actor=self.actor)
         if assigner is not None:
             assigner.save()
             for lead, owner in follow_ups:
@@ -162,6 +165,7 @@ class LeadWriting:
                 .values_list("lead_id", "count")
             )
         changed_leads, records, events, new_keys = [], [], [], []
+        changes: list[tuple[int, list[str]]] = []
         fields_changed: set[str] = set()
         applied = 0
         for p in planned:
@@ -207,6 +211,7 @@ class LeadWriting:
             lead.version += 1
             lead.updated_at = now
             changed_leads.append(lead)
+            changes.append((lead.pk, changed))
             fields_changed.update(changed)
             records.append((self.job.pk, "lead", lead.pk, ImportAction.UPDATED, json.dumps(before)))
         if changed_leads:
@@ -221,6 +226,7 @@ class LeadWriting:
             self._add_keys(ImportTarget.LEADS, planned, new_keys)
         if records:
             TableWriter(cursor).write("dataio_importrecord", RECORD_COLUMNS, records)
+        announce_updates("lead", changes, self.actor)
         return applied
 
     # --- Products ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from rapport.core.events import publish
+from rapport.core.records import records_changed
 from rapport.customers.events import PersonUpdated
 from rapport.customers.models import (
     Address,
@@ -30,6 +31,7 @@ from rapport.dataio.services.imports.writer.common import (
     RECORD_COLUMNS,
     SEARCHED_PERSON_FIELDS,
     address_of,
+    announce_updates,
     custom_of,
     customer_head,
     jsonable,
@@ -102,6 +104,8 @@ class _PersonUpdates:
     entries: list[tuple] = field(default_factory=list)
     records: list[tuple] = field(default_factory=list)
     reassigned: list[tuple[int, tuple]] = field(default_factory=list)
+    # (person id, changed fields) of each changed person, to announce.
+    changes: list[tuple[int, tuple]] = field(default_factory=list)
 
 
 def _birth_month_day(values: dict) -> tuple[int | None, int | None]:
@@ -252,6 +256,7 @@ class PersonWriting:
             writer.write("dataio_importedkey", ("target", "key", "person_id", "company_id"), keys)
         writer.write("activities_timelineentry", TIMELINE_COLUMNS, entries)
         writer.write("dataio_importrecord", RECORD_COLUMNS, records)
+        records_changed("person", ids, "created", actor=self.actor)
         return len(persons)
 
     def _update_persons(self, cursor, planned: list[Planned]) -> int:
@@ -362,6 +367,7 @@ class PersonWriting:
         person.version += 1
         person.updated_at = now
         out.changed_persons.append(person)
+        out.changes.append((person.pk, tuple(changed)))
         out.fields_changed.update(
             c for c in changed if c in PERSON_SAVE_FIELDS or c == "raw_phones"
         )
@@ -493,7 +499,7 @@ class PersonWriting:
     def _write_person_updates(self, cursor, planned: list[Planned], out: "_PersonUpdates") -> None:
         """Write what `_person_update` collected: the persons' changed columns, the added
         contacts, tags and employments, the changed search terms, the timeline entries and the
-        import records; then announce the changes of owner."""
+        import records; then announce the changes (and the changes of owner to sales)."""
         writer = TableWriter(cursor)
         if out.changed_persons:
             writer.update(
@@ -535,6 +541,7 @@ class PersonWriting:
             writer.write("activities_timelineentry", TIMELINE_COLUMNS, out.entries)
         if out.records:
             writer.write("dataio_importrecord", RECORD_COLUMNS, out.records)
+        announce_updates("person", out.changes, self.actor)
         for person_id, changed in out.reassigned:
             # The owner changed: the event lets sales move the person's orders along with it
             # (and activities writes the timeline entry).

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rapport.core.records import records_changed
 from rapport.dataio.models import (
     ImportAction,
 )
@@ -14,6 +15,7 @@ from rapport.dataio.services.imports.writer.common import (
     PRODUCT_DEFAULTS,
     PRODUCT_TABLE_COLUMNS,
     RECORD_COLUMNS,
+    announce_updates,
     jsonable,
     row_fields,
 )
@@ -44,6 +46,7 @@ class ProductWriting:
         writer = TableWriter(cursor)
         writer.write("sales_product", PRODUCT_TABLE_COLUMNS, products)
         writer.write("dataio_importrecord", RECORD_COLUMNS, records)
+        records_changed("product", ids, "created", actor=self.actor)
         return len(products)
 
     def _update_products(self, cursor, planned: list[Planned]) -> int:
@@ -53,7 +56,7 @@ class ProductWriting:
             return 0
         now = timezone.now()
         products = Product.objects.in_bulk([p.target_id for p in planned])
-        changed_products, records = [], []
+        changed_products, records, changes = [], [], []
         fields_changed: set[str] = set()
         applied = 0
         for p in planned:
@@ -70,6 +73,7 @@ class ProductWriting:
             if before:
                 product.updated_at = now
                 changed_products.append(product)
+                changes.append((product.pk, list(before["columns"])))
             records.append(
                 (self.job.pk, "product", product.pk, ImportAction.UPDATED, json.dumps(before))
             )
@@ -81,4 +85,5 @@ class ProductWriting:
             )
         if records:
             TableWriter(cursor).write("dataio_importrecord", RECORD_COLUMNS, records)
+        announce_updates("product", changes, self.actor)
         return applied
