@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("rapport.activities.urls")),
     path("sales/", include("rapport.sales.urls")),
     path("service/", include("rapport.service.urls")),
+    path("support/", include("rapport.service.web_form_urls")),
     path("data/", include("rapport.dataio.urls")),
     path("messaging/", include("rapport.messaging.urls")),
     path("inbox/", include("rapport.inbox.urls")),

@@ -475,3 +475,47 @@ class AgentProfile(TimeStampedModel):
 
     def __str__(self):
         return str(self.user)
+
+
+class TicketWebForm(TimeStampedModel):
+    """A public "contact support" form administrators embed on a website, like the lead forms.
+
+    Its inputs are fixed (name, e-mail, subject, message, order number); what it sets on the
+    tickets it opens (queue, category, type) is chosen here.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    # The public identifier in the embed snippet and the POST URL; not guessable from the id.
+    public_key = models.CharField(_("public key"), max_length=32, unique=True)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("queue"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    category = models.ForeignKey(
+        TicketCategory,
+        verbose_name=_("category"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    type = models.CharField(
+        _("type"), max_length=20, choices=TicketType, default=TicketType.QUESTION
+    )
+    thank_you_text = models.TextField(_("thank-you text"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("support form")
+        verbose_name_plural = _("support forms")
+
+    def __str__(self):
+        return self.name

@@ -31,6 +31,7 @@ from rapport.service.models import (
     TicketAttachment,
     TicketCategory,
     TicketMessage,
+    TicketWebForm,
 )
 
 LIST_SORTS = ("-updated_at", "updated_at", "-created_at", "created_at")
@@ -151,18 +152,27 @@ def my_open_tickets(user: User, *, limit: int = 100) -> list[Ticket]:
 
 
 def team_queue(user: User, team: Team, *, limit: int = 100) -> list[Ticket]:
-    """A team's open tickets as its lead works through them: unassigned first, then by
-    priority, then oldest first. Raises `NotFound` for a team the user is not in (unless an
-    administrator)."""
+    """A team's open tickets as its lead works through them: the unassigned first, then the
+    assigned; each group by priority (urgent first), then oldest first. Raises `NotFound` for a
+    team the user is not in (unless an administrator).
+
+    Each group is read on the (team, assignee, status, created_at) index, oldest first, at most
+    `limit` rows; the priority order is applied to those rows.
+    """
     if not (user.is_administrator or user.team_id == team.pk):
         raise NotFound(_("Team not found."))
-    rows = list(
+    base = (
         Ticket.objects.filter(team_id=team.pk, status__in=OPEN_STATUSES)
         .select_related("assignee", "category", "person", "company")
-        .order_by("created_at", "id")[: limit * 5]
+        .order_by("created_at", "id")
     )
-    rows.sort(key=lambda t: (t.assignee_id is not None, PRIORITY_RANK.get(t.priority, 9)))
-    return rows[:limit]
+    unassigned = list(base.filter(assignee__isnull=True)[:limit])
+    assigned = list(base.filter(assignee__isnull=False)[: max(limit - len(unassigned), 0)])
+
+    def urgency(ticket: Ticket) -> tuple:
+        return (PRIORITY_RANK.get(ticket.priority, 9), ticket.created_at, ticket.pk)
+
+    return sorted(unassigned, key=urgency) + sorted(assigned, key=urgency)
 
 
 @dataclass
@@ -272,6 +282,14 @@ def canned_replies_for(user: User) -> QuerySet[CannedReply]:
 
 def assignment_rules() -> QuerySet[AssignmentRule]:
     return AssignmentRule.objects.filter(is_active=True).select_related("category", "customer_tag")
+
+
+def get_public_ticket_form(public_key: str) -> TicketWebForm:
+    """An active support form by its public key; NotFound for anything else."""
+    form = TicketWebForm.objects.filter(public_key=public_key, is_active=True).first()
+    if form is None:
+        raise NotFound(_("This form does not exist or is closed."))
+    return form
 
 
 def agent_profile(user: User) -> AgentProfile | None:

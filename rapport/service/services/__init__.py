@@ -41,11 +41,18 @@ from rapport.service.services.tickets import (
     tickets_assign_bulk,
     tickets_follow_customer,
 )
+from rapport.service.services.web_form import (
+    RateLimited,
+    ticket_capture_from_form,
+    ticket_form_create,
+    ticket_form_update,
+)
 
 __all__ = [
     "MAX_ATTACHMENTS",
     "MAX_ATTACHMENT_BYTES",
     "AttachmentData",
+    "RateLimited",
     "TicketMerged",
     "agent_profile_set",
     "assignment_rule_create",
@@ -64,9 +71,12 @@ __all__ = [
     "sanitize_html",
     "ticket_assign",
     "ticket_auto_assign",
+    "ticket_capture_from_form",
     "ticket_change_status",
     "ticket_create",
     "ticket_customer_message",
+    "ticket_form_create",
+    "ticket_form_update",
     "ticket_from_inbound",
     "ticket_merge",
     "ticket_note",
