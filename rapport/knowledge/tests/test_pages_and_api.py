@@ -1,9 +1,12 @@
+import io
+
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
 from rapport.api.tests.conftest import ApiClient, client_for
-from rapport.knowledge.models import Article, ArticleAttachment, Deflection
+from rapport.knowledge.models import Article, ArticleAttachment, ArticleSearchEntry, Deflection
 from rapport.knowledge.tests.conftest import make_article
 
 
@@ -203,3 +206,25 @@ def _upload(name: str, content: bytes, content_type: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def test_an_agent_gets_article_links_for_a_tickets_text(client, agent, alice):
+    make_article(agent, title="How to return a product", body="<p>Send it back.</p>")
+    make_article(agent, title="Return desk steps", visibility="internal")
+    client.force_login(alice)
+
+    fragment = client.get(
+        reverse("knowledge:article_suggest"), {"q": "I want to send my kettle back"}
+    ).content.decode()
+
+    assert fragment.count('data-testid="kb-suggestion"') == 2
+    assert "/help/a/" in fragment
+
+
+def test_the_reindex_command_rebuilds_every_entry(agent):
+    make_article(agent)
+    ArticleSearchEntry.objects.all().delete()
+
+    call_command("knowledge_reindex", stdout=io.StringIO())
+
+    assert ArticleSearchEntry.objects.count() == 1
