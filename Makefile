@@ -47,14 +47,16 @@ node_modules/.installed: package.json package-lock.json
 
 # The whole suite: unit, API, permission and browser tests, on SQLite unless DATABASE_URL is set.
 # pytest exits with 5 when it collects no test (a fresh tree, or PYTEST_ARGS selecting none).
+# Whole modules go to the workers in the order conftest.py sorts them (the longest first), not
+# in xdist's (most tests first).
 test: .venv/.synced node_modules/.installed
 	@$(MANAGE) compile_translations --check > /dev/null
 	$(PY) -m ruff check .
 	$(LINT_IMPORTS)
-	$(PY) -m pytest -n 2 --dist loadscope --durations=25 $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder --durations=25 $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-fast: .venv/.synced
-	$(PY) -m pytest -n 2 --dist loadscope -m "not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder -m "not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: .venv/.synced
 	$(PY) -m ruff check .
