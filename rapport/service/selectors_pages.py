@@ -69,9 +69,6 @@ def tickets_page_query(
     )
     if q:
         qs = qs.filter(ticket_search_q(user, q))
-    if filters.tag_id is not None:
-        # The tag join can repeat a ticket only if it had the tag twice, which the M2M forbids.
-        qs = qs.distinct()
     parts = ticket_visible_parts(user)
     if len(parts) <= 1:
         return qs.filter(ticket_visible_q(user)), None

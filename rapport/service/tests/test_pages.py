@@ -679,3 +679,32 @@ def test_administrator_without_a_team_sees_every_queue(client, admin_user, suppo
 
     assert response.status_code == 200
     assert [t.subject for t in response.context["tickets"]] == ["Waiting"]
+
+
+def test_changing_the_status_keeps_the_reply_being_written(client, sam, ticket):
+    client.force_login(sam)
+
+    response = client.post(
+        reverse("service:ticket_status", args=[ticket.pk]),
+        {"status": "on_hold", "body": "Half-written answer"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert "Half-written answer</textarea>" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.ON_HOLD
+
+
+def test_queue_costs_the_same_queries_for_many_tickets(
+    client, sam, support, django_assert_max_num_queries
+):
+    client.force_login(sam)
+    _ticket(sam, support)
+    client.get(reverse("service:team_queue"))
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("service:team_queue"))
+    for n in range(20):
+        _ticket(sam, support, subject=f"Problem {n}", assignee_id=sam.pk if n % 2 else None)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("service:team_queue"))
+    assert len(response.context["tickets"]) == 21

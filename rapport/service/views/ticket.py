@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from rapport.core.errors import ApplicationError, NotFound
@@ -49,6 +50,17 @@ STATUS_ACTIONS = {
 }
 
 
+# What each status button says: the action, not the state it leads to.
+STATUS_ACTION_LABELS = {
+    TicketStatus.OPEN: pgettext_lazy("ticket action", "Back to work"),
+    TicketStatus.WAITING_CUSTOMER: pgettext_lazy("ticket action", "Wait for the customer"),
+    TicketStatus.ON_HOLD: pgettext_lazy("ticket action", "Put on hold"),
+    TicketStatus.RESOLVED: pgettext_lazy("ticket action", "Resolve"),
+    TicketStatus.CLOSED: pgettext_lazy("ticket action", "Close"),
+    TicketStatus.REOPENED: pgettext_lazy("ticket action", "Reopen"),
+}
+
+
 def _assignable(user, ticket) -> list:
     """Whom the assign form offers: the ticket's team's members (an agent may also take it)."""
     agents = pages.team_agents(ticket.team_id)
@@ -60,8 +72,11 @@ def _assignable(user, ticket) -> list:
     return agents
 
 
-def _context(request, pk: int, **forms) -> dict:
+def _context(request, pk: int, *, keep_draft: bool = False, **forms) -> dict:
     user = request.user
+    # The other forms send the reply box's text along (hx-include), so that changing the status
+    # or the assignee does not lose a reply being written.
+    draft = request.POST.get("body", "") if keep_draft and request.method == "POST" else ""
     detail = selectors.ticket_detail(user, pk)
     ticket = detail.ticket
     may_work = may_work_on_ticket(user, ticket)
@@ -72,11 +87,14 @@ def _context(request, pk: int, **forms) -> dict:
         "conversation": detail.messages,
         "may_work": may_work,
         "is_complaint": ticket.type == TicketType.COMPLAINT,
-        "status_actions": [TicketStatus(s) for s in STATUS_ACTIONS.get(ticket.status, ())],
+        "status_actions": [
+            (status, STATUS_ACTION_LABELS[status])
+            for status in STATUS_ACTIONS.get(ticket.status, ())
+        ],
         "follow_ups": pages.ticket_follow_ups(ticket),
         "canned_replies": list(selectors.canned_replies_for(user)) if may_work else [],
         "reply_form": forms.get("reply_form")
-        or ReplyForm(initial={"kind": "reply" if may_work else "note"}),
+        or ReplyForm(initial={"kind": "reply" if may_work else "note", "body": draft}),
         "status_form": forms.get("status_form") or StatusForm(ticket=ticket),
         "assign_form": forms.get("assign_form") or AssignForm(ticket=ticket, agents=agents),
         "edit_form": forms.get("edit_form") or TicketEditForm(ticket=ticket),
@@ -87,14 +105,14 @@ def _context(request, pk: int, **forms) -> dict:
     }
 
 
-def _answer(request, pk: int, *, done: str = "", **forms):
+def _answer(request, pk: int, *, done: str = "", keep_draft: bool = True, **forms):
     """After an action: htmx gets the main part; a plain post is redirected (done) or shown
     the whole page with the errors."""
     failed = not done
     if not is_htmx(request) and not failed:
         messages.success(request, done)
         return redirect("service:ticket_detail", pk=pk)
-    context = _context(request, pk, notice=done, **forms)
+    context = _context(request, pk, notice=done, keep_draft=keep_draft, **forms)
     template = "service/_ticket_main.html" if is_htmx(request) else "service/ticket_detail.html"
     return render(request, template, context)
 
@@ -131,7 +149,7 @@ def ticket_reply(request, pk: int):
     if message is None:
         return _answer(request, pk, reply_form=form)
     done = _("Note added.") if message.kind == MessageKind.INTERNAL_NOTE else _("Reply sent.")
-    return _answer(request, pk, done=done)
+    return _answer(request, pk, done=done, keep_draft=False)
 
 
 @login_required
