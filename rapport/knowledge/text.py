@@ -57,6 +57,9 @@ def _segmenter():
 
                 jieba.setLogLevel(logging.WARNING)
                 jieba.initialize()
+                # Customers write 没收到货 ("did not receive the goods"); jieba's general
+                # dictionary reads 没收 ("confiscate") + 到货 ("arrival of stock").
+                jieba.del_word("没收")
                 _jieba = jieba
     return _jieba
 
