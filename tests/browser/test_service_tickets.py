@@ -46,6 +46,8 @@ def test_agent_opens_a_ticket_replies_and_resolves_it(page, alice):
     # The customer's words are shown as text, not as markup
     expect(page.get_by_test_id("message-body").first).to_contain_text("<b>flickers</b>")
     page.evaluate("() => { window.__sameDocument = true; }")
+    # The knowledge base is asked for articles answering it (none written yet)
+    expect(page.get_by_test_id("kb-suggestions")).to_be_visible()
 
     # …adds an internal note for colleagues first (the note tab)
     page.get_by_test_id("tab-note").click()

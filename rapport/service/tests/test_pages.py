@@ -708,3 +708,12 @@ def test_queue_costs_the_same_queries_for_many_tickets(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("service:team_queue"))
     assert len(response.context["tickets"]) == 21
+
+
+def test_ticket_page_asks_the_knowledge_base_about_the_ticket(client, sam, ticket):
+    client.force_login(sam)
+
+    html = client.get(reverse("service:ticket_detail", args=[ticket.pk])).content.decode()
+
+    assert f"{reverse('knowledge:article_suggest')}?q=The%20screen%20flickers" in html
+    assert "Since%20yesterday%20the%20screen%20flickers." in html

@@ -101,8 +101,16 @@ def _context(request, pk: int, *, keep_draft: bool = False, **forms) -> dict:
         "merge_form": forms.get("merge_form") or MergeForm(),
         "open_panel": forms.get("open_panel", ""),
         "notice": forms.get("notice", ""),
+        "article_query": _article_query(ticket, detail.messages) if may_work else "",
         "kinds": MessageKind,
     }
+
+
+def _article_query(ticket, conversation) -> str:
+    """What the knowledge base is asked for articles answering the ticket: its subject and the
+    customer's first words."""
+    first = next((m for m in conversation if m.kind == MessageKind.CUSTOMER_MESSAGE), None)
+    return f"{ticket.subject}\n{first.body[:300] if first else ''}".strip()
 
 
 def _answer(request, pk: int, *, done: str = "", keep_draft: bool = True, **forms):
