@@ -104,18 +104,14 @@ def _clean_survey(data: dict, *, survey: Survey | None) -> dict:
     for key in ("question_zh", "question_en"):
         if key in data or not partial:
             cleaned[key] = clean_text(data.get(key), key, errors, limit=300)
-    if not partial:
-        # An empty question takes the standard wording of its kind.
-        defaults = {
-            SurveyKind.CSAT: (DEFAULT_CSAT_QUESTION_ZH, DEFAULT_CSAT_QUESTION_EN),
-            SurveyKind.NPS: (DEFAULT_NPS_QUESTION_ZH, DEFAULT_NPS_QUESTION_EN),
-        }.get(kind, ("", ""))
-        cleaned["question_zh"] = cleaned.get("question_zh") or defaults[0]
-        cleaned["question_en"] = cleaned.get("question_en") or defaults[1]
-    elif cleaned.get("question_zh") == "" or cleaned.get("question_en") == "":
-        for key in ("question_zh", "question_en"):
-            if key in cleaned and not cleaned[key]:
-                errors.add(key, _("This field is required."))
+    # An empty question takes the standard wording of its kind.
+    defaults = {
+        SurveyKind.CSAT: (DEFAULT_CSAT_QUESTION_ZH, DEFAULT_CSAT_QUESTION_EN),
+        SurveyKind.NPS: (DEFAULT_NPS_QUESTION_ZH, DEFAULT_NPS_QUESTION_EN),
+    }.get(kind, ("", ""))
+    for key, default in (("question_zh", defaults[0]), ("question_en", defaults[1])):
+        if key in cleaned and not cleaned[key]:
+            cleaned[key] = default
     if "audience_tag_id" in data or not partial:
         tag_id = data.get("audience_tag_id")
         if tag_id in (None, ""):

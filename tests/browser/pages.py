@@ -116,6 +116,7 @@ PAGES: tuple[Page, ...] = (
     Page("sales:lost_reasons_report"),
     Page("sales:leaderboard"),
     Page("sales:quota_list"),
+    Page("surveys:reports"),
     # Orders and catalogue
     Page("sales:order_list"),
     Page("sales:order_create"),
@@ -157,6 +158,7 @@ PAGES: tuple[Page, ...] = (
     Page("sales:pipeline_edit", roles=ADMIN_ONLY, kwargs=_pk("pipeline")),
     Page("sales:lost_reason_settings", roles=ADMIN_ONLY),
     Page("sales:exchange_rates", roles=ADMIN_ONLY),
+    Page("surveys:survey_list", roles=ADMIN_ONLY),
     Page("webhooks:subscription_list", roles=ADMIN_ONLY),
     Page("webhooks:subscription_create", roles=ADMIN_ONLY),
     # Users and teams live in the Django admin (shown to a superuser, as `make run` creates).

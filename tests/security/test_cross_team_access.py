@@ -160,6 +160,9 @@ PARAMETERS = [
     # Site keys and the events list are administrators'; a visit is as visible as its person.
     ("behaviour:site_key_*", "pk", SHARED),
     ("behaviour:visit_detail", "pk", "visit"),
+    # Surveys are administrators' settings; their answers are listed by the rating's rule.
+    ("surveys:survey_*", "pk", SHARED),
+    ("api:*", "survey_id", SHARED),
 ]
 
 # Routes this test does not call, and why.
@@ -179,6 +182,7 @@ NOT_CHECKED = {
     "messaging:unsubscribe": "signed e-mail link",
     "messaging:open": "signed e-mail link",
     "messaging:click": "signed e-mail link",
+    "survey_answer": "signed e-mail link",
     # A website's events endpoint, found by its site key and checked against its origins.
     "behaviour:collect": "public endpoint",
 }

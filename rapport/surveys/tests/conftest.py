@@ -11,7 +11,26 @@ from rapport.service.tests.conftest import (  # noqa: F401 -- fixtures
     support,
     ticket,
 )
-from rapport.surveys.models import Invitation
+from rapport.surveys.models import (
+    DEFAULT_CSAT_QUESTION_EN,
+    DEFAULT_CSAT_QUESTION_ZH,
+    Invitation,
+    Survey,
+    SurveyKind,
+)
+
+
+@pytest.fixture(autouse=True)
+def csat(db):
+    """The CSAT survey the migration makes; made again if a transactional test (the browser's)
+    flushed it away earlier in this process."""
+    survey = Survey.objects.filter(kind=SurveyKind.CSAT).first()
+    return survey or Survey.objects.create(
+        kind=SurveyKind.CSAT,
+        name="CSAT",
+        question_zh=DEFAULT_CSAT_QUESTION_ZH,
+        question_en=DEFAULT_CSAT_QUESTION_EN,
+    )
 
 
 @pytest.fixture
