@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "rapport.sales",
     "rapport.service",
     "rapport.surveys",
+    "rapport.chat",
     "rapport.dataio",
     "rapport.automation",
     "rapport.integration",
@@ -358,6 +359,18 @@ RAPPORT_EVENTS_RATE_LIMIT = env_int("RAPPORT_EVENTS_RATE_LIMIT", 120)
 # Reverse proxies in front of Rapport that append to X-Forwarded-For; the client's address is
 # read that many entries from the right. 0: REMOTE_ADDR, for a server facing the internet.
 RAPPORT_PROXY_COUNT = env_int("RAPPORT_PROXY_COUNT", 0)
+
+# --- Web chat ---------------------------------------------------------------------------------
+# A chat's long poll waits this many seconds for news before answering empty (it asks again).
+RAPPORT_CHAT_POLL_SECONDS = env_int("RAPPORT_CHAT_POLL_SECONDS", 20)
+# Long polls one server process holds at once; more are answered at once and come back in a second,
+# so waiting chats never take every web thread (see docs/decisions.md, "Web chat transport").
+RAPPORT_CHAT_MAX_WAITING_POLLS = env_int("RAPPORT_CHAT_MAX_WAITING_POLLS", 3)
+# A chat nobody takes within this many seconds becomes a ticket; so does one started while no
+# agent is online (an agent is online while their chat inbox is open, and not marked away).
+RAPPORT_CHAT_WAIT_SECONDS = env_int("RAPPORT_CHAT_WAIT_SECONDS", 90)
+# Messages and chat starts a visitor's address may send per minute.
+RAPPORT_CHAT_RATE_LIMIT = env_int("RAPPORT_CHAT_RATE_LIMIT", 30)
 
 # --- Data: import, export, backups -----------------------------------------------------------
 # Uploaded import files, their rejected-row reports and exports in progress live here.
