@@ -90,42 +90,48 @@ def waiting_since(ticket: Ticket) -> datetime.datetime:
     return ticket.last_customer_message_at or ticket.created_at
 
 
-def ticket_urgency_key(ticket: Ticket, *, now: datetime.datetime | None = None) -> tuple:
-    """How urgent an open ticket is, smallest first.
+def ticket_urgency_key(ticket: Ticket) -> tuple:
+    """How urgent an open ticket is, smallest first: priority, then who has waited longest.
 
-    Today: priority, then who has waited longest. The SLA timers go first once they exist:
-    put the time left to the ticket's nearest due target (negative when breached) at the head
-    of this tuple, and every view sorting by it follows.
+    SLA hook: once tickets carry their SLA timers, put the ticket's nearest due target
+    (breached ones first) at the head of this tuple, and have `_by_urgency` read the tickets in
+    that column's order instead of by priority; my tickets and the queue both follow.
     """
     return (PRIORITY_RANK.get(ticket.priority, 9), waiting_since(ticket), ticket.pk)
 
 
+def _by_urgency(qs: QuerySet[Ticket], limit: int) -> list[Ticket]:
+    """Up to `limit` of `qs`'s tickets most urgent first: one query per priority, most urgent
+    first, each the oldest first (on the queue indexes), so a recent urgent ticket is never left
+    behind a backlog of old ones."""
+    rows: list[Ticket] = []
+    for priority in sorted(PRIORITY_RANK, key=PRIORITY_RANK.get):
+        if len(rows) >= limit:
+            break
+        batch = list(qs.filter(priority=priority).order_by("created_at", "id")[: limit - len(rows)])
+        batch.sort(key=ticket_urgency_key)
+        rows.extend(batch)
+    return rows
+
+
 def my_tickets_by_urgency(user: User, *, limit: int = WORK_LIST_LIMIT) -> list[Ticket]:
     """The agent's open tickets, most urgent first (`ticket_urgency_key`)."""
-    rows = list(
-        Ticket.objects.filter(assignee_id=user.pk, status__in=OPEN_STATUSES)
-        .select_related("team", "category", "person", "company")
-        .order_by("created_at", "id")[: limit * 5]
+    qs = Ticket.objects.filter(assignee_id=user.pk, status__in=OPEN_STATUSES).select_related(
+        "team", "category", "person", "company"
     )
-    rows.sort(key=ticket_urgency_key)
-    return rows[:limit]
-
-
-def queue_order_key(ticket: Ticket) -> tuple:
-    """The team lead's order: unassigned first, then by urgency."""
-    return (ticket.assignee_id is not None, *ticket_urgency_key(ticket))
+    return _by_urgency(qs, limit)
 
 
 def team_queue_by_urgency(team: Team, *, limit: int = WORK_LIST_LIMIT) -> list[Ticket]:
-    """A team's open tickets, unassigned first, then by urgency. The caller checks that the
-    user may see the team's queue (`queue_teams`)."""
-    rows = list(
-        Ticket.objects.filter(team_id=team.pk, status__in=OPEN_STATUSES)
-        .select_related("assignee", "category", "person", "company")
-        .order_by("created_at", "id")[: limit * 5]
+    """A team's open tickets as its lead works through them: unassigned first, then by urgency.
+    The caller checks that the user may see the team's queue (`queue_teams`)."""
+    qs = Ticket.objects.filter(team_id=team.pk, status__in=OPEN_STATUSES).select_related(
+        "assignee", "category", "person", "company"
     )
-    rows.sort(key=queue_order_key)
-    return rows[:limit]
+    rows = _by_urgency(qs.filter(assignee__isnull=True), limit)
+    if len(rows) < limit:
+        rows += _by_urgency(qs.filter(assignee__isnull=False), limit - len(rows))
+    return rows
 
 
 def queue_teams(user: User) -> QuerySet[Team]:

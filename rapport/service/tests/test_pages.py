@@ -717,3 +717,16 @@ def test_ticket_page_asks_the_knowledge_base_about_the_ticket(client, sam, ticke
 
     assert f"{reverse('knowledge:article_suggest')}?q=The%20screen%20flickers" in html
     assert "Since%20yesterday%20the%20screen%20flickers." in html
+
+
+def test_queue_never_leaves_a_new_urgent_ticket_behind_a_backlog(sam, support):
+    from rapport.service.selectors_pages import team_queue_by_urgency
+
+    for n in range(3):
+        _ticket(sam, support, subject=f"Old {n}")
+    urgent = _ticket(sam, support, subject="New and urgent", priority="urgent")
+
+    shown = team_queue_by_urgency(support, limit=2)
+
+    assert shown[0] == urgent
+    assert len(shown) == 2
