@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from rapport.activities.timeline_kinds import register_title
 from rapport.core.events import subscribe
+from rapport.core.records import RecordChanged, RecordsChanged
 from rapport.customers.events import CompanyUpdated, PersonUpdated
 from rapport.inbox.claims import register_claim
 from rapport.inbox.events import InboundMailReceived
@@ -15,6 +16,7 @@ from rapport.service.services import (
     is_service_mail,
     ticket_from_inbound,
     tickets_follow_customer,
+    tickets_refresh_customer_owner,
 )
 
 
@@ -75,6 +77,23 @@ def register_customers() -> None:
     def company_reassigned(event: CompanyUpdated) -> None:
         if "owner" in event.changed_fields:
             tickets_follow_customer(company_id=event.company_id)
+
+    # A merge of two persons (or companies) moves the other's tickets to the survivor and
+    # announces them (one ticket alone, or a batch); their customer's owner is the survivor's.
+    def moved(event) -> bool:
+        return event.record_type == "ticket" and bool(
+            {"person", "company"} & set(event.changed_fields)
+        )
+
+    @subscribe(RecordChanged)
+    def ticket_moved(event: RecordChanged) -> None:
+        if moved(event):
+            tickets_refresh_customer_owner(ticket_ids=[event.record_id])
+
+    @subscribe(RecordsChanged)
+    def tickets_moved(event: RecordsChanged) -> None:
+        if moved(event):
+            tickets_refresh_customer_owner(ticket_ids=list(event.record_ids))
 
 
 def register() -> None:

@@ -40,6 +40,7 @@ from rapport.service.services.tickets import (
     ticket_update,
     tickets_assign_bulk,
     tickets_follow_customer,
+    tickets_refresh_customer_owner,
 )
 from rapport.service.services.web_form import (
     RateLimited,
@@ -84,4 +85,5 @@ __all__ = [
     "ticket_update",
     "tickets_assign_bulk",
     "tickets_follow_customer",
+    "tickets_refresh_customer_owner",
 ]

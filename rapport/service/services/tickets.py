@@ -23,6 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -686,6 +687,19 @@ def tickets_follow_customer(*, person_id: int | None = None, company_id: int | N
         owner_id = Company.objects.filter(pk=company_id).values_list("owner_id", flat=True).first()
         tickets = Ticket.objects.filter(company_id=company_id, person__isnull=True)
     return tickets.exclude(customer_owner_id=owner_id).update(customer_owner_id=owner_id)
+
+
+def tickets_refresh_customer_owner(*, ticket_ids: list[int]) -> int:
+    """Recompute `customer_owner` of these tickets from their person (else company), after
+    something moved them to another customer (a merge of two persons). Two UPDATEs."""
+    person_owner = Person.objects.filter(pk=OuterRef("person_id")).values("owner_id")[:1]
+    company_owner = Company.objects.filter(pk=OuterRef("company_id")).values("owner_id")[:1]
+    tickets = Ticket.objects.filter(pk__in=ticket_ids)
+    count = tickets.filter(person__isnull=False).update(customer_owner_id=Subquery(person_owner))
+    count += tickets.filter(person__isnull=True, company__isnull=False).update(
+        customer_owner_id=Subquery(company_owner)
+    )
+    return count
 
 
 def open_ticket_count(user: User) -> int:

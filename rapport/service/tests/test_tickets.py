@@ -9,7 +9,8 @@ from rapport.activities.models import Task, TimelineEntry
 from rapport.core.errors import NotFound, PermissionDenied, ValidationFailed
 from rapport.core.events import _handlers, subscribe
 from rapport.core.records import RecordChanged
-from rapport.customers.services import person_update
+from rapport.customers.services import person_create, person_update
+from rapport.dataio.services.dedup.merge import person_merge
 from rapport.service.models import (
     MessageKind,
     RootCause,
@@ -221,6 +222,23 @@ def test_a_complaint_follows_its_customer_to_the_new_owner(admin_user, emily, bo
 
     complaint.refresh_from_db()
     assert complaint.customer_owner_id == bob.pk
+
+
+def test_a_merge_of_persons_hands_the_complaint_to_the_survivors_owner(
+    admin_user, emily, bob, alice
+):
+    survivor = person_create(actor=alice, data={"full_name": "Emily C.", "owner_id": bob.pk})
+    complaint = ticket_create(
+        actor=admin_user,
+        data={"subject": "Broken", "type": "complaint", "person_id": emily.pk},
+    )
+
+    person_merge(actor=alice, survivor=survivor, other=emily)
+
+    complaint.refresh_from_db()
+    survivor.refresh_from_db()
+    assert survivor.owner_id == bob.pk
+    assert (complaint.person_id, complaint.customer_owner_id) == (survivor.pk, bob.pk)
 
 
 def test_assigning_within_the_team_and_refusing_another_teams_agent(ticket, sam, sue, charlie):
