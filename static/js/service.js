@@ -20,5 +20,17 @@
         get noteTabClass() { return this.kind === "note" ? "active" : ""; }
       };
     });
+
+    // The team queue: one box ticks or unticks every ticket shown, for bulk assignment.
+    window.Alpine.data("queueTicks", function () {
+      return {
+        toggleAll: function (event) {
+          var on = event.target.checked;
+          this.$root.querySelectorAll("input[name=ticket_ids]").forEach(function (box) {
+            box.checked = on;
+          });
+        }
+      };
+    });
   });
 })();

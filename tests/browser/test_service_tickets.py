@@ -41,6 +41,11 @@ def test_agent_opens_a_ticket_replies_and_resolves_it(page, alice):
     page.goto(reverse("service:team_queue"))
     row = page.get_by_test_id("queue-row").filter(has_text="The screen flickers")
     expect(row).to_contain_text("Nobody")
+    # (the box in the header ticks every ticket for bulk assignment, and unticks them)
+    page.get_by_test_id("queue-check-all").check()
+    expect(page.get_by_test_id("queue-check").first).to_be_checked()
+    page.get_by_test_id("queue-check-all").uncheck()
+    expect(page.get_by_test_id("queue-check").first).not_to_be_checked()
     row.get_by_role("link").click()
     assert path_of(page) == reverse("service:ticket_detail", args=[ticket.pk])
     # The customer's words are shown as text, not as markup
