@@ -7,12 +7,16 @@
 """
 
 from collections import Counter
+from unittest import mock
 
 import pytest
 from django.utils import translation
 
 from rapport.accounts.models import Role
 from rapport.accounts.services import team_create, user_create
+from rapport.dataio.demo import demo_set
+from rapport.dataio.demo.sales import leads as demo_leads
+from rapport.dataio.demo.sales import orders as demo_orders
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 
@@ -112,3 +116,16 @@ def diana(east):
 @pytest.fixture
 def admin_user(db):
     return user_create(username="admin", password=PASSWORD, role=Role.ADMINISTRATOR, language="en")
+
+
+@pytest.fixture
+def small_demo_set():
+    """The demo set at about a quarter of its size while the test runs: every kind of record,
+    user and page state is still there, in a quarter of the time. For tests that need the demo
+    data but not its volume (test_bootstrap checks the full size once)."""
+    with (
+        mock.patch.multiple(demo_set, DEMO_PERSONS=80, DEMO_COMPANIES=30, DEMO_INTERACTIONS=300),
+        mock.patch.object(demo_leads, "DEMO_LEADS", 40),
+        mock.patch.object(demo_orders, "DEMO_ORDERS", 60),
+    ):
+        yield

@@ -54,7 +54,7 @@ def test_bootstrap_creates_admin_with_stored_password_and_loads_demo(var_dir):
 
 
 @pytest.mark.django_db
-def test_second_bootstrap_creates_nothing_new(var_dir):
+def test_second_bootstrap_creates_nothing_new(var_dir, small_demo_set):
     _bootstrap()
     before = _counts()
 
