@@ -473,7 +473,7 @@ def response_submit(
     score or a too long comment, AnswerLocked once the answer can no longer be changed."""
     now = now or timezone.now()
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("survey", "person", "ticket")
         .get(pk=invitation.pk)
     )
