@@ -23,6 +23,7 @@ urlpatterns = [
     path("automation/", include("rapport.automation.urls")),
     path("integration/", include("rapport.integration.urls")),
     path("surveys/", include("rapport.surveys.urls")),
+    path("chat/", include("rapport.chat.urls")),
     path("", include("rapport.surveys.public_urls")),
     path("", include("rapport.web.urls")),
 ]
