@@ -3,6 +3,7 @@ change or delete (rapport.core.records): the ERP reads each change once in the c
 (`GET /api/v1/changes`), automation rules start on them, webhooks are told."""
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from huey.contrib.djhuey import HUEY
@@ -364,3 +365,32 @@ def test_the_api_takes_start_rules_as_true_or_false_only(alice):
     assert "defaults" in str(refused.json()["details"])
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["defaults"] == {"start_rules": False}
+
+
+def _announcing_queries(alice, count: int, first: int) -> int:
+    """Queries of an import of `count` new persons that write the change feed or look up
+    automation rules. (Counted by an execute wrapper: the writer's own SQL, in the driver's
+    parameter style, cannot go through Django's debug cursor.)"""
+    rows = [HEADER, *([f"客户{i}", f"c{i}@example.cn", ""] for i in range(first, first + count))]
+    job = mapped(alice, rows, MAPPING)
+    seen = []
+
+    def count_announcing(execute, sql, params, many, context):
+        if "integration_change" in sql or "automation_rule" in sql:
+            seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count_announcing):
+        job = run(job)
+    assert job.created_count == count
+    return len(seen)
+
+
+def test_announcing_an_import_costs_the_same_queries_for_ten_rows_or_fifty(alice, rule):
+    rule({"type": "record_created", "record_type": "person"})
+
+    ten = _announcing_queries(alice, 10, 0)
+    fifty = _announcing_queries(alice, 50, 100)
+
+    assert ten == fifty
+    assert fifty <= 3  # the feed's owners and rows, the rules
