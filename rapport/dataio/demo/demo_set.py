@@ -3,7 +3,8 @@ input and gets its search terms and timeline entries the normal way.
 
 Only the creation dates are moved afterwards, spreading records over the past two years so the
 lists and timelines look lived-in rather than all created a second ago. The sales part (products,
-leads, deals, quotas, orders and payments) is `rapport.dataio.demo.sales`.
+leads, deals, quotas, orders and payments) is `rapport.dataio.demo.sales`, the service part
+(tickets, help centre, surveys) `rapport.dataio.demo.service`.
 """
 
 import datetime
@@ -41,6 +42,7 @@ from rapport.dataio.demo import names
 from rapport.dataio.demo.duplicates import DuplicatesDemoResult, duplicates_demo_load
 from rapport.dataio.demo.messaging import messaging_demo_load
 from rapport.dataio.demo.sales import SalesDemoResult, sales_demo_load
+from rapport.dataio.demo.service import ServiceDemoResult, service_demo_load
 from rapport.dataio.services.health import health_snapshot_take
 
 DEMO_PERSONS = 300
@@ -73,6 +75,7 @@ class DemoResult:
     usernames: list[str] = field(default_factory=list)
     sales: SalesDemoResult = field(default_factory=SalesDemoResult)
     duplicates: DuplicatesDemoResult | None = None
+    service: ServiceDemoResult | None = None
 
 
 def default_demo_password() -> str | None:
@@ -400,6 +403,16 @@ def demo_load(*, password: str | None = None, seed: int = 42) -> DemoResult:
     )
     # The welcome and reminder mails the outbox shows (no mail server: nothing is sent).
     messaging_demo_load(admin=admin, persons=persons, users=users)
+    # Tickets, the help centre and survey answers; a generator of its own, so that the records
+    # above are what they were before the service part existed.
+    service = service_demo_load(
+        rng=random.Random(seed + 16),
+        now=now,
+        admin=admin,
+        users=users,
+        teams=teams,
+        persons=persons,
+    )
     # Last, so that the scan sees every record and the duplicates page opens with its queue.
     duplicates = duplicates_demo_load(
         admin=admin,
@@ -412,7 +425,8 @@ def demo_load(*, password: str | None = None, seed: int = 42) -> DemoResult:
         persons=len(persons),
         companies=len(companies),
         interactions=interactions,
-        usernames=[u.username for u in users],
+        usernames=[u.username for u in users] + service.usernames,
         sales=sales,
         duplicates=duplicates,
+        service=service,
     )

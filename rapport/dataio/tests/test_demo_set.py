@@ -4,10 +4,12 @@ Loading it takes a while (it goes through the services), so it is loaded in a tr
 stays open around the module's tests and is rolled back at the end, as `setUpTestData` does.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from rapport.accounts.models import User
@@ -21,6 +23,7 @@ from rapport.dataio.tests.checks import (
     money_mismatches,
     status_contradictions,
 )
+from rapport.knowledge.models import Article, ArticleStatus, ArticleVisibility
 from rapport.messaging.models import Message, MessageStatus
 from rapport.sales.models import (
     Deal,
@@ -37,6 +40,20 @@ from rapport.sales.models import (
 )
 from rapport.sales.selectors.currency import exchange_rates_overview
 from rapport.sales.selectors.forecast import period_end, quarter_start
+from rapport.service.models import (
+    AgentProfile,
+    AssignmentRule,
+    CannedReply,
+    MessageKind,
+    Ticket,
+    TicketCategory,
+    TicketChannel,
+    TicketMessage,
+    TicketStatus,
+    TicketType,
+)
+from rapport.service.selectors import tickets_visible_to
+from rapport.surveys.models import Response, SurveyKind
 
 PASSWORD = "demo-password-123"
 
@@ -202,3 +219,76 @@ def test_demo_set_shows_welcome_mails_in_the_outbox(demo_set):
     in_outbox = Message.objects.filter(status=MessageStatus.IN_OUTBOX)
     assert in_outbox.filter(template__name__startswith="Welcome").count() >= 3
     assert in_outbox.filter(kind="marketing").exclude(headers={}).exists()
+
+
+@pytest.mark.django_db
+def test_demo_set_has_tickets_of_every_type_and_channel_each_seen_by_its_team(demo_set):
+    tickets = list(Ticket.objects.select_related("team", "assignee"))
+    members = {
+        team_id: list(User.objects.filter(team_id=team_id, is_active=True))
+        for team_id in {t.team_id for t in tickets}
+    }
+
+    assert len(tickets) >= 100
+    assert {t.type for t in tickets} == set(TicketType.values)
+    assert {t.channel for t in tickets} == set(TicketChannel.values)
+    assert {t.language for t in tickets} == {"zh-hans", "en"}
+    assert len({t.team_id for t in tickets}) >= 4
+    assert all(t.assignee.team_id == t.team_id for t in tickets)
+    for ticket in tickets:
+        for member in members[ticket.team_id]:
+            assert tickets_visible_to(member).filter(pk=ticket.pk).exists()
+    assert Ticket.objects.filter(created_at__lt=timezone.now() - timedelta(days=90)).exists()
+
+
+@pytest.mark.django_db
+def test_demo_set_tickets_have_conversations_and_consistent_statuses(demo_set):
+    kinds = set(TicketMessage.objects.values_list("kind", flat=True))
+    complaints = Ticket.objects.filter(type=TicketType.COMPLAINT, status=TicketStatus.CLOSED)
+
+    assert kinds == set(MessageKind.values)
+    assert not Ticket.objects.filter(messages__isnull=True).exists()
+    assert Ticket.objects.filter(status=TicketStatus.REOPENED).exists()
+    assert Ticket.objects.filter(status=TicketStatus.NEW).exists()
+    assert complaints.exists()
+    assert not complaints.filter(Q(root_cause="") | Q(resolution="")).exists()
+    assert not Ticket.objects.filter(
+        status__in=(TicketStatus.RESOLVED, TicketStatus.CLOSED), resolved_at__isnull=True
+    ).exists()
+    assert not Ticket.objects.filter(first_responded_at__lt=F("created_at")).exists()
+    assert not TicketMessage.objects.filter(created_at__lt=F("ticket__created_at")).exists()
+    assert CannedReply.objects.count() >= 2
+    assert TicketCategory.objects.filter(parent__isnull=False).exists()
+    assert AssignmentRule.objects.exists()
+    assert AgentProfile.objects.exclude(skills=[]).count() >= 4
+
+
+@pytest.mark.django_db
+def test_demo_set_has_a_bilingual_help_centre_public_and_internal(demo_set):
+    published = Article.objects.filter(status=ArticleStatus.PUBLISHED)
+
+    assert Article.objects.count() >= 60
+    assert published.filter(visibility=ArticleVisibility.PUBLIC).exists()
+    assert published.filter(visibility=ArticleVisibility.INTERNAL).exists()
+    assert not Article.objects.annotate(n=Count("translations")).filter(n__lt=2).exists()
+
+
+@pytest.mark.django_db
+def test_demo_set_survey_answers_follow_resolved_tickets_over_months(demo_set):
+    csat = Response.objects.filter(kind=SurveyKind.CSAT).select_related("ticket")
+    nps = Response.objects.filter(kind=SurveyKind.NPS)
+    months = {r.answered_at.strftime("%Y-%m") for r in Response.objects.all()}
+
+    assert csat.count() >= 20
+    assert nps.count() >= 20
+    assert all(
+        r.ticket.resolved_at is not None or r.ticket.status == TicketStatus.REOPENED for r in csat
+    )
+    assert all(r.answered_at >= r.ticket.created_at for r in csat)
+    assert len(months) >= 4
+    detractors = [r for r in Response.objects.all() if r.is_detractor]
+    assert detractors
+    assert all(r.detractor_task_id is not None for r in detractors)
+    assert Task.objects.filter(pk__in=[r.detractor_task_id for r in detractors]).count() == len(
+        detractors
+    )

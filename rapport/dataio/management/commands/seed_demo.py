@@ -74,7 +74,9 @@ class Command(BaseCommand):
             f"{result.interactions} interactions, {sales.products} products, {sales.leads} "
             f"leads, {sales.deals} deals, {sales.orders} orders, {sales.payments} payments, "
             f"{sales.quotas} quotas, {sales.tasks} tasks, {len(result.usernames)} users, "
-            f"{result.duplicates.candidates} likely duplicates to review "
+            f"{result.duplicates.candidates} likely duplicates to review, "
+            f"{result.service.tickets} tickets, {result.service.articles} help-centre articles, "
+            f"{result.service.csat_answers} CSAT and {result.service.nps_answers} NPS answers "
             f"({time.monotonic() - started:.1f}s)."
         )
         self.stdout.write(
