@@ -117,6 +117,12 @@ PAGES: tuple[Page, ...] = (
     Page("sales:leaderboard"),
     Page("sales:quota_list"),
     Page("surveys:reports"),
+    # Service
+    Page("service:ticket_list"),
+    Page("service:my_tickets"),
+    Page("service:team_queue"),
+    Page("service:canned_reply_list"),
+    Page("knowledge:article_list"),
     # Orders and catalogue
     Page("sales:order_list"),
     Page("sales:order_create"),
@@ -159,6 +165,8 @@ PAGES: tuple[Page, ...] = (
     Page("sales:lost_reason_settings", roles=ADMIN_ONLY),
     Page("sales:exchange_rates", roles=ADMIN_ONLY),
     Page("surveys:survey_list", roles=ADMIN_ONLY),
+    Page("service:category_list", roles=ADMIN_ONLY),
+    Page("service:assignment_rule_list", roles=ADMIN_ONLY),
     Page("webhooks:subscription_list", roles=ADMIN_ONLY),
     Page("webhooks:subscription_create", roles=ADMIN_ONLY),
     # Users and teams live in the Django admin (shown to a superuser, as `make run` creates).

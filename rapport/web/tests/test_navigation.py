@@ -62,6 +62,7 @@ def test_a_representative_sees_no_settings_and_every_link_opens(client, alice):
         "nav-home",
         "nav-group-customers",
         "nav-group-sales",
+        "nav-group-service",
         "nav-group-reports",
         "nav-tasks",
         "nav-group-data",
