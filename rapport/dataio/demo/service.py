@@ -16,6 +16,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.contrib.contenttypes.models import ContentType
+
 from rapport.accounts.models import Role, Team, User
 from rapport.accounts.services import team_create, user_create
 from rapport.activities.models import Task, TimelineEntry
@@ -33,7 +35,11 @@ from rapport.service.services.assignment import agent_profile_set, assignment_ru
 from rapport.service.services.configuration import canned_reply_create, category_create
 from rapport.service.services.conversation import ticket_note, ticket_reply
 from rapport.service.services.inbound import ticket_customer_message
-from rapport.service.services.tickets import ticket_change_status, ticket_create
+from rapport.service.services.tickets import (
+    COMPLAINT_FOLLOW_UP,
+    ticket_change_status,
+    ticket_create,
+)
 from rapport.surveys.models import Invitation, Response, SurveyKind
 from rapport.surveys.services import (
     DETRACTOR_CALL_WITHIN,
@@ -548,6 +554,11 @@ def _nps(rng, admin, now, persons) -> int:
     return answers
 
 
+def _move_task(tasks, created: datetime.datetime, within: datetime.timedelta) -> None:
+    due = created + within
+    tasks.update(created_at=created, due_at=due, remind_at=due, reminder_sent_at=due)
+
+
 def service_demo_load(
     *,
     rng: random.Random,
@@ -573,13 +584,20 @@ def service_demo_load(
     )
     csat = _csat(rng, made)
     nps = _nps(rng, admin, now, persons)
-    # A detractor's call-back is due the day after the answer, not tomorrow.
+    # The call-backs (complaints closed, unhappy answers) were due the day after, months ago,
+    # and their reminders went out then, not tomorrow.
+    ticket_type = ContentType.objects.get_for_model(Ticket)
+    for ticket, plan in made:
+        if ticket.type == TicketType.COMPLAINT and plan.closed is not None:
+            _move_task(
+                Task.objects.filter(subject_type=ticket_type, subject_id=ticket.pk),
+                plan.closed,
+                COMPLAINT_FOLLOW_UP,
+            )
     for answered_at, task_id in Response.objects.filter(detractor_task__isnull=False).values_list(
         "answered_at", "detractor_task_id"
     ):
-        Task.objects.filter(pk=task_id).update(
-            due_at=answered_at + DETRACTOR_CALL_WITHIN, created_at=answered_at
-        )
+        _move_task(Task.objects.filter(pk=task_id), answered_at, DETRACTOR_CALL_WITHIN)
     return ServiceDemoResult(
         articles=articles,
         tickets=len(made),

@@ -292,3 +292,8 @@ def test_demo_set_survey_answers_follow_resolved_tickets_over_months(demo_set):
     assert Task.objects.filter(pk__in=[r.detractor_task_id for r in detractors]).count() == len(
         detractors
     )
+    # Each call-back was due the day after its answer (months ago for the old rounds).
+    assert all(
+        timedelta(0) < r.detractor_task.due_at - r.answered_at <= timedelta(days=1)
+        for r in detractors
+    )
