@@ -96,7 +96,7 @@ def messages_after(session_id: int, after: int) -> list[ChatMessage]:
 class News:
     status: str
     messages: list[ChatMessage]
-    # True when the server held no poll for this call: the client asks again after a second.
+    # True when the server held no poll for this call: the client asks again a second later.
     busy: bool = False
 
 

@@ -46,11 +46,11 @@ def visitor(browser):
 def test_a_visitor_and_an_agent_chat_both_ways(
     page,
     visitor,
-    shop,
+    shop,  # noqa: F811 -- the fixture imported above
     live_server,
     admin_user,
     alice,
-    settings,  # noqa: F811
+    settings,
 ):
     settings.RAPPORT_CHAT_POLL_SECONDS = 5
     user_create(username="sam", password="correct-horse-battery-staple", role=Role.SERVICE_AGENT)
