@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import TimeStampedModel
 
-LANGUAGES = (("zh-hans", "中文"), ("en", "English"))
+LANGUAGES = (("zh-hans", _("Simplified Chinese")), ("en", _("English")))
 
 
 class ArticleStatus(models.TextChoices):

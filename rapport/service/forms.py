@@ -21,7 +21,7 @@ from rapport.service.selectors import categories_tree
 from rapport.service.selectors_pages import categories_all
 
 MENTIONS_URL = reverse_lazy("activities:mention_suggestions")
-LANGUAGE_CHOICES = [("zh-hans", "中文"), ("en", "English")]
+LANGUAGE_CHOICES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 # The channels an agent records a ticket from by hand.
 AGENT_CHANNELS = (TicketChannel.AGENT, TicketChannel.PHONE)
 

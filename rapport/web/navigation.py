@@ -100,6 +100,7 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 ("service:canned_reply_list", "service:canned_reply_edit"),
                 "nav-canned-replies",
             ),
+            Link(_("Chats"), "chat:inbox", ("chat:*",), "nav-chats"),
             Link(_("Knowledge base"), "knowledge:article_list", ("knowledge:*",), "nav-knowledge"),
         ),
     ),

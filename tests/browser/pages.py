@@ -122,7 +122,10 @@ PAGES: tuple[Page, ...] = (
     Page("service:my_tickets"),
     Page("service:team_queue"),
     Page("service:canned_reply_list"),
+    Page("chat:inbox"),
     Page("knowledge:article_list"),
+    Page("service:ticket_detail", kwargs=_pk("ticket")),
+    Page("knowledge:article_detail", kwargs=_pk("article")),
     # Orders and catalogue
     Page("sales:order_list"),
     Page("sales:order_create"),

@@ -54,6 +54,7 @@ from rapport.dataio.demo.sales import orders as demo_orders
 from rapport.dataio.models import DuplicateRecordType
 from rapport.dataio.services.dedup.scan import duplicates_scan
 from rapport.dataio.services.imports import jobs
+from rapport.knowledge.models import Article
 from rapport.sales.models import (
     Deal,
     Lead,
@@ -65,6 +66,7 @@ from rapport.sales.models import (
     PriceList,
     Product,
 )
+from rapport.service.models import Ticket
 from tests.browser.conftest import log_in, script_faults
 from tests.browser.pages import ADMIN, PAGES, REP, Page, pages_for
 
@@ -91,7 +93,7 @@ KNOWN_FAULTS: dict[tuple[str, str], str] = {
 LATIN_IN_CHINESE = {
     "Rapport", "API", "CSV", "Excel", "xlsx", "vCard", "vcf", "JSON", "OpenAPI", "Swagger",
     "PostgreSQL", "SQLite", "Redis", "HTML", "iframe", "Authorization", "Bearer", "Accept",
-    "English", "Django", "Webhook", "Outlook", "localhost", "https",
+    "English", "Django", "Webhook", "Outlook", "localhost", "https", "Word",
 }  # fmt: skip
 # What needs no letters of a language: e-mails, URLs, file paths, codes with digits, HTTP header
 # names (X-API-Key) and media types, JSON shapes ({code, message}), commands (manage.py backup),
@@ -182,7 +184,8 @@ def _demo_texts() -> tuple[set[str], set[str]]:
     for model in apps.get_models():
         if model._meta.app_label not in {
             "accounts", "customers", "activities", "sales", "dataio", "messaging", "inbox",
-            "behaviour", "webhooks", "automation", "integration",
+            "behaviour", "webhooks", "automation", "integration", "service", "knowledge",
+            "surveys", "chat",
         }:  # fmt: skip
             continue
         fields = [
@@ -264,6 +267,8 @@ def _seed(rep_username: str) -> SimpleNamespace:
         lead_form=LeadForm.objects.order_by("pk").first(),
         scoring_rule=LeadScoringRule.objects.order_by("pk").first(),
         assignment_rule=LeadAssignmentRule.objects.order_by("pk").first(),
+        ticket=Ticket.objects.filter(team=rep.team).order_by("pk").first(),
+        article=Article.objects.order_by("pk").first(),
         rule=preset_switch_on(
             actor=User.objects.get(username=USERNAMES[ADMIN]), key="stalled_deal_follow_up"
         ),
