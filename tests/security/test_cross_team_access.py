@@ -30,7 +30,8 @@ from rapport.activities.services import interaction_create, notification_create
 from rapport.activities.task_services import task_create
 from rapport.api.api import api
 from rapport.behaviour.models import Event, Visit
-from rapport.behaviour.services import events_ingest
+from rapport.behaviour.services import events_ingest, site_key_create
+from rapport.chat.services import agent_seen, chat_start, chat_take
 from rapport.customers.services import company_create, person_create, tag_create
 from rapport.dataio.models import DuplicateCandidate, DuplicateRecordType
 from rapport.dataio.services.bulk import bulk_action_start, bulk_selection
@@ -44,6 +45,7 @@ from rapport.sales.services.leads.capture import lead_create
 from rapport.sales.services.orders import order_create
 from rapport.sales.services.orders.payments import payment_record
 from rapport.sales.services.quotas import quota_set
+from rapport.service.services import ticket_create, ticket_note
 
 MARKER = "WEST-SECRET"
 
@@ -163,6 +165,22 @@ PARAMETERS = [
     # Surveys are administrators' settings; their answers are listed by the rating's rule.
     ("surveys:survey_*", "pk", SHARED),
     ("api:*", "survey_id", SHARED),
+    # Tickets follow their team's queue (and a complaint its customer's owner); their
+    # attachments follow the ticket. Categories, canned replies, assignment rules and agent
+    # profiles are administrators' settings.
+    ("service:ticket_*", "pk", "ticket"),
+    ("service:canned_reply_insert", "pk", "ticket"),
+    ("service:attachment_download", "pk", "ticket_attachment"),
+    ("service:category_*", "pk", SHARED),
+    ("service:canned_reply_*", "pk", SHARED),
+    ("service:assignment_rule_*", "pk", SHARED),
+    ("service:agent_*", "user_id", SHARED),
+    ("api:*", "ticket_id", "ticket"),
+    # The knowledge base is one for the whole company (internal articles for every user).
+    ("knowledge:*", "pk", SHARED),
+    ("api:*", "article_id", SHARED),
+    # A chat an agent took is theirs; waiting chats are open to every agent.
+    ("chat:*", "pk", "chat"),
 ]
 
 # Routes this test does not call, and why.
@@ -185,6 +203,11 @@ NOT_CHECKED = {
     "survey_answer": "signed e-mail link",
     # A website's events endpoint, found by its site key and checked against its origins.
     "behaviour:collect": "public endpoint",
+    # The public support form, help centre and chat widget: found by an unguessable key or
+    # public by design, they show no team's records (their own tests check what they show).
+    "service_public:*": "public form",
+    "help:*": "public help centre",
+    "chat:widget_*": "public widget endpoint",
 }
 
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
@@ -347,7 +370,34 @@ def west_records(admin_user, charlie, settings, tmp_path):
             f"{MARKER}\r\n--b--\r\n"
         ).encode(),
     )
+    ticket = ticket_create(
+        actor=charlie,
+        data={
+            "subject": f"{MARKER}-ticket",
+            "body": MARKER,
+            "person_id": person.pk,
+            "team_id": charlie.team_id,
+            "assignee_id": charlie.pk,
+        },
+    )
+    note = ticket_note(
+        actor=charlie,
+        ticket=ticket,
+        body=f"{MARKER}-note",
+        attachments=[SimpleUploadedFile("west.txt", MARKER.encode(), "text/plain")],
+    )
+    site_key = site_key_create(
+        actor=admin_user, data={"name": "West shop", "allowed_origins": ["https://west.example"]}
+    )
+    agent_seen(user=charlie)  # an agent online, so the chat waits for one instead of a ticket
+    chat = chat_take(
+        actor=charlie,
+        session=chat_start(site_key=site_key, data={"question": f"{MARKER}-chat"}, ip="192.0.2.10"),
+    )
     records = {
+        "ticket": ticket,
+        "ticket_attachment": note.attachments.get(),
+        "chat": chat,
         "person": person,
         "twin": twin,
         "company": company,

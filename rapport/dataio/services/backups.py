@@ -898,7 +898,10 @@ def _replace_keeping_a_copy(*, engine: str, alias: str, restore, after, director
             )
     except (OSError, sqlite3.Error, BackupFailed) as exc:  # a full disk, say
         if kept is not None:
-            kept.unlink(missing_ok=True)
+            # With the copy, the rollback journal SQLite was writing beside it when the disk
+            # filled (and its WAL files, were the copy ever opened in that mode).
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                kept.with_name(kept.name + suffix).unlink(missing_ok=True)
         raise BackupFailed(
             _(
                 "The copy of the current database that a restore keeps until it succeeded "
