@@ -637,7 +637,8 @@ def person_raw_phone_resolve(
 
 
 class InUse(ApplicationError):
-    """A person or company that deals or orders name cannot be deleted (they keep the history)."""
+    """A person or company that deals, orders or tickets name cannot be deleted (they keep the
+    history)."""
 
     status = 409
 
@@ -648,16 +649,18 @@ class InUse(ApplicationError):
 @transaction.atomic
 def person_delete(*, actor: User, person: Person) -> None:
     """Delete a person the actor may see (anyone who may see a record may delete it; another
-    team's answers `NotFound`, as if it did not exist). Deals or orders that name the person
-    keep it: `InUse` (409). Writes the audit line, since the record's own timeline goes with it,
-    and publishes `PersonDeleted`. The deletion is announced with what it takes along: the
+    team's answers `NotFound`, as if it did not exist). Deals, orders or tickets that name the
+    person keep it: `InUse` (409). Writes the audit line, since the record's own timeline goes
+    with it, and publishes `PersonDeleted`. The deletion is announced with what it takes along: the
     person's interactions and tasks (deleted), the leads converted into it (unlinked)."""
     person = get_person_for_user(actor, person.pk)
     pk, name = person.pk, str(person)
     try:
         record_deletion([person], actor=actor)
     except ProtectedError as exc:  # raised while collecting, before anything is deleted
-        raise InUse(_("Deals or orders name this person, so it cannot be deleted.")) from exc
+        raise InUse(
+            _("Deals, orders or tickets name this person, so it cannot be deleted.")
+        ) from exc
     audit_record(
         actor=actor,
         action=AuditAction.RECORD_DELETED,
@@ -754,7 +757,9 @@ def company_delete(*, actor: User, company: Company) -> None:
     try:
         record_deletion([company], actor=actor)
     except ProtectedError as exc:
-        raise InUse(_("Deals or orders name this company, so it cannot be deleted.")) from exc
+        raise InUse(
+            _("Deals, orders or tickets name this company, so it cannot be deleted.")
+        ) from exc
     audit_record(
         actor=actor,
         action=AuditAction.RECORD_DELETED,
