@@ -7,6 +7,7 @@ from rapport.accounts.list_specs import (
     ListColumn,
     ListSpec,
     choice_param,
+    date_param,
     id_or_choice_param,
     id_param,
     register_list,
@@ -44,6 +45,10 @@ TICKETS = ListSpec(
         "person_id": id_param,
         "company_id": id_param,
         "order_id": id_param,
+        "created_from": date_param,
+        "created_to": date_param,
+        "resolved_from": date_param,
+        "resolved_to": date_param,
         "sort": choice_param(LIST_SORTS),
     },
 )

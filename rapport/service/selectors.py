@@ -5,9 +5,11 @@ Lists are keyset-paginated over the indexes of `Ticket.Meta` (most recently acti
 part of the visibility rule read in index order (`ticket_visible_parts`).
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import visible_records_q
@@ -69,6 +71,25 @@ class TicketFilters:
     company_id: int | None = None
     order_id: int | None = None
     tag_id: int | None = None
+    # Days in the current time zone, both ends included (the dashboard links here with them).
+    created_from: datetime.date | None = None
+    created_to: datetime.date | None = None
+    resolved_from: datetime.date | None = None
+    resolved_to: datetime.date | None = None
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The first instant of `day` in the current time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _dated(qs: QuerySet[Ticket], name: str, start, end) -> QuerySet[Ticket]:
+    # Instants rather than `__date`, so that the (…, created_at) indexes serve the range.
+    if start is not None:
+        qs = qs.filter(**{f"{name}__gte": day_start(start)})
+    if end is not None:
+        qs = qs.filter(**{f"{name}__lt": day_start(end + datetime.timedelta(days=1))})
+    return qs
 
 
 def _filtered(qs: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Ticket]:
@@ -88,7 +109,8 @@ def _filtered(qs: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Ticket]:
         qs = qs.filter(assignee__isnull=True)
     if filters.tag_id is not None:
         qs = qs.filter(tags__id=filters.tag_id)
-    return qs
+    qs = _dated(qs, "created_at", filters.created_from, filters.created_to)
+    return _dated(qs, "resolved_at", filters.resolved_from, filters.resolved_to)
 
 
 def tickets_list(

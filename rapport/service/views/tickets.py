@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rapport.accounts.saved_view_views import saved_views_state
 from rapport.accounts.selectors import users_for_filters
+from rapport.core.cleaning import parse_date_or
 from rapport.core.errors import NotFound
 from rapport.core.forms import save_form
 from rapport.core.htmx import found_or_404, int_or_none, page_or_first
@@ -62,6 +63,10 @@ def _filters(request) -> TicketFilters:
         person_id=int_or_none(get.get("person_id")),
         company_id=int_or_none(get.get("company_id")),
         order_id=int_or_none(get.get("order_id")),
+        created_from=parse_date_or(get.get("created_from")),
+        created_to=parse_date_or(get.get("created_to")),
+        resolved_from=parse_date_or(get.get("resolved_from")),
+        resolved_to=parse_date_or(get.get("resolved_to")),
     )
 
 
@@ -99,7 +104,17 @@ def ticket_list(request):
         request.GET.get(name) for name in ("status", "priority", "type", "channel", "category_id")
     )
     filtered = filtered or any(
-        request.GET.get(name) for name in ("team_id", "assignee_id", "person_id", "company_id")
+        request.GET.get(name)
+        for name in (
+            "team_id",
+            "assignee_id",
+            "person_id",
+            "company_id",
+            "created_from",
+            "created_to",
+            "resolved_from",
+            "resolved_to",
+        )
     )
     return render(
         request,
