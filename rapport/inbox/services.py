@@ -24,6 +24,7 @@ from rapport.activities.services import timeline_add
 from rapport.core.errors import ApplicationError, Conflict
 from rapport.core.events import publish
 from rapport.customers.models import Person, PersonEmail
+from rapport.inbox.claims import claimed
 from rapport.inbox.events import (
     InboundMailFromUnknownSender,
     InboundMailReceived,
@@ -226,7 +227,8 @@ def _process(inbound: InboundMessage) -> None:
                 )
             )
         return
-    _timeline_add(inbound, person, attachments)
+    if not claimed(inbound):  # the claiming app (a ticket) puts it on the timeline itself
+        _timeline_add(inbound, person, attachments)
     publish(InboundMailReceived(inbound_id=inbound.pk, person_id=person.pk))
     if inbound.reply_to is not None:
         inbound.outcome = InboundOutcome.REPLY
