@@ -233,6 +233,9 @@ class Ticket(TimeStampedModel):
     root_cause = models.CharField(_("root cause"), max_length=30, choices=RootCause, blank=True)
     resolution = models.TextField(_("what was done"), blank=True)
     version = models.PositiveIntegerField(default=1)
+    # The nearest due time of the ticket's running, unpaused SLA targets (a past one: breached);
+    # kept by services.sla, so my tickets and the queue read them in SLA order by index.
+    sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -265,6 +268,14 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["order"], name="ticket_order_idx"),
             models.Index(fields=["requester_email", "status"], name="ticket_requester_idx"),
             models.Index(fields=["type", "closed_at"], name="ticket_type_closed_idx"),
+            # My tickets and a team's queue by the nearest SLA due time (breached first).
+            models.Index(
+                fields=["assignee", "status", "sla_due_at", "id"], name="ticket_assignee_sla_idx"
+            ),
+            models.Index(
+                fields=["team", "assignee", "status", "sla_due_at", "id"],
+                name="ticket_team_sla_idx",
+            ),
         ]
 
     def __str__(self):
@@ -519,3 +530,214 @@ class TicketWebForm(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+# --- SLAs --------------------------------------------------------------------------------------
+
+
+class HolidayCalendar(TimeStampedModel):
+    """Days off and swapped workdays administrators enter year by year (China's 调休: weekend
+    days worked instead of a holiday's bridge days). The shipped "China" calendar is loaded from
+    rapport/service/data and edited like any other."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("holiday calendar")
+        verbose_name_plural = _("holiday calendars")
+
+    def __str__(self):
+        return self.name
+
+
+class HolidayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday")
+    WORKDAY = "workday", _("Swapped workday")
+
+
+class HolidayCalendarDay(models.Model):
+    """One date of a holiday calendar: closed all day (holiday), or open although its weekday
+    is closed (workday)."""
+
+    calendar = models.ForeignKey(HolidayCalendar, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=HolidayKind)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday calendar day")
+        verbose_name_plural = _("holiday calendar days")
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="holiday_day_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.kind}"
+
+
+class BusinessHours(TimeStampedModel):
+    """When a team's SLA clocks run: weekly working hours in a time zone, with a holiday
+    calendar. The row without a team is the default for tickets of teams without their own (and
+    tickets in no queue). `weekly` maps "0" (Monday) … "6" (Sunday) to hours written as
+    "09:00-12:00, 13:30-18:00" (`business_time.parse_hours`); a missing day is closed."""
+
+    name = models.CharField(_("name"), max_length=100)
+    team = models.OneToOneField(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    weekly = models.JSONField(_("weekly hours"), default=dict, blank=True)
+    holiday_calendar = models.ForeignKey(
+        HolidayCalendar,
+        verbose_name=_("holiday calendar"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Who hears of a breach (the team lead); empty: the team's managers, else administrators.
+    team_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team lead"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["team__name", "id"]
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+
+    def __str__(self):
+        return self.name
+
+
+class SlaTargetKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    RESOLUTION = "resolution", pgettext_lazy("service level target", "Resolution")
+
+
+class SlaPolicy(TimeStampedModel):
+    """Targets in business minutes for the tickets it matches: the first active policy (by
+    position) whose non-empty conditions (priority, type, customer tag as the tier) all match."""
+
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    priority = models.CharField(_("priority"), max_length=10, choices=TicketPriority, blank=True)
+    type = models.CharField(_("type"), max_length=20, choices=TicketType, blank=True)
+    # Customer tier: a tag of the ticket's person or company ("VIP"), as assignment rules use.
+    customer_tag = models.ForeignKey(
+        "customers.Tag",
+        verbose_name=_("customer tag"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response (business minutes)"), null=True, blank=True
+    )
+    next_response_minutes = models.PositiveIntegerField(
+        _("next response (business minutes)"), null=True, blank=True
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution (business minutes)"), null=True, blank=True
+    )
+    warn_percent = models.PositiveSmallIntegerField(_("warn at (%)"), default=80)
+    # On a breach the team lead is always told; these act on the ticket as well.
+    raise_priority = models.BooleanField(_("raise the priority on a breach"), default=False)
+    reassign = models.BooleanField(_("reassign on a breach"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(warn_percent__gte=1, warn_percent__lte=99),
+                name="sla_policy_warn_percent_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def minutes_for(self, kind: str) -> int | None:
+        return getattr(self, f"{kind}_minutes")
+
+
+class SlaTarget(models.Model):
+    """One target of one ticket, with its clock: started, paused, due, met or breached.
+
+    `warn_at` and `due_at` are stored instants (recomputed when the ticket is paused, resumed or
+    its policy changes), so the periodic check reads only the rows that came due, by index.
+    `warned_at` and `escalated_at` are set by a conditional UPDATE (… WHERE warned_at IS NULL),
+    so each happens exactly once however many checks run. A running target has no
+    `stopped_at`; it stops when met (`met_at`) or when it no longer applies. A ticket has at most
+    one running target of each kind; next responses start again each time the customer writes.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_targets")
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("target"), max_length=20, choices=SlaTargetKind)
+    minutes = models.PositiveIntegerField(_("business minutes"))
+    warn_percent = models.PositiveSmallIntegerField(default=80)
+    started_at = models.DateTimeField(_("started"))
+    # Business seconds of the pauses that ended (waiting for the customer); one still running
+    # began at `paused_at`.
+    paused_seconds = models.PositiveIntegerField(default=0)
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("warn at"))
+    due_at = models.DateTimeField(_("due"))
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(_("met"), null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "kind"],
+                condition=Q(stopped_at__isnull=True),
+                name="sla_target_running_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ticket", "started_at"], name="sla_target_ticket_idx"),
+            # The periodic check: running, unpaused targets whose warning or due time came.
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(
+                    stopped_at__isnull=True, paused_at__isnull=True, warned_at__isnull=True
+                ),
+                name="sla_target_warn_idx",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(
+                    stopped_at__isnull=True, paused_at__isnull=True, escalated_at__isnull=True
+                ),
+                name="sla_target_due_idx",
+            ),
+            # The report: targets by the month they started.
+            models.Index(fields=["started_at", "kind"], name="sla_target_started_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id}:{self.kind}"
