@@ -3,7 +3,7 @@ ticket) and its settings."""
 
 from django.urls import path
 
-from rapport.service.views import settings, ticket, tickets
+from rapport.service.views import settings, ticket, ticket_fields, tickets
 
 app_name = "service"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("tickets/<int:pk>/edit/", ticket.ticket_edit, name="ticket_edit"),
     path("tickets/<int:pk>/merge/", ticket.ticket_merge, name="ticket_merge"),
     path("tickets/<int:pk>/canned/", ticket.canned_reply_insert, name="canned_reply_insert"),
+    path("tickets/<int:pk>/fields/", ticket_fields.ticket_fields, name="ticket_fields"),
+    path("tickets/<int:pk>/articles/", ticket_fields.ticket_articles, name="ticket_articles"),
     path("attachments/<int:pk>/", ticket.attachment_download, name="attachment_download"),
     path("settings/categories/", settings.category_list, name="category_list"),
     path("settings/categories/<int:pk>/", settings.category_edit, name="category_edit"),

@@ -715,7 +715,8 @@ def test_ticket_page_asks_the_knowledge_base_about_the_ticket(client, sam, ticke
 
     html = client.get(reverse("service:ticket_detail", args=[ticket.pk])).content.decode()
 
-    assert f"{reverse('knowledge:article_suggest')}?q=The%20screen%20flickers" in html
+    articles = reverse("service:ticket_articles", args=[ticket.pk])
+    assert f"{articles}?q=The%20screen%20flickers" in html
     assert "Since%20yesterday%20the%20screen%20flickers." in html
 
 
