@@ -37,7 +37,7 @@ from rapport.knowledge.services import deflection_record
 from rapport.service.models import TicketChannel
 from rapport.service.services import ticket_create
 
-LANGUAGES = ("zh-hans", "en")
+LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 # An agent's presence is written at most this often: the inbox polls every few seconds.
 PRESENCE_WRITE_SECONDS = 10
 

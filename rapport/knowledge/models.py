@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import TimeStampedModel
 
-LANGUAGES = (("zh-hans", _("Simplified Chinese")), ("en", _("English")))
+# The languages Rapport speaks, named in the reader's language (lazy translations).
+LANGUAGES = settings.LANGUAGES
 
 
 class ArticleStatus(models.TextChoices):

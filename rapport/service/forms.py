@@ -3,6 +3,7 @@ services take; the services check every rule, and their `ValidationFailed` detai
 next to the inputs (`rapport.core.forms.ServiceErrorsMixin`)."""
 
 from django import forms
+from django.conf import settings
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -21,7 +22,7 @@ from rapport.service.selectors import categories_tree
 from rapport.service.selectors_pages import categories_all
 
 MENTIONS_URL = reverse_lazy("activities:mention_suggestions")
-LANGUAGE_CHOICES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LANGUAGE_CHOICES = settings.LANGUAGES  # named in the reader's language
 # The channels an agent records a ticket from by hand.
 AGENT_CHANNELS = (TicketChannel.AGENT, TicketChannel.PHONE)
 
