@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rapport.accounts.access import may_own
+from rapport.accounts.assignment import least_loaded, next_in_turn, team_members
 from rapport.accounts.models import Role, User
 from rapport.activities.services import notification_create
 from rapport.activities.task_services import task_create_follow_up
@@ -243,12 +244,8 @@ def _clean_assign(params, errors, prefix, record_type_key):
 
 
 def _team_members(team_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            team_id=team_id,
-            is_active=True,
-            role__in=(Role.SALES_REP, Role.SALES_MANAGER, Role.SERVICE_AGENT, Role.MARKETING),
-        ).order_by("pk")
+    return team_members(
+        team_id, roles=(Role.SALES_REP, Role.SALES_MANAGER, Role.SERVICE_AGENT, Role.MARKETING)
     )
 
 
@@ -264,9 +261,7 @@ def _run_assign(context: ActionContext) -> dict:
         # The rule's row is locked so that two runs at once give out consecutive members.
         rule = rule_model.objects.select_for_update().get(pk=context.rule.pk)
         state = dict(rule.assignment_state or {})
-        last = state.get(str(context.params["team_id"]))
-        later = [user for user in members if last is None or user.pk > last]
-        chosen = later[0] if later else members[0]
+        chosen = next_in_turn(members, state.get(str(context.params["team_id"])))
         state[str(context.params["team_id"])] = chosen.pk
         rule_model.objects.filter(pk=rule.pk).update(assignment_state=state)
     else:
@@ -279,7 +274,7 @@ def _run_assign(context: ActionContext) -> dict:
             .values_list(rt.owner_field)
             .annotate(n=Count("pk"))
         )
-        chosen = min(members, key=lambda user: (loads.get(user.pk, 0), user.pk))
+        chosen = least_loaded(members, loads)
     if getattr(record, f"{rt.owner_field}_id") != chosen.pk:
         update_record(actor, context.record_type, record, {f"{rt.owner_field}_id": chosen.pk})
     return {"owner_id": chosen.pk}

@@ -24,6 +24,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import require_settings_manager
+from rapport.accounts.assignment import least_loaded, next_in_turn, team_members
 from rapport.accounts.models import Team, User
 from rapport.core.cleaning import FieldErrors, clean_choice, clean_flag, clean_text, parse_int
 from rapport.customers.models import Tag
@@ -119,9 +120,7 @@ def available_agents(team_id: int) -> list[User]:
     """The team's active members who are not away, by id, each with `open_tickets` (their
     count of open tickets) and `service_profile` (their AgentProfile or None)."""
     away = AgentProfile.objects.filter(is_away=True).values("user_id")
-    agents = list(
-        User.objects.filter(team_id=team_id, is_active=True).exclude(pk__in=away).order_by("pk")
-    )
+    agents = team_members(team_id, away=away)
     counts = dict(
         Ticket.objects.filter(assignee__in=[a.pk for a in agents], status__in=OPEN_STATUSES)
         .values_list("assignee_id")
@@ -135,14 +134,8 @@ def available_agents(team_id: int) -> list[User]:
     return agents
 
 
-def _round_robin(rule: AssignmentRule, agents: list[User]) -> User:
-    last = rule.last_assigned_id or 0
-    later = [a for a in agents if a.pk > last]
-    return later[0] if later else agents[0]
-
-
 def _least_open(agents: list[User]) -> User:
-    return min(agents, key=lambda a: (a.open_tickets, a.pk))
+    return least_loaded(agents, {agent.pk: agent.open_tickets for agent in agents})
 
 
 def _by_skills(rule: AssignmentRule, ticket: Ticket, agents: list[User], text: str) -> User:
@@ -178,7 +171,7 @@ def ticket_auto_assign(ticket: Ticket, *, text: str = "") -> AssignmentRule | No
         if agents:
             haystack = f"{ticket.subject}\n{text}".lower()
             if rule.method == AssignmentMethod.ROUND_ROBIN:
-                agent = _round_robin(rule, agents)
+                agent = next_in_turn(agents, rule.last_assigned_id)
             elif rule.method == AssignmentMethod.LEAST_OPEN:
                 agent = _least_open(agents)
             else:

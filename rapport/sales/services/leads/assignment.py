@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import assignable_owners, check_owner_assignable
+from rapport.accounts.assignment import least_loaded, next_in_turn, team_members
 from rapport.accounts.models import Role, User
 from rapport.activities import task_services
 from rapport.activities.models import Task, TaskStatus
@@ -83,14 +84,11 @@ def _rule_matches(rule: LeadAssignmentRule, lead: Lead) -> bool:
 
 
 def _team_sellers(team_id: int) -> list[User]:
-    return list(
-        User.objects.filter(team_id=team_id, is_active=True, role__in=SELLER_ROLES).order_by("pk")
-    )
+    return team_members(team_id, roles=SELLER_ROLES)
 
 
 def _pick_round_robin(rule: LeadAssignmentRule, sellers: list[User]) -> User:
-    last = rule.last_assigned_id or 0
-    return next((u for u in sellers if u.pk > last), sellers[0])
+    return next_in_turn(sellers, rule.last_assigned_id)
 
 
 def _open_leads_per_seller(sellers: list[User], *, exclude_lead: Lead | None = None) -> dict:
@@ -101,12 +99,8 @@ def _open_leads_per_seller(sellers: list[User], *, exclude_lead: Lead | None = N
     return dict(leads.values("owner_id").annotate(n=Count("pk")).values_list("owner_id", "n"))
 
 
-def _least_loaded(sellers: list[User], loads: dict) -> User:
-    return min(sellers, key=lambda u: (loads.get(u.pk, 0), u.pk))
-
-
 def _pick_least_loaded(sellers: list[User], *, exclude_lead: Lead) -> User:
-    return _least_loaded(sellers, _open_leads_per_seller(sellers, exclude_lead=exclude_lead))
+    return least_loaded(sellers, _open_leads_per_seller(sellers, exclude_lead=exclude_lead))
 
 
 def _choose_owner(lead: Lead) -> tuple[LeadAssignmentRule | None, User | None]:
@@ -165,7 +159,7 @@ class RuleAssigner:
                 if rule.team_id not in self.loads:
                     self.loads[rule.team_id] = _open_leads_per_seller(sellers)
                 loads = self.loads[rule.team_id]
-                owner = _least_loaded(sellers, loads)
+                owner = least_loaded(sellers, loads)
                 loads[owner.pk] = loads.get(owner.pk, 0) + 1
             else:
                 owner = _pick_round_robin(rule, sellers)
