@@ -38,6 +38,8 @@ from rapport.service.models import TicketChannel
 from rapport.service.services import ticket_create
 
 LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
+# Chats the periodic job turns into tickets in one run; the next minute's run takes the rest.
+CONVERT_BATCH = 500
 # An agent's presence is written at most this often: the inbox polls every few seconds.
 PRESENCE_WRITE_SECONDS = 10
 
@@ -310,3 +312,20 @@ def chats_expire_waiting(*, now: datetime.datetime | None = None) -> int:
     for session in expired:
         chat_to_ticket(session=session)
     return len(expired)
+
+
+def chats_convert_due(*, now: datetime.datetime | None = None) -> int:
+    """The periodic job's pass, so that a chat becomes a ticket even when nobody polls: every
+    chat waiting longer than RAPPORT_CHAT_WAIT_SECONDS and, while no agent is online, every
+    waiting chat. One query on the (status, started_at) index finds them, whatever the number
+    of chats; each becomes a ticket in its own transaction (`chat_to_ticket`, which skips a
+    chat that was taken or converted in the meantime). Returns how many were converted."""
+    due = ChatSession.objects.filter(status=ChatStatus.WAITING)
+    if agents_available_count():
+        now = now or timezone.now()
+        cutoff = now - datetime.timedelta(seconds=settings.RAPPORT_CHAT_WAIT_SECONDS)
+        due = due.filter(started_at__lt=cutoff)
+    converted = 0
+    for pk in due.order_by("started_at", "pk").values_list("pk", flat=True)[:CONVERT_BATCH]:
+        converted += chat_to_ticket(session=ChatSession(pk=pk)).ticket_id is not None
+    return converted
