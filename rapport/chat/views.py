@@ -8,6 +8,7 @@ Answers are JSON `{code, message, details}` on errors, like the API.
 import json
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -37,6 +38,19 @@ def _error(exc: ApplicationError) -> JsonResponse:
     return _json(
         {"code": exc.code, "message": str(exc.message), "details": exc.details or {}},
         status=exc.status,
+    )
+
+
+def _too_large() -> JsonResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: refused in JSON like every other widget error
+    (Django's own answer would be an HTML 400 the widget cannot read)."""
+    return _json(
+        {
+            "code": "request_too_large",
+            "message": _("The request body is too large."),
+            "details": {},
+        },
+        status=413,
     )
 
 
@@ -84,6 +98,8 @@ def public_endpoint(handler):
                 body = json.loads(request.body or b"{}")
             except (ValueError, UnicodeDecodeError):
                 body = None
+            except RequestDataTooBig:
+                return _cors(_too_large(), origin)
             if not isinstance(body, dict):
                 return _cors(
                     _json(

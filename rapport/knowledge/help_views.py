@@ -90,7 +90,8 @@ def help_vote(request, pk: int):
     helpful = {"yes": True, "no": False}.get(request.POST.get("helpful"))
     if helpful is None:
         return JsonResponse(
-            {"code": "validation_error", "message": _("Choose yes or no.")}, status=400
+            {"code": "validation_error", "message": _("Choose yes or no."), "details": {}},
+            status=400,
         )
     if not request.session.session_key:
         request.session.save()

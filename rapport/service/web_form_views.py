@@ -7,6 +7,7 @@ import json
 
 from csp.decorators import csp_replace
 from django import forms
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -80,6 +81,8 @@ def _json_error(status: int, code: str, message: str, details: dict | None = Non
 
 
 def _submitted(request) -> dict | None:
+    """The posted inputs; None for a JSON body that is not an object. A body over the request
+    limit raises RequestDataTooBig."""
     if request.content_type == "application/json":
         try:
             body = json.loads(request.body or b"{}")
@@ -117,7 +120,12 @@ def support_form_public(request, public_key: str):
         return render(
             request, "service/public/support_form.html", {**context, "form": SupportForm()}
         )
-    data = _submitted(request)
+    try:
+        data = _submitted(request)
+    except RequestDataTooBig:
+        if wants_json:
+            return _json_error(413, "request_too_large", _("The request body is too large."))
+        raise  # Django answers its 400 page
     if data is None:
         return _json_error(400, "malformed_json", _("The request body is not valid JSON."))
     try:

@@ -16,6 +16,7 @@ The pages may answer anything but a 5xx; the API answers a hostile value with a 
 integer parser and the bounded schema types) is what keeps this one test cheap to pass.
 """
 
+import datetime
 import json
 import re
 
@@ -538,3 +539,315 @@ def test_deleting_a_person_that_an_order_names_is_a_409_not_a_500(alice, as_alic
     assert api_response.json()["code"] == "in_use"
     assert page_response.status_code == 302
     assert Person.objects.filter(pk=person.pk).exists()
+
+
+# --- The public doors of issue 16: the chat widget, the support form, the survey page, the help
+# centre. Nobody signs in there, so each is probed with what the web may send: malformed or
+# non-object JSON, values of the wrong type, huge strings, bodies over the request limit, HTML, a
+# wrong key or a forged token. Each answers a clear 4xx (JSON callers in {code, message,
+# details}), saves nothing of a refused request, and shows HTML as text.
+
+SHOP_ORIGIN = "https://shop.example.com"
+HUGE_TEXT = "长" * 300_000  # 900 kB of UTF-8: under the request limit, over every field's
+OVER_LIMIT = b'{"text": "' + b"x" * (6 * 1024 * 1024) + b'"}'  # over the 5 MB request limit
+SCRIPT = "<script>alert(1)</script><b>bold</b>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;"
+# Bodies no endpoint may take: (label, raw body).
+MALFORMED_BODIES = [
+    ("not JSON", b'{"question": "hi"'),
+    ("not UTF-8", b'{"question": "\xff\xfe"}'),
+    ("a list", b'["question"]'),
+    ("a string", b'"question"'),
+    ("null", b"null"),
+]
+
+
+@pytest.fixture
+def public_doors(admin_user, alice, settings):
+    """A shop's chat key, a support form, a resolved ticket's CSAT invitation and a public
+    article: every door a visitor opens without signing in."""
+    from django.core.cache import cache
+
+    from rapport.behaviour.services import site_key_create
+    from rapport.chat.services import agent_seen
+    from rapport.knowledge.tests.conftest import make_article
+    from rapport.service.services import ticket_change_status, ticket_create, ticket_form_create
+    from rapport.surveys.models import (
+        DEFAULT_CSAT_QUESTION_EN,
+        DEFAULT_CSAT_QUESTION_ZH,
+        Invitation,
+        Survey,
+        SurveyKind,
+    )
+
+    # No per-address limit: the probes below come from one address, and each must meet the
+    # check it is about, not the flood limit (tested in the chat and service apps).
+    settings.RAPPORT_CHAT_RATE_LIMIT = 0
+    settings.RAPPORT_LEAD_FORM_RATE_LIMIT = 0
+    cache.clear()
+    agent_seen(user=admin_user)  # an agent is there: a chat waits for them, not made a ticket
+    Survey.objects.get_or_create(
+        kind=SurveyKind.CSAT,
+        defaults={
+            "name": "CSAT",
+            "question_zh": DEFAULT_CSAT_QUESTION_ZH,
+            "question_en": DEFAULT_CSAT_QUESTION_EN,
+        },
+    )
+    emily = person_create(
+        actor=alice, data={"full_name": "Emily Carter", "emails": [{"email": "emily@example.com"}]}
+    )
+    ticket = ticket_create(
+        actor=admin_user, data={"subject": "Flicker", "body": "It flickers.", "person_id": emily.pk}
+    )
+    ticket_change_status(actor=admin_user, ticket=ticket, status="resolved")
+    return {
+        "site_key": site_key_create(
+            actor=admin_user, data={"name": "Shop", "allowed_origins": [SHOP_ORIGIN]}
+        ),
+        "form": ticket_form_create(actor=admin_user, data={"name": "Contact us"}),
+        "invitation": Invitation.objects.get(ticket=ticket),
+        "article": make_article(admin_user),
+    }
+
+
+def _saved() -> dict:
+    """How many records the public doors write, to show a refused request saved nothing."""
+    from rapport.chat.models import ChatMessage, ChatSession
+    from rapport.knowledge.models import Deflection
+    from rapport.service.models import Ticket, TicketMessage
+    from rapport.surveys.models import Response
+
+    return {
+        model.__name__: model.objects.count()
+        for model in (ChatSession, ChatMessage, Ticket, TicketMessage, Response, Deflection)
+    }
+
+
+def _widget(client, key, action, body, *, origin=SHOP_ORIGIN):
+    raw = body if isinstance(body, bytes) else json.dumps(body)
+    return client.post(
+        f"/chat/w/{key}/{action}?lang=en",
+        raw,
+        content_type="application/json",
+        headers={"Origin": origin},
+    )
+
+
+def test_the_chat_widget_refuses_hostile_bodies_and_saves_nothing(public_doors):
+    client = Client(raise_request_exception=False)
+    key = public_doors["site_key"].key
+    started = _widget(client, key, "start", {"question": "Where is my parcel?"})
+    assert started.status_code == 201
+    token = started.json()["token"]
+    before = _saved()
+    hostile = [(label, raw) for label, raw in MALFORMED_BODIES] + [
+        ("an over-limit body", OVER_LIMIT),
+        ("a huge question", {"question": HUGE_TEXT}),
+        ("a question that is a list", {"question": ["a", "b"]}),
+        ("an e-mail that is an object", {"question": "hi", "email": {"a": 1}}),
+        ("a phone of letters", {"question": "hi", "phone": "call me maybe"}),
+        ("a huge name", {"question": "hi", "name": HUGE_TEXT}),
+        ("a huge text", {"token": token, "text": HUGE_TEXT}),
+        ("a text that is a number", {"token": token, "text": 2**70}),
+        ("an empty text", {"token": token, "text": "  "}),
+        ("a forged token", {"token": "f" * 32, "text": "hi"}),
+        ("a token that is a list", {"token": [token], "text": "hi"}),
+        ("a huge token", {"token": HUGE_TEXT, "text": "hi"}),
+        ("article ids that are text", {"question": "hi", "article_ids": "1,2"}),
+        ("no article ids", {"question": "hi", "article_ids": []}),
+    ]
+    failures = []
+    for action in ("start", "send", "end", "deflected"):
+        for label, body in hostile:
+            if action != "deflected" and "article ids" in label:
+                continue
+            if action == "end" and isinstance(body, dict) and body.get("token") == token:
+                continue  # ending the chat with its own token is what "end" is for
+            response = _widget(client, key, action, body)
+            if problem := _problem(response, api=True, refused=True):
+                failures.append(f"{action} with {label}: {problem}")
+    for label, response in (
+        ("a wrong key", _widget(client, "nope" * 8, "start", {"question": "hi"})),
+        (
+            "another origin",
+            _widget(client, key, "start", {"question": "hi"}, origin="https://x.cn"),
+        ),
+        (
+            "a forged token",
+            client.get(f"/chat/w/{key}/poll", {"token": "f" * 32}, headers={"Origin": SHOP_ORIGIN}),
+        ),
+        (
+            "an after beyond 64 bits",
+            client.get(
+                f"/chat/w/{key}/poll",
+                {"token": token, "after": 2**64},
+                headers={"Origin": SHOP_ORIGIN},
+            ),
+        ),
+    ):
+        if problem := _problem(response, api=True, refused=label != "an after beyond 64 bits"):
+            failures.append(f"{label}: {problem}")
+
+    assert not failures, "\n".join(failures)
+    assert _saved() == before
+
+
+def test_the_support_form_refuses_hostile_input_and_saves_nothing(public_doors):
+    client = Client(raise_request_exception=False)
+    path = f"/support/f/{public_doors['form'].public_key}/"
+    valid = {"email": "li@example.net", "subject": "Hi", "message": "Help"}
+    before = _saved()
+    failures = []
+    json_bodies = [(label, raw) for label, raw in MALFORMED_BODIES] + [
+        ("an over-limit body", OVER_LIMIT),
+        ("a huge message", {**valid, "message": HUGE_TEXT}),
+        ("a huge subject", {**valid, "subject": HUGE_TEXT}),
+        ("a message that is a list", {**valid, "message": ["a"]}),
+        ("an e-mail that is an object", {**valid, "email": {"a": 1}}),
+        ("an unknown field", {**valid, "status": "closed"}),
+        ("a bad e-mail", {**valid, "email": "<script>@x"}),
+    ]
+    for label, body in json_bodies:
+        raw = body if isinstance(body, bytes) else json.dumps(body)
+        response = client.post(path, raw, content_type="application/json")
+        if problem := _problem(response, api=True, refused=True):
+            failures.append(f"JSON with {label}: {problem}")
+    for label, data in (
+        ("a huge message", {**valid, "message": HUGE_TEXT}),
+        ("an empty subject", {**valid, "subject": ""}),
+    ):
+        response = client.post(path, data)
+        if problem := _problem(response, api=False, refused=True):
+            failures.append(f"form with {label}: {problem}")
+    for label, response in (
+        ("a wrong key", client.post("/support/f/nope/", valid, content_type="application/json")),
+        ("a wrong key (page)", client.get("/support/f/nope/")),
+    ):
+        if problem := _problem(response, api=False, refused=True):
+            failures.append(f"{label}: {problem}")
+
+    assert not failures, "\n".join(failures)
+    assert _saved() == before
+
+
+def test_the_survey_page_refuses_forged_links_bad_scores_and_late_changes(public_doors):
+    from django.core import signing
+    from django.utils import timezone
+
+    from rapport.surveys import links
+    from rapport.surveys.models import Invitation, Response
+
+    invitation = public_doors["invitation"]
+    client = Client(raise_request_exception=False)
+    path = links.answer_path(invitation)
+    failures = []
+    forged = [
+        "not-a-token",
+        "x" * 20_000,
+        links.token_for(invitation.pk + 1000),  # signed, but no such invitation
+        signing.dumps(invitation.pk, salt="another.use"),  # our key, another purpose
+        signing.dumps(str(invitation.pk), salt="surveys.invitation"),  # not an id
+        links.token_for(invitation.pk)[:-2] + "xx",  # altered
+    ]
+    for token in forged:
+        for response in (
+            client.get(f"/s/{token}/"),
+            client.post(f"/s/{token}/", {"score": "1", "comment": "x"}),
+        ):
+            if problem := _problem(response, api=False, refused=True):
+                failures.append(f"token {token[:30]}: {problem}")
+    for data in (
+        {"score": "0"},
+        {"score": "6"},
+        {"score": str(2**64)},
+        {"score": "4.5"},
+        {"score": "1e1"},
+        {"score": ["1", "5"], "comment": "two scores"},
+        {"score": "1", "comment": HUGE_TEXT},
+    ):
+        response = client.post(path, data)
+        # Two scores: the last one counts, as for any form input; the rest are refused.
+        if data.get("comment") == "two scores":
+            response.status_code < 500 or failures.append(f"{data}: {response.status_code}")
+            Response.objects.all().delete()
+            Invitation.objects.filter(pk=invitation.pk).update(answered_at=None)
+            continue
+        if problem := _problem(response, api=False, refused=True):
+            failures.append(f"score {str(data)[:60]}: {problem}")
+    json_post = client.post(path, '{"score": 1}', content_type="application/json")
+    if problem := _problem(json_post, api=False, refused=False):
+        failures.append(f"a JSON post: {problem}")
+    assert not failures, "\n".join(failures)
+    assert not Response.objects.exists()
+
+    # The answer, with HTML, is shown as text; a second one within the week replaces it
+    assert client.post(path, {"score": "2", "comment": SCRIPT}).status_code == 302
+    assert ESCAPED in client.get(path).content.decode()
+    assert client.post(path, {"score": "4", "comment": "better"}).status_code == 302
+    assert Response.objects.get().score == 4
+    # …and after the week it is read-only: the late change is refused and nothing moves
+    Invitation.objects.filter(pk=invitation.pk).update(
+        answered_at=timezone.now() - datetime.timedelta(days=8)
+    )
+    late = client.post(path, {"score": "1", "comment": "changed"})
+    assert late.status_code == 409
+    assert (Response.objects.get().score, Response.objects.get().comment) == (4, "better")
+
+
+def test_the_help_centre_takes_hostile_search_votes_and_deflections(public_doors):
+    client = Client(raise_request_exception=False)
+    article = public_doors["article"]
+    before = _saved()
+    failures = []
+    for label, response in (
+        ("a huge query", client.get("/help/search/", {"q": HUGE_TEXT})),
+        ("a vote of maybe", client.post(f"/help/a/{article.pk}/vote/", {"helpful": "maybe"})),
+        ("a vote on no article", client.post(f"/help/a/{2**40}/vote/", {"helpful": "yes"})),
+        ("an article beyond 64 bits", client.get(f"/help/a/{2**64}/")),
+        ("a deflection of nothing", client.post("/help/deflected/", {"q": "x"})),
+        (
+            "a deflection of junk ids",
+            client.post("/help/deflected/", {"q": HUGE_TEXT, "article": ["x", str(2**70)]}),
+        ),
+        (
+            "a JSON deflection",
+            client.post("/help/deflected/", "[1]", content_type="application/json"),
+        ),
+    ):
+        # A huge query is cut to the search's length, not refused; the vote answers in JSON.
+        if problem := _problem(
+            response, api=label == "a vote of maybe", refused=label != "a huge query"
+        ):
+            failures.append(f"{label}: {problem}")
+    page = client.get("/help/search/", {"q": SCRIPT})
+
+    assert not failures, "\n".join(failures)
+    assert _saved() == before
+    assert page.status_code == 200
+    assert SCRIPT not in page.content.decode()
+
+
+def test_html_sent_through_the_public_doors_is_shown_as_text_to_the_agent(public_doors, admin_user):
+    from rapport.chat.models import ChatSession
+    from rapport.service.models import Ticket
+
+    client = Client()
+    key = public_doors["site_key"].key
+    form_path = f"/support/f/{public_doors['form'].public_key}/"
+    sent = client.post(form_path, {"email": "li@example.net", "subject": SCRIPT, "message": SCRIPT})
+    assert sent.status_code == 302
+    started = _widget(client, key, "start", {"question": SCRIPT, "name": SCRIPT})
+    assert started.status_code == 201
+    agent = Client()
+    agent.force_login(admin_user)
+
+    ticket_page = agent.get(
+        reverse("service:ticket_detail", args=[Ticket.objects.get(channel="web_form").pk])
+    )
+    chat_page = agent.get(reverse("chat:detail", args=[ChatSession.objects.get().pk]))
+
+    for page in (ticket_page, chat_page):
+        assert page.status_code == 200
+        assert SCRIPT not in page.content.decode()
+        assert ESCAPED in page.content.decode()

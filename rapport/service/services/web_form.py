@@ -57,6 +57,14 @@ def _rate_limit_hit(ip: str) -> bool:
         return False
 
 
+def _scalar(value):
+    """A number posted as JSON is read as its text (an order number sent as 12345); a list, an
+    object or true/false is no text and is refused, not saved as its Python spelling."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 @transaction.atomic
 def ticket_capture_from_form(*, form: TicketWebForm, data: dict, ip: str) -> Ticket | None:
     """Open a ticket from a submission of `form` (see the module docstring); None for a bot."""
@@ -68,17 +76,12 @@ def ticket_capture_from_form(*, form: TicketWebForm, data: dict, ip: str) -> Tic
     for key in data:
         if key not in FORM_INPUTS and key != "csrfmiddlewaretoken":
             errors.add(key, _("Unknown field."))
-    name = clean_text(data.get("name"), "name", errors, limit=200, coerce=True)
-    email = clean_text(data.get("email"), "email", errors, limit=254, required=True, coerce=True)
-    subject = clean_text(
-        data.get("subject"), "subject", errors, limit=300, required=True, coerce=True
-    )
-    message = clean_text(
-        data.get("message"), "message", errors, limit=20_000, required=True, coerce=True
-    )
-    order_number = clean_text(
-        data.get("order_number"), "order_number", errors, limit=32, coerce=True
-    )
+    data = {key: _scalar(value) for key, value in data.items()}
+    name = clean_text(data.get("name"), "name", errors, limit=200)
+    email = clean_text(data.get("email"), "email", errors, limit=254, required=True)
+    subject = clean_text(data.get("subject"), "subject", errors, limit=300, required=True)
+    message = clean_text(data.get("message"), "message", errors, limit=20_000, required=True)
+    order_number = clean_text(data.get("order_number"), "order_number", errors, limit=32)
     errors.raise_if_any()
     email = email.lower()
     person_id = (
