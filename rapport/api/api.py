@@ -27,6 +27,7 @@ from rapport.api.errors import (
 )
 from rapport.automation.api import routers as automation_routers
 from rapport.behaviour.api import routers as behaviour_routers
+from rapport.chat.api import routers as chat_routers
 from rapport.core.api_schemas import document_common_errors
 from rapport.customers.api import (
     companies_router,
@@ -105,7 +106,8 @@ api = RapportAPI(
         "- **Service**: tickets from every channel with their conversation (replies sent by "
         "e-mail, internal notes), statuses, assignment (one or many) and merging; the "
         "knowledge base (articles in Chinese and English, search that understands both); "
-        "surveys (CSAT after a ticket, NPS rounds) and their responses.\n"
+        "surveys (CSAT after a ticket, NPS rounds) and their responses; web chats (taking, "
+        "answering and closing them).\n"
         "- **Data**: imports (with saved column mappings, dry runs and undo), duplicates and "
         "merge (with undo), exports, bulk actions, data health and backups.\n"
         "- **Messaging**: e-mail messages (the outbox and what was sent, opened and "
@@ -156,6 +158,7 @@ for routers in (
     inbox_routers,
     service_routers,
     surveys_routers,
+    chat_routers,
     behaviour_routers,
     webhooks_routers,
     knowledge_routers,

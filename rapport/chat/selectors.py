@@ -11,13 +11,14 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.chat.models import AgentPresence, ChatMessage, ChatSession, ChatStatus
 from rapport.core.errors import NotFound
+from rapport.customers.selectors import persons_visible_to
 from rapport.service.models import AgentProfile
 
 # How often a waiting poll looks for news: one indexed query on (session, id) per step, so a
@@ -139,3 +140,23 @@ def wait_for_news(session_id: int, *, after: int, known_status: str, wait: bool 
         return News(status=status, messages=messages)
     finally:
         semaphore.release()
+
+
+def chats_list(user: User, *, status: str = "") -> QuerySet[ChatSession]:
+    """The chats `user` sees (`chats_visible_to`), optionally of one status, with their agent,
+    team and person loaded (the person only where the reader may see it: else None)."""
+    chats = chats_visible_to(user)
+    if status:
+        chats = chats.filter(status=status)
+    return chats.select_related("agent", "team").prefetch_related(
+        Prefetch("person", queryset=persons_visible_to(user))
+    )
+
+
+def chat_with_messages(user: User, pk: int) -> ChatSession:
+    """A chat `user` sees, as `chats_list` loads it, with `messages_list` (oldest first)."""
+    chat = chats_list(user).filter(pk=pk).first()
+    if chat is None:
+        raise NotFound(_("Chat not found."))
+    chat.messages_list = list(chat.messages.select_related("author").order_by("id"))
+    return chat
