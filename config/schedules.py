@@ -18,6 +18,7 @@ from rapport.inbox import tasks as inbox_tasks
 from rapport.integration import tasks as integration_tasks
 from rapport.messaging import tasks as messaging_tasks
 from rapport.sales import tasks as sales_tasks
+from rapport.service import tasks as service_tasks
 from rapport.surveys import tasks as surveys_tasks
 from rapport.webhooks import tasks as webhooks_tasks
 
@@ -116,6 +117,12 @@ def sequence_changes() -> None:
 def send_due_nps_surveys() -> None:
     # NPS rounds that are due, and rounds a stopped worker left half sent (resumed per batch).
     surveys_tasks.send_due_nps_surveys()
+
+
+@db_periodic_task(crontab(minute="*"))
+def check_slas() -> None:
+    # Warnings at 80 % of a target and escalations on breach, each once per target.
+    service_tasks.check_slas()
 
 
 @db_periodic_task(crontab(minute="*"))

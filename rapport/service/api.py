@@ -39,6 +39,7 @@ from rapport.service.models import (
     TicketStatus,
     TicketType,
 )
+from rapport.service.selectors_sla import ticket_sla_timers
 from rapport.service.services.tickets import MAX_BULK, SETTABLE_STATUSES
 
 router = Router(tags=["tickets"])
@@ -112,6 +113,18 @@ class TicketMessageOut(Schema):
         return list(obj.attachments.all())
 
 
+class SlaTargetOut(Schema):
+    kind: str = Field(description="first_response, next_response or resolution.")
+    state: str = Field(description="running, overdue, paused, met or breached.")
+    minutes: int = Field(description="The target, in business minutes.")
+    started_at: datetime.datetime
+    warn_at: datetime.datetime
+    due_at: datetime.datetime = Field(description="Moves on when a pause (waiting) ends.")
+    paused_at: datetime.datetime | None
+    met_at: datetime.datetime | None
+    breached_at: datetime.datetime | None
+
+
 class TicketOut(TicketListItem):
     order_id: int | None
     product_id: int | None
@@ -127,10 +140,24 @@ class TicketOut(TicketListItem):
     resolution: str
     version: int
     messages: list[TicketMessageOut]
+    sla_targets: list[SlaTargetOut] = Field(
+        description="Its SLA targets (read only): the running ones, then the latest met or "
+        "breached."
+    )
 
     @staticmethod
     def resolve_messages(obj) -> list:
         return obj.messages_list
+
+    @staticmethod
+    def resolve_sla_targets(obj) -> list:
+        return [
+            {
+                **{f: getattr(t["target"], f) for f in SlaTargetOut.model_fields if f != "state"},
+                "state": t["state"],
+            }
+            for t in ticket_sla_timers(obj)
+        ]
 
     @staticmethod
     def resolve_tags(obj) -> list:

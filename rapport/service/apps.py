@@ -9,7 +9,7 @@ class ServiceConfig(AppConfig):
 
     def ready(self):
         # Imported here because they need the models, which are loaded only after this module.
-        from rapport.service import handlers, list_specs, records
+        from rapport.service import handlers, list_specs, records, sla_events
 
         # Timeline wording and the inbound e-mail and customer subscriptions.
         handlers.register()
@@ -17,3 +17,5 @@ class ServiceConfig(AppConfig):
         records.register()
         # The ticket list's filters and columns, for saved views (rapport.accounts.list_specs).
         list_specs.register()
+        # SLA clocks follow the tickets' changes; the check's notifications are worded.
+        sla_events.register()

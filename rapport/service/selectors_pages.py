@@ -91,24 +91,30 @@ def waiting_since(ticket: Ticket) -> datetime.datetime:
 
 
 def ticket_urgency_key(ticket: Ticket) -> tuple:
-    """How urgent an open ticket is, smallest first: priority, then who has waited longest.
-
-    SLA hook: once tickets carry their SLA timers, put the ticket's nearest due target
-    (breached ones first) at the head of this tuple, and have `_by_urgency` read the tickets in
-    that column's order instead of by priority; my tickets and the queue both follow.
-    """
-    return (PRIORITY_RANK.get(ticket.priority, 9), waiting_since(ticket), ticket.pk)
+    """How urgent an open ticket is, smallest first: the nearest due time of its running SLA
+    targets (`Ticket.sla_due_at`; a past one is breached, so breached tickets come first), then
+    tickets without a running target by priority, then who has waited longest."""
+    if ticket.sla_due_at is not None:
+        return (0, ticket.sla_due_at.timestamp(), 0, ticket.pk)
+    return (1, PRIORITY_RANK.get(ticket.priority, 9), waiting_since(ticket).timestamp(), ticket.pk)
 
 
 def _by_urgency(qs: QuerySet[Ticket], limit: int) -> list[Ticket]:
-    """Up to `limit` of `qs`'s tickets most urgent first: one query per priority, most urgent
-    first, each the oldest first (on the queue indexes), so a recent urgent ticket is never left
-    behind a backlog of old ones."""
-    rows: list[Ticket] = []
+    """Up to `limit` of `qs`'s tickets most urgent first (`ticket_urgency_key`): those with a
+    running SLA target by its due time (one query, on the SLA indexes), then the others one
+    query per priority, most urgent first, each the oldest first (on the queue indexes), so a
+    recent urgent ticket is never left behind a backlog of old ones."""
+    rows: list[Ticket] = list(
+        qs.filter(sla_due_at__isnull=False).order_by("sla_due_at", "id")[:limit]
+    )
     for priority in sorted(PRIORITY_RANK, key=PRIORITY_RANK.get):
         if len(rows) >= limit:
             break
-        batch = list(qs.filter(priority=priority).order_by("created_at", "id")[: limit - len(rows)])
+        batch = list(
+            qs.filter(priority=priority, sla_due_at__isnull=True).order_by("created_at", "id")[
+                : limit - len(rows)
+            ]
+        )
         batch.sort(key=ticket_urgency_key)
         rows.extend(batch)
     return rows

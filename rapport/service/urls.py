@@ -3,12 +3,19 @@ ticket) and its settings."""
 
 from django.urls import path
 
-from rapport.service.views import settings, ticket, ticket_fields, tickets
+from rapport.service.views import settings, sla, ticket, ticket_fields, tickets
 
 app_name = "service"
 
 urlpatterns = [
     path("tickets/", tickets.ticket_list, name="ticket_list"),
+    path("reports/sla/", sla.sla_report, name="sla_report"),
+    path("settings/sla-policies/", sla.sla_policy_list, name="sla_policy_list"),
+    path("settings/sla-policies/<int:pk>/", sla.sla_policy_edit, name="sla_policy_edit"),
+    path("settings/business-hours/", sla.business_hours_list, name="business_hours_list"),
+    path("settings/business-hours/<int:pk>/", sla.business_hours_edit, name="business_hours_edit"),
+    path("settings/holidays/", sla.holiday_calendar_list, name="holiday_calendar_list"),
+    path("settings/holidays/<int:pk>/", sla.holiday_calendar_edit, name="holiday_calendar_edit"),
     path("tickets/new/", tickets.ticket_create, name="ticket_create"),
     path("tickets/mine/", tickets.my_tickets, name="my_tickets"),
     path("tickets/mine/away/", settings.my_away_toggle, name="my_away_toggle"),

@@ -119,6 +119,7 @@ NAVIGATION: tuple[Group | Link, ...] = (
             Link(_("Leaderboard"), "sales:leaderboard", ("sales:leaderboard",), "nav-leaderboard"),
             Link(_("Quotas"), "sales:quota_list", ("sales:quota_*",), "nav-quotas"),
             Link(_("Satisfaction"), "surveys:reports", ("surveys:reports",), "nav-satisfaction"),
+            Link(_("SLA report"), "service:sla_report", ("service:sla_report",), "nav-sla-report"),
         ),
     ),
     Link(_("Tasks"), "activities:task_list", ("activities:task_*",), testid="nav-tasks"),
@@ -216,6 +217,16 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 "service:assignment_rule_list",
                 ("service:assignment_rule_*", "service:agent_*"),
                 "nav-ticket-assignment",
+            ),
+            Link(
+                _("Service levels"),
+                "service:sla_policy_list",
+                (
+                    "service:sla_policy_*",
+                    "service:business_hours_*",
+                    "service:holiday_calendar_*",
+                ),
+                "nav-sla-settings",
             ),
             Link(
                 _("Webhooks"),

@@ -122,6 +122,7 @@ PAGES: tuple[Page, ...] = (
     Page("service:my_tickets"),
     Page("service:team_queue"),
     Page("service:canned_reply_list"),
+    Page("service:sla_report"),
     Page("chat:inbox"),
     Page("knowledge:article_list"),
     Page("service:ticket_detail", kwargs=_pk("ticket")),
@@ -170,6 +171,9 @@ PAGES: tuple[Page, ...] = (
     Page("surveys:survey_list", roles=ADMIN_ONLY),
     Page("service:category_list", roles=ADMIN_ONLY),
     Page("service:assignment_rule_list", roles=ADMIN_ONLY),
+    Page("service:sla_policy_list", roles=ADMIN_ONLY),
+    Page("service:business_hours_list", roles=ADMIN_ONLY),
+    Page("service:holiday_calendar_list", roles=ADMIN_ONLY),
     Page("webhooks:subscription_list", roles=ADMIN_ONLY),
     Page("webhooks:subscription_create", roles=ADMIN_ONLY),
     # Users and teams live in the Django admin (shown to a superuser, as `make run` creates).

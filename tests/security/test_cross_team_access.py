@@ -175,6 +175,10 @@ PARAMETERS = [
     ("service:canned_reply_*", "pk", SHARED),
     ("service:assignment_rule_*", "pk", SHARED),
     ("service:agent_*", "user_id", SHARED),
+    # SLA policies, business hours and holiday calendars are administrators' settings.
+    ("service:sla_policy_*", "pk", SHARED),
+    ("service:business_hours_*", "pk", SHARED),
+    ("service:holiday_calendar_*", "pk", SHARED),
     ("api:*", "ticket_id", "ticket"),
     # The knowledge base is one for the whole company (internal articles for every user).
     ("knowledge:*", "pk", SHARED),

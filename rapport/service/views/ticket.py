@@ -31,6 +31,7 @@ from rapport.service.forms import (
     TicketEditForm,
 )
 from rapport.service.models import MessageKind, TicketStatus, TicketType
+from rapport.service.selectors_sla import ticket_sla_timers
 
 # The status buttons offered from each status, in the order shown.
 _FROM_OPEN = (
@@ -103,6 +104,7 @@ def _context(request, pk: int, *, keep_draft: bool = False, **forms) -> dict:
         "notice": forms.get("notice", ""),
         "article_query": _article_query(ticket, detail.messages) if may_work else "",
         "kinds": MessageKind,
+        "sla_timers": ticket_sla_timers(ticket),
     }
 
 

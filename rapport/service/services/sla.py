@@ -1,0 +1,546 @@
+"""SLA clocks of tickets: which policy applies, when each target is due, pauses, met and
+breached, and the periodic check that warns and escalates.
+
+- `sla_sync(ticket, event=…)` brings a ticket's targets in line with the ticket as it is now;
+  the ticket services call it after every change that matters (created, priority or type or
+  customer changed, status changed, a public reply, a customer message). It starts the targets
+  the matching policy asks for (first response and resolution from the ticket's creation; a
+  next response each time the customer writes after being answered; a new resolution clock
+  when a resolved ticket is reopened), meets them (a public reply meets the running response
+  targets; resolving meets the resolution), pauses them while the ticket waits for the customer
+  and, on resuming, moves the due times by the business time the pause took, and applies a new
+  policy's minutes when the ticket's priority, type or customer changes.
+- A target's due time is `add_minutes(started_at, minutes + paused business minutes)` on the
+  working calendar of the ticket's team (`BusinessHours`, else the default row); its warning
+  time the same with `warn_percent` of the minutes. Both are stored, so the check reads only
+  the rows that came due, by index.
+- `sla_check(now)` runs every minute: one conditional UPDATE … RETURNING claims the targets
+  whose due time passed (escalated_at IS NULL) and one those whose warning time came
+  (warned_at IS NULL), so each warning and escalation happens exactly once per target however
+  many checks run at the same time; then the notifications are written in bulk and the
+  policies' actions (raise the priority, reassign) applied. Its number of queries does not grow
+  with the number of open tickets (a batch of tickets is read per 5,000 claimed targets).
+"""
+
+import datetime
+import threading
+from collections import defaultdict
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, F, Min, OuterRef, Q, Subquery, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rapport.accounts.models import Role, User
+from rapport.activities.models import register_notification_wording
+from rapport.activities.services import notification_create_many
+from rapport.core.records import records_changed
+from rapport.customers.models import Tag
+from rapport.service.business_time import WorkingCalendar, parse_hours
+from rapport.service.models import (
+    BusinessHours,
+    HolidayCalendarDay,
+    HolidayKind,
+    SlaPolicy,
+    SlaTarget,
+    SlaTargetKind,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+    ticket_number,
+)
+from rapport.service.services.assignment import available_agents
+from rapport.service.services.common import ticket_url
+
+# Why `sla_sync` is called; the status, priority and the like are read from the ticket itself.
+EVENT_REPLY = "reply"
+EVENT_CUSTOMER_MESSAGE = "customer_message"
+
+RESPONSE_KINDS = (SlaTargetKind.FIRST_RESPONSE, SlaTargetKind.NEXT_RESPONSE)
+BATCH = 5000
+# True while the check itself changes tickets (raising a priority, reassigning): the change
+# announcements must not make `sla_events` sync the clocks they come from, ticket by ticket.
+checking: ContextVar[bool] = ContextVar("sla_checking", default=False)
+# One step up on a breach (urgent stays urgent).
+RAISED_PRIORITY = {
+    TicketPriority.LOW: TicketPriority.NORMAL,
+    TicketPriority.NORMAL: TicketPriority.HIGH,
+    TicketPriority.HIGH: TicketPriority.URGENT,
+}
+
+WARNING_WORDING = {
+    SlaTargetKind.FIRST_RESPONSE: _("First response due soon: %(title)s"),
+    SlaTargetKind.NEXT_RESPONSE: _("Reply due soon: %(title)s"),
+    SlaTargetKind.RESOLUTION: _("Resolution due soon: %(title)s"),
+}
+BREACH_WORDING = {
+    SlaTargetKind.FIRST_RESPONSE: _("First response overdue: %(title)s"),
+    SlaTargetKind.NEXT_RESPONSE: _("Reply overdue: %(title)s"),
+    SlaTargetKind.RESOLUTION: _("Resolution overdue: %(title)s"),
+}
+
+
+def register_wording() -> None:
+    """Word the check's notifications in the reader's language (from ServiceConfig.ready)."""
+    for kind in SlaTargetKind.values:
+        register_notification_wording(f"ticket.sla_warning.{kind}", WARNING_WORDING[kind])
+        register_notification_wording(f"ticket.sla_breach.{kind}", BREACH_WORDING[kind])
+
+
+# --- Calendars ---------------------------------------------------------------------------------
+
+_calendars: dict[tuple, WorkingCalendar] = {}
+_calendars_lock = threading.Lock()
+
+
+def business_hours_for(team_id: int | None) -> BusinessHours | None:
+    """The team's business hours, else the default row (no team); None when there is neither."""
+    rows = list(
+        BusinessHours.objects.select_related("holiday_calendar").filter(
+            Q(team_id=team_id) | Q(team__isnull=True) if team_id else Q(team__isnull=True)
+        )
+    )
+    rows.sort(key=lambda row: row.team_id is None)
+    return rows[0] if rows else None
+
+
+def working_calendar(hours: BusinessHours | None) -> WorkingCalendar:
+    """The `WorkingCalendar` of a business-hours row (24×7 in the site's zone without one).
+
+    Kept per process and keyed by the rows' `updated_at`, so an edit is seen at once and a
+    calendar is laid out once per process, not once per ticket."""
+    if hours is None:
+        return _always_open()
+    calendar = hours.holiday_calendar
+    key = (hours.pk, hours.updated_at, calendar.pk if calendar else None)
+    key += (calendar.updated_at,) if calendar else ()
+    cached = _calendars.get(key)
+    if cached is not None:
+        return cached
+    holidays, workdays = set(), set()
+    if calendar is not None:
+        for day, kind in HolidayCalendarDay.objects.filter(calendar=calendar).values_list(
+            "date", "kind"
+        ):
+            (holidays if kind == HolidayKind.HOLIDAY else workdays).add(day)
+    try:
+        weekly = {int(day): parse_hours(text) for day, text in (hours.weekly or {}).items()}
+        built = WorkingCalendar(hours.time_zone, weekly, holidays, workdays)
+    except ValueError:
+        # The settings form refuses such rows; one written otherwise counts every minute.
+        built = _always_open()
+    with _calendars_lock:
+        if len(_calendars) > 100:
+            _calendars.clear()
+        _calendars[key] = built
+    return built
+
+
+def _always_open() -> WorkingCalendar:
+    key = ("always", settings.TIME_ZONE)
+    if key not in _calendars:
+        _calendars[key] = WorkingCalendar.always_open(settings.TIME_ZONE)
+    return _calendars[key]
+
+
+def calendar_for_ticket(ticket: Ticket) -> WorkingCalendar:
+    return working_calendar(business_hours_for(ticket.team_id))
+
+
+# --- Policies ----------------------------------------------------------------------------------
+
+
+def _customer_tag_ids(ticket: Ticket) -> set[int]:
+    if ticket.person_id is None and ticket.company_id is None:
+        return set()
+    condition = Q(pk__in=[])
+    if ticket.person_id is not None:
+        condition |= Q(persons=ticket.person_id)
+    if ticket.company_id is not None:
+        condition |= Q(companies=ticket.company_id)
+    return set(Tag.objects.filter(condition).values_list("pk", flat=True))
+
+
+def policy_matches(policy: SlaPolicy, ticket: Ticket, tag_ids: set[int]) -> bool:
+    return (
+        (not policy.priority or policy.priority == ticket.priority)
+        and (not policy.type or policy.type == ticket.type)
+        and (not policy.customer_tag_id or policy.customer_tag_id in tag_ids)
+    )
+
+
+def matching_policy(ticket: Ticket) -> SlaPolicy | None:
+    """The first active policy (by position) whose non-empty conditions all match."""
+    policies = list(SlaPolicy.objects.filter(is_active=True).order_by("position", "id"))
+    if not policies:
+        return None
+    tag_ids = _customer_tag_ids(ticket) if any(p.customer_tag_id for p in policies) else set()
+    return next((p for p in policies if policy_matches(p, ticket, tag_ids)), None)
+
+
+# --- Keeping a ticket's targets ------------------------------------------------------------------
+
+
+def schedule(target: SlaTarget, calendar: WorkingCalendar) -> None:
+    """Set `warn_at` and `due_at` from the start, the minutes and the ended pauses."""
+    paused = target.paused_seconds / 60
+    target.due_at = calendar.add_minutes(target.started_at, target.minutes + paused)
+    target.warn_at = calendar.add_minutes(
+        target.started_at, target.minutes * target.warn_percent / 100 + paused
+    )
+
+
+def _meet(target: SlaTarget, when: datetime.datetime) -> None:
+    target.met_at = target.stopped_at = when
+    # Late if the clock had run past the due time (a paused clock stopped when it paused).
+    clock = target.paused_at or when
+    if target.breached_at is None and clock > target.due_at:
+        target.breached_at = target.due_at
+
+
+def _stop(target: SlaTarget, when: datetime.datetime) -> None:
+    target.stopped_at = when
+
+
+def _new_target(
+    ticket: Ticket, policy: SlaPolicy, kind: str, started_at, calendar: WorkingCalendar
+) -> SlaTarget:
+    target = SlaTarget(
+        ticket=ticket,
+        policy=policy,
+        kind=kind,
+        minutes=policy.minutes_for(kind),
+        warn_percent=policy.warn_percent,
+        started_at=started_at,
+    )
+    schedule(target, calendar)
+    return target
+
+
+@transaction.atomic
+def sla_sync(ticket: Ticket, *, event: str = "", now: datetime.datetime | None = None) -> None:
+    """Bring the ticket's SLA targets in line with the ticket (see the module docstring).
+
+    Call it after the ticket was saved; it writes only the targets and `ticket.sla_due_at`
+    (also set on the instance, so a later full save keeps it). Four queries when nothing
+    changes (targets, business hours, policies, tags if a policy asks for them)."""
+    now = now or timezone.now()
+    targets = list(SlaTarget.objects.filter(ticket_id=ticket.pk).order_by("started_at", "id"))
+    running = {t.kind: t for t in targets if t.stopped_at is None}
+    is_open = ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+    policy = matching_policy(ticket) if is_open and ticket.merged_into_id is None else None
+    if not targets and policy is None:
+        _set_due(ticket, [])
+        return
+    calendar = calendar_for_ticket(ticket)
+    changed: list[SlaTarget] = []
+    created: list[SlaTarget] = []
+
+    if event == EVENT_REPLY:
+        for kind in RESPONSE_KINDS:
+            target = running.pop(kind, None)
+            if target is not None:
+                _meet(target, now)
+                changed.append(target)
+    elif ticket.first_responded_at is not None and SlaTargetKind.FIRST_RESPONSE in running:
+        target = running.pop(SlaTargetKind.FIRST_RESPONSE)
+        _meet(target, max(ticket.first_responded_at, target.started_at))
+        changed.append(target)
+
+    if not is_open or ticket.merged_into_id is not None:
+        for kind, target in list(running.items()):
+            if kind == SlaTargetKind.RESOLUTION and ticket.merged_into_id is None:
+                _meet(target, ticket.resolved_at or now)
+            else:
+                _stop(target, now)
+            changed.append(target)
+        running.clear()
+    else:
+        paused = ticket.status == TicketStatus.WAITING_CUSTOMER
+        for kind, target in list(running.items()):
+            minutes = policy.minutes_for(kind) if policy else None
+            if minutes is None:
+                _stop(target, now)
+                running.pop(kind)
+                changed.append(target)
+                continue
+            dirty = False
+            if (target.policy_id, target.minutes, target.warn_percent) != (
+                policy.pk,
+                minutes,
+                policy.warn_percent,
+            ):
+                target.policy = policy
+                target.minutes = minutes
+                target.warn_percent = policy.warn_percent
+                dirty = True
+            if paused and target.paused_at is None:
+                target.paused_at = now
+                dirty = True
+            elif not paused and target.paused_at is not None:
+                target.paused_seconds += round(calendar.seconds_between(target.paused_at, now))
+                target.paused_at = None
+                dirty = True
+            if dirty:
+                schedule(target, calendar)
+                changed.append(target)
+        if policy is not None:
+            created = _targets_to_start(ticket, policy, targets, running, event, now, calendar)
+            for target in created:
+                if paused:
+                    target.paused_at = now
+                running[target.kind] = target
+
+    if changed:
+        SlaTarget.objects.bulk_update(
+            {id(t): t for t in changed}.values(),
+            [
+                "policy",
+                "minutes",
+                "warn_percent",
+                "paused_seconds",
+                "paused_at",
+                "warn_at",
+                "due_at",
+                "breached_at",
+                "met_at",
+                "stopped_at",
+            ],
+        )
+    if created:
+        SlaTarget.objects.bulk_create(created)
+    _set_due(ticket, running.values())
+
+
+def _targets_to_start(ticket, policy, targets, running, event, now, calendar) -> list[SlaTarget]:
+    started = []
+    kinds = {t.kind for t in targets}
+    if (
+        policy.first_response_minutes is not None
+        and SlaTargetKind.FIRST_RESPONSE not in kinds
+        and ticket.first_responded_at is None
+    ):
+        started.append(
+            _new_target(ticket, policy, SlaTargetKind.FIRST_RESPONSE, ticket.created_at, calendar)
+        )
+    if (
+        policy.next_response_minutes is not None
+        and event == EVENT_CUSTOMER_MESSAGE
+        and ticket.first_responded_at is not None
+        and SlaTargetKind.NEXT_RESPONSE not in running
+        and SlaTargetKind.FIRST_RESPONSE not in running
+    ):
+        started.append(_new_target(ticket, policy, SlaTargetKind.NEXT_RESPONSE, now, calendar))
+    if policy.resolution_minutes is not None and SlaTargetKind.RESOLUTION not in running:
+        # From the ticket's birth the first time; a reopened ticket's clock starts again.
+        start = ticket.created_at if SlaTargetKind.RESOLUTION not in kinds else now
+        started.append(_new_target(ticket, policy, SlaTargetKind.RESOLUTION, start, calendar))
+    return started
+
+
+def _set_due(ticket: Ticket, running) -> None:
+    due = min((t.due_at for t in running if t.paused_at is None), default=None)
+    if ticket.sla_due_at != due:
+        Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due)
+        ticket.sla_due_at = due
+
+
+def sla_reschedule(*, ticket_ids=None, team_ids=None, default_hours: bool = False) -> int:
+    """Recompute the due times of the running targets after business hours or a holiday
+    calendar changed: of these tickets, of these teams' tickets, or (`default_hours`) of the
+    tickets whose team has no business hours of its own. Returns how many targets moved."""
+    condition = Q(pk__in=[])
+    if ticket_ids is not None:
+        condition |= Q(ticket_id__in=ticket_ids)
+    if team_ids:
+        condition |= Q(ticket__team_id__in=team_ids)
+    if default_hours:
+        own = BusinessHours.objects.filter(team__isnull=False).values("team_id")
+        condition |= Q(ticket__team__isnull=True) | ~Q(ticket__team_id__in=own)
+    targets = list(
+        SlaTarget.objects.filter(condition, stopped_at__isnull=True).select_related("ticket")
+    )
+    by_team: dict[int | None, list[SlaTarget]] = defaultdict(list)
+    for target in targets:
+        by_team[target.ticket.team_id].append(target)
+    for team_id, rows in by_team.items():
+        calendar = working_calendar(business_hours_for(team_id))
+        dues = calendar.add_minutes_many(
+            (t.started_at, t.minutes + t.paused_seconds / 60) for t in rows
+        )
+        warns = calendar.add_minutes_many(
+            (t.started_at, t.minutes * t.warn_percent / 100 + t.paused_seconds / 60) for t in rows
+        )
+        for target, due, warn in zip(rows, dues, warns, strict=True):
+            target.due_at, target.warn_at = due, warn
+    SlaTarget.objects.bulk_update(targets, ["due_at", "warn_at"], batch_size=1000)
+    ticket_ids = {t.ticket_id for t in targets}
+    _refresh_due(list(ticket_ids))
+    return len(targets)
+
+
+def _refresh_due(ticket_ids: list[int]) -> None:
+    nearest = (
+        SlaTarget.objects.filter(
+            ticket_id=OuterRef("pk"), stopped_at__isnull=True, paused_at__isnull=True
+        )
+        .values("ticket_id")
+        .annotate(due=Min("due_at"))
+        .values("due")[:1]
+    )
+    for start in range(0, len(ticket_ids), BATCH):
+        Ticket.objects.filter(pk__in=ticket_ids[start : start + BATCH]).update(
+            sla_due_at=Subquery(nearest)
+        )
+
+
+# --- The periodic check ------------------------------------------------------------------------
+
+
+def _claim(sql_set: str, sql_where: str, params: list) -> list[tuple]:
+    """One conditional UPDATE … RETURNING id, ticket_id, kind, policy_id: the rows it changed
+    are this check's alone (a concurrent check's UPDATE finds the condition false)."""
+    table = connection.ops.quote_name(SlaTarget._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {sql_set} WHERE {sql_where} "  # noqa: S608 -- no user input
+            "RETURNING id, ticket_id, kind, policy_id",
+            params,
+        )
+        return cursor.fetchall()
+
+
+def _leads(team_ids: set[int | None]) -> dict[int | None, list[int]]:
+    """Who hears of a team's breaches: the team lead named on its business hours (else on the
+    default row), else the team's sales managers, else the administrators. Three queries."""
+    hours = {
+        h.team_id: h.team_lead_id for h in BusinessHours.objects.filter(team_lead__isnull=False)
+    }
+    managers: dict[int, list[int]] = defaultdict(list)
+    for user_id, team_id in User.objects.filter(
+        team_id__in=[t for t in team_ids if t], role=Role.SALES_MANAGER, is_active=True
+    ).values_list("pk", "team_id"):
+        managers[team_id].append(user_id)
+    admins = list(
+        User.objects.filter(Q(role=Role.ADMINISTRATOR) | Q(is_superuser=True), is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    leads = {}
+    for team_id in team_ids:
+        lead = hours.get(team_id) or hours.get(None)
+        leads[team_id] = [lead] if lead else (managers.get(team_id) or admins)
+    return leads
+
+
+def sla_check(now: datetime.datetime | None = None) -> dict:
+    """Warn and escalate every target whose time came (see the module docstring); returns
+    {"warned": n, "breached": n}. Safe to run twice or at the same time as another check."""
+    now = now or timezone.now()
+    at = connection.ops.adapt_datetimefield_value(now)
+    with transaction.atomic():
+        breached = _claim(
+            "escalated_at = %s, breached_at = COALESCE(breached_at, due_at), "
+            "warned_at = COALESCE(warned_at, %s)",
+            "stopped_at IS NULL AND paused_at IS NULL AND escalated_at IS NULL AND due_at <= %s",
+            [at, at, at],
+        )
+        warned = _claim(
+            "warned_at = %s",
+            "stopped_at IS NULL AND paused_at IS NULL AND warned_at IS NULL AND warn_at <= %s",
+            [at, at],
+        )
+        if breached or warned:
+            _notify_and_act(breached, warned)
+    return {"warned": len(warned), "breached": len(breached)}
+
+
+def _notify_and_act(breached: list[tuple], warned: list[tuple]) -> None:
+    ticket_ids = sorted({row[1] for row in breached} | {row[1] for row in warned})
+    tickets: dict[int, dict] = {}
+    for start in range(0, len(ticket_ids), BATCH):
+        for row in Ticket.objects.filter(pk__in=ticket_ids[start : start + BATCH]).values(
+            "id", "subject", "assignee_id", "team_id", "priority"
+        ):
+            tickets[row["id"]] = row
+    leads = _leads({t["team_id"] for t in tickets.values()})
+    notifications = []
+    # One reverse() for the whole batch: the ticket page's address with the id filled in.
+    url = ticket_url(Ticket(pk=987654321)).replace("987654321", "{}")
+
+    def notify(recipient_id, kind, ticket):
+        notifications.append(
+            {
+                "recipient_id": recipient_id,
+                "kind": kind,
+                "title": f"{ticket_number(ticket['id'])} {ticket['subject']}",
+                "url": url.format(ticket["id"]),
+                "target_type": "ticket",
+                "target_id": ticket["id"],
+            }
+        )
+
+    for _id, ticket_id, kind, _policy_id in warned:
+        ticket = tickets.get(ticket_id)
+        if ticket is None:
+            continue
+        # The assignee is warned; an unassigned ticket's warning goes to the team lead.
+        for recipient in (
+            [ticket["assignee_id"]] if ticket["assignee_id"] else leads[ticket["team_id"]]
+        ):
+            notify(recipient, f"ticket.sla_warning.{kind}", ticket)
+    policies = {
+        p.pk: p
+        for p in SlaPolicy.objects.filter(pk__in={row[3] for row in breached if row[3] is not None})
+    }
+    raise_ids, reassign_ids = set(), set()
+    for _id, ticket_id, kind, policy_id in breached:
+        ticket = tickets.get(ticket_id)
+        if ticket is None:
+            continue
+        recipients = set(leads[ticket["team_id"]])
+        if ticket["assignee_id"]:
+            recipients.add(ticket["assignee_id"])
+        for recipient in sorted(recipients):
+            notify(recipient, f"ticket.sla_breach.{kind}", ticket)
+        policy = policies.get(policy_id)
+        if policy is not None and policy.raise_priority:
+            raise_ids.add(ticket_id)
+        if policy is not None and policy.reassign and ticket["team_id"]:
+            reassign_ids.add(ticket_id)
+    notification_create_many(notifications)
+    token = checking.set(True)
+    try:
+        if raise_ids:
+            _raise_priority(sorted(raise_ids))
+        for ticket_id in sorted(reassign_ids):
+            _reassign(tickets[ticket_id])
+    finally:
+        checking.reset(token)
+
+
+def _raise_priority(ticket_ids: list[int]) -> None:
+    """One step up for each breached ticket whose policy asks for it (one UPDATE per batch)."""
+    step = Case(
+        *(When(priority=low, then=Value(high)) for low, high in RAISED_PRIORITY.items()),
+        default=F("priority"),
+    )
+    for start in range(0, len(ticket_ids), BATCH):
+        batch = ticket_ids[start : start + BATCH]
+        Ticket.objects.filter(pk__in=batch).exclude(priority=TicketPriority.URGENT).update(
+            priority=step, version=F("version") + 1
+        )
+    records_changed("ticket", ticket_ids, "updated", changed_fields=("priority",))
+
+
+def _reassign(ticket: dict) -> None:
+    """Give a breached ticket to the team's available agent with the fewest open tickets,
+    other than its assignee (`assignment.available_agents`); nobody else: it stays."""
+    agents = [a for a in available_agents(ticket["team_id"]) if a.pk != ticket["assignee_id"]]
+    if not agents:
+        return
+    agent = min(agents, key=lambda a: (a.open_tickets, a.pk))
+    Ticket.objects.filter(pk=ticket["id"]).update(assignee=agent, version=F("version") + 1)
+    records_changed("ticket", [ticket["id"]], "updated", changed_fields=("assignee",))
