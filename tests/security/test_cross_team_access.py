@@ -185,6 +185,7 @@ PARAMETERS = [
     ("api:*", "article_id", SHARED),
     # A chat an agent took is theirs; waiting chats are open to every agent.
     ("chat:*", "pk", "chat"),
+    ("api:*", "chat_id", "chat"),
 ]
 
 # Routes this test does not call, and why.
