@@ -5,7 +5,8 @@ The shop's page (a small HTTP server on 127.0.0.1; Rapport's live server is on l
 `rapport-chat.js` with a site key that allows the shop's origin. The agent keeps the chat inbox
 open (which makes them available), sees the waiting chat appear with its count, takes it and
 replies; the visitor's HTML shows as typed on both sides; ending the chat puts the transcript
-on the identified customer's timeline.
+on the identified customer's timeline. Once the agent is away, the customer's next chat becomes
+a ticket linked to her, and the widget says so.
 """
 
 import pytest
@@ -18,6 +19,7 @@ from rapport.activities.models import TimelineEntry
 from rapport.behaviour.services import site_key_create
 from rapport.chat.models import ChatSession, ChatStatus
 from rapport.customers.services import person_create
+from rapport.service.models import Ticket, TicketChannel
 from tests.browser.conftest import VIEWPORT, log_in
 from tests.browser.test_tracking_snippet import shop  # noqa: F401 -- fixture
 
@@ -45,6 +47,7 @@ def visitor(browser):
 
 def test_a_visitor_and_an_agent_chat_both_ways(
     page,
+    browser,
     visitor,
     shop,  # noqa: F811 -- the fixture imported above
     live_server,
@@ -106,3 +109,32 @@ def test_a_visitor_and_an_agent_chat_both_ways(
     entry = TimelineEntry.objects.get(person=emily, kind="chat.transcript")
     assert "Great, thank you!" in entry.body
     page.goto(reverse("chat:inbox"))
+
+    # The agent marks himself away: nobody is there to chat any more
+    page.goto(reverse("service:my_tickets"))
+    page.get_by_test_id("away-toggle").click()
+    expect(page.get_by_test_id("away-toggle")).to_have_text("I am back")
+
+    # Emily, back on the shop later (a new browser session), asks again: the widget tells her
+    # her question became a request answered by e-mail, and the ticket is hers
+    later = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    try:
+        later.set_default_timeout(15_000)
+        again = later.new_page()
+        again.goto(f"{shop.origin}/tea.html")
+        again.get_by_test_id("rc-open").click()
+        again.get_by_test_id("rc-question").fill("Can I change the address?")
+        again.get_by_test_id("rc-ask").click()
+        again.get_by_test_id("rc-email").fill("emily@example.com")
+        again.get_by_test_id("rc-start").click()
+        expect(again.get_by_test_id("rc-log")).to_contain_text("No agent is free right now.")
+        ticket = Ticket.objects.get(channel=TicketChannel.CHAT)
+        expect(again.get_by_test_id("rc-log")).to_contain_text(
+            f"We made your question request {ticket.number} and will answer by e-mail."
+        )
+        expect(again.get_by_test_id("rc-status")).to_have_text("The chat has ended.")
+    finally:
+        later.close()
+    assert ticket.person_id == emily.pk
+    assert "Can I change the address?" in ticket.messages.get().body
+    assert ChatSession.objects.get(ticket=ticket).status == ChatStatus.TICKET
