@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from rapport.messaging.attachments import attachments_of
+
 SCHEMES = {"smtp": ("", 25), "smtp+tls": ("starttls", 587), "smtps": ("ssl", 465)}
 
 
@@ -78,7 +80,8 @@ def smtp_config() -> SmtpConfig | None:
 
 
 def build_mime(message) -> EmailMessage:
-    """The RFC 5322 message of a `Message` row."""
+    """The RFC 5322 message of a `Message` row, with the files its send key's source gives
+    (`attachments.register_attachment_source`)."""
     mime = EmailMessage()
     mime["From"] = message.from_address or settings.DEFAULT_FROM_EMAIL
     name, address = parseaddr(message.to_address)
@@ -92,6 +95,13 @@ def build_mime(message) -> EmailMessage:
     mime.set_content(message.body_text or "")
     if message.body_html:
         mime.add_alternative(message.body_html, subtype="html")
+    for attachment in attachments_of(message):
+        maintype, _sep, subtype = attachment.content_type.partition("/")
+        if not (maintype and subtype) or "/" in subtype or maintype in ("multipart", "message"):
+            maintype, subtype = "application", "octet-stream"
+        mime.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     return mime
 
 

@@ -5,6 +5,8 @@
   threaded on the customer's last e-mail (In-Reply-To / References) and with the ticket number in
   the subject, so the customer's answer comes back to the ticket (`ticket_by_email_thread`, or
   "[T-000123]" in the subject);
+- the files of a public reply go with its e-mail as MIME attachments: delivery reads them from
+  the reply (`_reply_attachments`, registered with messaging for the "ticket-reply:" send keys);
 - the first public reply records the ticket's first response time;
 - an internal note is never mailed; the colleagues it @mentions are notified if they may see the
   ticket (activities' `mentions_notify`);
@@ -28,6 +30,8 @@ from rapport.core.cleaning import FieldErrors, clean_text
 from rapport.core.errors import NotFound, PermissionDenied
 from rapport.core.records import record_changed
 from rapport.customers.models import Person
+from rapport.messaging.attachments import MailAttachment, register_attachment_source
+from rapport.messaging.models import Message
 from rapport.messaging.models import MessageKind as EmailKind
 from rapport.messaging.rendering import render_text
 from rapport.messaging.selectors import person_language
@@ -46,6 +50,8 @@ from rapport.service.services.common import announce, locked, ticket_url, timeli
 MAX_BODY = 50_000
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 10
+# The send key of a public reply's e-mail: this prefix and the reply's id.
+REPLY_SEND_KEY = "ticket-reply:"
 # Statuses a ticket leaves when an agent answers: it is being worked on now.
 _WAITING_FOR_AGENT = (TicketStatus.NEW, TicketStatus.REOPENED)
 
@@ -210,7 +216,7 @@ def ticket_reply(
     """Answer the customer: the message on the ticket and an e-mail to the customer (the
     person's primary address, else the requester's; with neither it is recorded as skipped in
     the outbox). A new or reopened ticket becomes open; the first reply sets
-    `first_responded_at`. The attachments stay on the ticket (the e-mail does not carry them)."""
+    `first_responded_at`. The attachments stay on the ticket and go with the e-mail."""
     errors = FieldErrors()
     text = _clean_body(body, errors)
     files = clean_attachments(attachments, errors)
@@ -231,7 +237,7 @@ def ticket_reply(
         body_text=text + _signature(actor),
         person=ticket.person,
         kind=EmailKind.TRANSACTIONAL,
-        send_key=f"ticket-reply:{message.pk}",
+        send_key=f"{REPLY_SEND_KEY}{message.pk}",
         actor=actor,
         origin=f"ticket:{ticket.pk}",
         headers=headers,
@@ -260,6 +266,16 @@ def ticket_reply(
     )
     announce(ticket, "updated", actor=actor, changed=changed or ["messages"])
     return message
+
+
+def _reply_attachments(email: Message) -> list[MailAttachment]:
+    """The files of the reply `email` was sent for, read when it is delivered."""
+    files = TicketAttachment.objects.filter(message__email=email).order_by("id")
+    return [MailAttachment(f.filename, f.content_type, bytes(f.content)) for f in files]
+
+
+# On import: the service's handlers import this module from `ServiceConfig.ready()`.
+register_attachment_source(REPLY_SEND_KEY, _reply_attachments)
 
 
 @transaction.atomic
