@@ -19,6 +19,7 @@ rule matching it stays where its creator put it.
 
 import re
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
@@ -40,6 +41,8 @@ from rapport.service.models import (
     TicketType,
 )
 
+# The languages a rule or an agent may name: the site's.
+LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 RULE_FIELDS = (
     "name",
     "position",
@@ -214,7 +217,7 @@ def _clean_rule(data: dict, *, instance: AssignmentRule | None) -> dict:
     if "language" in data:
         values["language"] = (
             clean_choice(
-                data["language"], "language", errors, choices=("zh-hans", "en"), list_choices=True
+                data["language"], "language", errors, choices=LANGUAGE_CODES, list_choices=True
             )
             if data["language"]
             else ""
@@ -306,8 +309,11 @@ def agent_profile_set(*, actor: User, user: User, data: dict) -> AgentProfile:
         values["skills"] = _clean_words(data["skills"], "skills", errors)
     if "languages" in data:
         languages = _clean_words(data["languages"], "languages", errors)
-        if any(lang not in ("zh-hans", "en") for lang in languages):
-            errors.add("languages", _("Choose one of: %(choices)s.") % {"choices": "zh-hans, en"})
+        if any(lang not in LANGUAGE_CODES for lang in languages):
+            errors.add(
+                "languages",
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(LANGUAGE_CODES)},
+            )
         values["languages"] = languages
     if "is_away" in data:
         values["is_away"] = clean_flag(data["is_away"], "is_away", errors)
