@@ -40,6 +40,7 @@ from rapport.service.models import (
     TicketType,
 )
 from rapport.service.selectors_sla import ticket_sla_timers
+from rapport.service.services.complaints import GoodwillKind
 from rapport.service.services.tickets import MAX_BULK, SETTABLE_STATUSES
 
 router = Router(tags=["tickets"])
@@ -230,6 +231,14 @@ class StatusIn(InputSchema):
     resolution: text(10_000) | None = Field(
         None, description="What was done; required (here or already set) to close a complaint."
     )
+    goodwill_kind: GoodwillKind | None = Field(
+        None,
+        description="Closing a complaint: the goodwill gesture offered (recorded as an internal "
+        "note and on the customer's timeline; no coupon is issued).",
+    )
+    goodwill: text(2000) | None = Field(
+        None, description="Closing a complaint: what was offered, in words."
+    )
     version: BodyVersion
 
 
@@ -379,7 +388,9 @@ def ticket_note(request: HttpRequest, ticket_id: RecordId, payload: MessageIn):
     "/tickets/{int:ticket_id}/status",
     response={200: TicketOut, **error_responses(400, 403, 404, 409, 422)},
     description="Move the ticket to a status. Closing a complaint needs `root_cause` and "
-    "`resolution` and gives the customer's owner a follow-up call within 24 hours. A merged "
+    "`resolution` and gives the customer's owner a follow-up call within 24 hours; it may record "
+    "a goodwill gesture (`goodwill_kind`, `goodwill`) and asks the customer by e-mail to "
+    "confirm they are satisfied. A merged "
     "ticket is 409 `ticket_merged`.",
 )
 def ticket_change_status(request: HttpRequest, ticket_id: RecordId, payload: StatusIn):
@@ -390,6 +401,8 @@ def ticket_change_status(request: HttpRequest, ticket_id: RecordId, payload: Sta
         status=payload.status,
         root_cause=payload.root_cause or "",
         resolution=payload.resolution or "",
+        goodwill_kind=payload.goodwill_kind or "",
+        goodwill=payload.goodwill or "",
         version=payload.version,
     )
     return _detail(request, ticket_id)

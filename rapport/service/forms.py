@@ -20,6 +20,7 @@ from rapport.service.models import (
 )
 from rapport.service.selectors import categories_tree
 from rapport.service.selectors_pages import categories_all
+from rapport.service.services.complaints import GoodwillKind
 
 MENTIONS_URL = reverse_lazy("activities:mention_suggestions")
 LANGUAGE_CHOICES = settings.LANGUAGES  # named in the reader's language
@@ -219,6 +220,10 @@ class StatusForm(ServiceErrorsMixin, forms.Form):
     status = forms.CharField(required=False, widget=forms.HiddenInput)
     root_cause = _choice(_("Root cause"), [("", "—"), *RootCause.choices], "root-cause")
     resolution = _text(_("What was done"), "resolution", textarea=True, rows=3)
+    goodwill_kind = _choice(
+        _("Goodwill gesture"), [("", "—"), *GoodwillKind.choices], "goodwill-kind"
+    )
+    goodwill = _text(_("Goodwill gesture: what was offered"), "goodwill", textarea=True, rows=2)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, ticket, **kwargs):

@@ -18,6 +18,7 @@ from rapport.service.services import (
     tickets_follow_customer,
     tickets_refresh_customer_owner,
 )
+from rapport.service.services.complaints import goodwill_title
 
 
 def register_timeline() -> None:
@@ -50,6 +51,7 @@ def register_timeline() -> None:
         return _("Ticket %(number)s closed: %(subject)s") % words(entry)
 
     register_title("ticket.closed", closed)
+    register_title("ticket.goodwill", goodwill_title)
     register_title(
         "ticket.reopened", lambda e: _("Ticket %(number)s reopened: %(subject)s") % words(e)
     )

@@ -2,7 +2,7 @@
 
 Imported by `SurveysConfig.ready()`; `register()` runs each part. Service publishes no event of
 its own for a resolved ticket, so CSAT listens to the ticket's record changes and reads the
-status (`rapport.core.records`).
+status (`rapport.core.records`); a closed complaint is asked its confirmation the same way.
 """
 
 import logging
@@ -14,7 +14,10 @@ from rapport.activities.timeline_kinds import register_title
 from rapport.core.events import subscribe
 from rapport.core.records import RecordChanged, RecordsChanged
 from rapport.service.models import Ticket, TicketStatus
-from rapport.surveys.services import csat_invite_for_ticket
+from rapport.service.panels import TicketPanel, register_ticket_panel
+from rapport.surveys.models import CONFIRM_YES, SurveyKind
+from rapport.surveys.selectors import survey_results_for_ticket
+from rapport.surveys.services import confirmation_invite_for_ticket, csat_invite_for_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +27,14 @@ RESOLVED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 def register_timeline() -> None:
     def answered(entry) -> str:
         data = entry.data
+        if data.get("kind") == SurveyKind.CONFIRM:
+            if data.get("score") == CONFIRM_YES:
+                return _("Confirmed being satisfied with complaint %(number)s") % {
+                    "number": data.get("number", "")
+                }
+            return _("Said they are not satisfied with how complaint %(number)s was closed") % {
+                "number": data.get("number", "")
+            }
         words = {"kind": str(data.get("kind", "")).upper(), "score": data.get("score", "")}
         if data.get("number"):
             return _("Answered the %(kind)s survey about ticket %(number)s: %(score)s") % {
@@ -40,12 +51,15 @@ def _ask_about(ticket_ids: list[int]) -> None:
         "pk", flat=True
     )
     for ticket_id in resolved:
-        try:
-            # A survey that cannot be made must not stop the agent resolving the ticket.
-            with transaction.atomic():
-                csat_invite_for_ticket(ticket_id=ticket_id)
-        except Exception:
-            logger.exception("CSAT invitation for ticket %s failed", ticket_id)
+        # Each asks only the tickets it is for (CSAT: resolved; the confirmation: a closed
+        # complaint).
+        for invite in (csat_invite_for_ticket, confirmation_invite_for_ticket):
+            try:
+                # A survey that cannot be made must not stop the agent resolving the ticket.
+                with transaction.atomic():
+                    invite(ticket_id=ticket_id)
+            except Exception:
+                logger.exception("%s for ticket %s failed", invite.__name__, ticket_id)
 
 
 def register_tickets() -> None:
@@ -68,6 +82,15 @@ def register_tickets() -> None:
             _ask_about(list(event.record_ids))
 
 
+def ticket_survey_panel(user, ticket: Ticket) -> TicketPanel | None:
+    """The ticket page's survey answers (CSAT, the complaint's confirmation), if any."""
+    results = survey_results_for_ticket(ticket)
+    if not results:
+        return None
+    return TicketPanel("surveys/_ticket_panel.html", {"results": results})
+
+
 def register() -> None:
     register_timeline()
     register_tickets()
+    register_ticket_panel(ticket_survey_panel)

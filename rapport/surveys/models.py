@@ -21,18 +21,26 @@ DEFAULT_CSAT_QUESTION_EN = "How satisfied are you with the help you received?"
 DEFAULT_CSAT_QUESTION_ZH = "您对本次获得的帮助满意吗？"
 DEFAULT_NPS_QUESTION_EN = "How likely are you to recommend us to a friend or colleague?"
 DEFAULT_NPS_QUESTION_ZH = "您有多大可能向朋友或同事推荐我们？"
+DEFAULT_CONFIRM_QUESTION_EN = "Are you satisfied with how we resolved your complaint?"
+DEFAULT_CONFIRM_QUESTION_ZH = "您对我们处理您投诉的结果满意吗？"
 
 
 class SurveyKind(models.TextChoices):
     CSAT = "csat", "CSAT"
     NPS = "nps", "NPS"
+    # Asked when a complaint is closed: is the customer satisfied? 1 is yes, 0 is no.
+    CONFIRM = "confirm", _("Complaint confirmation")
 
 
-SCORE_RANGE = {SurveyKind.CSAT: (1, 5), SurveyKind.NPS: (0, 10)}
+SCORE_RANGE = {SurveyKind.CSAT: (1, 5), SurveyKind.NPS: (0, 10), SurveyKind.CONFIRM: (0, 1)}
+CONFIRM_YES, CONFIRM_NO = 1, 0
 
 
 def is_detractor(kind: str, score: int) -> bool:
-    """NPS 0–6 and CSAT 1–2 are unhappy customers someone should call."""
+    """NPS 0–6, CSAT 1–2 and a "no" to a complaint's confirmation are unhappy customers
+    someone should call."""
+    if kind == SurveyKind.CONFIRM:
+        return score == CONFIRM_NO
     return score <= 6 if kind == SurveyKind.NPS else score <= 2
 
 
@@ -128,6 +136,9 @@ class Invitation(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+    # The survey's kind, copied so that a ticket is asked each question once (a constraint
+    # cannot look through the survey).
+    kind = models.CharField(_("kind"), max_length=10, choices=SurveyKind)
     round = models.ForeignKey(
         SurveyRound, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -147,9 +158,12 @@ class Invitation(TimeStampedModel):
         verbose_name = _("survey invitation")
         verbose_name_plural = _("survey invitations")
         constraints = [
-            # A ticket is asked about once, however often it is resolved again.
+            # A ticket is asked each question (CSAT, the complaint's confirmation) once, however
+            # often it is resolved or closed again.
             models.UniqueConstraint(
-                fields=["ticket"], condition=Q(ticket__isnull=False), name="invitation_ticket_uniq"
+                fields=["ticket", "kind"],
+                condition=Q(ticket__isnull=False),
+                name="invitation_ticket_kind_uniq",
             ),
             models.UniqueConstraint(
                 fields=["round", "person"],

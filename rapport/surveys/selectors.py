@@ -58,8 +58,8 @@ def invitations_visible_to(user: User) -> QuerySet[Invitation]:
 
 
 def survey_results_for_ticket(ticket: Ticket) -> list[Response]:
-    """The answers about one ticket (CSAT; at most one today), for the ticket page, which has
-    already checked that its reader sees the ticket."""
+    """The answers about one ticket (its CSAT and, for a closed complaint, its confirmation),
+    for the ticket page, which has already checked that its reader sees the ticket."""
     return list(
         Response.objects.filter(ticket=ticket).select_related("survey").order_by("answered_at")
     )
@@ -220,13 +220,16 @@ def survey_report(user: User, filters: ReportFilters, *, comment_limit: int = 50
                 sent_at__isnull=False, answered_at__isnull=False, survey__kind=SurveyKind.CSAT
             ),
         ),
+        nps_sent=Count("pk", filter=Q(sent_at__isnull=False, survey__kind=SurveyKind.NPS)),
+        nps_answered=Count(
+            "pk",
+            filter=Q(sent_at__isnull=False, answered_at__isnull=False, survey__kind=SurveyKind.NPS),
+        ),
     )
     rate["share"] = round(100 * rate["answered"] / rate["sent"], 1) if rate["sent"] else None
     rate["csat_share"] = (
         round(100 * rate["csat_answered"] / rate["csat_sent"], 1) if rate["csat_sent"] else None
     )
-    rate["nps_sent"] = rate["sent"] - rate["csat_sent"]
-    rate["nps_answered"] = rate["answered"] - rate["csat_answered"]
     rate["nps_share"] = (
         round(100 * rate["nps_answered"] / rate["nps_sent"], 1) if rate["nps_sent"] else None
     )

@@ -1,11 +1,12 @@
 """Writes of the surveys app: surveys (administrators), invitations (CSAT when a ticket is
-resolved, NPS rounds on a schedule) and answers from the public page.
+resolved, the confirmation when a complaint is closed, NPS rounds on a schedule) and answers from
+the public page.
 
-Sending is idempotent end to end: an invitation is unique per ticket (CSAT) or per round and
-person (NPS), and its e-mail is queued through messaging under the send key
-`survey-invitation:<id>`, in the same transaction as the invitation. Messaging claims a message
-before it talks to the mail server, so neither a replayed job nor a crash mid-batch sends a
-survey twice (docs/decisions.md, "Surveys").
+Sending is idempotent end to end: an invitation is unique per ticket and kind (CSAT, the
+complaint's confirmation) or per round and person (NPS), and its e-mail is queued through
+messaging under the send key `survey-invitation:<id>`, in the same transaction as the
+invitation. Messaging claims a message before it talks to the mail server, so neither a replayed
+job nor a crash mid-batch sends a survey twice (docs/decisions.md, "Surveys").
 """
 
 import datetime
@@ -28,10 +29,14 @@ from rapport.messaging.models import MessageKind, MessageStatus
 from rapport.messaging.rendering import html_from_text
 from rapport.messaging.selectors import person_language
 from rapport.messaging.services import email_send
-from rapport.service.models import Ticket, TicketStatus
+from rapport.service.models import Ticket, TicketStatus, TicketType
 from rapport.surveys import links
 from rapport.surveys.models import (
     ANSWER_CHANGEABLE_DAYS,
+    CONFIRM_NO,
+    CONFIRM_YES,
+    DEFAULT_CONFIRM_QUESTION_EN,
+    DEFAULT_CONFIRM_QUESTION_ZH,
     DEFAULT_CSAT_QUESTION_EN,
     DEFAULT_CSAT_QUESTION_ZH,
     DEFAULT_NPS_QUESTION_EN,
@@ -108,6 +113,7 @@ def _clean_survey(data: dict, *, survey: Survey | None) -> dict:
     defaults = {
         SurveyKind.CSAT: (DEFAULT_CSAT_QUESTION_ZH, DEFAULT_CSAT_QUESTION_EN),
         SurveyKind.NPS: (DEFAULT_NPS_QUESTION_ZH, DEFAULT_NPS_QUESTION_EN),
+        SurveyKind.CONFIRM: (DEFAULT_CONFIRM_QUESTION_ZH, DEFAULT_CONFIRM_QUESTION_EN),
     }.get(kind, ("", ""))
     for key, default in (("question_zh", defaults[0]), ("question_en", defaults[1])):
         if key in cleaned and not cleaned[key]:
@@ -200,6 +206,8 @@ def _invitation_mail(invitation: Invitation, survey: Survey, name: str) -> tuple
     """Subject and text of the invitation, in the person's language, with one link per score
     (each opens the page with that score chosen, still to be confirmed there: mail scanners
     follow links)."""
+    if survey.kind == SurveyKind.CONFIRM:
+        return _confirmation_mail(invitation, survey, name)
     low, high = SCORE_RANGE[survey.kind]
     with translation.override(invitation.language):
         if invitation.ticket_id is not None:
@@ -235,6 +243,27 @@ def _invitation_mail(invitation: Invitation, survey: Survey, name: str) -> tuple
     return subject, "\n".join(lines)
 
 
+def _confirmation_mail(invitation: Invitation, survey: Survey, name: str) -> tuple[str, str]:
+    """The complaint's confirmation: yes or no, one link each (confirmed on the page)."""
+    with translation.override(invitation.language):
+        subject = _("Is your complaint resolved? (ticket %(number)s)") % {
+            "number": invitation.ticket.number
+        }
+        greeting = _("Hello %(name)s,") % {"name": name} if name else _("Hello,")
+        lines = [
+            greeting,
+            "",
+            _("We have closed your complaint %(number)s.") % {"number": invitation.ticket.number},
+            survey.question(invitation.language),
+            "",
+            _("Yes: %(url)s") % {"url": links.answer_url(invitation, score=CONFIRM_YES)},
+            _("No: %(url)s") % {"url": links.answer_url(invitation, score=CONFIRM_NO)},
+            "",
+            _("You can change your answer for %(days)d days.") % {"days": ANSWER_CHANGEABLE_DAYS},
+        ]
+    return subject, "\n".join(lines)
+
+
 def _invite(
     survey: Survey,
     *,
@@ -248,6 +277,7 @@ def _invite(
 ) -> Invitation:
     invitation = Invitation.objects.create(
         survey=survey,
+        kind=survey.kind,
         person=person,
         email=email,
         ticket=ticket,
@@ -255,9 +285,9 @@ def _invite(
         language=language,
     )
     subject, body = _invitation_mail(invitation, survey, name)
-    # CSAT follows a conversation the customer started: service mail, like the ticket's
-    # replies. NPS is unsolicited: marketing mail, so consent and suppression apply.
-    kind = MessageKind.TRANSACTIONAL if survey.kind == SurveyKind.CSAT else MessageKind.MARKETING
+    # CSAT and the confirmation follow a conversation the customer started: service mail, like
+    # the ticket's replies. NPS is unsolicited: marketing mail, so consent and suppression apply.
+    kind = MessageKind.MARKETING if survey.kind == SurveyKind.NPS else MessageKind.TRANSACTIONAL
     message = email_send(
         to_address=email,
         subject=subject,
@@ -276,9 +306,13 @@ def _invite(
     return invitation
 
 
+def active_survey(kind: str) -> Survey | None:
+    """The active survey of a kind (the oldest, if administrators made several)."""
+    return Survey.objects.filter(kind=kind, is_active=True).order_by("pk").first()
+
+
 def csat_survey() -> Survey | None:
-    """The active CSAT survey (the oldest, if administrators made several)."""
-    return Survey.objects.filter(kind=SurveyKind.CSAT, is_active=True).order_by("pk").first()
+    return active_survey(SurveyKind.CSAT)
 
 
 @transaction.atomic
@@ -286,16 +320,40 @@ def csat_invite_for_ticket(
     *, ticket_id: int, now: datetime.datetime | None = None
 ) -> Invitation | None:
     """Ask the customer of a resolved ticket how satisfied they are, at most once per ticket and
-    not when their address was asked anything within the survey's quiet period. Returns the
-    invitation, or None when nothing is to be asked."""
-    now = now or timezone.now()
-    survey = csat_survey()
+    not when their address was asked anything within the survey's quiet period. A complaint
+    being closed is asked its confirmation instead (`confirmation_invite_for_ticket`), not both
+    at once. Returns the invitation, or None when nothing is to be asked."""
     ticket = Ticket.objects.select_related("person").filter(pk=ticket_id).first()
-    if survey is None or ticket is None or ticket.merged_into_id is not None:
+    if ticket is None or ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
         return None
-    if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+    if ticket.type == TicketType.COMPLAINT and ticket.status == TicketStatus.CLOSED:
         return None
-    if Invitation.objects.filter(ticket=ticket).exists():
+    return _ask_about_ticket(active_survey(SurveyKind.CSAT), ticket, now or timezone.now())
+
+
+@transaction.atomic
+def confirmation_invite_for_ticket(
+    *, ticket_id: int, now: datetime.datetime | None = None
+) -> Invitation | None:
+    """Ask the customer of a closed complaint to confirm they are satisfied (yes or no), once
+    per complaint. A "no" gives the customer's owner a call-back task and reopens nothing: the
+    owner decides (`response_submit`)."""
+    ticket = Ticket.objects.select_related("person").filter(pk=ticket_id).first()
+    if (
+        ticket is None
+        or ticket.type != TicketType.COMPLAINT
+        or ticket.status != TicketStatus.CLOSED
+    ):
+        return None
+    return _ask_about_ticket(active_survey(SurveyKind.CONFIRM), ticket, now or timezone.now())
+
+
+def _ask_about_ticket(
+    survey: Survey | None, ticket: Ticket, now: datetime.datetime
+) -> Invitation | None:
+    if survey is None or ticket.merged_into_id is not None:
+        return None
+    if Invitation.objects.filter(ticket=ticket, kind=survey.kind).exists():
         return None
     person = ticket.person
     email = ((person.primary_email if person else "") or ticket.requester_email or "").lower()
@@ -320,7 +378,7 @@ def csat_invite_for_ticket(
                 name=name,
             )
     except IntegrityError:
-        # The same ticket resolved twice at once: the other one asked.
+        # The same ticket resolved (or closed) twice at once: the other one asked.
         return None
 
 
@@ -427,7 +485,11 @@ def _detractor_task(response: Response, invitation: Invitation, now: datetime.da
     if owner is None or not owner.is_active:
         return
     with translation.override(owner.language):
-        if invitation.ticket_id is not None:
+        if response.kind == SurveyKind.CONFIRM:
+            title = _(
+                "Call back: the customer is not satisfied with how complaint %(number)s was closed"
+            ) % {"number": invitation.ticket.number}
+        elif invitation.ticket_id is not None:
             title = _("Call back an unhappy customer: %(kind)s %(score)d on ticket %(number)s") % {
                 "kind": response.get_kind_display(),
                 "score": response.score,

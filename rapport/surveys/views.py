@@ -18,7 +18,13 @@ from rapport.core.forms import save_form
 from rapport.core.htmx import allowed_or_403, found_or_404, page_or_first
 from rapport.surveys import selectors, services
 from rapport.surveys.forms import AnswerForm, SurveyForm
-from rapport.surveys.models import ANSWER_CHANGEABLE_DAYS, SCORE_RANGE, SurveyKind
+from rapport.surveys.models import (
+    ANSWER_CHANGEABLE_DAYS,
+    CONFIRM_NO,
+    CONFIRM_YES,
+    SCORE_RANGE,
+    SurveyKind,
+)
 
 LANGUAGES = ("zh-hans", "en")
 
@@ -30,11 +36,18 @@ def _answer_context(invitation, response, form, *, language: str, locked: bool, 
     survey = invitation.survey
     low, high = SCORE_RANGE[survey.kind]
     chosen = form["score"].value() if form.is_bound else form.initial.get("score")
+    is_confirm = survey.kind == SurveyKind.CONFIRM
+    if is_confirm:
+        choices = [(str(CONFIRM_YES), _("Yes")), (str(CONFIRM_NO), _("No"))]
+    else:
+        choices = [(str(score), str(score)) for score in range(low, high + 1)]
     return {
         "invitation": invitation,
         "survey": survey,
         "question": survey.question(language),
-        "scores": [str(score) for score in range(low, high + 1)],
+        "choices": choices,
+        "answer_label": dict(choices).get(str(response.score), "") if response else "",
+        "is_confirm": is_confirm,
         "chosen": str(chosen) if chosen not in (None, "") else "",
         "is_nps": survey.kind == SurveyKind.NPS,
         "response": response,

@@ -58,6 +58,7 @@ from rapport.service.models import (
 )
 from rapport.service.services.assignment import ticket_auto_assign
 from rapport.service.services.common import announce, customer_owner_id, locked, timeline
+from rapport.service.services.complaints import clean_goodwill, complaint_goodwill_record
 from rapport.service.services.conversation import add_message, clean_attachments
 
 TICKET_FIELDS = (
@@ -440,9 +441,12 @@ def ticket_change_status(
     status: str,
     root_cause: str = "",
     resolution: str = "",
+    goodwill_kind: str = "",
+    goodwill: str = "",
     version: int | None = None,
 ) -> Ticket:
-    """Move the ticket to `status` (SETTABLE_STATUSES); see the module docstring."""
+    """Move the ticket to `status` (SETTABLE_STATUSES); see the module docstring. Closing a
+    complaint may record a goodwill gesture (`services.complaints`)."""
     ticket = locked(ticket)
     _require_worker(actor, ticket)
     check_version(ticket, version, STALE_TICKET)
@@ -455,6 +459,12 @@ def ticket_change_status(
             root_cause, "root_cause", errors, choices=RootCause.values, list_choices=True
         )
     resolution = clean_text(resolution, "resolution", errors, limit=10_000)
+    goodwill_kind, goodwill = clean_goodwill(
+        goodwill_kind,
+        goodwill,
+        errors,
+        closing_complaint=closing_complaint and ticket.status != TicketStatus.CLOSED,
+    )
     if closing_complaint:
         if not (root_cause or ticket.root_cause):
             errors.add("root_cause", _("Give the complaint's root cause before closing it."))
@@ -501,6 +511,10 @@ def ticket_change_status(
         )
     if closing_complaint:
         _complaint_follow_up(ticket, now=now)
+        if goodwill_kind:
+            complaint_goodwill_record(
+                ticket, actor=actor, kind=goodwill_kind, text=goodwill, now=now
+            )
     announce(ticket, "updated", actor=actor, changed=changed)
     return ticket
 

@@ -31,6 +31,7 @@ from rapport.service.forms import (
     TicketEditForm,
 )
 from rapport.service.models import MessageKind, TicketStatus, TicketType
+from rapport.service.panels import ticket_panels
 from rapport.service.selectors_sla import ticket_sla_timers
 
 # The status buttons offered from each status, in the order shown.
@@ -105,6 +106,8 @@ def _context(request, pk: int, *, keep_draft: bool = False, **forms) -> dict:
         "article_query": _article_query(ticket, detail.messages) if may_work else "",
         "kinds": MessageKind,
         "sla_timers": ticket_sla_timers(ticket),
+        # What the apps above service add (rapport.service.panels), e.g. survey answers.
+        "ticket_panels": ticket_panels(user, ticket),
     }
 
 
@@ -176,6 +179,8 @@ def ticket_status(request, pk: int):
             status=status,
             root_cause=form.cleaned_data["root_cause"],
             resolution=form.cleaned_data["resolution"],
+            goodwill_kind=form.cleaned_data["goodwill_kind"],
+            goodwill=form.cleaned_data["goodwill"],
             version=form.cleaned_data["version"],
         )
 
