@@ -3,7 +3,7 @@ ticket) and its settings."""
 
 from django.urls import path
 
-from rapport.service.views import settings, sla, ticket, ticket_fields, tickets
+from rapport.service.views import settings, settings_forms, sla, ticket, ticket_fields, tickets
 
 app_name = "service"
 
@@ -43,4 +43,20 @@ urlpatterns = [
     ),
     path("settings/agents/", settings.agent_list, name="agent_list"),
     path("settings/agents/<int:user_id>/", settings.agent_edit, name="agent_edit"),
+    path("settings/support-forms/", settings_forms.support_form_list, name="support_form_list"),
+    path(
+        "settings/support-forms/<int:pk>/",
+        settings_forms.support_form_edit,
+        name="support_form_edit",
+    ),
+    path(
+        "settings/support-forms/<int:pk>/active/",
+        settings_forms.support_form_active,
+        name="support_form_active",
+    ),
+    path(
+        "settings/support-forms/<int:pk>/embed/",
+        settings_forms.support_form_embed,
+        name="support_form_embed",
+    ),
 ]

@@ -219,6 +219,12 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 "nav-ticket-assignment",
             ),
             Link(
+                _("Support forms"),
+                "service:support_form_list",
+                ("service:support_form_*",),
+                "nav-support-forms",
+            ),
+            Link(
                 _("Service levels"),
                 "service:sla_policy_list",
                 (

@@ -171,6 +171,8 @@ PAGES: tuple[Page, ...] = (
     Page("surveys:survey_list", roles=ADMIN_ONLY),
     Page("service:category_list", roles=ADMIN_ONLY),
     Page("service:assignment_rule_list", roles=ADMIN_ONLY),
+    Page("service:support_form_list", roles=ADMIN_ONLY),
+    Page("service:support_form_embed", roles=ADMIN_ONLY, kwargs=_pk("support_form")),
     Page("service:sla_policy_list", roles=ADMIN_ONLY),
     Page("service:business_hours_list", roles=ADMIN_ONLY),
     Page("service:holiday_calendar_list", roles=ADMIN_ONLY),

@@ -67,6 +67,7 @@ from rapport.sales.models import (
     Product,
 )
 from rapport.service.models import Ticket
+from rapport.service.services import ticket_form_create
 from tests.browser.conftest import log_in, script_faults
 from tests.browser.pages import ADMIN, PAGES, REP, Page, pages_for
 
@@ -269,6 +270,9 @@ def _seed(rep_username: str) -> SimpleNamespace:
         assignment_rule=LeadAssignmentRule.objects.order_by("pk").first(),
         ticket=Ticket.objects.filter(team=rep.team).order_by("pk").first(),
         article=Article.objects.order_by("pk").first(),
+        support_form=ticket_form_create(
+            actor=User.objects.get(username=USERNAMES[ADMIN]), data={"name": "Contact us"}
+        ),
         rule=preset_switch_on(
             actor=User.objects.get(username=USERNAMES[ADMIN]), key="stalled_deal_follow_up"
         ),

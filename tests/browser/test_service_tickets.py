@@ -1,6 +1,8 @@
 """An agent works a ticket in a real browser against the real server: from their tickets to the
 ticket page, a note and a reply (htmx, the reply box's tabs in Alpine), then resolved."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -8,6 +10,7 @@ from playwright.sync_api import expect
 from rapport.accounts.models import Role
 from rapport.accounts.services import team_create, user_create
 from rapport.customers.services import person_create
+from rapport.knowledge.tests.conftest import make_article
 from rapport.service.models import MessageKind, Ticket, TicketStatus
 from rapport.service.services import ticket_create
 from tests.browser.conftest import PASSWORD, log_in, path_of, wait_for_htmx_idle
@@ -35,6 +38,9 @@ def test_agent_opens_a_ticket_replies_and_resolves_it(page, alice):
         },
         channel="email",
     )
+    # …and a public help-centre article about it
+    admin = user_create(username="root", password=PASSWORD, role=Role.ADMINISTRATOR)
+    article = make_article(admin, title="Screen flickers after an update")
     log_in(page, "sam")
 
     # When the agent finds it in the team's queue, unassigned, and opens it
@@ -51,8 +57,8 @@ def test_agent_opens_a_ticket_replies_and_resolves_it(page, alice):
     # The customer's words are shown as text, not as markup
     expect(page.get_by_test_id("message-body").first).to_contain_text("<b>flickers</b>")
     page.evaluate("() => { window.__sameDocument = true; }")
-    # The knowledge base is asked for articles answering it (none written yet)
-    expect(page.get_by_test_id("kb-suggestions")).to_be_visible()
+    # The knowledge base is asked for articles answering it
+    expect(page.get_by_test_id("kb-suggestion")).to_contain_text("Screen flickers after an update")
 
     # …adds an internal note for colleagues first (the note tab)
     page.get_by_test_id("tab-note").click()
@@ -67,6 +73,15 @@ def test_agent_opens_a_ticket_replies_and_resolves_it(page, alice):
     page.get_by_test_id("reply-submit").click()
     expect(page.get_by_test_id("error-body")).to_be_visible()
     page.get_by_test_id("field-reply-body").fill("Please check the cable and tell us.")
+    # (the suggested article's title and help-centre address go in where the cursor is)
+    page.get_by_test_id("kb-insert-link").click()
+    help_url = re.escape(reverse("help:article", args=[article.pk]))
+    expect(page.get_by_test_id("field-reply-body")).to_have_value(
+        re.compile(
+            r"^Please check the cable and tell us\. Screen flickers after an update: "
+            rf"http://[^ ]+{help_url} $"
+        )
+    )
     page.get_by_test_id("reply-submit").click()
 
     # Then the reply is in the conversation and the ticket is open, on the same page

@@ -175,6 +175,8 @@ PARAMETERS = [
     ("service:canned_reply_*", "pk", SHARED),
     ("service:assignment_rule_*", "pk", SHARED),
     ("service:agent_*", "user_id", SHARED),
+    # Support forms (the public ticket forms) are administrators' settings.
+    ("service:support_form_*", "pk", SHARED),
     # SLA policies, business hours and holiday calendars are administrators' settings.
     ("service:sla_policy_*", "pk", SHARED),
     ("service:business_hours_*", "pk", SHARED),
