@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,5 +18,9 @@ class ServiceConfig(AppConfig):
         records.register()
         # The ticket list's filters and columns, for saved views (rapport.accounts.list_specs).
         list_specs.register()
+        # The ticket search's SQLite triggers, back after a migration rebuilt the table.
+        from rapport.service.search import repair_after_migrate
+
+        post_migrate.connect(repair_after_migrate, sender=self)
         # SLA clocks follow the tickets' changes; the check's notifications are worded.
         sla_events.register()

@@ -276,6 +276,22 @@ class Ticket(TimeStampedModel):
                 fields=["team", "assignee", "status", "sla_due_at", "id"],
                 name="ticket_team_sla_idx",
             ),
+            # Merged, follow-up and order tickets of one ticket or order: nearly every row has
+            # none, so SQLite's statistics call the plain index useless and it read a million
+            # rows on every ticket page; only the rows that have one are indexed here.
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="ticket_merged_into_set_idx",
+            ),
+            models.Index(
+                fields=["reopened_from"],
+                condition=Q(reopened_from__isnull=False),
+                name="ticket_reopened_from_set_idx",
+            ),
+            models.Index(
+                fields=["order"], condition=Q(order__isnull=False), name="ticket_order_set_idx"
+            ),
         ]
 
     def __str__(self):
