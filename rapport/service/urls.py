@@ -4,6 +4,7 @@ ticket) and its settings."""
 from django.urls import path
 
 from rapport.service.views import settings, settings_forms, sla, ticket, ticket_fields, tickets
+from rapport.service.views.reports import complaint_report
 
 app_name = "service"
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("tickets/mine/", tickets.my_tickets, name="my_tickets"),
     path("tickets/mine/away/", settings.my_away_toggle, name="my_away_toggle"),
     path("queue/", tickets.team_queue, name="team_queue"),
+    path("reports/complaints/", complaint_report, name="complaint_report"),
     path("queue/assign/", tickets.team_queue_assign, name="team_queue_assign"),
     path("tickets/<int:pk>/", ticket.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/reply/", ticket.ticket_reply, name="ticket_reply"),

@@ -126,6 +126,12 @@ NAVIGATION: tuple[Group | Link, ...] = (
     Group(
         "data",
         _("Data"),
+            Link(
+                _("Complaints"),
+                "service:complaint_report",
+                ("service:complaint_report",),
+                "nav-complaint-report",
+            ),
         (
             Link(_("Overview"), "dataio:home", ("dataio:home",), "nav-data"),
             Link(_("Import"), "dataio:imports", ("dataio:import*",), "nav-imports"),

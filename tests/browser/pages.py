@@ -123,6 +123,7 @@ PAGES: tuple[Page, ...] = (
     Page("service:team_queue"),
     Page("service:canned_reply_list"),
     Page("service:sla_report"),
+    Page("service:complaint_report"),
     Page("chat:inbox"),
     Page("knowledge:article_list"),
     Page("service:ticket_detail", kwargs=_pk("ticket")),
