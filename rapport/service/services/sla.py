@@ -30,6 +30,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, F, Min, OuterRef, Q, Subquery, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,8 @@ EVENT_CUSTOMER_MESSAGE = "customer_message"
 
 RESPONSE_KINDS = (SlaTargetKind.FIRST_RESPONSE, SlaTargetKind.NEXT_RESPONSE)
 BATCH = 5000
+# Someone told of more targets than this in one check gets one digest instead.
+DIGEST_AFTER = 10
 # True while the check itself changes tickets (raising a priority, reassigning): the change
 # announcements must not make `sla_events` sync the clocks they come from, ticket by ticket.
 checking: ContextVar[bool] = ContextVar("sla_checking", default=False)
@@ -87,6 +90,13 @@ def register_wording() -> None:
     for kind in SlaTargetKind.values:
         register_notification_wording(f"ticket.sla_warning.{kind}", WARNING_WORDING[kind])
         register_notification_wording(f"ticket.sla_breach.{kind}", BREACH_WORDING[kind])
+    # The digests' title is the number of targets.
+    register_notification_wording(
+        "ticket.sla_warning.digest", _("%(title)s of your tickets will soon be overdue")
+    )
+    register_notification_wording(
+        "ticket.sla_breach.digest", _("%(title)s service level targets were breached")
+    )
 
 
 # --- Calendars ---------------------------------------------------------------------------------
@@ -399,17 +409,26 @@ def _refresh_due(ticket_ids: list[int]) -> None:
 # --- The periodic check ------------------------------------------------------------------------
 
 
-def _claim(sql_set: str, sql_where: str, params: list) -> list[tuple]:
-    """One conditional UPDATE … RETURNING id, ticket_id, kind, policy_id: the rows it changed
-    are this check's alone (a concurrent check's UPDATE finds the condition false)."""
-    table = connection.ops.quote_name(SlaTarget._meta.db_table)
+def _claim(sql_set: str, sql_where: str, params: list) -> list[dict]:
+    """One conditional UPDATE … RETURNING: the rows it changed are this check's alone (a
+    concurrent check's UPDATE finds the condition false), each with what the notifications
+    need of its ticket (read in the same statement, not by a list of ids)."""
+    target = connection.ops.quote_name(SlaTarget._meta.db_table)
+    ticket = connection.ops.quote_name(Ticket._meta.db_table)
+
+    def of_ticket(field: str) -> str:
+        column = connection.ops.quote_name(Ticket._meta.get_field(field).column)
+        return f"(SELECT t.{column} FROM {ticket} t WHERE t.id = {target}.ticket_id)"  # noqa: S608
+
+    names = ("id", "ticket_id", "kind", "policy_id", "assignee_id", "team_id", "subject")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {sql_set} WHERE {sql_where} "  # noqa: S608 -- no user input
-            "RETURNING id, ticket_id, kind, policy_id",
+            f"UPDATE {target} SET {sql_set} WHERE {sql_where} "  # noqa: S608 -- no user input
+            f"RETURNING id, ticket_id, kind, policy_id, {of_ticket('assignee')}, "
+            f"{of_ticket('team')}, {of_ticket('subject')}",
             params,
         )
-        return cursor.fetchall()
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _leads(team_ids: set[int | None]) -> dict[int | None, list[int]]:
@@ -453,94 +472,109 @@ def sla_check(now: datetime.datetime | None = None) -> dict:
             [at, at],
         )
         if breached or warned:
-            _notify_and_act(breached, warned)
+            _notify_and_act(breached, warned, now)
     return {"warned": len(warned), "breached": len(breached)}
 
 
-def _notify_and_act(breached: list[tuple], warned: list[tuple]) -> None:
-    ticket_ids = sorted({row[1] for row in breached} | {row[1] for row in warned})
-    tickets: dict[int, dict] = {}
-    for start in range(0, len(ticket_ids), BATCH):
-        for row in Ticket.objects.filter(pk__in=ticket_ids[start : start + BATCH]).values(
-            "id", "subject", "assignee_id", "team_id", "priority"
-        ):
-            tickets[row["id"]] = row
-    leads = _leads({t["team_id"] for t in tickets.values()})
-    notifications = []
-    # One reverse() for the whole batch: the ticket page's address with the id filled in.
-    url = ticket_url(Ticket(pk=987654321)).replace("987654321", "{}")
-
-    def notify(recipient_id, kind, ticket):
-        notifications.append(
-            {
-                "recipient_id": recipient_id,
-                "kind": kind,
-                "title": f"{ticket_number(ticket['id'])} {ticket['subject']}",
-                "url": url.format(ticket["id"]),
-                "target_type": "ticket",
-                "target_id": ticket["id"],
-            }
-        )
-
-    for _id, ticket_id, kind, _policy_id in warned:
-        ticket = tickets.get(ticket_id)
-        if ticket is None:
-            continue
+def _notify_and_act(breached: list[dict], warned: list[dict], now: datetime.datetime) -> None:
+    leads = _leads({row["team_id"] for row in breached + warned})
+    by_recipient: dict[tuple[int, str], list[tuple[str, dict]]] = defaultdict(list)
+    for row in warned:
         # The assignee is warned; an unassigned ticket's warning goes to the team lead.
-        for recipient in (
-            [ticket["assignee_id"]] if ticket["assignee_id"] else leads[ticket["team_id"]]
-        ):
-            notify(recipient, f"ticket.sla_warning.{kind}", ticket)
+        recipients = [row["assignee_id"]] if row["assignee_id"] else leads[row["team_id"]]
+        for recipient in recipients:
+            by_recipient[(recipient, "warning")].append((f"ticket.sla_warning.{row['kind']}", row))
+    for row in breached:
+        recipients = set(leads[row["team_id"]])
+        if row["assignee_id"]:
+            recipients.add(row["assignee_id"])
+        for recipient in recipients:
+            by_recipient[(recipient, "breach")].append((f"ticket.sla_breach.{row['kind']}", row))
+    notification_create_many(_notifications(by_recipient))
+
     policies = {
         p.pk: p
-        for p in SlaPolicy.objects.filter(pk__in={row[3] for row in breached if row[3] is not None})
+        for p in SlaPolicy.objects.filter(Q(raise_priority=True) | Q(reassign=True)).filter(
+            pk__in={row["policy_id"] for row in breached if row["policy_id"] is not None}
+        )
     }
-    raise_ids, reassign_ids = set(), set()
-    for _id, ticket_id, kind, policy_id in breached:
-        ticket = tickets.get(ticket_id)
-        if ticket is None:
-            continue
-        recipients = set(leads[ticket["team_id"]])
-        if ticket["assignee_id"]:
-            recipients.add(ticket["assignee_id"])
-        for recipient in sorted(recipients):
-            notify(recipient, f"ticket.sla_breach.{kind}", ticket)
-        policy = policies.get(policy_id)
-        if policy is not None and policy.raise_priority:
-            raise_ids.add(ticket_id)
-        if policy is not None and policy.reassign and ticket["team_id"]:
-            reassign_ids.add(ticket_id)
-    notification_create_many(notifications)
+    raise_ids = sorted(
+        {
+            r["ticket_id"]
+            for r in breached
+            if getattr(policies.get(r["policy_id"]), "raise_priority", False)
+        }
+    )
+    reassign = {
+        r["ticket_id"]: r
+        for r in breached
+        if getattr(policies.get(r["policy_id"]), "reassign", False) and r["team_id"]
+    }
     token = checking.set(True)
     try:
         if raise_ids:
-            _raise_priority(sorted(raise_ids))
-        for ticket_id in sorted(reassign_ids):
-            _reassign(tickets[ticket_id])
+            _raise_priority(raise_ids, now)
+        for ticket_id in sorted(reassign):
+            _reassign(reassign[ticket_id])
     finally:
         checking.reset(token)
 
 
-def _raise_priority(ticket_ids: list[int]) -> None:
-    """One step up for each breached ticket whose policy asks for it (one UPDATE per batch)."""
+def _notifications(by_recipient: dict) -> list[dict]:
+    """One notification per target, or, for someone told of more than DIGEST_AFTER in one
+    check (a backlog after the worker was down), one digest with the count and a link to the
+    list that orders them by urgency."""
+    url = ticket_url(Ticket(pk=987654321)).replace("987654321", "{}")
+    digest_urls = {
+        "warning": reverse("service:my_tickets"),
+        "breach": reverse("service:sla_report"),
+    }
+    rows = []
+    for (recipient, group), items in by_recipient.items():
+        if len(items) > DIGEST_AFTER:
+            rows.append(
+                {
+                    "recipient_id": recipient,
+                    "kind": f"ticket.sla_{group}.digest",
+                    "title": str(len(items)),
+                    "url": digest_urls[group],
+                }
+            )
+            continue
+        for kind, row in items:
+            rows.append(
+                {
+                    "recipient_id": recipient,
+                    "kind": kind,
+                    "title": f"{ticket_number(row['ticket_id'])} {row['subject']}",
+                    "url": url.format(row["ticket_id"]),
+                    "target_type": "ticket",
+                    "target_id": row["ticket_id"],
+                }
+            )
+    return rows
+
+
+def _raise_priority(ticket_ids: list[int], now: datetime.datetime) -> None:
+    """One step up for each ticket breached by this check whose policy asks for it: one UPDATE
+    over the targets this check escalated (their `escalated_at` is this check's instant)."""
     step = Case(
         *(When(priority=low, then=Value(high)) for low, high in RAISED_PRIORITY.items()),
         default=F("priority"),
     )
-    for start in range(0, len(ticket_ids), BATCH):
-        batch = ticket_ids[start : start + BATCH]
-        Ticket.objects.filter(pk__in=batch).exclude(priority=TicketPriority.URGENT).update(
-            priority=step, version=F("version") + 1
-        )
+    escalated = SlaTarget.objects.filter(escalated_at=now, policy__raise_priority=True)
+    Ticket.objects.filter(pk__in=escalated.values("ticket_id")).exclude(
+        priority=TicketPriority.URGENT
+    ).update(priority=step, version=F("version") + 1)
     records_changed("ticket", ticket_ids, "updated", changed_fields=("priority",))
 
 
-def _reassign(ticket: dict) -> None:
+def _reassign(row: dict) -> None:
     """Give a breached ticket to the team's available agent with the fewest open tickets,
     other than its assignee (`assignment.available_agents`); nobody else: it stays."""
-    agents = [a for a in available_agents(ticket["team_id"]) if a.pk != ticket["assignee_id"]]
+    agents = [a for a in available_agents(row["team_id"]) if a.pk != row["assignee_id"]]
     if not agents:
         return
     agent = min(agents, key=lambda a: (a.open_tickets, a.pk))
-    Ticket.objects.filter(pk=ticket["id"]).update(assignee=agent, version=F("version") + 1)
-    records_changed("ticket", [ticket["id"]], "updated", changed_fields=("assignee",))
+    Ticket.objects.filter(pk=row["ticket_id"]).update(assignee=agent, version=F("version") + 1)
+    records_changed("ticket", [row["ticket_id"]], "updated", changed_fields=("assignee",))

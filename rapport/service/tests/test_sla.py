@@ -18,6 +18,7 @@ from rapport.service.models import (
     Ticket,
     TicketStatus,
 )
+from rapport.service.selectors_pages import my_tickets_by_urgency
 from rapport.service.services import (
     ticket_change_status,
     ticket_create,
@@ -238,3 +239,41 @@ def test_the_check_costs_the_same_queries_for_two_tickets_or_twelve(
     many, result = queries_of_check(latest + datetime.timedelta(days=2))
     assert result == {"warned": 0, "breached": 24}
     assert few == many <= 12
+
+
+def test_my_tickets_put_the_breached_first_then_the_nearest_due(
+    admin_user, support, sam, round_the_clock
+):
+    SlaPolicy.objects.create(name="Urgent", position=1, priority="urgent", first_response_minutes=5)
+    SlaPolicy.objects.create(name="Rest", position=2, first_response_minutes=600)
+    data = {"team_id": support.pk, "assignee_id": sam.pk}
+    later = ticket_create(actor=admin_user, data={**data, "subject": "Later"})
+    ticket_create(actor=admin_user, data={**data, "subject": "Soon", "priority": "urgent"})
+    no_target = ticket_create(actor=admin_user, data={**data, "subject": "None"})
+    SlaTarget.objects.filter(ticket=no_target).delete()
+    Ticket.objects.filter(pk=no_target.pk).update(sla_due_at=None, priority="urgent")
+    # "Later" is breached: its due time has passed.
+    SlaTarget.objects.filter(ticket=later).update(due_at=later.created_at)
+    Ticket.objects.filter(pk=later.pk).update(sla_due_at=later.created_at)
+
+    rows = my_tickets_by_urgency(sam)
+
+    assert [t.subject for t in rows] == ["Later", "Soon", "None"]
+
+
+def test_a_breach_can_give_the_ticket_to_another_agent_of_the_team(
+    admin_user, support, sam, sue, policy, round_the_clock
+):
+    policy.reassign = True
+    policy.save()
+    ticket = ticket_create(
+        actor=admin_user, data={"subject": "Help", "team_id": support.pk, "assignee_id": sam.pk}
+    )
+
+    sla_check(now=ticket.created_at + datetime.timedelta(minutes=61))
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == sue
+    # Reassigning does not restart the breached clock.
+    first = SlaTarget.objects.get(ticket=ticket, kind=SlaTargetKind.FIRST_RESPONSE)
+    assert first.escalated_at is not None and first.stopped_at is None
