@@ -8,6 +8,7 @@ targets the next time the ticket changes (and to every new ticket at once).
 import datetime
 import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -117,14 +118,22 @@ def _clean_hours(data: dict, *, instance: BusinessHours | None) -> dict:
         "time_zone": clean_text(data.get("time_zone"), "time_zone", errors, limit=64)
         or "Asia/Shanghai",
     }
+    try:
+        ZoneInfo(values["time_zone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.add("time_zone", _("Unknown time zone, e.g. Asia/Shanghai."))
     weekly = {}
     for day in WEEKDAYS:
         text = clean_text(data.get(f"day_{day}"), f"day_{day}", errors, limit=200)
         try:
             if parse_hours(text):
+                # The calendar checks each interval ends after it starts.
+                WorkingCalendar("UTC", {0: parse_hours(text)})
                 weekly[day] = text
         except ValueError:
             errors.add(f"day_{day}", _("Write hours as 09:00-12:00, 13:30-18:00 (empty: closed)."))
+    if not weekly and not any(f"day_{day}" in errors for day in WEEKDAYS):
+        errors.add("day_0", _("Give working hours on at least one day."))
     values["weekly"] = weekly
     values["team"] = None
     if data.get("team_id") not in (None, ""):
@@ -152,19 +161,6 @@ def _clean_hours(data: dict, *, instance: BusinessHours | None) -> dict:
         ).first()
         if values["team_lead"] is None:
             errors.add("team_lead_id", _("There is no such active user."))
-    if not errors:
-        try:
-            WorkingCalendar(
-                values["time_zone"], {int(d): parse_hours(t) for d, t in weekly.items()}
-            )
-        except ValueError as error:
-            field = "time_zone" if "time zone" in str(error) else "day_0"
-            errors.add(
-                field,
-                _("Unknown time zone, e.g. Asia/Shanghai.")
-                if field == "time_zone"
-                else _("Give working hours on at least one day."),
-            )
     errors.raise_if_any()
     return values
 

@@ -126,3 +126,37 @@ def test_the_api_shows_a_tickets_targets_read_only(sam, charlie, breached):
     assert targets["first_response"]["breached_at"] is not None
     assert targets["resolution"]["state"] == "running"
     assert client_for(charlie).get(f"/tickets/{breached.pk}").status_code == 404
+
+
+def test_new_business_hours_for_a_team_move_its_running_targets(client, admin_user, support):
+    SlaPolicy.objects.create(name="Standard", first_response_minutes=60)
+    ticket = ticket_create(actor=admin_user, data={"subject": "Help", "team_id": support.pk})
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("service:business_hours_list"),
+        {
+            "name": "Round the clock",
+            "team_id": str(support.pk),
+            "time_zone": "Asia/Shanghai",
+            **{f"day_{day}": "00:00-24:00" for day in range(7)},
+        },
+    )
+
+    assert response.status_code == 302
+    target = SlaTarget.objects.get(ticket=ticket)
+    assert target.due_at == ticket.created_at + datetime.timedelta(minutes=60)
+    ticket.refresh_from_db()
+    assert ticket.sla_due_at == target.due_at
+
+
+def test_business_hours_with_a_bad_interval_or_zone_are_refused(client, admin_user):
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("service:business_hours_list"),
+        {"name": "Odd", "time_zone": "Mars/Olympus", "day_0": "18:00-09:00"},
+    )
+
+    assert response.status_code == 200
+    assert "error-day_0" in response.text
