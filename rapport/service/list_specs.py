@@ -14,7 +14,7 @@ from rapport.accounts.list_specs import (
     text_param,
 )
 from rapport.service.models import TicketChannel, TicketPriority, TicketStatus, TicketType
-from rapport.service.selectors import LIST_SORTS
+from rapport.service.selectors import ANY_OPEN, LIST_SORTS
 
 TICKETS = ListSpec(
     key="tickets",
@@ -35,7 +35,7 @@ TICKETS = ListSpec(
     ),
     params={
         "q": text_param,
-        "status": choice_param(("open", *TicketStatus.values)),
+        "status": choice_param((ANY_OPEN, *TicketStatus.values)),
         "priority": choice_param(TicketPriority.values),
         "type": choice_param(TicketType.values),
         "channel": choice_param(TicketChannel.values),

@@ -37,6 +37,8 @@ from rapport.service.models import (
 )
 
 LIST_SORTS = ("-updated_at", "updated_at", "-created_at", "created_at")
+# The list's `status` value for every open status ("open" is the status of that name).
+ANY_OPEN = "any_open"
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:

@@ -33,7 +33,7 @@ from rapport.service.models import (
     TicketStatus,
     TicketType,
 )
-from rapport.service.selectors import TicketFilters
+from rapport.service.selectors import ANY_OPEN, TicketFilters
 
 SORT_CHOICES = (
     ("-updated_at", gettext_lazy("Recently updated")),
@@ -52,7 +52,7 @@ def _filters(request) -> TicketFilters:
     assignee = get.get("assignee_id", "")
     return TicketFilters(
         status=[status] if status in TicketStatus.values else [],
-        open_only=status == "open",
+        open_only=status == ANY_OPEN,
         type=get.get("type", "") if get.get("type") in TicketType.values else "",
         priority=get.get("priority", "") if get.get("priority") in TicketPriority.values else "",
         channel=get.get("channel", "") if get.get("channel") in TicketChannel.values else "",
