@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "rapport.dataio",
     "rapport.automation",
     "rapport.integration",
+    "rapport.analytics",
     "rapport.api",
     "rapport.web",
 ]

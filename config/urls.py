@@ -24,6 +24,7 @@ urlpatterns = [
     path("integration/", include("rapport.integration.urls")),
     path("surveys/", include("rapport.surveys.urls")),
     path("chat/", include("rapport.chat.urls")),
+    path("analytics/", include("rapport.analytics.urls")),
     path("", include("rapport.surveys.public_urls")),
     path("", include("rapport.web.urls")),
 ]

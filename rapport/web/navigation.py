@@ -95,6 +95,12 @@ NAVIGATION: tuple[Group | Link, ...] = (
             Link(_("My tickets"), "service:my_tickets", ("service:my_*",), "nav-my-tickets"),
             Link(_("Team queue"), "service:team_queue", ("service:team_queue*",), "nav-queue"),
             Link(
+                _("Service dashboard"),
+                "analytics:service_dashboard",
+                ("analytics:service_dashboard",),
+                "nav-service-dashboard",
+            ),
+            Link(
                 _("Canned replies"),
                 "service:canned_reply_list",
                 ("service:canned_reply_list", "service:canned_reply_edit"),
