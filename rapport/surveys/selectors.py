@@ -220,6 +220,13 @@ def survey_report(user: User, filters: ReportFilters, *, comment_limit: int = 50
                 sent_at__isnull=False, answered_at__isnull=False, survey__kind=SurveyKind.CSAT
             ),
         ),
+        confirm_sent=Count("pk", filter=Q(sent_at__isnull=False, survey__kind=SurveyKind.CONFIRM)),
+        confirm_answered=Count(
+            "pk",
+            filter=Q(
+                sent_at__isnull=False, answered_at__isnull=False, survey__kind=SurveyKind.CONFIRM
+            ),
+        ),
         nps_sent=Count("pk", filter=Q(sent_at__isnull=False, survey__kind=SurveyKind.NPS)),
         nps_answered=Count(
             "pk",
@@ -229,6 +236,11 @@ def survey_report(user: User, filters: ReportFilters, *, comment_limit: int = 50
     rate["share"] = round(100 * rate["answered"] / rate["sent"], 1) if rate["sent"] else None
     rate["csat_share"] = (
         round(100 * rate["csat_answered"] / rate["csat_sent"], 1) if rate["csat_sent"] else None
+    )
+    rate["confirm_share"] = (
+        round(100 * rate["confirm_answered"] / rate["confirm_sent"], 1)
+        if rate["confirm_sent"]
+        else None
     )
     rate["nps_share"] = (
         round(100 * rate["nps_answered"] / rate["nps_sent"], 1) if rate["nps_sent"] else None

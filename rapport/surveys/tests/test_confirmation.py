@@ -19,6 +19,7 @@ from rapport.surveys.models import (
     Survey,
     SurveyKind,
 )
+from rapport.surveys.selectors import ReportFilters, survey_report
 from rapport.surveys.services import confirmation_invite_for_ticket, response_submit
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +156,12 @@ def test_an_answer_other_than_yes_or_no_is_a_field_error(asked, score):
 
     assert response.status_code == 422
     assert not Response.objects.exists()
+
+
+def test_the_reports_count_confirmations_apart_from_csat_and_nps(asked, admin_user):
+    response_submit(invitation=asked, score=1)
+
+    rate = survey_report(admin_user, ReportFilters()).response_rate
+
+    assert (rate["confirm_sent"], rate["confirm_answered"]) == (1, 1)
+    assert (rate["csat_sent"], rate["nps_sent"]) == (0, 0)
