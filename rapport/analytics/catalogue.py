@@ -53,6 +53,17 @@ SERVICE = Dashboard(
             empty_text=_NONE_IN_RANGE,
         ),
         Widget(
+            "sla",
+            _("Service level compliance"),
+            service.sla,
+            "analytics/widgets/sla.html",
+            chart="sla",
+            empty_text=_(
+                "No response or resolution targets were due in this period. An administrator "
+                "sets the targets under Service settings, Service levels."
+            ),
+        ),
+        Widget(
             "response_times",
             _("First response and resolution times"),
             service.response_times,

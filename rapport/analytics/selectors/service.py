@@ -30,8 +30,9 @@ from django.utils.translation import pgettext
 from rapport.accounts.models import User
 from rapport.analytics import stats
 from rapport.analytics.dashboards import DashboardFilters
-from rapport.service.models import OPEN_STATUSES, TicketPriority, TicketStatus
+from rapport.service.models import OPEN_STATUSES, SlaTargetKind, TicketPriority, TicketStatus
 from rapport.service.selectors import ANY_OPEN, day_start, tickets_visible_to
+from rapport.service.selectors_sla import sla_compliance
 from rapport.surveys.models import SurveyKind
 from rapport.surveys.selectors import responses_visible_to
 
@@ -174,6 +175,19 @@ class ServiceSource:
         """(answered, score) of the NPS answers given in the range. NPS asks about the company,
         not a ticket, so the queue filter does not apply to it."""
         return list(self._responses(SurveyKind.NPS).values_list("answered_at", "score"))
+
+    @cached_property
+    def sla(self) -> list[dict]:
+        """Targets met and breached per month and kind, of the targets started in the range."""
+        return sla_compliance(
+            self.tickets,
+            start=self.filters.start,
+            end=self.filters.end + datetime.timedelta(days=1),
+        )
+
+    def sla_report_url(self, first: datetime.date, last: datetime.date) -> str:
+        query = urlencode({"start": first.isoformat(), "end": last.isoformat()})
+        return f"{reverse('service:sla_report')}?{query}"
 
     @cached_property
     def has_anything(self) -> bool:
@@ -463,3 +477,49 @@ def agents(source: ServiceSource) -> dict:
         )
     rows.sort(key=lambda row: (row["unassigned"], -row["open"], -row["resolved"], row["name"]))
     return {"empty": not rows, "rows": rows}
+
+
+def sla(source: ServiceSource) -> dict:
+    """Share of service-level targets met in time, per month and target (first response, next
+    response, resolution), from `rapport.service.selectors_sla.sla_compliance`."""
+    months = sorted({row["month"] for row in source.sla})
+    found = {(row["month"], row["kind"]): row for row in source.sla}
+    f = source.filters
+    urls = [
+        source.sla_report_url(max(month, f.start), min(_month_end(month), f.end))
+        for month in months
+    ]
+    series = {}
+    totals = []
+    for kind, label in SlaTargetKind.choices:
+        points = []
+        met = breached = 0
+        for month, url in zip(months, urls, strict=True):
+            row = found.get((month, kind))
+            share = row["compliance"] if row else None
+            points.append({"value": None if share is None else round(100 * share, 1), "url": url})
+            if row:
+                met += row["met"]
+                breached += row["breached"]
+        series[kind] = {"name": str(label), "data": points}
+        totals.append(
+            {
+                "name": str(label),
+                "met": met,
+                "breached": breached,
+                "compliance": round(100 * met / (met + breached), 1) if met + breached else None,
+            }
+        )
+    return {
+        "empty": not any(row["met"] or row["breached"] for row in source.sla),
+        "rows": totals,
+        "report_url": source.sla_report_url(f.start, f.end),
+        "chart": {
+            "months": [month.strftime("%Y-%m") for month in months],
+            "series": list(series.values()),
+        },
+    }
+
+
+def _month_end(month: datetime.date) -> datetime.date:
+    return (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)

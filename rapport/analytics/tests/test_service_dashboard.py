@@ -12,7 +12,7 @@ from django.utils import timezone
 from rapport.analytics import stats
 from rapport.analytics.catalogue import SERVICE
 from rapport.analytics.dashboards import DashboardFilters, dashboard_render_data
-from rapport.service.models import Ticket
+from rapport.service.models import SlaTarget, Ticket
 from rapport.surveys.models import SurveyKind
 
 URL = reverse("analytics:service_dashboard")
@@ -170,7 +170,7 @@ def test_the_page_costs_the_same_queries_for_3_or_12_tickets(
 
     with django_assert_num_queries(len(few.captured_queries)):
         assert client.get(URL).status_code == 200
-    assert len(few.captured_queries) <= 12
+    assert len(few.captured_queries) <= 13
 
 
 def test_the_page_shows_charts_and_links_with_the_filters(client, open_ticket, sam, support):
@@ -193,3 +193,32 @@ def test_nothing_to_count_says_where_tickets_come_from(client, charlie):
     assert response.status_code == 200
     assert 'data-testid="dashboard-empty"' in response.content.decode()
     assert Ticket.objects.count() == 0
+
+
+def test_service_level_compliance_counts_met_and_breached_targets(open_ticket, sam):
+    ticket = open_ticket(opened_days_ago=2)
+    other = open_ticket(opened_days_ago=2)
+    started = ticket.created_at
+    due = started + datetime.timedelta(hours=4)
+    for target, met, breached in ((ticket, due, None), (other, None, due)):
+        SlaTarget.objects.create(
+            ticket=target,
+            kind="first_response",
+            minutes=240,
+            started_at=started,
+            warn_at=due,
+            due_at=due,
+            met_at=met,
+            breached_at=breached,
+        )
+
+    widgets = _widgets(sam)
+
+    rows = {row["name"]: row for row in widgets["sla"]["rows"]}
+    assert rows["First response"] == {
+        "name": "First response",
+        "met": 1,
+        "breached": 1,
+        "compliance": 50.0,
+    }
+    assert widgets["sla"]["report_url"].startswith(reverse("service:sla_report"))

@@ -53,6 +53,19 @@
         })
       };
     },
+    // Share of targets met in time (%), by month, one line per target kind.
+    sla: function (data) {
+      return {
+        tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+        legend: { top: 0, type: "scroll" },
+        grid: { left: 10, right: 20, top: 48, bottom: 10, containLabel: true },
+        xAxis: { type: "category", data: data.months },
+        yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+        series: data.series.map(function (s) {
+          return { name: s.name, type: "bar", barMaxWidth: 24, data: s.data, cursor: "pointer" };
+        })
+      };
+    },
     // CSAT average (1–5, left axis) and NPS score (−100–100, right axis) by period.
     satisfaction: function (data) {
       return {
