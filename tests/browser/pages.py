@@ -124,6 +124,7 @@ PAGES: tuple[Page, ...] = (
     Page("service:canned_reply_list"),
     Page("service:sla_report"),
     Page("service:complaint_report"),
+    Page("analytics:service_dashboard"),
     Page("chat:inbox"),
     Page("knowledge:article_list"),
     Page("service:ticket_detail", kwargs=_pk("ticket")),
