@@ -10,6 +10,7 @@ customers' reassignment events, so "complaints about my customers" is one indexe
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -305,6 +306,11 @@ class Ticket(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def sla_is_breached(self) -> bool:
+        """Whether the nearest due time of its running SLA targets has passed."""
+        return self.sla_due_at is not None and self.sla_due_at <= timezone.now()
 
 
 def ticket_number(pk: int | None) -> str:

@@ -160,3 +160,11 @@ def test_business_hours_with_a_bad_interval_or_zone_are_refused(client, admin_us
 
     assert response.status_code == 200
     assert "error-day_0" in response.text
+
+
+def test_my_tickets_and_the_queue_show_the_nearest_due_time(client, sam, breached):
+    client.force_login(sam)
+
+    for name in ("service:my_tickets", "service:team_queue"):
+        page = client.get(reverse(name))
+        assert page.text.count('data-testid="sla-due"') == 1
