@@ -40,7 +40,7 @@ from rapport.service.services.tickets import (
     ticket_change_status,
     ticket_create,
 )
-from rapport.surveys.models import Invitation, Response, SurveyKind
+from rapport.surveys.models import CONFIRM_NO, CONFIRM_YES, Invitation, Response, SurveyKind
 from rapport.surveys.services import (
     DETRACTOR_CALL_WITHIN,
     nps_round_run,
@@ -485,18 +485,23 @@ def _csat(rng, made) -> int:
         resolved = plan.closed or plan.resolved
         if resolved is None:
             continue
-        invitation = Invitation.objects.filter(ticket=ticket).first()
+        # A closed complaint is asked for its confirmation (yes/no) instead of a CSAT score.
+        invitation = Invitation.objects.filter(ticket=ticket).order_by("id").first()
         if invitation is None:
             continue
         Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=False).update(sent_at=resolved)
         Invitation.objects.filter(pk=invitation.pk).update(created_at=resolved)
         if rng.random() < 0.33:
             continue
-        score = rng.choices((5, 4, 3, 2, 1), weights=(45, 30, 10, 8, 7))[0]
+        if invitation.kind == SurveyKind.CONFIRM:
+            score = CONFIRM_YES if rng.random() < 0.8 else CONFIRM_NO
+        else:
+            score = rng.choices((5, 4, 3, 2, 1), weights=(45, 30, 10, 8, 7))[0]
         english = ticket.language == "en"
         comment = ""
         if rng.random() < 0.5:
-            comment = CSAT_COMMENTS["good" if score >= 4 else "bad"][english]
+            happy = score == CONFIRM_YES if invitation.kind == SurveyKind.CONFIRM else score >= 4
+            comment = CSAT_COMMENTS["good" if happy else "bad"][english]
         response_submit(
             invitation=invitation,
             score=score,
