@@ -192,7 +192,12 @@ class ServiceSource:
     @cached_property
     def has_anything(self) -> bool:
         return bool(
-            self.open_total or self.opened or self.resolved or self.open_at_start or self.csat
+            self.open_total
+            or self.opened
+            or self.resolved
+            or self.open_at_start
+            or self.csat
+            or self.nps
         )
 
     # --- Helpers -------------------------------------------------------------------------------
