@@ -47,3 +47,20 @@ def test_without_check_an_incomplete_catalogue_still_compiles(settings, tmp_path
     call_command("compile_translations")
 
     assert po_path.with_suffix(".mo").exists()
+
+
+def test_check_fails_on_a_placeholder_the_message_does_not_have(settings, tmp_path):
+    # A fuzzy guess kept by mistake gave "%(fewest)d–%(most)d days" another message's
+    # "%(first)s–%(last)s 天": a KeyError on the page, not at compile time.
+    settings.LOCALE_PATHS = [tmp_path]
+    _write_po(tmp_path, [("%(fewest)d–%(most)d days", "%(first)s–%(last)s 天")])
+
+    with pytest.raises(CommandError, match="placeholders"):
+        call_command("compile_translations", "--check")
+
+
+def test_check_accepts_a_translation_that_leaves_a_placeholder_out(settings, tmp_path):
+    settings.LOCALE_PATHS = [tmp_path]
+    _write_po(tmp_path, [("%(count)s persons", "客户")])
+
+    call_command("compile_translations", "--check")
