@@ -126,18 +126,18 @@ NAVIGATION: tuple[Group | Link, ...] = (
             Link(_("Quotas"), "sales:quota_list", ("sales:quota_*",), "nav-quotas"),
             Link(_("Satisfaction"), "surveys:reports", ("surveys:reports",), "nav-satisfaction"),
             Link(_("SLA report"), "service:sla_report", ("service:sla_report",), "nav-sla-report"),
-        ),
-    ),
-    Link(_("Tasks"), "activities:task_list", ("activities:task_*",), testid="nav-tasks"),
-    Group(
-        "data",
-        _("Data"),
             Link(
                 _("Complaints"),
                 "service:complaint_report",
                 ("service:complaint_report",),
                 "nav-complaint-report",
             ),
+        ),
+    ),
+    Link(_("Tasks"), "activities:task_list", ("activities:task_*",), testid="nav-tasks"),
+    Group(
+        "data",
+        _("Data"),
         (
             Link(_("Overview"), "dataio:home", ("dataio:home",), "nav-data"),
             Link(_("Import"), "dataio:imports", ("dataio:import*",), "nav-imports"),
