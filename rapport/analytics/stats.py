@@ -7,6 +7,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
+
 WEEK = "week"
 MONTH = "month"
 PERIODS = (WEEK, MONTH)
@@ -52,16 +54,16 @@ def period_start(day: datetime.date, period: str) -> datetime.date:
 
 def periods(start: datetime.date, end: datetime.date, period: str) -> list[Period]:
     """The weeks (Monday first) or months that cover start..end, cut to that range; labelled by
-    their first day (weeks) or as YYYY-MM (months)."""
+    their first day (weeks) or month, in the reader's language's format."""
     found = []
     cursor = period_start(start, period)
     while cursor <= end:
         if period == MONTH:
             following = (cursor + datetime.timedelta(days=32)).replace(day=1)
-            label = cursor.strftime("%Y-%m")
+            label = date_format(cursor, "YEAR_MONTH_FORMAT")
         else:
             following = cursor + datetime.timedelta(days=7)
-            label = cursor.isoformat()
+            label = date_format(cursor, "SHORT_DATE_FORMAT")
         found.append(
             Period(
                 first=max(cursor, start),
