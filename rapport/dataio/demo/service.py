@@ -28,6 +28,7 @@ from rapport.service.models import (
     Ticket,
     TicketChannel,
     TicketMessage,
+    TicketPriority,
     TicketStatus,
     TicketType,
 )
@@ -35,6 +36,8 @@ from rapport.service.services.assignment import agent_profile_set, assignment_ru
 from rapport.service.services.configuration import canned_reply_create, category_create
 from rapport.service.services.conversation import ticket_note, ticket_reply
 from rapport.service.services.inbound import ticket_customer_message
+from rapport.service.services.sla import sla_backfill, sla_check
+from rapport.service.services.sla_settings import sla_policy_create
 from rapport.service.services.tickets import (
     COMPLAINT_FOLLOW_UP,
     ticket_change_status,
@@ -216,6 +219,7 @@ class ServiceDemoResult:
     tickets: int = 0
     csat_answers: int = 0
     nps_answers: int = 0
+    sla_targets: int = 0
     usernames: list[str] = field(default_factory=list)
 
 
@@ -559,6 +563,37 @@ def _nps(rng, admin, now, persons) -> int:
     return answers
 
 
+# Business minutes of the shipped office hours (09:00–12:00, 13:30–18:00 on China's workdays).
+SLA_POLICIES = (
+    ("紧急工单 / Urgent tickets", TicketPriority.URGENT, 30, 8 * 60),
+    ("高优先级 / High priority", TicketPriority.HIGH, 60, 2 * 8 * 60),
+    ("默认 / Default", "", 4 * 60, 5 * 8 * 60),
+)
+
+
+def _sla(admin: User, made, now: datetime.datetime) -> int:
+    """Service levels by priority, applied to the past tickets as their times were (first
+    response and resolution met or late), then the check once, which warns and escalates the
+    open ones that are due, so the SLA report and the dashboard have a history."""
+    for position, (name, priority, first, resolution) in enumerate(SLA_POLICIES):
+        sla_policy_create(
+            actor=admin,
+            data={
+                "name": name,
+                "position": position,
+                "priority": priority,
+                "first_response_minutes": first,
+                "resolution_minutes": resolution,
+            },
+        )
+    targets = 0
+    for ticket, _plan in made:
+        ticket.refresh_from_db()
+        targets += len(sla_backfill(ticket, now=now))
+    sla_check(now)
+    return targets
+
+
 def _move_task(tasks, created: datetime.datetime, within: datetime.timedelta) -> None:
     due = created + within
     tasks.update(created_at=created, due_at=due, remind_at=due, reminder_sent_at=due)
@@ -589,6 +624,7 @@ def service_demo_load(
     )
     csat = _csat(rng, made)
     nps = _nps(rng, admin, now, persons)
+    sla_targets = _sla(admin, made, now)
     # The call-backs (complaints closed, unhappy answers) were due the day after, months ago,
     # and their reminders went out then, not tomorrow.
     ticket_type = ContentType.objects.get_for_model(Ticket)
@@ -608,5 +644,6 @@ def service_demo_load(
         tickets=len(made),
         csat_answers=csat,
         nps_answers=nps,
+        sla_targets=sla_targets,
         usernames=[a.username for a in agents if a.username not in {u.username for u in users}],
     )

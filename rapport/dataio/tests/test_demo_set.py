@@ -45,6 +45,8 @@ from rapport.service.models import (
     AssignmentRule,
     CannedReply,
     MessageKind,
+    SlaTarget,
+    SlaTargetKind,
     Ticket,
     TicketCategory,
     TicketChannel,
@@ -53,6 +55,7 @@ from rapport.service.models import (
     TicketType,
 )
 from rapport.service.selectors import tickets_visible_to
+from rapport.service.selectors_sla import sla_compliance
 from rapport.surveys.models import Response, SurveyKind
 
 PASSWORD = "demo-password-123"
@@ -297,3 +300,27 @@ def test_demo_set_survey_answers_follow_resolved_tickets_over_months(demo_set):
         timedelta(0) < r.detractor_task.due_at - r.answered_at <= timedelta(days=1)
         for r in detractors
     )
+
+
+@pytest.mark.django_db
+def test_demo_set_tickets_have_service_levels_met_and_missed(demo_set):
+    # The SLA report and the dashboard show a history: past targets met or late as the
+    # tickets' times were, open ones running or already escalated by the check.
+    targets = SlaTarget.objects.all()
+    assert Ticket.objects.filter(sla_targets__isnull=True).count() == 0
+    assert targets.filter(met_at__isnull=False, breached_at__isnull=True).exists()
+    assert targets.filter(met_at__isnull=False, breached_at__isnull=False).exists()
+    assert {t.kind for t in targets} == {SlaTargetKind.FIRST_RESPONSE, SlaTargetKind.RESOLUTION}
+    # Running, not paused for the customer, and due an hour ago (before the demo was loaded,
+    # so its check saw them).
+    late_open = targets.filter(
+        stopped_at__isnull=True,
+        paused_at__isnull=True,
+        due_at__lt=timezone.now() - timedelta(hours=1),
+    )
+    assert late_open.exists()
+    assert all(t.escalated_at is not None for t in late_open)
+    months = sla_compliance(
+        Ticket.objects.all(), start=timezone.now() - timedelta(days=180), end=timezone.now()
+    )
+    assert sum(row["met"] for row in months) > 0

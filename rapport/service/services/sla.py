@@ -324,6 +324,41 @@ def sla_sync(ticket: Ticket, *, event: str = "", now: datetime.datetime | None =
     _set_due(ticket, running.values())
 
 
+def sla_backfill(ticket: Ticket, *, now: datetime.datetime | None = None) -> list[SlaTarget]:
+    """The targets of a ticket whose history was written at once rather than lived (the demo,
+    tickets imported from another help desk): first response and resolution from its creation,
+    met when it was first answered and resolved, late if that was after the due time; the open
+    ones keep running for `sla_check`. A ticket that already has targets is left alone, as is
+    one no policy matches. Next-response targets need the conversation as it happened, so a
+    backfilled ticket has none."""
+    now = now or timezone.now()
+    if SlaTarget.objects.filter(ticket_id=ticket.pk).exists():
+        return []
+    policy = matching_policy(ticket)
+    if policy is None:
+        return []
+    calendar = calendar_for_ticket(ticket)
+    ended = ticket.resolved_at or ticket.closed_at
+    targets = []
+    for kind, met_at in (
+        (SlaTargetKind.FIRST_RESPONSE, ticket.first_responded_at),
+        (SlaTargetKind.RESOLUTION, ended),
+    ):
+        if policy.minutes_for(kind) is None:
+            continue
+        target = _new_target(ticket, policy, kind, ticket.created_at, calendar)
+        if met_at is not None:
+            _meet(target, max(met_at, target.started_at))
+        elif ended is not None or ticket.merged_into_id is not None:
+            _stop(target, ended or now)
+        elif ticket.status == TicketStatus.WAITING_CUSTOMER:
+            target.paused_at = now
+        targets.append(target)
+    SlaTarget.objects.bulk_create(targets)
+    _set_due(ticket, [t for t in targets if t.stopped_at is None])
+    return targets
+
+
 def _targets_to_start(ticket, policy, targets, running, event, now, calendar) -> list[SlaTarget]:
     started = []
     kinds = {t.kind for t in targets}

@@ -30,6 +30,7 @@ from rapport.service.services.sla import (
     calendar_for_ticket,
     matching_policy,
     schedule,
+    sla_backfill,
     sla_check,
     sla_sync,
 )
@@ -277,3 +278,39 @@ def test_a_breach_can_give_the_ticket_to_another_agent_of_the_team(
     # Reassigning does not restart the breached clock.
     first = SlaTarget.objects.get(ticket=ticket, kind=SlaTargetKind.FIRST_RESPONSE)
     assert first.escalated_at is not None and first.stopped_at is None
+
+
+def test_backfill_gives_past_tickets_their_targets_met_or_late_as_their_times_were(
+    db, admin_user, support, round_the_clock
+):
+    # Tickets written at once (the demo, an import) before any policy existed.
+    answered_late = ticket_create(actor=admin_user, data={"subject": "Old", "team_id": support.pk})
+    still_open = ticket_create(actor=admin_user, data={"subject": "Open", "team_id": support.pk})
+    opened = shanghai(2026, 3, 2, 9, 0)
+    Ticket.objects.filter(pk=answered_late.pk).update(
+        created_at=opened,
+        first_responded_at=opened + datetime.timedelta(minutes=90),
+        resolved_at=opened + datetime.timedelta(minutes=300),
+        status=TicketStatus.RESOLVED,
+    )
+    Ticket.objects.filter(pk=still_open.pk).update(created_at=opened)
+    SlaPolicy.objects.create(name="Standard", first_response_minutes=60, resolution_minutes=600)
+    answered_late.refresh_from_db()
+    still_open.refresh_from_db()
+
+    made = {t.kind: t for t in sla_backfill(answered_late)}
+
+    first, resolution = made[SlaTargetKind.FIRST_RESPONSE], made[SlaTargetKind.RESOLUTION]
+    assert first.due_at == opened + datetime.timedelta(minutes=60)
+    assert first.met_at == opened + datetime.timedelta(minutes=90)
+    assert first.breached_at == first.due_at
+    assert resolution.met_at == opened + datetime.timedelta(minutes=300)
+    assert resolution.breached_at is None
+    assert sla_backfill(answered_late) == []  # a ticket with targets is left alone
+    assert SlaTarget.objects.filter(ticket=answered_late).count() == 2
+
+    sla_backfill(still_open)
+    still_open.refresh_from_db()
+    assert set(targets(still_open)) == {SlaTargetKind.FIRST_RESPONSE, SlaTargetKind.RESOLUTION}
+    assert still_open.sla_due_at == opened + datetime.timedelta(minutes=60)
+    assert sla_check(opened + datetime.timedelta(days=1)) == {"warned": 0, "breached": 2}

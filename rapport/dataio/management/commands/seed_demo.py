@@ -76,7 +76,8 @@ class Command(BaseCommand):
             f"{sales.quotas} quotas, {sales.tasks} tasks, {len(result.usernames)} users, "
             f"{result.duplicates.candidates} likely duplicates to review, "
             f"{result.service.tickets} tickets, {result.service.articles} help-centre articles, "
-            f"{result.service.csat_answers} CSAT and {result.service.nps_answers} NPS answers "
+            f"{result.service.csat_answers} CSAT and {result.service.nps_answers} NPS answers, "
+            f"{result.service.sla_targets} service level targets "
             f"({time.monotonic() - started:.1f}s)."
         )
         self.stdout.write(
