@@ -9,7 +9,7 @@ business hours).
 """
 
 from rapport.core.events import subscribe
-from rapport.core.records import RecordChanged
+from rapport.core.records import RecordChanged, RecordsChanged
 from rapport.service.models import MessageKind, Ticket, TicketMessage
 from rapport.service.services import sla
 
@@ -57,6 +57,16 @@ def ticket_changed(event: RecordChanged) -> None:
             sla.sla_reschedule(ticket_ids=[ticket.pk])
 
 
+def tickets_changed(event: RecordsChanged) -> None:
+    """A batch of ticket changes (the queue's bulk assignment: a page of tickets at most), one by
+    one: each ticket's clocks depend on its own state."""
+    if event.record_type not in ("ticket", "ticket_message") or sla.checking.get():
+        return
+    for single in event.each():
+        ticket_changed(single)
+
+
 def register() -> None:
     subscribe(RecordChanged)(ticket_changed)
+    subscribe(RecordsChanged)(tickets_changed)
     sla.register_wording()

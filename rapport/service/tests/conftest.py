@@ -5,7 +5,10 @@
 - the real IMAP (dovecot) and SMTP (aiosmtpd) servers come from the inbox and messaging tests.
 """
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 
 from rapport.accounts.models import Role
 from rapport.accounts.services import team_create, user_create
@@ -15,6 +18,15 @@ from rapport.messaging.tests.conftest import smtp_server  # noqa: F401 -- fixtur
 from rapport.service.services import ticket_create
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def shipped_calendar(db):
+    """The "China public holidays" calendar and the default office hours that migration 0004
+    loads. A test that needs them asks for them: a test with a live server (browser tests)
+    empties the tables when it ends, data migrations' rows included, so a later test on the
+    same worker cannot count on them. Loading is idempotent."""
+    import_module("rapport.service.migrations.0004_sla_china_calendar").load(apps, None)
 
 
 @pytest.fixture

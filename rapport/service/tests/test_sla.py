@@ -97,7 +97,7 @@ def test_a_new_ticket_gets_its_targets_and_the_nearest_due_time(
     assert ticket.sla_due_at == first.due_at
 
 
-def test_due_times_skip_china_holidays_and_use_swapped_workdays(db, policy):
+def test_due_times_skip_china_holidays_and_use_swapped_workdays(shipped_calendar, policy):
     # The default business hours: Monday to Friday 09:00-18:00 in Shanghai, China's calendar.
     calendar = calendar_for_ticket(Ticket(team_id=None))
     target = SlaTarget(minutes=120, warn_percent=50, started_at=shanghai(2026, 9, 30, 17))

@@ -62,7 +62,9 @@ def test_an_administrator_adds_a_policy_and_a_refused_one_shows_its_errors(clien
     assert (policy.first_response_minutes, policy.warn_percent) == (60, 75)
 
 
-def test_an_administrator_enters_a_year_of_holidays_and_swapped_workdays(client, admin_user):
+def test_an_administrator_enters_a_year_of_holidays_and_swapped_workdays(
+    shipped_calendar, client, admin_user
+):
     calendar = HolidayCalendar.objects.get(name="China public holidays")
     client.force_login(admin_user)
     url = reverse("service:holiday_calendar_edit", args=[calendar.pk])
