@@ -28,7 +28,8 @@ from rapport.service.forms import (
 from rapport.service.models import AssignmentRule, CannedReply, TicketCategory
 
 
-def _get(model, pk: int, message: str):
+def setting_or_not_found(model, pk: int, message: str):
+    """The settings record `pk` of `model`, else NotFound with `message` (for `found_or_404`)."""
     record = model.objects.filter(pk=pk).first()
     if record is None:
         raise NotFound(message)
@@ -61,7 +62,7 @@ def category_list(request):
 @require_http_methods(["GET", "POST"])
 def category_edit(request, pk: int):
     allowed_or_403(require_settings_manager, request.user)
-    category = found_or_404(_get, TicketCategory, pk, _("Category not found."))
+    category = found_or_404(setting_or_not_found, TicketCategory, pk, _("Category not found."))
     form = CategoryForm(request.POST or None, instance=category)
     if request.method == "POST":
         if "delete" in request.POST:
@@ -192,7 +193,7 @@ def assignment_rule_list(request):
 @require_http_methods(["GET", "POST"])
 def assignment_rule_edit(request, pk: int):
     allowed_or_403(require_settings_manager, request.user)
-    rule = found_or_404(_get, AssignmentRule, pk, _("Assignment rule not found."))
+    rule = found_or_404(setting_or_not_found, AssignmentRule, pk, _("Assignment rule not found."))
     form = AssignmentRuleForm(request.POST or None, instance=rule)
     if request.method == "POST":
         if "delete" in request.POST:
@@ -242,7 +243,7 @@ def agent_edit(request, user_id: int):
     """An agent's profile: an administrator edits anyone's, an agent their own."""
     if user_id != request.user.pk:
         allowed_or_403(require_settings_manager, request.user)
-    agent = found_or_404(_get, User, user_id, _("User not found."))
+    agent = found_or_404(setting_or_not_found, User, user_id, _("User not found."))
     form = AgentProfileForm(request.POST or None, profile=selectors.agent_profile(agent))
     if request.method == "POST":
         saved = save_form(

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rapport.accounts.access import require_settings_manager
-from rapport.core.errors import NotFound
 from rapport.core.forms import save_form
 from rapport.core.htmx import allowed_or_403, found_or_404
 from rapport.service import selectors_sla
@@ -34,14 +33,7 @@ from rapport.service.models import (
     Ticket,
 )
 from rapport.service.services import sla_settings
-
-
-def _get(model, pk: int, message: str):
-    record = model.objects.filter(pk=pk).first()
-    if record is None:
-        raise NotFound(message)
-    return record
-
+from rapport.service.views.settings import setting_or_not_found
 
 # --- Policies ----------------------------------------------------------------------------------
 
@@ -70,7 +62,7 @@ def sla_policy_list(request):
 @require_http_methods(["GET", "POST"])
 def sla_policy_edit(request, pk: int):
     allowed_or_403(require_settings_manager, request.user)
-    policy = found_or_404(_get, SlaPolicy, pk, _("SLA policy not found."))
+    policy = found_or_404(setting_or_not_found, SlaPolicy, pk, _("SLA policy not found."))
     form = SlaPolicyForm(request.POST or None, instance=policy)
     if request.method == "POST":
         if "delete" in request.POST:
@@ -130,7 +122,7 @@ def business_hours_list(request):
 @require_http_methods(["GET", "POST"])
 def business_hours_edit(request, pk: int):
     allowed_or_403(require_settings_manager, request.user)
-    hours = found_or_404(_get, BusinessHours, pk, _("Business hours not found."))
+    hours = found_or_404(setting_or_not_found, BusinessHours, pk, _("Business hours not found."))
     form = BusinessHoursForm(request.POST or None, instance=hours)
     if request.method == "POST":
         if "delete" in request.POST:
@@ -190,7 +182,9 @@ def holiday_calendar_list(request):
 @require_http_methods(["GET", "POST"])
 def holiday_calendar_edit(request, pk: int):
     allowed_or_403(require_settings_manager, request.user)
-    calendar = found_or_404(_get, HolidayCalendar, pk, _("Holiday calendar not found."))
+    calendar = found_or_404(
+        setting_or_not_found, HolidayCalendar, pk, _("Holiday calendar not found.")
+    )
     if request.method == "POST" and "delete" in request.POST:
         sla_settings.holiday_calendar_delete(actor=request.user, calendar=calendar)
         messages.success(request, _("Holiday calendar deleted."))
