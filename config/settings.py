@@ -96,6 +96,13 @@ INSTALLED_APPS = [
     "rapport.automation",
     "rapport.integration",
     "rapport.analytics",
+    "rapport.analytics.facts",
+    "rapport.analytics.value",
+    "rapport.analytics.lifetime",
+    "rapport.analytics.churn",
+    "rapport.analytics.recommend",
+    "rapport.analytics.reports",
+    "rapport.analytics.kpis",
     "rapport.api",
     "rapport.web",
 ]

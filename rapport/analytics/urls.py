@@ -1,4 +1,5 @@
-"""The dashboards' pages (mounted under /analytics/)."""
+"""The analytics pages, mounted under /analytics/: the dashboards here, and each analytics app's
+pages under its own prefix (see config/urls.py)."""
 
 from django.urls import path
 
@@ -8,4 +9,6 @@ app_name = "analytics"
 
 urlpatterns = [
     path("service/", views.service_dashboard, name="service_dashboard"),
+    path("persons/<int:pk>/insights/", views.person_insights, name="person_insights"),
+    path("companies/<int:pk>/insights/", views.company_insights, name="company_insights"),
 ]

@@ -7,8 +7,10 @@ from django.views.decorators.http import require_GET
 
 from rapport.analytics import catalogue
 from rapport.analytics.dashboards import Dashboard, DashboardFilters, dashboard_render_data
+from rapport.analytics.panels import COMPANY, PERSON, customer_sections
 from rapport.core.cleaning import parse_date_or
-from rapport.core.htmx import int_or_none
+from rapport.core.htmx import found_or_404, int_or_none
+from rapport.customers.selectors import get_company_for_user, get_person_for_user
 from rapport.service.selectors_pages import queue_teams
 
 
@@ -43,3 +45,25 @@ def _render(request, dashboard: Dashboard, *, teams):
 @require_GET
 def service_dashboard(request):
     return _render(request, catalogue.SERVICE, teams=list(queue_teams(request.user)))
+
+
+def _insights(request, customer, kind: str):
+    sections = customer_sections(request.user, customer, kind)
+    return render(
+        request,
+        "analytics/_customer_insights.html",
+        {"sections": [(key, section.template, section.context) for key, section in sections]},
+    )
+
+
+@login_required
+@require_GET
+def person_insights(request, pk: int):
+    """The insights slot of a person's page (404 for a person the user may not see)."""
+    return _insights(request, found_or_404(get_person_for_user, request.user, pk), PERSON)
+
+
+@login_required
+@require_GET
+def company_insights(request, pk: int):
+    return _insights(request, found_or_404(get_company_for_user, request.user, pk), COMPANY)

@@ -19,6 +19,7 @@ from rapport.activities.api import (
     tasks_router,
     timeline_router,
 )
+from rapport.analytics.api import routers as analytics_routers
 from rapport.api.auth import api_auth
 from rapport.api.errors import (
     install_error_handlers,
@@ -164,6 +165,7 @@ for routers in (
     knowledge_routers,
     automation_routers,
     integration_routers,
+    analytics_routers,
 ):
     for router in routers:
         api.add_router("", router)

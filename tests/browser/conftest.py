@@ -82,8 +82,14 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
 
 
 def wait_for_htmx_idle(page: Page) -> None:
-    """Wait until htmx has no request in flight (it marks busy elements with .htmx-request)."""
-    page.wait_for_function("() => document.querySelectorAll('.htmx-request').length === 0")
+    """Wait until the page has loaded htmx and it has no request in flight.
+
+    htmx marks busy elements with .htmx-request. Before the load event htmx may not have
+    bound its handlers yet, so a click then would post the form the old way."""
+    page.wait_for_function(
+        "() => document.readyState === 'complete' && window.htmx !== undefined"
+        " && document.querySelectorAll('.htmx-request').length === 0"
+    )
 
 
 def path_of(page: Page) -> str:

@@ -51,6 +51,7 @@ def test_task_added_on_a_person_is_done_from_my_tasks_and_the_bell_counts(
     item = page.get_by_test_id("task-list").get_by_test_id("task-item")
     expect(item).to_have_count(1)
     expect(item).to_contain_text("寄样品给张伟")
+    wait_for_htmx_idle(page)
     page.evaluate("() => { window.__sameDocument = true; }")
 
     # When she completes it with one click

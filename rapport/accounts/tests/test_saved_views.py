@@ -101,9 +101,7 @@ def test_name_is_required_and_unique_per_list(alice):
     with pytest.raises(ValidationFailed) as empty:
         _view(alice, name="  \u200b ")
 
-    assert refused.value.details["name"] == [
-        "You already have a view with this name on this list."
-    ]
+    assert refused.value.details["name"] == ["You already have a view with this name on this list."]
     assert empty.value.details["name"] == ["This field is required."]
 
 

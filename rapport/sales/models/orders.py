@@ -97,9 +97,7 @@ class Order(TimeStampedModel):
     discount_percent = models.DecimalField(
         _("order discount (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
-    order_discount = models.DecimalField(
-        _("order discount"), **MONEY, default=Decimal("0")
-    )
+    order_discount = models.DecimalField(_("order discount"), **MONEY, default=Decimal("0"))
     discount_total = models.DecimalField(_("discount"), **MONEY, default=Decimal("0"))
     total = models.DecimalField(_("total"), **MONEY, default=Decimal("0"))
     paid_amount = models.DecimalField(_("paid"), **MONEY, default=Decimal("0"))

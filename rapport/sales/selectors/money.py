@@ -201,11 +201,7 @@ def sums_by_currency(
 ) -> dict[str, Decimal]:
     """Σ `amount` over `qs` per currency, in one GROUP BY query."""
     rows = qs.order_by().values(currency_field).annotate(total=Sum(amount))
-    return {
-        row[currency_field]: to_cents(row["total"])
-        for row in rows
-        if row["total"] is not None
-    }
+    return {row[currency_field]: to_cents(row["total"]) for row in rows if row["total"] is not None}
 
 
 def grouped_sums(

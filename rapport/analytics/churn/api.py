@@ -1,0 +1,5 @@
+"""The churn risk part of /api/v1 (collected by `rapport.analytics.api`)."""
+
+from ninja import Router
+
+routers: list[Router] = []

@@ -1,0 +1,5 @@
+"""The analytics facts pages, mounted under /analytics/facts/."""
+
+app_name = "analytics_facts"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""The lifetime value pages, mounted under /analytics/lifetime/."""
+
+app_name = "analytics_lifetime"
+
+urlpatterns: list = []

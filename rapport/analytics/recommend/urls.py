@@ -1,0 +1,5 @@
+"""The recommendations pages, mounted under /analytics/recommend/."""
+
+app_name = "analytics_recommend"
+
+urlpatterns: list = []

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalyticsReportsConfig(AppConfig):
+    name = "rapport.analytics.reports"
+    label = "analytics_reports"
+    verbose_name = _("Reports")
