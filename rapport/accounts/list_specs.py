@@ -5,12 +5,17 @@ Each app registers its lists from its `AppConfig.ready()` (`customers.list_specs
 `sales.list_specs`, `activities.list_specs`), so accounts, below them, validates a saved view
 without importing them. A list's `params` mirror what its view reads from the query string; a
 test of each app renders the filter bar and checks that every input it offers is known here.
+
+An app above a list's own may add columns and filters to it (`register_list_extension`: the
+customer value's segment on the person list), since the list's app may not import it. The list's
+spec then knows them (saved views keep them), and the list's view, where it supports extensions
+(the person and company lists), applies the filters and fills the columns.
 """
 
 import datetime
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.http import QueryDict
@@ -63,15 +68,78 @@ class ListSpec:
         return None
 
 
+@dataclass(frozen=True)
+class ExtraColumn:
+    """A column an app above the list adds. `values(user, ids)` gives the cell of each row of a
+    page by the row's id (one or two queries for the page, never one per row); a row it omits
+    shows an empty cell. The key should start with the adding app's name (`value_segment`)."""
+
+    key: str
+    label: Any  # a lazy translation
+    values: Callable[[Any, list[int]], Mapping[int, Any]]
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class ExtraFilter:
+    """A filter parameter an app above the list adds. `apply(queryset, value)` narrows the list's
+    queryset (of the list's model, already limited to what the user may see) by the value its
+    `cleaner` accepted. With `choices` (a callable giving (value, label) pairs) the filter bar
+    offers a select, else a text field."""
+
+    param: str
+    label: Any
+    cleaner: ParamCleaner
+    apply: Callable[[Any, str], Any]
+    choices: Callable[[], Iterable[tuple[str, Any]]] | None = None
+
+
 _LISTS: dict[str, ListSpec] = {}
+_EXTRA_COLUMNS: dict[str, dict[str, ExtraColumn]] = {}
+_EXTRA_FILTERS: dict[str, dict[str, ExtraFilter]] = {}
 
 
 def register_list(spec: ListSpec) -> None:
     _LISTS[spec.key] = spec
 
 
+def register_list_extension(
+    list_key: str,
+    *,
+    columns: Iterable[ExtraColumn] = (),
+    filters: Iterable[ExtraFilter] = (),
+) -> None:
+    """Add `columns` and `filters` to the list `list_key` (from an AppConfig.ready(); it may run
+    before or after the list's own app registers the list). Registering a key again replaces it."""
+    for column in columns:
+        _EXTRA_COLUMNS.setdefault(list_key, {})[column.key] = column
+    for extra in filters:
+        _EXTRA_FILTERS.setdefault(list_key, {})[extra.param] = extra
+
+
+def list_extra_columns(list_key: str) -> list[ExtraColumn]:
+    return list(_EXTRA_COLUMNS.get(list_key, {}).values())
+
+
+def list_extra_filters(list_key: str) -> list[ExtraFilter]:
+    return list(_EXTRA_FILTERS.get(list_key, {}).values())
+
+
 def list_spec(key: str) -> ListSpec | None:
-    return _LISTS.get(key)
+    """The list's spec, with the columns and filter parameters other apps added to it."""
+    spec = _LISTS.get(key)
+    if spec is None or not (_EXTRA_COLUMNS.get(key) or _EXTRA_FILTERS.get(key)):
+        return spec
+    known = set(spec.column_keys)
+    extra_columns = tuple(
+        ListColumn(c.key, c.label, default=c.default)
+        for c in list_extra_columns(key)
+        if c.key not in known
+    )
+    params = dict(spec.params)
+    for extra in list_extra_filters(key):
+        params.setdefault(extra.param, extra.cleaner)
+    return replace(spec, columns=spec.columns + extra_columns, params=params)
 
 
 def list_keys() -> tuple[str, ...]:

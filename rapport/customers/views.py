@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rapport.accounts.access import require_settings_manager
+from rapport.accounts.list_specs import list_extra_columns, list_extra_filters
 from rapport.accounts.saved_view_views import saved_views_state
 from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.core.errors import ApplicationError
@@ -95,6 +96,30 @@ def _sort_choices(name_field: str) -> list[tuple[str, str]]:
     ]
 
 
+def _extra_filters(request, list_key: str) -> list[tuple]:
+    """The filters other apps added to the list (`accounts.list_specs.register_list_extension`),
+    each with the value the query string gives it (cleaned; "" when none or refused)."""
+    shown = []
+    for extra in list_extra_filters(list_key):
+        raw = request.GET.get(extra.param, "")
+        value = (extra.cleaner(raw) or "") if raw else ""
+        shown.append((extra, value))
+    return shown
+
+
+def _fill_extra_columns(user, list_key: str, shown: list[str], rows: list) -> list:
+    """Each row's `extra_cells`, (label, value) in the order of the added columns shown: one
+    call of each column's `values` for the whole page."""
+    columns = [c for c in list_extra_columns(list_key) if c.key in shown]
+    ids = [row.pk for row in rows]
+    values = [c.values(user, ids) if ids else {} for c in columns]
+    for row in rows:
+        row.extra_cells = [
+            (c.label, v.get(row.pk, "")) for c, v in zip(columns, values, strict=True)
+        ]
+    return columns
+
+
 def _list_page(
     request, *, list_key, selector, sorts, record_type, template, default_sort="-updated_at"
 ):
@@ -105,14 +130,20 @@ def _list_page(
     if sort not in sorts:
         sort = default_sort
     filters = _filters(request)
+    # Only the columns shown are fetched: hidden tags or companies cost no query.
+    queryset = selector(request.user, filters, columns=saved_views.shown)
+    extra_filters = _extra_filters(request, list_key)
+    for extra, value in extra_filters:
+        if value:
+            queryset = extra.apply(queryset, value)
     page = page_or_first(
-        # Only the columns shown are fetched: hidden tags or companies cost no query.
-        selector(request.user, filters, columns=saved_views.shown),
+        queryset,
         sort=sort,
         cursor=request.GET.get("cursor"),
         size=settings.RAPPORT_PAGE_SIZE,
         partitions=list_partitions(request.user, filters),
     )
+    extra_columns = _fill_extra_columns(request.user, list_key, saved_views.shown, page.items)
     name_field = "full_name" if record_type == RecordType.PERSON else "name"
     context = {
         "page": page,
@@ -120,6 +151,11 @@ def _list_page(
         "sort_choices": [c for c in _sort_choices(name_field) if c[0] in sorts],
         **_filter_choices(request.user, record_type, filters),
         **saved_views.context(),
+        "extra_filters": [
+            (extra, value, list(extra.choices()) if extra.choices else None)
+            for extra, value in extra_filters
+        ],
+        "extra_columns": extra_columns,
     }
     return render(request, template, context)
 
