@@ -6,3 +6,8 @@ class AnalyticsReportsConfig(AppConfig):
     name = "rapport.analytics.reports"
     label = "analytics_reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from rapport.analytics.reports.subjects import register_subjects
+
+        register_subjects()
