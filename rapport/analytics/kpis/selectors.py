@@ -1,0 +1,698 @@
+"""Key figures over orders, leads, deals and survey answers, and the cohort table.
+
+Every figure counts only what the reader may see (`orders_visible_to`, `leads_visible_to`,
+`deals_visible_to`, `responses_visible_to`), narrowed by the date range and team of the
+`DashboardFilters`. A customer is an order's person, or its company when it names no person
+(as the receivables group them). Orders that were cancelled or returned are not counted: they
+are not revenue, nor a purchase. An order's revenue is its total less what was credited.
+
+Definitions (the pages say them too, in `kpis/templates/analytics_kpis/_definitions.html`):
+
+- retention: of the customers who ordered in the window of the same length just before the
+  range, the share who ordered again in the range (by period: of those who ordered in the
+  period before, the share who ordered in this one);
+- repeat purchase rate: of the customers who ordered in the range, the share who ordered at
+  least twice in it;
+- new customer: one whose first order ever (among those counted) falls in the range; a repeat
+  customer of a period ordered in it and before it;
+- average order value and revenue per customer: per currency, never added across currencies;
+  revenue per customer divides by the customers who ordered in that currency;
+- lead conversion: of the leads created in the range, the share converted by now, and the
+  median days from creation to conversion of those converted;
+- sales cycle: days from creation to winning, of the deals won in the range;
+- CSAT and NPS: the survey answers given in the range (the team narrows CSAT, which rates a
+  team's ticket, not NPS, which is about the company).
+
+Each `KpiSource` read runs once, when first needed, as one grouped query; the page is a fixed
+number of queries whatever the data (`test_kpi_page_queries`).
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Trunc
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from rapport.accounts.models import User
+from rapport.analytics import stats
+from rapport.analytics.dashboards import DashboardFilters
+from rapport.customers.models import SourceChannel
+from rapport.sales.models import DealStatus, OrderStatus
+from rapport.sales.selectors.deals import deals_visible_to
+from rapport.sales.selectors.leads import leads_visible_to
+from rapport.sales.selectors.money import to_cents
+from rapport.sales.selectors.orders import orders_visible_to
+from rapport.surveys.models import SurveyKind
+from rapport.surveys.selectors import responses_visible_to
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+# Not a purchase: the order was called off or sent back.
+NOT_COUNTED = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+REVENUE = ExpressionWrapper(F("total") - F("credited_amount"), output_field=MONEY)
+COHORT_MONTHS = 12
+
+CustomerKey = tuple[str, int]
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def add_months(month: datetime.date, count: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def share(part: int, whole: int) -> float | None:
+    """`part` of `whole` in per cent, one decimal; None when there is no whole."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _customer_fields() -> dict:
+    """An order's customer, for grouping: its person if it names one, else its company."""
+    return {
+        "kind": Case(
+            When(person__isnull=False, then=Value("person")),
+            default=Value("company"),
+            output_field=CharField(),
+        ),
+        "customer": Coalesce("person_id", "company_id"),
+    }
+
+
+def counted_orders(user: User, filters: DashboardFilters) -> QuerySet:
+    """The orders the figures count: visible to `user`, of the filters' team, and neither
+    cancelled nor returned."""
+    orders = orders_visible_to(user).exclude(status__in=NOT_COUNTED)
+    if filters.team_id is not None:
+        orders = orders.filter(team_id=filters.team_id)
+    return orders
+
+
+@dataclass
+class CustomerHistory:
+    """One customer's counted orders up to the range's end."""
+
+    first: datetime.date  # the day of the first order ever
+    source: str
+    in_range: int = 0  # orders in the range
+    in_previous: int = 0  # orders in the window of the same length before it
+
+
+@dataclass
+class PeriodActivity:
+    """What the customers did in one period of the trend."""
+
+    orders: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # per currency
+    revenue: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    customers_by_currency: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+    orders_by_customer: dict[CustomerKey, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class KpiSource:
+    """What the KPI widgets read for one user and one set of filters; each read runs once."""
+
+    def __init__(self, user: User, filters: DashboardFilters):
+        self.user = user
+        self.filters = filters
+        self.range_start = day_start(filters.start)
+        self.range_end = day_start(filters.end + datetime.timedelta(days=1))
+        length = filters.end - filters.start + datetime.timedelta(days=1)
+        self.previous_start = day_start(filters.start - length)
+        self.periods = stats.periods(filters.start, filters.end, filters.period)
+        self._period_index = {
+            stats.period_start(period.first, filters.period): index
+            for index, period in enumerate(self.periods)
+        }
+
+    # --- Reads ---------------------------------------------------------------------------------
+
+    @cached_property
+    def orders(self) -> QuerySet:
+        return counted_orders(self.user, self.filters)
+
+    @cached_property
+    def customers(self) -> dict[CustomerKey, CustomerHistory]:
+        """Every customer who ordered in the range or in the window before it: their first
+        order ever and how many orders in each window (one GROUP BY customer)."""
+        source = Case(
+            When(person__isnull=False, then=F("person__source")),
+            default=F("company__source"),
+            output_field=CharField(),
+        )
+        rows = (
+            self.orders.filter(placed_at__lt=self.range_end)
+            .annotate(**_customer_fields(), source=source)
+            .values("kind", "customer", "source")
+            .annotate(
+                first=Min("placed_at"),
+                last=Max("placed_at"),
+                in_range=Count("pk", filter=Q(placed_at__gte=self.range_start)),
+                in_previous=Count(
+                    "pk",
+                    filter=Q(placed_at__gte=self.previous_start, placed_at__lt=self.range_start),
+                ),
+            )
+            .filter(last__gte=self.previous_start)
+            .order_by()
+        )
+        return {
+            (row["kind"], row["customer"]): CustomerHistory(
+                first=timezone.localtime(row["first"]).date(),
+                source=row["source"],
+                in_range=row["in_range"],
+                in_previous=row["in_previous"],
+            )
+            for row in rows
+        }
+
+    @cached_property
+    def activity(self) -> list[PeriodActivity]:
+        """Orders and revenue per period, currency and customer in the range (one GROUP BY)."""
+        found = [PeriodActivity() for _period in self.periods]
+        rows = (
+            self.orders.filter(placed_at__gte=self.range_start, placed_at__lt=self.range_end)
+            .annotate(
+                **_customer_fields(),
+                period=Trunc("placed_at", self.filters.period, output_field=DateField()),
+            )
+            .values("period", "kind", "customer", "currency")
+            .annotate(count=Count("pk"), revenue=Sum(REVENUE))
+            .order_by()
+        )
+        for row in rows:
+            activity = found[self._index_of_start(row["period"])]
+            key = (row["kind"], row["customer"])
+            currency = row["currency"]
+            activity.orders[currency] += row["count"]
+            activity.revenue[currency] += to_cents(row["revenue"])
+            activity.customers_by_currency[currency].add(key)
+            activity.orders_by_customer[key] += row["count"]
+        return found
+
+    @cached_property
+    def leads(self) -> list[dict]:
+        """Leads created and converted per period of creation (one GROUP BY)."""
+        found = [{"created": 0, "converted": 0} for _period in self.periods]
+        for row in (
+            self._leads()
+            .annotate(period=Trunc("created_at", self.filters.period, output_field=DateField()))
+            .values("period")
+            .annotate(
+                created=Count("pk"), converted=Count("pk", filter=Q(converted_at__isnull=False))
+            )
+            .order_by()
+        ):
+            into = found[self._index_of_start(row["period"])]
+            into["created"] += row["created"]
+            into["converted"] += row["converted"]
+        return found
+
+    @cached_property
+    def lead_conversions(self) -> list[tuple[datetime.datetime, datetime.datetime]]:
+        """(created, converted) of the leads created in the range and converted since."""
+        return list(
+            self._leads()
+            .filter(converted_at__isnull=False)
+            .values_list("created_at", "converted_at")
+        )
+
+    def _leads(self) -> QuerySet:
+        leads = leads_visible_to(self.user).filter(
+            created_at__gte=self.range_start, created_at__lt=self.range_end
+        )
+        if self.filters.team_id is not None:
+            leads = leads.filter(team_id=self.filters.team_id)
+        return leads
+
+    @cached_property
+    def won_deals(self) -> list[tuple[datetime.datetime, datetime.datetime]]:
+        """(created, won) of the deals won in the range."""
+        deals = deals_visible_to(self.user).filter(
+            status=DealStatus.WON,
+            closed_at__gte=self.range_start,
+            closed_at__lt=self.range_end,
+        )
+        if self.filters.team_id is not None:
+            deals = deals.filter(team_id=self.filters.team_id)
+        return list(deals.values_list("created_at", "closed_at"))
+
+    @cached_property
+    def answers(self) -> list[dict]:
+        """CSAT and NPS answers per period: counts, score sums, satisfied, promoters and
+        detractors (one GROUP BY over `responses_visible_to`)."""
+        responses = responses_visible_to(self.user).filter(
+            kind__in=(SurveyKind.CSAT, SurveyKind.NPS),
+            answered_at__gte=self.range_start,
+            answered_at__lt=self.range_end,
+        )
+        if self.filters.team_id is not None:
+            responses = responses.filter(Q(kind=SurveyKind.NPS) | Q(team_id=self.filters.team_id))
+        empty = {"count": 0, "score_sum": 0, "satisfied": 0, "promoters": 0, "detractors": 0}
+        found = [{SurveyKind.CSAT: dict(empty), SurveyKind.NPS: dict(empty)} for _p in self.periods]
+        for row in (
+            responses.annotate(
+                period=Trunc("answered_at", self.filters.period, output_field=DateField())
+            )
+            .values("period", "kind")
+            .annotate(
+                count=Count("pk"),
+                score_sum=Sum("score", output_field=IntegerField()),
+                satisfied=Count("pk", filter=Q(score__gte=4)),
+                promoters=Count("pk", filter=Q(score__gte=9)),
+                detractors=Count("pk", filter=Q(score__lte=6)),
+            )
+            .order_by()
+        ):
+            into = found[self._index_of_start(row["period"])][row["kind"]]
+            for name in empty:
+                into[name] += row[name] or 0
+        return found
+
+    # --- Helpers -------------------------------------------------------------------------------
+
+    def _index_of_start(self, period_first: datetime.date | datetime.datetime) -> int:
+        if isinstance(period_first, datetime.datetime):
+            period_first = period_first.date()
+        return self._period_index.get(period_first, len(self.periods) - 1)
+
+    def period_of(self, moment: datetime.datetime) -> int:
+        day = timezone.localtime(moment).date()
+        return self._index_of_start(stats.period_start(day, self.filters.period))
+
+    def active_in(self, index: int) -> set[CustomerKey]:
+        return set(self.activity[index].orders_by_customer)
+
+    @cached_property
+    def has_anything(self) -> bool:
+        return bool(
+            self.customers
+            or any(period["created"] for period in self.leads)
+            or self.won_deals
+            or any(p[kind]["count"] for p in self.answers for kind in p)
+        )
+
+
+def kpi_source(user: User, filters: DashboardFilters) -> KpiSource:
+    return KpiSource(user, filters)
+
+
+# --- Figures -------------------------------------------------------------------------------------
+#
+# Each takes a `KpiSource` and returns a JSON-ready dict: the figure over the whole range and a
+# "trend" of one value per period (None where there is nothing to measure), "empty" when the
+# range holds nothing the figure counts.
+
+
+def _labels(source: KpiSource) -> list[str]:
+    return [period.label for period in source.periods]
+
+
+def retention(source: KpiSource) -> dict:
+    previous = [key for key, row in source.customers.items() if row.in_previous]
+    retained = [key for key in previous if source.customers[key].in_range]
+    trend: list[float | None] = [None]
+    for index in range(1, len(source.periods)):
+        before = source.active_in(index - 1)
+        trend.append(share(len(before & source.active_in(index)), len(before)))
+    return {
+        "empty": not previous,
+        "value": share(len(retained), len(previous)),
+        "retained": len(retained),
+        "base": len(previous),
+        "trend": {"periods": _labels(source), "values": trend},
+    }
+
+
+def repeat_purchase(source: KpiSource) -> dict:
+    active = [row for row in source.customers.values() if row.in_range]
+    repeat = [row for row in active if row.in_range >= 2]
+    trend = []
+    for activity in source.activity:
+        counts = activity.orders_by_customer.values()
+        trend.append(share(sum(1 for n in counts if n >= 2), len(counts)))
+    return {
+        "empty": not active,
+        "value": share(len(repeat), len(active)),
+        "repeat": len(repeat),
+        "base": len(active),
+        "trend": {"periods": _labels(source), "values": trend},
+    }
+
+
+def _currencies(source: KpiSource) -> list[str]:
+    found = {currency for activity in source.activity for currency in activity.orders}
+    return sorted(found)
+
+
+def _per_currency_trend(source: KpiSource, value) -> dict:
+    return {
+        "periods": _labels(source),
+        "series": [
+            {
+                "name": currency,
+                "values": [
+                    None if value(activity, currency) is None else float(value(activity, currency))
+                    for activity in source.activity
+                ],
+            }
+            for currency in _currencies(source)
+        ],
+    }
+
+
+def average_order_value(source: KpiSource) -> dict:
+    """Revenue divided by orders, per currency, over the range and per period."""
+    orders: dict[str, int] = defaultdict(int)
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    for activity in source.activity:
+        for currency, count in activity.orders.items():
+            orders[currency] += count
+            revenue[currency] += activity.revenue[currency]
+
+    def per_period(activity: PeriodActivity, currency: str) -> Decimal | None:
+        count = activity.orders.get(currency)
+        return to_cents(activity.revenue[currency] / count) if count else None
+
+    return {
+        "empty": not orders,
+        "amounts": [
+            {
+                "currency": currency,
+                "value": to_cents(revenue[currency] / orders[currency]),
+                "orders": orders[currency],
+                "revenue": revenue[currency],
+            }
+            for currency in _currencies(source)
+        ],
+        "trend": _per_currency_trend(source, per_period),
+    }
+
+
+def revenue_per_customer(source: KpiSource) -> dict:
+    """Revenue divided by the customers who ordered in that currency, over the range and per
+    period."""
+    customers: dict[str, set] = defaultdict(set)
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    for activity in source.activity:
+        for currency, keys in activity.customers_by_currency.items():
+            customers[currency] |= keys
+            revenue[currency] += activity.revenue[currency]
+
+    def per_period(activity: PeriodActivity, currency: str) -> Decimal | None:
+        count = len(activity.customers_by_currency.get(currency, ()))
+        return to_cents(activity.revenue[currency] / count) if count else None
+
+    return {
+        "empty": not customers,
+        "amounts": [
+            {
+                "currency": currency,
+                "value": to_cents(revenue[currency] / len(customers[currency])),
+                "customers": len(customers[currency]),
+                "revenue": revenue[currency],
+            }
+            for currency in _currencies(source)
+        ],
+        "trend": _per_currency_trend(source, per_period),
+    }
+
+
+def new_and_repeat_customers(source: KpiSource) -> dict:
+    """Per period, the customers who ordered in it: new (their first order is in it) and
+    repeat (they had ordered before it)."""
+    new, repeat = [], []
+    for index, period in enumerate(source.periods):
+        first_day = stats.period_start(period.first, source.filters.period)
+        keys = source.active_in(index)
+        fresh = sum(1 for key in keys if source.customers[key].first >= first_day)
+        new.append(fresh)
+        repeat.append(len(keys) - fresh)
+    total_new = sum(1 for row in source.customers.values() if row.first >= source.filters.start)
+    return {
+        "empty": not any(new) and not any(repeat),
+        "new": total_new,
+        "active": sum(1 for row in source.customers.values() if row.in_range),
+        "trend": {"periods": _labels(source), "new": new, "repeat": repeat},
+        "rows": [
+            {"name": label, "new": n, "repeat": r}
+            for label, n, r in zip(_labels(source), new, repeat, strict=True)
+        ],
+    }
+
+
+def new_customers_by_source(source: KpiSource) -> dict:
+    counts: dict[str, int] = defaultdict(int)
+    for row in source.customers.values():
+        if row.first >= source.filters.start:
+            counts[row.source] += 1
+    labels = dict(SourceChannel.choices)
+    rows = [
+        {"source": key, "name": str(labels.get(key, key)), "value": count}
+        for key, count in counts.items()
+    ]
+    rows.sort(key=lambda row: (-row["value"], row["name"]))
+    return {"empty": not rows, "rows": rows, "total": sum(counts.values())}
+
+
+def _days(start: datetime.datetime, end: datetime.datetime) -> float:
+    return (end - start).total_seconds() / 86400
+
+
+def lead_conversion(source: KpiSource) -> dict:
+    created = sum(period["created"] for period in source.leads)
+    converted = sum(period["converted"] for period in source.leads)
+    days = [_days(start, end) for start, end in source.lead_conversions]
+    return {
+        "empty": not created,
+        "value": share(converted, created),
+        "created": created,
+        "converted": converted,
+        "median_days": stats.rounded(stats.median(days)),
+        "trend": {
+            "periods": _labels(source),
+            "values": [share(p["converted"], p["created"]) for p in source.leads],
+        },
+    }
+
+
+def sales_cycle(source: KpiSource) -> dict:
+    per_period: list[list[float]] = [[] for _period in source.periods]
+    for created_at, won_at in source.won_deals:
+        per_period[source.period_of(won_at)].append(_days(created_at, won_at))
+    days = [value for values in per_period for value in values]
+    return {
+        "empty": not days,
+        "won": len(days),
+        "median_days": stats.rounded(stats.median(days)),
+        "p90_days": stats.rounded(stats.percentile(days, 0.9)),
+        "trend": {
+            "periods": _labels(source),
+            "values": [stats.rounded(stats.median(values)) for values in per_period],
+        },
+    }
+
+
+def _nps_score(row: dict) -> int | None:
+    if not row["count"]:
+        return None
+    return round(100 * (row["promoters"] - row["detractors"]) / row["count"])
+
+
+def _sum_answers(rows: list[dict]) -> dict:
+    total = {"count": 0, "score_sum": 0, "satisfied": 0, "promoters": 0, "detractors": 0}
+    for row in rows:
+        for name in total:
+            total[name] += row[name]
+    return total
+
+
+def nps(source: KpiSource) -> dict:
+    """Net promoter score: promoters (9–10) less detractors (0–6), in per cent of answers."""
+    rows = [period[SurveyKind.NPS] for period in source.answers]
+    total = _sum_answers(rows)
+    return {
+        "empty": not total["count"],
+        "value": _nps_score(total),
+        "count": total["count"],
+        "promoters": total["promoters"],
+        "detractors": total["detractors"],
+        "trend": {"periods": _labels(source), "values": [_nps_score(row) for row in rows]},
+    }
+
+
+def csat(source: KpiSource) -> dict:
+    """Average CSAT score (1–5) and the share of satisfied answers (4 or 5)."""
+    rows = [period[SurveyKind.CSAT] for period in source.answers]
+    total = _sum_answers(rows)
+
+    def average(row: dict) -> float | None:
+        return round(row["score_sum"] / row["count"], 2) if row["count"] else None
+
+    return {
+        "empty": not total["count"],
+        "value": average(total),
+        "count": total["count"],
+        "satisfied": share(total["satisfied"], total["count"]),
+        "trend": {"periods": _labels(source), "values": [average(row) for row in rows]},
+    }
+
+
+# --- Cohorts -------------------------------------------------------------------------------------
+
+
+@dataclass
+class CohortCell:
+    offset: int  # months after the cohort's first month
+    customers: int | None  # who ordered that month; None for a month not over yet
+    share: float | None
+    revenue: dict[str, Decimal]
+
+
+@dataclass
+class CohortRow:
+    month: datetime.date
+    label: str
+    customers: int
+    cells: list[CohortCell]
+
+
+def cohort_months(filters: DashboardFilters) -> list[datetime.date]:
+    """The first days of the months the range touches: one cohort each."""
+    month = filters.start.replace(day=1)
+    found = []
+    while month <= filters.end:
+        found.append(month)
+        month = add_months(month, 1)
+    return found
+
+
+def cohort_table(user: User, filters: DashboardFilters) -> list[CohortRow]:
+    """Customers by the month of their first counted order (one cohort per month of the range),
+    and for each month after it (+1 … +12): how many of them ordered, their share of the
+    cohort, and the revenue of the cohort's orders that month, per currency (month +0 too).
+
+    Two grouped queries: the first order of every customer who ordered before the last cohort
+    ends, and the customers' orders by month from the first cohort on.
+    """
+    months = cohort_months(filters)
+    first_start = day_start(months[0])
+    window_end = day_start(add_months(months[-1], 1))
+    orders = counted_orders(user, filters)
+    cohort_of: dict[CustomerKey, datetime.date] = {}
+    for row in (
+        orders.filter(placed_at__lt=window_end)
+        .annotate(**_customer_fields())
+        .values("kind", "customer")
+        .annotate(first=Min("placed_at"))
+        .filter(first__gte=first_start)
+        .order_by()
+    ):
+        cohort_of[(row["kind"], row["customer"])] = (
+            timezone.localtime(row["first"]).date().replace(day=1)
+        )
+
+    ordered: dict[tuple[datetime.date, int], set] = defaultdict(set)
+    revenue: dict[tuple[datetime.date, int], dict[str, Decimal]] = defaultdict(
+        lambda: defaultdict(Decimal)
+    )
+    if cohort_of:
+        for row in (
+            orders.filter(
+                placed_at__gte=first_start,
+                placed_at__lt=day_start(add_months(months[-1], COHORT_MONTHS + 1)),
+            )
+            .annotate(**_customer_fields(), month=Trunc("placed_at", "month", DateField()))
+            .values("kind", "customer", "month", "currency")
+            .annotate(revenue=Sum(REVENUE))
+            .order_by()
+        ):
+            key = (row["kind"], row["customer"])
+            cohort = cohort_of.get(key)
+            if cohort is None:
+                continue
+            month = row["month"]
+            if isinstance(month, datetime.datetime):
+                month = month.date()
+            offset = (month.year - cohort.year) * 12 + month.month - cohort.month
+            if 0 <= offset <= COHORT_MONTHS:
+                ordered[(cohort, offset)].add(key)
+                revenue[(cohort, offset)][row["currency"]] += to_cents(row["revenue"])
+
+    sizes: dict[datetime.date, int] = defaultdict(int)
+    for cohort in cohort_of.values():
+        sizes[cohort] += 1
+    this_month = timezone.localdate().replace(day=1)
+    rows = []
+    for month in months:
+        cells = []
+        for offset in range(COHORT_MONTHS + 1):
+            over = add_months(month, offset) <= this_month
+            count = len(ordered[(month, offset)]) if over else None
+            cells.append(
+                CohortCell(
+                    offset=offset,
+                    customers=count,
+                    share=share(count, sizes[month]) if count is not None else None,
+                    revenue=dict(sorted(revenue[(month, offset)].items())),
+                )
+            )
+        rows.append(
+            CohortRow(
+                month=month,
+                label=date_format(month, "YEAR_MONTH_FORMAT"),
+                customers=sizes[month],
+                cells=cells,
+            )
+        )
+    return rows
+
+
+def cohort_chart(rows: list[CohortRow]) -> dict:
+    """The heat map's data: [offset, row, share] for each month that is over (+1 … +12)."""
+    return {
+        "months": [row.label for row in rows],
+        "offsets": [f"+{offset}" for offset in range(1, COHORT_MONTHS + 1)],
+        "points": [
+            [cell.offset - 1, index, cell.share]
+            for index, row in enumerate(rows)
+            for cell in row.cells[1:]
+            if cell.share is not None and row.customers
+        ],
+    }
+
+
+# Every figure of the KPI page, for callers that show them all.
+FIGURES = (
+    retention,
+    repeat_purchase,
+    average_order_value,
+    revenue_per_customer,
+    new_and_repeat_customers,
+    new_customers_by_source,
+    lead_conversion,
+    sales_cycle,
+    nps,
+    csat,
+)
