@@ -6,3 +6,8 @@ class AnalyticsFactsConfig(AppConfig):
     name = "rapport.analytics.facts"
     label = "analytics_facts"
     verbose_name = _("Analytics facts")
+
+    def ready(self):
+        from rapport.analytics.facts import handlers
+
+        handlers.register()

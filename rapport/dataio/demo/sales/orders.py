@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.activities.models import TimelineEntry
+from rapport.core.records import record_changed
 from rapport.customers.models import Company
 from rapport.dataio.demo.sales.context import CENT, DemoContext, lines_total, money, order_lines
 from rapport.dataio.demo.sales_names import COMPANY_PAYMENT_METHODS, PERSON_PAYMENT_METHODS
@@ -140,6 +141,9 @@ def _order_from_deal(ctx: DemoContext, deal: Deal) -> Order:
         entry.occurred_at, entry.title = placed, number
         entry.data = {**entry.data, "number": number}
         entry.save(update_fields=["occurred_at", "title", "data"])
+    # Announced like any change, so that what keeps figures per day (the analytics facts)
+    # counts the order on the day it now has.
+    record_changed("order", order.pk, "updated", changed_fields=["placed_at", "number"])
     return Order.objects.get(pk=order.pk)
 
 

@@ -1,0 +1,147 @@
+"""Daily facts: orders, order lines and cash (payments and refunds) summed per day and per the
+dimensions dashboards and reports group by, kept equal to the sales tables as they change.
+
+The grain of every table is the day in the installation's time zone (`settings.TIME_ZONE`) and
+one owner: a *slice* is (day, owner), and upkeep replaces whole slices (`upkeep.py`). Money is
+summed per currency, in exact decimals; a reader converts with the sales `RateBook`.
+
+What counts (docs/decisions.md, "Daily facts"): an order is counted by the day it was placed.
+`orders` counts every order placed; the money columns and `open_orders` count only orders that
+are not cancelled or returned, except `kept` (what a cancelled or returned order kept, e.g. a
+fee) and `revenue`, which is the sales rule's net value (`Order.net_value`): total less credits
+of open orders plus what closed ones kept. Lines count only on open orders.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Sums of many orders need more digits than one order's amount.
+SUM = {"max_digits": 18, "decimal_places": 2}
+
+
+class _Slice(models.Model):
+    """The columns every fact row has: its day, owner and team, and the currency of its sums."""
+
+    day = models.DateField(_("day"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+
+    class Meta:
+        abstract = True
+
+
+class OrderFact(_Slice):
+    """Orders placed on a day, by owner, team, currency and the customer's province (its
+    `region`: the person's, else the company's)."""
+
+    province = models.CharField(_("province"), max_length=64, blank=True)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    open_orders = models.PositiveIntegerField(_("counted orders"), default=0)
+    total = models.DecimalField(_("total"), **SUM, default=0)
+    discounts = models.DecimalField(_("discounts"), **SUM, default=0)
+    credited = models.DecimalField(_("credited"), **SUM, default=0)
+    kept = models.DecimalField(_("kept on closed orders"), **SUM, default=0)
+    revenue = models.DecimalField(_("revenue"), **SUM, default=0)
+    paid = models.DecimalField(_("paid"), **SUM, default=0)
+    refunded = models.DecimalField(_("refunded"), **SUM, default=0)
+
+    class Meta:
+        verbose_name = _("order fact")
+        verbose_name_plural = _("order facts")
+        indexes = [
+            models.Index(fields=["owner", "day"], name="order_fact_slice_idx"),
+            models.Index(fields=["day", "currency"], name="order_fact_day_idx"),
+            models.Index(fields=["team", "day"], name="order_fact_team_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.owner_id} {self.province}: {self.revenue} {self.currency}"
+
+
+class OrderLineFact(_Slice):
+    """Lines of the orders placed on a day (open orders only), by product, owner, team,
+    currency and the customer's province. A product's category is read through the product
+    when a report asks for it, so a product moved to another category needs no upkeep."""
+
+    province = models.CharField(_("province"), max_length=64, blank=True)
+    # NULL: lines typed without a product (a won deal's single line).
+    product = models.ForeignKey(
+        "sales.Product",
+        verbose_name=_("product"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    quantity = models.PositiveBigIntegerField(_("quantity"), default=0)
+    revenue = models.DecimalField(_("line revenue"), **SUM, default=0)
+    discounts = models.DecimalField(_("discounts"), **SUM, default=0)
+
+    class Meta:
+        verbose_name = _("order line fact")
+        verbose_name_plural = _("order line facts")
+        indexes = [
+            models.Index(fields=["owner", "day"], name="order_line_fact_slice_idx"),
+            models.Index(fields=["day", "currency"], name="order_line_fact_day_idx"),
+            models.Index(fields=["team", "day"], name="order_line_fact_team_idx"),
+            models.Index(fields=["product", "day"], name="order_line_fact_product_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.owner_id} {self.product_id}: {self.revenue} {self.currency}"
+
+
+class CashFact(_Slice):
+    """Money received (payments, by the day paid) and paid back (refunds, by the day refunded)
+    for orders of an owner and team, by currency and method."""
+
+    method = models.CharField(_("method"), max_length=20)
+    payments = models.PositiveIntegerField(_("payments"), default=0)
+    received = models.DecimalField(_("received"), **SUM, default=0)
+    refunds = models.PositiveIntegerField(_("refunds"), default=0)
+    refunded = models.DecimalField(_("refunded"), **SUM, default=0)
+
+    class Meta:
+        verbose_name = _("cash fact")
+        verbose_name_plural = _("cash facts")
+        indexes = [
+            models.Index(fields=["owner", "day"], name="cash_fact_slice_idx"),
+            models.Index(fields=["day", "currency"], name="cash_fact_day_idx"),
+            models.Index(fields=["team", "day"], name="cash_fact_team_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.owner_id} {self.method}: {self.received} {self.currency}"
+
+
+class OrderFactSlice(models.Model):
+    """The slice (day, owner) an order was last counted in, so that an order whose owner or
+    date changed leaves its old slice: the change is announced after the write, when the
+    order no longer says where it was."""
+
+    order_id = models.BigIntegerField(primary_key=True)
+    day = models.DateField()
+    owner_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("order fact slice")
+        verbose_name_plural = _("order fact slices")
+
+    def __str__(self):
+        return f"{self.order_id}: {self.day} {self.owner_id}"

@@ -1,0 +1,261 @@
+"""The daily facts equal a direct query of the sales tables after every kind of change: orders
+placed, their lines and amounts edited, paid, refunded, cancelled, returned, moved to another
+date or owner, their customer moved to another province, and two customers merged.
+
+`expected_*` below read the source rows one by one in Python (no GROUP BY, no code shared with
+the upkeep), by the rules of docs/decisions.md ("Daily facts")."""
+
+import datetime
+import io
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from rapport.analytics.facts.models import CashFact, OrderFact, OrderLineFact
+from rapport.analytics.facts.upkeep import fact_zone, facts_compare, facts_rebuild
+from rapport.core.records import record_changed
+from rapport.customers.services import person_create, person_update
+from rapport.dataio.services.dedup.merge import person_merge
+from rapport.sales.models import Order, OrderLine, Payment, Refund
+from rapport.sales.services.orders import (
+    order_change_status,
+    order_create,
+    order_update,
+    payment_record,
+    refund_record,
+)
+
+pytestmark = pytest.mark.django_db
+
+CLOSED = ("cancelled", "returned")
+
+
+def day_of(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment, fact_zone()).date()
+
+
+def province_of(order: Order) -> str:
+    return (order.person.region if order.person_id else order.company.region) or ""
+
+
+def expected_orders() -> dict:
+    cells = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0), Decimal(0)])
+    for o in Order.objects.select_related("person", "company"):
+        key = (day_of(o.placed_at), o.owner_id, o.team_id, o.currency, province_of(o))
+        cell = cells[key]
+        cell[0] += 1
+        if o.status not in CLOSED:
+            cell[1] += 1
+            cell[2] += o.total
+            cell[3] += o.credited_amount
+        else:
+            cell[4] += o.paid_amount
+        cell[5] += o.net_value
+        cell[6] += o.paid_amount
+    return {key: tuple(cell) for key, cell in cells.items()}
+
+
+def stored_orders() -> dict:
+    return {
+        (f.day, f.owner_id, f.team_id, f.currency, f.province): (
+            f.orders,
+            f.open_orders,
+            f.total,
+            f.credited,
+            f.kept,
+            f.revenue,
+            f.paid,
+        )
+        for f in OrderFact.objects.all()
+    }
+
+
+def expected_lines() -> dict:
+    cells = defaultdict(lambda: [0, 0, Decimal(0)])
+    for line in OrderLine.objects.select_related("order__person", "order__company"):
+        o = line.order
+        if o.status in CLOSED:
+            continue
+        key = (day_of(o.placed_at), o.owner_id, o.currency, province_of(o), line.product_id)
+        cells[key][0] += 1
+        cells[key][1] += line.quantity
+        cells[key][2] += line.line_total
+    return {key: tuple(cell) for key, cell in cells.items()}
+
+
+def stored_lines() -> dict:
+    return {
+        (f.day, f.owner_id, f.currency, f.province, f.product_id): (f.lines, f.quantity, f.revenue)
+        for f in OrderLineFact.objects.all()
+    }
+
+
+def expected_cash() -> dict:
+    cells = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for p in Payment.objects.select_related("order"):
+        cells[(day_of(p.paid_at), p.order.owner_id, p.order.currency)][0] += p.amount
+    for r in Refund.objects.select_related("order"):
+        cells[(day_of(r.refunded_at), r.order.owner_id, r.order.currency)][1] += r.amount
+    return {key: tuple(cell) for key, cell in cells.items()}
+
+
+def stored_cash() -> dict:
+    cells = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for f in CashFact.objects.all():
+        cells[(f.day, f.owner_id, f.currency)][0] += f.received
+        cells[(f.day, f.owner_id, f.currency)][1] += f.refunded
+    return {key: tuple(cell) for key, cell in cells.items()}
+
+
+def assert_facts_equal_the_orders():
+    assert stored_orders() == expected_orders()
+    assert stored_lines() == expected_lines()
+    assert stored_cash() == expected_cash()
+    assert facts_compare() == {"orders": [], "lines": [], "cash": []}
+
+
+def place(actor, person, *, placed_at, lines, currency=None):
+    data = {"person_id": person.pk, "placed_at": placed_at, "lines": lines}
+    if currency:
+        data["currency"] = currency
+    return order_create(actor=actor, data=data)
+
+
+def test_the_facts_equal_a_direct_query_after_every_kind_of_change(
+    alice,
+    bob,
+    charlie,
+    admin_user,
+    tea,
+    cup,
+):
+    zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
+    wang = person_create(actor=bob, data={"full_name": "王芳", "region": "江苏省"})
+    emily = person_create(actor=charlie, data={"full_name": "Emily Carter", "region": "广东省"})
+    # Inserts: two orders of one customer on one day, one just before midnight (Shanghai),
+    # one in another currency, one of another team.
+    first = place(
+        alice,
+        zhang,
+        placed_at="2026-03-01T23:59:00+08:00",
+        lines=[
+            {"product_id": tea.pk, "quantity": 2},
+            {"product_id": cup.pk, "quantity": 3, "discount": "5.00"},
+        ],
+    )
+    second = place(
+        alice,
+        zhang,
+        placed_at="2026-03-01T09:00:00+08:00",
+        lines=[{"description": "Tea", "quantity": 1, "unit_price": "99.99"}],
+    )
+    dollars = place(
+        alice,
+        zhang,
+        placed_at="2026-03-02T00:00:00+08:00",
+        currency="USD",
+        lines=[{"description": "Tea", "quantity": 4, "unit_price": "12.25"}],
+    )
+    theirs = place(
+        charlie,
+        emily,
+        placed_at="2026-03-01T12:00:00+08:00",
+        lines=[{"product_id": tea.pk, "quantity": 1}],
+    )
+    bobs = place(
+        bob,
+        wang,
+        placed_at="2026-02-27T10:00:00+08:00",
+        lines=[{"product_id": cup.pk, "quantity": 10}],
+    )
+    assert OrderFact.objects.count() == 4  # zhang's 1 March orders share a fact row
+    assert_facts_equal_the_orders()
+
+    # Updates of the amount (a line edited, one added) and an order discount.
+    order_update(
+        actor=alice,
+        order=first,
+        data={
+            "lines": [
+                {"product_id": tea.pk, "quantity": 5},
+                {"description": "Box", "quantity": 1, "unit_price": "8.00"},
+            ],
+            "discount": "10.00",
+        },
+    )
+    assert_facts_equal_the_orders()
+
+    # Payments, a credit, a payment undone, a cancellation and a return with a refund.
+    payment_record(actor=alice, order=first, amount="500.00", paid_at="2026-03-03T10:00:00+08:00")
+    refund_record(actor=alice, order=first, amount="20.00", refunded_at="2026-03-04T10:00:00+08:00")
+    payment_record(actor=alice, order=dollars, amount="49.00", paid_at="2026-03-05T10:00:00+08:00")
+    refund_record(
+        actor=alice,
+        order=dollars,
+        amount="9.00",
+        owed_again=True,
+        refunded_at="2026-03-06T10:00:00+08:00",
+    )
+    order_change_status(actor=alice, order=second, status="cancelled")
+    payment_record(
+        actor=charlie, order=theirs, amount=theirs.total, paid_at="2026-03-02T10:00:00+08:00"
+    )
+    order_change_status(actor=charlie, order=theirs, status="shipped")
+    order_change_status(actor=charlie, order=theirs, status="received")
+    order_change_status(
+        actor=charlie, order=theirs, status="returned", refund_amount="300.00", note="Fee kept"
+    )
+    assert_facts_equal_the_orders()
+
+    # Another date (as the demo moves an order placed from a deal), another owner (the
+    # customer reassigned: its orders follow), another province.
+    Order.objects.filter(pk=bobs.pk).update(
+        placed_at=datetime.datetime(2026, 1, 15, 3, tzinfo=datetime.UTC)
+    )
+    record_changed("order", bobs.pk, "updated", changed_fields=["placed_at"])
+    person_update(actor=admin_user, person=zhang, data={"owner_id": bob.pk}, version=None)
+    person_update(actor=admin_user, person=wang, data={"region": "上海市"}, version=None)
+    assert Order.objects.get(pk=first.pk).owner_id == bob.pk
+    assert_facts_equal_the_orders()
+
+    # A merge: wang's orders move to zhang, and take zhang's owner and province.
+    person_merge(actor=admin_user, survivor=zhang, other=wang)
+    assert Order.objects.get(pk=bobs.pk).person_id == zhang.pk
+    assert_facts_equal_the_orders()
+
+
+def test_a_rebuild_gives_the_facts_the_upkeep_kept(alice, tea):
+    zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
+    order = place(
+        alice,
+        zhang,
+        placed_at="2026-03-01T10:00:00+08:00",
+        lines=[{"product_id": tea.pk, "quantity": 3}],
+    )
+    payment_record(actor=alice, order=order, amount="100.00", paid_at="2026-03-02T10:00:00+08:00")
+    kept = (stored_orders(), stored_lines(), stored_cash())
+
+    written = facts_rebuild()
+
+    assert written == {"orders": 1, "lines": 1, "cash": 1, "slices": 1}
+    assert (stored_orders(), stored_lines(), stored_cash()) == kept
+
+
+def test_the_check_finds_facts_written_behind_the_upkeeps_back(alice, tea):
+    zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
+    order = place(
+        alice,
+        zhang,
+        placed_at="2026-03-01T10:00:00+08:00",
+        lines=[{"product_id": tea.pk, "quantity": 3}],
+    )
+    Order.objects.filter(pk=order.pk).update(total=Decimal("1.00"))  # no announcement
+
+    differences = facts_compare()
+
+    assert [key[4] for key, _stored, _fresh in differences["orders"]] == ["浙江省"]
+    call_command("rebuild_facts", "--check", stdout=io.StringIO())
+    assert facts_compare()["orders"] == []

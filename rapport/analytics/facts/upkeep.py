@@ -1,0 +1,499 @@
+"""Keeping the daily facts equal to the sales tables.
+
+Every fact row belongs to one *slice*: a day (in the installation's time zone) and an owner. When
+orders change, the slices they were in and the slices they are in now are computed again from
+the source rows, whole: their fact rows are deleted and the GROUP BY of the slice's orders (lines,
+payments, refunds) inserted. A slice holds one owner's orders of one day, so the cost of a change
+does not grow with history. `OrderFactSlice` remembers the slice each order was last counted in,
+since a change (a new owner after a merge, a moved date) is announced after the write.
+
+Upkeep runs inside the transaction of the change (the handlers in `handlers.py` are called by
+`record_changed` in the service): the facts commit or roll back with the orders, so a dashboard
+never disagrees with the order list, and a failure fails the write instead of leaving the facts
+wrong unnoticed. Concurrent changes of the same owner's orders are serialised by locking the
+owner's user row before a slice is read (PostgreSQL; SQLite has one writer at a time anyway), so
+two transactions never insert the same slice from two snapshots.
+
+`facts_rebuild` computes every table again from scratch, a month at a time (after the demo's bulk
+load, which writes orders without the services, or to repair), and `facts_compare` says whether
+the facts equal a direct query.
+"""
+
+import datetime
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, Count, DecimalField, F, Max, Min, Q, Sum, When
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from rapport.accounts.models import User
+from rapport.analytics.facts.models import CashFact, OrderFact, OrderFactSlice, OrderLineFact
+from rapport.sales.models import Order, OrderLine, OrderStatus, Payment, Refund
+from rapport.sales.selectors.money import to_cents
+
+CLOSED = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+MONEY_SUM = DecimalField(max_digits=18, decimal_places=2)
+ZERO = Decimal("0.00")
+CHUNK = 500
+BATCH = 5000
+
+Slice = tuple[datetime.date, int]  # (day, owner id)
+
+
+def fact_zone() -> zoneinfo.ZoneInfo:
+    """The installation's time zone: the one days are cut in, whoever reads."""
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def local_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment, fact_zone()).date()
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=fact_zone())
+
+
+def _day_ranges(days: Iterable[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
+    """Consecutive days as (first, last) ranges, so a slice set reads as few ranges."""
+    ranges: list[list[datetime.date]] = []
+    for day in sorted(set(days)):
+        if ranges and day - ranges[-1][1] == datetime.timedelta(days=1):
+            ranges[-1][1] = day
+        else:
+            ranges.append([day, day])
+    return [(first, last) for first, last in ranges]
+
+
+def _in_days(field: str, days: Iterable[datetime.date]) -> Q:
+    q = Q(pk__in=[])
+    for first, last in _day_ranges(days):
+        q |= Q(
+            **{
+                f"{field}__gte": day_start(first),
+                f"{field}__lt": day_start(last + datetime.timedelta(days=1)),
+            }
+        )
+    return q
+
+
+def _province(prefix: str = "") -> Case:
+    # The person's region when the order names one (a company's order naming a person follows
+    # the person, as its owner does), else the company's.
+    return Case(
+        When(**{f"{prefix}person__isnull": False}, then=F(f"{prefix}person__region")),
+        default=F(f"{prefix}company__region"),
+    )
+
+
+def _money(expression, **extra):
+    return Coalesce(Sum(expression, output_field=MONEY_SUM, **extra), ZERO, output_field=MONEY_SUM)
+
+
+# --- The GROUP BY of each table -----------------------------------------------------------------
+
+
+def _order_rows(orders) -> list[OrderFact]:
+    open_q = ~Q(status__in=CLOSED)
+    rows = (
+        orders.order_by()
+        .annotate(fact_day=TruncDate("placed_at", tzinfo=fact_zone()), fact_province=_province())
+        .values("fact_day", "owner_id", "team_id", "currency", "fact_province")
+        .annotate(
+            n_orders=Count("pk"),
+            n_open=Count("pk", filter=open_q),
+            s_total=_money("total", filter=open_q),
+            s_discounts=_money("discount_total", filter=open_q),
+            s_credited=_money("credited_amount", filter=open_q),
+            s_kept=_money("paid_amount", filter=~open_q),
+            s_paid=_money("paid_amount"),
+            s_refunded=_money("refunded_amount"),
+        )
+    )
+    facts = []
+    for row in rows:
+        total, credited, kept = (to_cents(row[k]) for k in ("s_total", "s_credited", "s_kept"))
+        facts.append(
+            OrderFact(
+                day=row["fact_day"],
+                owner_id=row["owner_id"],
+                team_id=row["team_id"],
+                currency=row["currency"],
+                province=row["fact_province"] or "",
+                orders=row["n_orders"],
+                open_orders=row["n_open"],
+                total=total,
+                discounts=to_cents(row["s_discounts"]),
+                credited=credited,
+                kept=kept,
+                revenue=total - credited + kept,
+                paid=to_cents(row["s_paid"]),
+                refunded=to_cents(row["s_refunded"]),
+            )
+        )
+    return facts
+
+
+def _line_rows(lines) -> list[OrderLineFact]:
+    rows = (
+        lines.order_by()
+        .exclude(order__status__in=CLOSED)
+        .annotate(
+            fact_day=TruncDate("order__placed_at", tzinfo=fact_zone()),
+            fact_province=_province("order__"),
+        )
+        .values(
+            "fact_day",
+            "order__owner_id",
+            "order__team_id",
+            "order__currency",
+            "fact_province",
+            "product_id",
+        )
+        .annotate(
+            n_lines=Count("pk"),
+            s_quantity=Sum("quantity"),
+            s_revenue=_money("line_total"),
+            s_discounts=_money("discount"),
+        )
+    )
+    return [
+        OrderLineFact(
+            day=row["fact_day"],
+            owner_id=row["order__owner_id"],
+            team_id=row["order__team_id"],
+            currency=row["order__currency"],
+            province=row["fact_province"] or "",
+            product_id=row["product_id"],
+            lines=row["n_lines"],
+            quantity=row["s_quantity"] or 0,
+            revenue=to_cents(row["s_revenue"]),
+            discounts=to_cents(row["s_discounts"]),
+        )
+        for row in rows
+    ]
+
+
+def _cash_rows(payments, refunds) -> list[CashFact]:
+    cells: dict[tuple, CashFact] = {}
+
+    def cell(row, day_key: str) -> CashFact:
+        key = (
+            row[day_key],
+            row["order__owner_id"],
+            row["order__team_id"],
+            row["order__currency"],
+            row["method"],
+        )
+        if key not in cells:
+            cells[key] = CashFact(
+                day=key[0], owner_id=key[1], team_id=key[2], currency=key[3], method=key[4]
+            )
+        return cells[key]
+
+    dims = ("order__owner_id", "order__team_id", "order__currency", "method")
+    for row in (
+        payments.order_by()
+        .annotate(fact_day=TruncDate("paid_at", tzinfo=fact_zone()))
+        .values("fact_day", *dims)
+        .annotate(n=Count("pk"), s=_money("amount"))
+    ):
+        fact = cell(row, "fact_day")
+        fact.payments, fact.received = row["n"], to_cents(row["s"])
+    for row in (
+        refunds.order_by()
+        .annotate(fact_day=TruncDate("refunded_at", tzinfo=fact_zone()))
+        .values("fact_day", *dims)
+        .annotate(n=Count("pk"), s=_money("amount"))
+    ):
+        fact = cell(row, "fact_day")
+        fact.refunds, fact.refunded = row["n"], to_cents(row["s"])
+    for fact in cells.values():
+        fact.received = fact.received or ZERO
+        fact.refunded = fact.refunded or ZERO
+    return list(cells.values())
+
+
+# --- Slices ------------------------------------------------------------------------------------
+
+
+def _by_owner(slices: Iterable[Slice]) -> dict[int, set[datetime.date]]:
+    days: dict[int, set[datetime.date]] = defaultdict(set)
+    for day, owner_id in slices:
+        days[owner_id].add(day)
+    return days
+
+
+def _lock_owners(owner_ids: Iterable[int]) -> None:
+    # In id order, so that two transactions locking several owners cannot deadlock.
+    list(
+        User.objects.select_for_update()
+        .filter(pk__in=set(owner_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _fact_days(owner_id: int, days: set[datetime.date]) -> Q:
+    return Q(owner_id=owner_id, day__in=sorted(days))
+
+
+def _refresh_order_slices(slices: set[Slice]) -> None:
+    for owner_id, days in _by_owner(slices).items():
+        for chunk in _chunks(sorted(days), 200):
+            OrderFact.objects.filter(_fact_days(owner_id, set(chunk))).delete()
+            OrderLineFact.objects.filter(_fact_days(owner_id, set(chunk))).delete()
+            orders = Order.objects.filter(_in_days("placed_at", chunk), owner_id=owner_id)
+            lines = OrderLine.objects.filter(
+                _in_days("order__placed_at", chunk), order__owner_id=owner_id
+            )
+            OrderFact.objects.bulk_create(_order_rows(orders), batch_size=BATCH)
+            OrderLineFact.objects.bulk_create(_line_rows(lines), batch_size=BATCH)
+
+
+def _refresh_cash_slices(slices: set[Slice]) -> None:
+    for owner_id, days in _by_owner(slices).items():
+        for chunk in _chunks(sorted(days), 200):
+            CashFact.objects.filter(_fact_days(owner_id, set(chunk))).delete()
+            payments = Payment.objects.filter(_in_days("paid_at", chunk), order__owner_id=owner_id)
+            refunds = Refund.objects.filter(
+                _in_days("refunded_at", chunk), order__owner_id=owner_id
+            )
+            CashFact.objects.bulk_create(_cash_rows(payments, refunds), batch_size=BATCH)
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@transaction.atomic
+def facts_refresh_orders(order_ids: Iterable[int], *, cash_only: bool = False) -> None:
+    """Compute again the slices `order_ids` were counted in and are in now: their orders, lines
+    and (by the days money moved) payments and refunds. With `cash_only`, only the cash slices
+    (a payment or refund changed, not the order)."""
+    ids = sorted({int(pk) for pk in order_ids})
+    for chunk in _chunks(ids):
+        now = {pk: (local_day(placed), owner) for pk, placed, owner in _orders(chunk)}
+        then = {
+            pk: (day, owner)
+            for pk, day, owner in OrderFactSlice.objects.filter(order_id__in=chunk).values_list(
+                "order_id", "day", "owner_id"
+            )
+        }
+        owners_of: dict[int, set[int]] = defaultdict(set)
+        for pk, (_day, owner) in [*now.items(), *then.items()]:
+            owners_of[pk].add(owner)
+        cash: set[Slice] = set()
+        for model, field in ((Payment, "paid_at"), (Refund, "refunded_at")):
+            for pk, moment in model.objects.filter(order_id__in=chunk).values_list(
+                "order_id", field
+            ):
+                cash.update((local_day(moment), owner) for owner in owners_of[pk])
+        order_slices = set() if cash_only else {*now.values(), *then.values()}
+        _lock_owners({owner for _day, owner in order_slices | cash})
+        if not cash_only:
+            _refresh_order_slices(order_slices)
+            _remember(chunk, now)
+        _refresh_cash_slices(cash)
+
+
+def _orders(ids: list[int]):
+    return Order.objects.filter(pk__in=ids).values_list("pk", "placed_at", "owner_id")
+
+
+def _remember(ids: list[int], now: dict[int, Slice]) -> None:
+    OrderFactSlice.objects.filter(order_id__in=ids).delete()
+    OrderFactSlice.objects.bulk_create(
+        OrderFactSlice(order_id=pk, day=day, owner_id=owner) for pk, (day, owner) in now.items()
+    )
+
+
+def facts_refresh_payments(payment_ids: Iterable[int]) -> None:
+    ids = sorted({int(pk) for pk in payment_ids})
+    order_ids = set()
+    for chunk in _chunks(ids):
+        order_ids.update(Payment.objects.filter(pk__in=chunk).values_list("order_id", flat=True))
+    facts_refresh_orders(order_ids, cash_only=True)
+
+
+def facts_refresh_customers(
+    *, person_ids: Iterable[int] = (), company_ids: Iterable[int] = ()
+) -> None:
+    """A customer's province changed: its orders' slices are computed again. A company's
+    orders that name a person take the person's province, and stay."""
+    order_ids: set[int] = set()
+    person_ids, company_ids = list(person_ids), list(company_ids)
+    for chunk in _chunks(person_ids):
+        order_ids.update(Order.objects.filter(person_id__in=chunk).values_list("pk", flat=True))
+    for chunk in _chunks(company_ids):
+        order_ids.update(
+            Order.objects.filter(company_id__in=chunk, person__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+    if order_ids:
+        facts_refresh_orders(order_ids)
+
+
+# --- Rebuild and compare -------------------------------------------------------------------------
+
+
+def _months(first: datetime.date, last: datetime.date) -> Iterable[tuple]:
+    cursor = first.replace(day=1)
+    while cursor <= last:
+        following = (cursor + datetime.timedelta(days=32)).replace(day=1)
+        yield cursor, following
+        cursor = following
+
+
+def _span(model, field: str) -> tuple[datetime.date, datetime.date] | None:
+    bounds = model.objects.aggregate(first=Min(field), last=Max(field))
+    if bounds["first"] is None:
+        return None
+    return local_day(bounds["first"]), local_day(bounds["last"])
+
+
+def facts_rebuild(progress: Callable[[str], None] = lambda line: None) -> dict[str, int]:
+    """Delete every fact and compute them all again, a month of orders (and of payments and
+    refunds) per transaction, each month's rows inserted in batches. Returns the rows written
+    per table. Run it when nothing else writes orders (after a bulk load, to repair)."""
+    written = {"orders": 0, "lines": 0, "cash": 0, "slices": 0}
+    for model in (OrderFact, OrderLineFact, CashFact, OrderFactSlice):
+        model.objects.all().delete()
+    spans = [s for s in (_span(Order, "placed_at"), _span(Payment, "paid_at")) if s]
+    refund_span = _span(Refund, "refunded_at")
+    if refund_span:
+        spans.append(refund_span)
+    if not spans:
+        return written
+    first, last = min(s[0] for s in spans), max(s[1] for s in spans)
+    for start, end in _months(first, last):
+        with transaction.atomic():
+            in_month = {"gte": day_start(start), "lt": day_start(end)}
+            orders = Order.objects.filter(
+                placed_at__gte=in_month["gte"], placed_at__lt=in_month["lt"]
+            )
+            written["orders"] += len(
+                OrderFact.objects.bulk_create(_order_rows(orders), batch_size=BATCH)
+            )
+            lines = OrderLine.objects.filter(
+                order__placed_at__gte=in_month["gte"], order__placed_at__lt=in_month["lt"]
+            )
+            written["lines"] += len(
+                OrderLineFact.objects.bulk_create(_line_rows(lines), batch_size=BATCH)
+            )
+            payments = Payment.objects.filter(
+                paid_at__gte=in_month["gte"], paid_at__lt=in_month["lt"]
+            )
+            refunds = Refund.objects.filter(
+                refunded_at__gte=in_month["gte"], refunded_at__lt=in_month["lt"]
+            )
+            written["cash"] += len(
+                CashFact.objects.bulk_create(_cash_rows(payments, refunds), batch_size=BATCH)
+            )
+            slices = [
+                OrderFactSlice(order_id=pk, day=local_day(placed), owner_id=owner)
+                for pk, placed, owner in orders.values_list("pk", "placed_at", "owner_id")
+            ]
+            OrderFactSlice.objects.bulk_create(slices, batch_size=BATCH)
+            written["slices"] += len(slices)
+        progress(
+            f"{start:%Y-%m}: {written['orders']:,} order, {written['lines']:,} line and "
+            f"{written['cash']:,} cash facts so far"
+        )
+    return written
+
+
+def _fact_key(fact, fields: tuple[str, ...]) -> tuple:
+    return tuple(getattr(fact, f) for f in fields)
+
+
+_KEYS = {
+    OrderFact: ("day", "owner_id", "team_id", "currency", "province"),
+    OrderLineFact: ("day", "owner_id", "team_id", "currency", "province", "product_id"),
+    CashFact: ("day", "owner_id", "team_id", "currency", "method"),
+}
+_MEASURES = {
+    OrderFact: (
+        "orders",
+        "open_orders",
+        "total",
+        "discounts",
+        "credited",
+        "kept",
+        "revenue",
+        "paid",
+        "refunded",
+    ),
+    OrderLineFact: ("lines", "quantity", "revenue", "discounts"),
+    CashFact: ("payments", "received", "refunds", "refunded"),
+}
+
+
+def _as_table(facts: Iterable, model) -> dict[tuple, tuple]:
+    keys, measures = _KEYS[model], _MEASURES[model]
+    table: dict[tuple, tuple] = {}
+    for fact in facts:
+        values = tuple(
+            to_cents(getattr(fact, m))
+            if isinstance(getattr(fact, m), Decimal)
+            else getattr(fact, m)
+            for m in measures
+        )
+        if any(values):
+            table[_fact_key(fact, keys)] = values
+    return table
+
+
+def facts_compare(
+    first: datetime.date | None = None, last: datetime.date | None = None
+) -> dict[str, list]:
+    """The facts against a direct GROUP BY of the sales tables, for the days first..last (all
+    days by default): per table, the keys whose measures differ (stored, computed). Empty lists
+    mean the facts are right. Reads a month at a time."""
+    differences: dict[str, list] = {"orders": [], "lines": [], "cash": []}
+    spans = [
+        s
+        for s in (
+            _span(Order, "placed_at"),
+            _span(Payment, "paid_at"),
+            _span(Refund, "refunded_at"),
+        )
+        if s
+    ]
+    stored_span = OrderFact.objects.aggregate(first=Min("day"), last=Max("day"))
+    if stored_span["first"]:
+        spans.append((stored_span["first"], stored_span["last"]))
+    if not spans:
+        return differences
+    first = first or min(s[0] for s in spans)
+    last = last or max(s[1] for s in spans)
+    for start, end in _months(first, last):
+        lo, hi = max(start, first), min(end - datetime.timedelta(days=1), last)
+        window = {"gte": day_start(lo), "lt": day_start(hi + datetime.timedelta(days=1))}
+        computed = {
+            OrderFact: _order_rows(
+                Order.objects.filter(placed_at__gte=window["gte"], placed_at__lt=window["lt"])
+            ),
+            OrderLineFact: _line_rows(
+                OrderLine.objects.filter(
+                    order__placed_at__gte=window["gte"], order__placed_at__lt=window["lt"]
+                )
+            ),
+            CashFact: _cash_rows(
+                Payment.objects.filter(paid_at__gte=window["gte"], paid_at__lt=window["lt"]),
+                Refund.objects.filter(refunded_at__gte=window["gte"], refunded_at__lt=window["lt"]),
+            ),
+        }
+        for name, model in (("orders", OrderFact), ("lines", OrderLineFact), ("cash", CashFact)):
+            stored = _as_table(model.objects.filter(day__gte=lo, day__lte=hi), model)
+            fresh = _as_table(computed[model], model)
+            for key in sorted(stored.keys() | fresh.keys(), key=repr):
+                if stored.get(key) != fresh.get(key):
+                    differences[name].append((key, stored.get(key), fresh.get(key)))
+    return differences
