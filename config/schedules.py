@@ -11,6 +11,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from rapport.activities import tasks as activities_tasks
+from rapport.analytics.recommend import tasks as recommend_tasks
 from rapport.automation import tasks as automation_tasks
 from rapport.chat import tasks as chat_tasks
 from rapport.dataio import tasks as dataio_tasks
@@ -128,3 +129,9 @@ def check_slas() -> None:
 @db_periodic_task(crontab(minute="*"))
 def convert_due_chats() -> None:
     chat_tasks.convert_due_chats()
+
+
+@db_periodic_task(crontab(minute="10", hour="20"))  # 20:10 UTC, 04:10 in China
+def compute_product_recommendations() -> None:
+    # "Bought this also bought" rules from every order, rebuilt whole.
+    recommend_tasks.compute_associations_nightly()
