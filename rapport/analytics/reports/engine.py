@@ -135,12 +135,16 @@ class Amount:
     duration: tuple[str, str] | None = None
     unit: str = ""
     aggregates: tuple[str, ...] = (SUM, AVG, MEDIAN)
+    # An expression over the row when the amount is no single field (an order's revenue).
+    computed: Any = None
 
     @property
     def is_money(self) -> bool:
         return bool(self.currency)
 
     def expression(self):
+        if self.computed is not None:
+            return self.computed
         if self.duration:
             start, end = self.duration
             return F(end) - F(start)

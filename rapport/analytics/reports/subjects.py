@@ -9,7 +9,7 @@ persons as positive and companies as negative numbers, so that the two never col
 
 from collections.abc import Iterable
 
-from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.db.models import Case, CharField, DecimalField, F, OuterRef, Subquery, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +39,11 @@ from rapport.customers.selectors import companies_visible_to, persons_visible_to
 from rapport.sales.models import Deal, Lead, Order, OrderLine, Payment, Product, Stage
 from rapport.sales.selectors.deals import deals_visible_to
 from rapport.sales.selectors.leads import leads_visible_to
-from rapport.sales.selectors.orders import orders_visible_to, payments_visible_to
+from rapport.sales.selectors.orders import (
+    CLOSED_STATUSES,
+    orders_visible_to,
+    payments_visible_to,
+)
 from rapport.service.models import Ticket, TicketCategory
 from rapport.service.selectors import tickets_visible_to
 
@@ -163,11 +167,13 @@ def custom_field_dimensions(record_type: str, prefix: str = "") -> list[Dimensio
     return found
 
 
-MONEY_LABELS = {
-    "total": _("Order total"),
-    "revenue": _("Revenue"),
-    "paid": _("Amount paid"),
-}
+# What an order is worth (`Order.net_value`): its total less credits while open; what it kept
+# once cancelled or returned.
+ORDER_REVENUE = Case(
+    When(status__in=CLOSED_STATUSES, then=F("paid_amount")),
+    default=F("total") - F("credited_amount"),
+    output_field=DecimalField(max_digits=14, decimal_places=2),
+)
 
 
 def _orders() -> Subject:
@@ -189,6 +195,7 @@ def _orders() -> Subject:
             Dimension("currency", _("Currency"), "currency"),
         ),
         amounts=(
+            Amount("revenue", _("revenue"), currency="currency", computed=ORDER_REVENUE),
             Amount("total", _("order total"), path="total", currency="currency"),
             Amount("paid_amount", _("amount paid"), path="paid_amount", currency="currency"),
             Amount(
