@@ -569,6 +569,11 @@ class CohortCell:
     share: float | None
     revenue: dict[str, Decimal]
 
+    @property
+    def step(self) -> int:
+        """The cell's colour on the table, 0 (none ordered) to 5 (all of them)."""
+        return 0 if not self.share else max(1, round(self.share / 20))
+
 
 @dataclass
 class CohortRow:
