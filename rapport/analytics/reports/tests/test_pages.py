@@ -86,9 +86,12 @@ def test_saved_report_is_shared_with_the_team_and_run_as_its_reader(
     opened = client.get(reverse("analytics_reports:builder"), {"saved": report.pk})
     assert opened.status_code == 200
     assert "Orders by month" in opened.content.decode()
-    assert client.get(reverse("analytics_reports:saved_list")).content.decode().count(
-        'data-testid="saved-report"'
-    ) == 1
+    assert (
+        client.get(reverse("analytics_reports:saved_list"))
+        .content.decode()
+        .count('data-testid="saved-report"')
+        == 1
+    )
     client.force_login(charlie)
     assert client.get(reverse("analytics_reports:builder"), {"saved": report.pk}).status_code == 404
     deleted = client.post(reverse("analytics_reports:saved_delete", args=[report.pk]))
