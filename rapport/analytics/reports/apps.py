@@ -8,6 +8,8 @@ class AnalyticsReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
+        from rapport.analytics.reports.mailing import register
         from rapport.analytics.reports.subjects import register_subjects
 
         register_subjects()
+        register()

@@ -79,3 +79,28 @@ class SavedReport(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+class ReportDelivery(models.Model):
+    """One e-mailing of a saved report to one recipient on one day, with the workbook it
+    carries (run as the recipient when it was sent): the message's attachment is read from here
+    when it is delivered, so a retried delivery sends the same file."""
+
+    report = models.ForeignKey(SavedReport, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_on = models.DateField()
+    file_name = models.CharField(max_length=200)
+    workbook = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "recipient", "sent_on"], name="report_delivery_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.report} → {self.recipient} ({self.sent_on})"
