@@ -16,7 +16,8 @@ see what was bought on the same day. For each ordered pair (A, C):
 A pair is kept when at least `min_customers` customers bought both (and `min_support` of all
 customers), and for each product only its `max_per_product` most confident pairs. Nothing here
 loops over customers or orders in Python: the co-occurrence counts are one sparse product
-X^T X, the sequential counts are ordered pairs made per customer in vectorised chunks.
+X^T X; the sequential counts come from the pairs inside the window only, made in vectorised
+chunks.
 """
 
 from dataclasses import dataclass
@@ -142,39 +143,37 @@ def mine_associations(
 
 def _followed_counts(rows, cols, days, ripe, window_days: int, n_products: int):
     """Sparse (product x product) counts of customers who first bought the column product
-    0..window_days days after first buying the row product (the row purchase being ripe)."""
-    # Entries sorted by customer (Purchases sorts them so): each customer's entries are one run.
-    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    sizes = np.diff(np.r_[starts, len(rows)])
+    0..window_days days after first buying the row product (the row purchase being ripe).
+
+    Entries sorted by (customer, day) make each entry's partners one contiguous run, found by
+    two binary searches on a (customer, day) key: only pairs inside the window are made, not
+    every pair of a customer's products."""
+    order = np.lexsort((days, rows))
+    rows, cols, days, ripe = rows[order], cols[order], days[order], ripe[order]
+    span = int(days.max() - days.min()) + window_days + 1
+    key = rows.astype(np.int64) * span + (days - days.min())
+    lo = np.searchsorted(key, key, side="left")
+    hi = np.searchsorted(key, key + window_days, side="right")
+    left_entries = np.flatnonzero(ripe)
+    counts = (hi - lo)[left_entries]
+    boundaries = np.cumsum(counts)
     total = sparse.csr_matrix((n_products, n_products), dtype=np.int64)
-    pairs_per_customer = sizes.astype(np.int64) ** 2
-    boundaries = np.cumsum(pairs_per_customer)
     first = 0
-    while first < len(starts):
-        # As many whole customers as fit in a chunk (at least one, however large).
+    while first < len(left_entries):
+        # As many entries as fit in a chunk (at least one, however many partners it has).
         limit = (boundaries[first - 1] if first else 0) + PAIRS_PER_CHUNK
         last = max(first + 1, int(np.searchsorted(boundaries, limit, side="right")))
-        total = total + _chunk_followed(
-            starts[first:last], sizes[first:last], cols, days, ripe, window_days, n_products
+        entries = left_entries[first:last]
+        sizes = counts[first:last]
+        left = np.repeat(entries, sizes)
+        right = np.repeat(lo[entries], sizes) + _ranges(sizes)
+        keep = left != right
+        total = total + sparse.csr_matrix(
+            (np.ones(int(keep.sum()), dtype=np.int64), (cols[left[keep]], cols[right[keep]])),
+            shape=(n_products, n_products),
         )
         first = last
     return total.tocsr()
-
-
-def _chunk_followed(starts, sizes, cols, days, ripe, window_days, n_products):
-    # Each entry i of a customer with k entries is paired with each of the customer's k entries.
-    entry = np.repeat(starts, sizes) + _ranges(sizes)  # the customer's entries, in order
-    entry_sizes = np.repeat(sizes, sizes)
-    entry_starts = np.repeat(starts, sizes)
-    left = np.repeat(entry, entry_sizes)
-    right = np.repeat(entry_starts, entry_sizes) + _ranges(entry_sizes)
-    gap = days[right] - days[left]
-    keep = (left != right) & ripe[left] & (gap >= 0) & (gap <= window_days)
-    left, right = left[keep], right[keep]
-    return sparse.csr_matrix(
-        (np.ones(len(left), dtype=np.int64), (cols[left], cols[right])),
-        shape=(n_products, n_products),
-    )
 
 
 def _ranges(sizes):
