@@ -80,6 +80,8 @@ class Widget:
     wide: bool = False  # spans the dashboard's width
     # What to do when there is nothing to show ("open a ticket", "choose a longer period").
     empty_text: str | Promise = ""
+    # What the widget counts, said under its title (a definition, where the data comes from).
+    note: str | Promise = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,11 @@ class Dashboard:
     title: str | Promise
     source: Callable[..., Any]  # (user, filters) -> what the widgets read
     widgets: tuple[Widget, ...]
+    # The label of the team filter ("Queue" for the service's teams); "" for no team filter.
+    team_label: str | Promise = ""
+
+    def widget(self, key: str) -> Widget | None:
+        return next((w for w in self.widgets if w.key == key), None)
 
 
 @dataclass
@@ -100,10 +107,14 @@ class ShownWidget:
         return f"widget-{self.widget.key}-data"
 
 
-def dashboard_render_data(dashboard: Dashboard, user, filters: DashboardFilters):
-    """The source and every widget's data, in the dashboard's order."""
+def dashboard_render_data(
+    dashboard: Dashboard, user, filters: DashboardFilters, widgets: list[Widget] | None = None
+):
+    """The source and each widget's data, in the order of `widgets` (by default every widget
+    of the dashboard, in its order). A widget left out is not computed."""
     source = dashboard.source(user, filters)
-    return source, [ShownWidget(widget, widget.selector(source)) for widget in dashboard.widgets]
+    chosen = dashboard.widgets if widgets is None else widgets
+    return source, [ShownWidget(widget, widget.selector(source)) for widget in chosen]
 
 
 __all__ = ["MONTH", "WEEK", "Dashboard", "DashboardFilters", "ShownWidget", "Widget"]

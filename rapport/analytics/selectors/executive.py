@@ -1,0 +1,424 @@
+"""The executive's dashboard (issue 17): revenue by month against last year, new and repeat
+customers, retention, receivables overdue, top customers and growth by province.
+
+Orders are read through `rapport.sales.selectors.orders.orders_visible_to`, narrowed by the team
+filter. Definitions (said on the page too):
+- revenue: the orders placed in a month, cancelled and returned ones left out, each at its total
+  less credits; summed per currency and converted at the rates of the range's last day (one set
+  of rates for every bar, so that months compare);
+- a customer is the order's company, or its person when it has no company; *new* in a month
+  when their first order ever (of those the reader sees) was placed that month, *repeat*
+  otherwise;
+- retention of a month: of the customers who ordered in the month before, the share who
+  ordered again in that month;
+- growth by province: revenue of the range against the same number of days just before it, by
+  the customer's region (the company's, else the person's).
+
+TODO(issue 17, facts): read revenue from the facts part's daily aggregates once they exist; these
+are grouped queries over the orders, a constant number whatever their count, but each reads
+every order of its range.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from functools import cached_property
+
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from rapport.accounts.models import User
+from rapport.analytics.dashboards import DashboardFilters
+from rapport.analytics.selectors.common import chart_amount, day_start, list_url, percent
+from rapport.customers.models import Company, Person
+from rapport.sales.models import OrderStatus
+from rapport.sales.selectors.forecast import _add_months
+from rapport.sales.selectors.money import RateBook, report_day
+from rapport.sales.selectors.orders import orders_visible_to, receivables_report
+
+TOP_CUSTOMERS = 10
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+REVENUE = ExpressionWrapper(F("total") - F("credited_amount"), output_field=MONEY)
+CLOSED = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+
+
+def _month(moment) -> datetime.date:
+    if isinstance(moment, datetime.datetime):
+        return timezone.localtime(moment).date().replace(day=1)
+    return moment.replace(day=1)
+
+
+class ExecutiveSource:
+    def __init__(self, user: User, filters: DashboardFilters):
+        self.user = user
+        self.filters = filters
+        orders = orders_visible_to(user).exclude(status__in=CLOSED)
+        if filters.team_id is not None:
+            orders = orders.filter(team_id=filters.team_id)
+        self.orders = orders
+        self.today = timezone.localdate()
+        self.first_month = filters.start.replace(day=1)
+        self.months = []
+        month = self.first_month
+        while month <= filters.end:
+            self.months.append(month)
+            month = _add_months(month, 1)
+        self.range_start = day_start(filters.start)
+        self.range_end = day_start(filters.end + datetime.timedelta(days=1))
+        days = (filters.end - filters.start).days + 1
+        self.previous_start = day_start(filters.start - datetime.timedelta(days=days))
+        self.rates = RateBook(report_day(filters.end + datetime.timedelta(days=1)))
+
+    def orders_url(self, first: datetime.date, last: datetime.date, **params) -> str:
+        return list_url(
+            "sales:order_list",
+            team_id=self.filters.team_id,
+            placed_from=first.isoformat(),
+            placed_until=last.isoformat(),
+            **params,
+        )
+
+    @cached_property
+    def monthly(self) -> list[dict]:
+        """Revenue per month and currency, from a year before the range to its end."""
+        return list(
+            self.orders.filter(
+                placed_at__gte=day_start(_add_months(self.first_month, -12)),
+                placed_at__lt=self.range_end,
+            )
+            .annotate(month=TruncMonth("placed_at"))
+            .order_by()
+            .values("month", "currency")
+            .annotate(total=Sum(REVENUE))
+        )
+
+    @cached_property
+    def customer_months(self) -> set[tuple[tuple[str, int], datetime.date]]:
+        """(customer, month) of every month a customer ordered in, from the month before the
+        range to its end."""
+        rows = (
+            self.orders.filter(
+                placed_at__gte=day_start(_add_months(self.first_month, -1)),
+                placed_at__lt=self.range_end,
+            )
+            .annotate(month=TruncMonth("placed_at"))
+            .order_by()
+            .values_list("company_id", "person_id", "month")
+            .distinct()
+        )
+        return {(_customer(company, person), _month(month)) for company, person, month in rows}
+
+    @cached_property
+    def first_orders(self) -> dict[tuple[str, int], datetime.date]:
+        """The month of each recent customer's first order ever (two GROUP BYs, one per kind)."""
+        found = {}
+        since = day_start(_add_months(self.first_month, -1))
+        for kind, field, condition in (
+            ("company", "company_id", Q(company__isnull=False)),
+            ("person", "person_id", Q(company__isnull=True, person__isnull=False)),
+        ):
+            rows = (
+                self.orders.filter(condition)
+                .order_by()
+                .values(field)
+                .annotate(first=Min("placed_at"), last=Max("placed_at"))
+                .filter(last__gte=since)
+            )
+            for row in rows:
+                found[(kind, row[field])] = _month(row["first"])
+        return found
+
+    @cached_property
+    def regions(self) -> list[dict]:
+        region = Coalesce(NullIf("company__region", Value("")), "person__region")
+        current = Q(placed_at__gte=self.range_start)
+        return list(
+            self.orders.filter(placed_at__gte=self.previous_start, placed_at__lt=self.range_end)
+            .annotate(region=region)
+            .order_by()
+            .values("region", "currency")
+            .annotate(
+                now=Sum(REVENUE, filter=current),
+                before=Sum(REVENUE, filter=~current),
+            )
+        )
+
+    @cached_property
+    def top(self) -> list[dict]:
+        in_range = self.orders.filter(
+            placed_at__gte=self.range_start, placed_at__lt=self.range_end
+        ).annotate(
+            alone=Case(When(company__isnull=True, then=F("person_id")), default=None),
+        )
+        ranked = list(
+            in_range.order_by()
+            .values("company_id", "alone")
+            .annotate(key=Sum(self.rates.converted_expression(REVENUE)))
+            .filter(key__isnull=False)
+            .order_by("-key", "company_id", "alone")[:TOP_CUSTOMERS]
+        )
+        if not ranked:
+            return []
+        companies = [row["company_id"] for row in ranked if row["company_id"]]
+        persons = [row["alone"] for row in ranked if not row["company_id"]]
+        sums = defaultdict(dict)
+        for row in (
+            in_range.filter(
+                Q(company_id__in=companies) | Q(company__isnull=True, person_id__in=persons)
+            )
+            .order_by()
+            .values("company_id", "alone", "currency")
+            .annotate(total=Sum(REVENUE))
+        ):
+            sums[_customer(row["company_id"], row["alone"])][row["currency"]] = row["total"]
+        names = {("company", c.pk): c.name for c in Company.objects.filter(pk__in=companies)}
+        names.update({("person", p.pk): str(p) for p in Person.objects.filter(pk__in=persons)})
+        result = []
+        for row in ranked:
+            key = _customer(row["company_id"], row["alone"])
+            name = "company_detail" if key[0] == "company" else "person_detail"
+            result.append(
+                {
+                    "name": names.get(key, ""),
+                    "url": reverse(f"customers:{name}", args=[key[1]]),
+                    "revenue": self.rates.total(sums[key]),
+                }
+            )
+        return result
+
+    @cached_property
+    def receivables(self):
+        return receivables_report(self.user, team_id=self.filters.team_id, debtors=5)
+
+    @cached_property
+    def has_anything(self) -> bool:
+        return True
+
+
+def _customer(company_id: int | None, person_id: int | None) -> tuple[str, int]:
+    return ("company", company_id) if company_id else ("person", person_id)
+
+
+def executive_source(user: User, filters: DashboardFilters) -> ExecutiveSource:
+    return ExecutiveSource(user, filters)
+
+
+# --- Widgets -------------------------------------------------------------------------------------
+
+
+def revenue(source: ExecutiveSource) -> dict:
+    per_month: dict[datetime.date, dict[str, Decimal]] = defaultdict(dict)
+    for row in source.monthly:
+        if row["total"] is not None:
+            per_month[_month(row["month"])][row["currency"]] = row["total"]
+    rows = []
+    for month in source.months:
+        last_year = _add_months(month, -12)
+        first = max(month, source.filters.start)
+        last = min(_add_months(month, 1) - datetime.timedelta(days=1), source.filters.end)
+        rows.append(
+            {
+                "name": date_format(month, "YEAR_MONTH_FORMAT"),
+                "revenue": source.rates.total(per_month.get(month, {})),
+                "last_year": source.rates.total(per_month.get(last_year, {})),
+                "url": source.orders_url(first, last),
+                "last_year_url": source.orders_url(
+                    last_year, _add_months(last_year, 1) - datetime.timedelta(days=1)
+                ),
+            }
+        )
+    for row in rows:
+        before = row["last_year"].converted
+        row["growth"] = (
+            round(float((row["revenue"].converted - before) * 100 / before), 1) if before else None
+        )
+    return {
+        "empty": not any(row["revenue"] or row["last_year"] for row in rows),
+        "rows": rows,
+        "currency": source.rates.currency,
+        "day": source.rates.day,
+        "chart": {
+            "categories": [row["name"] for row in rows],
+            "series": [
+                {
+                    "name": _("This year"),
+                    "type": "bar",
+                    "data": [{"value": chart_amount(r["revenue"]), "url": r["url"]} for r in rows],
+                },
+                {
+                    "name": _("A year earlier"),
+                    "type": "line",
+                    "data": [
+                        {"value": chart_amount(r["last_year"]), "url": r["last_year_url"]}
+                        for r in rows
+                    ],
+                },
+            ],
+        },
+    }
+
+
+def customers(source: ExecutiveSource) -> dict:
+    active: dict[datetime.date, set] = defaultdict(set)
+    for customer, month in source.customer_months:
+        active[month].add(customer)
+    rows = []
+    for month in source.months:
+        customers_now = active.get(month, set())
+        new = sum(1 for c in customers_now if source.first_orders.get(c) == month)
+        before = active.get(_add_months(month, -1), set())
+        kept = len(before & customers_now)
+        first = max(month, source.filters.start)
+        last = min(_add_months(month, 1) - datetime.timedelta(days=1), source.filters.end)
+        rows.append(
+            {
+                "name": date_format(month, "YEAR_MONTH_FORMAT"),
+                "new": new,
+                "repeat": len(customers_now) - new,
+                "previous": len(before),
+                "kept": kept,
+                "retention": percent(kept, len(before)),
+                "url": source.orders_url(first, last),
+            }
+        )
+    return {
+        "empty": not any(row["new"] or row["repeat"] for row in rows),
+        "rows": rows,
+        "chart": {
+            "categories": [row["name"] for row in rows],
+            "stack": True,
+            "axes": [{}, {"percent": True}],
+            "series": [
+                {
+                    "name": _("New customers"),
+                    "type": "bar",
+                    "stack": "customers",
+                    "data": [{"value": r["new"], "url": r["url"]} for r in rows],
+                },
+                {
+                    "name": _("Repeat customers"),
+                    "type": "bar",
+                    "stack": "customers",
+                    "data": [{"value": r["repeat"], "url": r["url"]} for r in rows],
+                },
+                {
+                    "name": _("Retention (%)"),
+                    "type": "line",
+                    "axis": 1,
+                    "data": [{"value": r["retention"], "url": r["url"]} for r in rows],
+                },
+            ],
+        },
+    }
+
+
+def receivables(source: ExecutiveSource) -> dict:
+    report = source.receivables
+    url = list_url("sales:receivables", team_id=source.filters.team_id)
+    bars = []
+    for bucket in report.buckets:
+        if bucket.last_day is None:
+            name = _("%(days)d days or more") % {"days": bucket.first_day}
+        else:
+            name = _("%(fewest)d–%(most)d days") % {
+                "fewest": bucket.first_day,
+                "most": bucket.last_day,
+            }
+        bars.append({"name": name, "value": chart_amount(bucket.amount), "amount": bucket.amount})
+    for bar in bars:
+        bar["url"] = url
+    return {
+        "empty": not (report.totals.outstanding or report.totals.overdue),
+        "outstanding": report.totals.outstanding,
+        "overdue": report.totals.overdue,
+        "open_orders": report.totals.open_orders,
+        "rows": bars,
+        "url": url,
+        "chart": {"bars": [{k: b[k] for k in ("name", "value", "url")} for b in bars]},
+    }
+
+
+def top_customers(source: ExecutiveSource) -> dict:
+    rows = source.top
+    return {
+        "empty": not rows,
+        "rows": rows,
+        "chart": {
+            "categories": [row["name"] for row in reversed(rows)],
+            "horizontal": True,
+            "series": [
+                {
+                    "name": _("Revenue (%(currency)s)") % {"currency": source.rates.currency},
+                    "type": "bar",
+                    "data": [
+                        {"value": chart_amount(row["revenue"]), "url": row["url"]}
+                        for row in reversed(rows)
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def regions(source: ExecutiveSource) -> dict:
+    now: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    before: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for row in source.regions:
+        name = row["region"] or ""
+        if row["now"] is not None:
+            now[name][row["currency"]] = row["now"]
+        if row["before"] is not None:
+            before[name][row["currency"]] = row["before"]
+    rows = []
+    for name in set(now) | set(before):
+        current = source.rates.total(now.get(name, {}))
+        earlier = source.rates.total(before.get(name, {}))
+        growth = (
+            round(float((current.converted - earlier.converted) * 100 / earlier.converted), 1)
+            if earlier.converted
+            else None
+        )
+        rows.append(
+            {
+                "name": name or _("No region"),
+                "region": name,
+                "revenue": current,
+                "before": earlier,
+                "growth": growth,
+                "url": list_url("customers:person_list", region=name) if name else "",
+            }
+        )
+    rows.sort(key=lambda r: (-r["revenue"].converted, r["name"]))
+    return {
+        "empty": not rows,
+        "rows": rows,
+        "chart": {
+            "map": "china",
+            "names": {"revenue": _("Revenue"), "growth": _("Growth")},
+            "regions": [
+                {
+                    "name": row["region"],
+                    "value": chart_amount(row["revenue"]),
+                    "growth": row["growth"],
+                    "url": row["url"],
+                }
+                for row in rows
+                if row["region"]
+            ],
+        },
+    }
