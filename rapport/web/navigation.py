@@ -132,6 +132,10 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 ("service:complaint_report",),
                 "nav-complaint-report",
             ),
+            Link(_("Key figures"), "analytics_kpis:kpis", ("analytics_kpis:kpis",), "nav-kpis"),
+            Link(
+                _("Cohorts"), "analytics_kpis:cohorts", ("analytics_kpis:cohorts",), "nav-cohorts"
+            ),
         ),
     ),
     Link(_("Tasks"), "activities:task_list", ("activities:task_*",), testid="nav-tasks"),

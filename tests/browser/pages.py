@@ -117,6 +117,12 @@ PAGES: tuple[Page, ...] = (
     Page("sales:leaderboard"),
     Page("sales:quota_list"),
     Page("surveys:reports"),
+    Page("analytics_kpis:kpis", ready="[data-testid=kpi-grid] canvas"),
+    Page(
+        "analytics_kpis:cohorts",
+        query="start=2025-01-01",
+        ready="[data-testid=cohort-heatmap] canvas",
+    ),
     # Service
     Page("service:ticket_list"),
     Page("service:my_tickets"),
