@@ -1,0 +1,307 @@
+"""Writes of the churn part: settings, training runs, scores and the alerts they raise, and the
+call task a user creates from a customer's risk."""
+
+import datetime
+import logging
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rapport.accounts.access import may_own, require_settings_manager
+from rapport.accounts.models import User
+from rapport.activities.models import Task
+from rapport.activities.services import notification_create_many
+from rapport.activities.task_services import task_create
+from rapport.analytics.churn import training
+from rapport.analytics.churn.features import (
+    CustomerTable,
+    churned_after,
+    customer_table,
+    features_as_of,
+)
+from rapport.analytics.churn.models import (
+    ChurnModelRun,
+    ChurnScore,
+    ChurnSettings,
+    RunStatus,
+)
+from rapport.analytics.churn.reasons import reason_codes
+from rapport.core.errors import ValidationFailed
+from rapport.customers.models import Company, CustomFieldDefinition, CustomFieldType, Person
+
+logger = logging.getLogger(__name__)
+
+ALERT_KIND = "churn.risk_jump"
+# An owner hears about a valuable customer whose risk rose by JUMP or more, or crossed from
+# below CALM to above ALARM, since the last scoring.
+JUMP = 0.2
+CALM = 0.5
+ALARM = 0.7
+VALUABLE_SHARE = 0.2
+# Reasons are worked out for customers from this risk up; below it none are shown.
+REASONS_FROM = 0.2
+
+
+def churn_settings() -> ChurnSettings:
+    settings, _created = ChurnSettings.objects.get_or_create(pk=1)
+    return settings
+
+
+@transaction.atomic
+def churn_settings_update(*, actor: User, data: dict) -> ChurnSettings:
+    """Change what "churned" means; takes effect at the next training."""
+    require_settings_manager(actor)
+    settings = churn_settings()
+    errors: dict[str, list[str]] = {}
+    try:
+        horizon = int(data.get("horizon_days", settings.horizon_days))
+    except (TypeError, ValueError):
+        horizon = -1
+    if not 30 <= horizon <= 730:
+        errors["horizon_days"] = [_("Enter a number of days from 30 to 730.")]
+    key = str(data.get("label_field_key") or "").strip()
+    if (
+        key
+        and not CustomFieldDefinition.objects.filter(
+            key=key, field_type=CustomFieldType.BOOLEAN
+        ).exists()
+    ):
+        errors["label_field_key"] = [_("Choose a yes/no custom field.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the errors below."), details=errors)
+    settings.horizon_days = horizon
+    settings.lost_stage_counts = bool(data.get("lost_stage_counts"))
+    settings.label_field_key = key
+    settings.save()
+    return settings
+
+
+def _matrix(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    return frame[columns].to_numpy(dtype=float, na_value=np.nan)
+
+
+def churn_train(*, actor: User | None = None, now: datetime.datetime | None = None):
+    """Train on the installation's data and score every customer; returns the run.
+
+    Split by time, with h the horizon and T now: a model fitted on the features at T-2h with
+    the labels seen by T-h is validated on the features at T-h with the labels seen by T (the
+    figures on the model page). The model kept for scoring is then fitted again on the latest
+    labelled cutoff, T-h, and scores the features at T. Too few customers, or too few of
+    either class, ends the run as "too little data" with its counts and no figures.
+    """
+    settings = churn_settings()
+    now = now or timezone.now()
+    horizon = datetime.timedelta(days=settings.horizon_days)
+    run = ChurnModelRun.objects.create(
+        started_at=timezone.now(),
+        status=RunStatus.FAILED,
+        requested_by=actor,
+        as_of=now,
+        horizon_days=settings.horizon_days,
+    )
+    try:
+        table = customer_table(settings.label_field_key)
+        columns = table.columns
+        train_at, valid_at = now - 2 * horizon, now - horizon
+
+        def labelled(cutoff, observed_by):
+            frame = features_as_of(table, cutoff)
+            labels = churned_after(
+                table,
+                frame.index,
+                cutoff,
+                horizon,
+                observed_by=observed_by,
+                lost_stage_counts=settings.lost_stage_counts,
+            )
+            return _matrix(frame, columns), labels.to_numpy()
+
+        X_train, y_train = labelled(train_at, valid_at)
+        X_valid, y_valid = labelled(valid_at, now)
+        run.train_size, run.train_churned = len(y_train), int(y_train.sum())
+        run.valid_size, run.valid_churned = len(y_valid), int(y_valid.sum())
+        training.check_enough(y_train, "training")
+        training.check_enough(y_valid, "validation")
+        validation = training.validate(training.fit(X_train, y_train), X_valid, y_valid, columns)
+        run.auc = validation.auc
+        run.precision_at_10 = validation.precision_at_10
+        run.base_rate = validation.base_rate
+        run.calibration = validation.calibration
+        run.importance = validation.importance
+        model = training.fit(X_valid, y_valid)
+        run.model = training.dump(model)
+        run.feature_spec = {
+            "columns": columns,
+            "regions": table.regions,
+            "choices": [list(choice) for choice in table.choices],
+        }
+        run.status = RunStatus.TRAINED
+    except training.TooLittleData as error:
+        run.status = RunStatus.TOO_LITTLE_DATA
+        run.message = str(error)
+    except Exception as error:  # a failed run is recorded and shown, and the job goes on
+        logger.exception("Churn training failed")
+        run.message = f"{type(error).__name__}: {error}"
+    run.finished_at = timezone.now()
+    run.save()
+    if run.status == RunStatus.TRAINED:
+        churn_score(run=run, model=model, table=table, now=now)
+    return run
+
+
+def _reason_candidates(run: ChurnModelRun) -> list[str]:
+    return [
+        row["feature"]
+        for row in run.importance
+        if row["importance"] > 0 and row["feature"] != "is_company"
+    ][: training.REASON_CANDIDATES]
+
+
+def churn_score(
+    *,
+    run: ChurnModelRun,
+    model=None,
+    table: CustomerTable | None = None,
+    now: datetime.datetime | None = None,
+) -> int:
+    """Score every customer with an order with `run`'s model, replacing the scores table, and
+    alert the owners of valuable customers whose risk jumped. Safe to run twice: a second run
+    finds no jump."""
+    now = now or timezone.now()
+    model = model or training.load(run.model)
+    spec = run.feature_spec
+    columns = spec["columns"]
+    table = table or customer_table(churn_settings().label_field_key)
+    features = features_as_of(table, now)
+    X = _matrix(features, columns)
+    medians = (
+        {c: float(np.nan_to_num(np.nanmedian(X[:, i]))) for i, c in enumerate(columns)}
+        if len(X)
+        else {}
+    )
+    candidates = _reason_candidates(run)
+    if len(X):
+        p, effect = training.effects(model, X, columns, candidates, medians)
+        chosen = training.top_reasons(effect, candidates)
+    else:
+        p, chosen = np.zeros(0), []
+    keys = features.index.to_numpy()
+    reasons: list[list[dict]] = [[] for _ in keys]
+    risky = np.flatnonzero(p >= REASONS_FROM)
+    if len(risky):
+        rows = features.iloc[risky][
+            NEEDED_FOR_WORDS + [c for c in columns if c.startswith(("region_", "choice_"))]
+        ]
+        for position, row in zip(risky, rows.to_dict("records"), strict=True):
+            reasons[position] = reason_codes(chosen[position], row, spec)
+
+    with transaction.atomic():
+        previous = {
+            (person_id or -company_id): probability
+            for person_id, company_id, probability in ChurnScore.objects.values_list(
+                "person_id", "company_id", "probability"
+            )
+        }
+        ChurnScore.objects.all().delete()
+        ChurnScore.objects.bulk_create(
+            (
+                ChurnScore(
+                    person_id=int(key) if key > 0 else None,
+                    company_id=int(-key) if key < 0 else None,
+                    run=run,
+                    probability=float(min(1.0, max(0.0, p[i]))),
+                    previous_probability=previous.get(int(key)),
+                    reasons=reasons[i],
+                    scored_at=now,
+                )
+                for i, key in enumerate(keys)
+            ),
+            batch_size=2000,
+        )
+        run.scored = len(keys)
+        run.save(update_fields=["scored"])
+        _alert_jumps(features, keys, p, previous)
+    return len(keys)
+
+
+NEEDED_FOR_WORDS = [
+    "recency_days",
+    "typical_gap_days",
+    "frequency",
+    "orders_365",
+    "spend_90",
+    "spend_prev_90",
+    "tenure_days",
+    "interactions_90",
+    "interaction_recency_days",
+    "tickets_90",
+    "complaints_90",
+    "csat_mean",
+    "nps_mean",
+    "emails_90",
+    "opens_90",
+]
+
+
+def _alert_jumps(features: pd.DataFrame, keys: np.ndarray, p: np.ndarray, previous: dict) -> int:
+    """Notify each owner once of their valuable customers (the top fifth by spend) whose risk
+    jumped since the last scoring."""
+    if not len(keys):
+        return 0
+    money = features["money"].to_numpy(dtype=float)
+    threshold = np.quantile(money, 1 - VALUABLE_SHARE)
+    before = np.array([previous.get(int(k), np.nan) for k in keys])
+    jumped = ~np.isnan(before) & ((p - before >= JUMP) | ((before < CALM) & (p > ALARM)))
+    chosen = np.flatnonzero(jumped & (money >= threshold) & (money > 0))
+    if not len(chosen):
+        return 0
+    owners = features["owner_id"].to_numpy()
+    person_ids = [int(keys[i]) for i in chosen if keys[i] > 0]
+    company_ids = [int(-keys[i]) for i in chosen if keys[i] < 0]
+    names = {
+        **dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "full_name")),
+        **{
+            -pk: name
+            for pk, name in Company.objects.filter(pk__in=company_ids).values_list("pk", "name")
+        },
+    }
+    rows = []
+    for i in chosen:
+        key = int(keys[i])
+        kind, pk = ("person", key) if key > 0 else ("company", -key)
+        rows.append(
+            {
+                "recipient_id": int(owners[i]),
+                "kind": ALERT_KIND,
+                "title": names.get(key, ""),
+                "body": f"{round(p[i] * 100)} %",
+                "url": reverse(f"customers:{kind}_detail", args=[pk]),
+                "target_type": kind,
+                "target_id": pk,
+            }
+        )
+    return notification_create_many(rows)
+
+
+@transaction.atomic
+def churn_call_task_create(
+    *, actor: User, person: Person | None = None, company: Company | None = None
+) -> Task:
+    """A call task about an at-risk customer the actor may see (the caller checked), for the
+    customer's owner when the actor may hand them work, else for the actor."""
+    customer = person or company
+    assignee_id = customer.owner_id if may_own(actor, customer.owner) else actor.pk
+    return task_create(
+        actor=actor,
+        data={
+            "title": _("Call %(name)s: at risk of leaving") % {"name": str(customer)},
+            "due_at": timezone.now() + datetime.timedelta(days=2),
+            "assignee_id": assignee_id,
+            "person_id": person.pk if person else None,
+            "company_id": company.pk if company else None,
+        },
+    )

@@ -1,0 +1,163 @@
+"""The model itself, over plain arrays: fit, validate, score, explain. Nothing here reads the
+database, so the benchmark runs the same code on synthetic rows (bench/churn_scale.py).
+
+Gradient boosting (scikit-learn's HistGradientBoostingClassifier): it takes missing values as
+they are (no CSAT answer, a single order and so no gap), finds thresholds and interactions
+(recency matters relative to the usual gap) without hand-made terms, and bins features, so a
+million rows fit in well under a minute on two cores. docs/decisions.md, "Churn model".
+"""
+
+import io
+from dataclasses import dataclass, field
+
+import joblib
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import roc_auc_score
+
+MIN_CUSTOMERS = 200
+MIN_PER_CLASS = 20
+IMPORTANCE_SAMPLE = 20_000
+CALIBRATION_BINS = 10
+# How many of the most important features are tried for each customer's reasons, how much a
+# feature must raise the risk to be a reason, and how many reasons are kept.
+REASON_CANDIDATES = 8
+REASON_MIN_EFFECT = 0.02
+REASONS_KEPT = 3
+
+
+class TooLittleData(Exception):
+    pass
+
+
+@dataclass
+class Validation:
+    auc: float
+    precision_at_10: float
+    base_rate: float
+    calibration: list[dict]
+    importance: list[dict] = field(default_factory=list)
+
+
+def check_enough(y: np.ndarray, what: str) -> None:
+    churned = int(y.sum())
+    kept = len(y) - churned
+    if len(y) < MIN_CUSTOMERS or churned < MIN_PER_CLASS or kept < MIN_PER_CLASS:
+        raise TooLittleData(
+            f"{what}: {len(y)} customers, {churned} churned, {kept} stayed "
+            f"(at least {MIN_CUSTOMERS} customers and {MIN_PER_CLASS} of each are needed)"
+        )
+
+
+def new_model() -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(
+        max_iter=150,
+        learning_rate=0.08,
+        max_leaf_nodes=31,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=0,
+    )
+
+
+def fit(X: np.ndarray, y: np.ndarray) -> HistGradientBoostingClassifier:
+    # A column without a single value (no survey ever answered) cannot be binned; as a
+    # constant it is never split on, so what it holds when scoring does not matter.
+    empty = np.isnan(X).all(axis=0)
+    if empty.any():
+        X = X.copy()
+        X[:, empty] = 0.0
+    return new_model().fit(X, y)
+
+
+def precision_at(y: np.ndarray, p: np.ndarray, share: float = 0.1) -> float:
+    """The share of churners among the `share` of customers the model ranks riskiest."""
+    top = max(1, round(len(p) * share))
+    order = np.argsort(-p, kind="stable")[:top]
+    return float(y[order].mean())
+
+
+def calibration_bins(y: np.ndarray, p: np.ndarray, bins: int = CALIBRATION_BINS) -> list[dict]:
+    """Reliability: per tenth of predicted risk, the mean prediction and the observed rate."""
+    index = np.minimum((p * bins).astype(int), bins - 1)
+    rows = []
+    for b in range(bins):
+        mask = index == b
+        count = int(mask.sum())
+        if count:
+            rows.append(
+                {
+                    "low": b / bins,
+                    "high": (b + 1) / bins,
+                    "predicted": round(float(p[mask].mean()), 4),
+                    "observed": round(float(y[mask].mean()), 4),
+                    "count": count,
+                }
+            )
+    return rows
+
+
+def validate(
+    model, X: np.ndarray, y: np.ndarray, columns: list[str], *, seed: int = 0
+) -> Validation:
+    """AUC, precision at the top 10 %, calibration and permutation importance (the drop in AUC
+    when a column is shuffled, on at most IMPORTANCE_SAMPLE rows) on held-out rows."""
+    p = model.predict_proba(X)[:, 1]
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(len(y), size=min(len(y), IMPORTANCE_SAMPLE), replace=False)
+    result = permutation_importance(
+        model, X[sample], y[sample], scoring="roc_auc", n_repeats=3, random_state=seed
+    )
+    importance = sorted(
+        (
+            {"feature": name, "importance": round(float(value), 4)}
+            for name, value in zip(columns, result.importances_mean, strict=True)
+        ),
+        key=lambda row: -row["importance"],
+    )
+    return Validation(
+        auc=float(roc_auc_score(y, p)),
+        precision_at_10=precision_at(y, p),
+        base_rate=float(y.mean()),
+        calibration=calibration_bins(y, p),
+        importance=importance,
+    )
+
+
+def effects(
+    model, X: np.ndarray, columns: list[str], candidates: list[str], medians: dict[str, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's risk, and for each candidate feature how much this customer's value
+    raises it: the risk minus the risk with the value replaced by the population's median (a
+    plain, honest stand-in for SHAP values, which scikit-learn lacks). Shape (rows, candidates).
+    """
+    p = model.predict_proba(X)[:, 1]
+    out = np.zeros((len(X), len(candidates)))
+    replaced = X.copy()  # one copy; each column is put back after its turn
+    for j, name in enumerate(candidates):
+        i = columns.index(name)
+        original = replaced[:, i].copy()
+        replaced[:, i] = medians.get(name, 0.0)
+        out[:, j] = p - model.predict_proba(replaced)[:, 1]
+        replaced[:, i] = original
+    return p, out
+
+
+def top_reasons(effect: np.ndarray, candidates: list[str]) -> list[list[str]]:
+    """Per row, the candidate features that raise the risk most (largest first)."""
+    order = np.argsort(-effect, axis=1)[:, :REASONS_KEPT]
+    chosen = []
+    for row, picks in zip(effect, order, strict=True):
+        chosen.append([candidates[j] for j in picks if row[j] >= REASON_MIN_EFFECT])
+    return chosen
+
+
+def dump(model) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer, compress=3)
+    return buffer.getvalue()
+
+
+def load(data: bytes):
+    return joblib.load(io.BytesIO(bytes(data)))
