@@ -9,11 +9,13 @@ over records. The shape:
 Fields: a column of the record ("region", "stage" by id), "person.<field>", "company.<field>",
 "owner.<field>", "tags" (tag names, of the record or of its person), "lifecycle_stage",
 "custom.<key>" (a custom field), "orders.count" and "orders.sum" (the person's or company's
-orders, cancelled and returned ones left out).
+orders, cancelled and returned ones left out), and the figures apps above compute per person or
+company (`register_customer_field`: "value.segment", "value.tier").
 """
 
 import datetime
 import decimal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +66,32 @@ class Compiled:
         if self.annotations:
             queryset = queryset.annotate(**self.annotations)
         return queryset.filter(self.q)
+
+
+@dataclass(frozen=True)
+class CustomerField:
+    """A figure an app above automation keeps per person or company, offered to the conditions
+    of rules on persons, companies and records that have a person (or a company).
+
+    `annotation(kind, outer)` is an expression of the figure for the customer (kind "person" or
+    "company") whose id is `OuterRef(outer)`, NULL when there is none; `model_field` cleans the
+    values a condition compares it with (its choices, its type) and decides the comparisons."""
+
+    name: str
+    model_field: models.Field
+    annotation: Callable[[str, str], Any]
+
+
+_CUSTOMER_FIELDS: dict[str, CustomerField] = {}
+
+
+def register_customer_field(customer_field: CustomerField) -> None:
+    """Offer `customer_field` to conditions (from an AppConfig.ready(); again replaces it)."""
+    _CUSTOMER_FIELDS[customer_field.name] = customer_field
+
+
+def customer_field_names() -> list[str]:
+    return sorted(_CUSTOMER_FIELDS)
 
 
 def model_for(key: str) -> type[models.Model] | None:
@@ -160,6 +188,17 @@ def resolve_field(rt: RecordType, name: str) -> _Field | None:
             outer = "pk" if person == "" else f"{rt.person_field}_id"
             column = "person_id"
         return _orders(name, outer, column)
+    if name in _CUSTOMER_FIELDS:
+        if rt.key == "company":
+            kind, outer = "company", "pk"
+        else:
+            person = _person_path(rt)
+            if person is None:
+                return None
+            kind, outer = "person", "pk" if person == "" else f"{rt.person_field}_id"
+        found = _Field(outer, _CUSTOMER_FIELDS[name].model_field, kind=f"customer:{name}")
+        found.order_column = kind
+        return found
     head, _dot, rest = name.partition(".")
     if not rest:
         return _column(model, name, "")
@@ -403,6 +442,11 @@ def _compile_item(item: dict, rt, model, annotations: dict) -> Q:
     if found.kind in ("orders.count", "orders.sum"):
         name = "_rule_" + found.kind.replace(".", "_")
         annotations[name] = _orders_annotation(found)
+        lookup = name
+    elif found.kind.startswith("customer:"):
+        customer_field = _CUSTOMER_FIELDS[found.kind.removeprefix("customer:")]
+        name = "_rule_" + customer_field.name.replace(".", "_")
+        annotations[name] = customer_field.annotation(found.order_column, found.lookup)
         lookup = name
     negate = op in ("ne", "not_contains", "not_in", "is_not_empty")
     if found.kind == "tags":

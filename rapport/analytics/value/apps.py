@@ -6,3 +6,12 @@ class AnalyticsValueConfig(AppConfig):
     name = "rapport.analytics.value"
     label = "analytics_value"
     verbose_name = _("Customer value")
+
+    def ready(self):
+        from rapport.analytics.panels import register_customer_section
+        from rapport.analytics.value import handlers, hooks
+        from rapport.analytics.value.panels import value_section
+
+        register_customer_section("value", value_section, order=10)
+        handlers.register()
+        hooks.register()

@@ -1,0 +1,1 @@
+"""Writes of the customer value app: sales expenses, the settings, and the computed values."""

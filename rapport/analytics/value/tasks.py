@@ -1,0 +1,26 @@
+"""Jobs of customer value, run by the Huey consumer. The nightly run is scheduled in
+config/schedules.py; the recomputation of a few customers is queued by `handlers` when their
+orders, payments or tickets change. Both are safe to run twice."""
+
+import logging
+
+from huey.contrib.djhuey import db_task
+
+from rapport.analytics.value.services.values import (
+    customer_values_recompute,
+    customer_values_recompute_all,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@db_task()
+def recompute_customer_values(person_ids: list[int], company_ids: list[int]) -> int:
+    return customer_values_recompute(person_ids=person_ids, company_ids=company_ids)
+
+
+def recompute_all_customer_values() -> int:
+    """Every customer's value, rescored against everyone, and this month's snapshot."""
+    written = customer_values_recompute_all()
+    logger.info("Customer values: %d customers computed", written)
+    return written
