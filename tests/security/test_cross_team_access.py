@@ -123,6 +123,8 @@ PARAMETERS = [
     ("sales:order_*", "pk", "order"),
     ("sales:person_sales", "pk", "person"),
     ("sales:company_sales", "pk", "company"),
+    ("analytics:person_insights", "pk", "person"),
+    ("analytics:company_insights", "pk", "company"),
     ("sales:quota_*", "pk", "quota"),
     ("sales:kanban", "pk", SHARED),
     ("sales:kanban_column", "stage_pk", SHARED),
