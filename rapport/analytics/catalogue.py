@@ -305,8 +305,8 @@ EXECUTIVE = Dashboard(
             wide=True,
             empty_text=_("No order was placed in this period."),
             note=_(
-                "A customer is new in the month of their first order, repeat after. Retention: "
-                "of the customers who ordered in the month before, the share who ordered again."
+                "A customer is new in the period of their first order, repeat after. Retention: "
+                "of the customers who ordered in the period before, the share who ordered again."
             ),
         ),
         Widget(

@@ -6,11 +6,8 @@ filter. Definitions (said on the page too):
 - revenue: the orders placed in a month, cancelled and returned ones left out, each at its total
   less credits; summed per currency and converted at the rates of the range's last day (one set
   of rates for every bar, so that months compare);
-- a customer is the order's company, or its person when it has no company; *new* in a month
-  when their first order ever (of those the reader sees) was placed that month, *repeat*
-  otherwise;
-- retention of a month: of the customers who ordered in the month before, the share who
-  ordered again in that month;
+- new and repeat customers, retention: the KPI part's figures
+  (`rapport.analytics.kpis.selectors`), by the dashboard's week or month;
 - growth by province: revenue of the range against the same number of days just before it, by
   the customer's region (the company's, else the person's).
 
@@ -29,8 +26,6 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    Max,
-    Min,
     Q,
     Sum,
     Value,
@@ -44,7 +39,9 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.analytics.dashboards import DashboardFilters
-from rapport.analytics.selectors.common import chart_amount, day_start, list_url, percent
+from rapport.analytics.kpis import selectors as kpis
+from rapport.analytics.kpis.selectors import KpiSource, kpi_source
+from rapport.analytics.selectors.common import chart_amount, day_start, list_url
 from rapport.customers.models import Company, Person
 from rapport.sales.models import OrderStatus
 from rapport.sales.selectors.forecast import _add_months
@@ -108,40 +105,10 @@ class ExecutiveSource:
         )
 
     @cached_property
-    def customer_months(self) -> set[tuple[tuple[str, int], datetime.date]]:
-        """(customer, month) of every month a customer ordered in, from the month before the
-        range to its end."""
-        rows = (
-            self.orders.filter(
-                placed_at__gte=day_start(_add_months(self.first_month, -1)),
-                placed_at__lt=self.range_end,
-            )
-            .annotate(month=TruncMonth("placed_at"))
-            .order_by()
-            .values_list("company_id", "person_id", "month")
-            .distinct()
-        )
-        return {(_customer(company, person), _month(month)) for company, person, month in rows}
-
-    @cached_property
-    def first_orders(self) -> dict[tuple[str, int], datetime.date]:
-        """The month of each recent customer's first order ever (two GROUP BYs, one per kind)."""
-        found = {}
-        since = day_start(_add_months(self.first_month, -1))
-        for kind, field, condition in (
-            ("company", "company_id", Q(company__isnull=False)),
-            ("person", "person_id", Q(company__isnull=True, person__isnull=False)),
-        ):
-            rows = (
-                self.orders.filter(condition)
-                .order_by()
-                .values(field)
-                .annotate(first=Min("placed_at"), last=Max("placed_at"))
-                .filter(last__gte=since)
-            )
-            for row in rows:
-                found[(kind, row[field])] = _month(row["first"])
-        return found
+    def kpis(self) -> KpiSource:
+        """New and repeat customers and retention are the KPI part's figures (one definition
+        for the dashboards and the KPI page)."""
+        return kpi_source(self.user, self.filters)
 
     @cached_property
     def regions(self) -> list[dict]:
@@ -274,34 +241,30 @@ def revenue(source: ExecutiveSource) -> dict:
 
 
 def customers(source: ExecutiveSource) -> dict:
-    active: dict[datetime.date, set] = defaultdict(set)
-    for customer, month in source.customer_months:
-        active[month].add(customer)
+    found = kpis.new_and_repeat_customers(source.kpis)
+    kept = kpis.retention(source.kpis)
     rows = []
-    for month in source.months:
-        customers_now = active.get(month, set())
-        new = sum(1 for c in customers_now if source.first_orders.get(c) == month)
-        before = active.get(_add_months(month, -1), set())
-        kept = len(before & customers_now)
-        first = max(month, source.filters.start)
-        last = min(_add_months(month, 1) - datetime.timedelta(days=1), source.filters.end)
+    for index, period in enumerate(source.kpis.periods):
         rows.append(
             {
-                "name": date_format(month, "YEAR_MONTH_FORMAT"),
-                "new": new,
-                "repeat": len(customers_now) - new,
-                "previous": len(before),
-                "kept": kept,
-                "retention": percent(kept, len(before)),
-                "url": source.orders_url(first, last),
+                "name": period.label,
+                "new": found["trend"]["new"][index],
+                "repeat": found["trend"]["repeat"][index],
+                "retention": kept["trend"]["values"][index],
+                "url": source.orders_url(period.first, period.last),
             }
         )
     return {
-        "empty": not any(row["new"] or row["repeat"] for row in rows),
+        "empty": found["empty"],
         "rows": rows,
+        "new": found["new"],
+        "active": found["active"],
+        "retention": kept["value"],
+        "retained": kept["retained"],
+        "base": kept["base"],
+        "definitions_url": reverse("analytics_kpis:kpis"),
         "chart": {
             "categories": [row["name"] for row in rows],
-            "stack": True,
             "axes": [{}, {"percent": True}],
             "series": [
                 {
