@@ -4,33 +4,88 @@ at a time and in batches, and keep the touched slices right (`upkeep.py`).
 What they hear: an order created, changed (lines, amounts, status, owner, a merge moving it to
 another customer) or deleted — the services announce refunds and line edits as changes of the
 order; a payment recorded or refunded (the cash facts); a person's or company's region changed
-(the province their orders count in)."""
+(the province their orders count in).
+
+The handlers only note what changed; the slices are computed once the change has committed
+(`transaction.on_commit`), for everything the transaction touched at once: an import's batch of
+a thousand orders costs a few queries per owner and day instead of some fifteen per order, and a
+transaction that rolls back costs nothing (docs/decisions.md, "Daily facts")."""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
 
 from rapport.analytics.facts.upkeep import (
-    facts_refresh_customers,
+    customers_orders,
     facts_refresh_orders,
-    facts_refresh_payments,
+    payments_orders,
 )
 from rapport.core.events import subscribe
 from rapport.core.records import RecordChanged, RecordsChanged
+
+logger = logging.getLogger(__name__)
 
 # A customer change moves its orders between provinces only through these fields (the
 # person's or company's region, which an address given to a customer without one sets).
 REGION_FIELDS = {"region", "addresses"}
 
 
-def _changed(record_type: str, ids: tuple[int, ...], operation: str, fields: tuple) -> None:
-    if record_type == "order":
-        facts_refresh_orders(ids)
-    elif record_type == "payment":
-        facts_refresh_payments(ids)
-    elif (
-        record_type in ("person", "company")
-        and operation == "updated"
-        and REGION_FIELDS & set(fields)
+@dataclass
+class PendingFacts:
+    """What one transaction changed, refreshed after its commit."""
+
+    orders: set[int] = field(default_factory=set)
+    payments: set[int] = field(default_factory=set)
+    persons: set[int] = field(default_factory=set)
+    companies: set[int] = field(default_factory=set)
+    done: bool = False
+
+    def __call__(self) -> None:
+        self.done = True
+        orders = self.orders | customers_orders(person_ids=self.persons, company_ids=self.companies)
+        cash_only = payments_orders(self.payments) - orders
+        facts_refresh_orders(orders)
+        facts_refresh_orders(cash_only, cash_only=True)
+
+
+def pending() -> PendingFacts:
+    """The current transaction's pending refresh, registered with `on_commit` on first use.
+
+    Looked up among the connection's commit callbacks, so a transaction (or savepoint) that
+    rolls back takes its refresh along, and the next one starts a new one."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        for _savepoints, callback, _robust in connection.run_on_commit:
+            # (A test's `captureOnCommitCallbacks` runs callbacks and leaves them in the list.)
+            if isinstance(callback, PendingFacts) and not callback.done:
+                return callback
+    refresh = PendingFacts()
+    # Registered before anything is added: outside a transaction `on_commit` runs it at once,
+    # so the caller adds to it and calls it (see `_changed`).
+    if connection.in_atomic_block:
+        transaction.on_commit(refresh, robust=True)
+    return refresh
+
+
+def _changed(record_type: str, ids, operation: str, fields: tuple) -> None:
+    if record_type not in ("order", "payment", "person", "company"):
+        return
+    if record_type in ("person", "company") and not (
+        operation == "updated" and REGION_FIELDS & set(fields)
     ):
-        key = "person_ids" if record_type == "person" else "company_ids"
-        facts_refresh_customers(**{key: ids})
+        return
+    connection = transaction.get_connection()
+    refresh = pending()
+    target = {
+        "order": refresh.orders,
+        "payment": refresh.payments,
+        "person": refresh.persons,
+        "company": refresh.companies,
+    }[record_type]
+    target.update(ids)
+    if not connection.in_atomic_block:
+        refresh()
 
 
 def on_record_changed(event: RecordChanged) -> None:

@@ -278,13 +278,22 @@ def facts_refresh_orders(order_ids: Iterable[int], *, cash_only: bool = False) -
     (a payment or refund changed, not the order)."""
     ids = sorted({int(pk) for pk in order_ids})
     for chunk in _chunks(ids):
-        now = {pk: (local_day(placed), owner) for pk, placed, owner in _orders(chunk)}
-        then = {
-            pk: (day, owner)
-            for pk, day, owner in OrderFactSlice.objects.filter(order_id__in=chunk).values_list(
-                "order_id", "day", "owner_id"
-            )
-        }
+        locked: set[int] = set()
+        while True:
+            # Where the orders are and were, read again once their owners are locked: another
+            # refresh of the same orders may have moved them meanwhile.
+            now = {pk: (local_day(placed), owner) for pk, placed, owner in _orders(chunk)}
+            then = {
+                pk: (day, owner)
+                for pk, day, owner in OrderFactSlice.objects.filter(order_id__in=chunk).values_list(
+                    "order_id", "day", "owner_id"
+                )
+            }
+            owners = {owner for _day, owner in [*now.values(), *then.values()]}
+            if owners <= locked:
+                break
+            _lock_owners(owners - locked)
+            locked |= owners
         owners_of: dict[int, set[int]] = defaultdict(set)
         for pk, (_day, owner) in [*now.items(), *then.items()]:
             owners_of[pk].add(owner)
@@ -294,10 +303,8 @@ def facts_refresh_orders(order_ids: Iterable[int], *, cash_only: bool = False) -
                 "order_id", field
             ):
                 cash.update((local_day(moment), owner) for owner in owners_of[pk])
-        order_slices = set() if cash_only else {*now.values(), *then.values()}
-        _lock_owners({owner for _day, owner in order_slices | cash})
         if not cash_only:
-            _refresh_order_slices(order_slices)
+            _refresh_order_slices({*now.values(), *then.values()})
             _remember(chunk, now)
         _refresh_cash_slices(cash)
 
@@ -313,31 +320,27 @@ def _remember(ids: list[int], now: dict[int, Slice]) -> None:
     )
 
 
-def facts_refresh_payments(payment_ids: Iterable[int]) -> None:
-    ids = sorted({int(pk) for pk in payment_ids})
-    order_ids = set()
+def payments_orders(payment_ids: Iterable[int]) -> set[int]:
+    """The orders of `payment_ids`."""
+    ids, order_ids = sorted({int(pk) for pk in payment_ids}), set()
     for chunk in _chunks(ids):
         order_ids.update(Payment.objects.filter(pk__in=chunk).values_list("order_id", flat=True))
-    facts_refresh_orders(order_ids, cash_only=True)
+    return order_ids
 
 
-def facts_refresh_customers(
-    *, person_ids: Iterable[int] = (), company_ids: Iterable[int] = ()
-) -> None:
-    """A customer's province changed: its orders' slices are computed again. A company's
-    orders that name a person take the person's province, and stay."""
+def customers_orders(*, person_ids: Iterable[int] = (), company_ids: Iterable[int] = ()) -> set:
+    """The orders that count in the province of these persons and companies: a person's, and
+    a company's that name no person (those take the person's province)."""
     order_ids: set[int] = set()
-    person_ids, company_ids = list(person_ids), list(company_ids)
-    for chunk in _chunks(person_ids):
+    for chunk in _chunks(sorted(person_ids)):
         order_ids.update(Order.objects.filter(person_id__in=chunk).values_list("pk", flat=True))
-    for chunk in _chunks(company_ids):
+    for chunk in _chunks(sorted(company_ids)):
         order_ids.update(
             Order.objects.filter(company_id__in=chunk, person__isnull=True).values_list(
                 "pk", flat=True
             )
         )
-    if order_ids:
-        facts_refresh_orders(order_ids)
+    return order_ids
 
 
 # --- Rebuild and compare -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from rapport.analytics.facts.models import CashFact, OrderFact, OrderLineFact
@@ -110,6 +111,13 @@ def stored_cash() -> dict:
     return {key: tuple(cell) for key, cell in cells.items()}
 
 
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Runs what waits for the commit (the facts' refresh) at the end of the block, as the
+    commit of the change would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 def assert_facts_equal_the_orders():
     assert stored_orders() == expected_orders()
     assert stored_lines() == expected_lines()
@@ -125,117 +133,151 @@ def place(actor, person, *, placed_at, lines, currency=None):
 
 
 def test_the_facts_equal_a_direct_query_after_every_kind_of_change(
-    alice,
-    bob,
-    charlie,
-    admin_user,
-    tea,
-    cup,
+    alice, bob, charlie, admin_user, tea, cup, committed
 ):
     zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
     wang = person_create(actor=bob, data={"full_name": "王芳", "region": "江苏省"})
     emily = person_create(actor=charlie, data={"full_name": "Emily Carter", "region": "广东省"})
     # Inserts: two orders of one customer on one day, one just before midnight (Shanghai),
     # one in another currency, one of another team.
-    first = place(
-        alice,
-        zhang,
-        placed_at="2026-03-01T23:59:00+08:00",
-        lines=[
-            {"product_id": tea.pk, "quantity": 2},
-            {"product_id": cup.pk, "quantity": 3, "discount": "5.00"},
-        ],
-    )
-    second = place(
-        alice,
-        zhang,
-        placed_at="2026-03-01T09:00:00+08:00",
-        lines=[{"description": "Tea", "quantity": 1, "unit_price": "99.99"}],
-    )
-    dollars = place(
-        alice,
-        zhang,
-        placed_at="2026-03-02T00:00:00+08:00",
-        currency="USD",
-        lines=[{"description": "Tea", "quantity": 4, "unit_price": "12.25"}],
-    )
-    theirs = place(
-        charlie,
-        emily,
-        placed_at="2026-03-01T12:00:00+08:00",
-        lines=[{"product_id": tea.pk, "quantity": 1}],
-    )
-    bobs = place(
-        bob,
-        wang,
-        placed_at="2026-02-27T10:00:00+08:00",
-        lines=[{"product_id": cup.pk, "quantity": 10}],
-    )
-    assert OrderFact.objects.count() == 4  # zhang's 1 March orders share a fact row
+    with committed():
+        first = place(
+            alice,
+            zhang,
+            placed_at="2026-03-01T23:59:00+08:00",
+            lines=[
+                {"product_id": tea.pk, "quantity": 2},
+                {"product_id": cup.pk, "quantity": 3, "discount": "5.00"},
+            ],
+        )
+        second = place(
+            alice,
+            zhang,
+            placed_at="2026-03-01T09:00:00+08:00",
+            lines=[{"description": "Tea", "quantity": 1, "unit_price": "99.99"}],
+        )
+        dollars = place(
+            alice,
+            zhang,
+            placed_at="2026-03-02T00:00:00+08:00",
+            currency="USD",
+            lines=[{"description": "Tea", "quantity": 4, "unit_price": "12.25"}],
+        )
+        theirs = place(
+            charlie,
+            emily,
+            placed_at="2026-03-01T12:00:00+08:00",
+            lines=[{"product_id": tea.pk, "quantity": 1}],
+        )
+        bobs = place(
+            bob,
+            wang,
+            placed_at="2026-02-27T10:00:00+08:00",
+            lines=[{"product_id": cup.pk, "quantity": 10}],
+        )
+    assert OrderFact.objects.count() == 4  # zhang's orders of 1 March share a fact row
     assert_facts_equal_the_orders()
 
-    # Updates of the amount (a line edited, one added) and an order discount.
-    order_update(
-        actor=alice,
-        order=first,
-        data={
-            "lines": [
-                {"product_id": tea.pk, "quantity": 5},
-                {"description": "Box", "quantity": 1, "unit_price": "8.00"},
-            ],
-            "discount": "10.00",
-        },
-    )
+    # Updates of the amount: lines edited, one added, an order discount.
+    with committed():
+        order_update(
+            actor=alice,
+            order=first,
+            data={
+                "lines": [
+                    {"product_id": tea.pk, "quantity": 5},
+                    {"description": "Box", "quantity": 1, "unit_price": "8.00"},
+                ],
+                "discount": "10.00",
+            },
+        )
     assert_facts_equal_the_orders()
 
     # Payments, a credit, a payment undone, a cancellation and a return with a refund.
-    payment_record(actor=alice, order=first, amount="500.00", paid_at="2026-03-03T10:00:00+08:00")
-    refund_record(actor=alice, order=first, amount="20.00", refunded_at="2026-03-04T10:00:00+08:00")
-    payment_record(actor=alice, order=dollars, amount="49.00", paid_at="2026-03-05T10:00:00+08:00")
-    refund_record(
-        actor=alice,
-        order=dollars,
-        amount="9.00",
-        owed_again=True,
-        refunded_at="2026-03-06T10:00:00+08:00",
-    )
-    order_change_status(actor=alice, order=second, status="cancelled")
-    payment_record(
-        actor=charlie, order=theirs, amount=theirs.total, paid_at="2026-03-02T10:00:00+08:00"
-    )
-    order_change_status(actor=charlie, order=theirs, status="shipped")
-    order_change_status(actor=charlie, order=theirs, status="received")
-    order_change_status(
-        actor=charlie, order=theirs, status="returned", refund_amount="300.00", note="Fee kept"
-    )
+    with committed():
+        payment_record(
+            actor=alice, order=first, amount="500.00", paid_at="2026-03-03T10:00:00+08:00"
+        )
+        refund_record(
+            actor=alice, order=first, amount="20.00", refunded_at="2026-03-04T10:00:00+08:00"
+        )
+    with committed():
+        payment_record(
+            actor=alice, order=dollars, amount="49.00", paid_at="2026-03-05T10:00:00+08:00"
+        )
+        refund_record(
+            actor=alice,
+            order=dollars,
+            amount="9.00",
+            owed_again=True,
+            refunded_at="2026-03-06T10:00:00+08:00",
+        )
+        order_change_status(actor=alice, order=second, status="cancelled")
+    assert_facts_equal_the_orders()
+    with committed():
+        payment_record(
+            actor=charlie, order=theirs, amount=theirs.total, paid_at="2026-03-02T10:00:00+08:00"
+        )
+        order_change_status(actor=charlie, order=theirs, status="shipped")
+        order_change_status(actor=charlie, order=theirs, status="received")
+        order_change_status(
+            actor=charlie, order=theirs, status="returned", refund_amount="300.00", note="Fee"
+        )
     assert_facts_equal_the_orders()
 
     # Another date (as the demo moves an order placed from a deal), another owner (the
     # customer reassigned: its orders follow), another province.
-    Order.objects.filter(pk=bobs.pk).update(
-        placed_at=datetime.datetime(2026, 1, 15, 3, tzinfo=datetime.UTC)
-    )
-    record_changed("order", bobs.pk, "updated", changed_fields=["placed_at"])
-    person_update(actor=admin_user, person=zhang, data={"owner_id": bob.pk}, version=None)
-    person_update(actor=admin_user, person=wang, data={"region": "上海市"}, version=None)
+    with committed():
+        Order.objects.filter(pk=bobs.pk).update(
+            placed_at=datetime.datetime(2026, 1, 15, 3, tzinfo=datetime.UTC)
+        )
+        record_changed("order", bobs.pk, "updated", changed_fields=["placed_at"])
+    with committed():
+        person_update(actor=admin_user, person=zhang, data={"owner_id": bob.pk}, version=None)
     assert Order.objects.get(pk=first.pk).owner_id == bob.pk
+    assert_facts_equal_the_orders()
+    with committed():
+        person_update(actor=admin_user, person=wang, data={"region": "上海市"}, version=None)
     assert_facts_equal_the_orders()
 
     # A merge: wang's orders move to zhang, and take zhang's owner and province.
-    person_merge(actor=admin_user, survivor=zhang, other=wang)
+    with committed():
+        person_merge(actor=admin_user, survivor=zhang, other=wang)
     assert Order.objects.get(pk=bobs.pk).person_id == zhang.pk
     assert_facts_equal_the_orders()
 
 
-def test_a_rebuild_gives_the_facts_the_upkeep_kept(alice, tea):
+def test_a_change_rolled_back_leaves_the_facts_as_they_were(alice, tea, committed):
     zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
-    order = place(
-        alice,
-        zhang,
-        placed_at="2026-03-01T10:00:00+08:00",
-        lines=[{"product_id": tea.pk, "quantity": 3}],
-    )
-    payment_record(actor=alice, order=order, amount="100.00", paid_at="2026-03-02T10:00:00+08:00")
+    with committed():
+        order = place(
+            alice,
+            zhang,
+            placed_at="2026-03-01T10:00:00+08:00",
+            lines=[{"product_id": tea.pk, "quantity": 3}],
+        )
+    before = stored_orders()
+
+    with committed(), pytest.raises(RuntimeError), transaction.atomic():
+        payment_record(actor=alice, order=order, amount="100.00")
+        raise RuntimeError("the request failed after the payment")
+
+    assert stored_orders() == before
+    assert_facts_equal_the_orders()
+
+
+def test_a_rebuild_gives_the_facts_the_upkeep_kept(alice, tea, committed):
+    zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
+    with committed():
+        order = place(
+            alice,
+            zhang,
+            placed_at="2026-03-01T10:00:00+08:00",
+            lines=[{"product_id": tea.pk, "quantity": 3}],
+        )
+        payment_record(
+            actor=alice, order=order, amount="100.00", paid_at="2026-03-02T10:00:00+08:00"
+        )
     kept = (stored_orders(), stored_lines(), stored_cash())
 
     written = facts_rebuild()
@@ -244,14 +286,15 @@ def test_a_rebuild_gives_the_facts_the_upkeep_kept(alice, tea):
     assert (stored_orders(), stored_lines(), stored_cash()) == kept
 
 
-def test_the_check_finds_facts_written_behind_the_upkeeps_back(alice, tea):
+def test_the_check_finds_facts_written_behind_the_upkeeps_back(alice, tea, committed):
     zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
-    order = place(
-        alice,
-        zhang,
-        placed_at="2026-03-01T10:00:00+08:00",
-        lines=[{"product_id": tea.pk, "quantity": 3}],
-    )
+    with committed():
+        order = place(
+            alice,
+            zhang,
+            placed_at="2026-03-01T10:00:00+08:00",
+            lines=[{"product_id": tea.pk, "quantity": 3}],
+        )
     Order.objects.filter(pk=order.pk).update(total=Decimal("1.00"))  # no announcement
 
     differences = facts_compare()

@@ -1,0 +1,114 @@
+"""Reading the facts: per period and dimension, per currency, only what the reader may see, in
+one query."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from rapport.analytics.facts.selectors import FactFilters, cash_facts, line_facts, order_facts
+from rapport.core.errors import ValidationFailed
+from rapport.customers.services import person_create
+from rapport.sales.services.orders import order_create, payment_record
+
+pytestmark = pytest.mark.django_db
+
+YEAR = {"start": datetime.date(2026, 1, 1), "end": datetime.date(2026, 12, 31)}
+
+
+@pytest.fixture
+def orders(alice, charlie, tea, cup, django_capture_on_commit_callbacks):
+    zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
+    emily = person_create(actor=charlie, data={"full_name": "Emily Carter", "region": "广东省"})
+    with django_capture_on_commit_callbacks(execute=True):
+        for when, person, actor, lines in (
+            ("2026-01-05T10:00:00+08:00", zhang, alice, [{"product_id": tea.pk, "quantity": 1}]),
+            ("2026-01-20T10:00:00+08:00", zhang, alice, [{"product_id": cup.pk, "quantity": 2}]),
+            ("2026-02-03T10:00:00+08:00", zhang, alice, [{"product_id": tea.pk, "quantity": 2}]),
+            ("2026-02-04T10:00:00+08:00", emily, charlie, [{"product_id": tea.pk, "quantity": 5}]),
+        ):
+            order = order_create(
+                actor=actor, data={"person_id": person.pk, "placed_at": when, "lines": lines}
+            )
+        payment_record(
+            actor=charlie, order=order, amount="100.00", paid_at="2026-02-05T10:00:00+08:00"
+        )
+
+
+def test_revenue_by_month_counts_only_what_the_reader_may_see(
+    alice, orders, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        rows = order_facts(alice, **YEAR, group_by=("month",), measures=("orders", "revenue"))
+
+    assert rows == [
+        {
+            "period": datetime.date(2026, 1, 1),
+            "currency": "CNY",
+            "orders": 2,
+            "revenue": Decimal("479.00"),
+        },
+        {
+            "period": datetime.date(2026, 2, 1),
+            "currency": "CNY",
+            "orders": 1,
+            "revenue": Decimal("776.00"),
+        },
+    ]
+
+
+def test_an_administrator_sees_every_province(admin_user, orders):
+    rows = order_facts(admin_user, **YEAR, group_by=("province",), measures=("revenue",))
+
+    assert [(r["province"], r["revenue"]) for r in rows] == [
+        ("广东省", Decimal("1940.00")),
+        ("浙江省", Decimal("1255.00")),
+    ]
+
+
+def test_top_products_by_category_and_quarter(admin_user, orders, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = line_facts(
+            admin_user,
+            **YEAR,
+            group_by=("quarter", "category"),
+            filters=FactFilters(categories=("茶",)),
+            measures=("quantity", "revenue"),
+        )
+
+    assert rows == [
+        {
+            "period": datetime.date(2026, 1, 1),
+            "category": "茶",
+            "currency": "CNY",
+            "quantity": 8,
+            "revenue": Decimal("3104.00"),
+        }
+    ]
+
+
+def test_cash_in_by_day(charlie, alice, orders):
+    assert cash_facts(charlie, **YEAR, group_by=("day", "method"), measures=("received",)) == [
+        {
+            "period": datetime.date(2026, 2, 5),
+            "method": "bank_transfer",
+            "currency": "CNY",
+            "received": Decimal("100.00"),
+        }
+    ]
+    assert cash_facts(alice, **YEAR) == []
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"group_by": ("month", "week")},
+        {"group_by": ("colour",)},
+        {"measures": ("profit",)},
+        {"filters": FactFilters(methods=("cash",))},
+        {"start": datetime.date(2026, 2, 1), "end": datetime.date(2026, 1, 1)},
+    ],
+)
+def test_a_question_the_facts_cannot_answer_is_refused(alice, arguments):
+    with pytest.raises(ValidationFailed):
+        order_facts(alice, **{**YEAR, **arguments})
