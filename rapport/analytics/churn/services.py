@@ -153,6 +153,15 @@ def churn_train(*, actor: User | None = None, now: datetime.datetime | None = No
     return run
 
 
+def population_medians(X: np.ndarray, columns: list[str]) -> dict[str, float]:
+    """Each column's median over the customers that have a value (0 for a column with none)."""
+    medians = {}
+    for i, name in enumerate(columns):
+        values = X[:, i][~np.isnan(X[:, i])]
+        medians[name] = float(np.median(values)) if len(values) else 0.0
+    return medians
+
+
 def _reason_candidates(run: ChurnModelRun) -> list[str]:
     return [
         row["feature"]
@@ -178,11 +187,7 @@ def churn_score(
     table = table or customer_table(churn_settings().label_field_key)
     features = features_as_of(table, now)
     X = _matrix(features, columns)
-    medians = (
-        {c: float(np.nan_to_num(np.nanmedian(X[:, i]))) for i, c in enumerate(columns)}
-        if len(X)
-        else {}
-    )
+    medians = population_medians(X, columns)
     candidates = _reason_candidates(run)
     if len(X):
         p, effect = training.effects(model, X, columns, candidates, medians)
