@@ -125,6 +125,8 @@ PARAMETERS = [
     ("sales:company_sales", "pk", "company"),
     ("analytics:person_insights", "pk", "person"),
     ("analytics:company_insights", "pk", "company"),
+    ("analytics_churn:person_*", "pk", "person"),
+    ("analytics_churn:company_*", "pk", "company"),
     ("sales:quota_*", "pk", "quota"),
     ("sales:kanban", "pk", SHARED),
     ("sales:kanban_column", "stage_pk", SHARED),
