@@ -6,3 +6,12 @@ class AnalyticsLifetimeConfig(AppConfig):
     name = "rapport.analytics.lifetime"
     label = "analytics_lifetime"
     verbose_name = _("Lifetime value")
+
+    def ready(self):
+        # Imported here because they need the models, which are loaded only after this module.
+        from rapport.analytics import panels
+        from rapport.analytics.lifetime import sections, tasks  # noqa: F401 (subscriptions)
+
+        panels.register_customer_section(
+            "lifetime", sections.person_lifetime, order=20, kinds=(panels.PERSON,)
+        )

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rapport.analytics.lifetime_value import (
+from rapport.analytics.lifetime.estimation import (
     BgNbd,
     bgnbd_fit,
     bgnbd_log_likelihood,
@@ -16,7 +16,7 @@ from rapport.analytics.lifetime_value import (
     probability_alive,
 )
 
-CDNOW = Path(__file__).resolve().parents[3] / "tests/data/cdnow"
+CDNOW = Path(__file__).resolve().parents[4] / "tests/data/cdnow"
 PUBLISHED = BgNbd(r=0.243, alpha=4.414, a=0.793, b=2.426)
 
 

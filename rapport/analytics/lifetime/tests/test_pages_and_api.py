@@ -1,0 +1,111 @@
+"""The model page (administrators'), the person's section and the API, each only for whom may
+see: another team's person is a 404."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from rapport.accounts.services import api_key_create
+from rapport.analytics.lifetime.models import LifetimeModelRun, RunStatus
+from rapport.analytics.lifetime.services import lifetime_fit
+from rapport.analytics.lifetime.tests.factories import order_row, persons, regulars_and_leavers
+from rapport.api.tests.conftest import ApiClient
+from rapport.sales.models import Order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fitted(alice):
+    """Forty of alice's persons, some still buying, some not, fitted with a holdout."""
+    people = regulars_and_leavers(alice, 40, timezone.localdate())
+    run = LifetimeModelRun.objects.create(
+        as_of=timezone.localdate(), holdout_weeks=12, currency="CNY"
+    )
+    lifetime_fit(run)
+    assert run.status == RunStatus.FITTED
+    return people
+
+
+def test_the_model_page_shows_parameters_and_the_check_to_administrators(
+    client, admin_user, fitted
+):
+    client.force_login(admin_user)
+
+    page = client.get(reverse("analytics_lifetime:model")).content.decode()
+
+    assert 'data-testid="lifetime-parameters"' in page
+    assert 'data-testid="lifetime-check-chart"' in page
+    assert "lifetime-holdout-data" in page
+
+
+def test_the_model_page_says_when_there_is_too_little_data(client, admin_user, alice):
+    people = persons(alice, 3)
+    Order.objects.bulk_create(
+        [
+            order_row(p, timezone.localdate() - datetime.timedelta(days=d))
+            for p in people
+            for d in (5, 50)
+        ]
+    )
+    lifetime_fit(LifetimeModelRun.objects.create(as_of=timezone.localdate(), currency="CNY"))
+    client.force_login(admin_user)
+
+    page = client.get(reverse("analytics_lifetime:model")).content.decode()
+
+    assert "Too little data: 3 customers with repeat purchases, the model needs 30." in page
+    assert 'data-testid="lifetime-parameters"' not in page
+
+
+def test_representatives_may_not_open_the_model_page_nor_fit(client, alice):
+    client.force_login(alice)
+
+    assert client.get(reverse("analytics_lifetime:model")).status_code == 403
+    assert client.post(reverse("analytics_lifetime:fit"), {"holdout_weeks": "0"}).status_code == 403
+    assert not LifetimeModelRun.objects.exists()
+
+
+def test_fit_now_queues_a_run_and_a_bad_holdout_is_a_form_error(client, admin_user):
+    client.force_login(admin_user)
+
+    bad = client.post(reverse("analytics_lifetime:fit"), {"holdout_weeks": "-3"})
+    good = client.post(reverse("analytics_lifetime:fit"), {"holdout_weeks": "8"})
+
+    assert bad.status_code == 200
+    assert 'data-testid="error-holdout_weeks"' in bad.content.decode()
+    assert good.status_code == 302
+    run = LifetimeModelRun.objects.get()
+    assert (run.holdout_weeks, run.started_by) == (8, admin_user)
+
+
+def test_the_persons_page_section_shows_their_prediction(client, alice, charlie, fitted):
+    person = fitted[0]
+    url = reverse("analytics:person_insights", args=[person.pk])
+    client.force_login(alice)
+
+    page = client.get(url).content.decode()
+
+    assert 'data-testid="lifetime-alive"' in page
+    assert 'data-testid="lifetime-value"' in page
+    client.force_login(charlie)
+    assert client.get(url).status_code == 404
+
+
+def test_the_api_gives_the_prediction_and_404_for_a_person_the_caller_may_not_see(
+    alice, charlie, fitted
+):
+    path = f"/persons/{fitted[0].pk}/lifetime-value"
+    as_alice = ApiClient(api_key_create(user=alice, name="test")[1])
+    as_charlie = ApiClient(api_key_create(user=charlie, name="test")[1])
+
+    body = as_alice.get(path).json()
+    hidden = as_charlie.get(path)
+
+    assert body["status"] == "predicted"
+    assert body["frequency"] == 19
+    assert 0 <= body["probability_alive"] <= 1
+    assert body["expected_value"] is not None
+    assert hidden.status_code == 404
+    assert hidden.json()["code"] == "not_found"
