@@ -11,6 +11,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from rapport.activities import tasks as activities_tasks
+from rapport.analytics.lifetime import tasks as lifetime_tasks
 from rapport.analytics.recommend import tasks as recommend_tasks
 from rapport.automation import tasks as automation_tasks
 from rapport.chat import tasks as chat_tasks
@@ -135,3 +136,9 @@ def convert_due_chats() -> None:
 def compute_product_recommendations() -> None:
     # "Bought this also bought" rules from every order, rebuilt whole.
     recommend_tasks.compute_associations_nightly()
+
+
+@db_periodic_task(crontab(minute="10", hour="19", day_of_week="1"))  # Tuesday 03:10 in China
+def fit_lifetime_value_model() -> None:
+    # BG/NBD and gamma-gamma on the orders up to today, with the default holdout check.
+    lifetime_tasks.fit_weekly()
