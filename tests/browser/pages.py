@@ -123,6 +123,9 @@ PAGES: tuple[Page, ...] = (
         query="start=2025-01-01",
         ready="[data-testid=cohort-heatmap] canvas",
     ),
+    Page("analytics_churn:at_risk"),
+    Page("analytics_churn:model", notes="untrained on the small demo: the not-trained state"),
+    Page("analytics_churn:settings", roles=ADMIN_ONLY),
     # Service
     Page("service:ticket_list"),
     Page("service:my_tickets"),
