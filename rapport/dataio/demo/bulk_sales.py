@@ -229,6 +229,18 @@ class SalesBulkResult:
     seconds: float = 0.0
 
 
+def lines_per_order_table(orders: int, lines: int | None) -> tuple[int, ...]:
+    """The numbers of lines an order is drawn from: LINES_PER_ORDER by default; for about
+    `lines` lines in all, a hundred entries of the two whole numbers around `lines / orders`
+    (at least one line per order)."""
+    if not lines or not orders:
+        return LINES_PER_ORDER
+    average = max(1.0, lines / orders)
+    low = int(average)
+    more = round((average - low) * 100)
+    return (low,) * (100 - more) + (low + 1,) * more
+
+
 def default_open_deals(deals: int) -> int:
     """Open deals when not told: a fifth of the deals, at most 10,000 (one busy pipeline)."""
     return min(10_000, deals // 5)
@@ -757,8 +769,11 @@ class _Deals:
 class _Orders:
     """Writes orders with their lines, payment plan and payments."""
 
-    def __init__(self, rng, cal, products, price_list, persons, companies, won_deals, orders):
+    def __init__(
+        self, rng, cal, products, price_list, persons, companies, won_deals, orders, lines=None
+    ):
         self.rng, self.cal, self.products = rng, cal, products
+        self.lines_per_order = lines_per_order_table(orders, lines)
         self.persons, self.companies = persons, companies
         self.price_list = price_list
         self.won_deals = won_deals[: int(orders * DEAL_ORDER_SHARE)]
@@ -784,6 +799,7 @@ class _Orders:
         n_products, n_persons, n_companies = len(products), len(persons), len(companies)
         person_share = PERSON_ORDER_SHARE if n_companies else 1.0
         terms, won_deals, at = self.terms, self.won_deals, cal.at
+        lines_per_order = self.lines_per_order
         today = at(0, 0)
         now_day_seconds = now - today
         cents, stamp = _cents, _stamp
@@ -807,7 +823,7 @@ class _Orders:
                 else:
                     seconds = int(random() * max(1, now_day_seconds - 60))
                 placed = at(day, seconds)
-                for _ in range(LINES_PER_ORDER[int(random() * 10)]):
+                for _ in range(lines_per_order[int(random() * len(lines_per_order))]):
                     product_id, name, list_price = products[int(random() * n_products)]
                     price, price_list_id = self._line_price(product_id, list_price, day)
                     quantity = QUANTITY[int(random() * 10)]
@@ -999,6 +1015,7 @@ def bulk_sales_load(
     deals: int,
     orders: int,
     open_deals: int | None = None,
+    order_lines: int | None = None,
     users: int = 40,
     password: str | None = None,
     seed: int = 42,
@@ -1011,7 +1028,9 @@ def bulk_sales_load(
 
     With `parallel` (by default for large loads) the rows are generated in a second process
     while this one writes them: generating is about as much work as writing, and the machine
-    has more than one core. The rows are the same either way.
+    has more than one core. The rows are the same either way. `order_lines` asks for about that
+    many order lines in all (default: 2.1 per order); the lines of orders from won deals are
+    one each, so the count comes out a little under.
     """
     started = time.monotonic()
     rng = random.Random(seed * 1_000_003 + 17)  # another stream than the customers'
@@ -1055,7 +1074,15 @@ def bulk_sales_load(
             opened += new
             yield ("deals", offset + size, rows, changes, new)
         order_maker = _Orders(
-            rng, cal, products, price_list, persons, companies, deal_maker.won_deals, orders
+            rng,
+            cal,
+            products,
+            price_list,
+            persons,
+            companies,
+            deal_maker.won_deals,
+            orders,
+            order_lines,
         )
         index = 0
         for offset in range(0, orders, ORDER_BATCH):

@@ -1,5 +1,6 @@
 import time
 
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
 from rapport.customers.models import Company, Person
@@ -43,6 +44,12 @@ class Command(BaseCommand):
             "--orders",
             type=int,
             help="Bulk mode: number of orders to add, with their lines, instalments and payments.",
+        )
+        parser.add_argument(
+            "--order-lines",
+            type=int,
+            help="Bulk mode: about how many order lines in all (default 2.1 per order), e.g. "
+            "10000000 for 3000000 orders.",
         )
         parser.add_argument(
             "--users", type=int, default=40, help="Bulk mode: sales users to spread records over."
@@ -136,6 +143,7 @@ class Command(BaseCommand):
             deals=deals,
             orders=orders,
             open_deals=options["open_deals"],
+            order_lines=options["order_lines"],
             users=options["users"],
             password=options["password"],
             seed=options["seed"],
@@ -150,3 +158,8 @@ class Command(BaseCommand):
                 f"{result.seconds:.1f}s."
             )
         )
+        if orders and "rebuild_facts" in get_commands():
+            # The rows went in without the services, which keep the analytics' daily facts:
+            # those are computed once, from all the orders (called by name: the analytics app
+            # is a layer above this one).
+            call_command("rebuild_facts", stdout=self.stdout)
