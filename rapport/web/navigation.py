@@ -136,6 +136,12 @@ NAVIGATION: tuple[Group | Link, ...] = (
             Link(
                 _("Cohorts"), "analytics_kpis:cohorts", ("analytics_kpis:cohorts",), "nav-cohorts"
             ),
+            Link(
+                _("Customer value"),
+                "analytics_value:overview",
+                ("analytics_value:overview", "analytics_value:profit", "analytics_value:expense_*"),
+                "nav-customer-value",
+            ),
         ),
     ),
     Link(_("Tasks"), "activities:task_list", ("activities:task_*",), testid="nav-tasks"),
@@ -283,6 +289,12 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 visible=_user_admin,
             ),
             Link(_("Surveys"), "surveys:survey_list", ("surveys:survey_*",), "nav-surveys"),
+            Link(
+                _("Customer value"),
+                "analytics_value:settings",
+                ("analytics_value:settings",),
+                "nav-value-settings",
+            ),
             Link(_("Audit log"), "accounts:audit_log", ("accounts:audit_log",), "audit-log-link"),
         ),
         visible=can_manage_settings,
