@@ -10,7 +10,10 @@ class AnalyticsLifetimeConfig(AppConfig):
     def ready(self):
         # Imported here because they need the models, which are loaded only after this module.
         from rapport.analytics import panels
-        from rapport.analytics.lifetime import sections, tasks  # noqa: F401 (subscriptions)
+        from rapport.analytics.lifetime import lists, sections, tasks  # noqa: F401 (subscriptions)
+
+        # Probability alive and expected value in the person list (columns, a filter).
+        lists.register()
 
         panels.register_customer_section(
             "lifetime", sections.person_lifetime, order=20, kinds=(panels.PERSON,)

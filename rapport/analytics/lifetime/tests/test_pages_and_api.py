@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from rapport.accounts.saved_view_services import list_columns_set
 from rapport.accounts.services import api_key_create
-from rapport.analytics.lifetime.models import LifetimeModelRun, RunStatus
+from rapport.analytics.lifetime import lists
+from rapport.analytics.lifetime.models import LifetimeModelRun, LifetimePrediction, RunStatus
 from rapport.analytics.lifetime.services import lifetime_fit
 from rapport.analytics.lifetime.tests.factories import order_row, persons, regulars_and_leavers
 from rapport.api.tests.conftest import ApiClient
@@ -109,3 +111,23 @@ def test_the_api_gives_the_prediction_and_404_for_a_person_the_caller_may_not_se
     assert body["expected_value"] is not None
     assert hidden.status_code == 404
     assert hidden.json()["code"] == "not_found"
+
+
+def test_the_person_list_shows_and_filters_by_probability_alive(client, alice, fitted):
+    # Registered again: another test module may have emptied the list extensions.
+    lists.register()
+    list_columns_set(
+        actor=alice, list_key="persons", columns=["name", "lifetime_alive", "lifetime_value"]
+    )
+    predictions = LifetimePrediction.objects.filter(person__in=fitted)
+    likely = {p.person.full_name for p in predictions if p.probability_alive >= 0.7}
+    unlikely = {p.person.full_name for p in predictions if p.probability_alive < 0.3}
+    client.force_login(alice)
+
+    page = client.get(reverse("customers:person_list"), {"lifetime_alive": "likely"})
+
+    body = page.content.decode()
+    assert 'data-label="Probability still a customer"' in body
+    assert 'data-label="Expected value, next 365 days"' in body
+    assert likely and unlikely
+    assert all(f">{name}<" not in body for name in unlikely)
