@@ -126,6 +126,11 @@ PAGES: tuple[Page, ...] = (
     Page("analytics_churn:at_risk"),
     Page("analytics_churn:model", notes="untrained on the small demo: the not-trained state"),
     Page("analytics_churn:settings", roles=ADMIN_ONLY),
+    Page(
+        "analytics_lifetime:model",
+        roles=ADMIN_ONLY,
+        notes="too few repeat buyers in the small demo: no model yet, the fit form",
+    ),
     # Service
     Page("service:ticket_list"),
     Page("service:my_tickets"),
