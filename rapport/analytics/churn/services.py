@@ -189,20 +189,19 @@ def churn_score(
     X = _matrix(features, columns)
     medians = population_medians(X, columns)
     candidates = _reason_candidates(run)
-    if len(X):
-        p, effect = training.effects(model, X, columns, candidates, medians)
-        chosen = training.top_reasons(effect, candidates)
-    else:
-        p, chosen = np.zeros(0), []
+    p = training.predict(model, X) if len(X) else np.zeros(0)
     keys = features.index.to_numpy()
     reasons: list[list[dict]] = [[] for _ in keys]
+    # Reasons only where a risk is worth explaining: a fraction of the customers, and of the
+    # predictions scoring costs.
     risky = np.flatnonzero(p >= REASONS_FROM)
     if len(risky):
-        rows = features.iloc[risky][
-            NEEDED_FOR_WORDS + [c for c in columns if c.startswith(("region_", "choice_"))]
-        ]
-        for position, row in zip(risky, rows.to_dict("records"), strict=True):
-            reasons[position] = reason_codes(chosen[position], row, spec)
+        effect = training.effects(model, X[risky], p[risky], columns, candidates, medians)
+        chosen = training.top_reasons(effect, candidates)
+        words = NEEDED_FOR_WORDS + [c for c in columns if c.startswith(("region_", "choice_"))]
+        rows = features.iloc[risky][words].to_dict("records")
+        for position, picks, row in zip(risky, chosen, rows, strict=True):
+            reasons[position] = reason_codes(picks, row, spec)
 
     with transaction.atomic():
         previous = {

@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 MIN_CUSTOMERS = 200
 MIN_PER_CLASS = 20
-IMPORTANCE_SAMPLE = 20_000
+IMPORTANCE_SAMPLE = 5_000
 CALIBRATION_BINS = 10
 # How many of the most important features are tried for each customer's reasons, how much a
 # feature must raise the risk to be a reason, and how many reasons are kept.
@@ -119,7 +119,7 @@ def validate(
         p = model.predict_proba(X)[:, 1]
     with _threads(len(sample)):
         result = permutation_importance(
-            model, X[sample], y[sample], scoring="roc_auc", n_repeats=3, random_state=seed
+            model, X[sample], y[sample], scoring="roc_auc", n_repeats=2, random_state=seed
         )
     importance = sorted(
         (
@@ -137,24 +137,34 @@ def validate(
     )
 
 
-def effects(
-    model, X: np.ndarray, columns: list[str], candidates: list[str], medians: dict[str, float]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each customer's risk, and for each candidate feature how much this customer's value
-    raises it: the risk minus the risk with the value replaced by the population's median (a
-    plain, honest stand-in for SHAP values, which scikit-learn lacks). Shape (rows, candidates).
-    """
+def predict(model, X: np.ndarray) -> np.ndarray:
+    """Each row's probability of churning."""
     with _threads(len(X)):
-        p = model.predict_proba(X)[:, 1]
-        out = np.zeros((len(X), len(candidates)))
-        replaced = X.copy()  # one copy; each column is put back after its turn
+        return model.predict_proba(X)[:, 1]
+
+
+def effects(
+    model,
+    X: np.ndarray,
+    p: np.ndarray,
+    columns: list[str],
+    candidates: list[str],
+    medians: dict[str, float],
+) -> np.ndarray:
+    """For each row of `X` (risk `p`) and each candidate feature, how much this customer's
+    value raises the risk: the risk minus the risk with the value replaced by the population's
+    median (a plain, honest stand-in for SHAP values, which scikit-learn lacks). Shape (rows,
+    candidates); one prediction per candidate."""
+    out = np.zeros((len(X), len(candidates)))
+    replaced = X.copy()  # one copy; each column is put back after its turn
+    with _threads(len(X)):
         for j, name in enumerate(candidates):
             i = columns.index(name)
             original = replaced[:, i].copy()
             replaced[:, i] = medians.get(name, 0.0)
             out[:, j] = p - model.predict_proba(replaced)[:, 1]
             replaced[:, i] = original
-    return p, out
+    return out
 
 
 def top_reasons(effect: np.ndarray, candidates: list[str]) -> list[list[str]]:
