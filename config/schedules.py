@@ -11,6 +11,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from rapport.activities import tasks as activities_tasks
+from rapport.analytics.churn import tasks as churn_tasks
 from rapport.analytics.lifetime import tasks as lifetime_tasks
 from rapport.analytics.recommend import tasks as recommend_tasks
 from rapport.automation import tasks as automation_tasks
@@ -142,3 +143,9 @@ def compute_product_recommendations() -> None:
 def fit_lifetime_value_model() -> None:
     # BG/NBD and gamma-gamma on the orders up to today, with the default holdout check.
     lifetime_tasks.fit_weekly()
+
+
+@db_periodic_task(crontab(minute="30", hour="19", day_of_week="0"))  # Monday 03:30 in China
+def train_churn_model() -> None:
+    # A new churn model on the week's data, then every customer scored and owners alerted.
+    churn_tasks.train_weekly()
