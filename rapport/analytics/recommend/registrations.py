@@ -9,6 +9,7 @@ from rapport.messaging.merge_fields import MergeSource, register_merge_source
 
 PANEL_ORDER = 40
 MERGE_FIELDS = 3
+MERGE_FIELD_NAMES = ("first", "second", "third", "list")
 
 
 def person_section(user, person) -> CustomerSection | None:
@@ -24,10 +25,13 @@ def person_section(user, person) -> CustomerSection | None:
 
 def merge_values(person) -> dict:
     """`{{ recommended.first }}` … `{{ recommended.third }}` and `{{ recommended.list }}`: the
-    names of the products to offer the person (empty strings when there are none)."""
-    names = (
-        [r.product.name for r in recommendations_for(person, limit=MERGE_FIELDS)] if person else []
-    )
+    names of the products to offer the person (empty strings when there are none). Read when a
+    template first uses one of them, so that every other message costs no query."""
+    return _OffersOnFirstUse(person)
+
+
+def _offer_names(person) -> dict:
+    names = [r.product.name for r in recommendations_for(person, limit=MERGE_FIELDS)]
     names += [""] * (MERGE_FIELDS - len(names))
     return {
         "first": names[0],
@@ -35,6 +39,21 @@ def merge_values(person) -> dict:
         "third": names[2],
         "list": pgettext("list separator", ", ").join(name for name in names if name),
     }
+
+
+class _OffersOnFirstUse(dict):
+    """A plain dict of strings once read; the sandbox refuses the underscored attribute."""
+
+    def __init__(self, person):
+        super().__init__()
+        self._person = person
+
+    def __missing__(self, key):
+        if self._person is None or key not in MERGE_FIELD_NAMES:
+            raise KeyError(key)
+        self.update(_offer_names(self._person))
+        self._person = None
+        return self[key]
 
 
 def register() -> None:

@@ -111,8 +111,10 @@ def test_the_counts_do_not_depend_on_how_the_pairs_are_chunked(baskets, monkeypa
     assert np.array_equal(whole.both, chunked.both)
 
 
-def test_a_person_is_offered_what_their_products_lead_to_never_what_they_have(baskets):
-    with translation.override("en"):
+def test_a_person_is_offered_what_their_products_lead_to_never_what_they_have(
+    baskets, django_assert_max_num_queries
+):
+    with translation.override("en"), django_assert_max_num_queries(4):
         offered = recommendations_for(baskets["target"])
 
     assert [r.product for r in offered] == [baskets["pot"]]
