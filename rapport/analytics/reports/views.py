@@ -56,6 +56,7 @@ def _builder_context(request, data: dict, *, saved: SavedReport | None = None) -
     except ValidationFailed as refused:
         errors = refused.details
     subject = subject_of(str(data.get("subject") or "")) or subject_of("orders")
+    chart = presentation.chart_data(result) if result else None
     query = query_of(data)
     return {
         "subjects": subjects(),
@@ -73,7 +74,9 @@ def _builder_context(request, data: dict, *, saved: SavedReport | None = None) -
         "errors": errors,
         "result": result,
         "pivot": presentation.pivot(result) if result else None,
-        "chart": presentation.chart_data(result) if result else None,
+        "chart": chart,
+        # An attribute, not json_script: htmx drops script elements from swapped HTML.
+        "chart_json": json.dumps(chart, ensure_ascii=False) if chart else "",
         "definition_json": json.dumps(data, ensure_ascii=False, default=str),
         "export_query": urlencode(query, doseq=True),
         "presets": answers.PRESETS,

@@ -1,7 +1,9 @@
 // The report builder's chart (rapport.analytics.reports.presentation.chart_data): each
-// <div data-report-chart data-chart-data="id"> is drawn with ECharts from the json_script
-// element of that id, as the report's `chart` says (bar, line, stacked, pie, heatmap, funnel,
-// pareto). Drawn again when htmx swaps the builder in. No inline script, for the CSP.
+// <div data-report-chart> is drawn with ECharts from its data-chart-json attribute (the
+// builder: htmx drops script elements from what it swaps in) or from the json_script element
+// named by data-chart-data (the 20/80 page), as the data's `chart` says (bar, line, stacked,
+// pie, heatmap, funnel, pareto). Drawn again when htmx swaps the builder in. No inline script,
+// for the CSP.
 (function () {
   "use strict";
 
@@ -96,9 +98,13 @@
   function draw(root) {
     if (!window.echarts) { return; }
     root.querySelectorAll("[data-report-chart]").forEach(function (el) {
-      var source = document.getElementById(el.getAttribute("data-chart-data"));
-      if (!source) { return; }
-      var data = JSON.parse(source.textContent);
+      var text = el.getAttribute("data-chart-json");
+      if (!text) {
+        var source = document.getElementById(el.getAttribute("data-chart-data"));
+        if (!source) { return; }
+        text = source.textContent;
+      }
+      var data = JSON.parse(text);
       var build = builders[data.chart] || builders.bar;
       var existing = window.echarts.getInstanceByDom(el);
       if (existing) { existing.dispose(); }
@@ -109,7 +115,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { draw(event.target || document); });
+  // htmx:load is sent by the new content (an outerHTML swap's own settle events are sent by
+  // the element it replaced, no longer in the page, so they never reach the document).
+  document.addEventListener("htmx:load", function () { draw(document); });
   window.addEventListener("resize", function () {
     if (!window.echarts) { return; }
     document.querySelectorAll("[data-report-chart]").forEach(function (el) {
