@@ -74,11 +74,11 @@ class OrderFact(_Slice):
 
 
 class OrderLineFact(_Slice):
-    """Lines of the orders placed on a day (open orders only), by product, owner, team,
-    currency and the customer's province. A product's category is read through the product
-    when a report asks for it, so a product moved to another category needs no upkeep."""
+    """Lines of the orders placed on a day (open orders only), by product, owner, team and
+    currency. A product's category is read through the product when a report asks for it, so
+    a product moved to another category needs no upkeep. The province is in the monthly
+    table: by day, province × product leaves about one line per row."""
 
-    province = models.CharField(_("province"), max_length=64, blank=True)
     # NULL: lines typed without a product (a won deal's single line).
     product = models.ForeignKey(
         "sales.Product",
@@ -105,6 +105,37 @@ class OrderLineFact(_Slice):
 
     def __str__(self):
         return f"{self.day} {self.owner_id} {self.product_id}: {self.revenue} {self.currency}"
+
+
+class OrderLineMonthFact(_Slice):
+    """Lines of open orders by month (`day` is the month's first day), owner, team, currency,
+    the customer's province and product: sales by region × product × month."""
+
+    province = models.CharField(_("province"), max_length=64, blank=True)
+    product = models.ForeignKey(
+        "sales.Product",
+        verbose_name=_("product"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    quantity = models.PositiveBigIntegerField(_("quantity"), default=0)
+    revenue = models.DecimalField(_("line revenue"), **SUM, default=0)
+    discounts = models.DecimalField(_("discounts"), **SUM, default=0)
+
+    class Meta:
+        verbose_name = _("monthly order line fact")
+        verbose_name_plural = _("monthly order line facts")
+        indexes = [
+            models.Index(fields=["owner", "day"], name="line_month_fact_slice_idx"),
+            models.Index(fields=["day", "currency"], name="line_month_fact_day_idx"),
+            models.Index(fields=["team", "day"], name="line_month_fact_team_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m} {self.owner_id} {self.province} {self.product_id}"
 
 
 class CashFact(_Slice):

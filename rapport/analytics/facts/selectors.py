@@ -21,7 +21,12 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.access import visible_records_q
 from rapport.accounts.models import User
-from rapport.analytics.facts.models import CashFact, OrderFact, OrderLineFact
+from rapport.analytics.facts.models import (
+    CashFact,
+    OrderFact,
+    OrderLineFact,
+    OrderLineMonthFact,
+)
 from rapport.core.cleaning import invalid
 from rapport.sales.selectors.money import to_cents
 
@@ -44,8 +49,10 @@ COUNTS = {"orders", "open_orders", "lines", "quantity", "payments", "refunds"}
 # Dimension name -> fact column, per table.
 _COMMON = {"owner": "owner_id", "team": "team_id", "currency": "currency"}
 ORDER_DIMENSIONS = {**_COMMON, "province": "province"}
-LINE_DIMENSIONS = {**_COMMON, "province": "province", "product": "product_id"}
-LINE_DIMENSIONS["category"] = "product__category"
+LINE_DIMENSIONS = {**_COMMON, "product": "product_id", "category": "product__category"}
+# By province, lines are summed by month (see `OrderLineMonthFact`).
+LINE_MONTH_DIMENSIONS = {**LINE_DIMENSIONS, "province": "province"}
+MONTHLY_PERIODS = ("month", "quarter", "year")
 CASH_DIMENSIONS = {**_COMMON, "method": "method"}
 
 
@@ -179,10 +186,32 @@ def line_facts(
 ) -> list[dict]:
     """Lines of the open orders placed from `start` to `end`, as `order_facts`; dimensions
     LINE_DIMENSIONS (`product` is the product id, None for lines without one; `category` is
-    the product's category as it is now), measures LINE_MEASURES."""
+    the product's category as it is now), measures LINE_MEASURES.
+
+    By `province` (grouped or filtered) lines are summed by month: the range must then be
+    whole months (from a 1st to a month's last day) and the period month, quarter or year
+    (else ValidationFailed)."""
+    group_by = tuple(group_by)
+    by_province = "province" in group_by or bool(filters and filters.provinces)
+    if not by_province:
+        return _facts(
+            OrderLineFact,
+            LINE_DIMENSIONS,
+            LINE_MEASURES,
+            user,
+            start=start,
+            end=end,
+            group_by=group_by,
+            filters=filters,
+            measures=measures,
+        )
+    if start.day != 1 or (end + datetime.timedelta(days=1)).day != 1:
+        raise invalid("start", _("Lines by province are counted by whole months."))
+    if any(key in PERIODS and key not in MONTHLY_PERIODS for key in group_by):
+        raise invalid("group_by", _("Lines by province are counted by whole months."))
     return _facts(
-        OrderLineFact,
-        LINE_DIMENSIONS,
+        OrderLineMonthFact,
+        LINE_MONTH_DIMENSIONS,
         LINE_MEASURES,
         user,
         start=start,

@@ -27,12 +27,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, DecimalField, F, Max, Min, Q, Sum, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Case, Count, DateField, DecimalField, F, Max, Min, Q, Sum, When
+from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
 
 from rapport.accounts.models import User
-from rapport.analytics.facts.models import CashFact, OrderFact, OrderFactSlice, OrderLineFact
+from rapport.analytics.facts.models import (
+    CashFact,
+    OrderFact,
+    OrderFactSlice,
+    OrderLineFact,
+    OrderLineMonthFact,
+)
 from rapport.sales.models import Order, OrderLine, OrderStatus, Payment, Refund
 from rapport.sales.selectors.money import to_cents
 
@@ -138,22 +144,18 @@ def _order_rows(orders) -> list[OrderFact]:
     return facts
 
 
-def _line_rows(lines) -> list[OrderLineFact]:
+def _line_rows(lines, *, monthly: bool = False) -> list:
+    """Daily line facts (by product), or monthly ones (by province and product)."""
+    if monthly:
+        period = Trunc("order__placed_at", "month", output_field=DateField(), tzinfo=fact_zone())
+        dims = {"fact_day": period, "fact_province": _province("order__")}
+    else:
+        dims = {"fact_day": TruncDate("order__placed_at", tzinfo=fact_zone())}
     rows = (
         lines.order_by()
         .exclude(order__status__in=CLOSED)
-        .annotate(
-            fact_day=TruncDate("order__placed_at", tzinfo=fact_zone()),
-            fact_province=_province("order__"),
-        )
-        .values(
-            "fact_day",
-            "order__owner_id",
-            "order__team_id",
-            "order__currency",
-            "fact_province",
-            "product_id",
-        )
+        .annotate(**dims)
+        .values(*dims, "order__owner_id", "order__team_id", "order__currency", "product_id")
         .annotate(
             n_lines=Count("pk"),
             s_quantity=Sum("quantity"),
@@ -161,21 +163,24 @@ def _line_rows(lines) -> list[OrderLineFact]:
             s_discounts=_money("discount"),
         )
     )
-    return [
-        OrderLineFact(
+    model = OrderLineMonthFact if monthly else OrderLineFact
+    facts = []
+    for row in rows:
+        fact = model(
             day=row["fact_day"],
             owner_id=row["order__owner_id"],
             team_id=row["order__team_id"],
             currency=row["order__currency"],
-            province=row["fact_province"] or "",
             product_id=row["product_id"],
             lines=row["n_lines"],
             quantity=row["s_quantity"] or 0,
             revenue=to_cents(row["s_revenue"]),
             discounts=to_cents(row["s_discounts"]),
         )
-        for row in rows
-    ]
+        if monthly:
+            fact.province = row["fact_province"] or ""
+        facts.append(fact)
+    return facts
 
 
 def _cash_rows(payments, refunds) -> list[CashFact]:
@@ -253,6 +258,20 @@ def _refresh_order_slices(slices: set[Slice]) -> None:
             )
             OrderFact.objects.bulk_create(_order_rows(orders), batch_size=BATCH)
             OrderLineFact.objects.bulk_create(_line_rows(lines), batch_size=BATCH)
+        # The monthly lines: the whole month of the owner, a few thousand lines at most.
+        for month in sorted({day.replace(day=1) for day in days}):
+            OrderLineMonthFact.objects.filter(owner_id=owner_id, day=month).delete()
+            lines = OrderLine.objects.filter(
+                _in_days("order__placed_at", _month_days(month)), order__owner_id=owner_id
+            )
+            OrderLineMonthFact.objects.bulk_create(
+                _line_rows(lines, monthly=True), batch_size=BATCH
+            )
+
+
+def _month_days(month: datetime.date) -> list[datetime.date]:
+    following = (month + datetime.timedelta(days=32)).replace(day=1)
+    return [month + datetime.timedelta(days=n) for n in range((following - month).days)]
 
 
 def _refresh_cash_slices(slices: set[Slice]) -> None:
@@ -365,8 +384,8 @@ def facts_rebuild(progress: Callable[[str], None] = lambda line: None) -> dict[s
     """Delete every fact and compute them all again, a month of orders (and of payments and
     refunds) per transaction, each month's rows inserted in batches. Returns the rows written
     per table. Run it when nothing else writes orders (after a bulk load, to repair)."""
-    written = {"orders": 0, "lines": 0, "cash": 0, "slices": 0}
-    for model in (OrderFact, OrderLineFact, CashFact, OrderFactSlice):
+    written = {"orders": 0, "lines": 0, "line_months": 0, "cash": 0, "slices": 0}
+    for model in (OrderFact, OrderLineFact, OrderLineMonthFact, CashFact, OrderFactSlice):
         model.objects.all().delete()
     spans = [s for s in (_span(Order, "placed_at"), _span(Payment, "paid_at")) if s]
     refund_span = _span(Refund, "refunded_at")
@@ -389,6 +408,11 @@ def facts_rebuild(progress: Callable[[str], None] = lambda line: None) -> dict[s
             )
             written["lines"] += len(
                 OrderLineFact.objects.bulk_create(_line_rows(lines), batch_size=BATCH)
+            )
+            written["line_months"] += len(
+                OrderLineMonthFact.objects.bulk_create(
+                    _line_rows(lines, monthly=True), batch_size=BATCH
+                )
             )
             payments = Payment.objects.filter(
                 paid_at__gte=in_month["gte"], paid_at__lt=in_month["lt"]
@@ -418,7 +442,8 @@ def _fact_key(fact, fields: tuple[str, ...]) -> tuple:
 
 _KEYS = {
     OrderFact: ("day", "owner_id", "team_id", "currency", "province"),
-    OrderLineFact: ("day", "owner_id", "team_id", "currency", "province", "product_id"),
+    OrderLineFact: ("day", "owner_id", "team_id", "currency", "product_id"),
+    OrderLineMonthFact: ("day", "owner_id", "team_id", "currency", "province", "product_id"),
     CashFact: ("day", "owner_id", "team_id", "currency", "method"),
 }
 _MEASURES = {
@@ -434,6 +459,7 @@ _MEASURES = {
         "refunded",
     ),
     OrderLineFact: ("lines", "quantity", "revenue", "discounts"),
+    OrderLineMonthFact: ("lines", "quantity", "revenue", "discounts"),
     CashFact: ("payments", "received", "refunds", "refunded"),
 }
 
@@ -459,7 +485,7 @@ def facts_compare(
     """The facts against a direct GROUP BY of the sales tables, for the days first..last (all
     days by default): per table, the keys whose measures differ (stored, computed). Empty lists
     mean the facts are right. Reads a month at a time."""
-    differences: dict[str, list] = {"orders": [], "lines": [], "cash": []}
+    differences: dict[str, list] = {"orders": [], "lines": [], "line_months": [], "cash": []}
     spans = [
         s
         for s in (
@@ -492,9 +518,22 @@ def facts_compare(
                 Payment.objects.filter(paid_at__gte=window["gte"], paid_at__lt=window["lt"]),
                 Refund.objects.filter(refunded_at__gte=window["gte"], refunded_at__lt=window["lt"]),
             ),
+            # The monthly table by whole months.
+            OrderLineMonthFact: _line_rows(
+                OrderLine.objects.filter(
+                    order__placed_at__gte=day_start(start), order__placed_at__lt=day_start(end)
+                ),
+                monthly=True,
+            ),
         }
-        for name, model in (("orders", OrderFact), ("lines", OrderLineFact), ("cash", CashFact)):
-            stored = _as_table(model.objects.filter(day__gte=lo, day__lte=hi), model)
+        for name, model in (
+            ("orders", OrderFact),
+            ("lines", OrderLineFact),
+            ("line_months", OrderLineMonthFact),
+            ("cash", CashFact),
+        ):
+            days = {"day": start} if model is OrderLineMonthFact else {"day__range": (lo, hi)}
+            stored = _as_table(model.objects.filter(**days), model)
             fresh = _as_table(computed[model], model)
             for key in sorted(stored.keys() | fresh.keys(), key=repr):
                 if stored.get(key) != fresh.get(key):

@@ -112,3 +112,34 @@ def test_cash_in_by_day(charlie, alice, orders):
 def test_a_question_the_facts_cannot_answer_is_refused(alice, arguments):
     with pytest.raises(ValidationFailed):
         order_facts(alice, **{**YEAR, **arguments})
+
+
+def test_sales_by_province_and_product_by_month(admin_user, orders, tea):
+    rows = line_facts(
+        admin_user,
+        start=datetime.date(2026, 2, 1),
+        end=datetime.date(2026, 2, 28),
+        group_by=("month", "province", "product"),
+        measures=("quantity",),
+    )
+
+    assert rows == [
+        {
+            "period": datetime.date(2026, 2, 1),
+            "province": province,
+            "product": tea.pk,
+            "currency": "CNY",
+            "quantity": quantity,
+        }
+        for province, quantity in (("广东省", 5), ("浙江省", 2))
+    ]
+
+
+def test_lines_by_province_are_asked_by_whole_months(admin_user, orders):
+    with pytest.raises(ValidationFailed):
+        line_facts(
+            admin_user,
+            start=datetime.date(2026, 2, 3),
+            end=datetime.date(2026, 2, 28),
+            group_by=("province",),
+        )

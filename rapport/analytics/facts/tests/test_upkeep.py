@@ -15,7 +15,12 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.analytics.facts.models import CashFact, OrderFact, OrderLineFact
+from rapport.analytics.facts.models import (
+    CashFact,
+    OrderFact,
+    OrderLineFact,
+    OrderLineMonthFact,
+)
 from rapport.analytics.facts.upkeep import fact_zone, facts_compare, facts_rebuild
 from rapport.core.records import record_changed
 from rapport.customers.services import person_create, person_update
@@ -74,22 +79,35 @@ def stored_orders() -> dict:
     }
 
 
-def expected_lines() -> dict:
+def expected_lines(*, monthly: bool = False) -> dict:
     cells = defaultdict(lambda: [0, 0, Decimal(0)])
     for line in OrderLine.objects.select_related("order__person", "order__company"):
         o = line.order
         if o.status in CLOSED:
             continue
-        key = (day_of(o.placed_at), o.owner_id, o.currency, province_of(o), line.product_id)
+        day = day_of(o.placed_at)
+        if monthly:
+            key = (day.replace(day=1), o.owner_id, o.currency, province_of(o), line.product_id)
+        else:
+            key = (day, o.owner_id, o.currency, line.product_id)
         cells[key][0] += 1
         cells[key][1] += line.quantity
         cells[key][2] += line.line_total
     return {key: tuple(cell) for key, cell in cells.items()}
 
 
-def stored_lines() -> dict:
+def stored_lines(*, monthly: bool = False) -> dict:
+    if monthly:
+        return {
+            (f.day, f.owner_id, f.currency, f.province, f.product_id): (
+                f.lines,
+                f.quantity,
+                f.revenue,
+            )
+            for f in OrderLineMonthFact.objects.all()
+        }
     return {
-        (f.day, f.owner_id, f.currency, f.province, f.product_id): (f.lines, f.quantity, f.revenue)
+        (f.day, f.owner_id, f.currency, f.product_id): (f.lines, f.quantity, f.revenue)
         for f in OrderLineFact.objects.all()
     }
 
@@ -121,8 +139,9 @@ def committed(django_capture_on_commit_callbacks):
 def assert_facts_equal_the_orders():
     assert stored_orders() == expected_orders()
     assert stored_lines() == expected_lines()
+    assert stored_lines(monthly=True) == expected_lines(monthly=True)
     assert stored_cash() == expected_cash()
-    assert facts_compare() == {"orders": [], "lines": [], "cash": []}
+    assert facts_compare() == {"orders": [], "lines": [], "line_months": [], "cash": []}
 
 
 def place(actor, person, *, placed_at, lines, currency=None):
@@ -278,12 +297,12 @@ def test_a_rebuild_gives_the_facts_the_upkeep_kept(alice, tea, committed):
         payment_record(
             actor=alice, order=order, amount="100.00", paid_at="2026-03-02T10:00:00+08:00"
         )
-    kept = (stored_orders(), stored_lines(), stored_cash())
+    kept = (stored_orders(), stored_lines(), stored_lines(monthly=True), stored_cash())
 
     written = facts_rebuild()
 
-    assert written == {"orders": 1, "lines": 1, "cash": 1, "slices": 1}
-    assert (stored_orders(), stored_lines(), stored_cash()) == kept
+    assert written == {"orders": 1, "lines": 1, "line_months": 1, "cash": 1, "slices": 1}
+    assert (stored_orders(), stored_lines(), stored_lines(monthly=True), stored_cash()) == kept
 
 
 def test_the_check_finds_facts_written_behind_the_upkeeps_back(alice, tea, committed):

@@ -40,8 +40,8 @@ class Command(BaseCommand):
         written = facts_rebuild(progress=lambda line: self.stdout.write(line))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Wrote {written['orders']:,} order, {written['lines']:,} line and "
-                f"{written['cash']:,} cash facts for {written['slices']:,} orders in "
-                f"{time.monotonic() - started:.1f}s."
+                f"Wrote {written['orders']:,} order, {written['lines']:,} line, "
+                f"{written['line_months']:,} monthly line and {written['cash']:,} cash facts "
+                f"for {written['slices']:,} orders in {time.monotonic() - started:.1f}s."
             )
         )
