@@ -115,7 +115,6 @@ class CustomerHistory:
     """One customer's counted orders up to the range's end."""
 
     first: datetime.date  # the day of the first order ever
-    source: str
     in_range: int = 0  # orders in the range
     in_previous: int = 0  # orders in the window of the same length before it
 
@@ -156,15 +155,10 @@ class KpiSource:
     def customers(self) -> dict[CustomerKey, CustomerHistory]:
         """Every customer who ordered in the range or in the window before it: their first
         order ever and how many orders in each window (one GROUP BY customer)."""
-        source = Case(
-            When(person__isnull=False, then=F("person__source")),
-            default=F("company__source"),
-            output_field=CharField(),
-        )
         rows = (
             self.orders.filter(placed_at__lt=self.range_end)
-            .annotate(**_customer_fields(), source=source)
-            .values("kind", "customer", "source")
+            .annotate(**_customer_fields())
+            .values("kind", "customer")
             .annotate(
                 first=Min("placed_at"),
                 last=Max("placed_at"),
@@ -180,36 +174,54 @@ class KpiSource:
         return {
             (row["kind"], row["customer"]): CustomerHistory(
                 first=timezone.localtime(row["first"]).date(),
-                source=row["source"],
                 in_range=row["in_range"],
                 in_previous=row["in_previous"],
             )
             for row in rows
         }
 
-    @cached_property
+    @property
     def activity(self) -> list[PeriodActivity]:
-        """Orders and revenue per period, currency and customer in the range (one GROUP BY)."""
+        """Orders and revenue per period, currency and customer in the range."""
+        return self._activity_and_sources[0]
+
+    @property
+    def sources(self) -> dict[CustomerKey, str]:
+        """The source channel of each customer who ordered in the range."""
+        return self._activity_and_sources[1]
+
+    @cached_property
+    def _activity_and_sources(self) -> tuple[list[PeriodActivity], dict[CustomerKey, str]]:
+        """`activity` and `sources` in one GROUP BY over the range's orders: the source is
+        joined to these orders only, not to every order `customers` reads."""
         found = [PeriodActivity() for _period in self.periods]
+        sources: dict[CustomerKey, str] = {}
+        source = Case(
+            When(person__isnull=False, then=F("person__source")),
+            default=F("company__source"),
+            output_field=CharField(),
+        )
         rows = (
             self.orders.filter(placed_at__gte=self.range_start, placed_at__lt=self.range_end)
             .annotate(
                 **_customer_fields(),
+                source=source,
                 period=Trunc("placed_at", self.filters.period, output_field=DateField()),
             )
-            .values("period", "kind", "customer", "currency")
+            .values("period", "kind", "customer", "source", "currency")
             .annotate(count=Count("pk"), revenue=Sum(REVENUE))
             .order_by()
         )
         for row in rows:
             activity = found[self._index_of_start(row["period"])]
             key = (row["kind"], row["customer"])
+            sources[key] = row["source"]
             currency = row["currency"]
             activity.orders[currency] += row["count"]
             activity.revenue[currency] += to_cents(row["revenue"])
             activity.customers_by_currency[currency].add(key)
             activity.orders_by_customer[key] += row["count"]
-        return found
+        return found, sources
 
     @cached_property
     def leads(self) -> list[dict]:
@@ -464,9 +476,9 @@ def new_and_repeat_customers(source: KpiSource) -> dict:
 
 def new_customers_by_source(source: KpiSource) -> dict:
     counts: dict[str, int] = defaultdict(int)
-    for row in source.customers.values():
+    for key, row in source.customers.items():
         if row.first >= source.filters.start:
-            counts[row.source] += 1
+            counts[source.sources[key]] += 1
     labels = dict(SourceChannel.choices)
     rows = [
         {"source": key, "name": str(labels.get(key, key)), "value": count}
