@@ -349,7 +349,7 @@ def parse_definition(data: Any) -> ReportDefinition:
                 errors["filters"].append(_("Filter values are a list of texts."))
             elif len(values) > MAX_FILTER_VALUES:
                 errors["filters"].append(_("Too many values in one filter."))
-            elif dimension.integer and not all(str(v).lstrip("-").isdigit() for v in values):
+            elif dimension.integer and not all(_is_record_number(v) for v in values):
                 errors["filters"].append(
                     _("%(field)s takes record numbers.") % {"field": dimension.label}
                 )
@@ -397,6 +397,14 @@ def parse_definition(data: Any) -> ReportDefinition:
         limit=limit,
         chart=chart,
     )
+
+
+def _is_record_number(value: Any) -> bool:
+    """An id (or minus one, for a company as a customer) the database can compare; "" is "none"."""
+    text = str(value)
+    if text == "":
+        return True
+    return text.lstrip("-").isdigit() and abs(int(text)) < 2**63
 
 
 def _dimension_known(subject: Subject, key: str) -> bool:
@@ -547,9 +555,10 @@ def _filtered(subject: Subject, definition: ReportDefinition, queryset: QuerySet
     for n, (key, values) in enumerate(definition.filters.items()):
         dimension = subject.dimension(key)
         name = f"_f{n}"
-        accepted = [int(v) for v in values] if dimension.integer else values
+        given = [v for v in values if v != ""]
+        accepted = [int(v) for v in given] if dimension.integer else given
         # "" stands for "none" too: a customer without a region, a record without an owner.
-        condition = Q(**{f"{name}__in": [v for v in accepted if v != ""]})
+        condition = Q(**{f"{name}__in": accepted})
         if "" in values:
             condition |= Q(**{f"{name}__isnull": True})
             if not dimension.integer:

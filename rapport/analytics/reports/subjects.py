@@ -122,7 +122,7 @@ def _customer_city(prefix: str) -> Coalesce:
 def _customer_dimensions(prefix: str) -> tuple[Dimension, ...]:
     """What a row that belongs to a customer is grouped by through that customer."""
     return (
-        Dimension("customer", _("Customer"), customer_key(prefix), labels=_customers),
+        Dimension("customer", _("Customer"), customer_key(prefix), labels=_customers, integer=True),
         Dimension("province", _("Province"), _customer_field(prefix, "region")),
         Dimension("city", _("City"), _customer_city(prefix)),
         Dimension(

@@ -8,7 +8,7 @@ app_name = "analytics_reports"
 
 urlpatterns = [
     path("", views.builder, name="builder"),
-    path("export.<str:file_format>", views.export, name="export"),
+    path("export/<str:file_format>/", views.export, name="export"),
     path("saved/", views.saved_list, name="saved_list"),
     path("saved/new/", views.saved_create, name="saved_create"),
     path("saved/<int:pk>/edit/", views.saved_update, name="saved_update"),

@@ -158,3 +158,20 @@ def test_a_definition_survives_json():
     )
 
     assert parse_definition(definition.as_json()) == definition
+
+
+@pytest.mark.parametrize("value", [str(2**63), "-" + str(2**64), "x", "1.5"])
+def test_record_filters_refuse_what_is_no_id(value):
+    for key in ("owner", "customer"):
+        with pytest.raises(ValidationFailed) as refused:
+            parse_definition({"subject": "orders", "filters": {key: [value]}})
+
+        assert "filters" in refused.value.details
+
+
+def test_filter_on_no_owner_and_an_id_runs(admin_user, orders, alice):
+    result = run(
+        admin_user, subject="orders", measures=["count"], filters={"owner": ["", str(alice.pk)]}
+    )
+
+    assert result.rows[0][2] == [2]
