@@ -14,6 +14,7 @@ from rapport.activities import tasks as activities_tasks
 from rapport.analytics.churn import tasks as churn_tasks
 from rapport.analytics.lifetime import tasks as lifetime_tasks
 from rapport.analytics.recommend import tasks as recommend_tasks
+from rapport.analytics.reports import tasks as reports_tasks
 from rapport.automation import tasks as automation_tasks
 from rapport.chat import tasks as chat_tasks
 from rapport.dataio import tasks as dataio_tasks
@@ -149,3 +150,9 @@ def fit_lifetime_value_model() -> None:
 def train_churn_model() -> None:
     # A new churn model on the week's data, then every customer scored and owners alerted.
     churn_tasks.train_weekly()
+
+
+@db_periodic_task(crontab(minute="30", hour="23"))  # 07:30 in China, before the working day
+def send_scheduled_reports() -> None:
+    # Saved reports due today (daily, Mondays, the 1st), each run as its recipient.
+    reports_tasks.send_scheduled_reports()
