@@ -295,6 +295,12 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 ("analytics_value:settings",),
                 "nav-value-settings",
             ),
+            Link(
+                _("Lifetime value model"),
+                "analytics_lifetime:model",
+                ("analytics_lifetime:*",),
+                "nav-lifetime-model",
+            ),
             Link(_("Audit log"), "accounts:audit_log", ("accounts:audit_log",), "audit-log-link"),
         ),
         visible=can_manage_settings,
