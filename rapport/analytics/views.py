@@ -6,7 +6,7 @@ import contextlib
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -109,8 +109,8 @@ def service_dashboard(request):
 @login_required
 @require_POST
 def layout_change(request, key: str):
-    """Move a widget up or down, hide or show it, or go back to the role's default; htmx gets
-    the dashboard again, a plain form a redirect to it (with the same filters)."""
+    """Move a widget up or down, hide or show it, or go back to the role's default; then the
+    dashboard again, with the same filters."""
     dashboard = _dashboard_for(request.user, key)
     filters = _filters(request.POST)
     action = request.POST.get("action", "")
@@ -126,7 +126,9 @@ def layout_change(request, key: str):
                 action=action,
             )
     if is_htmx(request):
-        return _render(request, dashboard, filters)
+        # The page loads again rather than swapping the dashboard in: htmx here inserts no
+        # <script> (rapport.js), and the charts' data travels in json_script elements.
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
     return redirect(f"{_dashboard_url(dashboard)}?{urlencode(filters.as_query())}")
 
 

@@ -148,8 +148,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
-  // A widget moved or hidden: the dashboard comes back from the server through htmx.
-  document.body.addEventListener("htmx:afterSettle", function () { draw(document); });
   window.addEventListener("resize", function () {
     if (!window.echarts) { return; }
     document.querySelectorAll("[data-dashboard-chart]").forEach(function (el) {
