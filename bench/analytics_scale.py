@@ -148,8 +148,14 @@ def _scenarios(today: datetime.date, first: datetime.date):
     def report_month_by_province_all_orders(user):
         return order_facts(user, start=first, end=today, group_by=("month", "province"))
 
+    month_end = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    month_end -= datetime.timedelta(days=1)
+
     def report_province_by_product_all_lines(user):
-        return line_facts(user, start=first, end=today, group_by=("province", "product"))
+        # By province, lines are summed by whole months.
+        return line_facts(
+            user, start=first.replace(day=1), end=month_end, group_by=("province", "product")
+        )
 
     def direct_month_by_province_all_orders(user):
         # The same report asked of the orders: what the facts save.
@@ -217,6 +223,7 @@ def run(requests: int, direct_requests: int, json_path: str | None) -> list[Resu
                 f"{result.rows:,} rows  {flag}",
                 flush=True,
             )
+    results.append(_time_upkeep(requests))
     if json_path:
         Path(json_path).write_text(
             json.dumps(
@@ -237,6 +244,35 @@ def run(requests: int, direct_requests: int, json_path: str | None) -> list[Resu
             )
         )
     return results
+
+
+def _time_upkeep(requests: int) -> Result:
+    """What a change of one order costs after its commit: its slices computed again (the day's
+    orders and lines of its owner, the month's lines, the days its money moved). Idempotent:
+    the facts are the same afterwards."""
+    import random
+
+    from django.db.models import Max
+
+    from rapport.analytics.facts.upkeep import facts_refresh_orders
+    from rapport.sales.models import Order
+
+    rng = random.Random(17)
+    last = Order.objects.aggregate(last=Max("pk"))["last"] or 0
+    result = Result("upkeep: one order changed", "-", 0)
+    for _ in range(requests):
+        order_id = rng.randint(1, last)
+        started, cpu = time.perf_counter(), time.process_time()
+        facts_refresh_orders([order_id])
+        result.times_ms.append((time.perf_counter() - started) * 1000)
+        result.cpu_ms.append((time.process_time() - cpu) * 1000)
+    result.queries, result.rows = 0, 0
+    print(
+        f"{result.name:36s} {result.who:5s} p50 {result.p50:7.1f} p95 {result.p95:7.1f} ms  "
+        f"cpu p95 {result.cpu_p95:7.1f} ms",
+        flush=True,
+    )
+    return result
 
 
 def main():
