@@ -28,6 +28,7 @@ from rapport.accounts.services import api_key_create
 from rapport.activities.announcements import announcement_create
 from rapport.activities.services import interaction_create, notification_create
 from rapport.activities.task_services import task_create
+from rapport.analytics.value.services.expenses import expense_create
 from rapport.api.api import api
 from rapport.behaviour.models import Event, Visit
 from rapport.behaviour.services import events_ingest, site_key_create
@@ -127,6 +128,10 @@ PARAMETERS = [
     ("analytics:company_insights", "pk", "company"),
     ("analytics_churn:person_*", "pk", "person"),
     ("analytics_churn:company_*", "pk", "company"),
+    # A sales expense is as visible as its customer (it carries their owner and team).
+    ("analytics_value:expense_*", "pk", "sales_expense"),
+    ("analytics_value:person_*", "pk", "person"),
+    ("analytics_value:company_*", "pk", "company"),
     ("sales:quota_*", "pk", "quota"),
     ("sales:kanban", "pk", SHARED),
     ("sales:kanban_column", "stage_pk", SHARED),
@@ -186,6 +191,7 @@ PARAMETERS = [
     ("service:business_hours_*", "pk", SHARED),
     ("service:holiday_calendar_*", "pk", SHARED),
     ("api:*", "ticket_id", "ticket"),
+    ("api:*", "expense_id", "sales_expense"),
     # The knowledge base is one for the whole company (internal articles for every user).
     ("knowledge:*", "pk", SHARED),
     ("api:*", "article_id", SHARED),
@@ -405,7 +411,13 @@ def west_records(admin_user, charlie, settings, tmp_path):
         actor=charlie,
         session=chat_start(site_key=site_key, data={"question": f"{MARKER}-chat"}, ip="192.0.2.10"),
     )
+    # Logging it computes the person's value too (the 20/80/30 page lists customers by name).
+    expense = expense_create(
+        actor=charlie,
+        data={"kind": "gifts", "amount": "10.00", "person_id": person.pk, "note": MARKER},
+    )
     records = {
+        "sales_expense": expense,
         "ticket": ticket,
         "ticket_attachment": note.attachments.get(),
         "chat": chat,
