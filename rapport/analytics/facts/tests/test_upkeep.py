@@ -12,7 +12,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rapport.analytics.facts.models import (
@@ -21,7 +22,12 @@ from rapport.analytics.facts.models import (
     OrderLineFact,
     OrderLineMonthFact,
 )
-from rapport.analytics.facts.upkeep import fact_zone, facts_compare, facts_rebuild
+from rapport.analytics.facts.upkeep import (
+    fact_zone,
+    facts_compare,
+    facts_rebuild,
+    facts_refresh_orders,
+)
 from rapport.core.records import record_changed
 from rapport.customers.services import person_create, person_update
 from rapport.dataio.services.dedup.merge import person_merge
@@ -321,3 +327,28 @@ def test_the_check_finds_facts_written_behind_the_upkeeps_back(alice, tea, commi
     assert [key[4] for key, _stored, _fresh in differences["orders"]] == ["浙江省"]
     call_command("rebuild_facts", "--check", stdout=io.StringIO())
     assert facts_compare()["orders"] == []
+
+
+def test_a_batch_of_one_owners_orders_costs_what_one_order_costs(alice, tea, committed):
+    zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
+    with committed():
+        orders = [
+            place(
+                alice,
+                zhang,
+                placed_at=f"2026-03-0{day}T10:00:00+08:00",
+                lines=[{"product_id": tea.pk, "quantity": 1}],
+            )
+            for day in (1, 1, 2, 3, 3)
+        ]
+        for order in orders:
+            payment_record(
+                actor=alice, order=order, amount="10.00", paid_at="2026-03-05T10:00:00+08:00"
+            )
+
+    def queries(ids) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            facts_refresh_orders(ids)
+        return len(captured)
+
+    assert queries([o.pk for o in orders]) == queries([orders[0].pk])
