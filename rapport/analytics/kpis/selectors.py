@@ -6,7 +6,7 @@ Every figure counts only what the reader may see (`orders_visible_to`, `leads_vi
 (as the receivables group them). Orders that were cancelled or returned are not counted: they
 are not revenue, nor a purchase. An order's revenue is its total less what was credited.
 
-Definitions (the pages say them too, in `kpis/templates/analytics_kpis/_definitions.html`):
+Definitions (each figure on the KPI page says its own in a `<details id="def-…">`):
 
 - retention: of the customers who ordered in the window of the same length just before the
   range, the share who ordered again in the range (by period: of those who ordered in the
