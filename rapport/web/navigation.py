@@ -114,6 +114,12 @@ NAVIGATION: tuple[Group | Link, ...] = (
         "reports",
         _("Reports"),
         (
+            Link(
+                _("Dashboards"),
+                "analytics:dashboards",
+                ("analytics:dashboards", "analytics:dashboard"),
+                "nav-dashboards",
+            ),
             Link(_("Forecast"), "sales:forecast", ("sales:forecast",), "nav-forecast"),
             Link(_("Funnel"), "sales:funnel", ("sales:funnel",), "nav-funnel"),
             Link(
@@ -131,6 +137,22 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 "service:complaint_report",
                 ("service:complaint_report",),
                 "nav-complaint-report",
+            ),
+            Link(
+                _("Report builder"),
+                "analytics_reports:builder",
+                (
+                    "analytics_reports:builder",
+                    "analytics_reports:growth",
+                    "analytics_reports:pareto",
+                ),
+                "nav-report-builder",
+            ),
+            Link(
+                _("Saved reports"),
+                "analytics_reports:saved_list",
+                ("analytics_reports:saved_*",),
+                "nav-saved-reports",
             ),
             Link(_("Key figures"), "analytics_kpis:kpis", ("analytics_kpis:kpis",), "nav-kpis"),
             Link(
@@ -289,6 +311,12 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 visible=_user_admin,
             ),
             Link(_("Surveys"), "surveys:survey_list", ("surveys:survey_*",), "nav-surveys"),
+            Link(
+                _("Dashboard layouts"),
+                "analytics:layout_settings",
+                ("analytics:layout_settings",),
+                "nav-dashboard-layouts",
+            ),
             Link(
                 _("Customer value"),
                 "analytics_value:settings",
