@@ -117,6 +117,11 @@ PAGES: tuple[Page, ...] = (
     Page("sales:leaderboard"),
     Page("sales:quota_list"),
     Page("surveys:reports"),
+    Page("analytics_reports:builder"),
+    Page("analytics_reports:builder", query="preset=region_product_month"),
+    Page("analytics_reports:saved_list"),
+    Page("analytics_reports:growth"),
+    Page("analytics_reports:pareto"),
     Page("analytics_kpis:kpis", ready="[data-testid=kpi-grid] canvas"),
     Page(
         "analytics_kpis:cohorts",
