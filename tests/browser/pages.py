@@ -122,11 +122,12 @@ PAGES: tuple[Page, ...] = (
     Page("analytics_reports:saved_list"),
     Page("analytics_reports:growth"),
     Page("analytics_reports:pareto"),
-    Page("analytics_kpis:kpis", ready="[data-testid=kpi-grid] canvas"),
+    # A representative may see nothing in the range: then the page says so instead of a chart.
+    Page("analytics_kpis:kpis", ready="[data-testid=kpi-grid] canvas, [data-testid=kpi-empty]"),
     Page(
         "analytics_kpis:cohorts",
         query="start=2025-01-01",
-        ready="[data-testid=cohort-heatmap] canvas",
+        ready="[data-testid=cohort-heatmap] canvas, [data-testid=cohort-empty]",
     ),
     Page("analytics_churn:at_risk"),
     Page("analytics_churn:model", notes="untrained on the small demo: the not-trained state"),
