@@ -154,22 +154,6 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 ("analytics_reports:saved_*",),
                 "nav-saved-reports",
             ),
-            Link(
-                _("Report builder"),
-                "analytics_reports:builder",
-                (
-                    "analytics_reports:builder",
-                    "analytics_reports:growth",
-                    "analytics_reports:pareto",
-                ),
-                "nav-report-builder",
-            ),
-            Link(
-                _("Saved reports"),
-                "analytics_reports:saved_list",
-                ("analytics_reports:saved_*",),
-                "nav-saved-reports",
-            ),
             Link(_("Key figures"), "analytics_kpis:kpis", ("analytics_kpis:kpis",), "nav-kpis"),
             Link(
                 _("Cohorts"), "analytics_kpis:cohorts", ("analytics_kpis:cohorts",), "nav-cohorts"

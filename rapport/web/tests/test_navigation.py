@@ -100,7 +100,6 @@ def test_every_page_is_in_the_navigation_or_reached_from_a_named_place(client, a
         ("sales:lost_reasons_report", "nav-group-reports", "nav-lost-reasons-report"),
         ("analytics_kpis:cohorts", "nav-group-reports", "nav-cohorts"),
         ("analytics_reports:pareto", "nav-group-reports", "nav-report-builder"),
-        ("analytics_reports:pareto", "nav-group-reports", "nav-report-builder"),
         ("analytics:dashboard", "nav-group-reports", "nav-dashboards"),
         ("analytics_value:profit", "nav-group-reports", "nav-customer-value"),
         ("analytics_value:settings", "nav-group-settings", "nav-value-settings"),
