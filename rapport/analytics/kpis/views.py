@@ -2,9 +2,11 @@
 visibility rule of what they count), render."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -36,6 +38,14 @@ def _filters(request, *, default_start=None) -> DashboardFilters:
     )
 
 
+def _orders_url(filters: DashboardFilters) -> str:
+    """The order list showing the orders placed in the range (and team) the figures count."""
+    query = {"placed_from": filters.start.isoformat(), "placed_until": filters.end.isoformat()}
+    if filters.team_id is not None:
+        query["team_id"] = str(filters.team_id)
+    return f"{reverse('sales:order_list')}?{urlencode(query)}"
+
+
 @login_required
 @require_GET
 def kpis(request):
@@ -50,6 +60,7 @@ def kpis(request):
             "teams": list(teams_for_filters(request.user)),
             "has_anything": source.has_anything,
             "f": figures,
+            "orders_url": _orders_url(filters),
         },
     )
 

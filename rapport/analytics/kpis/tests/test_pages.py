@@ -19,6 +19,7 @@ def test_kpi_page_shows_each_figure_with_its_definition(
     assert 'data-testid="kpi-retention-value">50.0%' in html
     assert 'data-testid="kpi-repeat-value">66.7%' in html
     assert "325.00 CNY" in html and "175.00 USD" in html
+    assert 'href="/sales/orders/?placed_from=2026-03-01&amp;placed_until=2026-04-30"' in html
     assert 'data-testid="kpi-leads-value">66.7%' in html
     for anchor in (
         "retention",
