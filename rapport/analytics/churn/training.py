@@ -26,14 +26,17 @@ CALIBRATION_BINS = 10
 REASON_CANDIDATES = 8
 REASON_MIN_EFFECT = 0.02
 REASONS_KEPT = 3
-# Below this many rows the model fits and predicts on one thread: threads gain nothing there,
-# and OpenMP's waiting threads cost tenfold on a machine busy with other work (measured: 330
-# rows took 15 s on two busy cores instead of 0.8 s on one).
-SINGLE_THREAD_BELOW = 100_000
+# Fits and predictions run on one thread. On two cores shared with the web server and other
+# jobs, OpenMP's spinning threads made them ten to twenty times slower than one thread
+# (measured: 100,000 rows, 20 trees: 13 s on one thread, 214 s on two, the machine busy).
+THREADS = 1
+# A fit sees at most this many customers, drawn at random: past a few hundred thousand rows 30
+# features gain no accuracy, and the training time stays bounded at a million customers.
+MAX_FIT_ROWS = 250_000
 
 
-def _threads(rows: int):
-    return threadpool_limits(limits=1 if rows < SINGLE_THREAD_BELOW else None)
+def _threads():
+    return threadpool_limits(limits=THREADS)
 
 
 class TooLittleData(Exception):
@@ -61,8 +64,8 @@ def check_enough(y: np.ndarray, what: str) -> None:
 
 def new_model() -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(
-        max_iter=150,
-        learning_rate=0.08,
+        max_iter=100,
+        learning_rate=0.1,
         max_leaf_nodes=31,
         l2_regularization=1.0,
         early_stopping=False,
@@ -70,14 +73,17 @@ def new_model() -> HistGradientBoostingClassifier:
     )
 
 
-def fit(X: np.ndarray, y: np.ndarray) -> HistGradientBoostingClassifier:
+def fit(X: np.ndarray, y: np.ndarray, *, seed: int = 0) -> HistGradientBoostingClassifier:
+    if len(y) > MAX_FIT_ROWS:
+        keep = np.random.default_rng(seed).choice(len(y), size=MAX_FIT_ROWS, replace=False)
+        X, y = X[keep], y[keep]
     # A column without a single value (no survey ever answered) cannot be binned; as a
     # constant it is never split on, so what it holds when scoring does not matter.
     empty = np.isnan(X).all(axis=0)
     if empty.any():
         X = X.copy()
         X[:, empty] = 0.0
-    with _threads(len(X)):
+    with _threads():
         return new_model().fit(X, y)
 
 
@@ -115,9 +121,9 @@ def validate(
     when a column is shuffled, on at most IMPORTANCE_SAMPLE rows) on held-out rows."""
     rng = np.random.default_rng(seed)
     sample = rng.choice(len(y), size=min(len(y), IMPORTANCE_SAMPLE), replace=False)
-    with _threads(len(X)):
+    with _threads():
         p = model.predict_proba(X)[:, 1]
-    with _threads(len(sample)):
+    with _threads():
         result = permutation_importance(
             model, X[sample], y[sample], scoring="roc_auc", n_repeats=2, random_state=seed
         )
@@ -139,7 +145,7 @@ def validate(
 
 def predict(model, X: np.ndarray) -> np.ndarray:
     """Each row's probability of churning."""
-    with _threads(len(X)):
+    with _threads():
         return model.predict_proba(X)[:, 1]
 
 
@@ -157,7 +163,7 @@ def effects(
     candidates); one prediction per candidate."""
     out = np.zeros((len(X), len(candidates)))
     replaced = X.copy()  # one copy; each column is put back after its turn
-    with _threads(len(X)):
+    with _threads():
         for j, name in enumerate(candidates):
             i = columns.index(name)
             original = replaced[:, i].copy()
