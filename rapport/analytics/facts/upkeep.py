@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Count, DateField, DecimalField, F, Max, Min, Q, Sum, When
 from django.db.models.functions import Coalesce, Trunc, TruncDate
 from django.utils import timezone
@@ -433,6 +433,10 @@ def facts_rebuild(progress: Callable[[str], None] = lambda line: None) -> dict[s
             f"{start:%Y-%m}: {written['orders']:,} order, {written['lines']:,} line and "
             f"{written['cash']:,} cash facts so far"
         )
+    # The planner's statistics of tables that were just filled (both databases know ANALYZE).
+    with connection.cursor() as cursor:
+        for model in (OrderFact, OrderLineFact, OrderLineMonthFact, CashFact, OrderFactSlice):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return written
 
 
