@@ -198,6 +198,10 @@ PARAMETERS = [
     # A chat an agent took is theirs; waiting chats are open to every agent.
     ("chat:*", "pk", "chat"),
     ("api:*", "chat_id", "chat"),
+    # A dashboard is named by its key ("rep", "manager"…), not a record; its numbers are
+    # checked by test_dashboards_never_count_other_team_records.
+    ("analytics:dashboard", "key", SHARED),
+    ("analytics:layout_change", "key", SHARED),
 ]
 
 # Routes this test does not call, and why.
@@ -560,6 +564,20 @@ def test_lists_searches_and_exports_never_show_other_team_records(as_alice, west
                     leaks.append(f"GET {path} {params} answered {response.status_code}")
                 elif MARKER.encode() in body or MARKER.encode("utf-16-le") in body:
                     leaks.append(f"GET {path} {params} ({route.name}) shows {MARKER}")
+
+    assert leaks == [], "\n".join(leaks)
+
+
+def test_dashboards_never_count_other_team_records(client, alice, diana, west_records):
+    """Every dashboard alice (a representative) and diana (East's manager) may open, over a
+    range that holds charlie's records: none of them names one."""
+    leaks = []
+    for user, keys in ((alice, ("rep",)), (diana, ("rep", "manager", "marketing", "executive"))):
+        client.force_login(user)
+        for key in keys:
+            response = client.get(f"/analytics/dashboards/{key}/", {"by": "month"})
+            if response.status_code != 200 or MARKER.encode() in response.content:
+                leaks.append(f"{user.username} {key}: {response.status_code}")
 
     assert leaks == [], "\n".join(leaks)
 
