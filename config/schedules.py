@@ -15,6 +15,7 @@ from rapport.analytics.churn import tasks as churn_tasks
 from rapport.analytics.lifetime import tasks as lifetime_tasks
 from rapport.analytics.recommend import tasks as recommend_tasks
 from rapport.analytics.reports import tasks as reports_tasks
+from rapport.analytics.value import tasks as value_tasks
 from rapport.automation import tasks as automation_tasks
 from rapport.chat import tasks as chat_tasks
 from rapport.dataio import tasks as dataio_tasks
@@ -156,3 +157,9 @@ def train_churn_model() -> None:
 def send_scheduled_reports() -> None:
     # Saved reports due today (daily, Mondays, the 1st), each run as its recipient.
     reports_tasks.send_scheduled_reports()
+
+
+@db_periodic_task(crontab(minute="30", hour="18"))  # 02:30 in China, before the month turns there
+def compute_customer_values() -> None:
+    # Every customer's value, rescored against everyone, and this month's segment snapshot.
+    value_tasks.recompute_all_customer_values()
