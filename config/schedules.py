@@ -159,7 +159,7 @@ def send_scheduled_reports() -> None:
     reports_tasks.send_scheduled_reports()
 
 
-@db_periodic_task(crontab(minute="30", hour="18"))  # 02:30 in China, before the month turns there
+@db_periodic_task(crontab(minute="30", hour="18"))  # 02:30 in China
 def compute_customer_values() -> None:
     # Every customer's value, rescored against everyone, and this month's segment snapshot.
     value_tasks.recompute_all_customer_values()
