@@ -145,6 +145,17 @@ PAGES: tuple[Page, ...] = (
     Page("service:sla_report"),
     Page("service:complaint_report"),
     Page("analytics:service_dashboard"),
+    # Dashboards: each user lands on their role's (a representative's, the executive's for an
+    # administrator); the others an administrator may open too.
+    Page("analytics:dashboards"),
+    Page("analytics:dashboard", roles=ADMIN_ONLY, kwargs=lambda o: {"key": "manager"}),
+    Page(
+        "analytics:dashboard",
+        roles=ADMIN_ONLY,
+        kwargs=lambda o: {"key": "marketing"},
+        query="by=month",
+    ),
+    Page("analytics:layout_settings", roles=ADMIN_ONLY),
     Page("chat:inbox"),
     Page("knowledge:article_list"),
     Page("service:ticket_detail", kwargs=_pk("ticket")),
