@@ -104,6 +104,8 @@ def test_every_page_is_in_the_navigation_or_reached_from_a_named_place(client, a
         ("analytics_value:profit", "nav-group-reports", "nav-customer-value"),
         ("analytics_value:settings", "nav-group-settings", "nav-value-settings"),
         ("analytics_lifetime:model", "nav-group-settings", "nav-lifetime-model"),
+        ("analytics_churn:model", "nav-group-reports", "nav-churn"),
+        ("analytics_churn:settings", "nav-group-settings", "nav-churn-settings"),
         ("sales:lost_reason_settings", "nav-group-settings", "nav-lost-reason-settings"),
         ("sales:exchange_rate_edit", "nav-group-settings", "nav-exchange-rates"),
         ("dataio:merge_persons", "nav-group-data", "nav-duplicates"),
