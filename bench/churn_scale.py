@@ -7,7 +7,7 @@ Two parts, each timed step by step:
   — fit on the training cutoff, validation (AUC, precision at 10 %, calibration, permutation
   importance on 20,000 rows), the refit on the latest cutoff, then scoring: the probabilities,
   the reasons' effects (one prediction per candidate feature) and the reasons' codes for the
-  customers at 0.2 risk or more — on N synthetic feature rows per cutoff (default 1,000,000),
+  customers at 0.5 risk or more — on N synthetic feature rows per cutoff (default 1,000,000),
   drawn so that churn depends on recency against the usual gap, spend trend, complaints and
   contacts, with the same columns and missing values as the real features.
 - **features** (`--features`): `features_as_of` and `churned_after` at the three cutoffs on the
@@ -148,7 +148,7 @@ def model_part(n: int, results: dict) -> None:
             for row in validation.importance
             if row["importance"] > 0 and row["feature"] != "is_company"
         ][: training.REASON_CANDIDATES]
-        p = training.predict(final, X_now)
+        p = timed("score: risk of every customer", results, training.predict, final, X_now)
         risky = np.flatnonzero(p >= REASONS_FROM)
         effect = training.effects(final, X_now[risky], p[risky], columns, candidates, medians)
         chosen = training.top_reasons(effect, candidates)
@@ -156,6 +156,7 @@ def model_part(n: int, results: dict) -> None:
             NEEDED_FOR_WORDS + [c for c in columns if c.startswith("region_")]
         ].to_dict("records")
         reasons = [reason_codes(picks, row, spec) for picks, row in zip(chosen, rows, strict=True)]
+        results["at risk"] = len(risky)
         return p, reasons
 
     _p, reasons = timed("score: risk, effects and reasons", results, score)

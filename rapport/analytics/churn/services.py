@@ -42,8 +42,9 @@ JUMP = 0.2
 CALM = 0.5
 ALARM = 0.7
 VALUABLE_SHARE = 0.2
-# Reasons are worked out for customers from this risk up; below it none are shown.
-REASONS_FROM = 0.2
+# Reasons are worked out for the customers at risk (the list's and the section's threshold):
+# explaining a low risk helps nobody, and each reason candidate costs a prediction per row.
+REASONS_FROM = 0.5
 
 
 def churn_settings() -> ChurnSettings:

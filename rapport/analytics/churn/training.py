@@ -23,7 +23,7 @@ IMPORTANCE_SAMPLE = 5_000
 CALIBRATION_BINS = 10
 # How many of the most important features are tried for each customer's reasons, how much a
 # feature must raise the risk to be a reason, and how many reasons are kept.
-REASON_CANDIDATES = 8
+REASON_CANDIDATES = 6
 REASON_MIN_EFFECT = 0.02
 REASONS_KEPT = 3
 # Fits and predictions run on one thread. On two cores shared with the web server and other
