@@ -28,6 +28,7 @@ from rapport.accounts.services import api_key_create
 from rapport.activities.announcements import announcement_create
 from rapport.activities.services import interaction_create, notification_create
 from rapport.activities.task_services import task_create
+from rapport.analytics.reports.services import saved_report_create
 from rapport.analytics.value.services.expenses import expense_create
 from rapport.api.api import api
 from rapport.behaviour.models import Event, Visit
@@ -132,6 +133,10 @@ PARAMETERS = [
     ("analytics_value:expense_*", "pk", "sales_expense"),
     ("analytics_value:person_*", "pk", "person"),
     ("analytics_value:company_*", "pk", "company"),
+    # A saved report is its owner's unless shared with a team or role; running it counts only
+    # what the reader may see.
+    ("analytics_reports:saved_*", "pk", "saved_report"),
+    ("analytics_reports:export", "file_format", SHARED),
     ("sales:quota_*", "pk", "quota"),
     ("sales:kanban", "pk", SHARED),
     ("sales:kanban_column", "stage_pk", SHARED),
@@ -191,6 +196,7 @@ PARAMETERS = [
     ("service:business_hours_*", "pk", SHARED),
     ("service:holiday_calendar_*", "pk", SHARED),
     ("api:*", "ticket_id", "ticket"),
+    ("api:*", "report_id", "saved_report"),
     ("api:*", "expense_id", "sales_expense"),
     # The knowledge base is one for the whole company (internal articles for every user).
     ("knowledge:*", "pk", SHARED),
@@ -420,7 +426,16 @@ def west_records(admin_user, charlie, settings, tmp_path):
         actor=charlie,
         data={"kind": "gifts", "amount": "10.00", "person_id": person.pk, "note": MARKER},
     )
+    # Private to charlie, and grouped by customer: run by anyone else it would name his.
+    saved_report = saved_report_create(
+        actor=charlie,
+        data={
+            "name": f"{MARKER}-report",
+            "definition": {"subject": "orders", "dimensions": ["customer"], "measures": ["count"]},
+        },
+    )
     records = {
+        "saved_report": saved_report,
         "sales_expense": expense,
         "ticket": ticket,
         "ticket_attachment": note.attachments.get(),

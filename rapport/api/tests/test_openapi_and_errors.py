@@ -20,6 +20,8 @@ def test_openapi_document_is_3_1_and_lists_the_endpoints(db):
         "/api/v1/persons/{person_id}/timeline",
         "/api/v1/custom-fields",
         "/api/v1/persons/{person_id}/lifetime-value",
+        "/api/v1/reports/run",
+        "/api/v1/reports/{report_id}/run",
     } <= set(schema["paths"])
     schemes = schema["components"]["securitySchemes"]
     assert {"ApiKeyBearer", "ApiKeyInHeader"} <= set(schemes)
