@@ -6,7 +6,6 @@ import math
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-RECENCY = {"recency_days", "overdue_ratio", "typical_gap_days"}
 SPEND = {"spend_90", "spend_prev_90", "spend_trend"}
 EMAIL = {"emails_90", "opens_90", "clicks_90"}
 
@@ -20,12 +19,14 @@ def _int(value) -> int | None:
 def reason_code(feature: str, row: dict, spec: dict) -> dict | None:
     """The reason `feature` gives for this customer (`row`: their feature values), or None when
     their value has no sensible words (a complaint count of 0 does not explain a risk)."""
-    if feature in RECENCY:
-        return {
-            "code": "recency",
-            "days": _int(row["recency_days"]),
-            "gap": _int(row["typical_gap_days"]),
-        }
+    if feature in ("recency_days", "overdue_ratio"):
+        days, gap = _int(row["recency_days"]), _int(row["typical_gap_days"])
+        if gap is not None and days <= gap:
+            return None  # not overdue: the value does not explain a risk in words
+        return {"code": "recency", "days": days, "gap": gap}
+    if feature == "typical_gap_days":
+        gap = _int(row["typical_gap_days"])
+        return {"code": "rare_orders", "gap": gap} if gap else None
     if feature == "frequency":
         return {"code": "few_orders", "count": _int(row["frequency"])}
     if feature == "orders_365":
@@ -80,7 +81,12 @@ def reason_sentence(reason: dict) -> str:
     if code == "recency":
         if reason.get("gap"):
             return _("No order for %(days)s days, usually orders every %(gap)s.") % reason
-        return _("No order for %(days)s days.") % reason
+        return (
+            ngettext("No order for %(days)s day.", "No order for %(days)s days.", reason["days"])
+            % reason
+        )
+    if code == "rare_orders":
+        return _("Usually orders only every %(gap)s days.") % reason
     if code == "few_orders":
         return (
             ngettext(

@@ -137,6 +137,14 @@ def test_reasons_are_worded_with_their_numbers():
     ]
 
 
+def test_a_recent_order_is_no_reason_but_a_long_usual_gap_is():
+    row = {"recency_days": 2.0, "typical_gap_days": 228.0}
+
+    reasons = reason_codes(["recency_days", "typical_gap_days"], row, {})
+
+    assert reason_sentences(reasons) == ["Usually orders only every 228 days."]
+
+
 @pytest.mark.django_db
 def test_training_validates_by_time_scores_with_reasons_and_alerts_owners_once(alice):
     people = regulars_and_leavers(alice, count=330)
