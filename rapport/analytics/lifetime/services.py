@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 MIN_REPEAT_CUSTOMERS = 30
 DEFAULT_HOLDOUT_WEEKS = 26
 MAX_HOLDOUT_WEEKS = 260
+EARLIEST_AS_OF = datetime.date(1970, 1, 1)
 # Calibration purchases grouped for the check: 0, 1, …, 6 and "7 or more".
 CHECK_GROUPS = 8
 PREDICTION_BATCH = 5000
@@ -58,6 +59,9 @@ def lifetime_run_create(
     as_of = as_of or today
     if as_of > today:
         message = _("The end of observation cannot be in the future.")
+        raise ValidationFailed(message, details={"as_of": [message]})
+    if as_of < EARLIEST_AS_OF:
+        message = _("The end of observation cannot be before 1970.")
         raise ValidationFailed(message, details={"as_of": [message]})
     if not 0 <= holdout_weeks <= MAX_HOLDOUT_WEEKS:
         message = _("The holdout is 0 to %(max)d weeks.") % {"max": MAX_HOLDOUT_WEEKS}

@@ -127,6 +127,8 @@ def test_only_administrators_start_a_fit_and_one_at_a_time(alice, admin_user):
         lifetime_run_create(actor=alice)
     with pytest.raises(ValidationFailed):
         lifetime_run_create(actor=admin_user, as_of=timezone.localdate() + datetime.timedelta(1))
+    with pytest.raises(ValidationFailed):
+        lifetime_run_create(actor=admin_user, as_of=datetime.date(1, 1, 1))
 
     lifetime_run_create(actor=admin_user)
 

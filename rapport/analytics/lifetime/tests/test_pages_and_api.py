@@ -71,6 +71,8 @@ def test_representatives_may_not_open_the_model_page_nor_fit(client, alice):
 
 def test_fit_now_queues_a_run_and_a_bad_holdout_is_a_form_error(client, admin_user):
     client.force_login(admin_user)
+    empty = client.get(reverse("analytics_lifetime:model")).content.decode()
+    assert 'data-testid="lifetime-empty"' in empty
 
     bad = client.post(reverse("analytics_lifetime:fit"), {"holdout_weeks": "-3"})
     good = client.post(reverse("analytics_lifetime:fit"), {"holdout_weeks": "8"})
@@ -80,6 +82,9 @@ def test_fit_now_queues_a_run_and_a_bad_holdout_is_a_form_error(client, admin_us
     assert good.status_code == 302
     run = LifetimeModelRun.objects.get()
     assert (run.holdout_weeks, run.started_by) == (8, admin_user)
+    page = client.get(reverse("analytics_lifetime:model")).content.decode()
+    assert 'data-testid="lifetime-active"' in page
+    assert 'data-testid="lifetime-runs"' in page
 
 
 def test_the_persons_page_section_shows_their_prediction(client, alice, charlie, fitted):
