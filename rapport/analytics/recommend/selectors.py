@@ -143,7 +143,8 @@ def rule_reason(
     values = {"first": bought[0], "product": product, "days": window_days}
     if len(bought) > 1:
         values["second"] = bought[1]
-    if followed_share is not None:
+    # "0 % bought it within 60 days" is no reason to offer it: then the plain share is given.
+    if followed_share is not None and round(followed_share * 100) >= 1:
         values["percent"] = round(followed_share * 100)
         if len(bought) > 1:
             return (

@@ -125,10 +125,15 @@ def test_a_person_is_offered_what_their_products_lead_to_never_what_they_have(
     )
 
 
-def test_the_reason_says_also_bought_when_no_buyer_had_the_whole_window():
+@pytest.mark.parametrize("followed_share", [None, 0.0])
+def test_the_reason_says_also_bought_when_the_window_tells_nothing(followed_share):
     with translation.override("en"):
         reason = rule_reason(
-            bought=["A"], product="C", confidence=0.384, followed_share=None, window_days=60
+            bought=["A"],
+            product="C",
+            confidence=0.384,
+            followed_share=followed_share,
+            window_days=60,
         )
 
     assert reason == "Bought A; 38 % of the customers who bought it have also bought C."
