@@ -31,7 +31,7 @@ from rapport.core.errors import NotFound
 from rapport.core.schema_types import RecordId
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
 
-router = Router(tags=["customer value"])
+router = Router(tags=["customers"])
 routers: list[Router] = [router]
 
 EXPENSE_SORTS = ("spent_on", "-spent_on", "created_at", "-created_at")
