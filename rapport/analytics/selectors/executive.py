@@ -11,9 +11,9 @@ filter. Definitions (said on the page too):
 - growth by province: revenue of the range against the same number of days just before it, by
   the customer's region (the company's, else the person's).
 
-TODO(issue 17, facts): read revenue from the facts part's daily aggregates once they exist; these
-are grouped queries over the orders, a constant number whatever their count, but each reads
-every order of its range.
+Revenue by month and by province is read from the daily facts (`rapport.analytics.facts`), kept
+up to date as orders change, so its cost does not grow with history. Top customers is a grouped
+query over the range's orders (the facts hold no customer).
 """
 
 import datetime
@@ -28,10 +28,8 @@ from django.db.models import (
     F,
     Q,
     Sum,
-    Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -39,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.analytics.dashboards import DashboardFilters
+from rapport.analytics.facts.selectors import FactFilters, order_facts
 from rapport.analytics.kpis import selectors as kpis
 from rapport.analytics.kpis.selectors import KpiSource, kpi_source
 from rapport.analytics.selectors.common import chart_amount, day_start, list_url
@@ -52,12 +51,6 @@ TOP_CUSTOMERS = 10
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 REVENUE = ExpressionWrapper(F("total") - F("credited_amount"), output_field=MONEY)
 CLOSED = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
-
-
-def _month(moment) -> datetime.date:
-    if isinstance(moment, datetime.datetime):
-        return timezone.localtime(moment).date().replace(day=1)
-    return moment.replace(day=1)
 
 
 class ExecutiveSource:
@@ -77,8 +70,6 @@ class ExecutiveSource:
             month = _add_months(month, 1)
         self.range_start = day_start(filters.start)
         self.range_end = day_start(filters.end + datetime.timedelta(days=1))
-        days = (filters.end - filters.start).days + 1
-        self.previous_start = day_start(filters.start - datetime.timedelta(days=days))
         self.rates = RateBook(report_day(filters.end + datetime.timedelta(days=1)))
 
     def orders_url(self, first: datetime.date, last: datetime.date, **params) -> str:
@@ -91,17 +82,20 @@ class ExecutiveSource:
         )
 
     @cached_property
+    def fact_filters(self) -> FactFilters:
+        return FactFilters(teams=(self.filters.team_id,) if self.filters.team_id else ())
+
+    @cached_property
     def monthly(self) -> list[dict]:
-        """Revenue per month and currency, from a year before the range to its end."""
-        return list(
-            self.orders.filter(
-                placed_at__gte=day_start(_add_months(self.first_month, -12)),
-                placed_at__lt=self.range_end,
-            )
-            .annotate(month=TruncMonth("placed_at"))
-            .order_by()
-            .values("month", "currency")
-            .annotate(total=Sum(REVENUE))
+        """Revenue per month and currency, from a year before the range to its end, from the
+        daily facts (whose cost does not grow with history)."""
+        return order_facts(
+            self.user,
+            start=_add_months(self.first_month, -12),
+            end=self.filters.end,
+            group_by=("month",),
+            filters=self.fact_filters,
+            measures=("revenue", "kept"),
         )
 
     @cached_property
@@ -111,17 +105,22 @@ class ExecutiveSource:
         return kpi_source(self.user, self.filters)
 
     @cached_property
-    def regions(self) -> list[dict]:
-        region = Coalesce(NullIf("company__region", Value("")), "person__region")
-        current = Q(placed_at__gte=self.range_start)
-        return list(
-            self.orders.filter(placed_at__gte=self.previous_start, placed_at__lt=self.range_end)
-            .annotate(region=region)
-            .order_by()
-            .values("region", "currency")
-            .annotate(
-                now=Sum(REVENUE, filter=current),
-                before=Sum(REVENUE, filter=~current),
+    def regions(self) -> tuple[list[dict], list[dict]]:
+        """Revenue per province and currency of the range and of the days just before it."""
+        days = (self.filters.end - self.filters.start).days + 1
+        before = self.filters.start - datetime.timedelta(days=days)
+        return tuple(
+            order_facts(
+                self.user,
+                start=first,
+                end=last,
+                group_by=("province",),
+                filters=self.fact_filters,
+                measures=("revenue", "kept"),
+            )
+            for first, last in (
+                (self.filters.start, self.filters.end),
+                (before, self.filters.start - datetime.timedelta(days=1)),
             )
         )
 
@@ -177,6 +176,11 @@ class ExecutiveSource:
         return True
 
 
+def _counted(row: dict) -> Decimal:
+    """The facts' revenue less what cancelled and returned orders kept: those are not counted."""
+    return row["revenue"] - row["kept"]
+
+
 def _customer(company_id: int | None, person_id: int | None) -> tuple[str, int]:
     return ("company", company_id) if company_id else ("person", person_id)
 
@@ -191,8 +195,7 @@ def executive_source(user: User, filters: DashboardFilters) -> ExecutiveSource:
 def revenue(source: ExecutiveSource) -> dict:
     per_month: dict[datetime.date, dict[str, Decimal]] = defaultdict(dict)
     for row in source.monthly:
-        if row["total"] is not None:
-            per_month[_month(row["month"])][row["currency"]] = row["total"]
+        per_month[row["period"]][row["currency"]] = _counted(row)
     rows = []
     for month in source.months:
         last_year = _add_months(month, -12)
@@ -341,12 +344,10 @@ def top_customers(source: ExecutiveSource) -> dict:
 def regions(source: ExecutiveSource) -> dict:
     now: dict[str, dict[str, Decimal]] = defaultdict(dict)
     before: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for row in source.regions:
-        name = row["region"] or ""
-        if row["now"] is not None:
-            now[name][row["currency"]] = row["now"]
-        if row["before"] is not None:
-            before[name][row["currency"]] = row["before"]
+    current, earlier_rows = source.regions
+    for rows, into in ((current, now), (earlier_rows, before)):
+        for row in rows:
+            into[row["province"] or ""][row["currency"]] = _counted(row)
     rows = []
     for name in set(now) | set(before):
         current = source.rates.total(now.get(name, {}))
