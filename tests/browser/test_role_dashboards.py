@@ -23,8 +23,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 IMAGES = Path(settings.BASE_DIR) / "docs" / "images"
 SAVE_PICTURES = os.environ.get("RAPPORT_SCREENSHOT") == "1"
 LANGUAGE = os.environ.get("RAPPORT_SCREENSHOT_LANGUAGE", "en")
-CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-dashboard-chart]')].every((element) => {
-  const chart = window.echarts && window.echarts.getInstanceByDom(element);
+CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-dashboard-chart]')].every((el) => {
+  const chart = window.echarts && window.echarts.getInstanceByDom(el);
   return chart && chart.getZr().animation.isFinished();
 })"""
 
