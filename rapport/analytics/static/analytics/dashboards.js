@@ -90,7 +90,8 @@
     if (data.series.some(function (s) { return s.axis === 1; }) && axes.length < 2) { axes = axes.concat([{}]); }
     var valueAxes = axes.map(function (axis, i) {
       var option = { type: "value", name: axis.name || "", nameTextStyle: { align: i ? "right" : "left" }, splitLine: { show: i === 0 } };
-      if (axis.percent || (i === 0 && data.percent)) { option.axisLabel = { formatter: "{value}%" }; option.min = 0; }
+      option.axisLabel = { hideOverlap: true };
+      if (axis.percent || (i === 0 && data.percent)) { option.axisLabel.formatter = "{value}%"; option.min = 0; }
       return option;
     });
     var categoryAxis = { type: "category", data: data.categories, axisLabel: { hideOverlap: true } };
