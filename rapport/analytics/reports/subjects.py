@@ -25,6 +25,7 @@ from rapport.analytics.reports.engine import (
     Subject,
     register_subject,
 )
+from rapport.analytics.value.models import CustomerValue
 from rapport.customers.models import (
     Address,
     Company,
@@ -119,9 +120,34 @@ def _customer_city(prefix: str) -> Coalesce:
     )
 
 
+def _value_of(prefix: str, field: str) -> Case:
+    """The customer's figure kept by the customer value app (its tier, its segment): the
+    person's, or the company's for a row without a person; "" before it is computed."""
+    by_person = CustomerValue.objects.filter(person_id=OuterRef(f"{prefix}person_id"))
+    by_company = CustomerValue.objects.filter(company_id=OuterRef(f"{prefix}company_id"))
+    return Case(
+        When(
+            **{f"{prefix}person_id__isnull": False},
+            then=Subquery(by_person.values(field)[:1]),
+        ),
+        default=Subquery(by_company.values(field)[:1]),
+        output_field=CharField(),
+    )
+
+
+def _value_dimensions(tier, segment) -> tuple[Dimension, ...]:
+    return (
+        Dimension("tier", _("Value tier"), tier, choices=_choices(CustomerValue, "tier")),
+        Dimension(
+            "segment", _("Value segment"), segment, choices=_choices(CustomerValue, "segment")
+        ),
+    )
+
+
 def _customer_dimensions(prefix: str) -> tuple[Dimension, ...]:
     """What a row that belongs to a customer is grouped by through that customer."""
     return (
+        *_value_dimensions(_value_of(prefix, "tier"), _value_of(prefix, "segment")),
         Dimension("customer", _("Customer"), customer_key(prefix), labels=_customers, integer=True),
         Dimension("province", _("Province"), _customer_field(prefix, "region")),
         Dimension("city", _("City"), _customer_city(prefix)),
@@ -395,6 +421,14 @@ def _tickets() -> Subject:
     )
 
 
+def _own_value(model, field: str) -> Subquery:
+    owner = "person_id" if model is Person else "company_id"
+    return Subquery(
+        CustomerValue.objects.filter(**{owner: OuterRef("pk")}).values(field)[:1],
+        output_field=CharField(),
+    )
+
+
 def _customer_records(key, label, base, count_label, model) -> Subject:
     return Subject(
         key=key,
@@ -426,6 +460,7 @@ def _customer_records(key, label, base, count_label, model) -> Subject:
                 choices=lambda: list(LifecycleStage.choices),
             ),
             Dimension("industry", _("Industry"), "industry"),
+            *_value_dimensions(_own_value(model, "tier"), _own_value(model, "segment")),
             *_ownership(),
         ),
     )

@@ -175,3 +175,17 @@ def test_filter_on_no_owner_and_an_id_runs(admin_user, orders, alice):
     )
 
     assert result.rows[0][2] == [2]
+
+
+def test_orders_by_value_tier_follow_the_customer_values(admin_user, orders, east_person):
+    from rapport.analytics.value.models import CustomerValue
+    from rapport.analytics.value.services.values import customer_values_recompute
+
+    customer_values_recompute(person_ids=[east_person.pk])
+    tier = CustomerValue.objects.get(person=east_person).tier
+
+    result = run(admin_user, subject="orders", dimensions=["tier"], measures=["count"])
+
+    counts = {cells[0].key: values[0] for cells, _cur, values in result.rows}
+    assert counts[tier] == 2  # 张伟's two orders; Emily has no value computed yet ("")
+    assert counts.get(None, 0) + counts.get("", 0) == 1
