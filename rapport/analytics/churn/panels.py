@@ -21,5 +21,8 @@ def churn_section(user, customer) -> CustomerSection | None:
             "reasons": reason_sentences(score.reasons),
             "kind": kind,
             "customer": customer,
+            # The automation app's ready-made "win-back e-mail" rule is the other next step;
+            # rules are administrators' work, so only they get the link.
+            "may_automate": user.is_administrator,
         },
     )

@@ -90,6 +90,7 @@ def test_customer_section_shows_the_risk_reasons_and_the_call_button(client, ali
     assert 'data-testid="churn-percent">81%' in page
     assert "No order for 210 days, usually orders every 45." in page
     assert reverse("analytics_churn:person_call_task", args=[customer.pk]) in page
+    assert reverse("automation:rule_list") not in page  # rules are administrators' work
 
 
 @pytest.mark.django_db
