@@ -6,25 +6,19 @@ another customer) or deleted — the services announce refunds and line edits as
 order; a payment recorded or refunded (the cash facts); a person's or company's region changed
 (the province their orders count in).
 
-The handlers only note what changed; the slices are computed once the change has committed
-(`transaction.on_commit`), for everything the transaction touched at once: an import's batch of
-a thousand orders costs a few queries per owner and day instead of some fifteen per order, and a
-transaction that rolls back costs nothing (docs/decisions.md, "Daily facts")."""
+The handlers only note what changed; once the change has committed (`transaction.on_commit`)
+one job (`tasks.refresh_facts`) computes the slices of everything the transaction touched: an
+import's batch of a thousand orders costs a few queries per owner and day instead of some
+fifteen per order, a transaction that rolls back costs nothing, and the request that saved an
+order does not wait for its slices (docs/decisions.md, "Daily facts")."""
 
-import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from rapport.analytics.facts.upkeep import (
-    customers_orders,
-    facts_refresh_orders,
-    payments_orders,
-)
+from rapport.analytics.facts.tasks import refresh_facts
 from rapport.core.events import subscribe
 from rapport.core.records import RecordChanged, RecordsChanged
-
-logger = logging.getLogger(__name__)
 
 # A customer change moves its orders between provinces only through these fields (the
 # person's or company's region, which an address given to a customer without one sets).
@@ -43,10 +37,9 @@ class PendingFacts:
 
     def __call__(self) -> None:
         self.done = True
-        orders = self.orders | customers_orders(person_ids=self.persons, company_ids=self.companies)
-        cash_only = payments_orders(self.payments) - orders
-        facts_refresh_orders(orders)
-        facts_refresh_orders(cash_only, cash_only=True)
+        refresh_facts(
+            sorted(self.orders), sorted(self.payments), sorted(self.persons), sorted(self.companies)
+        )
 
 
 def pending() -> PendingFacts:
@@ -61,8 +54,7 @@ def pending() -> PendingFacts:
             if isinstance(callback, PendingFacts) and not callback.done:
                 return callback
     refresh = PendingFacts()
-    # Registered before anything is added: outside a transaction `on_commit` runs it at once,
-    # so the caller adds to it and calls it (see `_changed`).
+    # Outside a transaction there is nothing to wait for: the caller fills it and runs it.
     if connection.in_atomic_block:
         transaction.on_commit(refresh, robust=True)
     return refresh

@@ -362,6 +362,20 @@ def customers_orders(*, person_ids: Iterable[int] = (), company_ids: Iterable[in
     return order_ids
 
 
+def facts_refresh_changes(
+    *,
+    order_ids: Iterable[int] = (),
+    payment_ids: Iterable[int] = (),
+    person_ids: Iterable[int] = (),
+    company_ids: Iterable[int] = (),
+) -> None:
+    """Refresh what a transaction changed: the orders' slices, the orders of customers whose
+    province changed, and the cash slices of payments whose order did not change."""
+    orders = set(order_ids) | customers_orders(person_ids=person_ids, company_ids=company_ids)
+    facts_refresh_orders(orders)
+    facts_refresh_orders(payments_orders(payment_ids) - orders, cash_only=True)
+
+
 # --- Rebuild and compare -------------------------------------------------------------------------
 
 
