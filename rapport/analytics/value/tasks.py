@@ -9,13 +9,17 @@ from huey.contrib.djhuey import db_task
 from rapport.analytics.value.services.values import (
     customer_values_recompute,
     customer_values_recompute_all,
+    customers_of_records,
 )
 
 logger = logging.getLogger(__name__)
 
 
 @db_task()
-def recompute_customer_values(person_ids: list[int], company_ids: list[int]) -> int:
+def recompute_values_of_records(record_type: str, record_ids: list[int]) -> int:
+    """Recompute the customers of some orders, payments, tickets or replies (or the persons or
+    companies themselves)."""
+    person_ids, company_ids = customers_of_records(record_type, record_ids)
     return customer_values_recompute(person_ids=person_ids, company_ids=company_ids)
 
 

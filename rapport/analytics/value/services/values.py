@@ -394,12 +394,22 @@ def customer_values_recompute_all(*, today: datetime.date | None = None) -> int:
     return written
 
 
-def customers_of_orders(order_ids) -> tuple[list[int], list[int]]:
-    """The persons and companies of some orders (for the announcements' handlers)."""
-    rows = Order.objects.filter(pk__in=list(order_ids)).values_list("person_id", "company_id")
-    return [p for p, _ in rows if p], [c for _, c in rows if c]
-
-
-def customers_of_tickets(ticket_ids) -> tuple[list[int], list[int]]:
-    rows = Ticket.objects.filter(pk__in=list(ticket_ids)).values_list("person_id", "company_id")
-    return [p for p, _ in rows if p], [c for _, c in rows if c]
+def customers_of_records(record_type: str, record_ids) -> tuple[list[int], list[int]]:
+    """The persons and companies an announced change of some records concerns."""
+    ids = list(record_ids)
+    if record_type == "person":
+        return ids, []
+    if record_type == "company":
+        return [], ids
+    if record_type == "payment":
+        records = Order.objects.filter(payments__pk__in=ids)
+    elif record_type == "order":
+        records = Order.objects.filter(pk__in=ids)
+    elif record_type == "ticket":
+        records = Ticket.objects.filter(pk__in=ids)
+    elif record_type == "ticket_message":
+        records = Ticket.objects.filter(messages__pk__in=ids)
+    else:
+        return [], []
+    rows = list(records.values_list("person_id", "company_id").distinct())
+    return [p for p, _c in rows if p], [c for _p, c in rows if c]

@@ -11,7 +11,7 @@ from rapport.analytics.value.services.values import (
     customer_values_recompute,
     customer_values_recompute_all,
 )
-from rapport.analytics.value.tests.conftest import AS_OF
+from rapport.analytics.value.tests.conftest import AS_OF, place_order
 from rapport.service.services import ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +65,23 @@ def test_the_nightly_run_scores_segments_and_snapshots_the_month(
     snapshot = ValueSnapshot.objects.get(person=east_person)
     assert (snapshot.month.isoformat(), snapshot.segment) == ("2026-03-01", "lost")
     assert not CustomerValue.objects.filter(person=west_person).exists()
+
+
+@pytest.fixture
+def huey_immediate():
+    from huey.contrib.djhuey import HUEY
+
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = previous
+
+
+def test_an_announced_order_recomputes_its_customer(
+    alice, east_person, huey_immediate, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        place_order(alice, east_person, placed_at="2026-01-01T10:00:00+08:00")
+
+    value = CustomerValue.objects.get(person=east_person)
+    assert (value.order_count, value.revenue) == (1, Decimal("200.00"))
