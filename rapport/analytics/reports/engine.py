@@ -584,8 +584,12 @@ def _expression(expression: Any) -> Any:
     return F(expression) if isinstance(expression, str) else expression
 
 
-def report_run(user: User, definition: ReportDefinition) -> ReportResult:
-    """Run `definition` as `user`: only the rows `user` may see are grouped and measured."""
+def report_run(user: User, definition: ReportDefinition, *, use_facts: bool = True) -> ReportResult:
+    """Run `definition` as `user`: only the rows `user` may see are grouped and measured.
+
+    What the daily facts can answer (orders counted and their revenue by placing period,
+    province, owner, team and currency) is read from them (`facts_route`); the rest from the
+    subject's rows. `use_facts=False` always reads the rows (to check one against the other)."""
     subject = subject_of(definition.subject)
     postgres = connection.vendor == "postgresql"
     queryset = _filtered(subject, definition, subject.base(user))
@@ -621,6 +625,40 @@ def report_run(user: User, definition: ReportDefinition) -> ReportResult:
         annotations["_cur"] = F(currencies.pop())
         group_names.append("_cur")
 
+    rows = None
+    if use_facts:
+        from rapport.analytics.reports.facts_route import facts_rows
+
+        rows = facts_rows(user, definition, money=bool(money))
+    if rows is None:
+        rows = _database_rows(subject, definition, queryset, annotations, group_names, postgres)
+    cut = len(rows) > MAX_GROUPS
+    rows = rows[:MAX_GROUPS]
+
+    labels = _labels(subject, definition, rows, grains)
+    result_rows = []
+    for group, values in rows:
+        cells = []
+        for n, grain in enumerate(grains):
+            value = group[n]
+            if grain:
+                cells.append(Cell(_key_of(value), time_label(value, grain)))
+            else:
+                cells.append(Cell(_key_of(value), labels[n].get(value, _plain_label(value))))
+        currency = group[-1] if money else ""
+        result_rows.append((cells, currency or "", values))
+    return ReportResult(
+        definition=definition,
+        subject=subject,
+        dimension_columns=dimension_columns,
+        measure_columns=measure_columns,
+        rows=result_rows,
+        cut=cut,
+    )
+
+
+def _database_rows(subject, definition, queryset, annotations, group_names, postgres) -> list:
+    """(group values, measure values) per group, grouped by the database."""
     aggregates, python_medians = {}, []
     for n, key in enumerate(definition.measures):
         aggregate = _measure_aggregate(subject, key, postgres=postgres)
@@ -659,29 +697,7 @@ def report_run(user: User, definition: ReportDefinition) -> ReportResult:
         rows.sort(key=lambda r: (r[1][index] is None, -(r[1][index] or 0)))
         if definition.limit:
             rows = rows[: definition.limit]
-    cut = len(rows) > MAX_GROUPS
-    rows = rows[:MAX_GROUPS]
-
-    labels = _labels(subject, definition, rows, grains)
-    result_rows = []
-    for group, values in rows:
-        cells = []
-        for n, grain in enumerate(grains):
-            value = group[n]
-            if grain:
-                cells.append(Cell(_key_of(value), time_label(value, grain)))
-            else:
-                cells.append(Cell(_key_of(value), labels[n].get(value, _plain_label(value))))
-        currency = group[-1] if money else ""
-        result_rows.append((cells, currency or "", values))
-    return ReportResult(
-        definition=definition,
-        subject=subject,
-        dimension_columns=dimension_columns,
-        measure_columns=measure_columns,
-        rows=result_rows,
-        cut=cut,
-    )
+    return rows
 
 
 def _plain_label(value: Any) -> str:

@@ -1,0 +1,64 @@
+"""Order reports the daily facts can answer are read from them, and give the same rows as the
+orders themselves, for an administrator and for a representative."""
+
+import pytest
+
+from rapport.analytics.facts.upkeep import facts_rebuild
+from rapport.analytics.reports.engine import parse_definition, report_run
+from rapport.analytics.reports.facts_route import facts_rows
+from rapport.sales.services.orders import order_change_status
+from rapport.sales.tests.orders_fixtures import *  # noqa: F403 (fixtures)
+from rapport.sales.tests.orders_fixtures import place_order
+
+pytestmark = pytest.mark.django_db
+
+DEFINITIONS = [
+    {"dimensions": ["placed_at:month", "province"], "measures": ["count", "sum:revenue"]},
+    {"dimensions": ["placed_at:week"], "measures": ["count"]},
+    {"dimensions": ["owner", "team"], "measures": ["sum:revenue"], "sort": "sum:revenue"},
+    {"dimensions": ["province"], "measures": ["count"], "filters": {"province": ["浙江"]}},
+    {"dimensions": ["placed_at:quarter"], "measures": ["count"], "start": "2026-02-01"},
+    {"measures": ["count", "sum:revenue"]},
+]
+
+
+@pytest.fixture
+def orders(admin_user, alice, charlie, east_person, west_person):
+    east_person.region = "浙江"
+    east_person.save(update_fields=["region"])
+    place_order(alice, east_person, placed_at="2026-01-05T10:00:00+08:00")
+    place_order(alice, east_person, placed_at="2026-02-01T01:00:00+08:00")
+    cancelled = place_order(alice, east_person, placed_at="2026-03-03T10:00:00+08:00")
+    order_change_status(actor=admin_user, order=cancelled, status="cancelled")
+    place_order(charlie, west_person, placed_at="2026-01-20T10:00:00+08:00", currency="USD")
+    facts_rebuild()
+
+
+@pytest.mark.parametrize("data", DEFINITIONS)
+def test_facts_and_orders_give_the_same_report(admin_user, alice, orders, data):
+    definition = parse_definition({"subject": "orders", **data})
+    assert facts_rows(admin_user, definition, money=True) is not None
+
+    for user in (admin_user, alice):
+        routed = report_run(user, definition)
+        direct = report_run(user, definition, use_facts=False)
+        assert sorted(routed.table(), key=str) == sorted(direct.table(), key=str)
+        assert routed.rows, "nothing compared"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"measures": ["customers"]},
+        {"measures": ["sum:total"]},
+        {"dimensions": ["city"], "measures": ["count"]},
+        {"measures": ["count"], "filters": {"status": ["paid"]}},
+        {"measures": ["count"], "filters": {"team": [""]}},
+        {"dimensions": ["placed_at:month", "placed_at:year"], "measures": ["count"]},
+        {"measures": ["count"], "date_field": "paid_at", "start": "2026-01-01"},
+    ],
+)
+def test_what_the_facts_cannot_answer_is_read_from_the_orders(admin_user, data):
+    definition = parse_definition({"subject": "orders", **data})
+
+    assert facts_rows(admin_user, definition, money=True) is None
