@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
 from rapport.activities.services import interaction_create
 from rapport.activities.task_services import task_create
@@ -161,8 +162,17 @@ def test_leads_by_source_and_their_conversion(client, alice, charlie):
 # --- Executive -----------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def jobs_now():
+    """Jobs run at once: the daily facts are refreshed by a job queued when a change commits."""
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = previous
+
+
 def test_revenue_leaves_out_cancelled_orders_and_what_others_may_not_see(
-    alice, charlie, east_person, west_person, django_capture_on_commit_callbacks
+    alice, charlie, east_person, west_person, django_capture_on_commit_callbacks, jobs_now
 ):
     # The daily facts the revenue is read from are brought up to date once a change commits.
     with django_capture_on_commit_callbacks(execute=True):
