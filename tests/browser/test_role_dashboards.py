@@ -6,11 +6,13 @@ RAPPORT_SCREENSHOT=1 the pictures of docs/images/dashboard-*.png are taken on th
 RAPPORT_SCREENSHOT=1 .venv/bin/python -m pytest tests/browser/test_role_dashboards.py
 """
 
+import io
 import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
@@ -41,6 +43,8 @@ def test_each_roles_dashboard_draws_its_charts_on_the_demo_data(page, tmp_path, 
     if not SAVE_PICTURES:
         request.getfixturevalue("small_demo_set")
     demo_load(password=PASSWORD)
+    # The daily facts (revenue, provinces) are refreshed by jobs no worker runs here.
+    call_command("rebuild_facts", stdout=io.StringIO())
     User.objects.update(language=LANGUAGE)
     page.set_viewport_size({"width": 1366, "height": 1000})
 
