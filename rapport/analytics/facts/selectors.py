@@ -15,8 +15,9 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import DateField, F, Q, QuerySet, Sum
-from django.db.models.functions import Trunc
+from django.db import connection
+from django.db.models import CharField, DateField, F, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Substr, Trunc
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import visible_records_q
@@ -125,6 +126,10 @@ def _facts(
     for key in group_by:
         if key == "day":
             keys["period"] = F("day")
+        elif key in ("month", "year") and connection.vendor == "sqlite":
+            # SQLite's `Trunc` is a Python function called per row; the ISO text of the day cut
+            # to "YYYY-MM" / "YYYY" is plain SQL (made a date again below).
+            keys["period"] = Substr(Cast("day", CharField()), 1, 7 if key == "month" else 4)
         elif key in PERIODS:
             keys["period"] = Trunc("day", key, output_field=DateField())
         else:
@@ -140,6 +145,10 @@ def _facts(
     result = []
     for row in rows:
         item = {n: row[f"k_{n}"] for n in names}
+        if isinstance(item.get("period"), str):
+            item["period"] = datetime.date.fromisoformat(
+                item["period"] + ("-01" if len(item["period"]) == 7 else "-01-01")
+            )
         for m in measures:
             value = row[f"m_{m}"]
             item[m] = int(value or 0) if m in COUNTS else to_cents(value)
