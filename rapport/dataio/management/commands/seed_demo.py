@@ -90,6 +90,10 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo users (they share the administrator's password): " + ", ".join(result.usernames)
         )
+        if "refresh_analytics" in get_commands():
+            # Customer values, lifetime value, churn risk and recommendations, computed now
+            # rather than at night (called by name: analytics is a layer above this one).
+            call_command("refresh_analytics", stdout=self.stdout)
 
     def _bulk(self, options):
         persons = options["persons"] or 0
