@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from rapport.accounts.models import Role
 from rapport.automation.actions import SETTABLE_FIELDS
+from rapport.automation.conditions import customer_fields
 from rapport.automation.triggers import date_fields_of
 from rapport.core.records import record_type as get_record_type
 from rapport.core.records import record_types
@@ -213,6 +214,7 @@ def fields_for(record_type_key: str) -> list[Field]:
         fields.extend(_custom_fields(record_type_key))
         fields.append(Field("orders.count", _("Number of orders"), "number", editable=False))
         fields.append(Field("orders.sum", _("Total of orders"), "number", editable=False))
+        fields.extend(_registered_customer_fields())
     if rt.person_field:
         person = get_record_type("person")
         if person is not None:
@@ -232,6 +234,8 @@ def fields_for(record_type_key: str) -> list[Field]:
                 )
                 if f.key != "person.lifecycle_stage"
             )
+            if record_type_key not in _CUSTOMER_TYPES:
+                fields.extend(_registered_customer_fields())
     if rt.company_field:
         company = get_record_type("company")
         if company is not None:
@@ -240,6 +244,24 @@ def fields_for(record_type_key: str) -> list[Field]:
             )
     if rt.owner_field:
         fields.extend(_owner_fields())
+    return fields
+
+
+def _registered_customer_fields() -> list[Field]:
+    """The figures apps above keep per customer (a customer value segment, a tier), which the
+    conditions read for the record's person or company."""
+    fields = []
+    for registered in customer_fields():
+        model_field = registered.model_field
+        if model_field.choices:
+            choices = tuple((str(v), str(lbl)) for v, lbl in model_field.choices)
+            fields.append(
+                Field(registered.name, model_field.verbose_name, "choice", choices, editable=False)
+            )
+        else:
+            numeric = models.IntegerField | models.DecimalField | models.FloatField
+            kind = "number" if isinstance(model_field, numeric) else "text"
+            fields.append(Field(registered.name, model_field.verbose_name, kind, editable=False))
     return fields
 
 

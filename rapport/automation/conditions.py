@@ -94,6 +94,11 @@ def customer_field_names() -> list[str]:
     return sorted(_CUSTOMER_FIELDS)
 
 
+def customer_fields() -> list[CustomerField]:
+    """The registered figures, by name (the rule builder offers them)."""
+    return [_CUSTOMER_FIELDS[name] for name in sorted(_CUSTOMER_FIELDS)]
+
+
 def model_for(key: str) -> type[models.Model] | None:
     rt = record_type(key)
     return apps.get_model(rt.model) if rt is not None else None
