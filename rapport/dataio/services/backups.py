@@ -135,10 +135,15 @@ def _applied_migrations(cursor, tables: list[str]) -> dict[str, list[str]]:
 
 
 def database_row_counts(alias: str = "default") -> dict[str, int]:
-    """Rows per table of the configured database, every table Django's introspection finds."""
+    """Rows per table of the configured database, every table Django's introspection finds but
+    SQLite's own (sqlite_stat1, which ANALYZE writes, is the planner's, not data)."""
     connection = connections[alias]
     with connection.cursor() as cursor:
-        tables = connection.introspection.table_names(cursor)
+        tables = [
+            name
+            for name in connection.introspection.table_names(cursor)
+            if not name.startswith("sqlite_")
+        ]
         return _row_counts(cursor, connection.ops.quote_name, tables)
 
 
