@@ -6,6 +6,11 @@ mining's time at scale.
     RAPPORT_SQLITE_PATH=/tmp/demo.sqlite3 .venv/bin/python bench/recommend_offline.py demo
     # a CSV of purchases (customer,product,date[,...]; e.g. tests/data/recommend/*.csv):
     .venv/bin/python bench/recommend_offline.py csv PATH [--split 2011-09-01]
+    # a public data set read from the package that ships it (see DATASETS), e.g. MovieLens 100k
+    # from the RecBole wheel (downloaded, not installed: it needs torch):
+    pip download --no-deps recbole==1.2.1 -d /var/tmp/recbole
+    .venv/bin/python bench/recommend_offline.py dataset ml-100k \
+        --source /var/tmp/recbole/recbole-1.2.1-py3-none-any.whl
     # the mining alone on N synthetic order lines (no database):
     .venv/bin/python bench/recommend_offline.py scale --lines 10000000
 
@@ -24,6 +29,7 @@ import datetime
 import os
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +159,53 @@ def run_csv(args) -> None:
            len(purchases))  # fmt: skip
 
 
+# Public data sets with a customer, an item and a time that ship inside a PyPI package: the member
+# inside the wheel (or under an unpacked package directory) and how its rows read.
+DATASETS = {
+    # MovieLens 100k (GroupLens; 100,000 ratings of 1,682 films by 943 users, Sep 1997 - Apr 1998)
+    # as RecBole 1.2.1 ships it for its examples: a tab-separated file with a header row.
+    "ml-100k": {
+        "package": "recbole==1.2.1",
+        "member": "recbole/dataset_example/ml-100k/ml-100k.inter",
+    },
+}
+
+
+def _dataset_lines(name: str, source: Path):
+    member = DATASETS[name]["member"]
+    if source.is_dir():
+        with open(source / member, encoding="utf-8") as file:
+            yield from file
+        return
+    with zipfile.ZipFile(source) as wheel, wheel.open(member) as file:
+        for line in file:
+            yield line.decode("utf-8")
+
+
+def run_dataset(args) -> None:
+    """A rating counts as a purchase of the item on the rating's day (ratings under
+    `--min-rating` are left out): the customer-level baskets, the first day of each pair and
+    the same `evaluate` as the database's purchases."""
+    customers, items, days = [], [], []
+    lines = _dataset_lines(args.name, args.source)
+    next(lines)  # user_id:token  item_id:token  rating:float  timestamp:float
+    for line in lines:
+        user, item, rating, stamp = line.rstrip("\n").split("\t")
+        if float(rating) < args.min_rating:
+            continue
+        customers.append(int(user))
+        items.append(int(item))
+        days.append(int(float(stamp)) // 86400)
+    purchases = Purchases.from_arrays(customers, items, days)
+    last = int(purchases.first_days.max())
+    split_day = last - args.horizon if not args.split else _day(args.split)
+    result = evaluate(purchases, split_day, args.horizon)
+    print(HEADER)
+    label = args.name + (f" (rating ≥ {args.min_rating:g})" if args.min_rating else "")
+    _print(label, EPOCH + datetime.timedelta(days=split_day), args.horizon, result,
+           len(purchases))  # fmt: skip
+
+
 def run_scale(args) -> None:
     """The mining alone on `--lines` order lines of `--customers` customers over `--products`
     products (a customer's lines drawn from a few favourite categories, so that pairs exist),
@@ -183,10 +236,16 @@ def run_scale(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="mode", required=True)
-    for name in ("demo", "csv"):
+    for name in ("demo", "csv", "dataset"):
         mode = sub.add_parser(name)
         if name == "csv":
             mode.add_argument("path")
+        if name == "dataset":
+            mode.add_argument("name", choices=sorted(DATASETS))
+            mode.add_argument(
+                "--source", type=Path, required=True, help="the wheel, or its unpacked directory"
+            )
+            mode.add_argument("--min-rating", type=float, default=0.0)
         mode.add_argument("--split", type=datetime.date.fromisoformat, default=None,
                           help="T (default: the horizon before the last purchase)")  # fmt: skip
         mode.add_argument("--horizon", type=int, default=90, help="days after T (default 90)")
@@ -195,7 +254,8 @@ def main() -> None:
     scale.add_argument("--customers", type=int, default=1_000_000)
     scale.add_argument("--products", type=int, default=2_000)
     args = parser.parse_args()
-    {"demo": run_demo, "csv": run_csv, "scale": run_scale}[args.mode](args)
+    modes = {"demo": run_demo, "csv": run_csv, "dataset": run_dataset, "scale": run_scale}
+    modes[args.mode](args)
 
 
 if __name__ == "__main__":
