@@ -55,6 +55,20 @@ def register_timeline() -> None:
     register_title(
         "ticket.reopened", lambda e: _("Ticket %(number)s reopened: %(subject)s") % words(e)
     )
+    register_title(
+        "ticket.merged",
+        lambda e: (
+            _("Ticket %(number)s merged into %(into)s: %(subject)s")
+            % {**words(e), "into": e.data.get("into", "")}
+        ),
+    )
+    register_title(
+        "ticket.merged_in",
+        lambda e: (
+            _("Ticket %(source)s merged into ticket %(number)s: %(subject)s")
+            % {**words(e), "source": e.data.get("source", "")}
+        ),
+    )
 
 
 def register_inbound_mail() -> None:

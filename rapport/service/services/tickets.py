@@ -684,6 +684,23 @@ def ticket_merge(*, actor: User, source: Ticket, target: Ticket) -> Ticket:
     source.resolved_at = source.resolved_at or now
     source.version += 1
     source.save()
+    # The merge is a step of the customer's story: the merged ticket's customer reads where
+    # its conversation went, and the target's customer, when another, what joined theirs.
+    timeline(
+        source,
+        kind="ticket.merged",
+        actor_id=actor.pk,
+        when=now,
+        data={"into": target.number},
+    )
+    if (target.person_id, target.company_id) != (source.person_id, source.company_id):
+        timeline(
+            target,
+            kind="ticket.merged_in",
+            actor_id=actor.pk,
+            when=now,
+            data={"source": source.number},
+        )
     announce(source, "updated", actor=actor, changed=["merged_into", "status", "closed_at"])
     announce(target, "updated", actor=actor, changed=["messages", "tags"])
     return target
