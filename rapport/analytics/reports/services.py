@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from rapport.accounts.models import Role, Team, User
 from rapport.analytics.reports.engine import parse_definition
 from rapport.analytics.reports.models import ReportSchedule, ReportSharing, SavedReport
-from rapport.analytics.reports.selectors import may_manage_saved_report
+from rapport.analytics.reports.selectors import may_manage_saved_report, report_readers_q
 from rapport.core.cleaning import FieldErrors, clean_choice, clean_text, parse_id, reject_unknown
 from rapport.core.errors import PermissionDenied, ValidationFailed
 
@@ -69,20 +69,23 @@ def _clean(actor: User, data: dict, errors: FieldErrors) -> dict:
     return cleaned
 
 
-def _may_receive(user: User, cleaned: dict, owner: User) -> bool:
-    """Whether `user` may see the report as it will be shared (a recipient must)."""
-    if user.pk == owner.pk or user.is_administrator:
-        return True
-    if cleaned["sharing"] == ReportSharing.TEAM:
-        return user.team_id == cleaned["team"].pk
-    if cleaned["sharing"] == ReportSharing.ROLE:
-        return user.role == cleaned["role"]
-    return False
-
-
 def _check_recipients(cleaned: dict, owner: User, errors: FieldErrors) -> None:
+    """Every recipient must see the report as it will be shared."""
+    if not cleaned["recipients"]:
+        return
+    readers = set(
+        User.objects.filter(
+            report_readers_q(
+                owner_id=owner.pk,
+                sharing=cleaned["sharing"],
+                team_id=cleaned["team"].pk if cleaned["team"] else None,
+                role=cleaned["role"],
+            ),
+            pk__in=[user.pk for user in cleaned["recipients"]],
+        ).values_list("pk", flat=True)
+    )
     for user in cleaned["recipients"]:
-        if not _may_receive(user, cleaned, owner):
+        if user.pk not in readers:
             errors.add(
                 "recipient_ids",
                 _("%(user)s cannot see this report: share it with them first.") % {"user": user},

@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from rapport.accounts.models import Role, Team, User
+from rapport.accounts.models import Role, Team
 from rapport.analytics.reports import answers, presentation
 from rapport.analytics.reports.engine import (
     CHARTS,
@@ -27,6 +27,7 @@ from rapport.analytics.reports.models import ReportSchedule, ReportSharing, Save
 from rapport.analytics.reports.selectors import (
     get_saved_report_for_user,
     may_manage_saved_report,
+    recipient_choices,
     saved_reports_visible_to,
 )
 from rapport.analytics.reports.services import (
@@ -39,13 +40,6 @@ from rapport.core.htmx import allowed_or_403, found_or_404, int_or_none, is_htmx
 from rapport.dataio.services.exports.writers import csv_chunks, xlsx_file
 
 SAVE_FIELDS = ("name", "sharing", "team_id", "role", "schedule")
-
-
-def _recipient_choices(user: User):
-    users = User.objects.filter(is_active=True).order_by("username")
-    if not user.is_administrator:
-        users = users.filter(team_id=user.team_id) if user.team_id else users.filter(pk=user.pk)
-    return users
 
 
 def _builder_context(request, data: dict, *, saved: SavedReport | None = None) -> dict:
@@ -88,7 +82,7 @@ def _builder_context(request, data: dict, *, saved: SavedReport | None = None) -
         "teams": Team.objects.order_by("name")
         if request.user.is_administrator
         else Team.objects.filter(pk=request.user.team_id),
-        "recipients": _recipient_choices(request.user),
+        "recipients": recipient_choices(request.user),
         "recipient_ids": set(saved.recipients.values_list("pk", flat=True)) if saved else set(),
     }
 

@@ -133,6 +133,41 @@ def test_recipients_must_see_the_report(alice, charlie):
     assert "recipient_ids" in refused.value.details
 
 
+def test_the_builder_offers_as_recipients_exactly_whom_a_save_accepts(
+    client, alice, bob, charlie, diana, admin_user
+):
+    # Given alice (east) on the builder
+    client.force_login(alice)
+    page = client.get(reverse("analytics_reports:builder"))
+    offered = {user.pk for user in page.context["recipients"]}
+
+    # Then she is offered her team and the administrators, not charlie (west)
+    assert offered == {alice.pk, bob.pk, diana.pk, admin_user.pk}
+    # And the report shared with her team may go to each of them
+    report = saved_report_create(
+        actor=alice,
+        data={
+            "name": "Team",
+            "definition": BY_MONTH,
+            "sharing": "team",
+            "schedule": "weekly",
+            "recipient_ids": sorted(offered),
+        },
+    )
+    assert set(report.recipients.values_list("pk", flat=True)) == offered
+    # But kept private it may go to her and the administrators only
+    with pytest.raises(ValidationFailed) as refused:
+        saved_report_create(
+            actor=alice,
+            data={"name": "Mine", "definition": BY_MONTH, "recipient_ids": [bob.pk]},
+        )
+    assert "recipient_ids" in refused.value.details
+    saved_report_create(
+        actor=alice,
+        data={"name": "Mine", "definition": BY_MONTH, "recipient_ids": [admin_user.pk]},
+    )
+
+
 def test_export_csv_and_xlsx_hold_the_readers_rows(client, charlie, orders):
     client.force_login(charlie)
     query = {"subject": "orders", "dimension_1": "placed_at:month", "measure": ["sum:total"]}
