@@ -56,3 +56,27 @@ def customer_sections(user, customer, kind: str) -> list[tuple[str, CustomerSect
         if section is not None:
             shown.append((registered.key, section))
     return shown
+
+
+# --- The deal page --------------------------------------------------------------------------------
+# The same pattern on a deal's page (`sales` loads `views.deal_insights` into its slot): a section
+# is `(user, deal) -> CustomerSection | None`, the deal one the user may see.
+
+_DEAL_SECTIONS: dict[str, _Registered] = {}
+
+
+def register_deal_section(
+    key: str, section: Callable[[Any, Any], CustomerSection | None], *, order: int
+) -> None:
+    """Show `section` on deals' pages, sorted by `order`; registering a key again replaces it."""
+    _DEAL_SECTIONS[key] = _Registered(key, order, frozenset(), section)
+
+
+def deal_sections(user, deal) -> list[tuple[str, CustomerSection]]:
+    """The sections to show on `deal`'s page, as (key, section), in order."""
+    shown = []
+    for registered in sorted(_DEAL_SECTIONS.values(), key=lambda r: (r.order, r.key)):
+        section = registered.section(user, deal)
+        if section is not None:
+            shown.append((registered.key, section))
+    return shown

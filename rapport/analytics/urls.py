@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/layouts/", views.layout_settings, name="layout_settings"),
     path("persons/<int:pk>/insights/", views.person_insights, name="person_insights"),
     path("companies/<int:pk>/insights/", views.company_insights, name="company_insights"),
+    path("deals/<int:pk>/insights/", views.deal_insights, name="deal_insights"),
     path("dashboards/<slug:key>/", views.dashboard, name="dashboard"),
     path("dashboards/<slug:key>/layout/", views.layout_change, name="layout_change"),
 ]

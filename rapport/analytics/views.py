@@ -17,12 +17,13 @@ from rapport.accounts.models import Role
 from rapport.accounts.selectors import teams_for_filters
 from rapport.analytics import catalogue, services
 from rapport.analytics.dashboards import Dashboard, DashboardFilters, dashboard_render_data
-from rapport.analytics.panels import COMPANY, PERSON, customer_sections
+from rapport.analytics.panels import COMPANY, PERSON, customer_sections, deal_sections
 from rapport.analytics.selectors.layouts import layout_of, role_layout
 from rapport.core.cleaning import parse_date_or
 from rapport.core.errors import ValidationFailed
 from rapport.core.htmx import allowed_or_403, found_or_404, int_or_none, is_htmx
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
+from rapport.sales.selectors.deals import get_deal_for_user
 from rapport.service.selectors_pages import queue_teams
 
 
@@ -198,3 +199,16 @@ def person_insights(request, pk: int):
 @require_GET
 def company_insights(request, pk: int):
     return _insights(request, found_or_404(get_company_for_user, request.user, pk), COMPANY)
+
+
+@login_required
+@require_GET
+def deal_insights(request, pk: int):
+    """The insights slot of a deal's page (404 for a deal the user may not see)."""
+    deal = found_or_404(get_deal_for_user, request.user, pk)
+    sections = deal_sections(request.user, deal)
+    return render(
+        request,
+        "analytics/_customer_insights.html",
+        {"sections": [(key, section.template, section.context) for key, section in sections]},
+    )

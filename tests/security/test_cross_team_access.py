@@ -127,12 +127,14 @@ PARAMETERS = [
     ("sales:company_sales", "pk", "company"),
     ("analytics:person_insights", "pk", "person"),
     ("analytics:company_insights", "pk", "company"),
+    ("analytics:deal_insights", "pk", "deal"),
     ("analytics_churn:person_*", "pk", "person"),
     ("analytics_churn:company_*", "pk", "company"),
     # A sales expense is as visible as its customer (it carries their owner and team).
     ("analytics_value:expense_*", "pk", "sales_expense"),
     ("analytics_value:person_*", "pk", "person"),
     ("analytics_value:company_*", "pk", "company"),
+    ("analytics_value:deal_*", "pk", "deal"),
     # A saved report is its owner's unless shared with a team or role; running it counts only
     # what the reader may see.
     ("analytics_reports:saved_*", "pk", "saved_report"),

@@ -8,10 +8,11 @@ class AnalyticsValueConfig(AppConfig):
     verbose_name = _("Customer value")
 
     def ready(self):
-        from rapport.analytics.panels import register_customer_section
+        from rapport.analytics.panels import register_customer_section, register_deal_section
         from rapport.analytics.value import handlers, hooks
-        from rapport.analytics.value.panels import value_section
+        from rapport.analytics.value.panels import deal_expenses_section, value_section
 
         register_customer_section("value", value_section, order=10)
+        register_deal_section("expenses", deal_expenses_section, order=10)
         handlers.register()
         hooks.register()

@@ -42,6 +42,15 @@ def customer_expenses(user, kind: str, customer_id: int) -> QuerySet[SalesExpens
     )
 
 
+def deal_expenses(user, deal_id: int) -> QuerySet[SalesExpense]:
+    return (
+        expenses_visible_to(user)
+        .filter(deal_id=deal_id)
+        .select_related("recorded_by")
+        .order_by("-spent_on", "-id")
+    )
+
+
 def values_visible_to(user) -> QuerySet[CustomerValue]:
     return CustomerValue.objects.filter(visible_records_q(user))
 

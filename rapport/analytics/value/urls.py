@@ -15,5 +15,6 @@ urlpatterns = [
     path(
         "companies/<int:pk>/expenses/", views.company_expense_create, name="company_expense_create"
     ),
+    path("deals/<int:pk>/expenses/", views.deal_expense_create, name="deal_expense_create"),
     path("settings/", views.settings_page, name="settings"),
 ]

@@ -21,6 +21,7 @@ from rapport.core.errors import ApplicationError
 from rapport.core.forms import save_form
 from rapport.core.htmx import allowed_or_403, found_or_404, page_or_first
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
+from rapport.sales.selectors.deals import get_deal_for_user
 
 LIST_URLS = {"person": "customers:person_list", "company": "customers:company_list"}
 TOP_SHOWN = 10
@@ -170,16 +171,45 @@ def company_expense_create(request, pk: int):
 
 @login_required
 @require_POST
+def deal_expense_create(request, pk: int):
+    """Log an expense against a deal, and so against its customer (its person, else its
+    company: an expense belongs to one customer)."""
+    deal = found_or_404(get_deal_for_user, request.user, pk)
+    customer = {"person_id": deal.person_id} if deal.person_id else {"company_id": deal.company_id}
+    form = ExpenseForm(request.POST)
+    saved = save_form(
+        form,
+        lambda: expense_services.expense_create(
+            actor=request.user, data={**form.to_data(), **customer, "deal_id": deal.pk}
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("Expense logged."))
+    else:
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        messages.error(
+            request,
+            _("The expense was not logged: %(errors)s") % {"errors": " ".join(problems)},
+        )
+    return redirect("sales:deal_detail", pk=deal.pk)
+
+
+@login_required
+@require_POST
 def expense_delete(request, pk: int):
     expense = found_or_404(selectors.get_expense_for_user, request.user, pk)
     kind = "person" if expense.person_id else "company"
     customer_id = expense.person_id or expense.company_id
+    deal_id = expense.deal_id
     try:
         expense_services.expense_delete(actor=request.user, expense=expense)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Expense deleted."))
+    # Deleted from the deal's page (`back=deal`): back there.
+    if deal_id and request.POST.get("back") == "deal":
+        return redirect("sales:deal_detail", pk=deal_id)
     return redirect(_customer_url(kind, customer_id))
 
 
