@@ -1,5 +1,5 @@
-"""Order reports the daily facts can answer are read from them, and give the same rows as the
-orders themselves, for an administrator and for a representative."""
+"""Order and order-line reports the facts can answer are read from them, and give the same rows
+as the orders and lines themselves, for an administrator and for a representative."""
 
 import pytest
 
@@ -22,13 +22,36 @@ DEFINITIONS = [
 ]
 
 
+OPEN = ["placed", "paid", "shipped", "received"]
+LINE_DEFINITIONS = [
+    # The ready answer "sales by region, product and month" (the monthly line facts)
+    {
+        "dimensions": ["province", "product", "order_placed_at:month"],
+        "measures": ["sum:line_total", "sum:quantity"],
+    },
+    {"dimensions": ["category", "order_placed_at:quarter"], "measures": ["count", "sum:quantity"]},
+    {"dimensions": ["order_placed_at:week", "owner"], "measures": ["sum:line_total"]},
+    {"dimensions": ["product"], "measures": ["count"], "filters": {"category": ["茶"]}},
+    {
+        "dimensions": ["province"],
+        "measures": ["sum:line_total"],
+        "start": "2026-01-01",
+        "end": "2026-01-31",
+    },
+    {"dimensions": ["team"], "measures": ["sum:quantity"], "sort": "sum:quantity", "limit": 1},
+]
+
+
 @pytest.fixture
-def orders(admin_user, alice, charlie, east_person, west_person):
+def orders(admin_user, alice, charlie, east_person, west_person, tea):
     east_person.region = "浙江"
     east_person.save(update_fields=["region"])
-    place_order(alice, east_person, placed_at="2026-01-05T10:00:00+08:00")
+    teas = [{"product_id": tea.pk, "quantity": 3, "unit_price": "388.00"}]
+    place_order(alice, east_person, placed_at="2026-01-05T10:00:00+08:00", lines=teas)
+    # Just after midnight of February 1st in Shanghai, still January in UTC
     place_order(alice, east_person, placed_at="2026-02-01T01:00:00+08:00")
-    cancelled = place_order(alice, east_person, placed_at="2026-03-03T10:00:00+08:00")
+    place_order(alice, east_person, placed_at="2026-04-01T09:00:00+08:00", lines=teas)
+    cancelled = place_order(alice, east_person, placed_at="2026-03-03T10:00:00+08:00", lines=teas)
     order_change_status(actor=admin_user, order=cancelled, status="cancelled")
     place_order(charlie, west_person, placed_at="2026-01-20T10:00:00+08:00", currency="USD")
     facts_rebuild()
@@ -44,6 +67,47 @@ def test_facts_and_orders_give_the_same_report(admin_user, alice, orders, data):
         direct = report_run(user, definition, use_facts=False)
         assert sorted(routed.table(), key=str) == sorted(direct.table(), key=str)
         assert routed.rows, "nothing compared"
+
+
+@pytest.mark.parametrize("data", LINE_DEFINITIONS)
+def test_line_facts_and_lines_give_the_same_report(admin_user, alice, orders, data):
+    definition = parse_definition(
+        {"subject": "order_lines", **data, "filters": {"status": OPEN, **data.get("filters", {})}}
+    )
+    assert facts_rows(admin_user, definition, money=True) is not None
+
+    for user in (admin_user, alice):
+        routed = report_run(user, definition)
+        direct = report_run(user, definition, use_facts=False)
+        assert sorted(routed.table(), key=str) == sorted(direct.table(), key=str)
+        assert routed.rows, "nothing compared"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"measures": ["count"]},  # every status: the line facts hold open orders only
+        {"measures": ["count"], "filters": {"status": ["paid"]}},
+        {"measures": ["avg:quantity"], "filters": {"status": OPEN}},
+        {"dimensions": ["city"], "measures": ["count"], "filters": {"status": OPEN}},
+        # By province: whole months only
+        {
+            "dimensions": ["province"],
+            "measures": ["count"],
+            "filters": {"status": OPEN},
+            "start": "2026-01-05",
+        },
+        {
+            "dimensions": ["province", "order_placed_at:week"],
+            "measures": ["count"],
+            "filters": {"status": OPEN},
+        },
+    ],
+)
+def test_what_the_line_facts_cannot_answer_is_read_from_the_lines(admin_user, data):
+    definition = parse_definition({"subject": "order_lines", **data})
+
+    assert facts_rows(admin_user, definition, money=True) is None
 
 
 @pytest.mark.parametrize(
