@@ -81,11 +81,14 @@ LANGUAGES = ("zh-hans", "en")
 # RAPPORT_PAGE_LANGUAGES=zh-hans (or en) checks one language: .ci/run checks Chinese on its
 # SQLite run and English on its PostgreSQL run, so that every page is still opened on both
 # databases and checked in both languages, at half the time (docs/decisions.md, "CI time").
-CHECKED_LANGUAGES = tuple(
-    language
-    for language in os.environ.get("RAPPORT_PAGE_LANGUAGES", ",".join(LANGUAGES)).split(",")
-    if language in LANGUAGES
-) or LANGUAGES
+CHECKED_LANGUAGES = (
+    tuple(
+        language
+        for language in os.environ.get("RAPPORT_PAGE_LANGUAGES", ",".join(LANGUAGES)).split(",")
+        if language in LANGUAGES
+    )
+    or LANGUAGES
+)
 USERNAMES = {ADMIN: "admin", REP: "li.qiang"}
 EVERY_PICTURE = os.environ.get("RAPPORT_PAGE_PICTURES", "all") != "faults"
 
