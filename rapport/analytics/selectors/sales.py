@@ -31,7 +31,14 @@ from rapport.activities.selectors import interactions_visible_to
 from rapport.activities.task_selectors import tasks_visible_to, today_bounds
 from rapport.analytics import stats
 from rapport.analytics.dashboards import DashboardFilters
-from rapport.analytics.selectors.common import chart_amount, day_start, list_url, percent
+from rapport.analytics.selectors.common import (
+    DaysBetween,
+    chart_amount,
+    day_start,
+    list_url,
+    percent,
+    period_index,
+)
 from rapport.sales.models import Deal, DealStatus, Stage
 from rapport.sales.selectors import forecast as sales_reports
 from rapport.sales.selectors.deals import deals_visible_to
@@ -127,14 +134,19 @@ class SalesSource:
         )
 
     @cached_property
-    def closed(self) -> list[tuple]:
-        """(closed, created, status) of the deals won or lost in the range."""
+    def closed(self) -> list[dict]:
+        """The deals won or lost in the range, per period and status: how many, and the days
+        from creation to closing added up (one GROUP BY; the range may hold 100,000s)."""
         return list(
             self.deals.filter(
                 status__in=(DealStatus.WON, DealStatus.LOST),
                 closed_at__gte=self.range_start,
                 closed_at__lt=self.range_end,
-            ).values_list("closed_at", "created_at", "status")
+            )
+            .annotate(period=period_index("closed_at", self.periods))
+            .order_by()
+            .values("period", "status")
+            .annotate(n=Count("pk"), days=Sum(DaysBetween("closed_at", "created_at")))
         )
 
     @cached_property
@@ -487,18 +499,13 @@ def deals_at_risk(source: SalesSource) -> dict:
 def win_rate(source: SalesSource) -> dict:
     won = [0 for _p in source.periods]
     lost = [0 for _p in source.periods]
-    cycle: list[list[float]] = [[] for _p in source.periods]
-    for closed_at, created_at, status in source.closed:
-        day = timezone.localtime(closed_at).date()
-        index = next(
-            (i for i, p in enumerate(source.periods) if p.first <= day <= p.last),
-            len(source.periods) - 1,
-        )
-        if status == DealStatus.WON:
-            won[index] += 1
-            cycle[index].append((closed_at - created_at).total_seconds() / 86400)
+    won_days = [0.0 for _p in source.periods]
+    for row in source.closed:
+        if row["status"] == DealStatus.WON:
+            won[row["period"]] += row["n"]
+            won_days[row["period"]] += row["days"] or 0.0
         else:
-            lost[index] += 1
+            lost[row["period"]] += row["n"]
     rows = []
     for index, period in enumerate(source.periods):
         rows.append(
@@ -507,9 +514,7 @@ def win_rate(source: SalesSource) -> dict:
                 "won": won[index],
                 "lost": lost[index],
                 "rate": percent(won[index], won[index] + lost[index]),
-                "cycle": stats.rounded(
-                    sum(cycle[index]) / len(cycle[index]) if cycle[index] else None
-                ),
+                "cycle": stats.rounded(won_days[index] / won[index] if won[index] else None),
             }
         )
     url = source.deals_url(status=DealStatus.WON)

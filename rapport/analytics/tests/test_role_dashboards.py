@@ -15,6 +15,7 @@ from rapport.activities.services import interaction_create
 from rapport.activities.task_services import task_create
 from rapport.analytics.catalogue import EXECUTIVE, MANAGER, MARKETING, REP
 from rapport.analytics.dashboards import DashboardFilters, dashboard_render_data
+from rapport.sales.models import Deal
 from rapport.sales.services.deals import deal_create, deal_lose, deal_win
 from rapport.sales.services.leads import lead_create
 from rapport.sales.services.orders.status import order_change_status
@@ -122,8 +123,28 @@ def test_win_rate_and_cycle_of_the_deals_closed_in_the_period(diana, alice, pipe
     assert rows[0]["won"] == 2
     assert rows[0]["rate"] == pytest.approx(66.7)
     assert rows[0]["cycle"] == 0
+    assert widgets["win_rate"]["rows"][-1]["won"] == 2
     assert widgets["leaderboard"]["rows"][0]["name"] == str(alice)
     assert widgets["forecast"]["rows"][0]["won"].amounts == {"CNY": 300}
+
+
+def test_win_rate_counts_each_deal_in_the_week_of_its_local_closing_day(diana, alice, pipeline):
+    monday = TODAY - datetime.timedelta(days=TODAY.weekday())
+    midnight = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
+    late = deal_win(actor=alice, deal=_deal(alice, "100.00"))
+    early = deal_win(actor=alice, deal=_deal(alice, "200.00"))
+    # Won a second before and at this Monday's local midnight, ten and four days after creation.
+    for deal, closed, days in (
+        (late, midnight - datetime.timedelta(seconds=1), 10),
+        (early, midnight, 4),
+    ):
+        Deal.objects.filter(pk=deal.pk).update(
+            closed_at=closed, created_at=closed - datetime.timedelta(days=days)
+        )
+
+    rows = _widgets(MANAGER, diana)["win_rate"]["rows"]
+
+    assert [(row["won"], row["cycle"]) for row in rows[-2:]] == [(1, 10.0), (1, 4.0)]
 
 
 def test_activity_by_rep_counts_the_visible_customers_interactions(
@@ -157,6 +178,12 @@ def test_leads_by_source_and_their_conversion(client, alice, charlie):
     assert _listed(client, by_source["Website"]["url"], "lead-row") == 2
     assert widgets["campaigns"]["rows"][0]["name"] == "春季"
     assert _widgets(MARKETING, charlie)["leads_by_source"]["rows"][0]["value"] == 1
+    trend = {
+        series["name"]: [point["value"] for point in series["data"]]
+        for series in widgets["leads_trend"]["chart"]["series"]
+    }
+    assert (trend["Website"][-1], trend["Referral"][-1]) == (2, 1)
+    assert sum(trend["Website"]) == 2
 
 
 # --- Executive -----------------------------------------------------------------------------------
