@@ -4,9 +4,12 @@ Interactions and timelines are scoped through the customers' visibility rule, as
 to a person and/or a company (`linked_records_q`); notifications are only ever their recipient's.
 """
 
+import datetime
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import linked_records_q
@@ -44,8 +47,17 @@ def interactions_list(
     direction: str = "",
     logged_by_id: int | None = None,
     q: str = "",
+    occurred_from: datetime.date | None = None,
+    occurred_until: datetime.date | None = None,
 ) -> QuerySet[Interaction]:
+    """Visible interactions matching the filters; `occurred_from` / `occurred_until` are days
+    (inclusive, in the installation's time zone)."""
     qs = interactions_visible_to(user)
+    # Days beyond these bound nothing (and their midnight would not fit a datetime in UTC).
+    if occurred_from and occurred_from > datetime.date(1900, 1, 1):
+        qs = qs.filter(occurred_at__gte=_day_start(occurred_from))
+    if occurred_until and occurred_until < datetime.date(9999, 1, 1):
+        qs = qs.filter(occurred_at__lt=_day_start(occurred_until + datetime.timedelta(days=1)))
     if person_id:
         qs = qs.filter(person_id=person_id)
     if company_id:
@@ -59,6 +71,10 @@ def interactions_list(
     if q:
         qs = qs.filter(Q(subject__icontains=q))
     return qs.select_related("person", "company", "logged_by")
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def timeline_for_person(person: Person, *, cursor: str | None = None, size: int = 20) -> Page:

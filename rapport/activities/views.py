@@ -18,6 +18,7 @@ from rapport.activities.selectors import (
     timeline_for_record,
 )
 from rapport.activities.services import interaction_create
+from rapport.core.cleaning import parse_date_or
 from rapport.core.errors import ApplicationError, ValidationFailed
 from rapport.core.htmx import found_or_404, int_or_none, is_htmx, page_or_first
 from rapport.customers.selectors import get_company_for_user, get_person_for_user
@@ -36,6 +37,8 @@ def _filters(request) -> dict:
         "q": get.get("q", "").strip(),
         "person_id": int_or_none(get.get("person_id")),
         "company_id": int_or_none(get.get("company_id")),
+        "occurred_from": parse_date_or(get.get("occurred_from")),
+        "occurred_until": parse_date_or(get.get("occurred_until")),
     }
 
 
@@ -44,7 +47,8 @@ def _filters(request) -> dict:
 def interaction_list(request):
     get = request.GET
     mine = get.get("mine") == "1"
-    queryset = interactions_list(request.user, **_filters(request))
+    filters = _filters(request)
+    queryset = interactions_list(request.user, **filters)
     sort = get.get("sort") if get.get("sort") in INTERACTION_SORTS else "-occurred_at"
     page = page_or_first(
         queryset, sort=sort, cursor=get.get("cursor"), size=settings.RAPPORT_PAGE_SIZE
@@ -61,6 +65,8 @@ def interaction_list(request):
             "channel": get.get("channel", ""),
             "direction": get.get("direction", ""),
             "mine": mine,
+            "occurred_from": filters["occurred_from"],
+            "occurred_until": filters["occurred_until"],
         },
     )
 

@@ -41,6 +41,8 @@ LEADS = ListSpec(
         "source": choice_param(SourceChannel.values),
         "campaign": text_param,
         "unassigned": flag_param,
+        "created_from": date_param,
+        "created_until": date_param,
         "sort": choice_param(LEAD_SORTS),
     },
 )

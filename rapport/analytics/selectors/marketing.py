@@ -39,6 +39,12 @@ class MarketingSource:
         self.periods = stats.periods(filters.start, filters.end, filters.period)
 
     def leads_url(self, **params) -> str:
+        """The lead list narrowed to what a figure counts: the range's leads (by default)."""
+        params = {
+            "created_from": self.filters.start,
+            "created_until": self.filters.end,
+            **params,
+        }
         return list_url("sales:lead_list", team_id=self.filters.team_id, **params)
 
     @cached_property
@@ -135,7 +141,15 @@ def leads_trend(source: MarketingSource) -> dict:
                 {
                     "name": str(labels.get(channel, channel)),
                     "type": "bar",
-                    "data": [{"value": n, "url": source.leads_url(source=channel)} for n in values],
+                    "data": [
+                        {
+                            "value": n,
+                            "url": source.leads_url(
+                                source=channel, created_from=period.first, created_until=period.last
+                            ),
+                        }
+                        for n, period in zip(values, source.periods, strict=True)
+                    ],
                 }
                 for channel, values in sorted(counts.items())
             ],

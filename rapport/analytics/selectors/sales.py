@@ -320,7 +320,12 @@ def my_week(source: SalesSource) -> dict:
         {
             "name": str(label),
             "value": counts.get(channel, 0),
-            "url": list_url("activities:interaction_list", mine=1, channel=channel),
+            "url": list_url(
+                "activities:interaction_list",
+                mine=1,
+                channel=channel,
+                occurred_from=source.week_start,
+            ),
         }
         for channel, label in Channel.choices
     ]

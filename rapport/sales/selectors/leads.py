@@ -6,10 +6,12 @@ team's, which includes the team's queue of unassigned leads. A lead with neither
 (no rule or form placed it) waits for an administrator.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import (
@@ -74,6 +76,9 @@ class LeadFilters:
     campaign: str = ""
     # The queue: open leads nobody owns yet.
     unassigned: bool = False
+    # Created from / until these days (inclusive, in the installation's time zone).
+    created_from: datetime.date | None = None
+    created_until: datetime.date | None = None
 
 
 def leads_list(user: User, filters: LeadFilters) -> QuerySet[Lead]:
@@ -93,6 +98,11 @@ def leads_list(user: User, filters: LeadFilters) -> QuerySet[Lead]:
         qs = qs.filter(campaign=filters.campaign)
     if filters.unassigned:
         qs = qs.filter(owner__isnull=True, status__in=OPEN_STATUSES)
+    if filters.created_from and filters.created_from > EARLIEST_DAY:
+        qs = qs.filter(created_at__gte=_day_start(filters.created_from))
+    if filters.created_until and filters.created_until < LATEST_DAY:
+        following = filters.created_until + datetime.timedelta(days=1)
+        qs = qs.filter(created_at__lt=_day_start(following))
     if filters.q:
         q = filters.q
         qs = qs.filter(
@@ -102,6 +112,15 @@ def leads_list(user: User, filters: LeadFilters) -> QuerySet[Lead]:
             | Q(phone__contains=q.replace(" ", ""))
         )
     return qs.select_related(*LEAD_LIST_RELATED)
+
+
+# Days beyond these bound nothing (and their midnight would not fit a datetime in UTC).
+EARLIEST_DAY = datetime.date(1900, 1, 1)
+LATEST_DAY = datetime.date(9999, 1, 1)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def lead_list_partitions(user: User, filters: LeadFilters) -> list[Q] | None:

@@ -25,6 +25,7 @@ from rapport.accounts.models import Role, User
 from rapport.accounts.saved_view_views import saved_views_state
 from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.accounts.throttling import client_address
+from rapport.core.cleaning import parse_date_or
 from rapport.core.errors import ApplicationError, NotFound, ValidationFailed
 from rapport.core.forms import save_form
 from rapport.core.htmx import found_or_404, int_or_none, page_or_first
@@ -61,6 +62,8 @@ def _filters(request) -> selectors.LeadFilters:
         source=get.get("source", "") if get.get("source") in SourceChannel.values else "",
         campaign=get.get("campaign", "").strip(),
         unassigned=get.get("unassigned") == "1",
+        created_from=parse_date_or(get.get("created_from")),
+        created_until=parse_date_or(get.get("created_until")),
     )
 
 
