@@ -21,6 +21,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from rapport.accounts.models import ApiKey
 from rapport.accounts.saved_view_services import saved_view_create
@@ -28,6 +29,7 @@ from rapport.accounts.services import api_key_create
 from rapport.activities.announcements import announcement_create
 from rapport.activities.services import interaction_create, notification_create
 from rapport.activities.task_services import task_create
+from rapport.analytics.churn.models import ChurnModelRun, ChurnScore
 from rapport.analytics.reports.services import saved_report_create
 from rapport.analytics.value.services.expenses import expense_create
 from rapport.api.api import api
@@ -427,6 +429,14 @@ def west_records(admin_user, charlie, settings, tmp_path):
     expense = expense_create(
         actor=charlie,
         data={"kind": "gifts", "amount": "10.00", "person_id": person.pk, "note": MARKER},
+    )
+    # His person and company at risk of churning: the at-risk list must not name them to alice.
+    churn_run = ChurnModelRun.objects.create(
+        started_at=timezone.now(), as_of=timezone.now(), horizon_days=180, status="trained"
+    )
+    ChurnScore.objects.bulk_create(
+        ChurnScore(run=churn_run, probability=0.9, scored_at=timezone.now(), **customer)
+        for customer in ({"person": person}, {"company": company})
     )
     # Private to charlie, and grouped by customer: run by anyone else it would name his.
     saved_report = saved_report_create(

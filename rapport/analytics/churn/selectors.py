@@ -1,6 +1,6 @@
 """Reads of the churn part, scored customers always through the visibility rule."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from rapport.accounts.access import linked_records_q
 from rapport.accounts.models import User
@@ -30,13 +30,18 @@ def scores_visible_to(user: User) -> QuerySet[ChurnScore]:
     return ChurnScore.objects.filter(linked_records_q(user))
 
 
-def at_risk_list(user: User, *, threshold: float = AT_RISK) -> QuerySet[ChurnScore]:
-    """Visible customers at `threshold` risk or above, riskiest first."""
-    return (
-        scores_visible_to(user)
-        .filter(probability__gte=threshold)
-        .select_related("person", "person__owner", "company", "company__owner")
-        .order_by("-probability", "id")
+def at_risk_list(
+    user: User, *, threshold: float = AT_RISK, owner_id: int | None = None
+) -> QuerySet[ChurnScore]:
+    """Visible customers at `threshold` risk or above, riskiest first; with `owner_id`, only
+    that user's customers (a company's score counts for the company's owner)."""
+    scores = scores_visible_to(user).filter(probability__gte=threshold)
+    if owner_id is not None:
+        scores = scores.filter(
+            Q(person__owner_id=owner_id) | Q(person__isnull=True, company__owner_id=owner_id)
+        )
+    return scores.select_related("person", "person__owner", "company", "company__owner").order_by(
+        "-probability", "id"
     )
 
 

@@ -2,11 +2,14 @@
 call task a user creates from a customer's risk."""
 
 import datetime
+import itertools
+import json
 import logging
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +33,7 @@ from rapport.analytics.churn.models import (
     RunStatus,
 )
 from rapport.analytics.churn.reasons import reason_codes
+from rapport.analytics.value.models import CustomerValue, Tier
 from rapport.core.errors import ValidationFailed
 from rapport.customers.models import Company, CustomFieldDefinition, CustomFieldType, Person
 
@@ -42,6 +46,8 @@ JUMP = 0.2
 CALM = 0.5
 ALARM = 0.7
 VALUABLE_SHARE = 0.2
+VALUABLE_TIERS = [str(Tier.TOP), str(Tier.HIGH)]
+TIER_BATCH = 5000
 # Reasons are worked out for the customers at risk (the list's and the section's threshold):
 # explaining a low risk helps nobody, and each reason candidate costs a prediction per row.
 REASONS_FROM = 0.5
@@ -212,25 +218,45 @@ def churn_score(
             )
         }
         ChurnScore.objects.all().delete()
-        ChurnScore.objects.bulk_create(
-            (
-                ChurnScore(
-                    person_id=int(key) if key > 0 else None,
-                    company_id=int(-key) if key < 0 else None,
-                    run=run,
-                    probability=float(min(1.0, max(0.0, p[i]))),
-                    previous_probability=previous.get(int(key)),
-                    reasons=reasons[i],
-                    scored_at=now,
-                )
-                for i, key in enumerate(keys)
-            ),
-            batch_size=2000,
-        )
+        _insert_scores(run, keys, np.clip(p, 0.0, 1.0), previous, reasons, now)
         run.scored = len(keys)
         run.save(update_fields=["scored"])
-        _alert_jumps(features, keys, p, previous)
+        alert_risk_jumps(features, keys, p, previous)
     return len(keys)
+
+
+SCORE_BATCH = 5000
+
+
+def _insert_scores(run, keys, p, previous: dict, reasons: list, now) -> None:
+    """Write one score row per customer with plain INSERTs of tuples: at a million customers
+    `bulk_create` spent most of scoring building model instances and preparing each field
+    (docs/benchmarks.md, "Churn model"). The values are what the model's fields would store."""
+    table = connection.ops.quote_name(ChurnScore._meta.db_table)
+    reasons_placeholder = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    # The table's name and the placeholder are this module's own, never input.
+    sql = (
+        f"INSERT INTO {table} (person_id, company_id, run_id, probability, "  # noqa: S608
+        f"previous_probability, reasons, scored_at) "
+        f"VALUES (%s, %s, %s, %s, %s, {reasons_placeholder}, %s)"
+    )
+    scored_at = connection.ops.adapt_datetimefield_value(now)
+    empty = json.dumps([])
+    rows = (
+        (
+            int(key) if key > 0 else None,
+            int(-key) if key < 0 else None,
+            run.pk,
+            float(p[i]),
+            previous.get(int(key)),
+            json.dumps(reasons[i]) if reasons[i] else empty,
+            scored_at,
+        )
+        for i, key in enumerate(keys)
+    )
+    with connection.cursor() as cursor:
+        while batch := list(itertools.islice(rows, SCORE_BATCH)):
+            cursor.executemany(sql, batch)
 
 
 NEEDED_FOR_WORDS = [
@@ -252,16 +278,46 @@ NEEDED_FOR_WORDS = [
 ]
 
 
-def _alert_jumps(features: pd.DataFrame, keys: np.ndarray, p: np.ndarray, previous: dict) -> int:
-    """Notify each owner once of their valuable customers (the top fifth by spend) whose risk
+def _computed_tiers(keys: list[int]) -> dict[int, str]:
+    """The customer-value tier of each of `keys` that has one (read from the value app's table,
+    which its nightly computation fills; the customers it has not reached have none)."""
+    persons = [k for k in keys if k > 0]
+    companies = [-k for k in keys if k < 0]
+    tiers: dict[int, str] = {}
+    for start in range(0, max(len(persons), len(companies)), TIER_BATCH):
+        rows = CustomerValue.objects.filter(
+            Q(person_id__in=persons[start : start + TIER_BATCH])
+            | Q(company_id__in=companies[start : start + TIER_BATCH])
+        ).exclude(tier="")
+        for person_id, company_id, tier in rows.values_list("person_id", "company_id", "tier"):
+            tiers[person_id or -company_id] = tier
+    return tiers
+
+
+def valuable_customers(features: pd.DataFrame, keys: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Which of the rows `among` are valuable customers: by their customer-value tier (top or
+    high) where it has been computed, which weighs profit, recency and frequency; by spend (the
+    top fifth) for those without one, so alerts work before the first value computation."""
+    money = features["money"].to_numpy(dtype=float)
+    threshold = np.quantile(money, 1 - VALUABLE_SHARE)
+    by_spend = (money[among] >= threshold) & (money[among] > 0)
+    tiers = _computed_tiers([int(keys[i]) for i in among])
+    tier = np.array([tiers.get(int(keys[i]), "") for i in among], dtype=object)
+    return np.where(tier != "", np.isin(tier, VALUABLE_TIERS), by_spend).astype(bool)
+
+
+def alert_risk_jumps(
+    features: pd.DataFrame, keys: np.ndarray, p: np.ndarray, previous: dict
+) -> int:
+    """Notify each owner once of their valuable customers (`valuable_customers`) whose risk
     jumped since the last scoring."""
     if not len(keys):
         return 0
-    money = features["money"].to_numpy(dtype=float)
-    threshold = np.quantile(money, 1 - VALUABLE_SHARE)
     before = np.array([previous.get(int(k), np.nan) for k in keys])
-    jumped = ~np.isnan(before) & ((p - before >= JUMP) | ((before < CALM) & (p > ALARM)))
-    chosen = np.flatnonzero(jumped & (money >= threshold) & (money > 0))
+    jumped = np.flatnonzero(
+        ~np.isnan(before) & ((p - before >= JUMP) | ((before < CALM) & (p > ALARM)))
+    )
+    chosen = jumped[valuable_customers(features, keys, jumped)] if len(jumped) else jumped
     if not len(chosen):
         return 0
     owners = features["owner_id"].to_numpy()

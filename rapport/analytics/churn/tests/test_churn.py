@@ -1,5 +1,7 @@
 import datetime
 
+import numpy as np
+import pandas as pd
 import pytest
 from django.urls import reverse
 
@@ -17,6 +19,7 @@ from rapport.analytics.churn.tests.factories import (
     person,
     regulars_and_leavers,
 )
+from rapport.analytics.value.models import CustomerValue, Tier
 from rapport.customers.models import LifecycleStage
 from rapport.sales.models.orders import OrderStatus
 from rapport.service.models import Ticket, TicketType
@@ -210,3 +213,59 @@ def test_call_task_goes_to_the_owner_and_not_for_another_teams_customer(
     task = Task.objects.get()
     assert task.assignee == bob and task.person == bobs
     assert refused.status_code == 404
+
+
+def _jumps(customers: list, money: list[float]):
+    """Features of `customers` with their spend, each one's risk up from 0.1 to 0.9."""
+    keys = np.array([c.pk for c in customers])
+    features = pd.DataFrame(
+        {"money": money, "owner_id": [c.owner_id for c in customers]}, index=keys
+    )
+    previous = {int(k): 0.1 for k in keys}
+    return features, keys, np.full(len(keys), 0.9), previous
+
+
+def _alerted() -> set[int]:
+    return set(
+        Notification.objects.filter(kind=services.ALERT_KIND).values_list("target_id", flat=True)
+    )
+
+
+def _value(customer, tier: str) -> CustomerValue:
+    return CustomerValue.objects.create(
+        kind="person",
+        person=customer,
+        owner=customer.owner,
+        currency="CNY",
+        tier=tier,
+        rates_day=NOW.date(),
+        computed_at=NOW,
+    )
+
+
+@pytest.mark.django_db
+def test_without_customer_values_the_top_fifth_by_spend_is_valuable(alice):
+    customers = [person(alice, name=f"P{i}") for i in range(5)]
+    features, keys, p, previous = _jumps(customers, [10, 20, 30, 40, 5000])
+
+    services.alert_risk_jumps(features, keys, p, previous)
+
+    assert _alerted() == {customers[4].pk}
+
+
+@pytest.mark.django_db
+def test_customer_value_tier_decides_who_is_valuable_where_it_was_computed(alice):
+    big_but_low, small_but_top, high, loss, not_computed = (
+        person(alice, name=f"P{i}") for i in range(5)
+    )
+    _value(big_but_low, Tier.LOW)
+    _value(small_but_top, Tier.TOP)
+    _value(high, Tier.HIGH)
+    _value(loss, Tier.LOSS)
+    customers = [big_but_low, small_but_top, high, loss, not_computed]
+    # The biggest spender has a low tier; the one without a value is judged by spend.
+    features, keys, p, previous = _jumps(customers, [9000, 10, 20, 30, 9000])
+
+    services.alert_risk_jumps(features, keys, p, previous)
+
+    assert _alerted() == {small_but_top.pk, high.pk, not_computed.pk}
