@@ -1,5 +1,5 @@
-"""The lifetime value part of /api/v1 (collected by `rapport.analytics.api`): a person's
-prediction as a sub-resource of the person."""
+"""The lifetime value part of /api/v1 (collected by `rapport.analytics.api`): a person's or a
+company's prediction as a sub-resource of the customer."""
 
 import datetime
 from decimal import Decimal
@@ -7,12 +7,13 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from rapport.analytics.lifetime.selectors import current_run, person_prediction
+from rapport.analytics.lifetime.selectors import current_run, customer_prediction
 from rapport.core.api_schemas import error_responses
 from rapport.core.schema_types import RecordId
-from rapport.customers.selectors import get_person_for_user
+from rapport.customers.selectors import get_company_for_user, get_person_for_user
 
 lifetime_router = Router(tags=["persons"])
+company_lifetime_router = Router(tags=["companies"])
 
 
 class LifetimeValueOut(Schema):
@@ -36,18 +37,11 @@ class LifetimeValueOut(Schema):
     )
 
 
-@lifetime_router.get(
-    "/persons/{int:person_id}/lifetime-value",
-    response={200: LifetimeValueOut, **error_responses(404)},
-    description="The person's probability of still buying, expected purchases and value, from "
-    "the latest lifetime value model (BG/NBD and gamma-gamma on the orders).",
-)
-def person_lifetime_value(request: HttpRequest, person_id: RecordId):
-    person = get_person_for_user(request.auth, person_id)
+def _lifetime_value(request: HttpRequest, customer) -> dict:
     run = current_run()
     if run is None:
         return {"status": "no_model"}
-    prediction = person_prediction(request.auth, person, run=run)
+    prediction = customer_prediction(request.auth, customer, run=run)
     if prediction is None:
         return {"status": "no_orders", "as_of": run.as_of, "currency": run.currency}
     return {
@@ -65,4 +59,25 @@ def person_lifetime_value(request: HttpRequest, person_id: RecordId):
     }
 
 
-routers: list[Router] = [lifetime_router]
+@lifetime_router.get(
+    "/persons/{int:person_id}/lifetime-value",
+    response={200: LifetimeValueOut, **error_responses(404)},
+    description="The person's probability of still buying, expected purchases and value, from "
+    "the latest lifetime value model (BG/NBD and gamma-gamma on the orders).",
+)
+def person_lifetime_value(request: HttpRequest, person_id: RecordId):
+    return _lifetime_value(request, get_person_for_user(request.auth, person_id))
+
+
+@company_lifetime_router.get(
+    "/companies/{int:company_id}/lifetime-value",
+    response={200: LifetimeValueOut, **error_responses(404)},
+    description="The company's probability of still buying, expected purchases and value, from "
+    "its orders without a person (those with one are the person's), with the same model as "
+    "persons.",
+)
+def company_lifetime_value(request: HttpRequest, company_id: RecordId):
+    return _lifetime_value(request, get_company_for_user(request.auth, company_id))
+
+
+routers: list[Router] = [lifetime_router, company_lifetime_router]

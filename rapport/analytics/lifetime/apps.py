@@ -12,9 +12,10 @@ class AnalyticsLifetimeConfig(AppConfig):
         from rapport.analytics import panels
         from rapport.analytics.lifetime import lists, sections, tasks  # noqa: F401 (subscriptions)
 
-        # Probability alive and expected value in the person list (columns, a filter).
+        # Probability alive and expected value in the person and company lists (columns, a
+        # filter).
         lists.register()
 
         panels.register_customer_section(
-            "lifetime", sections.person_lifetime, order=20, kinds=(panels.PERSON,)
+            "lifetime", sections.customer_lifetime, order=20, kinds=(panels.PERSON, panels.COMPANY)
         )

@@ -19,7 +19,7 @@ class RunStatus(models.TextChoices):
 
 
 class LifetimeModelRun(TimeStampedModel):
-    """One fit of BG/NBD and Gamma-Gamma on the persons' orders up to `as_of`, and the check of
+    """One fit of BG/NBD and Gamma-Gamma on the customers' orders up to `as_of`, and the check of
     a second fit made `holdout_weeks` earlier against what customers bought since.
 
     Times are in weeks (as in the papers); money in `currency`, the reporting currency when the
@@ -79,11 +79,24 @@ class LifetimeModelRun(TimeStampedModel):
 
 
 class LifetimePrediction(models.Model):
-    """What one run predicts for one person, from their orders up to the run's `as_of`."""
+    """What one run predicts for one customer, from their orders up to the run's `as_of`: a
+    person's, or a company's for its orders without a person (the rule of
+    `accounts.access.linked_records_q`, which also decides who sees it)."""
 
     run = models.ForeignKey(LifetimeModelRun, on_delete=models.CASCADE, related_name="predictions")
     person = models.ForeignKey(
-        "customers.Person", on_delete=models.CASCADE, related_name="lifetime_predictions"
+        "customers.Person",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="lifetime_predictions",
+    )
+    company = models.ForeignKey(
+        "customers.Company",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="lifetime_predictions",
     )
     # The model's input: repeat purchase days, weeks from the first purchase to the last and to
     # the end of observation, and the mean value of a repeat purchase (None without one).
@@ -103,6 +116,14 @@ class LifetimePrediction(models.Model):
         verbose_name_plural = _("lifetime value predictions")
         constraints = [
             models.UniqueConstraint(fields=["run", "person"], name="lifetime_prediction_unique"),
+            models.UniqueConstraint(
+                fields=["run", "company"], name="lifetime_prediction_company_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, company__isnull=True)
+                | Q(person__isnull=True, company__isnull=False),
+                name="lifetime_prediction_one_customer",
+            ),
             models.CheckConstraint(
                 condition=Q(probability_alive__gte=0) & Q(probability_alive__lte=1),
                 name="lifetime_prediction_probability",
@@ -110,11 +131,12 @@ class LifetimePrediction(models.Model):
         ]
         indexes = [
             models.Index(fields=["person", "run"], name="lifetime_prediction_person_idx"),
+            models.Index(fields=["company", "run"], name="lifetime_pred_company_idx"),
             models.Index(fields=["run", "expected_value"], name="lifetime_prediction_value_idx"),
         ]
 
     def __str__(self):
-        return f"{self.person_id}: {self.probability_alive:.2f}"
+        return f"{self.person_id or self.company_id}: {self.probability_alive:.2f}"
 
     @property
     def alive_percent(self) -> int:

@@ -1,7 +1,8 @@
-"""Reads for lifetime value: the models' input from the orders, the runs, and a person's
+"""Reads for lifetime value: the models' input from the orders, the runs, and a customer's
 prediction as a user may see it.
 
-The input, per person, as Fader, Hardie and Lee define it for BG/NBD: a *purchase* is a day with
+The input, per customer (a person, or a company for its orders without a person), as Fader,
+Hardie and Lee define it for BG/NBD: a *purchase* is a day with
 at least one order that is revenue (neither cancelled nor returned), worth the day's orders'
 `total - credited_amount`; `frequency` is the number of purchase days after the first, `recency`
 the time from the first purchase day to the last, `age` (T) from the first purchase day to the
@@ -16,13 +17,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from rapport.accounts.models import User
 from rapport.analytics.lifetime.models import LifetimeModelRun, LifetimePrediction, RunStatus
-from rapport.customers.models import Person
+from rapport.customers.models import Company, Person
 from rapport.sales.models import Order
 from rapport.sales.selectors.money import RateBook, to_cents
 from rapport.sales.selectors.orders import CLOSED_STATUSES
@@ -33,12 +34,14 @@ ACTIVE_RUN_STALE_AFTER = datetime.timedelta(hours=6)
 
 @dataclass
 class RepeatBuying:
-    """The BG/NBD and Gamma-Gamma input of every person with a purchase up to `as_of`, as
-    parallel arrays (one element per person, ordered by person id)."""
+    """The BG/NBD and Gamma-Gamma input of every customer with a purchase up to `as_of`, as
+    parallel arrays (one element per customer). A customer is a person, or a company for its
+    orders without a person (the rule of `accounts.access.linked_records_q`); `keys` holds a
+    person's id, or minus a company's id (persons by id, then companies by id)."""
 
     as_of: datetime.date
     currency: str
-    person_ids: np.ndarray
+    keys: np.ndarray
     frequency: np.ndarray
     recency: np.ndarray
     age: np.ndarray
@@ -48,7 +51,7 @@ class RepeatBuying:
     missing_currencies: set[str] = field(default_factory=set)
 
     def __len__(self) -> int:
-        return len(self.person_ids)
+        return len(self.keys)
 
     @property
     def repeat_customers(self) -> int:
@@ -66,32 +69,20 @@ def _day_after(day: datetime.date) -> datetime.datetime:
 
 
 def revenue_orders(until: datetime.date):
-    """Persons' orders that are revenue, placed on or before `until`."""
-    return Order.objects.filter(person__isnull=False, placed_at__lt=_day_after(until)).exclude(
-        status__in=CLOSED_STATUSES
-    )
+    """Customers' orders that are revenue, placed on or before `until`."""
+    return Order.objects.filter(placed_at__lt=_day_after(until)).exclude(status__in=CLOSED_STATUSES)
 
 
-def repeat_buying(as_of: datetime.date) -> RepeatBuying:
-    """Every person's input as of the end of `as_of`, in one grouped query (rows per person,
-    day and currency, read in order and folded per person)."""
-    book = RateBook(as_of)
-    rows = (
-        revenue_orders(as_of)
-        .annotate(day=TruncDate("placed_at"))
-        .order_by()
-        .values("person_id", "day", "currency")
-        .annotate(value=Sum(F("total") - F("credited_amount")))
-        .order_by("person_id", "day")
-        .values_list("person_id", "day", "currency", "value")
-    )
-    person_ids: list[int] = []
-    frequency: list[int] = []
-    recency: list[int] = []
-    age: list[int] = []
-    averages: list[Decimal | None] = []
-    missing: set[str] = set()
+# Whose an order is: its person's, else (no person) its company's.
+CUSTOMER_KINDS = (
+    ("person_id", Q(person__isnull=False), 1),
+    ("company_id", Q(person__isnull=True, company__isnull=False), -1),
+)
 
+
+def _fold(rows, as_of: datetime.date, book: RateBook, sign: int, out: dict) -> None:
+    """Fold (customer id, day, currency, value) rows, ordered by customer and day, into one
+    input per customer, appended to `out`'s lists."""
     current = None
     first = last = None
     days = 0
@@ -105,19 +96,19 @@ def repeat_buying(as_of: datetime.date) -> RepeatBuying:
             repeat_sum += day_value
             repeat_known += 1
 
-    def close_person():
+    def close_customer():
         close_day()
-        person_ids.append(current)
-        frequency.append(days - 1)
-        recency.append((last - first).days)
-        age.append((as_of - first).days)
-        averages.append(to_cents(repeat_sum / repeat_known) if repeat_known else None)
+        out["keys"].append(sign * current)
+        out["frequency"].append(days - 1)
+        out["recency"].append((last - first).days)
+        out["age"].append((as_of - first).days)
+        out["averages"].append(to_cents(repeat_sum / repeat_known) if repeat_known else None)
 
-    for person_id, day, currency, value in rows.iterator(chunk_size=5000):
-        if person_id != current:
+    for customer_id, day, currency, value in rows:
+        if customer_id != current:
             if current is not None:
-                close_person()
-            current, first, last, days = person_id, day, None, 0
+                close_customer()
+            current, first, last, days = customer_id, day, None, 0
             repeat_sum, repeat_known = Decimal(0), 0
         if day != last:
             if last is not None:
@@ -125,37 +116,60 @@ def repeat_buying(as_of: datetime.date) -> RepeatBuying:
             last, days, day_value = day, days + 1, Decimal(0)
         converted = book.convert(value, currency)
         if converted is None:
-            missing.add(currency)
+            out["missing"].add(currency)
             day_value = None
         elif day_value is not None:
             day_value += converted
     if current is not None:
-        close_person()
+        close_customer()
+
+
+def repeat_buying(as_of: datetime.date) -> RepeatBuying:
+    """Every customer's input as of the end of `as_of`, in one grouped query per kind (rows per
+    customer, day and currency, read in order and folded per customer)."""
+    book = RateBook(as_of)
+    out: dict = {k: [] for k in ("keys", "frequency", "recency", "age", "averages")}
+    out["missing"] = set()
+    for column, whose, sign in CUSTOMER_KINDS:
+        rows = (
+            revenue_orders(as_of)
+            .filter(whose)
+            .annotate(day=TruncDate("placed_at"))
+            .order_by()
+            .values(column, "day", "currency")
+            .annotate(value=Sum(F("total") - F("credited_amount")))
+            .order_by(column, "day")
+            .values_list(column, "day", "currency", "value")
+        )
+        _fold(rows.iterator(chunk_size=5000), as_of, book, sign, out)
 
     return RepeatBuying(
         as_of=as_of,
         currency=book.currency,
-        person_ids=np.array(person_ids, dtype=np.int64),
-        frequency=np.array(frequency, dtype=float),
-        recency=np.array(recency, dtype=float) / DAYS_PER_WEEK,
-        age=np.array(age, dtype=float) / DAYS_PER_WEEK,
-        average_value=averages,
-        missing_currencies=missing,
+        keys=np.array(out["keys"], dtype=np.int64),
+        frequency=np.array(out["frequency"], dtype=float),
+        recency=np.array(out["recency"], dtype=float) / DAYS_PER_WEEK,
+        age=np.array(out["age"], dtype=float) / DAYS_PER_WEEK,
+        average_value=out["averages"],
+        missing_currencies=out["missing"],
     )
 
 
 def purchases_between(after: datetime.date, until: datetime.date) -> dict[int, int]:
-    """Purchase days per person after the end of `after` up to the end of `until` (the
-    holdout's actual purchases), in one grouped query."""
-    rows = (
-        revenue_orders(until)
-        .filter(placed_at__gte=_day_after(after))
-        .order_by()
-        .values("person_id")
-        .annotate(days=Count(TruncDate("placed_at"), distinct=True))
-        .values_list("person_id", "days")
-    )
-    return dict(rows)
+    """Purchase days per customer key after the end of `after` up to the end of `until` (the
+    holdout's actual purchases), in one grouped query per kind."""
+    made: dict[int, int] = {}
+    for column, whose, sign in CUSTOMER_KINDS:
+        rows = (
+            revenue_orders(until)
+            .filter(whose, placed_at__gte=_day_after(after))
+            .order_by()
+            .values(column)
+            .annotate(days=Count(TruncDate("placed_at"), distinct=True))
+            .values_list(column, "days")
+        )
+        made.update((sign * pk, days) for pk, days in rows)
+    return made
 
 
 # --- Runs ----------------------------------------------------------------------------------------
@@ -166,7 +180,7 @@ def lifetime_runs():
 
 
 def current_run() -> LifetimeModelRun | None:
-    """The latest run with predictions: what persons' pages and the API show."""
+    """The latest run with predictions: what customers' pages and the API show."""
     return (
         LifetimeModelRun.objects.filter(status__in=(RunStatus.FITTED, RunStatus.NO_SPEND_MODEL))
         .order_by("-finished_at", "-id")
@@ -191,16 +205,23 @@ def active_run() -> LifetimeModelRun | None:
     )
 
 
-def person_prediction(
-    user: User, person: Person, *, run: LifetimeModelRun | None = None
+def customer_prediction(
+    user: User, customer: Person | Company, *, run: LifetimeModelRun | None = None
 ) -> LifetimePrediction | None:
-    """`person`'s prediction from the current run (or `run`). The caller has checked that `user`
-    may see the person; their orders follow them (order_create copies the person's owner and
-    team), so what the prediction is made of is what the user may see too."""
+    """`customer`'s prediction from the current run (or `run`). The caller has checked that
+    `user` may see the customer; their orders follow them (order_create copies the customer's
+    owner and team), so what the prediction is made of is what the user may see too."""
     run = run or current_run()
     if run is None:
         return None
-    prediction = LifetimePrediction.objects.filter(run=run, person=person).first()
+    field = "person" if isinstance(customer, Person) else "company"
+    prediction = LifetimePrediction.objects.filter(run=run, **{field: customer}).first()
     if prediction is not None:
         prediction.run = run
     return prediction
+
+
+def person_prediction(
+    user: User, person: Person, *, run: LifetimeModelRun | None = None
+) -> LifetimePrediction | None:
+    return customer_prediction(user, person, run=run)

@@ -1,7 +1,8 @@
 """Fitting the lifetime value models and storing what they predict.
 
 A run fits BG/NBD (purchases, probability alive) and Gamma-Gamma (value of a purchase) on the
-persons' orders up to its `as_of`, stores one prediction per person and drops the previous run's
+customers' orders up to its `as_of` (persons and companies in one population: docs/decisions.md,
+"Lifetime value"), stores one prediction per customer and drops the previous run's
 predictions. With a holdout it also fits the models as of `holdout_weeks` earlier and records,
 by number of repeat purchases in that calibration period (0…7+), how many purchases the model
 expected in the holdout and how many were made: the check of Fader, Hardie and Lee (2005).
@@ -132,8 +133,8 @@ def _holdout_check(run: LifetimeModelRun) -> dict:
         )
     if not np.all(np.isfinite(expected)):
         return {"start": start.isoformat(), "reason": "no_convergence"}
-    made_by_person = purchases_between(start, run.as_of)
-    made = np.array([made_by_person.get(int(pk), 0) for pk in calibration.person_ids], float)
+    made_by_key = purchases_between(start, run.as_of)
+    made = np.array([made_by_key.get(int(key), 0) for key in calibration.keys], float)
     group = np.minimum(calibration.frequency, CHECK_GROUPS - 1).astype(int)
     rows = []
     for k in range(CHECK_GROUPS):
@@ -180,10 +181,11 @@ def _predicted(data: RepeatBuying, purchases: estimation.BgNbd, spend) -> dict |
 
 def _predictions(run: LifetimeModelRun, data: RepeatBuying, arrays: dict):
     worth = arrays.get("worth")
-    for i, person_id in enumerate(data.person_ids):
+    for i, key in enumerate(data.keys):
         yield LifetimePrediction(
             run=run,
-            person_id=int(person_id),
+            person_id=int(key) if key > 0 else None,
+            company_id=int(-key) if key < 0 else None,
             frequency=int(data.frequency[i]),
             recency_weeks=round(float(data.recency[i]), 4),
             age_weeks=round(float(data.age[i]), 4),

@@ -20,6 +20,10 @@ def test_openapi_document_is_3_1_and_lists_the_endpoints(db):
         "/api/v1/persons/{person_id}/timeline",
         "/api/v1/custom-fields",
         "/api/v1/persons/{person_id}/lifetime-value",
+        "/api/v1/companies/{company_id}/lifetime-value",
+        "/api/v1/persons/{person_id}/churn-risk",
+        "/api/v1/companies/{company_id}/churn-risk",
+        "/api/v1/analytics/churn/at-risk",
         "/api/v1/reports/run",
         "/api/v1/reports/{report_id}/run",
     } <= set(schema["paths"])

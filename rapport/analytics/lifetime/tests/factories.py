@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from rapport.customers.models import Person
+from rapport.customers.models import Company, Person
 from rapport.sales.models.orders import Order, OrderStatus
 
 CDNOW = Path(__file__).resolve().parents[4] / "tests/data/cdnow"
@@ -21,7 +21,7 @@ def at_noon(day: datetime.date) -> datetime.datetime:
 
 
 def order_row(
-    person: Person,
+    customer: Person | Company,
     day: datetime.date,
     total: str | Decimal = "100.00",
     *,
@@ -30,11 +30,11 @@ def order_row(
     credited: str = "0",
 ) -> Order:
     total = Decimal(total)
+    field = "person" if isinstance(customer, Person) else "company"
     return Order(
         number=f"LTV{next(_numbers):07d}",
-        person=person,
-        owner_id=person.owner_id,
-        team_id=person.team_id,
+        owner_id=customer.owner_id,
+        team_id=customer.team_id,
         status=status,
         currency=currency,
         placed_at=at_noon(day),
@@ -42,6 +42,13 @@ def order_row(
         total=total,
         refunded_amount=Decimal(credited),
         credited_amount=Decimal(credited),
+        **{field: customer},
+    )
+
+
+def companies(owner, count: int, prefix: str = "C") -> list[Company]:
+    return Company.objects.bulk_create(
+        Company(name=f"{prefix}{i}", owner=owner, team_id=owner.team_id) for i in range(count)
     )
 
 

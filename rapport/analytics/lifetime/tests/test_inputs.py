@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from rapport.analytics.lifetime.selectors import purchases_between, repeat_buying
-from rapport.analytics.lifetime.tests.factories import order_row, persons
+from rapport.analytics.lifetime.tests.factories import companies, order_row, persons
 from rapport.sales.models import ExchangeRate, Order, OrderStatus
 
 pytestmark = pytest.mark.django_db
@@ -41,13 +41,36 @@ def test_purchases_are_days_with_revenue_orders_up_to_the_end_of_observation(ali
 
     data = repeat_buying(AS_OF)
 
-    assert list(data.person_ids) == [buyer.pk, once.pk]
+    assert list(data.keys) == [buyer.pk, once.pk]
     assert list(data.frequency) == [2, 0]
     assert data.recency == pytest.approx([56 / 7, 0])
     assert data.age == pytest.approx([70 / 7, 14 / 7])
     # (120 + 60) / 2 repeat purchases; the first purchase is not a repeat one.
     assert data.average_value == [Decimal("90.00"), None]
     assert data.repeat_customers == 1
+
+
+def test_a_companys_orders_without_a_person_are_the_companys_purchases(alice):
+    (buyer,) = persons(alice, 1)
+    (firm,) = companies(alice, 1)
+    bought_for_firm = order_row(buyer, day(30), "70.00")
+    bought_for_firm.company = firm  # a named buyer: the person's purchase
+    Order.objects.bulk_create(
+        [
+            bought_for_firm,
+            order_row(firm, day(60), "10.00"),
+            order_row(firm, day(20), "30.00"),
+            order_row(firm, day(10), "50.00"),
+        ]
+    )
+
+    data = repeat_buying(AS_OF)
+    made = purchases_between(day(25), AS_OF)
+
+    assert list(data.keys) == [buyer.pk, -firm.pk]
+    assert list(data.frequency) == [0, 2]
+    assert data.average_value == [None, Decimal("40.00")]
+    assert made == {-firm.pk: 2}
 
 
 def test_values_are_converted_into_the_reporting_currency_at_the_end_of_observation(alice):

@@ -12,7 +12,12 @@ from rapport.accounts.services import api_key_create
 from rapport.analytics.lifetime import lists
 from rapport.analytics.lifetime.models import LifetimeModelRun, LifetimePrediction, RunStatus
 from rapport.analytics.lifetime.services import lifetime_fit
-from rapport.analytics.lifetime.tests.factories import order_row, persons, regulars_and_leavers
+from rapport.analytics.lifetime.tests.factories import (
+    companies,
+    order_row,
+    persons,
+    regulars_and_leavers,
+)
 from rapport.api.tests.conftest import ApiClient
 from rapport.sales.models import Order
 
@@ -136,3 +141,67 @@ def test_the_person_list_shows_and_filters_by_probability_alive(client, alice, f
     assert 'data-label="Expected value, next 365 days"' in body
     assert likely and unlikely
     assert all(f">{name}<" not in body for name in unlikely)
+
+
+@pytest.fixture
+def fitted_company(alice):
+    """A company buying every month for a year, without a named buyer, fitted among forty
+    persons: one model for every customer."""
+    today = timezone.localdate()
+    regulars_and_leavers(alice, 40, today)
+    (firm,) = companies(alice, 1, prefix="Firm")
+    Order.objects.bulk_create(
+        order_row(firm, today - datetime.timedelta(days=d), "300.00") for d in range(10, 370, 30)
+    )
+    run = LifetimeModelRun.objects.create(as_of=today, holdout_weeks=0, currency="CNY")
+    lifetime_fit(run)
+    assert run.status == RunStatus.FITTED
+    return firm
+
+
+def test_a_company_is_predicted_with_the_persons_and_shown_on_its_page(
+    client, alice, charlie, fitted_company
+):
+    prediction = LifetimePrediction.objects.get(company=fitted_company)
+    url = reverse("analytics:company_insights", args=[fitted_company.pk])
+    client.force_login(alice)
+
+    page = client.get(url).content.decode()
+
+    assert prediction.frequency == 11
+    assert LifetimePrediction.objects.filter(person__isnull=False).count() == 40
+    assert 'data-testid="lifetime-alive"' in page
+    assert f">{prediction.alive_percent}%<" in page
+    client.force_login(charlie)
+    assert client.get(url).status_code == 404
+
+
+def test_the_api_gives_a_companys_prediction_and_404_to_another_team(
+    alice, charlie, fitted_company
+):
+    path = f"/companies/{fitted_company.pk}/lifetime-value"
+    as_alice = ApiClient(api_key_create(user=alice, name="test")[1])
+    as_charlie = ApiClient(api_key_create(user=charlie, name="test")[1])
+
+    body = as_alice.get(path).json()
+
+    assert body["status"] == "predicted"
+    assert body["frequency"] == 11
+    assert body["expected_value"] is not None
+    assert as_charlie.get(path).status_code == 404
+
+
+def test_the_company_list_shows_and_filters_by_probability_alive(client, alice, fitted_company):
+    lists.register()
+    list_columns_set(actor=alice, list_key="companies", columns=["name", "lifetime_alive"])
+    (idle,) = companies(alice, 1, prefix="Idle")
+    prediction = LifetimePrediction.objects.get(company=fitted_company)
+    band = "likely" if prediction.probability_alive >= 0.7 else "uncertain"
+    client.force_login(alice)
+
+    body = client.get(reverse("customers:company_list"), {"lifetime_alive": band}).content.decode()
+
+    assert 'data-label="Probability still a customer"' in body
+    assert f">{prediction.alive_percent}%<" in body
+    assert fitted_company.name in body
+    assert idle.name not in body
