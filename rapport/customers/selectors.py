@@ -8,10 +8,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from rapport.accounts.access import visible_records_parts, visible_records_q
+from rapport.accounts.list_specs import list_extra_filters
 from rapport.accounts.models import User
+from rapport.core.cleaning import parse_int
 from rapport.core.errors import NotFound
 from rapport.customers import search
 from rapport.customers.models import (
@@ -171,6 +174,22 @@ class CustomerFilters:
     raw_phones: bool = False
 
 
+def customer_filters_from(params: QueryDict) -> CustomerFilters:
+    """The filters a list's query string asks for: a list page's, or a saved view's when its
+    persons are wanted elsewhere (`persons_of_list_query`)."""
+    return CustomerFilters(
+        q=params.get("q", "").strip(),
+        owner_id=parse_int(params.get("owner_id")),
+        team_id=parse_int(params.get("team_id")),
+        tag_id=parse_int(params.get("tag_id")),
+        lifecycle_stage=params.get("lifecycle_stage", ""),
+        region=params.get("region", "").strip(),
+        source=params.get("source", ""),
+        custom={k[3:]: v for k, v in params.items() if k.startswith("cf_") and v},
+        raw_phones=params.get("raw_phones") == "1",
+    )
+
+
 def _custom_filter_q(record_type: str, custom: dict[str, str]) -> Q:
     """Filter on custom field values. Unknown keys are ignored (the list shows every record)."""
     q = Q()
@@ -248,6 +267,19 @@ def persons_list(
             )
         )
     return qs
+
+
+def persons_of_list_query(user: User, query: str) -> QuerySet[Person]:
+    """The persons the persons list shows `user` for `query` (a saved view's query string), with
+    the filters apps above added to the list: what an NPS survey sent to a saved view asks."""
+    params = QueryDict(query)
+    persons = persons_list(user, customer_filters_from(params), columns=())
+    for extra in list_extra_filters("persons"):
+        raw = params.get(extra.param, "")
+        value = (extra.cleaner(raw) or "") if raw else ""
+        if value:
+            persons = extra.apply(persons, value)
+    return persons
 
 
 def companies_list(

@@ -21,7 +21,7 @@ from rapport.accounts.saved_view_views import saved_views_state
 from rapport.accounts.selectors import teams_for_filters, users_for_filters
 from rapport.core.errors import ApplicationError
 from rapport.core.forms import save_form
-from rapport.core.htmx import allowed_or_403, found_or_404, int_or_none, page_or_first
+from rapport.core.htmx import allowed_or_403, found_or_404, page_or_first
 from rapport.customers import services
 from rapport.customers.duplicates import likely_duplicates
 from rapport.customers.forms import (
@@ -41,6 +41,7 @@ from rapport.customers.selectors import (
     company_detail,
     company_people,
     custom_fields_for,
+    customer_filters_from,
     get_custom_field,
     get_tag,
     list_partitions,
@@ -58,18 +59,7 @@ COMPANY_OPTIONS_SHOWN = 20
 
 
 def _filters(request) -> CustomerFilters:
-    get = request.GET
-    return CustomerFilters(
-        q=get.get("q", "").strip(),
-        owner_id=int_or_none(get.get("owner_id")),
-        team_id=int_or_none(get.get("team_id")),
-        tag_id=int_or_none(get.get("tag_id")),
-        lifecycle_stage=get.get("lifecycle_stage", ""),
-        region=get.get("region", "").strip(),
-        source=get.get("source", ""),
-        custom={k[3:]: v for k, v in get.items() if k.startswith("cf_") and v},
-        raw_phones=get.get("raw_phones") == "1",
-    )
+    return customer_filters_from(request.GET)
 
 
 def _filter_choices(user, record_type: str, filters: CustomerFilters) -> dict:

@@ -29,7 +29,14 @@ class SurveyIn(InputSchema):
     question_zh: text(300) = Field("", description="Empty: the standard question of the kind.")
     question_en: text(300) = Field("", description="Empty: the standard question of the kind.")
     audience_tag_id: RecordId | None = Field(
-        None, description="NPS: the tag of the persons it is sent to (required for NPS)."
+        None, description="NPS: the tag of the persons it is sent to (this or a saved view)."
+    )
+    audience_view_id: RecordId | None = Field(
+        None,
+        description=(
+            "NPS: a saved view of the persons list (/api/v1/saved-views): the persons it shows "
+            "its owner are asked; with a tag as well, those in both."
+        ),
     )
     every_days: int | None = Field(None, ge=1, le=3650, description="NPS: days between rounds.")
     quiet_days: int | None = Field(
@@ -46,6 +53,7 @@ class SurveyPatch(InputSchema):
     question_zh: text(300) | None = None
     question_en: text(300) | None = None
     audience_tag_id: RecordId | None = None
+    audience_view_id: RecordId | None = None
     every_days: int | None = Field(None, ge=1, le=3650)
     quiet_days: int | None = Field(None, ge=0, le=3650)
     is_active: bool | None = None
@@ -60,6 +68,7 @@ class SurveyOut(Schema):
     question_zh: str
     question_en: str
     audience_tag_id: int | None
+    audience_view_id: int | None
     every_days: int
     quiet_days: int
     is_active: bool

@@ -4,6 +4,8 @@ take; the services check every rule (`rapport.core.forms.ServiceErrorsMixin`).""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rapport.accounts.models import SavedView
+from rapport.accounts.saved_view_selectors import saved_views_visible_to
 from rapport.core.forms import ServiceErrorsMixin, VersionedFormMixin
 from rapport.customers.models import Tag
 from rapport.surveys.models import SurveyKind
@@ -30,6 +32,15 @@ class SurveyForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
         required=False,
         help_text=_("NPS only: tag the persons who should be asked."),
     )
+    audience_view = forms.ModelChoiceField(
+        label=_("Or the persons in the saved view"),
+        queryset=SavedView.objects.none(),
+        required=False,
+        help_text=_(
+            "NPS only: a saved view of the persons list; the persons it shows its owner when the "
+            "survey goes out are asked (with a tag as well, those in both)."
+        ),
+    )
     every_days = forms.IntegerField(
         label=_("Send every (days)"), required=False, help_text=_("NPS only.")
     )
@@ -41,9 +52,9 @@ class SurveyForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    error_aliases = {"audience_tag_id": "audience_tag"}
+    error_aliases = {"audience_tag_id": "audience_tag", "audience_view_id": "audience_view"}
 
-    def __init__(self, *args, survey=None, **kwargs):
+    def __init__(self, *args, user, survey=None, **kwargs):
         if survey is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "kind": survey.kind,
@@ -51,6 +62,7 @@ class SurveyForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
                 "question_zh": survey.question_zh,
                 "question_en": survey.question_en,
                 "audience_tag": survey.audience_tag_id,
+                "audience_view": survey.audience_view_id,
                 "every_days": survey.every_days,
                 "quiet_days": survey.quiet_days,
                 "is_active": survey.is_active,
@@ -58,6 +70,7 @@ class SurveyForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.fields["audience_tag"].queryset = Tag.objects.order_by("name")
+        self.fields["audience_view"].queryset = saved_views_visible_to(user, "persons")
         if survey is not None:
             self.fields["kind"].disabled = True
         for name, field in self.fields.items():
@@ -71,6 +84,7 @@ class SurveyForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
             "question_zh": data["question_zh"],
             "question_en": data["question_en"],
             "audience_tag_id": data["audience_tag"].pk if data["audience_tag"] else None,
+            "audience_view_id": data["audience_view"].pk if data["audience_view"] else None,
             "every_days": data["every_days"],
             "quiet_days": data["quiet_days"],
             "is_active": data["is_active"],

@@ -58,6 +58,16 @@ class Survey(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+    # NPS: or the persons a saved view of the persons list shows its owner (a filter kept up to
+    # date by whoever keeps the view); with a tag as well, the persons in both.
+    audience_view = models.ForeignKey(
+        "accounts.SavedView",
+        verbose_name=_("persons in the saved view"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # NPS: how often it goes out; the next round starts `every_days` after the last one began.
     every_days = models.PositiveIntegerField(_("every (days)"), default=90)
     next_run_at = models.DateTimeField(_("next sending"), null=True, blank=True)

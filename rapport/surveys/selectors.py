@@ -67,7 +67,7 @@ def survey_results_for_ticket(ticket: Ticket) -> list[Response]:
 
 def surveys_for_admin(user: User) -> QuerySet[Survey]:
     require_settings_manager(user)
-    return Survey.objects.select_related("audience_tag").annotate(
+    return Survey.objects.select_related("audience_tag", "audience_view").annotate(
         invitation_count=Count("invitations", distinct=True),
         response_count=Count("responses", distinct=True),
     )
@@ -75,7 +75,9 @@ def surveys_for_admin(user: User) -> QuerySet[Survey]:
 
 def get_survey_for_admin(user: User, survey_id: int) -> Survey:
     require_settings_manager(user)
-    survey = Survey.objects.select_related("audience_tag").filter(pk=survey_id).first()
+    survey = (
+        Survey.objects.select_related("audience_tag", "audience_view").filter(pk=survey_id).first()
+    )
     if survey is None:
         raise NotFound(_("Survey not found."))
     return survey

@@ -19,12 +19,21 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.access import require_settings_manager
 from rapport.accounts.models import User
+from rapport.accounts.saved_view_selectors import saved_views_visible_to
 from rapport.activities.services import timeline_add, timeline_refresh
 from rapport.activities.task_services import task_create_follow_up
-from rapport.core.cleaning import FieldErrors, clean_choice, clean_flag, clean_int, clean_text
+from rapport.core.cleaning import (
+    FieldErrors,
+    clean_choice,
+    clean_flag,
+    clean_int,
+    clean_text,
+    parse_int,
+)
 from rapport.core.errors import ApplicationError, check_version
 from rapport.core.records import record_changed
 from rapport.customers.models import Person, Tag
+from rapport.customers.selectors import persons_of_list_query
 from rapport.messaging.models import MessageKind, MessageStatus
 from rapport.messaging.rendering import html_from_text
 from rapport.messaging.selectors import person_language
@@ -58,6 +67,7 @@ SURVEY_FIELDS = (
     "question_zh",
     "question_en",
     "audience_tag_id",
+    "audience_view_id",
     "every_days",
     "quiet_days",
     "is_active",
@@ -88,7 +98,7 @@ class AnswerLocked(ApplicationError):
 # --- Surveys (administrators) ------------------------------------------------------------------
 
 
-def _clean_survey(data: dict, *, survey: Survey | None) -> dict:
+def _clean_survey(data: dict, *, actor: User, survey: Survey | None) -> dict:
     partial = survey is not None
     errors = FieldErrors()
     for key in data:
@@ -123,10 +133,26 @@ def _clean_survey(data: dict, *, survey: Survey | None) -> dict:
         if tag_id in (None, ""):
             cleaned["audience_tag"] = None
         else:
-            tag = Tag.objects.filter(pk=tag_id).first() if str(tag_id).isdigit() else None
+            tag_pk = parse_int(tag_id)
+            tag = Tag.objects.filter(pk=tag_pk).first() if tag_pk is not None else None
             if tag is None:
                 errors.add("audience_tag_id", _("There is no such tag."))
             cleaned["audience_tag"] = tag
+    if "audience_view_id" in data or not partial:
+        view_id = data.get("audience_view_id")
+        if view_id in (None, ""):
+            cleaned["audience_view"] = None
+        else:
+            # A view of the persons list the administrator can see: their own or a shared one.
+            view_pk = parse_int(view_id)
+            view = (
+                saved_views_visible_to(actor, "persons").filter(pk=view_pk).first()
+                if view_pk is not None
+                else None
+            )
+            if view is None:
+                errors.add("audience_view_id", _("There is no such saved view of persons."))
+            cleaned["audience_view"] = view
     for key, low, high, default in (("every_days", 1, 3650, 90), ("quiet_days", 0, 3650, 7)):
         if key in data or not partial:
             value = data.get(key)
@@ -162,9 +188,15 @@ def _clean_survey(data: dict, *, survey: Survey | None) -> dict:
                 cleaned["next_run_at"] = parsed
     if kind == SurveyKind.NPS:
         tag = cleaned.get("audience_tag", survey.audience_tag if survey else None)
-        if tag is None and "audience_tag_id" not in errors:
+        view = cleaned.get("audience_view", survey.audience_view if survey else None)
+        if (
+            tag is None
+            and view is None
+            and not {"audience_tag_id", "audience_view_id"} & set(errors)
+        ):
             errors.add(
-                "audience_tag_id", _("Choose the tag of the persons this survey is sent to.")
+                "audience_tag_id",
+                _("Choose the tag or the saved view of the persons this survey is sent to."),
             )
     errors.raise_if_any()
     return cleaned
@@ -173,7 +205,7 @@ def _clean_survey(data: dict, *, survey: Survey | None) -> dict:
 @transaction.atomic
 def survey_create(*, actor: User, data: dict) -> Survey:
     require_settings_manager(actor)
-    cleaned = _clean_survey(data, survey=None)
+    cleaned = _clean_survey(data, actor=actor, survey=None)
     if cleaned["kind"] == SurveyKind.NPS and "next_run_at" not in cleaned:
         cleaned["next_run_at"] = timezone.now()
     return Survey.objects.create(created_by=actor, **cleaned)
@@ -184,7 +216,7 @@ def survey_update(*, actor: User, survey: Survey, data: dict, version: int | Non
     require_settings_manager(actor)
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     check_version(survey, version if version is not None else data.get("version"))
-    cleaned = _clean_survey(data, survey=survey)
+    cleaned = _clean_survey(data, actor=actor, survey=survey)
     for key, value in cleaned.items():
         setattr(survey, key, value)
     survey.version += 1
@@ -409,6 +441,21 @@ def nps_round_run(
     return current
 
 
+def _nps_audience(survey: Survey):
+    """The persons an NPS survey asks: those with its tag, those its saved view of the persons
+    list shows the view's owner, or, with both, those in both; None when it has neither (a
+    deleted view)."""
+    if survey.audience_tag_id is None and survey.audience_view_id is None:
+        return None
+    persons = Person.objects.all()
+    if survey.audience_view_id is not None:
+        view = survey.audience_view
+        persons = persons_of_list_query(view.owner, view.query).select_related(None)
+    if survey.audience_tag_id is not None:
+        persons = persons.filter(tags=survey.audience_tag_id)
+    return persons
+
+
 @transaction.atomic
 def _nps_batch(round_id: int, *, batch_size: int, now: datetime.datetime) -> bool:
     """Invite the next batch of the round's audience; True when the round is finished."""
@@ -416,12 +463,13 @@ def _nps_batch(round_id: int, *, batch_size: int, now: datetime.datetime) -> boo
     if current.finished_at is not None:
         return True
     survey = current.survey
-    persons = list(
-        Person.objects.filter(tags=survey.audience_tag_id, pk__gt=current.last_person_id).order_by(
-            "pk"
-        )[:batch_size]
+    audience = _nps_audience(survey)
+    persons = (
+        list(audience.filter(pk__gt=current.last_person_id).order_by("pk")[:batch_size])
+        if audience is not None
+        else []
     )
-    if survey.audience_tag_id is None or not persons:
+    if not persons:
         current.finished_at = now
         current.save(update_fields=["finished_at"])
         return True

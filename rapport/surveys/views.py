@@ -166,7 +166,11 @@ def reports(request):
 @require_http_methods(["GET", "POST"])
 def survey_list(request):
     allowed_or_403(require_settings_manager, request.user)
-    form = SurveyForm(request.POST or None, initial={"kind": SurveyKind.NPS, "is_active": True})
+    form = SurveyForm(
+        request.POST or None,
+        user=request.user,
+        initial={"kind": SurveyKind.NPS, "is_active": True},
+    )
     if request.method == "POST":
         saved = save_form(
             form, lambda: services.survey_create(actor=request.user, data=form.to_data())
@@ -185,7 +189,7 @@ def survey_list(request):
 def survey_edit(request, pk: int):
     allowed_or_403(require_settings_manager, request.user)
     survey = found_or_404(selectors.get_survey_for_admin, request.user, pk)
-    form = SurveyForm(request.POST or None, survey=survey)
+    form = SurveyForm(request.POST or None, user=request.user, survey=survey)
     if request.method == "POST":
         saved = save_form(
             form,
