@@ -1,11 +1,16 @@
 #!/usr/bin/env python
 """The key figures and cohort pages on a database of their own (issue 17).
 
-    export RAPPORT_SQLITE_PATH=/var/tmp/kpis/bench.sqlite3   # or DATABASE_URL=postgres://...
+    export RAPPORT_SQLITE_PATH=/var/tmp/kpimid/db.sqlite3   # or DATABASE_URL=postgres://...
     .venv/bin/python manage.py migrate
-    .venv/bin/python manage.py seed_demo --persons 20000 --orders 100000 --leads 10000 \\
-        --deals 5000 --interactions 0 --seed 17
+    .venv/bin/python manage.py seed_demo --persons 100000 --interactions 0 --orders 300000 \\
+        --seed 17                       # builds the facts at the end (rebuild_facts)
     .venv/bin/python bench/kpis.py --requests 10
+
+The pages read the per-customer facts (`rapport.analytics.facts`): a database loaded before them
+needs `manage.py migrate` and `manage.py rebuild_facts` first (the script refuses to time pages
+over empty facts). It prints the facts' sizes, including how many rows a (customer, month)
+activity table would hold against the (customer, day) one the pages read.
 
 Times each page in-process with Django's test Client (middleware, session, queries, template;
 no network) as an administrator (sees every order) and as a representative (their own and
@@ -45,6 +50,7 @@ def main() -> None:
     from django.utils import timezone
 
     from rapport.accounts.models import Role, User
+    from rapport.analytics.facts.models import CustomerDayFact, CustomerFact
     from rapport.sales.models import Order
 
     settings.DEBUG = True  # counts queries
@@ -57,7 +63,22 @@ def main() -> None:
     rep = User.objects.filter(role=Role.SALES_REP, team__isnull=False, is_active=True).first()
     today = timezone.localdate()
     year_ago = today.replace(year=today.year - 1)
-    print(f"{Order.objects.count():,} orders; {connection.vendor}")
+    orders = Order.objects.count()
+    customer_rows, day_rows = CustomerFact.objects.count(), CustomerDayFact.objects.count()
+    if orders and not customer_rows:
+        sys.exit("No customer facts: run manage.py migrate and manage.py rebuild_facts first.")
+    with connection.cursor() as cursor:
+        month = "substr(day, 1, 7)" if connection.vendor == "sqlite" else "date_trunc('month', day)"
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT person_id, company_id, owner_id, team_id, "
+            f"currency, {month} FROM {CustomerDayFact._meta.db_table}) AS months"
+        )
+        month_rows = cursor.fetchone()[0]
+    print(
+        f"{orders:,} orders; {connection.vendor}; customer facts {customer_rows:,} rows, "
+        f"customer day facts {day_rows:,} rows ((customer, month) would be {month_rows:,})"
+    )
+    print("load average before:", Path("/proc/loadavg").read_text().strip())
     pages = {
         "kpis 12 weeks": "/analytics/kpis/",
         "kpis 1 year": f"/analytics/kpis/?start={year_ago}&by=month",
@@ -81,6 +102,7 @@ def main() -> None:
                 f"{name:18s} {who:7s} p50 {statistics.median(wall):7.1f} p95 {p95(wall):7.1f} ms"
                 f"  cpu p50 {statistics.median(cpu):7.1f} ms  queries {max(queries)}"
             )
+    print("load average after:", Path("/proc/loadavg").read_text().strip())
 
 
 if __name__ == "__main__":

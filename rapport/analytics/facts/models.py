@@ -161,14 +161,105 @@ class CashFact(_Slice):
         return f"{self.day} {self.owner_id} {self.method}: {self.received} {self.currency}"
 
 
+class _CustomerSlice(models.Model):
+    """The columns of the per-customer facts: the order's own person and company (either may
+    be empty), owner, team and currency. Grouped by person, else company, they are the KPI
+    page's customers; by company, else person, the executive's top customers."""
+
+    person = models.ForeignKey(
+        "customers.Person",
+        verbose_name=_("person"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    company = models.ForeignKey(
+        "customers.Company",
+        verbose_name=_("company"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    revenue = models.DecimalField(_("revenue"), **SUM, default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CustomerFact(_CustomerSlice):
+    """A customer's counted orders (neither cancelled nor returned) of one owner, team and
+    currency: the days of the first and the last, how many, and their revenue (total less
+    credits). The first order ever a reader may see is the least `first_day` of the rows they
+    may see (cohorts, new customers)."""
+
+    first_day = models.DateField(_("first order day"))
+    last_day = models.DateField(_("last order day"))
+
+    class Meta:
+        verbose_name = _("customer fact")
+        verbose_name_plural = _("customer facts")
+        indexes = [
+            models.Index(fields=["person", "first_day"], name="customer_fact_person_idx"),
+            models.Index(fields=["company", "first_day"], name="customer_fact_company_idx"),
+            models.Index(fields=["first_day"], name="customer_fact_first_idx"),
+            models.Index(fields=["owner", "first_day"], name="customer_fact_owner_idx"),
+            models.Index(fields=["team", "first_day"], name="customer_fact_team_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id}/{self.company_id} {self.first_day}..{self.last_day}"
+
+
+class CustomerDayFact(_CustomerSlice):
+    """A customer's counted orders of one day, owner, team and currency: who was active when
+    (retention, repeat purchases, new and repeat customers, cohorts, top customers)."""
+
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("customer day fact")
+        verbose_name_plural = _("customer day facts")
+        indexes = [
+            models.Index(fields=["day", "person", "company"], name="customer_day_fact_day_idx"),
+            models.Index(fields=["owner", "day"], name="customer_day_fact_owner_idx"),
+            models.Index(fields=["team", "day"], name="customer_day_fact_team_idx"),
+            models.Index(fields=["person", "day"], name="customer_day_fact_person_idx"),
+            models.Index(fields=["company", "day"], name="customer_day_fact_company_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.person_id}/{self.company_id}: {self.orders}"
+
+
 class OrderFactSlice(models.Model):
-    """The slice (day, owner) an order was last counted in, so that an order whose owner or
-    date changed leaves its old slice: the change is announced after the write, when the
-    order no longer says where it was."""
+    """The slice (day, owner) and customer (person, company) an order was last counted in, so
+    that an order whose owner, date or customer changed leaves its old slice: the change is
+    announced after the write, when the order no longer says where it was."""
 
     order_id = models.BigIntegerField(primary_key=True)
     day = models.DateField()
     owner_id = models.BigIntegerField()
+    person_id = models.BigIntegerField(null=True)
+    company_id = models.BigIntegerField(null=True)
 
     class Meta:
         verbose_name = _("order fact slice")

@@ -20,25 +20,32 @@ the facts equal a direct query.
 """
 
 import datetime
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, Count, DateField, DecimalField, F, Max, Min, Q, Sum, When
 from django.db.models.functions import Coalesce, Trunc, TruncDate
-from django.utils import timezone
 
 from rapport.accounts.models import User
+from rapport.analytics.facts.customer_upkeep import (
+    customer_day_differences,
+    customer_day_rows,
+    customer_differences,
+    customer_facts_rebuild,
+    customer_facts_refresh,
+)
 from rapport.analytics.facts.models import (
     CashFact,
+    CustomerDayFact,
+    CustomerFact,
     OrderFact,
     OrderFactSlice,
     OrderLineFact,
     OrderLineMonthFact,
 )
+from rapport.analytics.facts.zone import day_start, fact_zone, local_day
 from rapport.sales.models import Order, OrderLine, OrderStatus, Payment, Refund
 from rapport.sales.selectors.money import to_cents
 
@@ -49,19 +56,6 @@ CHUNK = 500
 BATCH = 5000
 
 Slice = tuple[datetime.date, int]  # (day, owner id)
-
-
-def fact_zone() -> zoneinfo.ZoneInfo:
-    """The installation's time zone: the one days are cut in, whoever reads."""
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def local_day(moment: datetime.datetime) -> datetime.date:
-    return timezone.localtime(moment, fact_zone()).date()
-
-
-def day_start(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=fact_zone())
 
 
 def _day_ranges(days: Iterable[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
@@ -293,21 +287,24 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 @transaction.atomic
 def facts_refresh_orders(order_ids: Iterable[int], *, cash_only: bool = False) -> None:
     """Compute again the slices `order_ids` were counted in and are in now: their orders, lines
-    and (by the days money moved) payments and refunds. With `cash_only`, only the cash slices
-    (a payment or refund changed, not the order)."""
+    and (by the days money moved) payments and refunds, and the per-customer facts of their
+    customers then and now. With `cash_only`, only the cash slices (a payment or refund
+    changed, not the order)."""
     ids = sorted({int(pk) for pk in order_ids})
     for chunk in _chunks(ids):
         locked: set[int] = set()
         while True:
             # Where the orders are and were, read again once their owners are locked: another
             # refresh of the same orders may have moved them meanwhile.
-            now = {pk: (local_day(placed), owner) for pk, placed, owner in _orders(chunk)}
-            then = {
-                pk: (day, owner)
-                for pk, day, owner in OrderFactSlice.objects.filter(order_id__in=chunk).values_list(
-                    "order_id", "day", "owner_id"
-                )
-            }
+            current = list(_orders(chunk))
+            now = {pk: (local_day(placed), owner) for pk, placed, owner, _p, _c in current}
+            customers = {(person, company) for _pk, _pl, _o, person, company in current}
+            then = {}
+            for pk, day, owner, person, company in OrderFactSlice.objects.filter(
+                order_id__in=chunk
+            ).values_list("order_id", "day", "owner_id", "person_id", "company_id"):
+                then[pk] = (day, owner)
+                customers.add((person, company))
             owners = {owner for _day, owner in [*now.values(), *then.values()]}
             if owners <= locked:
                 break
@@ -324,19 +321,37 @@ def facts_refresh_orders(order_ids: Iterable[int], *, cash_only: bool = False) -
                 cash.update((local_day(moment), owner) for owner in owners_of[pk])
         if not cash_only:
             _refresh_order_slices({*now.values(), *then.values()})
-            _remember(chunk, now)
+            customer_facts_refresh(
+                person_ids={person for person, _company in customers},
+                company_ids={company for _person, company in customers},
+            )
+            _remember(chunk, current)
         _refresh_cash_slices(cash)
 
 
 def _orders(ids: list[int]):
-    return Order.objects.filter(pk__in=ids).values_list("pk", "placed_at", "owner_id")
-
-
-def _remember(ids: list[int], now: dict[int, Slice]) -> None:
-    OrderFactSlice.objects.filter(order_id__in=ids).delete()
-    OrderFactSlice.objects.bulk_create(
-        OrderFactSlice(order_id=pk, day=day, owner_id=owner) for pk, (day, owner) in now.items()
+    return Order.objects.filter(pk__in=ids).values_list(
+        "pk", "placed_at", "owner_id", "person_id", "company_id"
     )
+
+
+def _remember(ids: list[int], orders: Iterable[tuple]) -> None:
+    OrderFactSlice.objects.filter(order_id__in=ids).delete()
+    OrderFactSlice.objects.bulk_create(_slices(orders), batch_size=BATCH)
+
+
+def _slices(orders: Iterable[tuple]) -> list[OrderFactSlice]:
+    """Where orders are counted, from (pk, placed_at, owner, person, company) rows."""
+    return [
+        OrderFactSlice(
+            order_id=pk,
+            day=local_day(placed),
+            owner_id=owner,
+            person_id=person,
+            company_id=company,
+        )
+        for pk, placed, owner, person, company in orders
+    ]
 
 
 def payments_orders(payment_ids: Iterable[int]) -> set[int]:
@@ -398,8 +413,16 @@ def facts_rebuild(progress: Callable[[str], None] = lambda line: None) -> dict[s
     """Delete every fact and compute them all again, a month of orders (and of payments and
     refunds) per transaction, each month's rows inserted in batches. Returns the rows written
     per table. Run it when nothing else writes orders (after a bulk load, to repair)."""
-    written = {"orders": 0, "lines": 0, "line_months": 0, "cash": 0, "slices": 0}
-    for model in (OrderFact, OrderLineFact, OrderLineMonthFact, CashFact, OrderFactSlice):
+    written = {
+        "orders": 0,
+        "lines": 0,
+        "line_months": 0,
+        "cash": 0,
+        "slices": 0,
+        "customers": 0,
+        "customer_days": 0,
+    }
+    for model in _TABLES:
         model.objects.all().delete()
     spans = [s for s in (_span(Order, "placed_at"), _span(Payment, "paid_at")) if s]
     refund_span = _span(Refund, "refunded_at")
@@ -437,21 +460,36 @@ def facts_rebuild(progress: Callable[[str], None] = lambda line: None) -> dict[s
             written["cash"] += len(
                 CashFact.objects.bulk_create(_cash_rows(payments, refunds), batch_size=BATCH)
             )
-            slices = [
-                OrderFactSlice(order_id=pk, day=local_day(placed), owner_id=owner)
-                for pk, placed, owner in orders.values_list("pk", "placed_at", "owner_id")
-            ]
+            written["customer_days"] += len(
+                CustomerDayFact.objects.bulk_create(customer_day_rows(orders), batch_size=BATCH)
+            )
+            slices = _slices(
+                orders.values_list("pk", "placed_at", "owner_id", "person_id", "company_id")
+            )
             OrderFactSlice.objects.bulk_create(slices, batch_size=BATCH)
             written["slices"] += len(slices)
         progress(
             f"{start:%Y-%m}: {written['orders']:,} order, {written['lines']:,} line and "
             f"{written['cash']:,} cash facts so far"
         )
+    written["customers"] = customer_facts_rebuild()
+    progress(f"{written['customers']:,} customer facts")
     # The planner's statistics of tables that were just filled (both databases know ANALYZE).
     with connection.cursor() as cursor:
-        for model in (OrderFact, OrderLineFact, OrderLineMonthFact, CashFact, OrderFactSlice):
+        for model in _TABLES:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return written
+
+
+_TABLES = (
+    OrderFact,
+    OrderLineFact,
+    OrderLineMonthFact,
+    CashFact,
+    OrderFactSlice,
+    CustomerFact,
+    CustomerDayFact,
+)
 
 
 def _fact_key(fact, fields: tuple[str, ...]) -> tuple:
@@ -502,8 +540,18 @@ def facts_compare(
 ) -> dict[str, list]:
     """The facts against a direct GROUP BY of the sales tables, for the days first..last (all
     days by default): per table, the keys whose measures differ (stored, computed). Empty lists
-    mean the facts are right. Reads a month at a time."""
-    differences: dict[str, list] = {"orders": [], "lines": [], "line_months": [], "cash": []}
+    mean the facts are right. Reads a month at a time; the customers (`customers`, which have
+    no day) only when comparing all days, by ranges of customers."""
+    differences: dict[str, list] = {
+        "orders": [],
+        "lines": [],
+        "line_months": [],
+        "cash": [],
+        "customers": [],
+        "customer_days": [],
+    }
+    if first is None and last is None:
+        differences["customers"] = customer_differences()
     spans = [
         s
         for s in (
@@ -513,9 +561,10 @@ def facts_compare(
         )
         if s
     ]
-    stored_span = OrderFact.objects.aggregate(first=Min("day"), last=Max("day"))
-    if stored_span["first"]:
-        spans.append((stored_span["first"], stored_span["last"]))
+    for model in (OrderFact, CustomerDayFact):
+        stored_span = model.objects.aggregate(first=Min("day"), last=Max("day"))
+        if stored_span["first"]:
+            spans.append((stored_span["first"], stored_span["last"]))
     if not spans:
         return differences
     first = first or min(s[0] for s in spans)
@@ -556,4 +605,5 @@ def facts_compare(
             for key in sorted(stored.keys() | fresh.keys(), key=repr):
                 if stored.get(key) != fresh.get(key):
                     differences[name].append((key, stored.get(key), fresh.get(key)))
+        differences["customer_days"].extend(customer_day_differences(lo, hi))
     return differences

@@ -1,10 +1,11 @@
 """Key figures over orders, leads, deals and survey answers, and the cohort table.
 
-Every figure counts only what the reader may see (`orders_visible_to`, `leads_visible_to`,
-`deals_visible_to`, `responses_visible_to`), narrowed by the date range and team of the
-`DashboardFilters`. A customer is an order's person, or its company when it names no person
-(as the receivables group them). Orders that were cancelled or returned are not counted: they
-are not revenue, nor a purchase. An order's revenue is its total less what was credited.
+Every figure counts only what the reader may see (the orders' rule, `orders_visible_to`, applied
+to the per-customer facts; `leads_visible_to`, `deals_visible_to`, `responses_visible_to`),
+narrowed by the date range and team of the `DashboardFilters`. A customer is an order's person,
+or its company when it names no person (as the receivables group them). Orders that were
+cancelled or returned are not counted: they are not revenue, nor a purchase. An order's revenue
+is its total less what was credited.
 
 Definitions (each figure on the KPI page says its own in a `<details id="def-…">`):
 
@@ -24,7 +25,9 @@ Definitions (each figure on the KPI page says its own in a `<details id="def-…
   team's ticket, not NPS, which is about the company).
 
 Each `KpiSource` read runs once, when first needed, as one grouped query; the page is a fixed
-number of queries whatever the data (`test_kpi_page_queries`).
+number of queries whatever the data (`test_kpi_page_queries`). The customers' figures and the
+cohorts read the per-customer facts (`rapport.analytics.facts`: a row per customer and day, and
+per customer its first order day), not the orders, so their cost does not grow with history.
 """
 
 import datetime
@@ -34,42 +37,39 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     DateField,
     DecimalField,
-    ExpressionWrapper,
-    F,
     IntegerField,
-    Max,
-    Min,
     Q,
     QuerySet,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Trunc
+from django.db.models.functions import Trunc
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from rapport.accounts.models import User
 from rapport.analytics import stats
 from rapport.analytics.dashboards import DashboardFilters
+from rapport.analytics.facts.selectors import (
+    CustomerDay,
+    customer_cohorts,
+    customer_days,
+    customer_first_days,
+    customer_months,
+)
 from rapport.customers.models import SourceChannel
 from rapport.sales.models import DealStatus, OrderStatus
 from rapport.sales.selectors.deals import deals_visible_to
 from rapport.sales.selectors.leads import leads_visible_to
 from rapport.sales.selectors.money import to_cents
-from rapport.sales.selectors.orders import orders_visible_to
 from rapport.surveys.models import SurveyKind
 from rapport.surveys.selectors import responses_visible_to
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 # Not a purchase: the order was called off or sent back.
 NOT_COUNTED = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
-REVENUE = ExpressionWrapper(F("total") - F("credited_amount"), output_field=MONEY)
 COHORT_MONTHS = 12
 
 CustomerKey = tuple[str, int]
@@ -87,27 +87,6 @@ def add_months(month: datetime.date, count: int) -> datetime.date:
 def share(part: int, whole: int) -> float | None:
     """`part` of `whole` in per cent, one decimal; None when there is no whole."""
     return round(100 * part / whole, 1) if whole else None
-
-
-def _customer_fields() -> dict:
-    """An order's customer, for grouping: its person if it names one, else its company."""
-    return {
-        "kind": Case(
-            When(person__isnull=False, then=Value("person")),
-            default=Value("company"),
-            output_field=CharField(),
-        ),
-        "customer": Coalesce("person_id", "company_id"),
-    }
-
-
-def counted_orders(user: User, filters: DashboardFilters) -> QuerySet:
-    """The orders the figures count: visible to `user`, of the filters' team, and neither
-    cancelled nor returned."""
-    orders = orders_visible_to(user).exclude(status__in=NOT_COUNTED)
-    if filters.team_id is not None:
-        orders = orders.filter(team_id=filters.team_id)
-    return orders
 
 
 @dataclass
@@ -138,7 +117,7 @@ class KpiSource:
         self.range_start = day_start(filters.start)
         self.range_end = day_start(filters.end + datetime.timedelta(days=1))
         length = filters.end - filters.start + datetime.timedelta(days=1)
-        self.previous_start = day_start(filters.start - length)
+        self.previous_first_day = filters.start - length
         self.periods = stats.periods(filters.start, filters.end, filters.period)
         self._period_index = {
             stats.period_start(period.first, filters.period): index
@@ -148,37 +127,28 @@ class KpiSource:
     # --- Reads ---------------------------------------------------------------------------------
 
     @cached_property
-    def orders(self) -> QuerySet:
-        return counted_orders(self.user, self.filters)
-
-    @cached_property
     def customers(self) -> dict[CustomerKey, CustomerHistory]:
         """Every customer who ordered in the range or in the window before it: their first
-        order ever and how many orders in each window (one GROUP BY customer)."""
-        rows = (
-            self.orders.filter(placed_at__lt=self.range_end)
-            .annotate(**_customer_fields())
-            .values("kind", "customer")
-            .annotate(
-                first=Min("placed_at"),
-                last=Max("placed_at"),
-                in_range=Count("pk", filter=Q(placed_at__gte=self.range_start)),
-                in_previous=Count(
-                    "pk",
-                    filter=Q(placed_at__gte=self.previous_start, placed_at__lt=self.range_start),
-                ),
-            )
-            .filter(last__gte=self.previous_start)
-            .order_by()
+        order ever and how many orders in each window (the customer day facts of both windows,
+        read with `activity`, and one GROUP BY of the customer facts of those customers)."""
+        first = customer_first_days(
+            self.user,
+            start=self.previous_first_day,
+            end=self.filters.end,
+            team_id=self.filters.team_id,
         )
-        return {
-            (row["kind"], row["customer"]): CustomerHistory(
-                first=timezone.localtime(row["first"]).date(),
-                in_range=row["in_range"],
-                in_previous=row["in_previous"],
-            )
-            for row in rows
-        }
+        found: dict[CustomerKey, CustomerHistory] = {}
+        for row in self._days:
+            history = found.get(row.key)
+            if history is None:
+                # (Both tables are written in one transaction: a key is missing only from facts
+                # being rebuilt, where the day at hand is the best guess.)
+                history = found[row.key] = CustomerHistory(first=first.get(row.key, row.day))
+            if row.day >= self.filters.start:
+                history.in_range += row.orders
+            else:
+                history.in_previous += row.orders
+        return found
 
     @property
     def activity(self) -> list[PeriodActivity]:
@@ -191,36 +161,36 @@ class KpiSource:
         return self._activity_and_sources[1]
 
     @cached_property
+    def _days(self) -> list[CustomerDay]:
+        """The customers' counted orders per day and currency from the window before the range
+        to its end, with their source channel (one read of the customer day facts)."""
+        return customer_days(
+            self.user,
+            start=self.previous_first_day,
+            end=self.filters.end,
+            team_id=self.filters.team_id,
+            with_source=True,
+        )
+
+    @cached_property
     def _activity_and_sources(self) -> tuple[list[PeriodActivity], dict[CustomerKey, str]]:
-        """`activity` and `sources` in one GROUP BY over the range's orders: the source is
-        joined to these orders only, not to every order `customers` reads."""
+        """`activity` and `sources` from the range's days of `_days`."""
         found = [PeriodActivity() for _period in self.periods]
         sources: dict[CustomerKey, str] = {}
-        source = Case(
-            When(person__isnull=False, then=F("person__source")),
-            default=F("company__source"),
-            output_field=CharField(),
-        )
-        rows = (
-            self.orders.filter(placed_at__gte=self.range_start, placed_at__lt=self.range_end)
-            .annotate(
-                **_customer_fields(),
-                source=source,
-                period=Trunc("placed_at", self.filters.period, output_field=DateField()),
-            )
-            .values("period", "kind", "customer", "source", "currency")
-            .annotate(count=Count("pk"), revenue=Sum(REVENUE))
-            .order_by()
-        )
-        for row in rows:
-            activity = found[self._index_of_start(row["period"])]
-            key = (row["kind"], row["customer"])
-            sources[key] = row["source"]
-            currency = row["currency"]
-            activity.orders[currency] += row["count"]
-            activity.revenue[currency] += to_cents(row["revenue"])
-            activity.customers_by_currency[currency].add(key)
-            activity.orders_by_customer[key] += row["count"]
+        index_of: dict[datetime.date, int] = {}
+        for row in self._days:
+            if row.day < self.filters.start:
+                continue
+            if row.day not in index_of:
+                index_of[row.day] = self._index_of_start(
+                    stats.period_start(row.day, self.filters.period)
+                )
+            activity = found[index_of[row.day]]
+            sources[row.key] = row.source
+            activity.orders[row.currency] += row.orders
+            activity.revenue[row.currency] += row.revenue
+            activity.customers_by_currency[row.currency].add(row.key)
+            activity.orders_by_customer[row.key] += row.orders
         return found, sources
 
     @cached_property
@@ -610,52 +580,37 @@ def cohort_table(user: User, filters: DashboardFilters) -> list[CohortRow]:
     and for each month after it (+1 … +12): how many of them ordered, their share of the
     cohort, and the revenue of the cohort's orders that month, per currency (month +0 too).
 
-    Two grouped queries: the first order of every customer who ordered before the last cohort
-    ends, and the customers' orders by month from the first cohort on.
+    Two grouped queries of the per-customer facts: the first order of the customers who first
+    ordered in a cohort's month, and those customers' revenue by month from the first cohort on.
     """
     months = cohort_months(filters)
-    first_start = day_start(months[0])
-    window_end = day_start(add_months(months[-1], 1))
-    orders = counted_orders(user, filters)
-    cohort_of: dict[CustomerKey, datetime.date] = {}
-    for row in (
-        orders.filter(placed_at__lt=window_end)
-        .annotate(**_customer_fields())
-        .values("kind", "customer")
-        .annotate(first=Min("placed_at"))
-        .filter(first__gte=first_start)
-        .order_by()
-    ):
-        cohort_of[(row["kind"], row["customer"])] = (
-            timezone.localtime(row["first"]).date().replace(day=1)
-        )
+    last_day = add_months(months[-1], 1) - datetime.timedelta(days=1)
+    cohort_of = {
+        key: day.replace(day=1)
+        for key, day in customer_cohorts(
+            user, start=months[0], end=last_day, team_id=filters.team_id
+        ).items()
+    }
 
     ordered: dict[tuple[datetime.date, int], set] = defaultdict(set)
     revenue: dict[tuple[datetime.date, int], dict[str, Decimal]] = defaultdict(
         lambda: defaultdict(Decimal)
     )
     if cohort_of:
-        for row in (
-            orders.filter(
-                placed_at__gte=first_start,
-                placed_at__lt=day_start(add_months(months[-1], COHORT_MONTHS + 1)),
-            )
-            .annotate(**_customer_fields(), month=Trunc("placed_at", "month", DateField()))
-            .values("kind", "customer", "month", "currency")
-            .annotate(revenue=Sum(REVENUE))
-            .order_by()
+        for key, month, currency, amount in customer_months(
+            user,
+            start=months[0],
+            end=add_months(months[-1], COHORT_MONTHS + 1) - datetime.timedelta(days=1),
+            customers_since=months[0],
+            team_id=filters.team_id,
         ):
-            key = (row["kind"], row["customer"])
             cohort = cohort_of.get(key)
             if cohort is None:
                 continue
-            month = row["month"]
-            if isinstance(month, datetime.datetime):
-                month = month.date()
             offset = (month.year - cohort.year) * 12 + month.month - cohort.month
             if 0 <= offset <= COHORT_MONTHS:
                 ordered[(cohort, offset)].add(key)
-                revenue[(cohort, offset)][row["currency"]] += to_cents(row["revenue"])
+                revenue[(cohort, offset)][currency] += amount
 
     sizes: dict[datetime.date, int] = defaultdict(int)
     for cohort in cohort_of.values():

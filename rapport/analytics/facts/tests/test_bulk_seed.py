@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from rapport.analytics.facts.models import OrderFact, OrderLineFact
+from rapport.analytics.facts.tests.test_upkeep import NO_DIFFERENCES
 from rapport.analytics.facts.upkeep import facts_compare
 from rapport.sales.models import Order, OrderLine
 
@@ -28,4 +29,4 @@ def test_bulk_orders_come_with_their_facts_and_as_many_lines_as_asked():
     # 3.5 lines per order drawn at random (3 or 4 each), the won deals' orders aside.
     assert 600 <= OrderLine.objects.count() <= 800
     assert OrderFact.objects.exists() and OrderLineFact.objects.exists()
-    assert facts_compare() == {"orders": [], "lines": [], "line_months": [], "cash": []}
+    assert facts_compare() == NO_DIFFERENCES

@@ -6,9 +6,18 @@ from decimal import Decimal
 
 import pytest
 
-from rapport.analytics.facts.selectors import FactFilters, cash_facts, line_facts, order_facts
+from rapport.analytics.facts.selectors import (
+    FactFilters,
+    cash_facts,
+    customer_retention,
+    line_facts,
+    new_and_repeat_customers,
+    order_facts,
+    top_customers,
+)
 from rapport.core.errors import ValidationFailed
 from rapport.customers.services import person_create
+from rapport.sales.selectors.money import RateBook
 from rapport.sales.services.orders import order_create, payment_record
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +152,52 @@ def test_lines_by_province_are_asked_by_whole_months(admin_user, orders):
             end=datetime.date(2026, 2, 28),
             group_by=("province",),
         )
+
+
+# --- Customers -----------------------------------------------------------------------------------
+# 张伟 (alice) ordered on 5 and 20 January and 3 February, Emily (charlie) on 4 February.
+
+JAN_FEB = {"start": datetime.date(2026, 1, 1), "end": datetime.date(2026, 2, 28)}
+
+
+def test_new_and_repeat_customers_by_month_as_each_reader_sees_them(alice, admin_user, orders):
+    mine = new_and_repeat_customers(alice, **JAN_FEB, period="month")
+    everyone = new_and_repeat_customers(admin_user, **JAN_FEB, period="month")
+
+    assert [(r["period"].month, r["active"], r["new"], r["repeat"]) for r in mine] == [
+        (1, 1, 1, 0),
+        (2, 1, 0, 1),
+    ]
+    assert [(r["active"], r["new"], r["repeat"]) for r in everyone] == [(1, 1, 0), (2, 1, 1)]
+
+
+def test_retention_of_the_customers_of_the_period_before(admin_user, charlie, orders):
+    february = {"start": datetime.date(2026, 2, 1), "end": datetime.date(2026, 2, 28)}
+
+    everyone = customer_retention(admin_user, **february, period="month")
+    theirs = customer_retention(charlie, **february, period="month")
+
+    assert everyone == [
+        {"period": datetime.date(2026, 2, 1), "base": 1, "retained": 1, "share": 100.0}
+    ]
+    assert theirs == [
+        {"period": datetime.date(2026, 2, 1), "base": 0, "retained": 0, "share": None}
+    ]
+
+
+def test_top_customers_by_revenue_in_the_range(
+    alice, admin_user, orders, django_assert_max_num_queries
+):
+    rates = RateBook(datetime.date(2026, 3, 1))
+
+    with django_assert_max_num_queries(3):  # the ranking, the customers' sums, the rates
+        everyone = top_customers(admin_user, **JAN_FEB, rates=rates)
+    mine = top_customers(alice, start=datetime.date(2026, 2, 1), end=JAN_FEB["end"], rates=rates)
+
+    assert [(r["company_id"], r["revenue"]) for r in everyone] == [
+        (None, {"CNY": Decimal("1940.00")}),
+        (None, {"CNY": Decimal("1255.00")}),
+    ]
+    assert [(r["revenue"], r["converted"]) for r in mine] == [
+        ({"CNY": Decimal("776.00")}, Decimal("776.00"))
+    ]

@@ -18,7 +18,10 @@ from django.utils import timezone
 
 from rapport.analytics.facts.models import (
     CashFact,
+    CustomerDayFact,
+    CustomerFact,
     OrderFact,
+    OrderFactSlice,
     OrderLineFact,
     OrderLineMonthFact,
 )
@@ -29,7 +32,7 @@ from rapport.analytics.facts.upkeep import (
     facts_refresh_orders,
 )
 from rapport.core.records import record_changed
-from rapport.customers.services import person_create, person_update
+from rapport.customers.services import company_create, person_create, person_update
 from rapport.dataio.services.dedup.merge import person_merge
 from rapport.sales.models import Order, OrderLine, Payment, Refund
 from rapport.sales.services.orders import (
@@ -43,6 +46,14 @@ from rapport.sales.services.orders import (
 pytestmark = pytest.mark.django_db
 
 CLOSED = ("cancelled", "returned")
+NO_DIFFERENCES = {
+    "orders": [],
+    "lines": [],
+    "line_months": [],
+    "cash": [],
+    "customers": [],
+    "customer_days": [],
+}
 
 
 def day_of(moment: datetime.datetime) -> datetime.date:
@@ -135,6 +146,40 @@ def stored_cash() -> dict:
     return {key: tuple(cell) for key, cell in cells.items()}
 
 
+def expected_customers() -> tuple[dict, dict]:
+    """Per customer (its person and company), owner, team and currency: first and last day,
+    orders and revenue of the counted orders; and the same per day."""
+    customers, days = {}, defaultdict(lambda: [0, Decimal(0)])
+    for o in Order.objects.exclude(status__in=CLOSED):
+        key = (o.person_id, o.company_id, o.owner_id, o.team_id, o.currency)
+        day, revenue = day_of(o.placed_at), o.total - o.credited_amount
+        first, last, count, total = customers.get(key, (day, day, 0, Decimal(0)))
+        customers[key] = (min(first, day), max(last, day), count + 1, total + revenue)
+        days[(day, *key)][0] += 1
+        days[(day, *key)][1] += revenue
+    return customers, {key: tuple(cell) for key, cell in days.items()}
+
+
+def stored_customers() -> tuple[dict, dict]:
+    customers = {
+        (f.person_id, f.company_id, f.owner_id, f.team_id, f.currency): (
+            f.first_day,
+            f.last_day,
+            f.orders,
+            f.revenue,
+        )
+        for f in CustomerFact.objects.all()
+    }
+    days = {
+        (f.day, f.person_id, f.company_id, f.owner_id, f.team_id, f.currency): (
+            f.orders,
+            f.revenue,
+        )
+        for f in CustomerDayFact.objects.all()
+    }
+    return customers, days
+
+
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """Runs what waits for the commit (the facts' refresh) at the end of the block, as the
@@ -147,11 +192,14 @@ def assert_facts_equal_the_orders():
     assert stored_lines() == expected_lines()
     assert stored_lines(monthly=True) == expected_lines(monthly=True)
     assert stored_cash() == expected_cash()
-    assert facts_compare() == {"orders": [], "lines": [], "line_months": [], "cash": []}
+    assert stored_customers() == expected_customers()
+    assert facts_compare() == NO_DIFFERENCES
 
 
-def place(actor, person, *, placed_at, lines, currency=None):
-    data = {"person_id": person.pk, "placed_at": placed_at, "lines": lines}
+def place(actor, person, *, placed_at, lines, currency=None, company=None):
+    data = {"person_id": person.pk if person else None, "placed_at": placed_at, "lines": lines}
+    if company:
+        data["company_id"] = company.pk
     if currency:
         data["currency"] = currency
     return order_create(actor=actor, data=data)
@@ -163,8 +211,10 @@ def test_the_facts_equal_a_direct_query_after_every_kind_of_change(
     zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
     wang = person_create(actor=bob, data={"full_name": "王芳", "region": "江苏省"})
     emily = person_create(actor=charlie, data={"full_name": "Emily Carter", "region": "广东省"})
+    firm = company_create(actor=alice, data={"name": "东方贸易有限公司", "region": "浙江省"})
     # Inserts: two orders of one customer on one day, one just before midnight (Shanghai),
-    # one in another currency, one of another team.
+    # one in another currency, one of another team, one of a company alone and one of the
+    # company naming a person.
     with committed():
         first = place(
             alice,
@@ -200,7 +250,21 @@ def test_the_facts_equal_a_direct_query_after_every_kind_of_change(
             placed_at="2026-02-27T10:00:00+08:00",
             lines=[{"product_id": cup.pk, "quantity": 10}],
         )
-    assert OrderFact.objects.count() == 4  # zhang's orders of 1 March share a fact row
+        place(
+            alice,
+            None,
+            company=firm,
+            placed_at="2026-02-20T10:00:00+08:00",
+            lines=[{"product_id": cup.pk, "quantity": 2}],
+        )
+        place(
+            bob,
+            wang,
+            company=firm,
+            placed_at="2026-03-03T10:00:00+08:00",
+            lines=[{"product_id": tea.pk, "quantity": 1}],
+        )
+    assert OrderFact.objects.count() == 6  # zhang's orders of 1 March share a fact row
     assert_facts_equal_the_orders()
 
     # Updates of the amount: lines edited, one added, an order discount.
@@ -303,12 +367,30 @@ def test_a_rebuild_gives_the_facts_the_upkeep_kept(alice, tea, committed):
         payment_record(
             actor=alice, order=order, amount="100.00", paid_at="2026-03-02T10:00:00+08:00"
         )
-    kept = (stored_orders(), stored_lines(), stored_lines(monthly=True), stored_cash())
+
+    def stored():
+        return (
+            stored_orders(),
+            stored_lines(),
+            stored_lines(monthly=True),
+            stored_cash(),
+            stored_customers(),
+        )
+
+    kept = stored()
 
     written = facts_rebuild()
 
-    assert written == {"orders": 1, "lines": 1, "line_months": 1, "cash": 1, "slices": 1}
-    assert (stored_orders(), stored_lines(), stored_lines(monthly=True), stored_cash()) == kept
+    assert written == {
+        "orders": 1,
+        "lines": 1,
+        "line_months": 1,
+        "cash": 1,
+        "slices": 1,
+        "customers": 1,
+        "customer_days": 1,
+    }
+    assert stored() == kept
 
 
 def test_the_check_finds_facts_written_behind_the_upkeeps_back(alice, tea, committed):
@@ -352,3 +434,24 @@ def test_a_batch_of_one_owners_orders_costs_what_one_order_costs(alice, tea, com
         return len(captured)
 
     assert queries([o.pk for o in orders]) == queries([orders[0].pk])
+
+
+def test_the_customer_facts_alone_are_built_after_an_upgrade(alice, tea, committed):
+    zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
+    with committed():
+        place(
+            alice,
+            zhang,
+            placed_at="2026-03-01T10:00:00+08:00",
+            lines=[{"product_id": tea.pk, "quantity": 3}],
+        )
+    # As a database migrated from before the customer facts: none, and slices without customers.
+    CustomerFact.objects.all().delete()
+    CustomerDayFact.objects.all().delete()
+    OrderFactSlice.objects.update(person_id=None)
+
+    call_command("rebuild_facts", "--customers-only", stdout=io.StringIO())
+
+    assert stored_customers() == expected_customers()
+    assert list(OrderFactSlice.objects.values_list("person_id", flat=True)) == [zhang.pk]
+    assert facts_compare() == NO_DIFFERENCES

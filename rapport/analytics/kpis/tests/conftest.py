@@ -8,12 +8,16 @@ Customers, each order through the service (amounts in CNY unless said):
 - 东方贸易 (trade show, no person): 2 Apr USD 50;
 - 刘洋: 15 Mar 1,000, cancelled (not counted);
 - charlie's Emily: 10 Mar 1,000 (West: alice never counts it).
+
+The figures read the per-customer facts, which a job refreshes once an order's change commits:
+the book's orders are placed as committed ones, with jobs run at once.
 """
 
 import datetime
 
 import pytest
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
 from rapport.analytics.dashboards import DashboardFilters
 from rapport.customers.services import company_create, person_create
@@ -55,8 +59,16 @@ def _order(actor, day, amount, *, person=None, company=None, currency="CNY"):
     return order_create(actor=actor, data=data)
 
 
+@pytest.fixture(autouse=True)
+def jobs_now():
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = previous
+
+
 @pytest.fixture
-def book(alice, charlie):
+def book(alice, charlie, django_capture_on_commit_callbacks):
     wang = person_create(actor=alice, data={"full_name": "王芳", "source": "referral"})
     li = person_create(actor=alice, data={"full_name": "李娜", "source": "web"})
     zhang = person_create(actor=alice, data={"full_name": "张伟", "source": "web"})
@@ -64,17 +76,18 @@ def book(alice, charlie):
     east = company_create(actor=alice, data={"name": "东方贸易", "source": "trade_show"})
     emily = person_create(actor=charlie, data={"full_name": "Emily Carter", "source": "web"})
 
-    _order(alice, "2026-01-10", "100.00", person=wang)
-    _order(alice, "2026-03-05", "200.00", person=wang)
-    _order(alice, "2026-03-20", "300.00", person=wang, currency="USD")
-    _order(alice, "2026-04-20", "100.00", person=wang, company=east)
-    _order(alice, "2026-02-15", "100.00", person=li)
-    _order(alice, "2026-03-10", "400.00", person=zhang)
-    _order(alice, "2026-04-12", "600.00", person=zhang)
-    _order(alice, "2026-04-02", "50.00", company=east, currency="USD")
-    cancelled = _order(alice, "2026-03-15", "1000.00", person=liu)
-    order_change_status(actor=alice, order=cancelled, status="cancelled")
-    _order(charlie, "2026-03-10", "1000.00", person=emily)
+    with django_capture_on_commit_callbacks(execute=True):
+        _order(alice, "2026-01-10", "100.00", person=wang)
+        _order(alice, "2026-03-05", "200.00", person=wang)
+        _order(alice, "2026-03-20", "300.00", person=wang, currency="USD")
+        _order(alice, "2026-04-20", "100.00", person=wang, company=east)
+        _order(alice, "2026-02-15", "100.00", person=li)
+        _order(alice, "2026-03-10", "400.00", person=zhang)
+        _order(alice, "2026-04-12", "600.00", person=zhang)
+        _order(alice, "2026-04-02", "50.00", company=east, currency="USD")
+        cancelled = _order(alice, "2026-03-15", "1000.00", person=liu)
+        order_change_status(actor=alice, order=cancelled, status="cancelled")
+        _order(charlie, "2026-03-10", "1000.00", person=emily)
     return {"wang": wang, "li": li, "zhang": zhang, "east": east, "emily": emily}
 
 

@@ -5,10 +5,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from rapport.analytics import stats
 from rapport.analytics.dashboards import DashboardFilters
 from rapport.analytics.kpis import selectors
 from rapport.analytics.kpis.tests.conftest import march_april
+from rapport.sales.selectors.orders import orders_visible_to
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +195,81 @@ def test_every_figure_is_a_fixed_number_of_queries(
             figure(source)
     with django_assert_max_num_queries(2):
         selectors.cohort_table(alice, march_april())
+
+
+def _direct(user, filters):
+    """What the customer figures read, computed straight from the orders, one by one: per
+    customer its first counted order ever and its orders in the range and in the window before;
+    per period and currency, the orders, revenue and customers."""
+    orders = orders_visible_to(user).exclude(status__in=("cancelled", "returned"))
+    if filters.team_id is not None:
+        orders = orders.filter(team_id=filters.team_id)
+    length = filters.end - filters.start + datetime.timedelta(days=1)
+    customers, periods = {}, {}
+    for order in orders.order_by("placed_at"):
+        key = ("person", order.person_id) if order.person_id else ("company", order.company_id)
+        day = timezone.localtime(order.placed_at).date()
+        row = customers.setdefault(key, [day, 0, 0])
+        if filters.start <= day <= filters.end:
+            row[1] += 1
+            cell = periods.setdefault(
+                (stats.period_start(day, filters.period), order.currency), [0, Decimal(0), set()]
+            )
+            cell[0] += 1
+            cell[1] += order.total - order.credited_amount
+            cell[2].add(key)
+        elif filters.start - length <= day < filters.start:
+            row[2] += 1
+    active = {key: tuple(row) for key, row in customers.items() if row[1] or row[2]}
+    return active, {key: tuple(cell) for key, cell in periods.items()}
+
+
+def _as_read(source):
+    customers = {
+        key: (row.first, row.in_range, row.in_previous) for key, row in source.customers.items()
+    }
+    periods = {}
+    for period, found in zip(source.periods, source.activity, strict=True):
+        first = stats.period_start(period.first, source.filters.period)
+        for currency, count in found.orders.items():
+            periods[(first, currency)] = (
+                count,
+                found.revenue[currency],
+                found.customers_by_currency[currency],
+            )
+    return customers, periods
+
+
+@pytest.mark.parametrize("period", ["week", "month"])
+@pytest.mark.parametrize("reader", ["alice", "charlie", "admin_user", "admin_user_east"])
+def test_customer_figures_equal_a_direct_query_of_the_orders(request, alice, book, period, reader):
+    # A range cut mid-week and mid-month, so that the window before it is cut too.
+    team_id = alice.team_id if reader == "admin_user_east" else None
+    user = request.getfixturevalue(reader.removesuffix("_east"))
+    filters = DashboardFilters(
+        start=datetime.date(2026, 3, 4),
+        end=datetime.date(2026, 4, 25),
+        team_id=team_id,
+        period=period,
+    )
+
+    source = selectors.kpi_source(user, filters)
+
+    assert _as_read(source) == _direct(user, filters)
+
+
+@pytest.mark.parametrize("reader", ["alice", "charlie", "admin_user"])
+def test_cohorts_equal_a_direct_query_of_the_orders(request, book, reader):
+    user = request.getfixturevalue(reader)
+    filters = DashboardFilters(start=datetime.date(2026, 1, 1), end=datetime.date(2026, 4, 30))
+    cohort_of = {}
+    for order in orders_visible_to(user).exclude(status="cancelled").order_by("placed_at"):
+        key = ("person", order.person_id) if order.person_id else ("company", order.company_id)
+        cohort_of.setdefault(key, timezone.localtime(order.placed_at).date().replace(day=1))
+    months = selectors.cohort_months(filters)
+
+    rows = selectors.cohort_table(user, filters)
+
+    assert [row.customers for row in rows] == [
+        sum(1 for cohort in cohort_of.values() if cohort == month) for month in months
+    ]
