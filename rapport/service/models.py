@@ -146,6 +146,7 @@ class Ticket(TimeStampedModel):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,
         related_name="+",
     )
     team = models.ForeignKey(
@@ -154,6 +155,7 @@ class Ticket(TimeStampedModel):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,
         related_name="+",
     )
     person = models.ForeignKey(
@@ -162,6 +164,7 @@ class Ticket(TimeStampedModel):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,
         related_name="tickets",
     )
     company = models.ForeignKey(
@@ -170,6 +173,7 @@ class Ticket(TimeStampedModel):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,
         related_name="tickets",
     )
     order = models.ForeignKey(
@@ -178,6 +182,7 @@ class Ticket(TimeStampedModel):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="tickets",
     )
     product = models.ForeignKey(
@@ -186,6 +191,7 @@ class Ticket(TimeStampedModel):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="tickets",
     )
     # The owner of the ticket's customer (see the module docstring); not edited directly.
@@ -195,6 +201,7 @@ class Ticket(TimeStampedModel):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="+",
     )
     # Who wrote in when no person has their address (an e-mail from a stranger): replies go
@@ -220,6 +227,7 @@ class Ticket(TimeStampedModel):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="merged_tickets",
     )
     reopened_from = models.ForeignKey(
@@ -228,6 +236,7 @@ class Ticket(TimeStampedModel):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="follow_ups",
     )
     # A complaint is closed only with both (services.ticket_change_status).
@@ -241,6 +250,11 @@ class Ticket(TimeStampedModel):
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
+        # Each index is written on every change of a ticket that is not a HOT update, and the
+        # SLA check may raise the priority of a whole backlog at once (docs/decisions.md,
+        # "Ticket indexes"): so no index that another one already serves. The foreign keys'
+        # own indexes are off (db_index=False) where an index below starts with the column,
+        # and no index holds `priority` (filters on it read the status or queue indexes).
         indexes = [
             # The list and the queues page through these, newest activity first: everything
             # (administrators), a team's queue, an agent's tickets, and each by status.
@@ -260,14 +274,11 @@ class Ticket(TimeStampedModel):
                 fields=["team", "assignee", "status", "created_at"],
                 name="ticket_team_queue_idx",
             ),
-            models.Index(fields=["priority", "updated_at", "id"], name="ticket_priority_idx"),
             models.Index(
                 fields=["customer_owner", "type", "updated_at"], name="ticket_customer_owner_idx"
             ),
             models.Index(fields=["person", "created_at"], name="ticket_person_idx"),
             models.Index(fields=["company", "created_at"], name="ticket_company_idx"),
-            models.Index(fields=["order"], name="ticket_order_idx"),
-            models.Index(fields=["requester_email", "status"], name="ticket_requester_idx"),
             models.Index(fields=["type", "closed_at"], name="ticket_type_closed_idx"),
             # My tickets and a team's queue by the nearest SLA due time (breached first).
             models.Index(
@@ -292,6 +303,11 @@ class Ticket(TimeStampedModel):
             ),
             models.Index(
                 fields=["order"], condition=Q(order__isnull=False), name="ticket_order_set_idx"
+            ),
+            models.Index(
+                fields=["product"],
+                condition=Q(product__isnull=False),
+                name="ticket_product_set_idx",
             ),
         ]
 
@@ -710,7 +726,10 @@ class SlaTarget(models.Model):
     one running target of each kind; next responses start again each time the customer writes.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_targets")
+    # Its index is `sla_target_ticket_idx` (ticket, started_at), not one of its own.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="sla_targets", db_index=False
+    )
     policy = models.ForeignKey(
         SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -78,7 +78,10 @@ def tickets_page_query(
     if q:
         qs = qs.filter(ticket_search_q(user, q))
     parts = ticket_visible_parts(user)
-    if len(parts) <= 1:
+    if q or len(parts) <= 1:
+        # A search bounds the list to its candidates (at most a thousand ids): one query
+        # applies the whole rule to them, reading each once, where paging through the parts
+        # reads them once per part, then again for the page.
         return qs.filter(ticket_visible_q(user)), None
     return qs, parts
 
