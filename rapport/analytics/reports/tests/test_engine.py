@@ -12,7 +12,9 @@ from rapport.analytics.reports.engine import (
     report_run,
     subjects,
 )
+from rapport.analytics.reports.presentation import chart_data
 from rapport.core.errors import ValidationFailed
+from rapport.customers.models import Person
 from rapport.customers.services import person_create
 from rapport.sales.tests.orders_fixtures import *  # noqa: F403 (fixtures)
 from rapport.sales.tests.orders_fixtures import place_order
@@ -192,3 +194,30 @@ def test_orders_by_value_tier_follow_the_customer_values(admin_user, orders, eas
     counts = {cells[0].key: values[0] for cells, _cur, values in result.rows}
     assert counts[tier] == 2  # 张伟's two orders; Emily has no value computed yet ("")
     assert counts.get(None, 0) + counts.get("", 0) == 1
+
+
+def test_a_map_is_drawn_by_province_with_the_maps_names(admin_user, orders):
+    east_person = Person.objects.get(region="浙江")
+    east_person.region = "浙江省"
+    east_person.save(update_fields=["region"])
+    facts_rebuild()
+
+    result = run(
+        admin_user,
+        subject="orders",
+        dimensions=["placed_at:month", "province"],
+        measures=["count"],
+        chart="map",
+    )
+    chart = chart_data(result)
+
+    assert chart["map"] == "china"
+    # The months added up per province, named as the map names them
+    assert chart["regions"] == [{"name": "上海", "value": 1}, {"name": "浙江", "value": 2}]
+
+
+def test_a_map_needs_the_province():
+    with pytest.raises(ValidationFailed) as refused:
+        parse_definition({"subject": "orders", "dimensions": ["status"], "chart": "map"})
+
+    assert "chart" in refused.value.details

