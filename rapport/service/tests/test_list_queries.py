@@ -110,3 +110,25 @@ def test_search_index_comes_back_after_a_table_rebuild(sam, support):
     assert search.ensure_sqlite_search_index() is True
     assert search.text_match_ids("scanner") == [ticket.pk]
     assert search.ensure_sqlite_search_index() is False
+
+
+def test_a_search_applies_the_visibility_rule_to_its_candidates_in_one_query(
+    client, admin_user, sam, support, emily
+):
+    """An agent's list reads each part of the visibility rule on its index, then the page; a
+    search, bounded to its candidates, reads them once (docs/benchmarks.md, "Service at
+    scale", second round)."""
+    client.force_login(sam)
+    _tickets(admin_user, support, 3, person=emily, agent=sam)
+
+    def ordered_ticket_reads(url) -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return sum(
+            'FROM "service_ticket"' in q["sql"] and '"updated_at" DESC' in q["sql"]
+            for q in captured
+        )
+
+    assert ordered_ticket_reads("/service/tickets/") == 4  # three parts, then the page
+    assert ordered_ticket_reads("/service/tickets/?q=printer") == 1
