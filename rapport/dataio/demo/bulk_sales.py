@@ -23,11 +23,17 @@ The rows keep the invariants the services keep:
   its history has the entries the services write (created, inquiry, contact, status, outcome);
   converted leads point at the person and the deal they became.
 
+Orders follow their customers' habits (`habits.py`): each buying customer orders in a rhythm of
+their own, about half of them stop at some point after longer gaps and smaller baskets, and
+baskets hang together (bundles, follow-ups of what they bought, favourite categories), so that
+churn and recommendations have structure to find — structure put there on purpose.
+
 Not written (the services would add them; the benchmarks do not read them): timeline entries
 for deals, orders and payments, and the automatic follow-up tasks of leads.
 """
 
 import datetime
+import math
 import multiprocessing
 import random
 import time
@@ -45,12 +51,15 @@ from pypinyin import lazy_pinyin
 from rapport.customers.models import Company, Person, SourceChannel
 from rapport.dataio.demo import names
 from rapport.dataio.demo.bulk import BATCH, _batch, _ensure_users, _json, _Load, _next_id, _phone
+from rapport.dataio.demo.habits import Baskets, customer_life
 from rapport.dataio.demo.sales_names import (
     CAMPAIGNS,
+    COMPANY_CATEGORIES,
     COMPANY_PAYMENT_METHODS,
     DISQUALIFY_REASONS,
     LEAD_MESSAGES,
     LOST_REASONS,
+    PERSON_CATEGORIES,
     PERSON_PAYMENT_METHODS,
     PRODUCTS,
     SCORING_RULES,
@@ -81,6 +90,12 @@ LEAD_STATUSES = (("new", 25), ("contacted", 20), ("qualified", 15), ("converted"
 OPEN_STAGE_WEIGHTS = (35, 27, 22, 16)
 WON_SHARE = 0.35
 PERSON_ORDER_SHARE = 0.85
+# Median of the customers' own mean gaps between orders (days), before fitting the orders asked
+# for into the customers there are; and the orders a life gives on average (measured on the
+# lives `habits.customer_life` draws over two years), for that fitting.
+GAP_MEDIAN = {"person": 75.0, "company": 45.0}
+ORDERS_PER_LIFE = 7.4
+HISTORY_DAYS = 730
 DEAL_ORDER_SHARE = 0.05  # of the orders, made from won deals (while there are any)
 LINES_PER_ORDER = (1, 1, 1, 1, 2, 2, 2, 3, 3, 4)  # 1–4, 2.1 on average
 QUANTITY = (1, 1, 1, 1, 1, 2, 2, 2, 3, 5)
@@ -250,6 +265,15 @@ def default_open_deals(deals: int) -> int:
 _CENTS: dict[int, str] = {}
 _UTC_DAYS: dict[int, str] = {}
 _TIMES_OF_DAY = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(DAY)]
+
+
+def _stride(size: int) -> int:
+    """A step through 0..size-1 that visits each index once (coprime with `size`), far enough
+    that neighbours in the database are not neighbours in the visit."""
+    step = max(1, int(size * 0.618034)) | 1
+    while size > 1 and math.gcd(step, size) != 1:
+        step += 2
+    return step
 
 
 def _cents(value: int) -> str:
@@ -770,7 +794,17 @@ class _Orders:
     """Writes orders with their lines, payment plan and payments."""
 
     def __init__(
-        self, rng, cal, products, price_list, persons, companies, won_deals, orders, lines=None
+        self,
+        rng,
+        cal,
+        products,
+        price_list,
+        persons,
+        companies,
+        won_deals,
+        orders,
+        lines=None,
+        kinds=None,
     ):
         self.rng, self.cal, self.products = rng, cal, products
         self.lines_per_order = lines_per_order_table(orders, lines)
@@ -779,6 +813,55 @@ class _Orders:
         self.won_deals = won_deals[: int(orders * DEAL_ORDER_SHARE)]
         self.terms = settings.RAPPORT_PAYMENT_TERMS_DAYS
         self.price_texts = {}
+        # `kinds`: (product id, SKU, category) of the catalogue, for the baskets' affinities.
+        index = {product[0]: i for i, product in enumerate(products)}
+        self.baskets = Baskets(
+            rng,
+            [(index[pk], sku, category) for pk, sku, category in kinds or () if pk in index]
+            or [(i, str(i), "") for i in range(len(products))],
+        )
+        self.planned = self._planned(orders - len(self.won_deals))
+
+    def _planned(self, orders: int) -> Iterator[tuple[str, int, int, list[int], bool]]:
+        """(kind, customer index, day offset, product indexes, warning) of each order, customer
+        by customer: their life's orders in turn. Customers are visited in a scrambled order
+        (a stride through their indexes), a person with PERSON_ORDER_SHARE of the lives. When
+        the orders asked for would need more lives than there are customers, the customers'
+        gaps shrink to fit; past all of them, the visit starts over."""
+        rng, random = self.rng, self.rng.random
+        n_persons, n_companies = len(self.persons), len(self.companies)
+        person_share = PERSON_ORDER_SHARE if n_companies else 1.0
+        if not n_persons:
+            person_share = 0.0
+        lives = orders / ORDERS_PER_LIFE
+        room = 0.8 * (n_persons + n_companies) or 1
+        shrink = min(1.0, room / lives) if lives else 1.0
+        lines_per_order = self.lines_per_order
+        baskets = self.baskets
+        seen = {"person": 0, "company": 0}
+        sizes = {"person": n_persons, "company": n_companies}
+        strides = {kind: _stride(size) for kind, size in sizes.items()}
+        while orders > 0:
+            kind = "person" if random() < person_share else "company"
+            size = sizes[kind]
+            customer = (seen[kind] * strides[kind] + 7) % size
+            seen[kind] += 1
+            categories = PERSON_CATEGORIES if kind == "person" else COMPANY_CATEGORIES
+            favourites = baskets.favourites(categories)
+            life = customer_life(rng, span=HISTORY_DAYS, gap_median=GAP_MEDIAN[kind] * shrink)
+            owned: list[int] = []
+            for day, warning in life.orders:
+                count = 1 if warning else lines_per_order[int(random() * len(lines_per_order))]
+                yield (
+                    kind,
+                    customer,
+                    HISTORY_DAYS - day,
+                    baskets.basket(owned, favourites, count),
+                    warning,
+                )
+                orders -= 1
+                if not orders:
+                    return
 
     def _line_price(self, product_id: int, price: int, day: int) -> tuple[int, int | None]:
         """The price on the default list when it is in force that day, else the list price."""
@@ -796,10 +879,8 @@ class _Orders:
         rng, cal, now = self.rng, self.cal, self.cal.now
         random = rng.random
         products, persons, companies = self.products, self.persons, self.companies
-        n_products, n_persons, n_companies = len(products), len(persons), len(companies)
-        person_share = PERSON_ORDER_SHARE if n_companies else 1.0
         terms, won_deals, at = self.terms, self.won_deals, cal.at
-        lines_per_order = self.lines_per_order
+        planned = self.planned
         today = at(0, 0)
         now_day_seconds = now - today
         cents, stamp = _cents, _stamp
@@ -813,18 +894,14 @@ class _Orders:
                 day = cal.day_of(placed)
                 order_lines.append((None, title[:200], 1, amount, 0))
             else:
-                if n_persons and random() < person_share:
-                    kind, customer = "person", int(n_persons * random() ** 1.5)
-                else:
-                    kind, customer = "company", int(n_companies * random() ** 1.5)
-                day = int(random() * 730)
+                kind, customer, day, basket, _warning = next(planned)
                 if day:
                     seconds = 8 * 3600 + int(random() * 14 * 3600)
                 else:
                     seconds = int(random() * max(1, now_day_seconds - 60))
                 placed = at(day, seconds)
-                for _ in range(lines_per_order[int(random() * len(lines_per_order))]):
-                    product_id, name, list_price = products[int(random() * n_products)]
+                for product in basket:
+                    product_id, name, list_price = products[product]
                     price, price_list_id = self._line_price(product_id, list_price, day)
                     quantity = QUANTITY[int(random() * 10)]
                     # Now and then a round discount of about 5 %, in whole yuan.
@@ -1041,6 +1118,7 @@ def bulk_sales_load(
     owners = [(u.pk, u.team_id) for u in _ensure_users(users, password)]
     teams = sorted({team for _owner, team in owners if team})
     products = _ensure_catalogue()
+    kinds = list(Product.objects.values_list("pk", "sku", "category"))
     price_list = _default_price_list(cal)
     lost_reasons = _ensure_lost_reasons()
     persons, companies = _Customers(Person), _Customers(Company)
@@ -1083,6 +1161,7 @@ def bulk_sales_load(
             deal_maker.won_deals,
             orders,
             order_lines,
+            kinds,
         )
         index = 0
         for offset in range(0, orders, ORDER_BATCH):

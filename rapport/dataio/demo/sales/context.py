@@ -55,14 +55,20 @@ def order_lines(ctx: DemoContext, *, company: bool, count: int | None = None) ->
         if product.pk in used:
             continue
         used.add(product.pk)
-        low, high = QUANTITIES.get(product.category, ((1, 3), (1, 10)))[1 if company else 0]
-        line = {"product_id": product.pk, "quantity": rng.randint(low, high)}
-        gross = product.unit_price * line["quantity"]
-        if company and gross >= 20000 and rng.random() < 0.4:
-            # A round discount of about 5 %, as salespeople give it.
-            line["discount"] = money((gross * Decimal("0.05")).quantize(Decimal("100")))
-        lines.append(line)
+        lines.append(product_line(ctx, product, company=company))
     return lines
+
+
+def product_line(ctx: DemoContext, product: Product, *, company: bool) -> dict:
+    """An order line of `product` in the quantity a person or a company buys it."""
+    rng = ctx.rng
+    low, high = QUANTITIES.get(product.category, ((1, 3), (1, 10)))[1 if company else 0]
+    line = {"product_id": product.pk, "quantity": rng.randint(low, high)}
+    gross = product.unit_price * line["quantity"]
+    if company and gross >= 20000 and rng.random() < 0.4:
+        # A round discount of about 5 %, as salespeople give it.
+        line["discount"] = money((gross * Decimal("0.05")).quantize(Decimal("100")))
+    return line
 
 
 def lines_total(ctx: DemoContext, lines: list[dict]) -> Decimal:

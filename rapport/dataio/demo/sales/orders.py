@@ -11,8 +11,20 @@ from rapport.accounts.models import User
 from rapport.activities.models import TimelineEntry
 from rapport.core.records import record_changed
 from rapport.customers.models import Company
-from rapport.dataio.demo.sales.context import CENT, DemoContext, lines_total, money, order_lines
-from rapport.dataio.demo.sales_names import COMPANY_PAYMENT_METHODS, PERSON_PAYMENT_METHODS
+from rapport.dataio.demo.habits import Baskets, customer_life
+from rapport.dataio.demo.sales.context import (
+    CENT,
+    DemoContext,
+    lines_total,
+    money,
+    product_line,
+)
+from rapport.dataio.demo.sales_names import (
+    COMPANY_CATEGORIES,
+    COMPANY_PAYMENT_METHODS,
+    PERSON_CATEGORIES,
+    PERSON_PAYMENT_METHODS,
+)
 from rapport.sales.models import Deal, DealStatus, Instalment, Order, OrderStatus
 from rapport.sales.services.orders import (
     order_change_status,
@@ -23,8 +35,10 @@ from rapport.sales.services.orders import (
     payment_terms_days,
 )
 
-DEMO_ORDERS = 300  # including those made from won deals
+DEMO_ORDERS = 400  # including those made from won deals
 DEMO_DEAL_ORDERS = 15
+LIFE_SPAN = 730  # days of order history
+GAP_MEDIAN = {False: 90.0, True: 60.0}  # of the customers' own mean gaps: persons, companies
 
 
 # --- Orders and payments -------------------------------------------------------------------------
@@ -157,23 +171,32 @@ def load_orders(ctx: DemoContext, deals: list[Deal]) -> tuple[int, int]:
             ctx, order, ctx.users_by_id[order.owner_id], company=order.company_id is not None
         )
         orders += 1
-    # Regular customers order again and again; most persons never or once.
-    regulars = rng.sample(ctx.persons, k=min(40, len(ctx.persons)))
-    company_regulars = rng.sample(ctx.companies, k=min(25, len(ctx.companies)))
-    while orders < DEMO_ORDERS:
-        roll = rng.random()
-        if roll < 0.3:
-            customer = rng.choice(company_regulars if rng.random() < 0.6 else ctx.companies)
-        else:
-            customer = rng.choice(regulars if rng.random() < 0.5 else ctx.persons)
+    # Customers buy in their own rhythm, some stop, baskets hang together (habits.py): a life per
+    # customer, customers visited in random order, until the orders are made.
+    baskets = Baskets(rng, [(i, p.sku, p.category) for i, p in enumerate(ctx.products)])
+    # Older customers first, loosely: they have had the time to become regulars.
+    customers = sorted(
+        [*ctx.persons, *ctx.companies],
+        key=lambda c: (c.created_at - now).total_seconds() * rng.uniform(0.6, 1.4),
+    )
+    planned = []
+    for customer in customers:
         company = isinstance(customer, Company)
-        created = customer.created_at
-        # Spread over two years, but never before the customer was there.
-        placed = now - datetime.timedelta(days=rng.uniform(0, 730))
-        if placed < created:
-            placed = created + (now - created) * rng.random()
+        appeared = max(0, LIFE_SPAN - (now - customer.created_at).days)
+        life = customer_life(rng, span=LIFE_SPAN, gap_median=GAP_MEDIAN[company], earliest=appeared)
+        favourites = baskets.favourites(COMPANY_CATEGORIES if company else PERSON_CATEGORIES)
+        owned: list[int] = []
+        for day, warning in life.orders:
+            count = 1 if warning else rng.choice((1, 1, 1, 2, 2, 3))
+            planned.append((customer, day, baskets.basket(owned, favourites, count)))
+        if len(planned) >= DEMO_ORDERS - orders:
+            break
+    for customer, day, basket in planned[: DEMO_ORDERS - orders]:
+        company = isinstance(customer, Company)
+        placed = now - datetime.timedelta(days=LIFE_SPAN - day, hours=rng.uniform(0, 14))
+        placed = max(placed, customer.created_at + datetime.timedelta(hours=1))
         placed = min(placed, now - datetime.timedelta(minutes=rng.uniform(10, 600)))
-        lines = order_lines(ctx, company=company)
+        lines = [product_line(ctx, ctx.products[i], company=company) for i in basket]
         data = {
             ("company_id" if company else "person_id"): customer.pk,
             "placed_at": placed,
