@@ -1,8 +1,8 @@
 """The executive's dashboard (issue 17): revenue by month against last year, new and repeat
 customers, retention, receivables overdue, top customers and growth by province.
 
-Orders are read through `rapport.sales.selectors.orders.orders_visible_to`, narrowed by the team
-filter. Definitions (said on the page too):
+Orders count by the orders' visibility rule (`orders_visible_to`: the facts keep each order's
+owner and team), narrowed by the team filter. Definitions (said on the page too):
 - revenue: the orders placed in a month, cancelled and returned ones left out, each at its total
   less credits; summed per currency and converted at the rates of the range's last day (one set
   of rates for every bar, so that months compare);
@@ -12,8 +12,8 @@ filter. Definitions (said on the page too):
   the customer's region (the company's, else the person's).
 
 Revenue by month and by province is read from the daily facts (`rapport.analytics.facts`), kept
-up to date as orders change, so its cost does not grow with history. Top customers is a grouped
-query over the range's orders (the facts hold no customer).
+up to date as orders change, so its cost does not grow with history; top customers from the
+per-customer daily facts (a row per customer and day).
 """
 
 import datetime
@@ -21,15 +21,6 @@ from collections import defaultdict
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import (
-    Case,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    Q,
-    Sum,
-    When,
-)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -38,29 +29,22 @@ from django.utils.translation import gettext as _
 from rapport.accounts.models import User
 from rapport.analytics.dashboards import DashboardFilters
 from rapport.analytics.facts.selectors import FactFilters, order_facts
+from rapport.analytics.facts.selectors import top_customers as top_customer_facts
 from rapport.analytics.kpis import selectors as kpis
 from rapport.analytics.kpis.selectors import KpiSource, kpi_source
 from rapport.analytics.selectors.common import chart_amount, day_start, list_url
 from rapport.customers.models import Company, Person
-from rapport.sales.models import OrderStatus
 from rapport.sales.selectors.forecast import _add_months
 from rapport.sales.selectors.money import RateBook, report_day
-from rapport.sales.selectors.orders import orders_visible_to, receivables_report
+from rapport.sales.selectors.orders import receivables_report
 
 TOP_CUSTOMERS = 10
-MONEY = DecimalField(max_digits=20, decimal_places=2)
-REVENUE = ExpressionWrapper(F("total") - F("credited_amount"), output_field=MONEY)
-CLOSED = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
 
 
 class ExecutiveSource:
     def __init__(self, user: User, filters: DashboardFilters):
         self.user = user
         self.filters = filters
-        orders = orders_visible_to(user).exclude(status__in=CLOSED)
-        if filters.team_id is not None:
-            orders = orders.filter(team_id=filters.team_id)
-        self.orders = orders
         self.today = timezone.localdate()
         self.first_month = filters.start.replace(day=1)
         self.months = []
@@ -126,43 +110,29 @@ class ExecutiveSource:
 
     @cached_property
     def top(self) -> list[dict]:
-        in_range = self.orders.filter(
-            placed_at__gte=self.range_start, placed_at__lt=self.range_end
-        ).annotate(
-            alone=Case(When(company__isnull=True, then=F("person_id")), default=None),
+        """The range's top customers, from the per-customer daily facts (a row per customer
+        and day, not every order of the range)."""
+        ranked = top_customer_facts(
+            self.user,
+            start=self.filters.start,
+            end=self.filters.end,
+            rates=self.rates,
+            team_id=self.filters.team_id,
+            limit=TOP_CUSTOMERS,
         )
-        ranked = list(
-            in_range.order_by()
-            .values("company_id", "alone")
-            .annotate(key=Sum(self.rates.converted_expression(REVENUE)))
-            .filter(key__isnull=False)
-            .order_by("-key", "company_id", "alone")[:TOP_CUSTOMERS]
-        )
-        if not ranked:
-            return []
         companies = [row["company_id"] for row in ranked if row["company_id"]]
-        persons = [row["alone"] for row in ranked if not row["company_id"]]
-        sums = defaultdict(dict)
-        for row in (
-            in_range.filter(
-                Q(company_id__in=companies) | Q(company__isnull=True, person_id__in=persons)
-            )
-            .order_by()
-            .values("company_id", "alone", "currency")
-            .annotate(total=Sum(REVENUE))
-        ):
-            sums[_customer(row["company_id"], row["alone"])][row["currency"]] = row["total"]
+        persons = [row["person_id"] for row in ranked if not row["company_id"]]
         names = {("company", c.pk): c.name for c in Company.objects.filter(pk__in=companies)}
         names.update({("person", p.pk): str(p) for p in Person.objects.filter(pk__in=persons)})
         result = []
         for row in ranked:
-            key = _customer(row["company_id"], row["alone"])
+            key = _customer(row["company_id"], row["person_id"])
             name = "company_detail" if key[0] == "company" else "person_detail"
             result.append(
                 {
                     "name": names.get(key, ""),
                     "url": reverse(f"customers:{name}", args=[key[1]]),
-                    "revenue": self.rates.total(sums[key]),
+                    "revenue": self.rates.total(row["revenue"]),
                 }
             )
         return result

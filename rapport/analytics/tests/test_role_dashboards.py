@@ -216,6 +216,7 @@ def test_revenue_leaves_out_cancelled_orders_and_what_others_may_not_see(
     assert mine["revenue"]["rows"][-1]["revenue"].amounts == {"CNY": 100}
     assert theirs["revenue"]["rows"][-1]["revenue"].amounts == {"CNY": 50}
     assert [row["name"] for row in mine["top_customers"]["rows"]] == [str(east_person)]
+    assert mine["top_customers"]["rows"][0]["revenue"].amounts == {"CNY": 100}
 
 
 def test_new_and_repeat_customers_and_retention(
