@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
+from rapport.analytics.facts.upkeep import facts_rebuild
 from rapport.customers.services import company_create, person_create
 from rapport.sales.services.orders import order_create
 from tests.browser.conftest import PASSWORD, log_in, wait_for_htmx_idle
@@ -109,3 +110,33 @@ def test_a_report_built_in_the_browser_matches_a_hand_written_query(page, admin_
                 shown[(month, province)] = Decimal(text.replace(",", ""))
     assert shown == _expected()
     assert shown[("2026-02", "浙江")] == Decimal("80.50")
+
+
+def test_a_report_by_province_draws_on_the_map_of_china(page, admin_user):
+    # Given orders of a customer in 浙江省 (the map names it 浙江) and one in 广东
+    for name, region in (("张伟", "浙江省"), ("李娜", "广东")):
+        person = person_create(actor=admin_user, data={"full_name": name, "region": region})
+        order_create(
+            actor=admin_user,
+            data={
+                "person_id": person.pk,
+                "lines": [{"description": "Tea", "quantity": 1, "unit_price": "10.00"}],
+            },
+        )
+    facts_rebuild()  # the job the commits queue (no worker here): orders counted read the facts
+    log_in(page, "admin", PASSWORD)
+
+    # When the orders are counted by province and drawn as a map
+    page.goto("/analytics/reports/?subject=orders&dimension_1=province&measure=count&chart=map")
+    wait_for_htmx_idle(page)
+
+    # Then the map of China is drawn (under the CSP: the page fixture checks) with both provinces
+    chart = page.locator("div[data-report-chart]")
+    expect(chart.locator("canvas")).to_be_visible()
+    series = page.evaluate(
+        "() => echarts.getInstanceByDom(document.querySelector('div[data-report-chart]'))"
+        ".getOption().series[0]"
+    )
+    assert series["type"] == "map"
+    drawn = {(r["name"], r["value"]) for r in series["data"] if r.get("value") is not None}
+    assert drawn == {("浙江", 1), ("广东", 1)}
