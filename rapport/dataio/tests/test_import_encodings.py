@@ -95,6 +95,9 @@ def expected(row: list[str]) -> dict:
         # Latin-1 text reads the same in Windows-1252, its superset for printable characters.
         ("outlook-latin1.csv", "cp1252", ","),
         ("outlook-gb18030.csv", "gb18030", ","),
+        ("outlook-big5.csv", "cp950", ","),
+        ("outlook-shiftjis.csv", "cp932", ","),
+        ("outlook-windows1251.csv", "cp1251", ","),
         ("excel-unicode-text.txt", "utf-16", "\t"),
         ("excel-mac.csv", "mac_roman", ","),
     ],
@@ -136,6 +139,26 @@ def test_chinese_file_is_still_read_as_gb18030_without_asking():
     guess = guess_encoding(data.encode("gbk"), complete=True)
 
     assert (guess.encoding, guess.confident) == ("gb18030", True)
+
+
+def test_chinese_names_alone_are_not_taken_for_big5():
+    # GB2312 bytes read as Big5 are frequent Traditional characters too (张伟 reads 涨帧), but
+    # none has a second byte in 40-7E, which a third of Big5's characters have.
+    data = "姓名\n张伟\n王秀英\n李娜\n".encode("gbk")
+
+    guess = guess_encoding(data, complete=True)
+
+    assert (guess.encoding, guess.confident) == ("gb18030", True)
+
+
+def test_western_names_are_not_taken_for_cyrillic():
+    # Windows-1252 `Müller` read as Windows-1251 is `Mьller`: a Cyrillic letter inside a Latin
+    # word, not a Cyrillic word.
+    data = "Jürgen Müller,Zoë Faßbender,Bjørn Ødegård\n".encode("cp1252")
+
+    guess = guess_encoding(data, complete=True)
+
+    assert (guess.encoding, guess.confident) == ("cp1252", True)
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])

@@ -1,13 +1,18 @@
 """Which encoding a text file without a byte order mark is in, and how sure that is.
 
 UTF-8 is recognised by its structure. Other bytes are read as each legacy candidate (GB18030,
-the superset of GBK and GB2312 that Chinese Excel writes; Windows-1252, what Western Excel and
-Outlook write; Latin-1) and each reading is scored by how plausible its text is: a Chinese reading
+the superset of GBK and GB2312 that Chinese Excel writes; Big5, what Excel writes in Taiwan and
+Hong Kong; Shift_JIS, Japanese Windows'; Windows-1252, what Western Excel and Outlook write;
+Windows-1251, Cyrillic Windows'; Latin-1) and each reading is scored by how plausible its text is:
+a Chinese reading
 is plausible when its characters are mostly common ones (GB2312's first level) and not glued
 between Latin letters (Windows-1252 `Müller` read as GBK is `M黮ler`: a rare character inside a
 Latin word); a Western reading is plausible when its accented letters sit one or two at a time
 inside Latin words (GBK `张伟` read as Windows-1252 is `ÕÅÎ°`: a run of accented letters and
-symbols). charset-normalizer's mess ratio of each reading weighs in. A guess is `confident` only
+symbols). A Big5 or Shift_JIS reading is scored like a GB18030 one, on the characters each
+standard lists as frequent (Big5's first level; kana and JIS's first level); a Cyrillic reading
+is plausible when its letters make words (`Иван`, not `ХЕО°`, which is GBK `张伟`).
+charset-normalizer's mess ratio of each reading weighs in. A guess is `confident` only
 when one reading clearly wins; otherwise the import asks the user, showing the lines that
 differ read each way.
 """
@@ -21,11 +26,16 @@ from charset_normalizer import from_bytes
 from django.utils.translation import gettext as _
 
 # The readings compared for a file that is not UTF-8, in the order of preference on a tie.
-LEGACY_CANDIDATES = ("gb18030", "cp1252", "latin-1", "mac_roman")
+LEGACY_CANDIDATES = ("gb18030", "cp950", "cp932", "cp1252", "cp1251", "latin-1", "mac_roman")
+# The double-byte candidates: a few characters are no proof between them and a single-byte one.
+DOUBLE_BYTE = frozenset({"gb18030", "cp950", "cp932"})
 # Names charset-normalizer knows the candidates by.
 NORMALIZER_NAMES = {
     "gb18030": "gb18030",
+    "cp950": "cp950",
+    "cp932": "cp932",
     "cp1252": "cp1252",
+    "cp1251": "cp1251",
     "latin-1": "latin_1",
     "mac_roman": "mac_roman",
 }
@@ -34,7 +44,10 @@ CHOOSABLE = (
     "utf-8",
     "utf-8-sig",
     "gb18030",
+    "cp950",
+    "cp932",
     "cp1252",
+    "cp1251",
     "latin-1",
     "mac_roman",
     "utf-16",
@@ -101,7 +114,10 @@ def encoding_label(encoding: str) -> str:
         "utf-16-le": "UTF-16LE",
         "utf-16-be": "UTF-16BE",
         "gb18030": _("GB18030/GBK (Chinese)"),
+        "cp950": _("Big5 (Traditional Chinese: Taiwan, Hong Kong)"),
+        "cp932": _("Shift_JIS (Japanese)"),
         "cp1252": _("Windows-1252 (Western European)"),
+        "cp1251": _("Windows-1251 (Cyrillic)"),
         "latin-1": _("ISO-8859-1 (Latin-1)"),
         "mac_roman": _("Mac OS Roman (CSV from an old Mac Excel)"),
     }
@@ -171,8 +187,8 @@ def guess_legacy_encoding(lines: list[bytes]) -> EncodingGuess:
             except UnicodeDecodeError:
                 failed += 1
                 continue
-            if encoding == "gb18030" and _is_utf8_cjk(line):
-                failed += 1  # a UTF-8 line that GB18030 happens to decode
+            if encoding in DOUBLE_BYTE and _is_utf8_cjk(line):
+                failed += 1  # a UTF-8 line that GB18030 (or Big5) happens to decode
         if encoding == "cp1252":
             windows_1252_failed = failed
         if failed * 2 > len(evidence):
@@ -182,10 +198,7 @@ def guess_legacy_encoding(lines: list[bytes]) -> EncodingGuess:
             continue
         seen_texts.add(shown)
         text = "\n".join(texts)
-        if encoding == "gb18030":
-            plausibility = _chinese_plausibility(text)
-        else:
-            plausibility = _western_plausibility(text)
+        plausibility = PLAUSIBILITY.get(encoding, _western_plausibility)(text)
         decoded_share = 1 - failed / len(evidence)
         score = plausibility * decoded_share * (1 - mess.get(encoding, 0.5))
         scored.append(EncodingCandidate(encoding, score, shown))
@@ -196,8 +209,8 @@ def guess_legacy_encoding(lines: list[bytes]) -> EncodingGuess:
     best = scored[0]
     second = scored[1].score if len(scored) > 1 else 0.0
     confident = best.score >= CONFIDENT_SCORE and best.score - second >= CONFIDENT_MARGIN
-    chinese = best.encoding == "gb18030"
-    rival = max((c.score for c in scored if (c.encoding == "gb18030") != chinese), default=0.0)
+    double_byte = best.encoding in DOUBLE_BYTE
+    rival = max((c.score for c in scored if (c.encoding in DOUBLE_BYTE) != double_byte), default=0)
     if confident and rival >= CLEAR_LOSER_SCORE:
         # A few characters are no proof between Chinese and Western text: one rare Chinese
         # character (赟, bytes DA 53) reads as a plausible `ÚS` in Windows-1252.
@@ -245,11 +258,14 @@ def _runs(text: str):
         yield run.group(), before, after
 
 
-def _chinese_plausibility(text: str) -> float:
+def _chinese_plausibility(text: str, char_value=None) -> float:
+    """How plausible `text` is as East Asian text, by `char_value` (GB2312's frequent
+    characters by default) of each non-ASCII character and where it stands."""
+    char_value = char_value or _chinese_char_value
     total = weight = 0.0
     for run, before, after in _runs(text):
         for char in run:
-            value, common = _chinese_char_value(char)
+            value, common = char_value(char)
             if before and after:
                 value *= 0.2  # inside a Latin word: Windows-1252 `Müller` is `M黮ler`
             elif (before or after) and not common:
@@ -273,6 +289,91 @@ def _chinese_char_value(char: str) -> tuple[float, bool]:
     if "\u3000" <= char <= "\u303f" or "\uff01" <= char <= "\uff5e" or char in CJK_PUNCTUATION:
         return 0.9, True
     return 0.1, False  # Greek, Cyrillic, kana, box drawing: seldom in a Chinese contact list
+
+
+@functools.lru_cache(maxsize=8192)
+def _traditional_char_value(char: str) -> tuple[float, bool]:
+    """How likely `char` is in a Traditional Chinese (Big5) contact list."""
+    if CJK_IDEOGRAPH.match(char):
+        try:
+            code = char.encode("big5")
+        except UnicodeEncodeError:
+            return 0.3, False  # Microsoft's or Hong Kong's additions
+        # Big5's A440-C67E holds its 5,401 frequently used characters.
+        return (1.0, True) if code[0] <= 0xC6 else (0.6, False)
+    if "\u3000" <= char <= "\u303f" or "\uff01" <= char <= "\uff5e" or char in CJK_PUNCTUATION:
+        return 0.9, True
+    return 0.1, False
+
+
+@functools.lru_cache(maxsize=8192)
+def _japanese_char_value(char: str) -> tuple[float, bool]:
+    """How likely `char` is in a Japanese (Shift_JIS) contact list."""
+    if "\u3041" <= char <= "\u30ff":
+        return 1.0, True  # hiragana and katakana
+    if CJK_IDEOGRAPH.match(char):
+        try:
+            code = char.encode("cp932")
+        except UnicodeEncodeError:
+            return 0.3, False
+        # JIS X 0208's first level (lead bytes 88-98 in Shift_JIS) holds the common kanji.
+        return (1.0, True) if code[0] <= 0x98 else (0.6, False)
+    if "\uff61" <= char <= "\uff9f":
+        # Half-width katakana: old systems wrote them, but GB2312's common characters read as
+        # Shift_JIS are runs of them.
+        return 0.2, False
+    if "\u3000" <= char <= "\u303f" or "\uff01" <= char <= "\uff5e" or char in CJK_PUNCTUATION:
+        return 0.9, True
+    return 0.1, False
+
+
+CYRILLIC_WORD = re.compile(r"[А-ЯЁЂ-Џ]?[а-яёђ-џ]+|[А-ЯЁЂ-Џ]+")
+CYRILLIC_SYMBOLS = set("№«»—–…„“”‘’•·\xa0€")
+
+
+def _cyrillic_plausibility(text: str) -> float:
+    """Cyrillic words are runs of Cyrillic letters, lower case, capitalised or all capitals, not
+    glued to Latin letters; a Cyrillic reading of Chinese bytes mixes cases and symbols."""
+    total = weight = 0.0
+    for run, before, after in _runs(text):
+        total += len(run)
+        if CYRILLIC_WORD.fullmatch(run):
+            weight += len(run) * (0.3 if before or after else 1.0)
+        elif len(run) == 1 and run in CYRILLIC_SYMBOLS:
+            weight += 0.8
+        else:
+            weight += 0.1 * len(run)
+    return weight / total if total else 0.0
+
+
+def _big5_plausibility(text: str) -> float:
+    """A Big5 reading scored like a Chinese one, but Big5 text has the second byte of about a
+    third of its characters in 40-7E, which GB2312 never uses: GB2312 bytes read as Big5 are
+    frequent Traditional characters too (`张伟` reads `涨帧`), yet none of them has such a byte."""
+    plausibility = _chinese_plausibility(text, char_value=_traditional_char_value)
+    ideographs = low_second_bytes = 0
+    for char in CJK_IDEOGRAPH.findall(text):
+        try:
+            code = char.encode("cp950")
+        except UnicodeEncodeError:
+            continue
+        ideographs += 1
+        low_second_bytes += len(code) == 2 and code[1] < 0x7F
+    if ideographs > 1 and not low_second_bytes:
+        # Each Big5 character has about a 60 % chance of a high second byte (94 of its 157
+        # values): n of them all high is as unlikely as 0.6^n.
+        plausibility *= BIG5_HIGH_SECOND_BYTE ** (ideographs - 1)
+    return plausibility
+
+
+BIG5_HIGH_SECOND_BYTE = 0.6
+
+PLAUSIBILITY = {
+    "gb18030": _chinese_plausibility,
+    "cp950": _big5_plausibility,
+    "cp932": functools.partial(_chinese_plausibility, char_value=_japanese_char_value),
+    "cp1251": _cyrillic_plausibility,
+}
 
 
 def _western_plausibility(text: str) -> float:

@@ -165,6 +165,106 @@ CHINESE = [
         "",
     ],
 ]
+# Taiwan and Hong Kong: Traditional characters, written by Excel there in Big5 (Windows' cp950).
+TRADITIONAL = [
+    [
+        "志明",
+        "",
+        "陳",
+        "台灣積體電路製造股份有限公司",
+        "業務經理",
+        "新竹科學園區力行六路8號",
+        "新竹市",
+        "300",
+        "台灣",
+        "chen.zm@example.tw",
+        "",
+    ],
+    [
+        "美玲",
+        "",
+        "林",
+        "鴻海精密工業",
+        "採購專員",
+        "土城區自由街2號",
+        "新北市",
+        "236",
+        "台灣",
+        "lin.ml@example.tw",
+        "",
+    ],
+    [
+        "家豪",
+        "",
+        "黃",
+        "九龍倉集團",
+        "資訊部經理",
+        "尖沙咀彌敦道132號",
+        "香港",
+        "999077",
+        "香港",
+        "wong.kh@example.hk",
+        "",
+    ],
+]
+# Japan: kanji and kana, written by Japanese Windows and Excel in Shift_JIS (cp932).
+JAPANESE = [
+    [
+        "太郎",
+        "",
+        "山田",
+        "株式会社トヨタ",
+        "営業部長",
+        "千代田区丸の内1-1-1",
+        "東京都",
+        "100-0005",
+        "日本",
+        "yamada@example.jp",
+        "",
+    ],
+    [
+        "花子",
+        "",
+        "佐藤",
+        "ソニー株式会社",
+        "購買担当",
+        "北区梅田3-1-3",
+        "大阪市",
+        "530-0001",
+        "日本",
+        "sato@example.jp",
+        "",
+    ],
+]
+# Russia: Cyrillic, written by Russian Windows and Outlook in Windows-1251.
+CYRILLIC = [
+    [
+        "Иван",
+        "Сергеевич",
+        "Петров",
+        "ООО «Газпром»",
+        "Менеджер по закупкам",
+        "ул. Тверская, 7",
+        "Москва",
+        "125009",
+        "Россия",
+        "petrov@example.ru",
+        "",
+    ],
+    [
+        "Ольга",
+        "",
+        "Смирнова",
+        "Сбербанк",
+        "Директор",
+        "Невский проспект, 28",
+        "Санкт-Петербург",
+        "191186",
+        "Россия",
+        "smirnova@example.ru",
+        "Скидка 5 % — постоянный клиент",
+    ],
+]
 # Too little to tell: a given name of two rare characters in GBK reads as `ÚS«h` in
 # Windows-1252, about as plausible.
 AMBIGUOUS = [
@@ -206,6 +306,9 @@ FILES = {
     "excel-unicode-text.txt": (WESTERN + CHINESE, "utf-16", "\t"),
     # Excel for Mac's "CSV (Macintosh)": Mac OS Roman, CR line ends.
     "excel-mac.csv": (WESTERN, "mac_roman", ","),
+    "outlook-big5.csv": (TRADITIONAL, "cp950", ","),
+    "outlook-shiftjis.csv": (JAPANESE, "cp932", ","),
+    "outlook-windows1251.csv": (CYRILLIC, "cp1251", ","),
     "outlook-ambiguous.csv": (AMBIGUOUS, "gbk", ","),
 }
 
