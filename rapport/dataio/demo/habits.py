@@ -143,9 +143,13 @@ class Baskets:
         if not owned:
             main = rng.choice(self.by_category[rng.choice(favourites)])
             picked.append(main)
-            if self.bundle.get(main) and random_() < 0.5:
+            if self.bundle.get(main) and lines > 1 and random_() < 0.5:
                 picked.append(rng.choice(self.bundle[main]))
-        while len(picked) < lines:
+        # As many lines as asked (the bulk load's --order-lines counts on it), unless the
+        # catalogue runs out of products to add.
+        tries = 0
+        while len(picked) < lines and tries < 20:
+            tries += 1
             roll = random_()
             have = set(owned) | set(picked)
             due = [f for key in reversed(owned[-6:]) for f in self.follow.get(key, ())]
@@ -157,8 +161,6 @@ class Baskets:
             else:
                 choice = self.keys[int(random_() * len(self.keys))]
             if choice in picked:
-                if len(picked) >= 1 and random_() < 0.5:
-                    break
                 continue
             picked.append(choice)
             if self.bundle.get(choice) and len(picked) < lines and random_() < 0.3:
