@@ -471,9 +471,8 @@ def test_api_dry_run_result_carries_the_readings_when_the_encoding_is_in_doubt(a
 
     assert unsure_result["encoding"]["choice_needed"] is True
     assert unsure_result["encoding"]["encoding"] == "cp1252"
-    assert [c["encoding"] for c in unsure_result["encoding"]["candidates"]][:2] == [
-        "cp1252",
-        "gb18030",
-    ]
+    readings = [c["encoding"] for c in unsure_result["encoding"]["candidates"]]
+    assert readings[0] == "cp1252"
+    assert "gb18030" in readings
     assert sure_result["encoding"] is None
     assert api.get(f"/imports/{sure.pk}/encoding").json()["encoding"] == "cp1252"
