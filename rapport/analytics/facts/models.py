@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy as _
 SUM = {"max_digits": 18, "decimal_places": 2}
 
 
-class _Slice(models.Model):
-    """The columns every fact row has: its day, owner and team, and the currency of its sums."""
+class _Owned(models.Model):
+    """The columns every fact row has: the owner and team it counts for, and the currency of
+    its sums."""
 
-    day = models.DateField(_("day"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -40,6 +40,15 @@ class _Slice(models.Model):
         related_name="+",
     )
     currency = models.CharField(_("currency"), max_length=3)
+
+    class Meta:
+        abstract = True
+
+
+class _Slice(_Owned):
+    """A fact row of one day."""
+
+    day = models.DateField(_("day"))
 
     class Meta:
         abstract = True
@@ -161,7 +170,7 @@ class CashFact(_Slice):
         return f"{self.day} {self.owner_id} {self.method}: {self.received} {self.currency}"
 
 
-class _CustomerSlice(models.Model):
+class _CustomerSlice(_Owned):
     """The columns of the per-customer facts: the order's own person and company (either may
     be empty), owner, team and currency. Grouped by person, else company, they are the KPI
     page's customers; by company, else person, the executive's top customers."""
@@ -182,22 +191,6 @@ class _CustomerSlice(models.Model):
         null=True,
         related_name="+",
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    team = models.ForeignKey(
-        "accounts.Team",
-        verbose_name=_("team"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-    )
-    currency = models.CharField(_("currency"), max_length=3)
     orders = models.PositiveIntegerField(_("orders"), default=0)
     revenue = models.DecimalField(_("revenue"), **SUM, default=0)
 
