@@ -748,6 +748,10 @@ class SlaTarget(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     met_at = models.DateTimeField(_("met"), null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
+    # Set by the check's escalation when the policy acts on a breach (raise the priority,
+    # reassign); cleared by the batch that acts, in the same transaction, so each breach is
+    # acted on once even if a worker dies mid-way (`services.sla.sla_apply_actions`).
+    actions_pending = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("SLA target")
@@ -778,6 +782,12 @@ class SlaTarget(models.Model):
             ),
             # The report: targets by the month they started.
             models.Index(fields=["started_at", "kind"], name="sla_target_started_idx"),
+            # The breaches still to act on, by ticket (small: empty between checks).
+            models.Index(
+                fields=["ticket"],
+                condition=Q(actions_pending=True),
+                name="sla_target_actions_idx",
+            ),
         ]
 
     def __str__(self):

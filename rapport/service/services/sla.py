@@ -17,9 +17,15 @@ breached, and the periodic check that warns and escalates.
 - `sla_check(now)` runs every minute: one conditional UPDATE … RETURNING claims the targets
   whose due time passed (escalated_at IS NULL) and one those whose warning time came
   (warned_at IS NULL), so each warning and escalation happens exactly once per target however
-  many checks run at the same time; then the notifications are written in bulk and the
-  policies' actions (raise the priority, reassign) applied. Its number of queries does not grow
-  with the number of open tickets (a batch of tickets is read per 5,000 claimed targets).
+  many checks run at the same time; then the notifications are written in bulk. Its number of
+  queries does not grow with the number of open tickets (a batch of tickets is read per 5,000
+  claimed targets).
+- The policies' actions on a breach (raise the priority, reassign) rewrite ticket rows, 20
+  indexes each: the escalation marks its targets `actions_pending`, and `sla_apply_actions`
+  acts on them ticket batch by ticket batch, each batch clearing the marks it acted on in its
+  own transaction, so each breach is acted on exactly once even across a crash. The check acts
+  on the first batch itself (a minute's breaches: all of them); `tasks.check_slas` queues
+  `tasks.apply_sla_actions` for what a backlog leaves, or a dead worker left.
 """
 
 import datetime
@@ -61,6 +67,9 @@ EVENT_CUSTOMER_MESSAGE = "customer_message"
 
 RESPONSE_KINDS = (SlaTargetKind.FIRST_RESPONSE, SlaTargetKind.NEXT_RESPONSE)
 BATCH = 5000
+# Tickets acted on (priority raised, reassigned) per transaction: a backlog's 100,000 ticket
+# UPDATEs in one statement held the check for 7 s; a batch of 500 takes well under a second.
+ACTION_BATCH = 500
 # Someone told of more targets than this in one check gets one digest instead.
 DIGEST_AFTER = 10
 # True while the check itself changes tickets (raising a priority, reassigning): the change
@@ -456,11 +465,12 @@ def _claim(sql_set: str, sql_where: str, params: list) -> list[dict]:
         return f"(SELECT t.{column} FROM {ticket} t WHERE t.id = {target}.ticket_id)"  # noqa: S608
 
     names = ("id", "ticket_id", "kind", "policy_id", "assignee_id", "team_id", "subject")
+    names += ("actions_pending",)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {target} SET {sql_set} WHERE {sql_where} "  # noqa: S608 -- no user input
             f"RETURNING id, ticket_id, kind, policy_id, {of_ticket('assignee')}, "
-            f"{of_ticket('team')}, {of_ticket('subject')}",
+            f"{of_ticket('team')}, {of_ticket('subject')}, actions_pending",
             params,
         )
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -495,9 +505,16 @@ def sla_check(now: datetime.datetime | None = None) -> dict:
     now = now or timezone.now()
     at = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
+        policy = connection.ops.quote_name(SlaPolicy._meta.db_table)
+        target = connection.ops.quote_name(SlaTarget._meta.db_table)
+        # Whether the policy acts on a breach (table names only, no user input).
+        acts = (
+            f"EXISTS (SELECT 1 FROM {policy} p WHERE p.id = {target}.policy_id "  # noqa: S608
+            "AND (p.raise_priority OR p.reassign))"
+        )
         breached = _claim(
             "escalated_at = %s, breached_at = COALESCE(breached_at, due_at), "
-            "warned_at = COALESCE(warned_at, %s)",
+            f"warned_at = COALESCE(warned_at, %s), actions_pending = {acts}",
             "stopped_at IS NULL AND paused_at IS NULL AND escalated_at IS NULL AND due_at <= %s",
             [at, at, at],
         )
@@ -507,11 +524,11 @@ def sla_check(now: datetime.datetime | None = None) -> dict:
             [at, at],
         )
         if breached or warned:
-            _notify_and_act(breached, warned, now)
+            _notify_and_act(breached, warned)
     return {"warned": len(warned), "breached": len(breached)}
 
 
-def _notify_and_act(breached: list[dict], warned: list[dict], now: datetime.datetime) -> None:
+def _notify_and_act(breached: list[dict], warned: list[dict]) -> None:
     leads = _leads({row["team_id"] for row in breached + warned})
     by_recipient: dict[tuple[int, str], list[tuple[str, dict]]] = defaultdict(list)
     for row in warned:
@@ -526,33 +543,10 @@ def _notify_and_act(breached: list[dict], warned: list[dict], now: datetime.date
         for recipient in recipients:
             by_recipient[(recipient, "breach")].append((f"ticket.sla_breach.{row['kind']}", row))
     notification_create_many(_notifications(by_recipient))
-
-    policies = {
-        p.pk: p
-        for p in SlaPolicy.objects.filter(Q(raise_priority=True) | Q(reassign=True)).filter(
-            pk__in={row["policy_id"] for row in breached if row["policy_id"] is not None}
-        )
-    }
-    raise_ids = sorted(
-        {
-            r["ticket_id"]
-            for r in breached
-            if getattr(policies.get(r["policy_id"]), "raise_priority", False)
-        }
-    )
-    reassign = {
-        r["ticket_id"]: r
-        for r in breached
-        if getattr(policies.get(r["policy_id"]), "reassign", False) and r["team_id"]
-    }
-    token = checking.set(True)
-    try:
-        if raise_ids:
-            _raise_priority(raise_ids, now)
-        for ticket_id in sorted(reassign):
-            _reassign(reassign[ticket_id])
-    finally:
-        checking.reset(token)
+    # A minute's breaches are acted on at once, in this transaction; a backlog's first batch
+    # too, the rest by `tasks.apply_sla_actions` in batches of their own.
+    if any(row["actions_pending"] for row in breached):
+        _apply_actions(ACTION_BATCH)
 
 
 def _notifications(by_recipient: dict) -> list[dict]:
@@ -590,26 +584,130 @@ def _notifications(by_recipient: dict) -> list[dict]:
     return rows
 
 
-def _raise_priority(ticket_ids: list[int], now: datetime.datetime) -> None:
-    """One step up for each ticket breached by this check whose policy asks for it: one UPDATE
-    over the targets this check escalated (their `escalated_at` is this check's instant)."""
-    step = Case(
-        *(When(priority=low, then=Value(high)) for low, high in RAISED_PRIORITY.items()),
-        default=F("priority"),
+# --- Acting on breaches, in batches --------------------------------------------------------------
+
+
+def sla_actions_pending() -> bool:
+    """Whether breaches wait for their policy's actions (one indexed EXISTS)."""
+    return SlaTarget.objects.filter(actions_pending=True).exists()
+
+
+def sla_apply_actions(*, limit: int | None = None) -> int:
+    """Act on the pending breaches (`SlaTarget.actions_pending`) of up to `limit` tickets, in
+    one short transaction: raise their priority, reassign them, as their policy asks now.
+    Returns how many tickets were taken (0: nothing left).
+
+    Each batch claims its targets with one conditional UPDATE (… SET actions_pending = false
+    WHERE actions_pending … RETURNING), committed with the tickets it changes: a batch that dies
+    changes nothing and its targets stay pending, a batch that committed is never redone, and
+    two workers at once take different tickets (SKIP LOCKED on PostgreSQL) or, on SQLite, one
+    after the other. So each breach raises a priority exactly once, however often this runs."""
+    with transaction.atomic():
+        return _apply_actions(limit or ACTION_BATCH)
+
+
+def _claim_actions(limit: int) -> list[dict]:
+    """Every pending target of up to `limit` tickets, taken in one statement (see above)."""
+    target = connection.ops.quote_name(SlaTarget._meta.db_table)
+    skip_locked = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
-    escalated = SlaTarget.objects.filter(escalated_at=now, policy__raise_priority=True)
-    Ticket.objects.filter(pk__in=escalated.values("ticket_id")).exclude(
-        priority=TicketPriority.URGENT
-    ).update(priority=step, version=F("version") + 1)
-    records_changed("ticket", ticket_ids, "updated", changed_fields=("priority",))
+    names = ("ticket_id", "policy_id", "escalated_at", "stopped_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {target} SET actions_pending = %s "  # noqa: S608 -- no user input
+            f"WHERE actions_pending AND ticket_id IN (SELECT ticket_id FROM {target} "
+            f"WHERE actions_pending ORDER BY ticket_id LIMIT %s{skip_locked}) "
+            "RETURNING ticket_id, policy_id, escalated_at, stopped_at",
+            [False, limit],
+        )
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _reassign(row: dict) -> None:
-    """Give a breached ticket to the team's available agent with the fewest open tickets,
-    other than its assignee (`assignment.available_agents`); nobody else: it stays."""
-    agents = [a for a in available_agents(row["team_id"]) if a.pk != row["assignee_id"]]
-    if not agents:
-        return
-    agent = min(agents, key=lambda a: (a.open_tickets, a.pk))
-    Ticket.objects.filter(pk=row["ticket_id"]).update(assignee=agent, version=F("version") + 1)
-    records_changed("ticket", [row["ticket_id"]], "updated", changed_fields=("assignee",))
+def _apply_actions(limit: int) -> int:
+    rows = _claim_actions(limit)
+    if not rows:
+        return 0
+    policies = {
+        p.pk: p
+        for p in SlaPolicy.objects.filter(Q(raise_priority=True) | Q(reassign=True)).filter(
+            pk__in={row["policy_id"] for row in rows if row["policy_id"] is not None}
+        )
+    }
+    # One step per check that breached the ticket (as when the check raised it itself); none
+    # for a target met or stopped since (answered or resolved in the meantime).
+    raise_checks: dict[int, set] = defaultdict(set)
+    reassign: set[int] = set()
+    for row in rows:
+        policy = policies.get(row["policy_id"])
+        if policy is None or row["stopped_at"] is not None:
+            continue
+        if policy.raise_priority:
+            raise_checks[row["ticket_id"]].add(row["escalated_at"])
+        if policy.reassign:
+            reassign.add(row["ticket_id"])
+    token = checking.set(True)
+    try:
+        if raise_checks:
+            _raise_priority(raise_checks)
+        if reassign:
+            _reassign(sorted(reassign))
+    finally:
+        checking.reset(token)
+    return len({row["ticket_id"] for row in rows})
+
+
+def _raised(priority: str, steps: int) -> str:
+    for _step in range(steps):
+        priority = RAISED_PRIORITY.get(priority, priority)
+    return priority
+
+
+def _raise_priority(raise_checks: dict[int, set]) -> None:
+    """Up one step per breaching check (urgent stays urgent): one UPDATE per number of steps,
+    nearly always one."""
+    by_steps: dict[int, list[int]] = defaultdict(list)
+    for ticket_id, checks in raise_checks.items():
+        by_steps[min(len(checks), len(RAISED_PRIORITY))].append(ticket_id)
+    for steps, ticket_ids in sorted(by_steps.items()):
+        step = Case(
+            *(When(priority=low, then=Value(_raised(low, steps))) for low in RAISED_PRIORITY),
+            default=F("priority"),
+        )
+        Ticket.objects.filter(pk__in=ticket_ids).exclude(priority=TicketPriority.URGENT).update(
+            priority=step, version=F("version") + 1
+        )
+    records_changed("ticket", sorted(raise_checks), "updated", changed_fields=("priority",))
+
+
+def _reassign(ticket_ids: list[int]) -> None:
+    """Give each breached ticket to its team's available agent with the fewest open tickets,
+    other than its assignee (`assignment.available_agents`, read once per team and batch, the
+    counts kept up as tickets are given); nobody else: it stays. One UPDATE per new assignee."""
+    tickets = list(
+        Ticket.objects.filter(pk__in=ticket_ids, team__isnull=False).values_list(
+            "pk", "team_id", "assignee_id"
+        )
+    )
+    agents_of: dict[int, list[User]] = {}
+    given: dict[int, list[int]] = defaultdict(list)
+    for ticket_id, team_id, assignee_id in tickets:
+        if team_id not in agents_of:
+            agents_of[team_id] = available_agents(team_id)
+        agents = [a for a in agents_of[team_id] if a.pk != assignee_id]
+        if not agents:
+            continue
+        agent = min(agents, key=lambda a: (a.open_tickets, a.pk))
+        agent.open_tickets += 1
+        for previous in agents_of[team_id]:
+            if previous.pk == assignee_id:
+                previous.open_tickets -= 1
+        given[agent.pk].append(ticket_id)
+    for agent_id, ids in given.items():
+        Ticket.objects.filter(pk__in=ids).update(assignee_id=agent_id, version=F("version") + 1)
+    records_changed(
+        "ticket",
+        sorted(i for ids in given.values() for i in ids),
+        "updated",
+        changed_fields=("assignee",),
+    )

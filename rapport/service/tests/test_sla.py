@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from huey.contrib.djhuey import HUEY
 
 from rapport.activities.models import Notification
 from rapport.customers.services import tag_create
@@ -20,6 +21,7 @@ from rapport.service.models import (
 )
 from rapport.service.selectors_pages import my_tickets_by_urgency
 from rapport.service.services import (
+    sla,
     ticket_change_status,
     ticket_create,
     ticket_customer_message,
@@ -30,10 +32,13 @@ from rapport.service.services.sla import (
     calendar_for_ticket,
     matching_policy,
     schedule,
+    sla_actions_pending,
+    sla_apply_actions,
     sla_backfill,
     sla_check,
     sla_sync,
 )
+from rapport.service.tasks import check_slas
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -278,6 +283,69 @@ def test_a_breach_can_give_the_ticket_to_another_agent_of_the_team(
     # Reassigning does not restart the breached clock.
     first = SlaTarget.objects.get(ticket=ticket, kind=SlaTargetKind.FIRST_RESPONSE)
     assert first.escalated_at is not None and first.stopped_at is None
+
+
+def test_a_backlog_is_raised_once_in_batches_and_a_crash_mid_way_raises_nothing_twice(
+    admin_user, support, sam, policy, round_the_clock, monkeypatch
+):
+    # Given five breached tickets whose policy raises the priority, and batches of two tickets
+    policy.raise_priority = True
+    policy.save()
+    monkeypatch.setattr(sla, "ACTION_BATCH", 2)
+    tickets = [
+        ticket_create(
+            actor=admin_user,
+            data={"subject": f"T{n}", "team_id": support.pk, "assignee_id": sam.pk},
+        )
+        for n in range(5)
+    ]
+    later = max(t.created_at for t in tickets) + datetime.timedelta(minutes=61)
+    batches = []
+    claim = sla._claim_actions
+
+    def counted_claim(limit):
+        rows = claim(limit)
+        batches.append(len({row["ticket_id"] for row in rows}))
+        return rows
+
+    monkeypatch.setattr(sla, "_claim_actions", counted_claim)
+
+    def priorities():
+        return sorted(
+            Ticket.objects.filter(pk__in=[t.pk for t in tickets]).values_list("priority", flat=True)
+        )
+
+    # When the check runs: it escalates all five and raises the first batch itself
+    assert sla_check(now=later) == {"warned": 0, "breached": 5}
+    assert priorities() == ["high", "high", "normal", "normal", "normal"]
+    assert sla_actions_pending()
+
+    # and a worker dies in the next batch, after its UPDATE, before its commit
+    raise_priority = sla._raise_priority
+
+    def dying(raise_checks):
+        raise_priority(raise_checks)
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(sla, "_raise_priority", dying)
+    with pytest.raises(SystemExit):
+        sla_apply_actions()
+    assert priorities() == ["high", "high", "normal", "normal", "normal"]
+    monkeypatch.setattr(sla, "_raise_priority", raise_priority)
+
+    # Then the minute's check queues the job, which finishes in batches, each ticket once
+    batches.clear()
+    previous, HUEY.immediate = HUEY.immediate, True
+    try:
+        check_slas()
+        check_slas()
+    finally:
+        HUEY.immediate = previous
+    assert batches == [2, 1, 0]
+    assert priorities() == ["high"] * 5
+    assert not sla_actions_pending()
+    assert sla_check(now=later + datetime.timedelta(minutes=1)) == {"warned": 0, "breached": 0}
+    assert priorities() == ["high"] * 5
 
 
 def test_backfill_gives_past_tickets_their_targets_met_or_late_as_their_times_were(
