@@ -410,15 +410,20 @@ class AgentProfileForm(ServiceErrorsMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple(attrs=_testid("agent-languages")),
     )
     is_away = forms.BooleanField(label=_("Away"), required=False)
+    signature = _text(_("Reply signature"), "agent-signature", textarea=True, rows=4)
 
     def __init__(self, *args, profile=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["skills"].help_text = _("Separated by commas, e.g. “billing, screen”.")
+        self.fields["signature"].help_text = _(
+            "Plain text under your e-mailed replies, at most 8 lines. Empty: your name and team."
+        )
         if profile is not None and not self.is_bound:
             self.initial.update(
                 skills=", ".join(profile.skills),
                 languages=list(profile.languages),
                 is_away=profile.is_away,
+                signature=profile.signature,
             )
 
     def to_data(self) -> dict:
@@ -427,4 +432,5 @@ class AgentProfileForm(ServiceErrorsMixin, forms.Form):
             "skills": cleaned["skills"],
             "languages": list(cleaned["languages"]),
             "is_away": cleaned["is_away"],
+            "signature": cleaned["signature"],
         }

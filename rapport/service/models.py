@@ -507,7 +507,8 @@ class AssignmentRule(TimeStampedModel):
 
 
 class AgentProfile(TimeStampedModel):
-    """What the assignment needs to know about an agent: skills, languages, away or not."""
+    """What the assignment needs to know about an agent (skills, languages, away or not), and
+    the signature of their replies."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
@@ -517,6 +518,9 @@ class AgentProfile(TimeStampedModel):
     skills = models.JSONField(_("skills"), default=list, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     is_away = models.BooleanField(_("away"), default=False)
+    # Plain text under the agent's public replies; empty: their name and team
+    # (`services.conversation.reply_signature`).
+    signature = models.TextField(_("reply signature"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("agent profile")

@@ -18,6 +18,7 @@ rule matching it stays where its creator put it.
 """
 
 import re
+import unicodedata
 
 from django.conf import settings
 from django.db import transaction
@@ -294,15 +295,33 @@ def _clean_words(value, field: str, errors: FieldErrors) -> list[str]:
     return words
 
 
+SIGNATURE_LINES = 8
+
+
+def _clean_signature(value, errors: FieldErrors) -> str:
+    """Plain text of at most 500 characters and 8 lines, as the e-mail sends it: line ends
+    made \n, control characters other than tabs removed, trailing spaces of each line dropped."""
+    text = clean_text(value, "signature", errors, limit=500)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+    lines = [line.rstrip() for line in text.strip().split("\n")]
+    if len(lines) > SIGNATURE_LINES:
+        errors.add(
+            "signature",
+            _("Keep the signature to %(count)d lines or fewer.") % {"count": SIGNATURE_LINES},
+        )
+    return "\n".join(lines)
+
+
 @transaction.atomic
 def agent_profile_set(*, actor: User, user: User, data: dict) -> AgentProfile:
-    """Set an agent's skills, languages and away flag: their own (away, mostly) or, for an
+    """Set an agent's skills, languages, away flag and reply signature: their own or, for an
     administrator, anyone's."""
     if not (actor.is_administrator or actor.pk == user.pk):
         require_settings_manager(actor)
     errors = FieldErrors()
     for key in data:
-        if key not in ("skills", "languages", "is_away"):
+        if key not in ("skills", "languages", "is_away", "signature"):
             errors.add(key, _("Unknown field."))
     values: dict = {}
     if "skills" in data:
@@ -317,6 +336,8 @@ def agent_profile_set(*, actor: User, user: User, data: dict) -> AgentProfile:
         values["languages"] = languages
     if "is_away" in data:
         values["is_away"] = clean_flag(data["is_away"], "is_away", errors)
+    if "signature" in data:
+        values["signature"] = _clean_signature(data["signature"], errors)
     errors.raise_if_any()
     profile, _created = AgentProfile.objects.select_for_update().get_or_create(user=user)
     for name, value in values.items():

@@ -38,6 +38,7 @@ from rapport.messaging.selectors import person_language
 from rapport.messaging.services import email_send, merge_context
 from rapport.service.access import may_see_ticket, may_work_on_ticket
 from rapport.service.models import (
+    AgentProfile,
     CannedReply,
     MessageKind,
     Ticket,
@@ -181,11 +182,20 @@ def reply_subject(ticket: Ticket) -> str:
     return f"Re: {ticket.subject} [{ticket.number}]"[:300]
 
 
-def _signature(actor: User) -> str:
+def reply_signature(actor: User) -> str:
+    """What signs the agent's public replies: the signature they set on their service profile,
+    else their name and team. The reply form shows it under the text."""
+    profile = AgentProfile.objects.filter(user=actor).values_list("signature", flat=True).first()
+    if profile:
+        return profile
     lines = [str(actor)]
     if actor.team_id is not None:
         lines.append(str(actor.team))
-    return "\n-- \n" + "\n".join(lines)
+    return "\n".join(lines)
+
+
+def _signature(actor: User) -> str:
+    return "\n-- \n" + reply_signature(actor)
 
 
 def _thread_headers(ticket: Ticket) -> dict[str, str]:
