@@ -32,7 +32,7 @@ per customer its first order day), not the orders, so their cost does not grow w
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
@@ -52,12 +52,14 @@ from django.utils.formats import date_format
 from rapport.accounts.models import User
 from rapport.analytics import stats
 from rapport.analytics.dashboards import DashboardFilters
-from rapport.analytics.facts.selectors import (
-    CustomerDay,
-    customer_cohorts,
-    customer_days,
-    customer_first_days,
-    customer_months,
+from rapport.analytics.kpis.queries import (
+    CustomerCounts,
+    PeriodCounts,
+    cohort_counts,
+    month_number,
+)
+from rapport.analytics.kpis.queries import (
+    customer_counts as customer_counts,
 )
 from rapport.customers.models import SourceChannel
 from rapport.sales.models import DealStatus, OrderStatus
@@ -89,25 +91,6 @@ def share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-@dataclass
-class CustomerHistory:
-    """One customer's counted orders up to the range's end."""
-
-    first: datetime.date  # the day of the first order ever
-    in_range: int = 0  # orders in the range
-    in_previous: int = 0  # orders in the window of the same length before it
-
-
-@dataclass
-class PeriodActivity:
-    """What the customers did in one period of the trend."""
-
-    orders: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # per currency
-    revenue: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    customers_by_currency: dict[str, set] = field(default_factory=lambda: defaultdict(set))
-    orders_by_customer: dict[CustomerKey, int] = field(default_factory=lambda: defaultdict(int))
-
-
 class KpiSource:
     """What the KPI widgets read for one user and one set of filters; each read runs once."""
 
@@ -127,71 +110,25 @@ class KpiSource:
     # --- Reads ---------------------------------------------------------------------------------
 
     @cached_property
-    def customers(self) -> dict[CustomerKey, CustomerHistory]:
-        """Every customer who ordered in the range or in the window before it: their first
-        order ever and how many orders in each window (the customer day facts of both windows,
-        read with `activity`, and one GROUP BY of the customer facts of those customers)."""
-        first = customer_first_days(
+    def customers(self) -> CustomerCounts:
+        """The customers who ordered in the range or in the window of the same length before
+        it, counted per period and over the range (one query of the per-customer facts; rows
+        per period and currency, not per customer)."""
+        return customer_counts(
             self.user,
-            start=self.previous_first_day,
+            previous_first_day=self.previous_first_day,
+            firsts=[period.first for period in self.periods],
+            period_starts=[
+                stats.period_start(period.first, self.filters.period) for period in self.periods
+            ],
             end=self.filters.end,
             team_id=self.filters.team_id,
         )
-        found: dict[CustomerKey, CustomerHistory] = {}
-        for row in self._days:
-            history = found.get(row.key)
-            if history is None:
-                # (Both tables are written in one transaction: a key is missing only from facts
-                # being rebuilt, where the day at hand is the best guess.)
-                history = found[row.key] = CustomerHistory(first=first.get(row.key, row.day))
-            if row.day >= self.filters.start:
-                history.in_range += row.orders
-            else:
-                history.in_previous += row.orders
-        return found
 
     @property
-    def activity(self) -> list[PeriodActivity]:
-        """Orders and revenue per period, currency and customer in the range."""
-        return self._activity_and_sources[0]
-
-    @property
-    def sources(self) -> dict[CustomerKey, str]:
-        """The source channel of each customer who ordered in the range."""
-        return self._activity_and_sources[1]
-
-    @cached_property
-    def _days(self) -> list[CustomerDay]:
-        """The customers' counted orders per day and currency from the window before the range
-        to its end, with their source channel (one read of the customer day facts)."""
-        return customer_days(
-            self.user,
-            start=self.previous_first_day,
-            end=self.filters.end,
-            team_id=self.filters.team_id,
-            with_source=True,
-        )
-
-    @cached_property
-    def _activity_and_sources(self) -> tuple[list[PeriodActivity], dict[CustomerKey, str]]:
-        """`activity` and `sources` from the range's days of `_days`."""
-        found = [PeriodActivity() for _period in self.periods]
-        sources: dict[CustomerKey, str] = {}
-        index_of: dict[datetime.date, int] = {}
-        for row in self._days:
-            if row.day < self.filters.start:
-                continue
-            if row.day not in index_of:
-                index_of[row.day] = self._index_of_start(
-                    stats.period_start(row.day, self.filters.period)
-                )
-            activity = found[index_of[row.day]]
-            sources[row.key] = row.source
-            activity.orders[row.currency] += row.orders
-            activity.revenue[row.currency] += row.revenue
-            activity.customers_by_currency[row.currency].add(row.key)
-            activity.orders_by_customer[row.key] += row.orders
-        return found, sources
+    def activity(self) -> list[PeriodCounts]:
+        """Customers, orders and revenue (per currency) of each period of the range."""
+        return self.customers.periods
 
     @cached_property
     def leads(self) -> list[dict]:
@@ -283,13 +220,10 @@ class KpiSource:
         day = timezone.localtime(moment).date()
         return self._index_of_start(stats.period_start(day, self.filters.period))
 
-    def active_in(self, index: int) -> set[CustomerKey]:
-        return set(self.activity[index].orders_by_customer)
-
     @cached_property
     def has_anything(self) -> bool:
         return bool(
-            self.customers
+            self.customers.seen
             or any(period["created"] for period in self.leads)
             or self.won_deals
             or any(p[kind]["count"] for p in self.answers for kind in p)
@@ -312,34 +246,31 @@ def _labels(source: KpiSource) -> list[str]:
 
 
 def retention(source: KpiSource) -> dict:
-    previous = [key for key, row in source.customers.items() if row.in_previous]
-    retained = [key for key in previous if source.customers[key].in_range]
+    counts = source.customers
     trend: list[float | None] = [None]
     for index in range(1, len(source.periods)):
-        before = source.active_in(index - 1)
-        trend.append(share(len(before & source.active_in(index)), len(before)))
+        before = source.activity[index - 1].active
+        trend.append(share(source.activity[index].kept, before))
     return {
-        "empty": not previous,
-        "value": share(len(retained), len(previous)),
-        "retained": len(retained),
-        "base": len(previous),
+        "empty": not counts.previous,
+        "value": share(counts.retained, counts.previous),
+        "retained": counts.retained,
+        "base": counts.previous,
         "trend": {"periods": _labels(source), "values": trend},
     }
 
 
 def repeat_purchase(source: KpiSource) -> dict:
-    active = [row for row in source.customers.values() if row.in_range]
-    repeat = [row for row in active if row.in_range >= 2]
-    trend = []
-    for activity in source.activity:
-        counts = activity.orders_by_customer.values()
-        trend.append(share(sum(1 for n in counts if n >= 2), len(counts)))
+    counts = source.customers
     return {
-        "empty": not active,
-        "value": share(len(repeat), len(active)),
-        "repeat": len(repeat),
-        "base": len(active),
-        "trend": {"periods": _labels(source), "values": trend},
+        "empty": not counts.active,
+        "value": share(counts.repeat, counts.active),
+        "repeat": counts.repeat,
+        "base": counts.active,
+        "trend": {
+            "periods": _labels(source),
+            "values": [share(period.repeat, period.active) for period in source.activity],
+        },
     }
 
 
@@ -373,7 +304,7 @@ def average_order_value(source: KpiSource) -> dict:
             orders[currency] += count
             revenue[currency] += activity.revenue[currency]
 
-    def per_period(activity: PeriodActivity, currency: str) -> Decimal | None:
+    def per_period(activity: PeriodCounts, currency: str) -> Decimal | None:
         count = activity.orders.get(currency)
         return to_cents(activity.revenue[currency] / count) if count else None
 
@@ -395,15 +326,14 @@ def average_order_value(source: KpiSource) -> dict:
 def revenue_per_customer(source: KpiSource) -> dict:
     """Revenue divided by the customers who ordered in that currency, over the range and per
     period."""
-    customers: dict[str, set] = defaultdict(set)
+    customers = source.customers.customers
     revenue: dict[str, Decimal] = defaultdict(Decimal)
     for activity in source.activity:
-        for currency, keys in activity.customers_by_currency.items():
-            customers[currency] |= keys
-            revenue[currency] += activity.revenue[currency]
+        for currency, amount in activity.revenue.items():
+            revenue[currency] += amount
 
-    def per_period(activity: PeriodActivity, currency: str) -> Decimal | None:
-        count = len(activity.customers_by_currency.get(currency, ()))
+    def per_period(activity: PeriodCounts, currency: str) -> Decimal | None:
+        count = activity.customers.get(currency, 0)
         return to_cents(activity.revenue[currency] / count) if count else None
 
     return {
@@ -411,8 +341,8 @@ def revenue_per_customer(source: KpiSource) -> dict:
         "amounts": [
             {
                 "currency": currency,
-                "value": to_cents(revenue[currency] / len(customers[currency])),
-                "customers": len(customers[currency]),
+                "value": to_cents(revenue[currency] / customers[currency]),
+                "customers": customers[currency],
                 "revenue": revenue[currency],
             }
             for currency in _currencies(source)
@@ -424,18 +354,12 @@ def revenue_per_customer(source: KpiSource) -> dict:
 def new_and_repeat_customers(source: KpiSource) -> dict:
     """Per period, the customers who ordered in it: new (their first order is in it) and
     repeat (they had ordered before it)."""
-    new, repeat = [], []
-    for index, period in enumerate(source.periods):
-        first_day = stats.period_start(period.first, source.filters.period)
-        keys = source.active_in(index)
-        fresh = sum(1 for key in keys if source.customers[key].first >= first_day)
-        new.append(fresh)
-        repeat.append(len(keys) - fresh)
-    total_new = sum(1 for row in source.customers.values() if row.first >= source.filters.start)
+    new = [period.new for period in source.activity]
+    repeat = [period.active - period.new for period in source.activity]
     return {
         "empty": not any(new) and not any(repeat),
-        "new": total_new,
-        "active": sum(1 for row in source.customers.values() if row.in_range),
+        "new": source.customers.new,
+        "active": source.customers.active,
         "trend": {"periods": _labels(source), "new": new, "repeat": repeat},
         "rows": [
             {"name": label, "new": n, "repeat": r}
@@ -445,10 +369,7 @@ def new_and_repeat_customers(source: KpiSource) -> dict:
 
 
 def new_customers_by_source(source: KpiSource) -> dict:
-    counts: dict[str, int] = defaultdict(int)
-    for key, row in source.customers.items():
-        if row.first >= source.filters.start:
-            counts[source.sources[key]] += 1
+    counts = source.customers.new_by_source
     labels = dict(SourceChannel.choices)
     rows = [
         {"source": key, "name": str(labels.get(key, key)), "value": count}
@@ -580,61 +501,40 @@ def cohort_table(user: User, filters: DashboardFilters) -> list[CohortRow]:
     and for each month after it (+1 … +12): how many of them ordered, their share of the
     cohort, and the revenue of the cohort's orders that month, per currency (month +0 too).
 
-    Two grouped queries of the per-customer facts: the first order of the customers who first
-    ordered in a cohort's month, and those customers' revenue by month from the first cohort on.
+    One query of the per-customer facts (`queries.cohort_counts`): the customers are grouped
+    by cohort and month in SQL.
     """
     months = cohort_months(filters)
-    last_day = add_months(months[-1], 1) - datetime.timedelta(days=1)
-    cohort_of = {
-        key: day.replace(day=1)
-        for key, day in customer_cohorts(
-            user, start=months[0], end=last_day, team_id=filters.team_id
-        ).items()
-    }
-
-    ordered: dict[tuple[datetime.date, int], set] = defaultdict(set)
-    revenue: dict[tuple[datetime.date, int], dict[str, Decimal]] = defaultdict(
-        lambda: defaultdict(Decimal)
+    counts = cohort_counts(
+        user,
+        first=months[0],
+        last=add_months(months[-1], 1) - datetime.timedelta(days=1),
+        until=add_months(months[-1], COHORT_MONTHS + 1) - datetime.timedelta(days=1),
+        offsets=COHORT_MONTHS,
+        team_id=filters.team_id,
     )
-    if cohort_of:
-        for key, month, currency, amount in customer_months(
-            user,
-            start=months[0],
-            end=add_months(months[-1], COHORT_MONTHS + 1) - datetime.timedelta(days=1),
-            customers_since=months[0],
-            team_id=filters.team_id,
-        ):
-            cohort = cohort_of.get(key)
-            if cohort is None:
-                continue
-            offset = (month.year - cohort.year) * 12 + month.month - cohort.month
-            if 0 <= offset <= COHORT_MONTHS:
-                ordered[(cohort, offset)].add(key)
-                revenue[(cohort, offset)][currency] += amount
-
-    sizes: dict[datetime.date, int] = defaultdict(int)
-    for cohort in cohort_of.values():
-        sizes[cohort] += 1
     this_month = timezone.localdate().replace(day=1)
     rows = []
     for month in months:
+        number = month_number(month)
+        size = counts.sizes.get(number, 0)
         cells = []
         for offset in range(COHORT_MONTHS + 1):
             over = add_months(month, offset) <= this_month
-            count = len(ordered[(month, offset)]) if over else None
+            count = counts.ordered.get((number, offset), 0) if over else None
             cells.append(
                 CohortCell(
                     offset=offset,
                     customers=count,
-                    share=share(count, sizes[month]) if count is not None else None,
-                    revenue=dict(sorted(revenue[(month, offset)].items())),
+                    share=share(count, size) if count is not None else None,
+                    revenue=dict(sorted(counts.revenue.get((number, offset), {}).items())),
                 )
             )
         rows.append(
             CohortRow(
                 month=month,
                 label=date_format(month, "YEAR_MONTH_FORMAT"),
-                customers=sizes[month],
+                customers=size,
                 cells=cells,
             )
         )
