@@ -170,6 +170,30 @@ class CashFact(_Slice):
         return f"{self.day} {self.owner_id} {self.method}: {self.received} {self.currency}"
 
 
+class ReceivableFact(_Slice):
+    """What the open orders placed on a day still owe, by owner, team and currency: a row per
+    due date of their unpaid instalments (`owed`: amount less paid), and one without a due date
+    for the orders themselves (`outstanding`: total less credits and payments, and how many
+    orders owe). The aging is cut from `due_date` when read, so the rows need no upkeep as
+    days pass. Cancelled and returned orders owe nothing."""
+
+    due_date = models.DateField(_("due date"), null=True)
+    owed = models.DecimalField(_("owed on instalments"), **SUM, default=0)
+    outstanding = models.DecimalField(_("outstanding"), **SUM, default=0)
+    open_orders = models.PositiveIntegerField(_("orders owing"), default=0)
+
+    class Meta:
+        verbose_name = _("receivable fact")
+        verbose_name_plural = _("receivable facts")
+        indexes = [
+            models.Index(fields=["owner", "day"], name="receivable_fact_slice_idx"),
+            models.Index(fields=["team", "day"], name="receivable_fact_team_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.owner_id} {self.due_date}: {self.owed} {self.currency}"
+
+
 class _CustomerSlice(_Owned):
     """The columns of the per-customer facts: the order's own person and company (either may
     be empty), owner, team and currency. Grouped by person, else company, they are the KPI
@@ -260,3 +284,126 @@ class OrderFactSlice(models.Model):
 
     def __str__(self):
         return f"{self.order_id}: {self.day} {self.owner_id}"
+
+
+# --- Daily counts of interactions, leads and closed deals (the sales and marketing dashboards) ---
+#
+# A row counts records of one day (in the installation's time zone). `owner` and `team` are what
+# the reader's visibility is checked against (`visible_records_q`): a lead's and a deal's own;
+# for an interaction, its person's (else, logged with a company alone, the company's), as
+# `linked_records_q` decides. A slice is a whole day of one kind: upkeep replaces the day's rows
+# (`activity_upkeep.py`), and `RecordFactDay` remembers the day each record was counted in.
+
+
+class _Visible(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    day = models.DateField(_("day"))
+
+    class Meta:
+        abstract = True
+
+
+class InteractionFact(_Visible):
+    """Interactions that occurred on a day, by who logged them and channel; `owner` and `team`
+    are the person's (else the company's) the interaction is about."""
+
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=10)
+    interactions = models.PositiveIntegerField(_("interactions"), default=0)
+
+    class Meta:
+        verbose_name = _("interaction fact")
+        verbose_name_plural = _("interaction facts")
+        indexes = [
+            models.Index(fields=["day"], name="interaction_fact_day_idx"),
+            models.Index(fields=["owner", "day"], name="interaction_fact_owner_idx"),
+            models.Index(fields=["team", "day"], name="interaction_fact_team_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.logged_by_id} {self.channel}: {self.interactions}"
+
+
+class LeadFact(_Visible):
+    """Leads created on a day, by source, campaign and their status now (converted,
+    disqualified...)."""
+
+    source = models.CharField(_("source"), max_length=20)
+    campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=20)
+    leads = models.PositiveIntegerField(_("leads"), default=0)
+
+    class Meta:
+        verbose_name = _("lead fact")
+        verbose_name_plural = _("lead facts")
+        indexes = [
+            models.Index(fields=["day"], name="lead_fact_day_idx"),
+            models.Index(fields=["owner", "day"], name="lead_fact_owner_idx"),
+            models.Index(fields=["team", "day"], name="lead_fact_team_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.source} {self.status}: {self.leads}"
+
+
+class DealCloseFact(_Visible):
+    """Deals won or lost on a day, by status: how many, and their days from creation to
+    closing added up (the sales cycle)."""
+
+    status = models.CharField(_("status"), max_length=10)
+    deals = models.PositiveIntegerField(_("deals"), default=0)
+    cycle_days = models.FloatField(_("days from creation to closing"), default=0)
+
+    class Meta:
+        verbose_name = _("closed deal fact")
+        verbose_name_plural = _("closed deal facts")
+        indexes = [
+            models.Index(fields=["day"], name="deal_close_fact_day_idx"),
+            models.Index(fields=["owner", "day"], name="deal_close_fact_owner_idx"),
+            models.Index(fields=["team", "day"], name="deal_close_fact_team_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.owner_id} {self.status}: {self.deals}"
+
+
+class RecordFactDay(models.Model):
+    """The day an interaction, lead or closed deal was last counted in, so that a record whose
+    date changed, or that was deleted or reopened, leaves its old day: changes are announced
+    after the write."""
+
+    kind = models.CharField(max_length=12)
+    record_id = models.BigIntegerField()
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("record fact day")
+        verbose_name_plural = _("record fact days")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "record_id"], name="record_fact_day_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.record_id}: {self.day}"

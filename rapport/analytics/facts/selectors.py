@@ -31,9 +31,16 @@ from rapport.analytics.facts.models import (
     OrderFact,
     OrderLineFact,
     OrderLineMonthFact,
+    ReceivableFact,
 )
 from rapport.core.cleaning import invalid
 from rapport.sales.selectors.money import RateBook, to_cents
+from rapport.sales.selectors.orders import (
+    AGING_BUCKETS,
+    AgingBucket,
+    Receivables,
+    ReceivablesReport,
+)
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 ORDER_MEASURES = (
@@ -546,3 +553,49 @@ def top_customers(
         }
         for row in ranked
     ]
+
+
+def receivables_totals(
+    user: User, *, today: datetime.date, team_id: int | None = None, rates: RateBook
+) -> ReceivablesReport:
+    """What the open orders `user` may see (of `team_id`) owe on `today`: the totals and the
+    aging of `rapport.sales.selectors.orders.receivables_report`, without its rows per owner and
+    debtor, from the receivable facts (one query, a row per owner, day and due date, not
+    every open order and instalment)."""
+    facts = ReceivableFact.objects.filter(visible_records_q(user)).order_by()
+    if team_id:
+        facts = facts.filter(team_id=team_id)
+    dated = Q(due_date__isnull=False)
+    buckets = {}
+    for index, (first, last) in enumerate(AGING_BUCKETS):
+        q = dated & Q(due_date__lte=today - datetime.timedelta(days=first))
+        if last is not None:
+            q &= Q(due_date__gte=today - datetime.timedelta(days=last))
+        buckets[f"b{index}"] = Sum("owed", filter=q)
+    rows = list(
+        facts.values("currency").annotate(
+            outstanding=Sum("outstanding"),
+            open_orders=Sum("open_orders"),
+            overdue=Sum("owed", filter=dated & Q(due_date__lt=today)),
+            not_yet_due=Sum("owed", filter=dated & Q(due_date__gte=today)),
+            **buckets,
+        )
+    )
+
+    def total(name: str):
+        return rates.total(
+            {row["currency"]: to_cents(row[name]) for row in rows if row[name] is not None}
+        )
+
+    return ReceivablesReport(
+        totals=Receivables(
+            outstanding=total("outstanding"),
+            overdue=total("overdue"),
+            open_orders=sum(row["open_orders"] or 0 for row in rows),
+        ),
+        not_yet_due=total("not_yet_due"),
+        buckets=[
+            AgingBucket(first, last, total(f"b{index}"))
+            for index, (first, last) in enumerate(AGING_BUCKETS)
+        ],
+    )

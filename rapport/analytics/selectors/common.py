@@ -38,6 +38,19 @@ def period_index(field: str, periods: Sequence[Period]) -> Case:
     )
 
 
+def day_period_index(field: str, periods: Sequence[Period]) -> Case:
+    """`period_index` of a date column (a fact's day): the index of the period holding it."""
+    last = len(periods) - 1
+    return Case(
+        *(
+            When(**{f"{field}__lte": period.last}, then=Value(index))
+            for index, period in enumerate(periods[:last])
+        ),
+        default=Value(last),
+        output_field=IntegerField(),
+    )
+
+
 class DaysBetween(Func):
     """`end` - `start` in days (a float), two datetime columns, computed by the database."""
 

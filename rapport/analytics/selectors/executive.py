@@ -13,7 +13,8 @@ owner and team), narrowed by the team filter. Definitions (said on the page too)
 
 Revenue by month and by province is read from the daily facts (`rapport.analytics.facts`), kept
 up to date as orders change, so its cost does not grow with history; top customers from the
-per-customer daily facts (a row per customer and day).
+per-customer daily facts (a row per customer and day); receivables overdue from the receivable
+facts (what open orders owe, per owner, day placed and due date).
 """
 
 import datetime
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from rapport.accounts.models import User
 from rapport.analytics.dashboards import DashboardFilters
-from rapport.analytics.facts.selectors import FactFilters, order_facts
+from rapport.analytics.facts.selectors import FactFilters, order_facts, receivables_totals
 from rapport.analytics.facts.selectors import top_customers as top_customer_facts
 from rapport.analytics.kpis import selectors as kpis
 from rapport.analytics.kpis.selectors import KpiSource, kpi_source
@@ -36,7 +37,6 @@ from rapport.analytics.selectors.common import chart_amount, day_start, list_url
 from rapport.customers.models import Company, Person
 from rapport.sales.selectors.forecast import _add_months
 from rapport.sales.selectors.money import RateBook, report_day
-from rapport.sales.selectors.orders import receivables_report
 
 TOP_CUSTOMERS = 10
 
@@ -139,9 +139,11 @@ class ExecutiveSource:
 
     @cached_property
     def receivables(self):
-        # The widget shows the totals and the aging, not who owes most: no debtors' ranking
-        # (a GROUP BY customer over every open order, about a seventh of the report's time).
-        return receivables_report(self.user, team_id=self.filters.team_id, debtors=0)
+        """The receivables report's totals and aging (the widget shows no owners or debtors),
+        from the receivable facts instead of every open order and instalment."""
+        return receivables_totals(
+            self.user, today=self.today, team_id=self.filters.team_id, rates=RateBook(self.today)
+        )
 
     @cached_property
     def has_anything(self) -> bool:

@@ -1,26 +1,29 @@
 """The marketer's dashboard (issue 17): leads by source, their conversion, and campaigns.
 
-Leads are read through `rapport.sales.selectors.leads.leads_visible_to`. A lead counts in the
-period it arrived (its creation); it is *converted* once it became a person (and maybe a deal),
-whenever that happened. Rapport records no cost of a lead or a channel yet, so cost per lead is
-not shown: the widget says so. Campaign results (sends, opens, cost, revenue) come with the
-marketing part; until then the campaigns widget lists the campaign names leads carry.
+Leads are counted from the daily lead facts (`rapport.analytics.facts`), whose owner and team
+are the leads' own, under the rule of `rapport.sales.selectors.leads.leads_visible_to`. A lead
+counts in the period it arrived (its creation); it is *converted* once it became a person (and
+maybe a deal), whenever that happened. Rapport records no cost of a lead or a channel yet, so
+cost per lead is not shown: the widget says so. Campaign results (sends, opens, cost, revenue)
+come with the marketing part; until then the campaigns widget lists the campaign names leads
+carry.
 """
 
-import datetime
 from collections import defaultdict
 from functools import cached_property
 
-from django.db.models import Count, Q
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from rapport.accounts.access import visible_records_q
 from rapport.accounts.models import User
 from rapport.analytics import stats
 from rapport.analytics.dashboards import DashboardFilters
-from rapport.analytics.selectors.common import day_start, list_url, percent, period_index
+from rapport.analytics.facts.models import LeadFact
+from rapport.analytics.selectors.common import day_period_index, list_url, percent
 from rapport.customers.models import SourceChannel
 from rapport.sales.models import LeadStatus
-from rapport.sales.selectors.leads import leads_visible_to
 
 CAMPAIGNS_SHOWN = 10
 
@@ -29,13 +32,11 @@ class MarketingSource:
     def __init__(self, user: User, filters: DashboardFilters):
         self.user = user
         self.filters = filters
-        leads = leads_visible_to(user)
+        # The daily lead facts: their owner and team are the leads' own (`leads_visible_to`).
+        facts = LeadFact.objects.filter(visible_records_q(user))
         if filters.team_id is not None:
-            leads = leads.filter(team_id=filters.team_id)
-        self.leads = leads.filter(
-            created_at__gte=day_start(filters.start),
-            created_at__lt=day_start(filters.end + datetime.timedelta(days=1)),
-        )
+            facts = facts.filter(team_id=filters.team_id)
+        self.facts = facts.filter(day__gte=filters.start, day__lte=filters.end).order_by()
         self.periods = stats.periods(filters.start, filters.end, filters.period)
 
     def leads_url(self, **params) -> str:
@@ -51,12 +52,10 @@ class MarketingSource:
     def by_source(self) -> list[dict]:
         """Leads of the range per source and campaign: arrived, converted, disqualified."""
         return list(
-            self.leads.order_by()
-            .values("source", "campaign")
-            .annotate(
-                n=Count("pk"),
-                converted=Count("pk", filter=Q(status=LeadStatus.CONVERTED)),
-                disqualified=Count("pk", filter=Q(status=LeadStatus.DISQUALIFIED)),
+            self.facts.values("source", "campaign").annotate(
+                n=Sum("leads"),
+                converted=Coalesce(Sum("leads", filter=Q(status=LeadStatus.CONVERTED)), 0),
+                disqualified=Coalesce(Sum("leads", filter=Q(status=LeadStatus.DISQUALIFIED)), 0),
             )
         )
 
@@ -64,10 +63,9 @@ class MarketingSource:
     def arrivals(self) -> list[dict]:
         """The range's leads counted per period and source, for the trend (one GROUP BY)."""
         return list(
-            self.leads.annotate(period=period_index("created_at", self.periods))
-            .order_by()
+            self.facts.annotate(period=day_period_index("day", self.periods))
             .values("period", "source")
-            .annotate(n=Count("pk"))
+            .annotate(n=Sum("leads"))
         )
 
     @cached_property

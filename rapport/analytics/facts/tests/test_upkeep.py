@@ -24,7 +24,9 @@ from rapport.analytics.facts.models import (
     OrderFactSlice,
     OrderLineFact,
     OrderLineMonthFact,
+    ReceivableFact,
 )
+from rapport.analytics.facts.selectors import receivables_totals
 from rapport.analytics.facts.upkeep import (
     fact_zone,
     facts_compare,
@@ -35,6 +37,8 @@ from rapport.core.records import record_changed
 from rapport.customers.services import company_create, person_create, person_update
 from rapport.dataio.services.dedup.merge import person_merge
 from rapport.sales.models import Order, OrderLine, Payment, Refund
+from rapport.sales.selectors.money import RateBook
+from rapport.sales.selectors.orders import receivables_report
 from rapport.sales.services.orders import (
     order_change_status,
     order_create,
@@ -51,6 +55,7 @@ NO_DIFFERENCES = {
     "lines": [],
     "line_months": [],
     "cash": [],
+    "receivables": [],
     "customers": [],
     "customer_days": [],
 }
@@ -146,6 +151,34 @@ def stored_cash() -> dict:
     return {key: tuple(cell) for key, cell in cells.items()}
 
 
+def expected_receivables() -> dict:
+    """What each open order owes: by the order's day, owner, team and currency, per due date of
+    its unpaid instalments (amount less paid) and, without a date, the order's own balance."""
+    cells = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
+    for o in Order.objects.prefetch_related("instalments"):
+        if o.status in CLOSED:
+            continue
+        key = (day_of(o.placed_at), o.owner_id, o.team_id, o.currency)
+        balance = o.total - o.credited_amount - o.paid_amount
+        if balance > 0:
+            cells[(*key, None)][1] += balance
+            cells[(*key, None)][2] += 1
+        for i in o.instalments.all():
+            if i.paid_amount < i.amount:
+                cells[(*key, i.due_date)][0] += i.amount - i.paid_amount
+    return {key: tuple(cell) for key, cell in cells.items()}
+
+
+def stored_receivables() -> dict:
+    cells = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
+    for f in ReceivableFact.objects.all():
+        cell = cells[(f.day, f.owner_id, f.team_id, f.currency, f.due_date)]
+        cell[0] += f.owed
+        cell[1] += f.outstanding
+        cell[2] += f.open_orders
+    return {key: tuple(cell) for key, cell in cells.items()}
+
+
 def expected_customers() -> tuple[dict, dict]:
     """Per customer (its person and company), owner, team and currency: first and last day,
     orders and revenue of the counted orders; and the same per day."""
@@ -187,11 +220,42 @@ def committed(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
+def assert_receivables_read_what_the_report_says(readers, teams=()):
+    """The executive's receivables (totals and aging, from the facts) equal the sales report's,
+    for each reader, team filter and a few days (each aging bucket)."""
+    for user in readers:
+        for team in (None, *teams):
+            for today in (
+                datetime.date(2026, 3, 10),
+                datetime.date(2026, 5, 20),
+                datetime.date(2026, 9, 1),
+            ):
+                rates = RateBook(today)
+                facts = receivables_totals(
+                    user, today=today, team_id=team.pk if team else None, rates=rates
+                )
+                report = receivables_report(
+                    user, today=today, team_id=team.pk if team else None, debtors=0
+                )
+
+                def figures(r):
+                    return (
+                        r.totals.outstanding.amounts,
+                        r.totals.overdue.amounts,
+                        r.totals.open_orders,
+                        r.not_yet_due.amounts,
+                        [b.amount.amounts for b in r.buckets],
+                    )
+
+                assert figures(facts) == figures(report)
+
+
 def assert_facts_equal_the_orders():
     assert stored_orders() == expected_orders()
     assert stored_lines() == expected_lines()
     assert stored_lines(monthly=True) == expected_lines(monthly=True)
     assert stored_cash() == expected_cash()
+    assert stored_receivables() == expected_receivables()
     assert stored_customers() == expected_customers()
     assert facts_compare() == NO_DIFFERENCES
 
@@ -334,6 +398,10 @@ def test_the_facts_equal_a_direct_query_after_every_kind_of_change(
         person_merge(actor=admin_user, survivor=zhang, other=wang)
     assert Order.objects.get(pk=bobs.pk).person_id == zhang.pk
     assert_facts_equal_the_orders()
+    assert ReceivableFact.objects.filter(due_date__isnull=False).exists()
+    assert_receivables_read_what_the_report_says(
+        [admin_user, alice, bob, charlie], [alice.team, charlie.team]
+    )
 
 
 def test_a_change_rolled_back_leaves_the_facts_as_they_were(alice, tea, committed):
@@ -374,6 +442,7 @@ def test_a_rebuild_gives_the_facts_the_upkeep_kept(alice, tea, committed):
             stored_lines(),
             stored_lines(monthly=True),
             stored_cash(),
+            stored_receivables(),
             stored_customers(),
         )
 
@@ -389,6 +458,7 @@ def test_a_rebuild_gives_the_facts_the_upkeep_kept(alice, tea, committed):
         "slices": 1,
         "customers": 1,
         "customer_days": 1,
+        "receivables": 2,  # the order's balance, and its one instalment owing part of it
     }
     assert stored() == kept
 
