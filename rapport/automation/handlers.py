@@ -52,10 +52,10 @@ def records_changed(event: RecordsChanged) -> None:
     }
 
     def start() -> None:
-        for record_id in event.record_ids:
-            tasks.start_rules(
-                rule_ids, event.record_type, record_id, f"change:{uuid.uuid4()}", info, event.origin
-            )
+        # One job per `tasks.BATCH` records, each record with an event key of its own.
+        starts = [(record_id, f"change:{uuid.uuid4()}") for record_id in event.record_ids]
+        for chunk in tasks.chunks(starts):
+            tasks.start_rules_batch(rule_ids, event.record_type, list(chunk), info, event.origin)
 
     transaction.on_commit(start)
 

@@ -11,6 +11,8 @@ from rapport.accounts.models import Role
 from rapport.accounts.services import user_create
 from rapport.activities.models import Task, TaskStatus, TimelineEntry
 from rapport.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from rapport.core.events import _handlers, subscribe
+from rapport.core.records import RecordChanged
 from rapport.customers.models import Company, Person
 from rapport.customers.services import company_create, person_create
 from rapport.sales.models import Deal, Lead, LeadStatus
@@ -545,6 +547,28 @@ def test_converted_lead_is_read_only(alice):
 
     with pytest.raises(services.LeadClosed):
         services.lead_update(actor=alice, lead=lead, data={"city": "北京"}, version=None)
+
+
+def test_deleting_a_converted_lead_announces_its_deal_unlinked(alice):
+    # The deal keeps its data but loses its link to the lead: the change feed, webhooks and
+    # rules hear of it as a deal updated in its `lead` field, with the lead deleted.
+    lead = services.lead_convert(actor=alice, lead=_lead(alice))
+    deal, lead_pk = lead.converted_deal, lead.pk
+    heard = []
+
+    @subscribe(RecordChanged)
+    def on_change(event):
+        heard.append((event.record_type, event.record_id, event.operation, event.changed_fields))
+
+    try:
+        services.lead_delete(actor=alice, lead=lead)
+    finally:
+        _handlers[RecordChanged].remove(on_change)
+
+    deal.refresh_from_db()
+    assert deal.lead_id is None
+    assert ("deal", deal.pk, "updated", ("lead",)) in heard
+    assert ("lead", lead_pk, "deleted", ()) in heard
 
 
 def test_reopening_a_disqualified_lead_by_setting_its_status(alice):

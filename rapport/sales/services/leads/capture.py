@@ -19,7 +19,7 @@ from rapport.activities import task_services
 from rapport.activities.models import Channel, TaskStatus
 from rapport.core.cleaning import FieldErrors, clean_choice, invalid, too_long
 from rapport.core.errors import ApplicationError, check_version
-from rapport.core.records import record_changed
+from rapport.core.records import record_changed, record_deletion
 from rapport.sales.models import Lead, LeadForm, LeadStatus
 from rapport.sales.models.leads import LeadCaptureChannel, LeadEvent, LeadEventKind
 from rapport.sales.selectors.leads import OPEN_STATUSES, lead_tasks
@@ -180,12 +180,13 @@ def lead_update(*, actor: User, lead: Lead, data: dict, version: int | None) -> 
 
 @transaction.atomic
 def lead_delete(*, actor: User, lead: Lead) -> None:
-    """Delete a lead with its history and its tasks (a deal made from it keeps its own data)."""
+    """Delete a lead with its history and its tasks (a deal made from it keeps its own data).
+
+    The deals made from it lose their link (`Deal.lead`); `record_deletion` announces them as
+    updated with that field, with the lead itself, as every other deletion does."""
     for task in lead_tasks(lead):
         task_services.task_delete(actor=actor, task=task)
-    pk = lead.pk
-    lead.delete()
-    record_changed("lead", pk, "deleted", actor=actor)
+    record_deletion([lead], actor=actor)
 
 
 @transaction.atomic
