@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from rapport.accounts.models import Team, User
 from rapport.activities.models import Interaction
 from rapport.activities.selectors import interactions_visible_to
+from rapport.analytics.facts.province import order_province
 from rapport.analytics.reports.engine import (
     Amount,
     DateDimension,
@@ -149,7 +150,7 @@ def _customer_dimensions(prefix: str) -> tuple[Dimension, ...]:
     return (
         *_value_dimensions(_value_of(prefix, "tier"), _value_of(prefix, "segment")),
         Dimension("customer", _("Customer"), customer_key(prefix), labels=_customers, integer=True),
-        Dimension("province", _("Province"), _customer_field(prefix, "region")),
+        Dimension("province", _("Province"), order_province(prefix)),
         Dimension("city", _("City"), _customer_city(prefix)),
         Dimension(
             "source",

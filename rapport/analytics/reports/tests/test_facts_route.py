@@ -126,3 +126,58 @@ def test_what_the_facts_cannot_answer_is_read_from_the_orders(admin_user, data):
     definition = parse_definition({"subject": "orders", **data})
 
     assert facts_rows(admin_user, definition, money=True) is None
+
+
+@pytest.fixture
+def company_orders(alice, east_person, east_company):
+    # 张伟 has no region; his company has one: an order naming both counts in the company's
+    # province, in the facts as in the orders (`facts.province.order_province`).
+    east_company.region = "江苏"
+    east_company.save(update_fields=["region"])
+    place_order(alice, east_person, east_company, placed_at="2026-01-05T10:00:00+08:00")
+    place_order(alice, None, east_company, placed_at="2026-01-06T10:00:00+08:00")
+    place_order(alice, east_person, placed_at="2026-01-07T10:00:00+08:00")
+    facts_rebuild()
+
+
+BY_PROVINCE = [
+    {"subject": "orders", "dimensions": ["province"], "measures": ["count", "sum:revenue"]},
+    {
+        "subject": "order_lines",
+        "dimensions": ["province", "order_placed_at:month"],
+        "measures": ["sum:line_total"],
+        "filters": {"status": OPEN},
+    },
+]
+
+
+def _same_by_province(user, data) -> list:
+    definition = parse_definition(data)
+    assert facts_rows(user, definition, money=True) is not None
+    routed = report_run(user, definition)
+    direct = report_run(user, definition, use_facts=False)
+    assert sorted(routed.table(), key=str) == sorted(direct.table(), key=str)
+    return direct.table()
+
+
+@pytest.mark.parametrize("data", BY_PROVINCE)
+def test_a_person_without_a_region_counts_in_the_company_province_in_facts_and_orders(
+    admin_user, company_orders, data
+):
+    table = _same_by_province(admin_user, data)
+
+    assert any("江苏" in map(str, row) for row in table)
+
+
+def test_the_company_region_changing_moves_the_orders_of_its_persons_without_one(
+    admin_user, company_orders, east_company
+):
+    from rapport.analytics.facts.upkeep import facts_refresh_changes
+    from rapport.customers.models import Company
+
+    Company.objects.filter(pk=east_company.pk).update(region="上海")
+    facts_refresh_changes(company_ids=[east_company.pk])
+
+    table = _same_by_province(admin_user, BY_PROVINCE[0])
+    assert any("上海" in map(str, row) for row in table)
+    assert not any("江苏" in map(str, row) for row in table)
