@@ -4,6 +4,11 @@
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
+# Python keeps the bytecode it compiles (__pycache__, ignored by git) even where the shell says
+# not to: uv installs the packages without it, so every process of `make test` (the pytest
+# controller, both workers, the subprocesses tests start) compiled Django and the rest again,
+# about 7 of the 13 CPU seconds each takes to start (docs/decisions.md, "CI time").
+unexport PYTHONDONTWRITEBYTECODE
 
 # The first Python 3.11+ on the PATH, as its real path: a pyenv shim whose selected version
 # lacks the command fails and is skipped, one that works is resolved to the interpreter behind it.

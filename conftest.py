@@ -10,6 +10,7 @@ from collections import Counter
 from unittest import mock
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import translation
 
 from rapport.accounts.models import Role
@@ -22,13 +23,29 @@ PASSWORD = "correct-horse-battery-staple"  # noqa: S105
 
 # The modules that take longest, longest first (seconds on a loaded two-core machine, SQLite):
 # the page check 225-265, ERP sync 46, the README pictures 45, bootstrap 43, hostile input 40.
+# The demo set's own checks load it at full size once (as bootstrap's first test did until it
+# took the small set): started early too, so that it does not end a worker's share alone.
 LONGEST_MODULES = (
     "tests/browser/test_every_page.py",
     "rapport/integration/tests/test_erp_sync.py",
     "tests/browser/test_screenshot.py",
+    "rapport/dataio/tests/test_demo_set.py",
     "rapport/dataio/tests/test_bootstrap.py",
     "tests/security/test_hostile_input.py",
 )
+
+
+def pytest_configure(config):
+    """On PostgreSQL, the tests' connections commit without waiting for the write-ahead log to
+    reach the disk (`synchronous_commit=off`, a per-session setting, set when the connection
+    opens and costing no query). What a transaction sees and when it is visible to others is
+    unchanged; only a crash of the server could lose the last commits, of a test database.
+    The server's own configuration is untouched. The migrations, the transactional tests'
+    flushes and the live server's requests commit often, and each commit waited for the disk."""
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
 @pytest.hookimpl(trylast=True)
