@@ -16,6 +16,7 @@ its days from creation to closing. Open deals are not in the facts.
 
 import datetime
 import zlib
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from rapport.activities.models import Interaction
 from rapport.analytics.facts.models import (
     DealCloseFact,
     InteractionFact,
+    InteractionRepFact,
     LeadFact,
     RecordFactDay,
 )
@@ -196,13 +198,34 @@ def _current_days(kind: Kind, ids: list[int]) -> dict[int, datetime.date]:
     }
 
 
+def rep_rows(facts: Iterable[InteractionFact]) -> list[InteractionRepFact]:
+    """The interaction facts summed over owners and teams (the administrators' table)."""
+    cells: dict[tuple, int] = defaultdict(int)
+    for fact in facts:
+        cells[(fact.day, fact.logged_by_id, fact.channel)] += fact.interactions
+    return [
+        InteractionRepFact(day=day, logged_by_id=logged_by, channel=channel, interactions=n)
+        for (day, logged_by, channel), n in cells.items()
+        if n
+    ]
+
+
+def _write(kind: Kind, first: datetime.date, last: datetime.date) -> int:
+    """Replace the facts of the days first..last; the rows written."""
+    kind.fact.objects.filter(day__gte=first, day__lte=last).delete()
+    rows = kind.fact.objects.bulk_create(kind.rows(_in_days(kind, first, last)), batch_size=BATCH)
+    if kind.fact is InteractionFact:
+        InteractionRepFact.objects.filter(day__gte=first, day__lte=last).delete()
+        InteractionRepFact.objects.bulk_create(rep_rows(rows), batch_size=BATCH)
+    return len(rows)
+
+
 def _refresh_days(kind: Kind, days: set[datetime.date]) -> None:
     for first, last in _day_ranges(days):
         cursor = first
         while cursor <= last:
             end = min(last, cursor + datetime.timedelta(days=DAYS_AT_ONCE - 1))
-            kind.fact.objects.filter(day__gte=cursor, day__lte=end).delete()
-            kind.fact.objects.bulk_create(kind.rows(_in_days(kind, cursor, end)), batch_size=BATCH)
+            _write(kind, cursor, end)
             cursor = end + datetime.timedelta(days=1)
 
 
@@ -297,6 +320,8 @@ def activity_facts_rebuild(
         kind = KINDS[name]
         with transaction.atomic():
             kind.fact.objects.all().delete()
+            if kind.fact is InteractionFact:
+                InteractionRepFact.objects.all().delete()
             RecordFactDay.objects.filter(kind=name).delete()
             sql, params = _remember_sql(kind)
             with connection.cursor() as cursor:
@@ -305,14 +330,10 @@ def activity_facts_rebuild(
         span = _span(kind)
         for first, last in _months(*span) if span else ():
             with transaction.atomic():
-                written[name] += len(
-                    kind.fact.objects.bulk_create(
-                        kind.rows(_in_days(kind, first, last)), batch_size=BATCH
-                    )
-                )
+                written[name] += _write(kind, first, last)
         progress(f"{written[name]:,} {name} facts")
         with connection.cursor() as cursor:
-            for model in (kind.fact, RecordFactDay):
+            for model in (kind.fact, RecordFactDay, InteractionRepFact):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return written
 
@@ -353,4 +374,23 @@ def activity_facts_compare(kinds: Iterable[str] = tuple(KINDS)) -> dict[str, lis
             for key in sorted(stored.keys() | fresh.keys(), key=repr):
                 if stored.get(key) != fresh.get(key):
                     differences[name].append((key, stored.get(key), fresh.get(key)))
+            if kind.fact is InteractionFact:
+                differences[name].extend(_rep_differences(first, last))
     return differences
+
+
+def _rep_differences(first: datetime.date, last: datetime.date) -> list:
+    """The administrators' table against the interaction facts summed over owners."""
+    stored = {
+        (f.day, f.logged_by_id, f.channel): f.interactions
+        for f in InteractionRepFact.objects.filter(day__gte=first, day__lte=last)
+    }
+    fresh = {
+        (f.day, f.logged_by_id, f.channel): f.interactions
+        for f in rep_rows(InteractionFact.objects.filter(day__gte=first, day__lte=last))
+    }
+    return [
+        (("by representative", *key), stored.get(key), fresh.get(key))
+        for key in sorted(stored.keys() | fresh.keys(), key=repr)
+        if stored.get(key) != fresh.get(key)
+    ]

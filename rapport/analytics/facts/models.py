@@ -346,6 +346,32 @@ class InteractionFact(_Visible):
         return f"{self.day} {self.logged_by_id} {self.channel}: {self.interactions}"
 
 
+class InteractionRepFact(models.Model):
+    """`InteractionFact` summed over owners and teams: interactions by day, who logged them and
+    channel, for readers who see every interaction (administrators), about 40 × 6 rows a day
+    where the visible table holds one per logger, channel and customer owner."""
+
+    day = models.DateField(_("day"))
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=10)
+    interactions = models.PositiveIntegerField(_("interactions"), default=0)
+
+    class Meta:
+        verbose_name = _("interaction fact by representative")
+        verbose_name_plural = _("interaction facts by representative")
+        indexes = [models.Index(fields=["day"], name="interaction_rep_fact_day_idx")]
+
+    def __str__(self):
+        return f"{self.day} {self.logged_by_id} {self.channel}: {self.interactions}"
+
+
 class LeadFact(_Visible):
     """Leads created on a day, by source, campaign and their status now (converted,
     disqualified...)."""

@@ -32,7 +32,7 @@ from rapport.activities.selectors import interactions_visible_to
 from rapport.activities.task_selectors import tasks_visible_to, today_bounds
 from rapport.analytics import stats
 from rapport.analytics.dashboards import DashboardFilters
-from rapport.analytics.facts.models import DealCloseFact, InteractionFact
+from rapport.analytics.facts.models import DealCloseFact, InteractionFact, InteractionRepFact
 from rapport.analytics.selectors.common import (
     chart_amount,
     day_period_index,
@@ -201,7 +201,10 @@ class SalesSource:
         """Interactions logged in the range by whom and channel, of the customers the user sees,
         from the daily interaction facts (their owner and team are the customer's, which
         `interactions_visible_to` checks)."""
-        facts = InteractionFact.objects.filter(
+        # A reader who sees everything reads the table without owners (a row per logger and
+        # channel a day, where the visible one has a row per customer owner too).
+        model = InteractionRepFact if self.user.is_administrator else InteractionFact
+        facts = model.objects.filter(
             visible_records_q(self.user), day__gte=self.filters.start, day__lte=self.filters.end
         )
         if self.filters.team_id is not None:
