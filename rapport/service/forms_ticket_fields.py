@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from rapport.core.forms import ServiceErrorsMixin, VersionedFormMixin
 from rapport.customers.selectors import tags_all
+from rapport.service.forms import FlatCheckboxSelectMultiple
 from rapport.service.models import Ticket
 
 ROW_INPUT = re.compile(r"^custom-(\d+)-(key|value)$")
@@ -42,7 +43,7 @@ class TicketFieldsForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
             label=gettext_lazy("Tags"),
             required=False,
             choices=[(str(t.pk), t.name) for t in tags_all()],
-            widget=forms.CheckboxSelectMultiple(attrs={"data-testid": "field-ticket-tags"}),
+            widget=FlatCheckboxSelectMultiple(attrs={"data-testid": "field-ticket-tags"}),
         )
         if not self.is_bound:
             self.initial["version"] = ticket.version
