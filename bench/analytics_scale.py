@@ -13,6 +13,10 @@ Two steps, on a database of its own (never the test database):
 lines, instalments and payments over two years, written with raw SQL), then `rebuild_facts`
 (timed); on a database that already has its orders (`--facts-only`) only the facts are built.
 
+`reports` runs two-dimension reports over all orders and lines as the report builder does
+(`report_run`: from the facts when they can answer, else from the rows), and says which path
+answered each.
+
 `run` times the fact reads a dashboard and a report make, in-process through the selectors
 (`rapport.analytics.facts.selectors`: the queries, the rows turned into Decimals; no HTTP, no
 template), as an administrator (sees everything) and as a representative (their own and their
@@ -186,6 +190,84 @@ def _scenarios(today: datetime.date, first: datetime.date):
     ]
 
 
+# Two-dimension reports over all orders and order lines, run as the report builder runs them
+# (`report_run`: the facts when they can answer, else a GROUP BY of the rows). Target: 1 s.
+OPEN = ["placed", "paid", "shipped", "received"]
+REPORTS = [
+    ("orders: month x province", {"dimensions": ["placed_at:month", "province"]}),
+    ("orders: month x owner", {"dimensions": ["placed_at:month", "owner"]}),
+    ("orders: province x team", {"dimensions": ["province", "team"]}),
+    ("orders: month x status", {"dimensions": ["placed_at:month", "status"]}),
+    (
+        "lines: category x owner",
+        {
+            "subject": "order_lines",
+            "dimensions": ["category", "owner"],
+            "filters": {"status": OPEN},
+        },
+    ),
+    (
+        "lines: month x category",
+        {
+            "subject": "order_lines",
+            "dimensions": ["order_placed_at:month", "category"],
+            "filters": {"status": OPEN},
+        },
+    ),
+    (
+        "lines: province x product",
+        {
+            "subject": "order_lines",
+            "dimensions": ["province", "product"],
+            "filters": {"status": OPEN},
+        },
+    ),
+    (
+        "lines: category x owner, any status",
+        {"subject": "order_lines", "dimensions": ["category", "owner"]},
+    ),
+]
+
+
+def run_reports(requests: int, only: str) -> list[Result]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rapport.analytics.reports.engine import parse_definition, report_run
+    from rapport.analytics.reports.facts_route import facts_rows
+
+    print(f"Database: {connection.vendor}; reports over all orders (target {REPORT_MS} ms)")
+    results = []
+    for name, spec in REPORTS:
+        if only and only not in name:
+            continue
+        subject = spec.get("subject", "orders")
+        measures = (
+            ["count", "sum:line_total"] if subject == "order_lines" else ["count", "sum:revenue"]
+        )
+        definition = parse_definition({"subject": subject, "measures": measures, **spec})
+        for who, user in _readers():
+            routed = facts_rows(user, definition, money=True) is not None
+            result = Result(name, who, REPORT_MS)
+            count = requests if routed else 1
+            for _ in range(count):
+                started, cpu = time.perf_counter(), time.process_time()
+                with CaptureQueriesContext(connection) as queries:
+                    found = report_run(user, definition)
+                result.times_ms.append((time.perf_counter() - started) * 1000)
+                result.cpu_ms.append((time.process_time() - cpu) * 1000)
+                result.rows, result.queries = len(found.rows), len(queries)
+            results.append(result)
+            flag = "ok" if result.p95 <= REPORT_MS else "MISSED"
+            print(
+                f"{name:36s} {who:5s} {'facts' if routed else 'rows ':5s} p50 {result.p50:8.1f} "
+                f"p95 {result.p95:8.1f} ms  cpu p95 {result.cpu_p95:7.1f} ms  "
+                f"{result.queries} queries, {result.rows:,} rows  {flag}",
+                flush=True,
+            )
+    return results
+
+
 def run(requests: int, direct_requests: int, json_path: str | None) -> list[Result]:
     from django.db import connection
     from django.db.models import Min
@@ -292,10 +374,19 @@ def main():
     p_run.add_argument("--requests", type=int, default=30)
     p_run.add_argument("--direct-requests", type=int, default=3)
     p_run.add_argument("--json", default=None)
+    p_reports = sub.add_parser(
+        "reports", help="Time two-dimension reports as the builder runs them."
+    )
+    p_reports.add_argument("--requests", type=int, default=10)
+    p_reports.add_argument("--only", default="", help="Only the reports whose name has this.")
     args = parser.parse_args()
     _setup_django()
     if args.command == "fill":
         fill(args.persons, args.orders, args.order_lines, args.seed, args.facts_only)
+    elif args.command == "reports":
+        print("load average before:", Path("/proc/loadavg").read_text().strip())
+        run_reports(args.requests, args.only)
+        print("load average after:", Path("/proc/loadavg").read_text().strip())
     else:
         run(args.requests, args.direct_requests, args.json)
 

@@ -21,7 +21,6 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
-    Count,
     F,
     IntegerField,
     Min,
@@ -143,11 +142,12 @@ def customer_counts(
     days = _visible(CustomerDayFact, user, team_id).filter(
         day__gte=previous_first_day, day__lte=end
     )
-    active = (
+    # The one scan of the day facts: per customer, period (-1: the window before) and currency.
+    by_currency = (
         days.annotate(k=CUSTOMER, p=_index_of("day", firsts))
-        .values("k", "p")
-        .annotate(n=Sum("orders"))
-        .values_list("k", "p", "n")
+        .values("k", "p", "currency")
+        .annotate(n=Sum("orders"), r=Sum("revenue"))
+        .values_list("k", "p", "currency", "n", "r")
     )
     # Who may be new: a customer whose first order (of the rows the reader may see) is on or
     # after the first period's whole first day; the others are not new in any period.
@@ -169,18 +169,19 @@ def customer_counts(
         .values_list("k", "fb", "fresh")
     )
     try:
-        active_sql, active_params = _sql(active)
+        days_sql, days_params = _sql(by_currency)
         new_sql, new_params = _sql(new)
-        (period_sql, period_params), (whole_sql, whole_params) = _currency_sql(
-            days.filter(day__gte=start), firsts
-        )
     except EmptyResultSet:
         return found
     rows = _fetch(
         f"""
-        WITH act (k, p, n) AS ({active_sql}),
-        bp (p, currency, o, r, c) AS ({period_sql}),
-        wh (currency, c) AS ({whole_sql}),
+        WITH dc (k, p, currency, n, r) AS ({days_sql}),
+        act AS (SELECT k, p, SUM(n) AS n FROM dc GROUP BY k, p),
+        bp AS (
+            SELECT p, currency, SUM(n) AS o, SUM(r) AS r, COUNT(*) AS c
+            FROM dc WHERE p >= 0 GROUP BY p, currency
+        ),
+        wh AS (SELECT currency, COUNT(DISTINCT k) AS c FROM dc WHERE p >= 0 GROUP BY currency),
         nw0 (k, fb, fresh) AS ({new_sql}),
         nw AS (
             SELECT k, fb, fresh,
@@ -220,7 +221,7 @@ def customer_counts(
         UNION ALL
         SELECT 'currency', NULL, currency, NULL, NULL, c{_PADDING} FROM wh
         """,  # noqa: S608 (Django's compiled SQL, parameters apart)
-        active_params + period_params + whole_params + new_params,
+        days_params + new_params,
     )
     by_source: dict[str | None, int] = defaultdict(int)
     for row in rows:
@@ -251,22 +252,9 @@ def customer_counts(
 
 
 # The currency rows are as wide as the customers' (UNION ALL): a tag, the period (None for the
-# whole range), the currency, orders, revenue, customers, then padding.
+# whole range), the currency, orders, revenue, customers (per period: one row of `dc` per
+# customer), then padding.
 _PADDING = ", NULL" * 7
-
-
-def _currency_sql(days: QuerySet, firsts: list[datetime.date]) -> tuple[tuple, tuple]:
-    """Per period and currency (orders, revenue, distinct customers), and per currency over the
-    range (distinct customers)."""
-    keyed = days.annotate(k=CUSTOMER, p=_index_of("day", firsts))
-    by_period = keyed.values("p", "currency").annotate(
-        o=Sum("orders"), r=Sum("revenue"), c=Count("k", distinct=True)
-    )
-    whole = keyed.values("currency").annotate(c=Count("k", distinct=True))
-    return (
-        _sql(by_period.values_list("p", "currency", "o", "r", "c")),
-        _sql(whole.values_list("currency", "c")),
-    )
 
 
 def _read_currency(found: CustomerCounts, row: tuple) -> None:
