@@ -15,10 +15,20 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.access import can_manage_settings
+from rapport.accounts.models import Role
+from rapport.chat.selectors import chats_waiting
 
 
 def _everyone(user) -> bool:
     return True
+
+
+def _waiting_chats(user) -> int:
+    """For agents (and administrators), the chats waiting for one: any of them may take one.
+    One COUNT on the chats' (status, started_at) index; nothing for the other roles."""
+    if not (user.is_administrator or user.role == Role.SERVICE_AGENT):
+        return 0
+    return chats_waiting().count()
 
 
 def _user_admin(user) -> bool:
@@ -35,6 +45,8 @@ class Link:
     matches: tuple[str, ...]
     testid: str = ""
     visible: Callable = _everyone
+    # A number shown next to the label (and its group's), when not 0: user -> int.
+    badge: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +118,7 @@ NAVIGATION: tuple[Group | Link, ...] = (
                 ("service:canned_reply_list", "service:canned_reply_edit"),
                 "nav-canned-replies",
             ),
-            Link(_("Chats"), "chat:inbox", ("chat:*",), "nav-chats"),
+            Link(_("Chats"), "chat:inbox", ("chat:*",), "nav-chats", badge=_waiting_chats),
             Link(_("Knowledge base"), "knowledge:article_list", ("knowledge:*",), "nav-knowledge"),
         ),
     ),
@@ -354,6 +366,7 @@ class ShownLink:
     url: str
     testid: str
     active: bool = False
+    badge: int = 0
 
 
 @dataclass
@@ -366,6 +379,8 @@ class ShownEntry:
     testid: str = ""
     links: list[ShownLink] | None = None
     active: bool = False
+    # The sum of its links' badges: what the menu shows while closed.
+    badge: int = 0
 
 
 def _match_length(link: Link, view_name: str) -> int:
@@ -379,7 +394,8 @@ def navigation_for(user, view_name: str) -> list[ShownEntry]:
     """The entries `user` sees, the one holding the page of `view_name` marked active.
 
     Groups with no visible link are left out. No query is made, except the permission check
-    of the users-and-teams link for staff who are not superusers (cached on the user).
+    of the users-and-teams link for staff who are not superusers (cached on the user) and, for
+    agents and administrators, the one COUNT of the waiting chats' badge.
     """
     best, best_length = None, 0
     for entry in NAVIGATION:
@@ -400,13 +416,20 @@ def navigation_for(user, view_name: str) -> list[ShownEntry]:
                         url=reverse(entry.url_name),
                         testid=entry.testid,
                         active=entry is best,
+                        badge=entry.badge(user) if entry.badge else 0,
                     )
                 )
             continue
         if not entry.visible(user):
             continue
         links = [
-            ShownLink(link.label, reverse(link.url_name), link.testid, active=link is best)
+            ShownLink(
+                link.label,
+                reverse(link.url_name),
+                link.testid,
+                active=link is best,
+                badge=link.badge(user) if link.badge else 0,
+            )
             for link in entry.links
             if link.visible(user)
         ]
@@ -418,6 +441,7 @@ def navigation_for(user, view_name: str) -> list[ShownEntry]:
                     testid=f"nav-group-{entry.key}",
                     links=links,
                     active=any(link.active for link in links),
+                    badge=sum(link.badge for link in links),
                 )
             )
     return shown

@@ -82,8 +82,12 @@ def test_a_visitor_and_an_agent_chat_both_ways(
     expect(visitor.get_by_test_id("rc-status")).to_have_text("Waiting for an agent…")
     expect(visitor.get_by_test_id("rc-log")).to_contain_text("<b>Where</b> is my parcel?")
 
-    # It appears in the agent's inbox by itself, with the count; the agent takes it
+    # It appears in the agent's inbox by itself, with the count, and in the menu of any page;
+    # the agent takes it
     expect(page.get_by_test_id("chat-waiting-count")).to_have_text("1")
+    page.goto(reverse("service:my_tickets"))
+    expect(page.get_by_test_id("nav-group-service-badge")).to_have_text("1")
+    page.goto(reverse("chat:inbox"))
     page.get_by_test_id("chat-waiting-item").click()
     expect(page.get_by_test_id("chat-log")).to_contain_text("<b>Where</b> is my parcel?")
     expect(page.get_by_test_id("chat-person")).to_have_text("Emily Carter")

@@ -1,13 +1,17 @@
 """The main navigation: every page within two clicks, only what a role may open, the active
-group marked, and no query spent on it."""
+group marked, and no query spent on it but the agents' count of waiting chats."""
 
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from rapport.accounts.models import Role
 from rapport.accounts.services import user_create
+from rapport.chat.models import ChatSession, ChatStatus
 from rapport.web.navigation import navigation_for
 
 # Pages that are reached from somewhere else than the navigation, and where from.
@@ -129,12 +133,39 @@ def test_the_page_marks_its_group_and_link(client, admin_user):
     assert 'aria-expanded="false"' in html and 'aria-controls="nav-menu-settings"' in html
 
 
-def test_the_navigation_costs_no_query(alice, superuser, django_assert_num_queries):
+def test_the_navigation_costs_no_query_but_the_agents_waiting_chats(
+    alice, superuser, django_assert_num_queries
+):
     with django_assert_num_queries(0):
         navigation_for(alice, "sales:lead_list")
+    # An administrator may take chats: one COUNT for the badge, nothing else.
+    with django_assert_num_queries(1) as queries:
         entries = navigation_for(superuser, "sales:lead_list")
 
+    assert "chat_chatsession" in queries.captured_queries[0]["sql"]
     assert "nav-users" in [link.testid for link in _links(entries)]
+
+
+def test_every_page_shows_an_agent_the_chats_waiting_for_one_at_one_count(client, alice):
+    agent = user_create(username="sam", password="x-Secret-42", role=Role.SERVICE_AGENT)
+    now = timezone.now()
+    for n, status in enumerate([ChatStatus.WAITING, ChatStatus.WAITING, ChatStatus.ENDED]):
+        ChatSession.objects.create(question=f"Q{n}", status=status, started_at=now)
+    client.force_login(agent)
+
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("service:my_tickets")).content.decode()
+
+    assert re.search(r'"nav-group-service">[^<]+<span[^>]*"nav-group-service-badge">2</', html)
+    assert re.search(r'"nav-chats">[^<]+<span[^>]*"nav-chats-badge">2</span></a>', html)
+    chat_queries = [q for q in queries.captured_queries if "chat_chatsession" in q["sql"]]
+    assert len(chat_queries) == 1 and "COUNT(" in chat_queries[0]["sql"]
+    # A representative does not take chats: no badge, no query.
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("sales:lead_list")).content.decode()
+    assert "nav-badge" not in html
+    assert not [q for q in queries.captured_queries if "chat_chatsession" in q["sql"]]
 
 
 @pytest.fixture
