@@ -209,20 +209,16 @@ class TicketDetail:
 
 
 def ticket_detail(user: User, ticket_id: int, *, include_notes: bool = True) -> TicketDetail:
-    """A ticket with its conversation (oldest first), attachments listed without their bytes."""
+    """A ticket with its conversation (oldest first), attachments listed without their bytes.
+
+    The ticket is read with the five relations nearly every ticket has; its order, product and
+    the tickets it was merged into or reopened from, which most tickets lack, are read when
+    shown (no query when empty). Joining all nine made PostgreSQL spend about 6 ms planning
+    the join order of a query that runs in half a millisecond.
+    """
     ticket = (
         tickets_visible_to(user)
-        .select_related(
-            "assignee",
-            "team",
-            "category",
-            "person",
-            "company",
-            "order",
-            "product",
-            "merged_into",
-            "reopened_from",
-        )
+        .select_related("assignee", "team", "category", "person", "company")
         .prefetch_related("tags")
         .filter(pk=ticket_id)
         .first()

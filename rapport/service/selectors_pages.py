@@ -110,21 +110,28 @@ def ticket_urgency_key(ticket: Ticket) -> tuple:
     return (1, PRIORITY_RANK.get(ticket.priority, 9), waiting_since(ticket).timestamp(), ticket.pk)
 
 
+def _first(qs: QuerySet[Ticket], order: tuple[str, ...], limit: int) -> list[Ticket]:
+    """`qs`'s first `limit` tickets in `order`, in one query: the ids are picked in a limited
+    subquery (on the queue and SLA indexes alone) and only those rows are joined to their
+    relations. Joined first, PostgreSQL estimated one open ticket and joined all of a team's
+    (677 at a million tickets: 6.7 ms against 0.4 ms)."""
+    ids = qs.order_by(*order).values("pk")[:limit]
+    return list(qs.filter(pk__in=ids).order_by(*order))
+
+
 def _by_urgency(qs: QuerySet[Ticket], limit: int) -> list[Ticket]:
     """Up to `limit` of `qs`'s tickets most urgent first (`ticket_urgency_key`): those with a
     running SLA target by its due time (one query, on the SLA indexes), then the others one
     query per priority, most urgent first, each the oldest first (on the queue indexes), so a
     recent urgent ticket is never left behind a backlog of old ones."""
-    rows: list[Ticket] = list(
-        qs.filter(sla_due_at__isnull=False).order_by("sla_due_at", "id")[:limit]
-    )
+    rows: list[Ticket] = _first(qs.filter(sla_due_at__isnull=False), ("sla_due_at", "id"), limit)
     for priority in sorted(PRIORITY_RANK, key=PRIORITY_RANK.get):
         if len(rows) >= limit:
             break
-        batch = list(
-            qs.filter(priority=priority, sla_due_at__isnull=True).order_by("created_at", "id")[
-                : limit - len(rows)
-            ]
+        batch = _first(
+            qs.filter(priority=priority, sla_due_at__isnull=True),
+            ("created_at", "id"),
+            limit - len(rows),
         )
         batch.sort(key=ticket_urgency_key)
         rows.extend(batch)
