@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
 
 from rapport.service.models import Ticket
 from rapport.service.services import ticket_create
@@ -76,3 +77,14 @@ def answer(db):
 
 
 __all__ = ["SurveyKind"]
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Runs the facts' refresh (a job queued on the commit, run at once) at the end of the
+    block, as the commit of the change would: the manager's, marketer's and executive's
+    widgets read the daily facts."""
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    yield lambda: django_capture_on_commit_callbacks(execute=True)
+    HUEY.immediate = previous

@@ -54,17 +54,6 @@ def _order(actor, person, days_ago=0, amount="100.00"):
     )
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Runs the facts' refresh (a job queued on the commit, run at once) at the end of the
-    block, as the commit of the change would: the manager's, marketer's and executive's
-    widgets read the daily facts."""
-    previous = HUEY.immediate
-    HUEY.immediate = True
-    yield lambda: django_capture_on_commit_callbacks(execute=True)
-    HUEY.immediate = previous
-
-
 # --- Representative ------------------------------------------------------------------------------
 
 

@@ -170,7 +170,8 @@ def test_the_page_costs_the_same_queries_for_3_or_12_tickets(
 
     with django_assert_num_queries(len(few.captured_queries)):
         assert client.get(URL).status_code == 200
-    assert len(few.captured_queries) <= 13
+    # 13 for the page, and the menu's count of waiting chats an agent sees on every page.
+    assert len(few.captured_queries) <= 14
 
 
 def test_the_page_shows_charts_and_links_with_the_filters(client, open_ticket, sam, support):
