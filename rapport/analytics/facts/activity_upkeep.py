@@ -32,7 +32,7 @@ from rapport.analytics.facts.models import (
     LeadFact,
     RecordFactDay,
 )
-from rapport.analytics.facts.zone import day_start, fact_zone, local_day
+from rapport.analytics.facts.zone import day_ranges, day_start, fact_zone, local_day
 from rapport.analytics.selectors.common import DaysBetween
 from rapport.sales.models import Deal, DealStatus, Lead
 
@@ -171,16 +171,6 @@ def _in_days(kind: Kind, first: datetime.date, last: datetime.date) -> QuerySet:
     )
 
 
-def _day_ranges(days: Iterable[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
-    ranges: list[list[datetime.date]] = []
-    for day in sorted(set(days)):
-        if ranges and day - ranges[-1][1] == datetime.timedelta(days=1):
-            ranges[-1][1] = day
-        else:
-            ranges.append([day, day])
-    return [(first, last) for first, last in ranges]
-
-
 def _lock_days(kind: Kind, days: Iterable[datetime.date]) -> None:
     """Serialise refreshes of the same days (in day order, so that two cannot deadlock)."""
     if connection.vendor != "postgresql":
@@ -221,7 +211,7 @@ def _write(kind: Kind, first: datetime.date, last: datetime.date) -> int:
 
 
 def _refresh_days(kind: Kind, days: set[datetime.date]) -> None:
-    for first, last in _day_ranges(days):
+    for first, last in day_ranges(days):
         cursor = first
         while cursor <= last:
             end = min(last, cursor + datetime.timedelta(days=DAYS_AT_ONCE - 1))

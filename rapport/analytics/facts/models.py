@@ -318,9 +318,8 @@ class _Visible(models.Model):
         abstract = True
 
 
-class InteractionFact(_Visible):
-    """Interactions that occurred on a day, by who logged them and channel; `owner` and `team`
-    are the person's (else the company's) the interaction is about."""
+class _InteractionCounts(models.Model):
+    """Interactions counted by who logged them and channel."""
 
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -332,6 +331,17 @@ class InteractionFact(_Visible):
     )
     channel = models.CharField(_("channel"), max_length=10)
     interactions = models.PositiveIntegerField(_("interactions"), default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.day} {self.logged_by_id} {self.channel}: {self.interactions}"
+
+
+class InteractionFact(_Visible, _InteractionCounts):
+    """Interactions that occurred on a day, by who logged them and channel; `owner` and `team`
+    are the person's (else the company's) the interaction is about."""
 
     class Meta:
         verbose_name = _("interaction fact")
@@ -342,34 +352,18 @@ class InteractionFact(_Visible):
             models.Index(fields=["team", "day"], name="interaction_fact_team_idx"),
         ]
 
-    def __str__(self):
-        return f"{self.day} {self.logged_by_id} {self.channel}: {self.interactions}"
 
-
-class InteractionRepFact(models.Model):
+class InteractionRepFact(_InteractionCounts):
     """`InteractionFact` summed over owners and teams: interactions by day, who logged them and
     channel, for readers who see every interaction (administrators), about 40 × 6 rows a day
     where the visible table holds one per logger, channel and customer owner."""
 
     day = models.DateField(_("day"))
-    logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("logged by"),
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        related_name="+",
-    )
-    channel = models.CharField(_("channel"), max_length=10)
-    interactions = models.PositiveIntegerField(_("interactions"), default=0)
 
     class Meta:
         verbose_name = _("interaction fact by representative")
         verbose_name_plural = _("interaction facts by representative")
         indexes = [models.Index(fields=["day"], name="interaction_rep_fact_day_idx")]
-
-    def __str__(self):
-        return f"{self.day} {self.logged_by_id} {self.channel}: {self.interactions}"
 
 
 class LeadFact(_Visible):

@@ -47,7 +47,7 @@ from rapport.analytics.facts.models import (
     ReceivableFact,
 )
 from rapport.analytics.facts.province import counts_in_company_province, order_province
-from rapport.analytics.facts.zone import day_start, fact_zone, local_day
+from rapport.analytics.facts.zone import day_ranges, day_start, fact_zone, local_day
 from rapport.sales.models import Instalment, Order, OrderLine, OrderStatus, Payment, Refund
 from rapport.sales.selectors.money import to_cents
 
@@ -60,20 +60,9 @@ BATCH = 5000
 Slice = tuple[datetime.date, int]  # (day, owner id)
 
 
-def _day_ranges(days: Iterable[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
-    """Consecutive days as (first, last) ranges, so a slice set reads as few ranges."""
-    ranges: list[list[datetime.date]] = []
-    for day in sorted(set(days)):
-        if ranges and day - ranges[-1][1] == datetime.timedelta(days=1):
-            ranges[-1][1] = day
-        else:
-            ranges.append([day, day])
-    return [(first, last) for first, last in ranges]
-
-
 def _in_days(field: str, days: Iterable[datetime.date]) -> Q:
     q = Q(pk__in=[])
-    for first, last in _day_ranges(days):
+    for first, last in day_ranges(days):
         q |= Q(
             **{
                 f"{field}__gte": day_start(first),

@@ -3,6 +3,7 @@ reads."""
 
 import datetime
 import zoneinfo
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.utils import timezone
@@ -19,3 +20,14 @@ def local_day(moment: datetime.datetime) -> datetime.date:
 
 def day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=fact_zone())
+
+
+def day_ranges(days: Iterable[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
+    """Consecutive days as (first, last) ranges, so a set of days reads as few ranges."""
+    ranges: list[list[datetime.date]] = []
+    for day in sorted(set(days)):
+        if ranges and day - ranges[-1][1] == datetime.timedelta(days=1):
+            ranges[-1][1] = day
+        else:
+            ranges.append([day, day])
+    return [(first, last) for first, last in ranges]
