@@ -10,14 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rapport.accounts.access import can_manage_settings
 from rapport.accounts.models import Role
 from rapport.chat.selectors import chats_waiting
+from rapport.core.reversing import url_for
 
 
 def _everyone(user) -> bool:
@@ -391,20 +390,6 @@ def _match_length(link: Link, view_name: str) -> int:
     )
 
 
-_URLS: dict[tuple, str] = {}
-
-
-def _url(url_name: str) -> str:
-    """`reverse(url_name)`, remembered: the menu's links take no arguments, so their address
-    changes only with the URL configuration and the script prefix, which are part of the key.
-    Reversing the menu's 60-odd links cost about 2 ms of every page."""
-    key = (url_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-    url = _URLS.get(key)
-    if url is None:
-        url = _URLS[key] = reverse(url_name)
-    return url
-
-
 def navigation_for(user, view_name: str) -> list[ShownEntry]:
     """The entries `user` sees, the one holding the page of `view_name` marked active.
 
@@ -428,7 +413,7 @@ def navigation_for(user, view_name: str) -> list[ShownEntry]:
                     ShownEntry(
                         key=entry.url_name,
                         label=entry.label,
-                        url=_url(entry.url_name),
+                        url=url_for(entry.url_name),
                         testid=entry.testid,
                         active=entry is best,
                         badge=entry.badge(user) if entry.badge else 0,
@@ -440,7 +425,7 @@ def navigation_for(user, view_name: str) -> list[ShownEntry]:
         links = [
             ShownLink(
                 link.label,
-                _url(link.url_name),
+                url_for(link.url_name),
                 link.testid,
                 active=link is best,
                 badge=link.badge(user) if link.badge else 0,

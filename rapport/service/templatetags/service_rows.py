@@ -10,22 +10,18 @@ then filled in with the row's id.
 """
 
 from django import template
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext
 
+from rapport.core.reversing import url_for_id
 from rapport.service.models import Ticket
 
 register = template.Library()
 
-# An id no row has, replaced by the row's own in the reversed URL.
-_ID_MARK = 987654321
-
 _labels: dict[tuple[str | None, type, str], dict[str, str]] = {}
-_url_patterns: dict[tuple[str, str, str | None], tuple[str, str]] = {}
 
 
 def choice_labels(model: type, field: str) -> dict[str, str]:
@@ -36,16 +32,6 @@ def choice_labels(model: type, field: str) -> dict[str, str]:
         labels = {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
         _labels[key] = labels
     return labels
-
-
-def url_for_id(name: str, pk: int) -> str:
-    """`reverse(name, args=[pk])` for a URL whose only argument is an id, reversed once."""
-    key = (name, get_script_prefix(), get_urlconf())
-    parts = _url_patterns.get(key)
-    if parts is None:
-        head, _mark, tail = reverse(name, args=[_ID_MARK]).partition(str(_ID_MARK))
-        parts = _url_patterns[key] = (head, tail)
-    return f"{parts[0]}{pk}{parts[1]}"
 
 
 @register.filter
