@@ -132,6 +132,9 @@ def customer_facts_refresh(*, person_ids: Iterable[int], company_ids: Iterable[i
     """Compute again every per-customer fact row of these persons and companies."""
     persons = sorted({int(pk) for pk in person_ids if pk is not None})
     companies = sorted({int(pk) for pk in company_ids if pk is not None})
+    # Whose pointers move: a company's refresh also rewrites its rows naming a person, who is
+    # the customer of those rows, before and after.
+    pointed = set(persons)
     for field, ids in (("person_id", persons), ("company_id", companies)):
         for chunk in _chunks(ids):
             if field == "person_id":
@@ -139,11 +142,130 @@ def customer_facts_refresh(*, person_ids: Iterable[int], company_ids: Iterable[i
             else:
                 _lock_customers([], chunk)
             mine = Q(**{f"{field}__in": chunk})
+            if field == "company_id":
+                pointed.update(_persons_of(CustomerDayFact.objects.filter(mine)))
             CustomerFact.objects.filter(mine).delete()
             CustomerDayFact.objects.filter(mine).delete()
             orders = Order.objects.filter(mine)
             _bulk_create(CustomerFact, customer_rows(orders))
-            _bulk_create(CustomerDayFact, customer_day_rows(orders))
+            day_rows = customer_day_rows(orders)
+            _bulk_create(CustomerDayFact, day_rows)
+            pointed.update(row.person_id for row in day_rows if row.person_id is not None)
+    customer_pointers_refresh(person_ids=pointed, company_ids=companies)
+
+
+def _persons_of(rows: QuerySet) -> list[int]:
+    return list(rows.filter(person_id__isnull=False).values_list("person_id", flat=True).distinct())
+
+
+# --- Pointers: each customer day row's previous day and the customer's first day ---------------
+#
+# Over a customer's rows (the person, else the company, else neither: 0), in the order of day,
+# owner, team, currency and company, which is total within a customer (a person's rows of one
+# day, owner, team and currency differ by company), so a row's pointers are one answer that the
+# upkeep, the rebuild and the check all compute alike. Window functions in an UPDATE … FROM
+# (PostgreSQL, and SQLite since 3.33), restricted to whole customers.
+
+_CUSTOMER = "COALESCE(person_id, -company_id, 0)"
+_ORDER = "day, owner_id, COALESCE(team_id, 0), currency, COALESCE(company_id, 0)"
+POINTERS = ("prev_all", "first_all", "prev_team", "first_team")
+
+
+def _pointers_sql(where: str) -> str:
+    """SELECT id and the four pointers of the rows of whole customers matching `where`."""
+    table = CustomerDayFact._meta.db_table
+    return f"""
+        SELECT id,
+            LAG(day) OVER (PARTITION BY {_CUSTOMER} ORDER BY {_ORDER}) AS prev_all,
+            MIN(day) OVER (PARTITION BY {_CUSTOMER}) AS first_all,
+            LAG(day) OVER (PARTITION BY {_CUSTOMER}, team_id ORDER BY {_ORDER}) AS prev_team,
+            MIN(day) OVER (PARTITION BY {_CUSTOMER}, team_id) AS first_team
+        FROM {table} WHERE {where}
+    """  # noqa: S608 (constants; values are parameters)
+
+
+def _differs(column: str) -> str:
+    null_safe = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    table = CustomerDayFact._meta.db_table
+    return f"{table}.{column} {null_safe} w.{column}"
+
+
+def _update_pointers(where: str, params: list) -> int:
+    table = CustomerDayFact._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} SET {", ".join(f"{c} = w.{c}" for c in POINTERS)}
+            FROM ({_pointers_sql(where)}) AS w
+            WHERE {table}.id = w.id AND ({" OR ".join(_differs(c) for c in POINTERS)})
+            """,  # noqa: S608 (constants; values are parameters)
+            params,
+        )
+        return cursor.rowcount
+
+
+def _placeholders(ids: list) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
+def customer_pointers_refresh(*, person_ids: Iterable[int], company_ids: Iterable[int]) -> None:
+    """Compute again the pointers of every row of these persons and of these companies as
+    customers (their rows without a person): one UPDATE per chunk of customers."""
+    persons = sorted({int(pk) for pk in person_ids if pk is not None})
+    companies = sorted({int(pk) for pk in company_ids if pk is not None})
+    for chunk in _chunks(persons):
+        _update_pointers(f"person_id IN ({_placeholders(chunk)})", chunk)
+    for chunk in _chunks(companies):
+        _update_pointers(f"person_id IS NULL AND company_id IN ({_placeholders(chunk)})", chunk)
+
+
+def _customer_ranges() -> Iterator[tuple[str, list]]:
+    """Conditions that cut the rows into whole customers: ranges of person ids, then of the
+    company ids of rows without a person, then the rows with neither."""
+    for field, other in (("person_id", ""), ("company_id", "person_id IS NULL AND ")):
+        top = CustomerDayFact.objects.aggregate(top=Max(field))["top"] or 0
+        for low in range(0, top + 1, COMPARE_IDS):
+            yield f"{other}{field} >= %s AND {field} < %s", [low, low + COMPARE_IDS]
+    yield "person_id IS NULL AND company_id IS NULL", []
+
+
+def customer_pointers_fill() -> int:
+    """Compute every row's pointers (after a bulk insert), by ranges of customers, each its
+    own transaction. Returns the rows whose pointers changed."""
+    changed = 0
+    for where, params in _customer_ranges():
+        with transaction.atomic():
+            changed += _update_pointers(where, params)
+    return changed
+
+
+def customer_pointer_differences() -> list:
+    """Rows whose stored pointers differ from those computed again from the rows:
+    (key, stored, computed), keyed like the day facts."""
+    table = CustomerDayFact._meta.db_table
+    found = []
+    with connection.cursor() as cursor:
+        for where, params in _customer_ranges():
+            cursor.execute(
+                f"""
+                SELECT {", ".join(f"{table}.{k}" for k in DAY_KEYS)},
+                    {", ".join(f"{table}.{c}" for c in POINTERS)},
+                    {", ".join(f"w.{c}" for c in POINTERS)}
+                FROM {table} JOIN ({_pointers_sql(where)}) AS w ON {table}.id = w.id
+                WHERE {" OR ".join(_differs(c) for c in POINTERS)}
+                """,  # noqa: S608 (constants; values are parameters)
+                params,
+            )
+            width = len(DAY_KEYS)
+            for row in cursor.fetchall():
+                key = (*_dates(row[:1]), *row[1:width])
+                found.append((key, _dates(row[width : width + 4]), _dates(row[width + 4 :])))
+    return sorted(found, key=repr)
+
+
+def _dates(values) -> tuple:
+    # SQLite answers dates as text.
+    return tuple(datetime.date.fromisoformat(v) if isinstance(v, str) else v for v in values)
 
 
 def customer_facts_rebuild_alone(progress: Callable[[str], None] = lambda line: None) -> dict:
@@ -165,6 +287,8 @@ def customer_facts_rebuild_alone(progress: Callable[[str], None] = lambda line: 
                 written["customer_days"] += _bulk_create(CustomerDayFact, customer_day_rows(orders))
             progress(f"{month:%Y-%m}: {written['customer_days']:,} customer day facts so far")
             month = following
+    customer_pointers_fill()
+    progress("customer day facts' pointers computed")
     written["customers"] = customer_facts_rebuild()
     progress(f"{written['customers']:,} customer facts")
     with transaction.atomic():

@@ -248,9 +248,21 @@ class CustomerFact(_CustomerSlice):
 
 class CustomerDayFact(_CustomerSlice):
     """A customer's counted orders of one day, owner, team and currency: who was active when
-    (retention, repeat purchases, new and repeat customers, cohorts, top customers)."""
+    (retention, repeat purchases, new and repeat customers, cohorts, top customers).
+
+    The pointers say where a row stands among its customer's rows (the customer: the person,
+    else the company), ordered by day, owner, team, currency and company: the day of the row
+    before it (`prev_*`, empty for the first; a second row of one day points at that day) and
+    the customer's first day (`first_*`), over all the customer's rows (`*_all`) and over those
+    of the row's team (`*_team`). With them, who ordered in a period, in the one before, or for
+    the first time is a count of rows, not a grouping by customer
+    (`rapport.analytics.kpis.flow`); `customer_upkeep.customer_pointers_refresh` keeps them."""
 
     day = models.DateField(_("day"))
+    prev_all = models.DateField(_("previous order day"), null=True)
+    first_all = models.DateField(_("first order day"), null=True)
+    prev_team = models.DateField(_("previous order day in the team"), null=True)
+    first_team = models.DateField(_("first order day in the team"), null=True)
 
     class Meta:
         verbose_name = _("customer day fact")
@@ -258,7 +270,15 @@ class CustomerDayFact(_CustomerSlice):
         indexes = [
             models.Index(fields=["day", "person", "company"], name="customer_day_fact_day_idx"),
             models.Index(fields=["owner", "day"], name="customer_day_fact_owner_idx"),
-            models.Index(fields=["team", "day"], name="customer_day_fact_team_idx"),
+            # The counts of `kpis.flow` read these alone (an index-only scan on PostgreSQL).
+            models.Index(
+                fields=["day", "prev_all", "first_all"], name="customer_day_fact_flow_idx"
+            ),
+            # (It begins with the team and day: it serves every read the team and day served.)
+            models.Index(
+                fields=["team", "day", "prev_team", "first_team"],
+                name="customer_day_fact_tflow_idx",
+            ),
             models.Index(fields=["person", "day"], name="customer_day_fact_person_idx"),
             models.Index(fields=["company", "day"], name="customer_day_fact_company_idx"),
         ]

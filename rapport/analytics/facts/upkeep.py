@@ -35,6 +35,8 @@ from rapport.analytics.facts.customer_upkeep import (
     customer_differences,
     customer_facts_rebuild,
     customer_facts_refresh,
+    customer_pointer_differences,
+    customer_pointers_fill,
 )
 from rapport.analytics.facts.models import (
     CashFact,
@@ -537,6 +539,8 @@ def facts_rebuild(progress: Callable[[str], None] = lambda line: None) -> dict[s
             f"{start:%Y-%m}: {written['orders']:,} order, {written['lines']:,} line and "
             f"{written['cash']:,} cash facts so far"
         )
+    customer_pointers_fill()
+    progress("customer day facts' pointers computed")
     written["customers"] = customer_facts_rebuild()
     progress(f"{written['customers']:,} customer facts")
     # The planner's statistics of tables that were just filled (both databases know ANALYZE).
@@ -637,7 +641,8 @@ def facts_compare(
     """The facts against a direct GROUP BY of the sales tables, for the days first..last (all
     days by default): per table, the keys whose measures differ (stored, computed). Empty lists
     mean the facts are right. Reads a month at a time; the customers (`customers`, which have
-    no day) only when comparing all days, by ranges of customers."""
+    no day) and the customer day facts' pointers (`customer_pointers`, computed again from the
+    stored rows) only when comparing all days, by ranges of customers."""
     differences: dict[str, list] = {
         "orders": [],
         "lines": [],
@@ -646,9 +651,11 @@ def facts_compare(
         "receivables": [],
         "customers": [],
         "customer_days": [],
+        "customer_pointers": [],
     }
     if first is None and last is None:
         differences["customers"] = customer_differences()
+        differences["customer_pointers"] = customer_pointer_differences()
     spans = [
         s
         for s in (

@@ -52,6 +52,7 @@ from django.utils.formats import date_format
 from rapport.accounts.models import User
 from rapport.analytics import stats
 from rapport.analytics.dashboards import DashboardFilters
+from rapport.analytics.kpis.flow import CustomerFlow, customer_flow
 from rapport.analytics.kpis.queries import (
     CustomerCounts,
     PeriodCounts,
@@ -94,9 +95,12 @@ def share(part: int, whole: int) -> float | None:
 class KpiSource:
     """What the KPI widgets read for one user and one set of filters; each read runs once."""
 
-    def __init__(self, user: User, filters: DashboardFilters):
+    def __init__(self, user: User, filters: DashboardFilters, *, flow_alone: bool = False):
+        """`flow_alone`: the reader shows new and repeat customers and retention, not the other
+        customer figures (the executive's dashboard): `flow` counts them on its own."""
         self.user = user
         self.filters = filters
+        self.flow_alone = flow_alone
         self.range_start = day_start(filters.start)
         self.range_end = day_start(filters.end + datetime.timedelta(days=1))
         length = filters.end - filters.start + datetime.timedelta(days=1)
@@ -124,6 +128,28 @@ class KpiSource:
             end=self.filters.end,
             team_id=self.filters.team_id,
         )
+
+    @cached_property
+    def flow(self) -> CustomerCounts | CustomerFlow:
+        """New, active and kept customers per period and over the range: with `flow_alone`,
+        counted from the customer day facts' pointers where they serve the reader
+        (`flow.customer_flow`, a count of rows), else read from `customers` (one query for
+        every customer figure)."""
+        if self.flow_alone:
+            found = customer_flow(
+                self.user,
+                previous_first_day=self.previous_first_day,
+                firsts=[period.first for period in self.periods],
+                period_starts=[
+                    stats.period_start(period.first, self.filters.period) for period in self.periods
+                ],
+                end=self.filters.end,
+                team_id=self.filters.team_id,
+                period=self.filters.period,
+            )
+            if found is not None:
+                return found
+        return self.customers
 
     @property
     def activity(self) -> list[PeriodCounts]:
@@ -230,8 +256,8 @@ class KpiSource:
         )
 
 
-def kpi_source(user: User, filters: DashboardFilters) -> KpiSource:
-    return KpiSource(user, filters)
+def kpi_source(user: User, filters: DashboardFilters, *, flow_alone: bool = False) -> KpiSource:
+    return KpiSource(user, filters, flow_alone=flow_alone)
 
 
 # --- Figures -------------------------------------------------------------------------------------
@@ -246,11 +272,11 @@ def _labels(source: KpiSource) -> list[str]:
 
 
 def retention(source: KpiSource) -> dict:
-    counts = source.customers
+    counts = source.flow
     trend: list[float | None] = [None]
     for index in range(1, len(source.periods)):
-        before = source.activity[index - 1].active
-        trend.append(share(source.activity[index].kept, before))
+        before = counts.periods[index - 1].active
+        trend.append(share(counts.periods[index].kept, before))
     return {
         "empty": not counts.previous,
         "value": share(counts.retained, counts.previous),
@@ -354,12 +380,13 @@ def revenue_per_customer(source: KpiSource) -> dict:
 def new_and_repeat_customers(source: KpiSource) -> dict:
     """Per period, the customers who ordered in it: new (their first order is in it) and
     repeat (they had ordered before it)."""
-    new = [period.new for period in source.activity]
-    repeat = [period.active - period.new for period in source.activity]
+    counts = source.flow
+    new = [period.new for period in counts.periods]
+    repeat = [period.active - period.new for period in counts.periods]
     return {
         "empty": not any(new) and not any(repeat),
-        "new": source.customers.new,
-        "active": source.customers.active,
+        "new": counts.new,
+        "active": counts.active,
         "trend": {"periods": _labels(source), "new": new, "repeat": repeat},
         "rows": [
             {"name": label, "new": n, "repeat": r}

@@ -85,8 +85,9 @@ class ExecutiveSource:
     @cached_property
     def kpis(self) -> KpiSource:
         """New and repeat customers and retention are the KPI part's figures (one definition
-        for the dashboards and the KPI page)."""
-        return kpi_source(self.user, self.filters)
+        for the dashboards and the KPI page), counted alone (`KpiSource.flow`): the page shows
+        no other customer figure."""
+        return kpi_source(self.user, self.filters, flow_alone=True)
 
     @cached_property
     def regions(self) -> tuple[list[dict], list[dict]]:

@@ -58,6 +58,7 @@ NO_DIFFERENCES = {
     "receivables": [],
     "customers": [],
     "customer_days": [],
+    "customer_pointers": [],
 }
 
 
@@ -213,6 +214,38 @@ def stored_customers() -> tuple[dict, dict]:
     return customers, days
 
 
+def expected_pointers() -> dict:
+    """Per customer day row: the day of its customer's row before it and the customer's first
+    day, over all the customer's rows and within the row's team. The customer is the person,
+    else the company; its rows in the order of day, owner, team, currency and company."""
+    _customers, days = expected_customers()
+    found, last, first = {}, {}, {}
+    # key: (day, person, company, owner, team, currency)
+    for key in sorted(days, key=lambda k: (k[0], k[3], k[4] or 0, k[5], k[2] or 0)):
+        customer = key[1] or -(key[2] or 0)
+        mine, team = (customer,), (customer, key[4])
+        found[key] = (
+            last.get(mine),
+            first.setdefault(mine, key[0]),
+            last.get(team),
+            first.setdefault(team, key[0]),
+        )
+        last[mine] = last[team] = key[0]
+    return found
+
+
+def stored_pointers() -> dict:
+    return {
+        (f.day, f.person_id, f.company_id, f.owner_id, f.team_id, f.currency): (
+            f.prev_all,
+            f.first_all,
+            f.prev_team,
+            f.first_team,
+        )
+        for f in CustomerDayFact.objects.all()
+    }
+
+
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """Runs what waits for the commit (the facts' refresh) at the end of the block, as the
@@ -257,6 +290,7 @@ def assert_facts_equal_the_orders():
     assert stored_cash() == expected_cash()
     assert stored_receivables() == expected_receivables()
     assert stored_customers() == expected_customers()
+    assert stored_pointers() == expected_pointers()
     assert facts_compare() == NO_DIFFERENCES
 
 
@@ -389,6 +423,13 @@ def test_the_facts_equal_a_direct_query_after_every_kind_of_change(
         person_update(actor=admin_user, person=zhang, data={"owner_id": bob.pk}, version=None)
     assert Order.objects.get(pk=first.pk).owner_id == bob.pk
     assert_facts_equal_the_orders()
+    # One order of zhang's counted for another owner and team (as an import may leave it): his
+    # rows of 2 March are then of two teams, and each team's pointers skip the other's rows.
+    with committed():
+        Order.objects.filter(pk=dollars.pk).update(owner=charlie, team=charlie.team)
+        record_changed("order", dollars.pk, "updated", changed_fields=["owner"])
+    assert CustomerDayFact.objects.filter(person=zhang).values("team").distinct().count() == 2
+    assert_facts_equal_the_orders()
     with committed():
         person_update(actor=admin_user, person=wang, data={"region": "上海市"}, version=None)
     assert_facts_equal_the_orders()
@@ -444,6 +485,7 @@ def test_a_rebuild_gives_the_facts_the_upkeep_kept(alice, tea, committed):
             stored_cash(),
             stored_receivables(),
             stored_customers(),
+            stored_pointers(),
         )
 
     kept = stored()
@@ -479,6 +521,31 @@ def test_the_check_finds_facts_written_behind_the_upkeeps_back(alice, tea, commi
     assert [key[4] for key, _stored, _fresh in differences["orders"]] == ["浙江省"]
     call_command("rebuild_facts", "--check", stdout=io.StringIO())
     assert facts_compare()["orders"] == []
+
+
+def test_the_check_finds_pointers_written_behind_the_upkeeps_back(alice, committed):
+    zhang = person_create(actor=alice, data={"full_name": "张伟", "region": "浙江省"})
+    with committed():
+        for day, currency in (("01", "CNY"), ("01", "USD"), ("05", "CNY")):
+            place(
+                alice,
+                zhang,
+                placed_at=f"2026-03-{day}T10:00:00+08:00",
+                lines=[{"description": "Tea", "quantity": 1, "unit_price": "10.00"}],
+                currency=currency,
+            )
+    assert stored_pointers() == expected_pointers()
+    CustomerDayFact.objects.filter(day=datetime.date(2026, 3, 5)).update(prev_team=None)
+
+    differences = facts_compare()
+
+    assert [
+        (key[0], stored[2], fresh[2]) for key, stored, fresh in differences.pop("customer_pointers")
+    ] == [(datetime.date(2026, 3, 5), None, datetime.date(2026, 3, 1))]
+    assert not any(differences.values())
+    call_command("rebuild_facts", "--check", stdout=io.StringIO())
+    assert stored_pointers() == expected_pointers()
+    assert facts_compare() == NO_DIFFERENCES
 
 
 def test_a_batch_of_one_owners_orders_costs_what_one_order_costs(alice, tea, committed):
@@ -523,5 +590,6 @@ def test_the_customer_facts_alone_are_built_after_an_upgrade(alice, tea, committ
     call_command("rebuild_facts", "--customers-only", stdout=io.StringIO())
 
     assert stored_customers() == expected_customers()
+    assert stored_pointers() == expected_pointers()
     assert list(OrderFactSlice.objects.values_list("person_id", flat=True)) == [zhang.pk]
     assert facts_compare() == NO_DIFFERENCES

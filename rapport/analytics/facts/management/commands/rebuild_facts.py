@@ -3,7 +3,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from rapport.analytics.facts.customer_upkeep import customer_facts_rebuild_alone
+from rapport.analytics.facts.customer_upkeep import (
+    customer_facts_rebuild_alone,
+    customer_pointers_fill,
+)
 from rapport.analytics.facts.upkeep import facts_compare, facts_rebuild
 
 
@@ -87,6 +90,15 @@ class Command(BaseCommand):
                 raise CommandError("The facts differ from the sales tables.")
             if activity_only or set(wrong) <= {"interaction", "lead", "deal"}:
                 self._rebuild_activity(started)
+                return
+            if set(wrong) == {"customer_pointers"}:
+                changed = customer_pointers_fill()
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"Computed the pointers of {changed:,} customer day facts again in "
+                        f"{time.monotonic() - started:.1f}s."
+                    )
+                )
                 return
         written = facts_rebuild(progress=lambda line: self.stdout.write(line))
         self.stdout.write(
