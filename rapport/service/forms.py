@@ -5,6 +5,8 @@ next to the inputs (`rapport.core.forms.ServiceErrorsMixin`)."""
 from django import forms
 from django.conf import settings
 from django.urls import reverse_lazy
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -41,20 +43,80 @@ def _text(label, name, *, textarea=False, rows=3, **attrs):
     return forms.CharField(label=label, required=False, widget=widget, strip=False)
 
 
+def _attrs_html(attrs: dict) -> str:
+    """Django's `django/forms/widgets/attrs.html`, in Python."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        + ("" if value is True else f'="{conditional_escape(str(value))}"')
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
 class FlatSelect(forms.Select):
-    """A select whose options are written in its own template instead of two `{% include %}`s
-    per option (the option, its attributes): the same HTML for a fraction of the CPU. The ticket
-    page's selects (the category tree, the team's agents, the queues) make up most of its
-    includes (docs/benchmarks.md, "Service at scale"). A select's option has no attribute but
-    `selected` (`Select.option_inherits_attrs` is False)."""
+    """A select written in Python instead of Django's templates (two `{% include %}`s per
+    option, then a template of its own per select): the same HTML, byte for byte
+    (`templates/service/widgets/select.html` is that HTML as a template, kept as the reference
+    the tests compare with). The ticket page's selects (the category tree, the team's agents,
+    the queues) were most of its includes, then 2 ms of its CPU as templates
+    (docs/benchmarks.md, "Service at scale"). A select's option has no attribute but `selected`
+    (`Select.option_inherits_attrs` is False)."""
 
     template_name = "service/widgets/select.html"
 
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        esc = conditional_escape
+        html = [f'<select name="{esc(widget["name"])}"{_attrs_html(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                html.append(f'\n  <optgroup label="{esc(group_name)}">')
+            for option in options:
+                selected = " selected" if option["selected"] else ""
+                html.append(
+                    f'\n  <option value="{esc(str(option["value"]))}"{selected}>'
+                    f"{esc(option['label'])}</option>\n"
+                )
+            if group_name:
+                html.append("\n  </optgroup>")
+        html.append("\n</select>")
+        return mark_safe("".join(html))  # noqa: S308 -- every value above is escaped
+
 
 class FlatCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
-    """`FlatSelect`'s reason, for checkboxes (the ticket page's tags)."""
+    """`FlatSelect`'s reason, for checkboxes (the ticket page's tags); the same HTML as
+    `templates/service/widgets/checkbox_select.html`."""
 
     template_name = "service/widgets/checkbox_select.html"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        esc = conditional_escape
+        html = ["<div"]
+        if widget["attrs"].get("id"):
+            html.append(f' id="{esc(widget["attrs"]["id"])}"')
+        if widget["attrs"].get("class"):
+            html.append(f' class="{esc(widget["attrs"]["class"])}"')
+        html.append(">")
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                html.append(f"\n  <div><label>{esc(group_name)}</label>")
+            for option in options:
+                html.append("<div>\n    ")
+                if option["wrap_label"]:
+                    label_for = option["attrs"].get("id")
+                    html.append(f'<label for="{esc(label_for)}">' if label_for else "<label>")
+                html.append(f'<input type="{esc(option["type"])}" name="{esc(option["name"])}"')
+                if option["value"] is not None:
+                    html.append(f' value="{esc(str(option["value"]))}"')
+                html.append(f"{_attrs_html(option['attrs'])}>\n")
+                if option["wrap_label"]:
+                    html.append(f" {esc(option['label'])}</label>")
+                html.append("\n\n</div>")
+            if group_name:
+                html.append("\n  </div>")
+        html.append("\n</div>")
+        return mark_safe("".join(html))  # noqa: S308 -- every value above is escaped
 
 
 def _choice(label, choices, name):

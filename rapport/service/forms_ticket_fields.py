@@ -36,13 +36,15 @@ def custom_value_as_text(value) -> str:
 class TicketFieldsForm(ServiceErrorsMixin, VersionedFormMixin, forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, ticket: Ticket, **kwargs):
+    def __init__(self, *args, ticket: Ticket, tags=None, **kwargs):
+        """`tags`: every tag, when the caller has read them (the ticket page, with the ticket's
+        own: `selectors.ticket_detail`)."""
         self.ticket = ticket
         super().__init__(*args, **kwargs)
         self.fields["tag_ids"] = forms.MultipleChoiceField(
             label=gettext_lazy("Tags"),
             required=False,
-            choices=[(str(t.pk), t.name) for t in tags_all()],
+            choices=[(str(t.pk), t.name) for t in (tags_all() if tags is None else tags)],
             widget=FlatCheckboxSelectMultiple(attrs={"data-testid": "field-ticket-tags"}),
         )
         if not self.is_bound:

@@ -8,7 +8,8 @@ like the selectors it builds on.
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from rapport.accounts.models import Team, User
 from rapport.core.pagination import Page
@@ -64,7 +65,7 @@ def ticket_search_q(user: User, text: str) -> Q:
             .order_by("-pk")
             .values_list("pk", flat=True)[: search.TEXT_MATCH_LIMIT]
         )
-    return Q(pk__in=sorted(ids))
+    return search.ids_q(sorted(ids))
 
 
 def tickets_page_query(
@@ -166,31 +167,25 @@ def queue_teams(user: User) -> QuerySet[Team]:
 
 
 def team_agents(team_id: int | None) -> list[User]:
-    """The team's active members, each with `is_away` and `open_tickets` (three queries)."""
+    """The team's active members, each with `is_away` and `open_tickets`, in one query (the
+    open count a subquery per agent on the assignee and status index)."""
     if team_id is None:
         return []
-    agents = list(
-        User.objects.filter(team_id=team_id, is_active=True).order_by("first_name", "username")
-    )
-    ids = [a.pk for a in agents]
-    away = set(
-        AgentProfile.objects.filter(user_id__in=ids, is_away=True).values_list("user_id", flat=True)
-    )
-    counts = dict(
-        Ticket.objects.filter(assignee_id__in=ids, status__in=OPEN_STATUSES)
-        .values_list("assignee_id")
-        .annotate(n=Count("id"))
+    open_count = (
+        Ticket.objects.filter(assignee_id=OuterRef("pk"), status__in=OPEN_STATUSES)
         .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values("n")
     )
-    for agent in agents:
-        agent.is_away = agent.pk in away
-        agent.open_tickets = counts.get(agent.pk, 0)
-    return agents
-
-
-def ticket_follow_ups(ticket: Ticket) -> list[Ticket]:
-    """Tickets opened as follow-ups of this one (a customer wrote again too late to reopen)."""
-    return list(ticket.follow_ups.only("id", "subject", "status").order_by("id"))
+    return list(
+        User.objects.filter(team_id=team_id, is_active=True)
+        .annotate(
+            is_away=Coalesce("agent_profile__is_away", False),
+            open_tickets=Coalesce(Subquery(open_count), 0),
+        )
+        .order_by("first_name", "username")
+    )
 
 
 # --- Settings pages ----------------------------------------------------------------------------

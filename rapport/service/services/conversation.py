@@ -38,7 +38,6 @@ from rapport.messaging.selectors import person_language
 from rapport.messaging.services import email_send, merge_context
 from rapport.service.access import may_see_ticket, may_work_on_ticket
 from rapport.service.models import (
-    AgentProfile,
     CannedReply,
     MessageKind,
     Ticket,
@@ -184,13 +183,18 @@ def reply_subject(ticket: Ticket) -> str:
 
 def reply_signature(actor: User) -> str:
     """What signs the agent's public replies: the signature they set on their service profile,
-    else their name and team. The reply form shows it under the text."""
-    profile = AgentProfile.objects.filter(user=actor).values_list("signature", flat=True).first()
-    if profile:
-        return profile
+    else their name and team. The reply form shows it under the text. One query: the profile's
+    signature and the team's name together."""
+    signature, team_name = (
+        User.objects.filter(pk=actor.pk)
+        .values_list("agent_profile__signature", "team__name")
+        .first()
+    ) or (None, None)
+    if signature:
+        return signature
     lines = [str(actor)]
-    if actor.team_id is not None:
-        lines.append(str(actor.team))
+    if actor.team_id is not None and team_name is not None:
+        lines.append(team_name)
     return "\n".join(lines)
 
 

@@ -93,7 +93,7 @@ def _context(request, pk: int, *, keep_draft: bool = False, **forms) -> dict:
             (status, STATUS_ACTION_LABELS[status])
             for status in STATUS_ACTIONS.get(ticket.status, ())
         ],
-        "follow_ups": pages.ticket_follow_ups(ticket),
+        "follow_ups": detail.follow_ups,
         "canned_replies": list(selectors.canned_replies_for(user)) if may_work else [],
         "reply_form": forms.get("reply_form")
         or ReplyForm(initial={"kind": "reply" if may_work else "note", "body": draft}),
