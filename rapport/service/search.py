@@ -17,10 +17,13 @@ which stops at the limit (a common word such as 漏水 finds its tickets quickly
 the table). Why this and not a search-terms table like the persons': docs/decisions.md.
 """
 
+import re
+
 from django.db import connection as default_connection
-from django.db.models import Q
+from django.db.models import F, Lookup, Q
 
 TEXT_MATCH_LIMIT = 500
+_LONG_NUMBER = re.compile(r"[0-9]{6}")
 # How many of the newest tickets are read before the index is asked, and how many matches among
 # them are enough (`text_match_ids`).
 RECENT_WINDOW = 20_000
@@ -70,6 +73,27 @@ POSTGRES_INDEX = (
 POSTGRES_DROP = ("DROP INDEX IF EXISTS ticket_search_trgm_idx",)
 
 
+class _AnyOf(Lookup):
+    """`column = ANY(%s)` with the ids as one array parameter (PostgreSQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+
+
+def ids_q(ids: list[int], field: str = "pk") -> Q:
+    """`Q(pk__in=ids)`; on PostgreSQL the ids go as one array (`id = ANY(%s)`) instead of
+    an `IN` of up to a thousand literals. A search's list query took about 8 ms of the process's
+    CPU building and binding those literals and 3-8 ms of PostgreSQL's planning, against 4 and
+    3 with the array (docs/benchmarks.md, "Service at scale", fifth round)."""
+    if default_connection.vendor != "postgresql" or not ids:
+        return Q(**{f"{field}__in": ids})
+    return Q(_AnyOf(F(field), ids))
+
+
 def ensure_sqlite_search_index(connection=None) -> bool:
     """Create the FTS table and its triggers where missing; re-index all tickets when anything
     was missing. Returns whether it re-indexed. SQLite only."""
@@ -113,12 +137,16 @@ def _like_pattern(text: str) -> str:
 
 
 def _looks_like_reference(text: str) -> bool:
-    """A ticket number ("T-000123") or a long number (an order or parcel reference, a phone):
-    text that few tickets contain, so the newest window would be read in vain."""
+    """A ticket number ("T-000123"), or text holding a number of six digits or more (an order or
+    parcel reference, a phone, "visitor860222" in an address): text that few tickets contain, so
+    the newest window would be read in vain (20-50 ms at a million tickets, against 1-8 ms on
+    the index; docs/benchmarks.md, "Service at scale", fifth round). The two ways answer alike
+    unless 100 to 499 of the 20,000 newest tickets contain the text: the window would answer
+    with those, the index with up to 500, older ones too."""
     upper = text.upper()
     if upper.startswith("T-") and upper[2:].isdigit():
         return True
-    return text.isdigit() and len(text) >= 6
+    return _LONG_NUMBER.search(text) is not None
 
 
 def text_match_ids(text: str, *, limit: int = TEXT_MATCH_LIMIT) -> list[int]:

@@ -132,3 +132,24 @@ def test_a_search_applies_the_visibility_rule_to_its_candidates_in_one_query(
 
     assert ordered_ticket_reads("/service/tickets/") == 4  # three parts, then the page
     assert ordered_ticket_reads("/service/tickets/?q=printer") == 1
+
+
+def test_text_holding_a_long_number_goes_to_the_index_and_finds_the_same(sam, support):
+    """A text with six digits or more in a row ("visitor860222", an order reference) is asked
+    of the substring index straight away, not of the newest window first (docs/benchmarks.md,
+    "Service at scale", fifth round); what it finds is the same."""
+    visitor = ticket_create(
+        actor=sam,
+        data={
+            "subject": "Where is my parcel",
+            "requester_email": "visitor860222@example.net",
+            "team_id": support.pk,
+        },
+    )
+    order = ticket_create(actor=sam, data={"subject": "Order 20261207 late", "team_id": support.pk})
+    assert search._looks_like_reference("visitor860222")
+    assert not search._looks_like_reference("visitor8602")
+    assert search.text_match_ids("VISITOR860222") == [visitor.pk]
+    assert search.text_match_ids("860222@example") == [visitor.pk]
+    assert search.text_match_ids("order 20261207") == [order.pk]
+    assert search.text_match_ids("1234567") == []
