@@ -46,6 +46,32 @@ def pytest_configure(config):
     if database["ENGINE"] == "django.db.backends.postgresql":
         options = database.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+        _flush_by_delete()
+
+
+def _flush_by_delete():
+    """On PostgreSQL, a transactional test's flush (after each test that commits: live server,
+    `transaction=True`) deletes the rows instead of truncating the 147 tables. Django's one
+    `TRUNCATE t1, ..., t147` gives every table and index a new file, 5.5 s on this machine at
+    load 6 for tables holding a handful of rows; the same tables emptied by DELETE take 0.15 s.
+    The foreign keys Django creates are deferrable, so with the constraints deferred the order
+    of the deletes does not matter: they are checked once, at the flush's commit. A flush that
+    resets sequences (no test asks for it today) keeps Django's TRUNCATE ... RESTART IDENTITY."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or not tables:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return [
+            "SET CONSTRAINTS ALL DEFERRED;",
+            *(f"DELETE FROM {self.quote_name(table)};" for table in tables),  # noqa: S608
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush
 
 
 @pytest.hookimpl(trylast=True)

@@ -71,8 +71,18 @@ def _cases():
             yield method, concrete, "{not json"
             yield method, concrete, []
             yield method, concrete, {}
-            for prop, value in itertools.product(properties, BAD_VALUES):
-                yield method, concrete, {prop: value}
+            if concrete == _paths(path)[0]:
+                # Ids that may exist (and paths without ids): each bad value in each property
+                # alone, so that one property's error does not hide another's 500.
+                for prop, value in itertools.product(properties, BAD_VALUES):
+                    yield method, concrete, {prop: value}
+            elif properties:
+                # Ids that cannot exist (too large, not numbers, negative): each bad value in
+                # every property at once. The view answers 404 or 422 before it reads the
+                # body; one body per value still reaches it with every property of that kind,
+                # at a twelfth of the requests (the module took a sixth of the suite's time).
+                for value in BAD_VALUES:
+                    yield method, concrete, dict.fromkeys(properties, value)
 
 
 CASES = list(_cases())
